@@ -1,0 +1,114 @@
+import {Command, Flags, Interfaces, Errors} from '@oclif/core'
+import {ExitCode, formatUserError, isMeshctlError, BadInputError, UsageError} from './errors.js'
+import {renderResult, type OutputFormat} from './render/output.js'
+import {shouldColor} from './render/color.js'
+
+export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
+export type BaseArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
+
+/**
+ * Every meshctl command extends this: it owns `-o/--output`, `--query`, `--no-color`, and the mapping of
+ * errors to the exit codes of DESIGN.md (2 usage, 3 bad input, 4 cluster access, 70 internal bug).
+ * Commands stay thin: parse → build a source → call one analysis → `this.emit(result, textRenderer)`.
+ */
+export abstract class BaseCommand<T extends typeof Command> extends Command {
+  static override baseFlags = {
+    output: Flags.string({
+      char: 'o',
+      description: 'Output format. json/yaml print one document on stdout; logs go to stderr.',
+      options: ['text', 'json', 'yaml'],
+      default: 'text',
+      helpGroup: 'OUTPUT',
+    }),
+    query: Flags.string({
+      description: 'JMESPath expression applied to the JSON result (e.g. "route.source").',
+      helpGroup: 'OUTPUT',
+    }),
+    'no-color': Flags.boolean({
+      description: 'Disable colors (also honoured: NO_COLOR environment variable).',
+      default: false,
+      helpGroup: 'OUTPUT',
+    }),
+  }
+
+  protected flags!: BaseFlags<T>
+  protected args!: BaseArgs<T>
+  /** Exit code decided by the analysis (e.g. 1 when findings or tests fail); applied after output is flushed. */
+  protected resultExitCode: number = ExitCode.ok
+
+  public override async init(): Promise<void> {
+    await super.init()
+    try {
+      const {args, flags} = await this.parse({
+        flags: this.ctor.flags,
+        baseFlags: (super.ctor as typeof BaseCommand).baseFlags,
+        enableJsonFlag: false,
+        args: this.ctor.args,
+        strict: this.ctor.strict,
+      })
+      this.flags = flags as BaseFlags<T>
+      this.args = args as BaseArgs<T>
+    } catch (error) {
+      throw toUsageError(error)
+    }
+  }
+
+  protected get outputFormat(): OutputFormat {
+    return (this.flags as {output: OutputFormat}).output
+  }
+
+  protected get color(): boolean {
+    return shouldColor(process.stdout, (this.flags as {'no-color': boolean})['no-color'])
+  }
+
+  /** Renders the typed result with the chosen renderer and writes it to stdout. */
+  protected emit<R>(result: R, text: (r: R, color: boolean) => string): void {
+    const out = renderResult(
+      result,
+      {output: this.outputFormat, query: (this.flags as {query?: string}).query, color: this.color},
+      text,
+    )
+    process.stdout.write(out.endsWith('\n') ? out : out + '\n')
+  }
+
+  /** Progress and logs go to stderr so stdout stays one machine-readable document. */
+  protected info(message: string): void {
+    process.stderr.write(message + '\n')
+  }
+
+  protected override async catch(err: Error & {exitCode?: number}): Promise<unknown> {
+    const e = isMeshctlError(err) ? err : oclifToMeshctl(err)
+    if (e) {
+      process.stderr.write(formatUserError(e) + '\n')
+      this.exit(e.exitCode)
+    }
+    if (err instanceof Errors.ExitError) throw err
+    process.stderr.write(
+      `Internal error (a bug in meshctl): ${err.message}\n` +
+        (process.env.MESHCTL_DEBUG ? `${err.stack}\n` : '  Set MESHCTL_DEBUG=1 for the stack trace and report it.\n'),
+    )
+    this.exit(ExitCode.internal)
+  }
+
+  protected override async finally(err: Error | undefined): Promise<unknown> {
+    const r = await super.finally(err)
+    if (!err && this.resultExitCode !== ExitCode.ok) process.exitCode = this.resultExitCode
+    return r
+  }
+}
+
+/** oclif parse failures (unknown flag, missing arg, bad option) are usage errors: exit 2. */
+function toUsageError(error: unknown): unknown {
+  if (isMeshctlError(error)) return error
+  const e = error as Error & {oclif?: {exit?: number}}
+  if (e instanceof Errors.CLIError || e?.oclif) {
+    return new UsageError(e.message.replace(/\n?See more help with --help$/, ''), ['run with --help for usage and examples'])
+  }
+  return error
+}
+
+function oclifToMeshctl(err: Error & {code?: string}): UsageError | BadInputError | undefined {
+  if (err instanceof Errors.ExitError) return undefined
+  if (err instanceof Errors.CLIError) return new UsageError(err.message, ['run with --help for usage and examples'])
+  return undefined
+}

@@ -1,0 +1,24 @@
+import {Args, Flags} from '@oclif/core'
+import {BaseCommand} from '../../base-command.js'
+import {BadInputError} from '../../errors.js'
+import {RESPONSE_FLAGS, lookupResponseFlag} from '../../envoy/response-flags.js'
+import {renderResponseFlags} from '../../render/text/response-flags.js'
+
+export default class ExplainFlag extends BaseCommand<typeof ExplainFlag> {
+  static override summary = 'Explain Envoy response flags (UH, NR, UF, NC, …) in plain words.'
+  static override examples = ['<%= config.bin %> explain flag UH', '<%= config.bin %> explain flag UH,URX', '<%= config.bin %> explain flag --all -o json']
+  static override args = {flags: Args.string({description: 'Flag(s) from %RESPONSE_FLAGS%, comma-separated.', required: false})}
+  static override flags = {
+    all: Flags.boolean({description: 'List the whole catalog.', default: false}),
+  }
+
+  async run(): Promise<void> {
+    const wanted = this.flags.all || !this.args.flags ? RESPONSE_FLAGS.map((f) => f.flag) : this.args.flags.split(',').map((s) => s.trim()).filter(Boolean)
+    const entries = wanted.map((code) => {
+      const info = lookupResponseFlag(code)
+      if (!info) throw new BadInputError(`unknown response flag ${JSON.stringify(code)}`, ['meshctl explain flag --all lists every flag Envoy reports'])
+      return info
+    })
+    this.emit({flags: entries}, renderResponseFlags)
+  }
+}
