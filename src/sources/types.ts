@@ -1,0 +1,50 @@
+import type {ClusterStatus, ConfigDump, ServerInfo} from '../envoy/model.js'
+
+/**
+ * Where a proxy's state comes from: a live pod (port-forward to the admin port), a config_dump file,
+ * a snapshot, or the Istio model computed from manifests. Every analysis takes a ProxyState and never
+ * knows which one it was: that is what makes offline mode free.
+ */
+export interface ProxyState {
+  /** Human label: "pod bookinfo/productpage-v1-abc", "file dump.json", "manifests (3 files)". */
+  label: string
+  dump: ConfigDump
+  /** From /clusters?format=json (live) or --clusters file: per-host health. */
+  clusterStatus?: ClusterStatus[]
+  serverInfo?: ServerInfo
+  /** Pod identity when known (namespace, name, labels, IP) — used to cite and cross-check. */
+  pod?: {namespace: string; name: string; labels?: Record<string, string>; ip?: string}
+}
+
+/** What a command needs; live sources fetch only this (resource=, name_regex=, include_eds). */
+export interface ProxyNeeds {
+  listeners?: boolean
+  routes?: boolean
+  clusters?: boolean
+  endpoints?: boolean
+  secrets?: boolean
+  bootstrap?: boolean
+  clusterStatus?: boolean
+  serverInfo?: boolean
+  /** Narrow route configs / clusters by name (RE2 syntax, passed to Envoy's name_regex on live pods). */
+  routeNameRegex?: string
+  clusterNameRegex?: string
+}
+
+export const ALL_NEEDS: ProxyNeeds = {
+  listeners: true,
+  routes: true,
+  clusters: true,
+  endpoints: true,
+  secrets: true,
+  bootstrap: true,
+  clusterStatus: true,
+  serverInfo: true,
+}
+
+export interface ProxySource {
+  readonly label: string
+  load(needs: ProxyNeeds): Promise<ProxyState>
+  /** Releases port-forwards and sockets. Idempotent; called on success, error and Ctrl-C. */
+  close(): Promise<void>
+}
