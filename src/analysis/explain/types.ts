@@ -1,0 +1,98 @@
+import type {Finding} from './finding.js'
+
+export type ExplainError =
+  | 'no_listener'
+  | 'no_filter_chain'
+  | 'multiple_filter_chains'
+  | 'tls_error'
+  | 'mtls_error'
+  | 'protocol_error'
+  | 'no_virtual_host'
+  | 'tls_redirect'
+  | 'no_route'
+
+export type TraceStepKind = 'listener' | 'filter_chain' | 'route_config' | 'virtual_host' | 'route' | 'cluster' | 'endpoints'
+
+export type SourceRef = {
+  kind: string
+  namespace: string
+  name: string
+  /** Index of the rule (spec.http[i] / tcp[i] / tls[i]) when Istio or meshctl recorded it. */
+  rule?: number
+  /** Envoy route name, which Istio takes from the rule's `name` (and `.matchName`). */
+  ruleName?: string
+  /** DestinationRule subset for clusters. */
+  subset?: string
+}
+
+export interface TraceStep {
+  step: TraceStepKind
+  /** One line: what was chosen (or what failed). */
+  result: string
+  detail: string[]
+  source?: SourceRef
+}
+
+export interface EndpointHost {
+  address: string
+  health: 'healthy' | 'degraded' | 'unhealthy'
+  reason: string
+}
+
+export interface EndpointsSummary {
+  cluster: string
+  /** Where health came from: /clusters output, the dump's EDS section, or the cluster's own load_assignment. */
+  source: 'clusters' | 'eds' | 'load_assignment'
+  total: number
+  healthy: number
+  degraded: number
+  /** Envoy's panic mode: too few healthy hosts, so it balances over all of them. */
+  panic: boolean
+  panicThreshold: number
+  hosts: EndpointHost[]
+}
+
+export interface PredictedOutcome {
+  /** HTTP status; "forwarded" for TCP or pass-through; "closed" when Envoy closes the connection; null if unknown. */
+  status: number | 'forwarded' | 'closed' | null
+  /** %RESPONSE_FLAGS% Envoy would log ("-" for none); null when no proxy handled it. */
+  responseFlag: string | null
+  /** The cause in plain words. */
+  cause: string
+  /** What to run next. */
+  next: string[]
+}
+
+export interface ExplainResult {
+  outcome: 'routed' | 'error'
+  error: ExplainError | null
+  proxy: string
+  request: {
+    direction: string
+    authority: string | null
+    address: string | null
+    addressInferred: boolean
+    port: number
+    path: string
+    method: string
+    protocol: string
+    tls: string
+    sni: string | null
+    alpn: string[]
+    headers: Record<string, string | string[]>
+  }
+  listener: string | null
+  filterChain: string | null
+  routeConfig: string | null
+  virtualHost: string | null
+  route: {name: string | null; index: number; source: SourceRef | null} | null
+  cluster: string | null
+  clusterSource: SourceRef | null
+  weightedClusters: Array<{cluster: string; weight: number; probability: number}>
+  redirect: {url: string; status: number} | null
+  directResponse: {status: number; body?: string} | null
+  endpoints: EndpointsSummary | null
+  predicted: PredictedOutcome
+  trace: TraceStep[]
+  findings: Finding[]
+}

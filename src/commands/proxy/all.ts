@@ -1,0 +1,37 @@
+import {Args, Flags} from '@oclif/core'
+import {BaseCommand} from '../../base-command.js'
+import {allTables} from '../../analysis/proxy-tables.js'
+import {renderAllTables} from '../../render/text/proxy-tables.js'
+import {ALL_NEEDS} from '../../sources/types.js'
+import {loadProxyState, proxySourceFlags} from '../../sources/flags.js'
+
+export default class ProxyAll extends BaseCommand<typeof ProxyAll> {
+  static override summary = "Show all of a proxy's tables: versions, clusters, listeners, routes, secrets, endpoints (like istioctl proxy-config all)."
+  static override examples = ['<%= config.bin %> proxy all --file config_dump.json', '<%= config.bin %> proxy all -f dump.json --headers', '<%= config.bin %> proxy all -f dump.json -o json']
+  static override args = {pod: Args.string({description: 'Pod to read live (pod/name, deploy/name, name.namespace).', required: false})}
+  static override flags = {
+    ...proxySourceFlags,
+    fqdn: Flags.string({description: 'Clusters: only names containing this FQDN.'}),
+    port: Flags.integer({description: 'Clusters, listeners and endpoints: only this port.'}),
+    subset: Flags.string({description: 'Clusters: only names containing this subset.'}),
+    direction: Flags.string({description: 'Clusters: only this direction.'}),
+    address: Flags.string({description: 'Listeners and endpoints: only this address.'}),
+    type: Flags.string({description: 'Listeners: only this type (HTTP, TCP…).'}),
+    name: Flags.string({description: 'Routes: only this route configuration.'}),
+    status: Flags.string({description: 'Endpoints: only this health status.'}),
+    headers: Flags.boolean({description: 'Print a "------ X INFO ------" header above each table.', default: false}),
+    wide: Flags.boolean({char: 'w', description: 'meshctl columns and resources istioctl leaves out.', default: false}),
+  }
+
+  async run(): Promise<void> {
+    const f = this.flags
+    const state = await loadProxyState(f, this.args.pod, ALL_NEEDS)
+    const result = allTables(state, {
+      cluster: {fqdn: f.fqdn, port: f.port, subset: f.subset, direction: f.direction},
+      listener: {address: f.address, port: f.port, type: f.type},
+      route: {name: f.name},
+      endpoint: {address: f.address, port: f.port, status: f.status},
+    })
+    this.emit(result, (r) => renderAllTables(r, {wide: f.wide, headers: f.headers}))
+  }
+}

@@ -1,0 +1,29 @@
+import {Args, Flags} from '@oclif/core'
+import {BaseCommand} from '../../base-command.js'
+import {clusterTable} from '../../analysis/proxy-tables.js'
+import {renderClusterTable} from '../../render/text/proxy-tables.js'
+import {loadProxyState, proxySourceFlags} from '../../sources/flags.js'
+
+export default class ProxyClusters extends BaseCommand<typeof ProxyClusters> {
+  static override summary = "Show a proxy's clusters with their service, port, subset and DestinationRule (like istioctl proxy-config clusters)."
+  static override examples = [
+    '<%= config.bin %> proxy clusters --file config_dump.json',
+    '<%= config.bin %> proxy clusters -f dump.json --fqdn reviews.bookinfo.svc.cluster.local --subset v2',
+    '<%= config.bin %> proxy clusters -f dump.json -o json --query "rows[?source].source"',
+  ]
+  static override args = {pod: Args.string({description: 'Pod to read live (pod/name, deploy/name, name.namespace).', required: false})}
+  static override flags = {
+    ...proxySourceFlags,
+    fqdn: Flags.string({description: 'Only clusters whose name contains this FQDN.'}),
+    port: Flags.integer({description: 'Only clusters of this service port.'}),
+    subset: Flags.string({description: 'Only clusters whose name contains this subset.'}),
+    direction: Flags.string({description: 'Only clusters of this direction (inbound, outbound, inbound-vip).'}),
+    wide: Flags.boolean({char: 'w', description: 'Add meshctl columns (state) and warming clusters; default is istioctl’s layout.', default: false}),
+  }
+
+  async run(): Promise<void> {
+    const state = await loadProxyState(this.flags, this.args.pod, {clusters: true})
+    const result = clusterTable(state, {fqdn: this.flags.fqdn, port: this.flags.port, subset: this.flags.subset, direction: this.flags.direction})
+    this.emit(result, (r) => renderClusterTable(r, {wide: this.flags.wide}))
+  }
+}

@@ -1,0 +1,31 @@
+import {Args, Flags} from '@oclif/core'
+import {BaseCommand} from '../../base-command.js'
+import {endpointTable} from '../../analysis/proxy-tables.js'
+import {renderEndpointTable} from '../../render/text/proxy-tables.js'
+import {loadProxyState, proxySourceFlags} from '../../sources/flags.js'
+
+export default class ProxyEndpoints extends BaseCommand<typeof ProxyEndpoints> {
+  static override summary = "Show a proxy's endpoints and their health (like istioctl proxy-config endpoints)."
+  static override description =
+    'With --clusters (Envoy /clusters?format=json) the table shows live health and outlier ejections; otherwise it lists the EDS section of the dump (config_dump?include_eds).'
+  static override examples = [
+    '<%= config.bin %> proxy endpoints --file config_dump.json',
+    '<%= config.bin %> proxy endpoints -f dump.json --clusters clusters.json --status UNHEALTHY',
+    '<%= config.bin %> proxy endpoints -f dump.json --cluster "outbound|9080|v2|reviews.bookinfo.svc.cluster.local"',
+  ]
+  static override args = {pod: Args.string({description: 'Pod to read live (pod/name, deploy/name, name.namespace).', required: false})}
+  static override flags = {
+    ...proxySourceFlags,
+    address: Flags.string({description: 'Only this endpoint (ip or ip:port).'}),
+    port: Flags.integer({description: 'Only endpoints on this port.'}),
+    cluster: Flags.string({description: 'Only endpoints of this cluster (full name).'}),
+    status: Flags.string({description: 'Only endpoints with this health status (HEALTHY, UNHEALTHY, DRAINING, TIMEOUT, DEGRADED, UNKNOWN).'}),
+    wide: Flags.boolean({char: 'w', description: 'Add weight (and Envoy’s healthy verdict with --clusters); default is istioctl’s layout.', default: false}),
+  }
+
+  async run(): Promise<void> {
+    const state = await loadProxyState(this.flags, this.args.pod, {endpoints: true, clusterStatus: true})
+    const result = endpointTable(state, {address: this.flags.address, port: this.flags.port, cluster: this.flags.cluster, status: this.flags.status})
+    this.emit(result, (r) => renderEndpointTable(r, {wide: this.flags.wide}))
+  }
+}

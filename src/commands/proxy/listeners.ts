@@ -1,0 +1,24 @@
+import {Args, Flags} from '@oclif/core'
+import {BaseCommand} from '../../base-command.js'
+import {listenerTable} from '../../analysis/proxy-tables.js'
+import {renderListenerTable} from '../../render/text/proxy-tables.js'
+import {loadProxyState, proxySourceFlags} from '../../sources/flags.js'
+
+export default class ProxyListeners extends BaseCommand<typeof ProxyListeners> {
+  static override summary = "Show a proxy's listeners and filter chains: addresses, match and destination (like istioctl proxy-config listeners)."
+  static override examples = ['<%= config.bin %> proxy listeners --file config_dump.json', '<%= config.bin %> proxy listeners -f dump.json --port 9080 --type HTTP']
+  static override args = {pod: Args.string({description: 'Pod to read live (pod/name, deploy/name, name.namespace).', required: false})}
+  static override flags = {
+    ...proxySourceFlags,
+    address: Flags.string({description: 'Only listeners bound to this IP.'}),
+    port: Flags.integer({description: 'Only listeners on this port.'}),
+    type: Flags.string({description: 'Only listeners of this type (HTTP, TCP, HTTP+TCP, UNKNOWN).'}),
+    wide: Flags.boolean({char: 'w', description: 'Add the state column and warming/draining/rejected listeners; default is istioctl’s layout.', default: false}),
+  }
+
+  async run(): Promise<void> {
+    const state = await loadProxyState(this.flags, this.args.pod, {listeners: true})
+    const result = listenerTable(state, {address: this.flags.address, port: this.flags.port, type: this.flags.type})
+    this.emit(result, (r) => renderListenerTable(r, {wide: this.flags.wide}))
+  }
+}

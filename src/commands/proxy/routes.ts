@@ -1,0 +1,22 @@
+import {Args, Flags} from '@oclif/core'
+import {BaseCommand} from '../../base-command.js'
+import {routeTable} from '../../analysis/proxy-tables.js'
+import {renderRouteTable} from '../../render/text/proxy-tables.js'
+import {loadProxyState, proxySourceFlags} from '../../sources/flags.js'
+
+export default class ProxyRoutes extends BaseCommand<typeof ProxyRoutes> {
+  static override summary = "Show a proxy's routes: route config, virtual host, domains, match and VirtualService (like istioctl proxy-config routes)."
+  static override examples = ['<%= config.bin %> proxy routes --file config_dump.json', '<%= config.bin %> proxy routes -f dump.json --name 9080 --wide']
+  static override args = {pod: Args.string({description: 'Pod to read live (pod/name, deploy/name, name.namespace).', required: false})}
+  static override flags = {
+    ...proxySourceFlags,
+    name: Flags.string({description: 'Only this route configuration (e.g. 9080, http.8080).'}),
+    wide: Flags.boolean({char: 'w', description: 'Add each route’s destination and the route configs inline in listeners; default is istioctl’s layout.', default: false}),
+  }
+
+  async run(): Promise<void> {
+    const state = await loadProxyState(this.flags, this.args.pod, {routes: true, listeners: this.flags.wide})
+    const result = routeTable(state, {name: this.flags.name})
+    this.emit(result, (r) => renderRouteTable(r, {wide: this.flags.wide}))
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * buildProxyConfig: the Envoy configuration istiod would send one proxy, computed from manifests alone, as the
+ * same ConfigDump shape a live proxy's /config_dump parses into — so every analysis runs unchanged on it.
+ */
+import type {ConfigDump, EnvoyMessage, ListenerEntry, RouteConfigEntry} from '../envoy/model.js'
+import type {FeatureFlags, MeshConfig, MeshModel, ProxySpec} from './types.js'
+import {buildProxyScope} from './scope.js'
+import {buildSidecarOutboundRouteConfig} from './routes.js'
+import {buildSidecarOutboundListeners, buildVirtualInboundListener, buildVirtualOutboundListener} from './listeners.js'
+import {buildOutboundClusters, builtinClusters, inboundClusters} from './clusters.js'
+import {mtlsPolicyFor} from './authn.js'
+import {buildGatewayConfig} from './gateway.js'
+
+export interface BuildOptions {
+  features?: FeatureFlags
+}
+
+function listenerEntry(l: EnvoyMessage): ListenerEntry {
+  return {name: String(l.name), state: 'active', listener: l}
+}
+
+/** RDS names referenced by HCMs of these listeners. */
+function rdsNames(listeners: EnvoyMessage[]): string[] {
+  const out = new Set<string>()
+  const visit = (chain: EnvoyMessage | undefined) => {
+    for (const f of (chain?.filters ?? []) as EnvoyMessage[]) {
+      const name = f.typed_config?.rds?.route_config_name
+      if (name) out.add(String(name))
+    }
+  }
+  for (const l of listeners) {
+    for (const c of (l.filter_chains ?? []) as EnvoyMessage[]) visit(c)
+    visit(l.default_filter_chain)
+  }
+  return [...out]
+}
+
+export function buildProxyConfig(model: MeshModel, proxy: ProxySpec, mesh: MeshConfig, opts: BuildOptions = {}): ConfigDump {
+  const scope = buildProxyScope(model, proxy, mesh)
+  const dump: ConfigDump = {listeners: [], routeConfigs: [], scopedRouteConfigs: [], clusters: [], endpoints: [], secrets: [], ecds: [], unknown: [], warnings: []}
+  if (proxy.kind === 'gateway') {
+    const gw = buildGatewayConfig(scope)
+    dump.listeners = gw.listeners.map(listenerEntry)
+    dump.routeConfigs = gw.routeConfigs.map((rc) => ({name: String(rc.name), routeConfig: rc, source: 'dynamic'}))
+    const out = buildOutboundClusters(scope)
+    dump.clusters = [...out.clusters, ...builtinClusters(scope)]
+    dump.endpoints = out.endpoints
+    dump.warnings.push(...gw.warnings)
+    return dump
+  }
+  const outbound = buildSidecarOutboundListeners(scope)
+  const virtualOutbound = buildVirtualOutboundListener(scope)
+  const inbound = buildVirtualInboundListener(scope, mtlsPolicyFor(model, proxy, mesh), opts.features ?? {})
+  dump.listeners = [virtualOutbound, inbound.listener, ...outbound].map(listenerEntry)
+  const routeConfigs: RouteConfigEntry[] = []
+  for (const name of rdsNames(outbound)) {
+    const port = Number(name.includes(':') ? name.slice(name.lastIndexOf(':') + 1) : name)
+    const rc = buildSidecarOutboundRouteConfig(scope, port)
+    // `<host>:<port>` route configs (sniffed VIP listeners) carry only that host's virtual host plus the fallback.
+    if (name.includes(':')) {
+      const host = name.slice(0, name.lastIndexOf(':'))
+      rc.virtual_hosts = (rc.virtual_hosts as EnvoyMessage[]).filter((vh) => vh.name === `${host}:${port}` || vh.domains.includes('*'))
+      rc.name = name
+    }
+    routeConfigs.push({name, routeConfig: rc, source: 'dynamic'})
+  }
+  dump.routeConfigs = routeConfigs
+  const out = buildOutboundClusters(scope)
+  const inb = inboundClusters(inbound.clusters, proxy.ip)
+  dump.clusters = [...out.clusters, ...inb.clusters, ...builtinClusters(scope)]
+  dump.endpoints = out.endpoints
+  return dump
+}

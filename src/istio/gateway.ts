@@ -1,0 +1,210 @@
+/**
+ * Gateway proxies (pilot/pkg/networking/core/gateway.go, model/gateway.go): Gateways selecting the proxy, port
+ * translation through the gateway's own Services (server port 80 → targetPort 8080 listener), one listener per
+ * port, HTTP servers on `http.<port>` route configs, terminated HTTPS servers on
+ * `https.<port>.<portName>.<gateway>.<ns>`, TLS passthrough by SNI, and the `blackhole:<port>` fallback.
+ */
+import type {EnvoyMessage} from '../envoy/model.js'
+import type {ConfigObject} from './types.js'
+import type {ProxyScope} from './scope.js'
+import {byAge} from './scope.js'
+import {hostsIntersect, hostSubsetOf, resolveShortName} from './hosts.js'
+import {labelsMatch} from './load.js'
+import {parseProtocol, isHTTP, afterTLSTermination} from './protocol.js'
+import {serviceTargets} from './listeners.js'
+import {buildVirtualServiceRoutes, destinationCluster, vsConfigPath} from './routes.js'
+import {httpConnectionManager, serverTlsTransportSocket, socketAddress, tcpProxy, tlsInspector} from './envoy-shapes.js'
+
+interface ServerRef {
+  gateway: ConfigObject
+  gatewayKey: string
+  server: any
+  index: number
+  /** The port the listener binds (after translation). */
+  listenPort: number
+}
+
+function gatewaysForProxy(scope: ProxyScope): ConfigObject[] {
+  return scope.model.gateways
+    .filter((g) => {
+      const sel = g.spec.selector as Record<string, string> | undefined
+      return !sel || Object.keys(sel).length === 0 || labelsMatch(sel, scope.proxy.labels)
+    })
+    .sort(byAge)
+}
+
+function serverHosts(server: any, gw: ConfigObject): Array<{namespace: string; host: string}> {
+  return ((server.hosts ?? []) as string[]).map((h) => {
+    const i = h.indexOf('/')
+    const ns = i >= 0 ? h.slice(0, i) : '*'
+    return {namespace: ns === '.' ? gw.namespace : ns, host: i >= 0 ? h.slice(i + 1) : h}
+  })
+}
+
+/** More specific of two intersecting hosts (the name the virtual host gets). */
+const narrower = (a: string, b: string) => (hostSubsetOf(a, b) ? a : b)
+
+export function buildGatewayConfig(scope: ProxyScope): {listeners: EnvoyMessage[]; routeConfigs: EnvoyMessage[]; warnings: string[]} {
+  const warnings: string[] = []
+  const targets = serviceTargets(scope)
+  const servers: ServerRef[] = []
+  for (const gw of gatewaysForProxy(scope)) {
+    const gatewayKey = `${gw.namespace}/${gw.name}`
+    const scopedService = gw.annotations['internal.istio.io/gateway-service']
+    const allowed = targets.filter((t) => !scopedService || scopedService.split(',').includes(t.svc.hostname))
+    for (const [index, server] of ((gw.spec.servers ?? []) as any[]).entries()) {
+      const number = Number(server?.port?.number)
+      if (!Number.isInteger(number)) {
+        warnings.push(`Gateway ${gatewayKey} spec.servers[${index}].port.number is not a number`)
+        continue
+      }
+      // Port translation: the listener binds the targetPort of the gateway Service port that matches.
+      let ports = [number]
+      if (allowed.length) {
+        const hit = [...new Set(allowed.filter((t) => t.port.port === number).map((t) => t.targetPort))]
+        if (hit.length === 0) {
+          warnings.push(`Gateway ${gatewayKey} server port ${number} is not exposed by the gateway Service; it gets no listener`)
+          continue
+        }
+        ports = hit
+      }
+      for (const p of ports) servers.push({gateway: gw, gatewayKey, server, index, listenPort: p})
+    }
+  }
+  const byPort = new Map<number, ServerRef[]>()
+  for (const s of servers) (byPort.get(s.listenPort) ?? byPort.set(s.listenPort, []).get(s.listenPort)!).push(s)
+
+  const listeners: EnvoyMessage[] = []
+  const routeConfigs: EnvoyMessage[] = []
+  for (const [port, refs] of [...byPort].sort((a, b) => a[0] - b[0])) {
+    const chains: EnvoyMessage[] = []
+    const httpServers: ServerRef[] = []
+    const kindOf = (ref: ServerRef) => {
+      const p = parseProtocol(String(ref.server.port?.protocol ?? ''))
+      return isHTTP(p) || p === 'HTTPS' || p === 'TLS' ? 'http-or-tls' : 'tcp'
+    }
+    const firstKind = kindOf(refs[0]!)
+    for (const ref of refs) {
+      // istiod keeps the protocol of the first server on a port and drops conflicting ones.
+      if (kindOf(ref) !== firstKind) {
+        warnings.push(`Gateway ${ref.gatewayKey} spec.servers[${ref.index}]: port ${port} already serves another protocol; server ignored`)
+        continue
+      }
+      const protocol = parseProtocol(String(ref.server.port?.protocol ?? ''))
+      const tlsMode = ref.server.tls?.mode
+      if (isHTTP(protocol) || (protocol === 'HTTPS' && !ref.server.tls)) {
+        httpServers.push(ref)
+        continue
+      }
+      if ((protocol === 'HTTPS' || protocol === 'TLS') && (tlsMode === 'SIMPLE' || tlsMode === 'MUTUAL' || tlsMode === 'OPTIONAL_MUTUAL' || tlsMode === 'ISTIO_MUTUAL')) {
+        const portName = String(ref.server.port?.name ?? '')
+        const rcName = `https.${ref.server.port.number}.${portName}.${ref.gateway.name}.${ref.gateway.namespace}`
+        const hosts = serverHosts(ref.server, ref.gateway).map((h) => h.host)
+        const sni = hosts.includes('*') ? undefined : hosts
+        const terminatedHTTP = isHTTP(afterTLSTermination(protocol))
+        if (terminatedHTTP) routeConfigs.push(buildGatewayRouteConfig(scope, rcName, [ref], Number(ref.server.port.number)))
+        chains.push({
+          ...(sni ? {filter_chain_match: {server_names: sni}} : {}),
+          transport_socket: serverTlsTransportSocket(ref.server.tls, ref.server.tls.credentialName ? `kubernetes://${ref.server.tls.credentialName}` : `file-cert:${ref.server.tls.serverCertificate ?? ''}~${ref.server.tls.privateKey ?? ''}`, terminatedHTTP),
+          filters: terminatedHTTP ? [httpConnectionManager(`outbound_0.0.0.0_${port}`, {rds: rcName})] : [tcpProxy(`outbound_0.0.0.0_${port}`, tcpTargetFor(scope, ref))],
+          metadata: {filter_metadata: {istio: {config: `/apis/networking.istio.io/v1/namespaces/${ref.gateway.namespace}/gateway/${ref.gateway.name}`}}},
+        })
+        continue
+      }
+      if (protocol === 'TLS' || protocol === 'HTTPS') {
+        chains.push(...passthroughChains(scope, ref, port))
+        continue
+      }
+      chains.push({filters: [tcpProxy(`outbound_0.0.0.0_${port}`, tcpTargetFor(scope, ref))]})
+    }
+    if (httpServers.length) {
+      const rcName = `http.${port}`
+      routeConfigs.push(buildGatewayRouteConfig(scope, rcName, httpServers, Number(httpServers[0]!.server.port.number)))
+      chains.push({filters: [httpConnectionManager(`outbound_0.0.0.0_${port}`, {rds: rcName})]})
+    }
+    listeners.push({
+      name: `0.0.0.0_${port}`,
+      address: socketAddress('0.0.0.0', port),
+      filter_chains: chains,
+      listener_filters: chains.some((c) => c.filter_chain_match?.server_names || c.transport_socket) ? [tlsInspector()] : [],
+      traffic_direction: 'OUTBOUND',
+    })
+  }
+  return {listeners, routeConfigs, warnings}
+}
+
+function boundVirtualServices(scope: ProxyScope, gatewayKey: string): ConfigObject[] {
+  return scope.model.virtualServices
+    .filter((vs) => ((vs.spec.gateways ?? []) as string[]).some((g) => (g.includes('/') ? g : `${vs.namespace}/${g}`) === gatewayKey))
+    .sort(byAge)
+}
+
+function vsVisibleToServer(vs: ConfigObject, h: {namespace: string}): boolean {
+  return h.namespace === '*' || h.namespace === vs.namespace
+}
+
+function buildGatewayRouteConfig(scope: ProxyScope, name: string, refs: ServerRef[], fallbackPort: number): EnvoyMessage {
+  const vhosts = new Map<string, EnvoyMessage>()
+  for (const ref of refs) {
+    // Virtual hosts are named after each server's own port, not the (translated) listener port.
+    const serverPort = Number(ref.server.port?.number ?? fallbackPort)
+    const ctx = {scope, port: serverPort, gateways: [ref.gatewayKey]}
+    for (const vs of boundVirtualServices(scope, ref.gatewayKey)) {
+      if (!Array.isArray(vs.spec.http) || vs.spec.http.length === 0) continue
+      const vsHosts = ((vs.spec.hosts ?? []) as string[]).map((h) => resolveShortName(h, vs.namespace, scope.model.configDomainSuffix))
+      for (const sh of serverHosts(ref.server, ref.gateway)) {
+        if (!vsVisibleToServer(vs, sh)) continue
+        for (const vh of vsHosts) {
+          if (!hostsIntersect(vh, sh.host)) continue
+          const host = narrower(vh, sh.host)
+          const key = `${host}:${serverPort}`
+          const routes = buildVirtualServiceRoutes(vs, ctx)
+          const existing = vhosts.get(key)
+          if (existing) {
+            if (existing.__vs !== vs) existing.routes.push(...routes)
+            continue
+          }
+          vhosts.set(key, {
+            __vs: vs,
+            name: key,
+            domains: [host, `${host}:*`],
+            routes,
+            include_request_attempt_count: true,
+            ...(ref.server.tls?.httpsRedirect ? {require_tls: 'ALL'} : {}),
+          })
+        }
+      }
+    }
+  }
+  const virtualHosts = [...vhosts.values()].map(({__vs, ...v}) => v)
+  if (virtualHosts.length === 0) virtualHosts.push({name: `blackhole:${fallbackPort}`, domains: ['*'], routes: []})
+  return {name, virtual_hosts: virtualHosts, validate_clusters: false, max_direct_response_body_size_bytes: 1048576, ignore_port_in_host_matching: true}
+}
+
+function tcpTargetFor(scope: ProxyScope, ref: ServerRef): string {
+  for (const vs of boundVirtualServices(scope, ref.gatewayKey)) {
+    for (const rule of (vs.spec.tcp ?? []) as any[]) {
+      const dest = rule.route?.[0]?.destination
+      if (dest) return destinationCluster(dest, vs, {scope, port: Number(ref.server.port.number), gateways: [ref.gatewayKey]})
+    }
+  }
+  return 'BlackHoleCluster'
+}
+
+function passthroughChains(scope: ProxyScope, ref: ServerRef, port: number): EnvoyMessage[] {
+  const out: EnvoyMessage[] = []
+  for (const vs of boundVirtualServices(scope, ref.gatewayKey)) {
+    for (const rule of (vs.spec.tls ?? []) as any[]) {
+      for (const m of (rule.match ?? []) as any[]) {
+        const dest = rule.route?.[0]?.destination
+        if (!dest) continue
+        out.push({
+          filter_chain_match: {server_names: (m.sniHosts ?? []) as string[]},
+          filters: [tcpProxy(`outbound_0.0.0.0_${port}`, destinationCluster(dest, vs, {scope, port: Number(ref.server.port.number), gateways: [ref.gatewayKey]}))],
+          metadata: {filter_metadata: {istio: {config: vsConfigPath(vs)}}},
+        })
+      }
+    }
+  }
+  return out
+}

@@ -1,0 +1,53 @@
+/** Host names as istiod treats them (pkg/config/host): wildcards, short-name resolution, matching. */
+
+/**
+ * model.ResolveShortnameToFQDN: a host without a dot is `<host>.<config namespace>` plus `.svc.<domain>` when the
+ * config carries a domain; a dotted host is never expanded; `*` stays `*`.
+ */
+export function resolveShortName(host: string, namespace: string, domainSuffix: string): string {
+  if (host === '*' || host.includes('.')) return host
+  return domainSuffix ? `${host}.${namespace}.svc.${domainSuffix}` : `${host}.${namespace}`
+}
+
+const isWildcard = (h: string) => h.startsWith('*')
+
+/** host.Name.Matches: a matches b when either (wildcard-aware) covers the other. */
+export function hostsIntersect(a: string, b: string): boolean {
+  if (a === b) return true
+  if (isWildcard(a) && isWildcard(b)) {
+    const sa = a.slice(1)
+    const sb = b.slice(1)
+    return sa.endsWith(sb) || sb.endsWith(sa)
+  }
+  if (isWildcard(a)) return b.endsWith(a.slice(1))
+  if (isWildcard(b)) return a.endsWith(b.slice(1))
+  return false
+}
+
+/** host.Name.SubsetOf: every name matched by `h` is matched by `of`. */
+export function hostSubsetOf(h: string, of: string): boolean {
+  if (h === of) return true
+  if (!isWildcard(of)) return false
+  if (of === '*') return true
+  return h.endsWith(of.slice(1))
+}
+
+/** Specificity order used when several configs match a host: exact, then longer wildcard. */
+export function mostSpecificHost<T>(host: string, candidates: Array<{host: string; value: T}>): T | undefined {
+  let best: {host: string; value: T} | undefined
+  for (const c of candidates) {
+    if (!hostSubsetOf(host, c.host)) continue
+    if (c.host === host) return c.value
+    if (!best || c.host.length > best.host.length) best = c
+  }
+  return best?.value
+}
+
+export function namespaceVisible(exportTo: string[], objectNamespace: string, proxyNamespace: string): boolean {
+  for (const e of exportTo) {
+    if (e === '*') return true
+    if (e === '~') continue
+    if (e === '.' ? objectNamespace === proxyNamespace : e === proxyNamespace) return true
+  }
+  return false
+}

@@ -1,0 +1,376 @@
+/**
+ * Parsing manifests from text (pure): multi-document YAML, JSON, `kind: List`; classification by kind and
+ * API group; building the service registry (Kubernetes Service + EndpointSlice + Pod, ServiceEntry).
+ * Problems are collected (file, kind, name, field), never thrown: one bad object must not hide the rest.
+ */
+import {parseAllDocuments} from 'yaml'
+import type {ConfigObject, ManifestProblem, MeshModel, MeshService, Provenance, Resolution, ServicePort, WorkloadEndpoint} from './types.js'
+import {protocolFromPortName, parseProtocol} from './protocol.js'
+
+export interface ManifestText {
+  file: string
+  text: string
+}
+
+export interface LoadOptions {
+  /** See MeshModel.configDomainSuffix. Default `cluster.local`. */
+  configDomainSuffix?: string
+  /** Kubernetes domain for Service hostnames. Default `cluster.local`. */
+  domainSuffix?: string
+}
+
+const ISTIO_GROUPS: Record<string, string[]> = {
+  'networking.istio.io': ['v1', 'v1beta1', 'v1alpha3'],
+  'security.istio.io': ['v1', 'v1beta1'],
+}
+
+const ISTIO_KINDS: Record<string, string> = {
+  VirtualService: 'networking.istio.io',
+  DestinationRule: 'networking.istio.io',
+  Gateway: 'networking.istio.io',
+  Sidecar: 'networking.istio.io',
+  ServiceEntry: 'networking.istio.io',
+  WorkloadEntry: 'networking.istio.io',
+  EnvoyFilter: 'networking.istio.io',
+  PeerAuthentication: 'security.istio.io',
+  AuthorizationPolicy: 'security.istio.io',
+  RequestAuthentication: 'security.istio.io',
+}
+
+function timeOf(ts: unknown): number {
+  if (typeof ts !== 'string') return 0
+  const t = Date.parse(ts)
+  return Number.isNaN(t) ? 0 : t
+}
+
+function asStringMap(v: unknown): Record<string, string> {
+  if (!v || typeof v !== 'object' || Array.isArray(v)) return {}
+  const out: Record<string, string> = {}
+  for (const [k, val] of Object.entries(v as Record<string, unknown>)) out[k] = String(val)
+  return out
+}
+
+/** Splits texts into objects; `kind: List` items are flattened. */
+export function parseManifestObjects(texts: ManifestText[], problems: ManifestProblem[]): ConfigObject[] {
+  const out: ConfigObject[] = []
+  for (const {file, text} of texts) {
+    let docs
+    try {
+      docs = parseAllDocuments(text)
+    } catch (error) {
+      problems.push({file, message: `not YAML or JSON: ${(error as Error).message}`})
+      continue
+    }
+    const list = Array.isArray(docs) ? docs : [docs]
+    let index = 0
+    const push = (value: unknown) => {
+      const src: Provenance = {file, index: index++}
+      if (value === null || value === undefined) return
+      if (typeof value !== 'object' || Array.isArray(value)) {
+        problems.push({file, message: `document ${src.index} is not an object (a manifest needs apiVersion, kind, metadata)`})
+        return
+      }
+      const v = value as Record<string, any>
+      if (v.kind === 'List' || (typeof v.kind === 'string' && v.kind.endsWith('List') && Array.isArray(v.items))) {
+        index--
+        for (const item of v.items ?? []) push(item)
+        return
+      }
+      if (typeof v.kind !== 'string' || !v.kind) {
+        problems.push({file, field: 'kind', message: `document ${src.index} has no kind`})
+        return
+      }
+      const meta = (v.metadata ?? {}) as Record<string, any>
+      if (typeof meta.name !== 'string' || !meta.name) {
+        problems.push({file, kind: v.kind, field: 'metadata.name', message: `${v.kind} without metadata.name`})
+        return
+      }
+      out.push({
+        apiVersion: String(v.apiVersion ?? ''),
+        kind: v.kind,
+        name: meta.name,
+        namespace: typeof meta.namespace === 'string' && meta.namespace ? meta.namespace : 'default',
+        labels: asStringMap(meta.labels),
+        annotations: asStringMap(meta.annotations),
+        creationTime: timeOf(meta.creationTimestamp),
+        spec: v.spec && typeof v.spec === 'object' ? v.spec : {},
+        raw: v,
+        source: src,
+      })
+    }
+    for (const doc of list) {
+      if (doc.errors?.length) {
+        problems.push({file, message: `YAML error: ${doc.errors[0]!.message}`})
+        continue
+      }
+      push(doc.toJS({maxAliasCount: 100}))
+    }
+  }
+  return out
+}
+
+function checkApiVersion(o: ConfigObject, problems: ManifestProblem[]): boolean {
+  const group = ISTIO_KINDS[o.kind]
+  if (!group) return true
+  const [g, ver] = o.apiVersion.split('/')
+  if (g !== group || !ver || !ISTIO_GROUPS[g]!.includes(ver)) {
+    problems.push({
+      file: o.source.file,
+      kind: o.kind,
+      name: o.name,
+      namespace: o.namespace,
+      field: 'apiVersion',
+      message: `${o.kind} ${o.name}: apiVersion ${JSON.stringify(o.apiVersion)} is not served (expected ${group}/${ISTIO_GROUPS[group]!.join('|')})`,
+    })
+    return false
+  }
+  return true
+}
+
+function problem(o: ConfigObject, field: string, message: string): ManifestProblem {
+  return {file: o.source.file, kind: o.kind, name: o.name, namespace: o.namespace, field, message: `${o.kind} ${o.namespace}/${o.name}: ${message}`}
+}
+
+/** Light schema checks on the fields the model reads; a bad object is reported and skipped or kept as far as valid. */
+function validate(o: ConfigObject, problems: ManifestProblem[]): boolean {
+  const s = o.spec
+  const arr = (field: string, v: unknown) => {
+    if (v !== undefined && !Array.isArray(v)) {
+      problems.push(problem(o, `spec.${field}`, `spec.${field} must be a list`))
+      return false
+    }
+    return true
+  }
+  switch (o.kind) {
+    case 'VirtualService':
+      if (!Array.isArray(s.hosts) || s.hosts.length === 0) {
+        // Delegate VirtualServices legitimately have no hosts.
+        if (s.hosts !== undefined && !Array.isArray(s.hosts)) {
+          problems.push(problem(o, 'spec.hosts', 'spec.hosts must be a list'))
+          return false
+        }
+      }
+      return arr('http', s.http) && arr('tcp', s.tcp) && arr('tls', s.tls) && arr('gateways', s.gateways)
+    case 'DestinationRule':
+      if (typeof s.host !== 'string' || !s.host) {
+        problems.push(problem(o, 'spec.host', 'spec.host is required'))
+        return false
+      }
+      return arr('subsets', s.subsets)
+    case 'ServiceEntry':
+      if (!Array.isArray(s.hosts) || s.hosts.length === 0) {
+        problems.push(problem(o, 'spec.hosts', 'spec.hosts is required'))
+        return false
+      }
+      if (!Array.isArray(s.ports)) {
+        problems.push(problem(o, 'spec.ports', 'spec.ports is required'))
+        return false
+      }
+      for (const [i, p] of (s.ports as any[]).entries()) {
+        if (!Number.isInteger(Number(p?.number))) {
+          problems.push(problem(o, `spec.ports[${i}].number`, 'port number must be an integer'))
+          return false
+        }
+      }
+      return true
+    case 'Gateway':
+      return arr('servers', s.servers)
+    case 'Sidecar':
+      return arr('egress', s.egress) && arr('ingress', s.ingress)
+    default:
+      return true
+  }
+}
+
+function k8sServicePorts(o: ConfigObject): ServicePort[] {
+  const ports: ServicePort[] = []
+  for (const p of (o.spec.ports ?? []) as any[]) {
+    const name = typeof p.name === 'string' ? p.name : ''
+    const protocol =
+      p.protocol === 'UDP' ? 'UDP' : p.protocol === 'SCTP' ? 'Unsupported' : p.appProtocol ? parseProtocol(String(p.appProtocol)) : protocolFromPortName(name)
+    ports.push({name, port: Number(p.port), protocol, targetPort: p.targetPort ?? Number(p.port)})
+  }
+  return ports
+}
+
+function exportToOf(o: ConfigObject): string[] {
+  const ann = o.annotations['networking.istio.io/exportTo']
+  if (o.kind === 'Service') return ann ? ann.split(',').map((s) => s.trim()) : ['*']
+  return Array.isArray(o.spec.exportTo) && o.spec.exportTo.length ? o.spec.exportTo.map(String) : ['*']
+}
+
+function labelsMatch(selector: Record<string, string> | undefined, labels: Record<string, string>): boolean {
+  if (!selector) return false
+  const keys = Object.keys(selector)
+  if (keys.length === 0) return false
+  return keys.every((k) => labels[k] === selector[k])
+}
+
+function buildKubernetesServices(objects: ConfigObject[], domainSuffix: string): MeshService[] {
+  const slices = objects.filter((o) => o.kind === 'EndpointSlice' || o.kind === 'Endpoints')
+  const pods = objects.filter((o) => o.kind === 'Pod')
+  const out: MeshService[] = []
+  for (const o of objects) {
+    if (o.kind !== 'Service' || !o.apiVersion.startsWith('v1')) continue
+    const spec = o.spec
+    const hostname = `${o.name}.${o.namespace}.svc.${domainSuffix}`
+    const ports = k8sServicePorts(o)
+    const clusterIP: string | undefined = spec.clusterIP
+    const headless = clusterIP === 'None'
+    const externalName = spec.type === 'ExternalName' ? String(spec.externalName ?? '') : undefined
+    const addresses = clusterIP && clusterIP !== 'None' ? [clusterIP, ...((spec.clusterIPs ?? []) as string[]).filter((a) => a !== clusterIP)] : []
+    const selector = spec.selector ? asStringMap(spec.selector) : undefined
+    const endpoints: WorkloadEndpoint[] = []
+    // EndpointSlices owned by this service (label kubernetes.io/service-name).
+    for (const sl of slices) {
+      if (sl.namespace !== o.namespace) continue
+      if (sl.kind === 'EndpointSlice' && sl.labels['kubernetes.io/service-name'] !== o.name) continue
+      if (sl.kind === 'Endpoints' && sl.name !== o.name) continue
+      if (sl.kind === 'EndpointSlice') {
+        const portMap: Record<string, number> = {}
+        for (const p of (sl.raw.ports ?? []) as any[]) portMap[p.name ?? ''] = Number(p.port)
+        for (const ep of (sl.raw.endpoints ?? []) as any[]) {
+          for (const addr of (ep.addresses ?? []) as string[]) {
+            const pod = pods.find((p) => p.raw.status?.podIP === addr && p.namespace === o.namespace)
+            endpoints.push({address: addr, ports: mapPortsByServicePortName(ports, portMap), labels: pod?.labels ?? {}, serviceAccount: pod?.spec.serviceAccountName})
+          }
+        }
+      } else {
+        for (const subset of (sl.raw.subsets ?? []) as any[]) {
+          const portMap: Record<string, number> = {}
+          for (const p of (subset.ports ?? []) as any[]) portMap[p.name ?? ''] = Number(p.port)
+          for (const a of (subset.addresses ?? []) as any[]) endpoints.push({address: a.ip, ports: mapPortsByServicePortName(ports, portMap), labels: {}})
+        }
+      }
+    }
+    // Without EndpointSlices, pods selected by the service are its endpoints (what the endpoints controller would do).
+    if (endpoints.length === 0 && selector) {
+      for (const pod of pods) {
+        if (pod.namespace !== o.namespace || !labelsMatch(selector, pod.labels)) continue
+        const ip = pod.raw.status?.podIP
+        if (!ip) continue
+        const portMap: Record<string, number> = {}
+        for (const sp of ports) portMap[sp.name] = resolveTargetPort(sp, pod)
+        endpoints.push({address: ip, ports: portMap, labels: pod.labels, serviceAccount: pod.spec.serviceAccountName})
+      }
+    }
+    out.push({
+      hostname,
+      namespace: o.namespace,
+      name: o.name,
+      registry: 'Kubernetes',
+      addresses,
+      ports,
+      resolution: headless ? 'Passthrough' : externalName ? 'DNS' : 'ClientSideLB',
+      meshExternal: Boolean(externalName),
+      exportTo: exportToOf(o),
+      creationTime: o.creationTime,
+      selector,
+      endpoints,
+      externalName,
+      headless,
+      source: o.source,
+    })
+  }
+  return out
+}
+
+function mapPortsByServicePortName(ports: ServicePort[], slicePorts: Record<string, number>): Record<string, number> {
+  const out: Record<string, number> = {}
+  for (const sp of ports) {
+    if (slicePorts[sp.name] !== undefined) out[sp.name] = slicePorts[sp.name]!
+    else if (typeof sp.targetPort === 'number') out[sp.name] = sp.targetPort
+  }
+  return out
+}
+
+function resolveTargetPort(sp: ServicePort, pod: ConfigObject): number {
+  if (typeof sp.targetPort === 'number') return sp.targetPort
+  if (typeof sp.targetPort === 'string' && /^\d+$/.test(sp.targetPort)) return Number(sp.targetPort)
+  for (const c of (pod.spec.containers ?? []) as any[]) for (const p of (c.ports ?? []) as any[]) if (p.name === sp.targetPort) return Number(p.containerPort)
+  return sp.port
+}
+
+const numericTarget = (p: ServicePort): number => (typeof p.targetPort === 'number' ? p.targetPort : p.port)
+
+const SE_RESOLUTION: Record<string, Resolution> = {NONE: 'Passthrough', STATIC: 'ClientSideLB', DNS: 'DNS', DNS_ROUND_ROBIN: 'DNSRoundRobin'}
+
+function buildServiceEntryServices(objects: ConfigObject[], problems: ManifestProblem[]): MeshService[] {
+  const out: MeshService[] = []
+  const workloadEntries = objects.filter((o) => o.kind === 'WorkloadEntry')
+  const pods = objects.filter((o) => o.kind === 'Pod')
+  for (const o of objects) {
+    if (o.kind !== 'ServiceEntry') continue
+    const s = o.spec
+    const ports: ServicePort[] = ((s.ports ?? []) as any[]).map((p) => ({
+      name: String(p.name ?? ''),
+      port: Number(p.number),
+      protocol: parseProtocol(String(p.protocol ?? '')),
+      targetPort: p.targetPort !== undefined ? Number(p.targetPort) : undefined,
+    }))
+    const resolution = SE_RESOLUTION[String(s.resolution ?? 'NONE')] ?? 'Passthrough'
+    if (!SE_RESOLUTION[String(s.resolution ?? 'NONE')]) problems.push(problem(o, 'spec.resolution', `unknown resolution ${JSON.stringify(s.resolution)}`))
+    const selector = s.workloadSelector?.labels ? asStringMap(s.workloadSelector.labels) : undefined
+    const endpoints: WorkloadEndpoint[] = []
+    for (const e of (s.endpoints ?? []) as any[]) {
+      const portMap: Record<string, number> = {}
+      for (const p of ports) portMap[p.name] = e.ports?.[p.name] !== undefined ? Number(e.ports[p.name]) : numericTarget(p)
+      endpoints.push({address: String(e.address ?? ''), ports: portMap, labels: asStringMap(e.labels), network: e.network, locality: e.locality, weight: e.weight, serviceAccount: e.serviceAccount})
+    }
+    if (selector) {
+      for (const w of workloadEntries) {
+        if (w.namespace !== o.namespace || !labelsMatch(selector, w.labels) && !labelsMatch(selector, asStringMap(w.spec.labels))) continue
+        const portMap: Record<string, number> = {}
+        for (const p of ports) portMap[p.name] = w.spec.ports?.[p.name] !== undefined ? Number(w.spec.ports[p.name]) : numericTarget(p)
+        endpoints.push({address: String(w.spec.address ?? ''), ports: portMap, labels: {...w.labels, ...asStringMap(w.spec.labels)}})
+      }
+      for (const pod of pods) {
+        if (pod.namespace !== o.namespace || !labelsMatch(selector, pod.labels) || !pod.raw.status?.podIP) continue
+        const portMap: Record<string, number> = {}
+        for (const p of ports) portMap[p.name] = numericTarget(p)
+        endpoints.push({address: pod.raw.status.podIP, ports: portMap, labels: pod.labels})
+      }
+    }
+    for (const h of s.hosts as string[]) {
+      out.push({
+        hostname: String(h),
+        namespace: o.namespace,
+        name: o.name,
+        registry: 'ServiceEntry',
+        addresses: ((s.addresses ?? []) as string[]).map(String),
+        ports,
+        resolution,
+        meshExternal: s.location !== 'MESH_INTERNAL',
+        exportTo: exportToOf(o),
+        creationTime: o.creationTime,
+        selector,
+        endpoints,
+        source: o.source,
+      })
+    }
+  }
+  return out
+}
+
+/** Parses manifest texts into the mesh model (pure). */
+export function loadManifestsFromText(texts: ManifestText[], opts: LoadOptions = {}): MeshModel {
+  const problems: ManifestProblem[] = []
+  const objects = parseManifestObjects(texts, problems).filter((o) => checkApiVersion(o, problems) && validate(o, problems))
+  const domainSuffix = opts.domainSuffix ?? 'cluster.local'
+  const byKind = (k: string) => objects.filter((o) => o.kind === k && Boolean(ISTIO_KINDS[k]))
+  const known = new Set(['VirtualService', 'DestinationRule', 'Gateway', 'Sidecar', 'PeerAuthentication', 'ServiceEntry'])
+  return {
+    services: [...buildKubernetesServices(objects, domainSuffix), ...buildServiceEntryServices(objects, problems)],
+    virtualServices: byKind('VirtualService'),
+    destinationRules: byKind('DestinationRule'),
+    gateways: byKind('Gateway'),
+    sidecars: byKind('Sidecar'),
+    peerAuthentications: byKind('PeerAuthentication'),
+    serviceEntries: byKind('ServiceEntry'),
+    others: objects.filter((o) => !known.has(o.kind)),
+    problems,
+    configDomainSuffix: opts.configDomainSuffix ?? domainSuffix,
+  }
+}
+
+export {labelsMatch}

@@ -1,0 +1,125 @@
+/**
+ * What one proxy can see (pilot/pkg/model/sidecar.go, push_context.go): exportTo, Sidecar egress hosts, the
+ * root namespace, `gateways` binding, and DestinationRule lookup order.
+ */
+import type {ConfigObject, MeshConfig, MeshModel, MeshService, ProxySpec} from './types.js'
+import {hostSubsetOf, hostsIntersect, mostSpecificHost, namespaceVisible, resolveShortName} from './hosts.js'
+import {labelsMatch} from './load.js'
+
+export interface EgressListener {
+  port?: {number: number; protocol?: string; name?: string}
+  hosts: Array<{namespace: string; host: string}>
+}
+
+export interface ProxyScope {
+  proxy: ProxySpec
+  mesh: MeshConfig
+  model: MeshModel
+  configNamespace: string
+  sidecar?: ConfigObject
+  egress: EgressListener[]
+  /** Visible services, one per hostname, in stable order. */
+  services: MeshService[]
+  serviceByHost: Map<string, MeshService>
+  /** VirtualServices visible to this proxy and bound to `mesh` (sidecars), oldest first. */
+  virtualServices: ConfigObject[]
+  /** VS host list resolved to FQDNs (by VS identity). */
+  vsHosts: Map<ConfigObject, string[]>
+}
+
+export const byAge = (a: {creationTime: number; name: string; namespace: string}, b: {creationTime: number; name: string; namespace: string}) =>
+  a.creationTime - b.creationTime || (a.namespace + '/' + a.name).localeCompare(b.namespace + '/' + b.name)
+
+export function vsHostsOf(vs: ConfigObject, model: MeshModel): string[] {
+  return ((vs.spec.hosts ?? []) as string[]).map((h) => resolveShortName(String(h), vs.namespace, model.configDomainSuffix))
+}
+
+/** Sidecar resource for a workload: selector match in its namespace, else the namespace default, else the root one. */
+export function selectSidecar(model: MeshModel, proxy: ProxySpec, mesh: MeshConfig): ConfigObject | undefined {
+  const ns = proxy.configNamespace ?? proxy.namespace
+  const inNs = model.sidecars.filter((s) => s.namespace === ns).sort(byAge)
+  const withSelector = inNs.find((s) => s.spec.workloadSelector?.labels && labelsMatch(s.spec.workloadSelector.labels, proxy.labels))
+  if (withSelector) return withSelector
+  const nsDefault = inNs.find((s) => !s.spec.workloadSelector)
+  if (nsDefault) return nsDefault
+  return model.sidecars.filter((s) => s.namespace === mesh.rootNamespace && !s.spec.workloadSelector).sort(byAge)[0]
+}
+
+function parseEgress(sidecar: ConfigObject | undefined, configNamespace: string): EgressListener[] {
+  if (!sidecar || !Array.isArray(sidecar.spec.egress) || sidecar.spec.egress.length === 0) return [{hosts: [{namespace: '*', host: '*'}]}]
+  return (sidecar.spec.egress as any[]).map((e) => ({
+    port: e.port ? {number: Number(e.port.number), protocol: e.port.protocol, name: e.port.name} : undefined,
+    hosts: ((e.hosts ?? []) as string[]).map((h) => {
+      const i = h.indexOf('/')
+      let namespace = i >= 0 ? h.slice(0, i) : '*'
+      const host = i >= 0 ? h.slice(i + 1) : h
+      if (namespace === '.') namespace = configNamespace
+      return {namespace, host}
+    }),
+  }))
+}
+
+const egressNamespaceMatches = (egressNs: string, objectNs: string) => egressNs === '*' || egressNs === objectNs
+
+export function serviceInEgress(svc: MeshService, egress: EgressListener[]): boolean {
+  return egress.some((l) => l.hosts.some((h) => egressNamespaceMatches(h.namespace, svc.namespace) && hostSubsetOf(svc.hostname, h.host)))
+}
+
+export function buildProxyScope(model: MeshModel, proxy: ProxySpec, mesh: MeshConfig): ProxyScope {
+  const configNamespace = proxy.configNamespace ?? proxy.namespace
+  const isGateway = proxy.kind === 'gateway'
+  const sidecar = isGateway ? undefined : selectSidecar(model, proxy, mesh)
+  const egress = parseEgress(sidecar, configNamespace)
+
+  // One service per hostname: the proxy's own namespace wins, else the oldest (istiod's ServiceIndex behaviour).
+  const serviceByHost = new Map<string, MeshService>()
+  const candidates = model.services
+    .filter((s) => namespaceVisible(s.exportTo, s.namespace, configNamespace))
+    .filter((s) => isGateway || serviceInEgress(s, egress))
+    .sort(byAge)
+  for (const s of candidates) {
+    const prev = serviceByHost.get(s.hostname)
+    if (!prev || (prev.namespace !== configNamespace && s.namespace === configNamespace)) serviceByHost.set(s.hostname, s)
+  }
+  const services = [...serviceByHost.values()]
+
+  const vsHosts = new Map<ConfigObject, string[]>()
+  for (const vs of model.virtualServices) vsHosts.set(vs, vsHostsOf(vs, model))
+  const virtualServices = model.virtualServices
+    .filter((vs) => namespaceVisible(Array.isArray(vs.spec.exportTo) && vs.spec.exportTo.length ? vs.spec.exportTo : ['*'], vs.namespace, configNamespace))
+    .filter((vs) => isGateway || boundToMesh(vs))
+    .filter(
+      (vs) =>
+        isGateway ||
+        egress.some((l) => l.hosts.some((h) => egressNamespaceMatches(h.namespace, vs.namespace) && vsHosts.get(vs)!.some((vh) => hostsIntersect(vh, h.host)))),
+    )
+    .sort(byAge)
+  return {proxy, mesh, model, configNamespace, sidecar, egress, services, serviceByHost, virtualServices, vsHosts}
+}
+
+export function boundToMesh(vs: ConfigObject): boolean {
+  const gws = vs.spec.gateways as string[] | undefined
+  return !gws || gws.length === 0 || gws.includes('mesh')
+}
+
+/**
+ * DestinationRule for a host as seen from the proxy: the proxy's namespace first, then the service's namespace,
+ * then the root namespace; within each, the most specific host; exportTo respected.
+ */
+export function destinationRuleFor(scope: ProxyScope, host: string, serviceNamespace?: string): ConfigObject | undefined {
+  const {model, mesh, configNamespace} = scope
+  const order = [configNamespace, serviceNamespace, mesh.rootNamespace].filter((n, i, a): n is string => Boolean(n) && a.indexOf(n) === i)
+  for (const ns of order) {
+    const drs = model.destinationRules
+      .filter((dr) => dr.namespace === ns)
+      .filter((dr) => namespaceVisible(Array.isArray(dr.spec.exportTo) && dr.spec.exportTo.length ? dr.spec.exportTo : ['*'], dr.namespace, configNamespace))
+      .filter((dr) => !dr.spec.workloadSelector || labelsMatch(dr.spec.workloadSelector.labels, scope.proxy.labels))
+      .sort(byAge)
+    const hit = mostSpecificHost(
+      host,
+      drs.map((dr) => ({host: resolveShortName(String(dr.spec.host), dr.namespace, model.configDomainSuffix), value: dr})),
+    )
+    if (hit) return hit
+  }
+  return undefined
+}
