@@ -126,7 +126,7 @@ export function buildOutboundClusters(scope: ProxyScope): BuiltClusters {
         }
         clusters.push({name, cluster: c, state: 'active'})
         const eps = lbEndpoints(svc, port, sub.spec?.labels)
-        if (c.type === 'EDS' || c.type === 'STRICT_DNS' || c.type === 'LOGICAL_DNS') {
+        if ((c.type === 'EDS' && svc.endpointsKnown !== false) || c.type === 'STRICT_DNS' || c.type === 'LOGICAL_DNS') {
           const assignment = {cluster_name: name, endpoints: [{locality: {}, lb_endpoints: eps}]}
           if (c.type !== 'EDS') c.load_assignment = assignment
           endpoints.push({clusterName: name, assignment, state: 'dynamic'})

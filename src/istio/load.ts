@@ -254,11 +254,16 @@ function buildKubernetesServices(objects: ConfigObject[], domainSuffix: string):
         endpoints.push({address: ip, ports: portMap, labels: pod.labels, serviceAccount: pod.spec.serviceAccountName})
       }
     }
+    const endpointsKnown =
+      endpoints.length > 0 ||
+      slices.some((sl) => sl.namespace === o.namespace && (sl.kind === 'EndpointSlice' ? sl.labels['kubernetes.io/service-name'] === o.name : sl.name === o.name)) ||
+      pods.some((p) => p.namespace === o.namespace)
     out.push({
       hostname,
       namespace: o.namespace,
       name: o.name,
       registry: 'Kubernetes',
+      endpointsKnown,
       addresses,
       ports,
       resolution: headless ? 'Passthrough' : externalName ? 'DNS' : 'ClientSideLB',

@@ -91,6 +91,11 @@ export interface MeshService {
   /** Kubernetes selector / ServiceEntry workloadSelector labels, used to find the proxy's own services. */
   selector?: Record<string, string>
   endpoints: WorkloadEndpoint[]
+  /**
+   * False when the manifests say nothing about this service's workloads (no EndpointSlice/Endpoints for it and no
+   * Pod in its namespace): zero endpoints then means "unknown", not "no pod", and no endpoint assignment is emitted.
+   */
+  endpointsKnown?: boolean
   /** ExternalName services point at this DNS name. */
   externalName?: string
   /** Headless Kubernetes service (clusterIP: None). */

@@ -6,6 +6,9 @@
 import {Flags} from '@oclif/core'
 import {UsageError} from '../errors.js'
 import {FileSource} from './file.js'
+import {ManifestSource} from './manifests.js'
+import {readProxyFile, type ProxyIdentity} from '../input/request.js'
+import type {ProxySpec} from '../istio/types.js'
 import type {ProxyNeeds, ProxySource, ProxyState} from './types.js'
 
 export const proxySourceFlags = {
@@ -26,6 +29,39 @@ export const proxySourceFlags = {
   }),
 }
 
+/** The Istio model as a source: the config istiod would send one proxy, computed from manifests (offline). */
+export const manifestSourceFlags = {
+  manifests: Flags.string({
+    description: 'Istio/Kubernetes manifests (files, directories, or - for stdin): predict the proxy config from them.',
+    multiple: true,
+    helpGroup: 'SOURCE',
+  }),
+  'mesh-config': Flags.string({
+    description: 'MeshConfig YAML or the istio ConfigMap (default: Istio defaults, ALLOW_ANY, cluster.local).',
+    helpGroup: 'SOURCE',
+    dependsOn: ['manifests'],
+  }),
+  proxy: Flags.string({
+    description: 'Proxy file (corpus `proxy` fields: kind, namespace, labels, ip, ips): whose view of the manifests.',
+    helpGroup: 'SOURCE',
+  }),
+  'from-namespace': Flags.string({
+    description: 'With --manifests: the client sidecar namespace (default: default).',
+    helpGroup: 'SOURCE',
+    dependsOn: ['manifests'],
+  }),
+  'from-labels': Flags.string({
+    description: 'With --manifests: the client workload labels, k=v[,k=v].',
+    helpGroup: 'SOURCE',
+    dependsOn: ['manifests'],
+  }),
+  gateway: Flags.boolean({
+    description: 'With --manifests: predict the ingress gateway (istio=ingressgateway in istio-system) instead of a sidecar.',
+    helpGroup: 'SOURCE',
+    dependsOn: ['manifests'],
+  }),
+}
+
 export interface SourceFlagValues {
   file?: string
   clusters?: string
@@ -33,10 +69,43 @@ export interface SourceFlagValues {
   /** Added by other sources; listed so a value given without its support is reported, not ignored. */
   snapshot?: string
   manifests?: string[] | string
+  'mesh-config'?: string
+  proxy?: string
+  'from-namespace'?: string
+  'from-labels'?: string
+  gateway?: boolean
+}
+
+/** Parses `k=v,k2=v2` label selectors (exit 2 on a malformed pair). */
+export function parseLabels(text: string | undefined, flag = '--from-labels'): Record<string, string> {
+  const labels: Record<string, string> = {}
+  if (!text) return labels
+  for (const pair of text.split(',').map((p) => p.trim()).filter(Boolean)) {
+    const eq = pair.indexOf('=')
+    if (eq <= 0) throw new UsageError(`${flag} expects k=v pairs, got ${JSON.stringify(pair)}`, [`e.g. ${flag} app=productpage,version=v1`])
+    labels[pair.slice(0, eq)] = pair.slice(eq + 1)
+  }
+  return labels
+}
+
+/** Whose view of the manifests: --proxy file, else --gateway / --from-namespace / --from-labels, else a default sidecar. */
+export function proxySpecFromFlags(flags: SourceFlagValues, proxy?: ProxyIdentity): ProxySpec {
+  const fromFile = proxy ?? (flags.proxy ? readProxyFile(flags.proxy) : undefined)
+  const gateway = flags.gateway || fromFile?.kind === 'gateway'
+  const namespace = flags['from-namespace'] ?? fromFile?.namespace ?? (gateway && !fromFile ? 'istio-system' : 'default')
+  const labels = flags['from-labels'] ? parseLabels(flags['from-labels']) : (fromFile?.labels ?? (gateway ? {istio: 'ingressgateway'} : {}))
+  return {
+    kind: gateway ? 'gateway' : 'sidecar',
+    namespace,
+    labels,
+    ...(fromFile?.ip ? {ip: fromFile.ip} : {}),
+    ...(fromFile?.ips ? {ips: fromFile.ips} : {}),
+    ...(fromFile?.istioVersion ? {istioVersion: fromFile.istioVersion} : {}),
+  }
 }
 
 /** Builds the source the flags (and optional positional pod) ask for. */
-export function sourceFromFlags(flags: SourceFlagValues, pod?: string): ProxySource {
+export function sourceFromFlags(flags: SourceFlagValues, pod?: string, opts: {proxy?: ProxyIdentity} = {}): ProxySource {
   const chosen = [pod ? `pod ${pod}` : '', flags.file ? '--file' : '', flags.snapshot ? '--snapshot' : '', flags.manifests ? '--manifests' : ''].filter(Boolean)
   if (chosen.length > 1) throw new UsageError(`give one proxy source, not ${chosen.join(' and ')}`, ['a pod (live), --file dump.json, --snapshot dir or --manifests files'])
   if (flags.file) return new FileSource({file: flags.file, clusters: flags.clusters, serverInfo: flags['server-info']})
@@ -47,13 +116,16 @@ export function sourceFromFlags(flags: SourceFlagValues, pod?: string): ProxySou
     ])
   }
   if (flags.snapshot) throw new UsageError('--snapshot is not available in this build', ['use --file with a config_dump'])
-  if (flags.manifests) throw new UsageError('--manifests is not available for this command in this build', ['use --file with a config_dump'])
+  if (flags.manifests) {
+    const paths = Array.isArray(flags.manifests) ? flags.manifests : [flags.manifests]
+    return new ManifestSource({paths, proxy: proxySpecFromFlags(flags, opts.proxy), meshConfigPath: flags['mesh-config']})
+  }
   throw new UsageError('give a pod, --file, --snapshot or --manifests', ['e.g. --file config_dump.json (from: pilot-agent request GET config_dump)'])
 }
 
 /** Loads what a command needs from the chosen source and always releases the source. */
-export async function loadProxyState(flags: SourceFlagValues, pod: string | undefined, needs: ProxyNeeds): Promise<ProxyState> {
-  const source = sourceFromFlags(flags, pod)
+export async function loadProxyState(flags: SourceFlagValues, pod: string | undefined, needs: ProxyNeeds, opts: {proxy?: ProxyIdentity} = {}): Promise<ProxyState> {
+  const source = sourceFromFlags(flags, pod, opts)
   try {
     return await source.load(needs)
   } finally {

@@ -3,7 +3,7 @@ import {BaseCommand} from '../../base-command.js'
 import {explainRoute} from '../../analysis/explain/index.js'
 import {buildRequest} from '../../input/request.js'
 import {renderExplain} from '../../render/text/explain.js'
-import {loadProxyState, proxySourceFlags} from '../../sources/flags.js'
+import {loadProxyState, manifestSourceFlags, proxySourceFlags} from '../../sources/flags.js'
 
 export default class ExplainRoute extends BaseCommand<typeof ExplainRoute> {
   static override summary = 'Explain what a proxy does with a request: listener, filter chain, route (VirtualService rule), cluster (DestinationRule subset), endpoints, and the predicted status and response flag.'
@@ -16,10 +16,13 @@ export default class ExplainRoute extends BaseCommand<typeof ExplainRoute> {
     '<%= config.bin %> explain route -f gateway-dump.json --direction gateway --to bookinfo.example.com:8080 --path /productpage',
     '<%= config.bin %> explain route -f dump.json --to mongodb:27017 --protocol tcp',
     '<%= config.bin %> explain route -f dump.json --request call.json --proxy proxy.json -o json',
+    "<%= config.bin %> explain route --manifests k8s/ --from-namespace bookinfo --to reviews:9080 -H 'end-user: jason'",
+    '<%= config.bin %> explain route --manifests istio.yaml --gateway --to bookinfo.example.com:80 --path /productpage',
   ]
   static override args = {pod: Args.string({description: 'Pod to read live (pod/name, deploy/name, name.namespace).', required: false})}
   static override flags = {
     ...proxySourceFlags,
+    ...manifestSourceFlags,
     to: Flags.string({description: 'Destination as the app calls it: host:port (sets the Host header; an IP also sets the address).', helpGroup: 'REQUEST'}),
     path: Flags.string({description: 'Request path with optional query string (default /).', helpGroup: 'REQUEST'}),
     header: Flags.string({char: 'H', description: "Request header 'name: value' (repeatable).", multiple: true, helpGroup: 'REQUEST'}),
@@ -31,12 +34,11 @@ export default class ExplainRoute extends BaseCommand<typeof ExplainRoute> {
     address: Flags.string({description: 'Destination IP the app connects to (default: the service VIP found in the dump).', helpGroup: 'REQUEST'}),
     direction: Flags.string({description: 'outbound (app → sidecar), inbound (→ this pod), gateway (no iptables).', options: ['outbound', 'inbound', 'gateway'], helpGroup: 'REQUEST'}),
     request: Flags.string({description: 'Call file (Istio simulation corpus `call` fields: address, port, protocol, tls, alpn, sni, host, path, callMode, headers).', helpGroup: 'REQUEST'}),
-    proxy: Flags.string({description: 'Proxy file (corpus `proxy` fields: kind, namespace, labels, ip, ips, istioVersion).', helpGroup: 'REQUEST'}),
   }
 
   async run(): Promise<void> {
     const built = buildRequest(this.flags)
-    const state = await loadProxyState(this.flags, this.args.pod, {listeners: true, routes: true, clusters: true, endpoints: true, clusterStatus: true, bootstrap: true})
+    const state = await loadProxyState(this.flags, this.args.pod, {listeners: true, routes: true, clusters: true, endpoints: true, clusterStatus: true, bootstrap: true}, {proxy: built.proxy})
     const result = explainRoute(state, built.request, {proxy: built.proxy, mtlsSecretName: built.mtlsSecretName})
     this.emit(result, renderExplain)
   }

@@ -3,7 +3,7 @@ import {BaseCommand} from '../../base-command.js'
 import {allTables} from '../../analysis/proxy-tables.js'
 import {renderAllTables} from '../../render/text/proxy-tables.js'
 import {ALL_NEEDS} from '../../sources/types.js'
-import {loadProxyState, proxySourceFlags} from '../../sources/flags.js'
+import {loadProxyState, manifestSourceFlags, proxySourceFlags} from '../../sources/flags.js'
 
 export default class ProxyAll extends BaseCommand<typeof ProxyAll> {
   static override summary = "Show all of a proxy's tables: versions, clusters, listeners, routes, secrets, endpoints (like istioctl proxy-config all)."
@@ -11,6 +11,7 @@ export default class ProxyAll extends BaseCommand<typeof ProxyAll> {
   static override args = {pod: Args.string({description: 'Pod to read live (pod/name, deploy/name, name.namespace).', required: false})}
   static override flags = {
     ...proxySourceFlags,
+    ...manifestSourceFlags,
     fqdn: Flags.string({description: 'Clusters: only names containing this FQDN.'}),
     port: Flags.integer({description: 'Clusters, listeners and endpoints: only this port.'}),
     subset: Flags.string({description: 'Clusters: only names containing this subset.'}),

@@ -2,7 +2,7 @@ import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../../base-command.js'
 import {clusterTable} from '../../analysis/proxy-tables.js'
 import {renderClusterTable} from '../../render/text/proxy-tables.js'
-import {loadProxyState, proxySourceFlags} from '../../sources/flags.js'
+import {loadProxyState, manifestSourceFlags, proxySourceFlags} from '../../sources/flags.js'
 
 export default class ProxyClusters extends BaseCommand<typeof ProxyClusters> {
   static override summary = "Show a proxy's clusters with their service, port, subset and DestinationRule (like istioctl proxy-config clusters)."
@@ -14,6 +14,7 @@ export default class ProxyClusters extends BaseCommand<typeof ProxyClusters> {
   static override args = {pod: Args.string({description: 'Pod to read live (pod/name, deploy/name, name.namespace).', required: false})}
   static override flags = {
     ...proxySourceFlags,
+    ...manifestSourceFlags,
     fqdn: Flags.string({description: 'Only clusters whose name contains this FQDN.'}),
     port: Flags.integer({description: 'Only clusters of this service port.'}),
     subset: Flags.string({description: 'Only clusters whose name contains this subset.'}),

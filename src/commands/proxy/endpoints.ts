@@ -2,7 +2,7 @@ import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../../base-command.js'
 import {endpointTable} from '../../analysis/proxy-tables.js'
 import {renderEndpointTable} from '../../render/text/proxy-tables.js'
-import {loadProxyState, proxySourceFlags} from '../../sources/flags.js'
+import {loadProxyState, manifestSourceFlags, proxySourceFlags} from '../../sources/flags.js'
 
 export default class ProxyEndpoints extends BaseCommand<typeof ProxyEndpoints> {
   static override summary = "Show a proxy's endpoints and their health (like istioctl proxy-config endpoints)."
@@ -16,6 +16,7 @@ export default class ProxyEndpoints extends BaseCommand<typeof ProxyEndpoints> {
   static override args = {pod: Args.string({description: 'Pod to read live (pod/name, deploy/name, name.namespace).', required: false})}
   static override flags = {
     ...proxySourceFlags,
+    ...manifestSourceFlags,
     address: Flags.string({description: 'Only this endpoint (ip or ip:port).'}),
     port: Flags.integer({description: 'Only endpoints on this port.'}),
     cluster: Flags.string({description: 'Only endpoints of this cluster (full name).'}),

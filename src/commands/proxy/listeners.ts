@@ -2,7 +2,7 @@ import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../../base-command.js'
 import {listenerTable} from '../../analysis/proxy-tables.js'
 import {renderListenerTable} from '../../render/text/proxy-tables.js'
-import {loadProxyState, proxySourceFlags} from '../../sources/flags.js'
+import {loadProxyState, manifestSourceFlags, proxySourceFlags} from '../../sources/flags.js'
 
 export default class ProxyListeners extends BaseCommand<typeof ProxyListeners> {
   static override summary = "Show a proxy's listeners and filter chains: addresses, match and destination (like istioctl proxy-config listeners)."
@@ -10,6 +10,7 @@ export default class ProxyListeners extends BaseCommand<typeof ProxyListeners> {
   static override args = {pod: Args.string({description: 'Pod to read live (pod/name, deploy/name, name.namespace).', required: false})}
   static override flags = {
     ...proxySourceFlags,
+    ...manifestSourceFlags,
     address: Flags.string({description: 'Only listeners bound to this IP.'}),
     port: Flags.integer({description: 'Only listeners on this port.'}),
     type: Flags.string({description: 'Only listeners of this type (HTTP, TCP, HTTP+TCP, UNKNOWN).'}),

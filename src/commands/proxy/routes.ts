@@ -2,7 +2,7 @@ import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../../base-command.js'
 import {routeTable} from '../../analysis/proxy-tables.js'
 import {renderRouteTable} from '../../render/text/proxy-tables.js'
-import {loadProxyState, proxySourceFlags} from '../../sources/flags.js'
+import {loadProxyState, manifestSourceFlags, proxySourceFlags} from '../../sources/flags.js'
 
 export default class ProxyRoutes extends BaseCommand<typeof ProxyRoutes> {
   static override summary = "Show a proxy's routes: route config, virtual host, domains, match and VirtualService (like istioctl proxy-config routes)."
@@ -10,6 +10,7 @@ export default class ProxyRoutes extends BaseCommand<typeof ProxyRoutes> {
   static override args = {pod: Args.string({description: 'Pod to read live (pod/name, deploy/name, name.namespace).', required: false})}
   static override flags = {
     ...proxySourceFlags,
+    ...manifestSourceFlags,
     name: Flags.string({description: 'Only this route configuration (e.g. 9080, http.8080).'}),
     wide: Flags.boolean({char: 'w', description: 'Add each route’s destination and the route configs inline in listeners; default is istioctl’s layout.', default: false}),
   }
