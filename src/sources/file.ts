@@ -5,6 +5,9 @@
  */
 import {parseClusterStatus, parseConfigDump, parseServerInfo} from '../envoy/configdump/parse.js'
 import {readJsonFile} from './read-json.js'
+import {indexConfigDump, readIndexedDump, shouldStream, type ConfigDumpIndex} from '../jsonstream/read-file.js'
+import {selectionFromNeeds} from '../jsonstream/needs.js'
+import {openSync, readSync, closeSync} from 'node:fs'
 import type {ProxyNeeds, ProxySource, ProxyState} from './types.js'
 
 export interface FileSourceOptions {
@@ -19,27 +22,57 @@ export interface FileSourceOptions {
 export class FileSource implements ProxySource {
   readonly label: string
   private state?: ProxyState
+  /** For dumps too big to parse whole: element names and byte ranges, so each load reads only what it needs. */
+  private bigIndex?: ConfigDumpIndex
 
   constructor(readonly opts: FileSourceOptions) {
     this.label = `file ${opts.file}`
   }
 
-  async load(_needs: ProxyNeeds): Promise<ProxyState> {
-    // A file is read once, whatever is needed: the whole dump is already on disk.
-    if (this.state) return this.state
+  async load(needs: ProxyNeeds): Promise<ProxyState> {
     const {file, clusters, serverInfo} = this.opts
+    // A dump bigger than JSON.parse can handle comfortably (or at all, past V8's ~512 MB string limit) is read
+    // selectively, like a live proxy's `config_dump?resource=…&name_regex=…`: one scan indexes it, each load
+    // parses only the elements asked for. Smaller files are parsed once, whatever is needed.
+    if (this.bigIndex || (shouldStream(file) && firstByteIsBrace(file))) {
+      this.bigIndex ??= await indexConfigDump(file)
+      const dump = parseConfigDump(await readIndexedDump(this.bigIndex, selectionFromNeeds(needs)), {source: file})
+      return this.withSideFiles({label: this.label, dump})
+    }
+    if (this.state) return this.state
     const dump = parseConfigDump(readJsonFile(file, {expected: 'an Envoy config_dump', allowYaml: true}), {source: file})
-    const state: ProxyState = {label: this.label, dump}
+    this.state = this.withSideFiles({label: this.label, dump})
+    return this.state
+  }
+
+  private withSideFiles(state: ProxyState): ProxyState {
+    const {clusters, serverInfo} = this.opts
     if (clusters) {
       const raw = readJsonFile(clusters, {expected: 'Envoy /clusters?format=json output', allowText: (t) => /^[^\s:]+::/.test(t.trimStart())})
       state.clusterStatus = parseClusterStatus(raw, {source: clusters})
     }
     if (serverInfo) state.serverInfo = parseServerInfo(readJsonFile(serverInfo, {expected: 'Envoy /server_info output'}), {source: serverInfo})
-    this.state = state
     return state
   }
 
   async close(): Promise<void> {
     this.state = undefined
+    this.bigIndex = undefined
+  }
+}
+
+/** The streaming reader handles JSON only; a huge YAML dump goes the ordinary way (and gets its error there). */
+function firstByteIsBrace(file: string): boolean {
+  let fd: number | undefined
+  try {
+    fd = openSync(file, 'r')
+    const buf = Buffer.alloc(64)
+    const n = readSync(fd, buf, 0, buf.length, 0)
+    const text = buf.subarray(0, n).toString('utf8').replace(/^\uFEFF/, '').trimStart()
+    return text.startsWith('{')
+  } catch {
+    return false
+  } finally {
+    if (fd !== undefined) closeSync(fd)
   }
 }

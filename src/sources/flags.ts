@@ -7,11 +7,25 @@ import {Flags} from '@oclif/core'
 import {UsageError} from '../errors.js'
 import {FileSource} from './file.js'
 import {ManifestSource} from './manifests.js'
+import {liveSource} from './live.js'
+import {snapshotSource} from './snapshot.js'
 import {readProxyFile, type ProxyIdentity} from '../input/request.js'
 import type {ProxySpec} from '../istio/types.js'
 import type {ProxyNeeds, ProxySource, ProxyState} from './types.js'
 
+/** Live pods (port-forward to the Envoy admin port) and snapshots taken with `meshctl snapshot save`. */
+export const liveSourceFlags = {
+  namespace: Flags.string({char: 'n', description: "Namespace of the pod (default: the context's namespace).", helpGroup: 'SOURCE'}),
+  selector: Flags.string({char: 'l', description: 'Label selector for the pod (alone, or narrowing deploy/ and svc/ references).', helpGroup: 'SOURCE'}),
+  context: Flags.string({description: 'Kubeconfig context (default: current-context).', helpGroup: 'SOURCE'}),
+  kubeconfig: Flags.string({description: 'Kubeconfig file (default: $KUBECONFIG, then ~/.kube/config).', helpGroup: 'SOURCE'}),
+  'admin-port': Flags.integer({description: 'Envoy admin port inside the pod.', default: 15000, helpGroup: 'SOURCE'}),
+  timeout: Flags.integer({description: 'Timeout of each Kubernetes/Envoy request, in seconds.', default: 20, helpGroup: 'SOURCE'}),
+  snapshot: Flags.string({description: 'Snapshot directory or .tgz from `meshctl snapshot save` (the pod argument picks the pod in it).', helpGroup: 'SOURCE'}),
+}
+
 export const proxySourceFlags = {
+  ...liveSourceFlags,
   file: Flags.string({
     char: 'f',
     description: 'Envoy /config_dump file (JSON or YAML; full, include_eds or ?resource= partial).',
@@ -68,6 +82,12 @@ export interface SourceFlagValues {
   'server-info'?: string
   /** Added by other sources; listed so a value given without its support is reported, not ignored. */
   snapshot?: string
+  namespace?: string
+  selector?: string
+  context?: string
+  kubeconfig?: string
+  'admin-port'?: number
+  timeout?: number
   manifests?: string[] | string
   'mesh-config'?: string
   proxy?: string
@@ -106,21 +126,30 @@ export function proxySpecFromFlags(flags: SourceFlagValues, proxy?: ProxyIdentit
 
 /** Builds the source the flags (and optional positional pod) ask for. */
 export function sourceFromFlags(flags: SourceFlagValues, pod?: string, opts: {proxy?: ProxyIdentity} = {}): ProxySource {
-  const chosen = [pod ? `pod ${pod}` : '', flags.file ? '--file' : '', flags.snapshot ? '--snapshot' : '', flags.manifests ? '--manifests' : ''].filter(Boolean)
+  const live = Boolean(pod || flags.selector) && !flags.snapshot
+  const chosen = [live ? `pod ${pod ?? `-l ${flags.selector}`}` : '', flags.file ? '--file' : '', flags.snapshot ? '--snapshot' : '', flags.manifests ? '--manifests' : ''].filter(Boolean)
   if (chosen.length > 1) throw new UsageError(`give one proxy source, not ${chosen.join(' and ')}`, ['a pod (live), --file dump.json, --snapshot dir or --manifests files'])
   if (flags.file) return new FileSource({file: flags.file, clusters: flags.clusters, serverInfo: flags['server-info']})
-  if (pod) {
-    throw new UsageError(`reading the live pod ${pod} is not available in this build`, [
-      `capture its config: kubectl exec ${pod} -c istio-proxy -- pilot-agent request GET "config_dump?include_eds" > dump.json`,
-      'then: meshctl … --file dump.json',
-    ])
+  // With --snapshot, the pod argument selects the pod inside the snapshot.
+  if (flags.snapshot) return snapshotSource(flags.snapshot, pod)
+  if (live) {
+    return liveSource(pod, {
+      namespace: flags.namespace,
+      selector: flags.selector,
+      context: flags.context,
+      kubeconfig: flags.kubeconfig,
+      adminPort: flags['admin-port'],
+      timeoutMs: (flags.timeout ?? 20) * 1000,
+    })
   }
-  if (flags.snapshot) throw new UsageError('--snapshot is not available in this build', ['use --file with a config_dump'])
   if (flags.manifests) {
     const paths = Array.isArray(flags.manifests) ? flags.manifests : [flags.manifests]
     return new ManifestSource({paths, proxy: proxySpecFromFlags(flags, opts.proxy), meshConfigPath: flags['mesh-config']})
   }
-  throw new UsageError('give a pod, --file, --snapshot or --manifests', ['e.g. --file config_dump.json (from: pilot-agent request GET config_dump)'])
+  throw new UsageError('give a pod, --file, --snapshot or --manifests', [
+    'live: meshctl … deploy/productpage -n bookinfo',
+    'offline: --file config_dump.json (from: kubectl exec <pod> -c istio-proxy -- pilot-agent request GET "config_dump?include_eds")',
+  ])
 }
 
 /** Loads what a command needs from the chosen source and always releases the source. */

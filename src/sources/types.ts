@@ -26,7 +26,8 @@ export interface ProxyNeeds {
   bootstrap?: boolean
   clusterStatus?: boolean
   serverInfo?: boolean
-  /** Narrow route configs / clusters by name (RE2 syntax, passed to Envoy's name_regex on live pods). */
+  /** Narrow listeners / route configs / clusters by name (RE2 full match, passed to Envoy's name_regex on live pods). */
+  listenerNameRegex?: string
   routeNameRegex?: string
   clusterNameRegex?: string
 }

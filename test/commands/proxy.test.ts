@@ -113,13 +113,16 @@ describe('meshctl proxy … with --file', () => {
     expect(r.stdout).toMatch(/ratings\.default\.svc\.cluster\.local\s+9080\s+v1\s+outbound\s+EDS/)
   })
 
-  it('usage errors: no source, a pod without live support, two sources', () => {
+  it('usage errors: no source, two sources; a pod with no reachable cluster is an access error (exit 4)', () => {
     let r = runCli(['proxy', 'listeners'])
     expect(r.code).toBe(2)
     expect(r.stderr).toMatch(/give a pod, --file, --snapshot or --manifests/)
-    r = runCli(['proxy', 'listeners', 'productpage-v1-abc'])
-    expect(r.code).toBe(2)
-    expect(r.stderr).toMatch(/Try: capture its config/)
+    expect(r.stderr).toMatch(/Try: offline: --file config_dump.json/)
+    // A kubeconfig that does not exist: never reach whatever cluster the developer's machine points at.
+    r = runCli(['proxy', 'listeners', 'productpage-v1-abc'], {env: {KUBECONFIG: join(tmpdir(), 'meshctl-no-such-kubeconfig.yaml'), HOME: tmpdir()}})
+    expect(r.code).toBe(4)
+    expect(r.stderr).toMatch(/kubeconfig/i)
+    expect(r.stderr).not.toMatch(/at .*\.js:\d+/)
     r = runCli(['proxy', 'listeners', 'pod/x', '--file', 'y.json'])
     expect(r.code).toBe(2)
     r = runCli(['proxy', 'clusters', '--clusters', 'c.json'])

@@ -1,0 +1,266 @@
+/**
+ * explainAccessLog: turns access-log lines into what happened and why — each response flag in plain words
+ * (the catalog of src/envoy/response-flags.ts), what RESPONSE_CODE_DETAILS and UPSTREAM_TRANSPORT_FAILURE_REASON
+ * say, and, with a proxy state, a re-simulation of the same request (explain route) compared with what Envoy
+ * logged. Many lines are grouped by cause (flags + cluster + route + details) with a count and one example.
+ */
+import type {SimRequest} from '../../envoy/model.js'
+import {lookupResponseFlag} from '../../envoy/response-flags.js'
+import {parseIstioClusterName} from '../../envoy/configdump/istio-names.js'
+import type {ProxyState} from '../../sources/types.js'
+import {explainRoute, type ExplainResult} from '../explain/index.js'
+import {parseAccessLog} from './parse.js'
+import type {AccessLogEntry, AccessLogGroup, AccessLogLineResult, AccessLogResult, FlagExplanation, MalformedLine, Replay} from './types.js'
+
+/** Flags whose cause is in the configuration, so a simulation can predict them. */
+const CONFIG_FLAGS = new Set(['NR', 'NC', 'UH'])
+
+/** Short explanations of RESPONSE_CODE_DETAILS values (Envoy's StreamInfo::ResponseCodeDetails). */
+const DETAILS: Array<[RegExp, string]> = [
+  [/^via_upstream$/, 'the upstream application answered this status itself; Envoy only forwarded it'],
+  [/^route_not_found$/, 'no route matched the request (no virtual host for the Host header, or no route for the path/headers)'],
+  [/^cluster_not_found$/, 'the matched route names a cluster this proxy does not have'],
+  [/^no_healthy_upstream$/, 'the cluster has no healthy endpoint'],
+  [/^filter_chain_not_found$/, 'no filter chain of the listener matched the connection (port, SNI, ALPN or TLS)'],
+  [/^(upstream_)?response_timeout$/, 'the upstream did not answer within the route timeout (VirtualService timeout)'],
+  [/^max_duration_timeout$/, 'the stream reached the max stream duration'],
+  [/^dns_resolution_failure$/, 'the upstream host name could not be resolved (DNS)'],
+  [/^(unconditional_)?drop_overload$/, 'dropped by the drop_overload policy of the cluster load assignment'],
+  [/^rate_limiter_error$/, 'the rate-limit service failed'],
+  [/^upstream_per_try_timeout$/, 'an attempt exceeded the retry per-try timeout'],
+  [/^upstream_max_stream_duration_reached$/, 'the upstream stream reached its max duration'],
+  [/^request_overall_timeout$/, 'the request exceeded the connection manager request timeout'],
+  [/^stream_idle_timeout$/, 'the stream was idle longer than the idle timeout'],
+  [/^duration_timeout$/, 'the connection reached its max duration'],
+  [/^downstream_remote_disconnect$/, 'the client closed the connection before the response'],
+  [/^downstream_local_disconnect$/, 'Envoy closed the client connection'],
+  [/^overload_manager$/, 'Envoy shed the request under overload'],
+  [/^rbac_access_denied_matched_policy\[(.*)\]$/, 'denied by an AuthorizationPolicy (RBAC policy $1)'],
+  [/^rbac_access_denied/, 'denied by an AuthorizationPolicy (RBAC)'],
+  [/^ext_authz_denied$/, 'denied by the external authorization service'],
+  [/^ext_authz_error$/, 'the external authorization service failed'],
+  [/^fault_filter_abort$/, 'aborted by VirtualService fault injection'],
+  [/^local_rate_limited$/, 'rejected by the local rate limit'],
+  [/^request_rate_limited$/, 'rejected by the rate-limit service'],
+  [/^direct_response$/, 'answered by a direct_response route (no upstream)'],
+  [/^maintenance_mode$/, 'the cluster is in maintenance mode (runtime)'],
+  [/^request_headers_failed_strict_check$/, 'an x-envoy-* header failed strict checking'],
+  [/^upstream_reset_after_response_started\{(.*)\}$/, 'the upstream connection was reset after the response started ($1)'],
+  [/^upstream_reset_before_response_started\{(.*)\}$/, 'the upstream connection failed or was reset before any response ($1)'],
+  [/^http1\.|^http2\.|codec_error/, 'an HTTP protocol error on the downstream connection'],
+  [/^upstream_retry_limit_exceeded/, 'all retries were used up'],
+  [/^internal_redirect$/, 'followed an internal redirect'],
+]
+
+/** Reasons inside upstream_reset…{reason} and UPSTREAM_TRANSPORT_FAILURE_REASON. */
+const RESET_REASONS: Array<[RegExp, string]> = [
+  [/CERTIFICATE_VERIFY_FAILED/, 'TLS handshake failed: the upstream certificate was not trusted or its SAN did not match (trust domain, DestinationRule subjectAltNames or caCertificates)'],
+  [/WRONG_VERSION_NUMBER|wrong_version_number/i, 'TLS handshake failed: one side speaks TLS and the other plaintext (DestinationRule tls.mode vs PeerAuthentication, or mTLS to a workload without a sidecar)'],
+  [/CERTIFICATE_REQUIRED|HANDSHAKE_FAILURE|TLSV1_ALERT|SSLV3_ALERT/, 'TLS handshake failed: the upstream refused the client certificate or TLS parameters (mTLS mode mismatch)'],
+  [/TLS_error|tls_error/i, 'TLS handshake with the upstream failed'],
+  [/delayed_connect_error:?_?111|Connection_refused|connection refused/i, 'connection refused: nothing listens on the upstream port (or the app is not ready)'],
+  [/remote_connection_failure|connection_failure/, 'Envoy could not connect to the upstream host'],
+  [/connection_timeout/, 'connecting to the upstream timed out'],
+  [/connection_termination/, 'the upstream closed the connection'],
+  [/remote_reset|remote_refused_stream_reset/, 'the upstream reset the stream'],
+  [/local_reset/, 'Envoy reset the upstream stream'],
+  [/overflow/, 'a circuit-breaker limit was reached'],
+  [/protocol_error/, 'the upstream spoke another protocol than the port name implies'],
+]
+
+function explainDetails(details: string | null, transportFailure: string | null): string {
+  const parts: string[] = []
+  if (details) {
+    const hit = DETAILS.find(([re]) => re.test(details))
+    const m = hit?.[0].exec(details)
+    if (hit && m) parts.push(hit[1].replace('$1', m[1] ?? ''))
+    else parts.push(`Envoy detail: ${details}`)
+    const inner = /\{(.*)\}/.exec(details)?.[1]
+    const reason = inner ? RESET_REASONS.find(([re]) => re.test(inner)) : undefined
+    if (reason) parts.push(reason[1])
+  }
+  if (transportFailure) {
+    const reason = RESET_REASONS.find(([re]) => re.test(transportFailure))
+    const text = reason ? reason[1] : `upstream transport failure: ${transportFailure}`
+    if (!parts.includes(text)) parts.push(text)
+  }
+  return parts.join('; ')
+}
+
+export function explainFlags(flags: string[]): FlagExplanation[] {
+  return flags.map((flag) => {
+    const info = lookupResponseFlag(flag)
+    return info ? {flag: info.flag, name: info.name, meaning: info.meaning, known: true} : {flag, name: 'unknown', meaning: `response flag ${flag} is not in meshctl's catalog (a newer Envoy?)`, known: false}
+  })
+}
+
+function splitAddress(addr: string | null): {ip?: string; port?: number} {
+  if (!addr) return {}
+  const m = /^\[?([^\]]*?)\]?:(\d+)$/.exec(addr)
+  return m ? {ip: m[1], port: Number(m[2])} : {ip: addr}
+}
+
+function isGatewayState(state: ProxyState | undefined): boolean {
+  const id = String(state?.dump.bootstrap?.node?.id ?? '')
+  return id.startsWith('router~')
+}
+
+/** Which way the request went through the proxy: from the upstream cluster name, else from the addresses. */
+export function directionOf(entry: AccessLogEntry, state?: ProxyState): SimRequest['direction'] | 'unknown' {
+  const cluster = entry.upstreamCluster ?? ''
+  if (/^inbound(-vip)?[|_]/.test(cluster) || /^InboundPassthroughCluster/.test(cluster)) return 'inbound'
+  if (isGatewayState(state)) return 'gateway'
+  if (/^outbound[|_]/.test(cluster) || cluster === 'PassthroughCluster' || cluster === 'BlackHoleCluster') return 'outbound'
+  const local = splitAddress(entry.downstreamLocalAddress)
+  const podIp = state?.pod?.ip
+  if (podIp && local.ip === podIp) return 'inbound'
+  if (state && local.ip) return 'outbound'
+  return 'unknown'
+}
+
+/** TCP proxy lines log "- - -" as request and 0 as status; an HTTP codec error logs "- - -" with a status. */
+function isTcp(entry: AccessLogEntry): boolean {
+  return entry.protocol === null && entry.method === null && entry.responseCode === 0
+}
+
+/** The request as the proxy saw it, rebuilt from the line (headers other than Host are not in the log). */
+export function requestFromEntry(entry: AccessLogEntry, direction: SimRequest['direction']): SimRequest | null {
+  const local = splitAddress(entry.downstreamLocalAddress)
+  const clusterPort = entry.upstreamCluster ? parseIstioClusterName(entry.upstreamCluster)?.port : undefined
+  const port = local.port ?? clusterPort
+  if (!port) return null
+  const tcp = isTcp(entry)
+  if (!tcp && entry.method === null) return null
+  const sni = entry.requestedServerName ?? undefined
+  // Istio's sidecar-to-sidecar mTLS uses SNI outbound_.<port>_.<subset>_.<host>.
+  const tls: SimRequest['tls'] = sni && /^outbound_\./.test(sni) ? 'mtls' : sni ? 'tls' : 'plaintext'
+  const headers: Record<string, string | string[]> = {}
+  if (entry.userAgent) headers['user-agent'] = entry.userAgent
+  if (entry.requestId) headers['x-request-id'] = entry.requestId
+  if (entry.xForwardedFor) headers['x-forwarded-for'] = entry.xForwardedFor
+  return {
+    ...(entry.authority ? {authority: entry.authority} : !tcp && sni && tls === 'tls' ? {authority: sni} : {}),
+    ...(local.ip && local.ip !== '0.0.0.0' ? {address: local.ip} : {}),
+    port,
+    path: entry.path ?? '/',
+    method: entry.method ?? 'GET',
+    headers,
+    protocol: tcp ? 'tcp' : /^HTTP\/2/i.test(entry.protocol ?? '') ? 'http2' : 'http',
+    tls,
+    ...(sni ? {sni} : {}),
+    ...(tls === 'mtls' ? {alpn: ['istio-peer-exchange', 'istio']} : {}),
+    direction,
+  }
+}
+
+function replay(entry: AccessLogEntry, request: SimRequest, state: ProxyState): Replay {
+  const notes: string[] = []
+  let r: ExplainResult
+  try {
+    r = explainRoute(state, request, {})
+  } catch (error) {
+    return {predicted: {cluster: null, weightedClusters: [], route: null, responseFlag: null, status: null, outcome: 'error', error: `simulation failed: ${(error as Error).message}`}, clusterMatches: null, flagMatches: null, verdict: 'not_simulated', notes: []}
+  }
+  const predicted = {cluster: r.cluster, weightedClusters: r.weightedClusters.map((w) => w.cluster), route: r.route?.name ?? null, responseFlag: r.predicted.responseFlag, status: r.predicted.status, outcome: r.outcome, error: r.error}
+  let clusterMatches: boolean | null = null
+  if (entry.upstreamCluster) {
+    const candidates = new Set([r.cluster, ...r.weightedClusters.map((w) => w.cluster)].filter(Boolean))
+    clusterMatches = candidates.has(entry.upstreamCluster)
+    if (!clusterMatches) notes.push(`Envoy used cluster ${entry.upstreamCluster}; the configuration given routes this request to ${[...candidates].join(' or ') || 'no cluster'}`)
+  } else if (r.cluster && entry.responseFlags.some((f) => f === 'NR')) {
+    clusterMatches = false
+    notes.push(`Envoy found no route (NR); the configuration given routes this request to ${r.cluster}: the proxy's config has changed since, or a header not in the log decided the route`)
+  }
+  let flagMatches: boolean | null = null
+  const observedConfigFlags = entry.responseFlags.filter((f) => CONFIG_FLAGS.has(f))
+  const predictedFlag = predicted.responseFlag && predicted.responseFlag !== '-' ? predicted.responseFlag : null
+  if (predictedFlag) {
+    flagMatches = entry.responseFlags.includes(predictedFlag)
+    if (!flagMatches) notes.push(`the simulation predicts ${predictedFlag}, Envoy logged ${entry.responseFlags.join(',') || 'no flag'}`)
+  } else if (observedConfigFlags.length) {
+    flagMatches = false
+    notes.push(`Envoy logged ${observedConfigFlags.join(',')}, but the configuration given serves this request: it was fixed since, or the proxy had other config then`)
+  } else if (entry.responseFlags.length) {
+    notes.push(`${entry.responseFlags.join(',')} depends on runtime conditions (connections, timeouts, clients), not on routing config: the simulation cannot predict it`)
+  } else {
+    flagMatches = true
+  }
+  const verdict = clusterMatches === false || flagMatches === false ? 'differs' : 'agrees'
+  if (verdict === 'differs' && request.protocol !== 'tcp') notes.push('headers other than Host, user-agent and x-request-id are not in the access log: routes that match on other headers may be predicted differently')
+  return {predicted, clusterMatches, flagMatches, verdict, notes}
+}
+
+export interface ExplainAccessLogOptions {
+  /** Keep every line's result (default true); large logs can keep only the groups. */
+  keepLines?: boolean
+}
+
+function causeKeyOf(entry: AccessLogEntry): string {
+  return [entry.responseFlags.join(',') || '-', entry.responseCode, entry.upstreamCluster ?? '-', entry.routeName ?? '-', entry.responseCodeDetails ?? '-'].join(' ')
+}
+
+export function explainEntry(entry: AccessLogEntry, state?: ProxyState): AccessLogLineResult {
+  const direction = directionOf(entry, state)
+  const request = requestFromEntry(entry, direction === 'unknown' ? 'outbound' : direction)
+  const flags = explainFlags(entry.responseFlags)
+  let diagnosis = explainDetails(entry.responseCodeDetails, entry.upstreamTransportFailureReason)
+  if (!diagnosis) diagnosis = flags.length ? flags.map((f) => f.meaning).join(' ') : entry.responseCode >= 200 && entry.responseCode < 400 ? 'served' : ''
+  return {
+    line: entry.line,
+    format: entry.format,
+    kind: isTcp(entry) ? 'tcp' : 'http',
+    direction,
+    request,
+    observed: {
+      status: entry.responseCode || null,
+      flags: entry.responseFlags,
+      cluster: entry.upstreamCluster,
+      route: entry.routeName,
+      details: entry.responseCodeDetails,
+      transportFailure: entry.upstreamTransportFailureReason,
+      upstreamHost: entry.upstreamHost,
+    },
+    flags,
+    diagnosis,
+    replay: state && request ? replay(entry, request, state) : state ? {predicted: {cluster: null, weightedClusters: [], route: null, responseFlag: null, status: null, outcome: 'error', error: 'the request cannot be rebuilt from this line'}, clusterMatches: null, flagMatches: null, verdict: 'not_simulated', notes: ['no method/path (protocol error) or no destination port (no DOWNSTREAM_LOCAL_ADDRESS, no port in the cluster name)']} : null,
+    causeKey: causeKeyOf(entry),
+  }
+}
+
+/** Explains access-log lines (text or already split), optionally re-simulating each one on a proxy state. */
+export function explainAccessLog(input: string | string[], state?: ProxyState, opts: ExplainAccessLogOptions = {}): AccessLogResult {
+  const parsed = parseAccessLog(input)
+  const results = parsed.entries.map((e) => explainEntry(e, state))
+  const groups = new Map<string, AccessLogGroup>()
+  for (let i = 0; i < results.length; i++) {
+    const r = results[i]
+    const e = parsed.entries[i]
+    let g = groups.get(r.causeKey)
+    if (!g) {
+      g = {key: r.causeKey, count: 0, flags: e.responseFlags, status: e.responseCode || null, cluster: e.upstreamCluster, route: e.routeName, details: e.responseCodeDetails, diagnosis: r.diagnosis, lines: [], example: e.raw}
+      groups.set(r.causeKey, g)
+    }
+    g.count++
+    if (g.lines.length < 20) g.lines.push(e.line)
+  }
+  // Failures first (flags, then 5xx), then by count.
+  const rank = (g: AccessLogGroup) => (g.flags.length ? 0 : (g.status ?? 0) >= 500 ? 1 : (g.status ?? 0) >= 400 ? 2 : 3)
+  const sorted = [...groups.values()].sort((a, b) => rank(a) - rank(b) || b.count - a.count || a.lines[0] - b.lines[0])
+  const malformed: MalformedLine[] = parsed.malformed
+  const total = parsed.entries.length + malformed.length
+  return {
+    proxy: state?.label ?? null,
+    summary: {
+      lines: total,
+      parsed: parsed.entries.length,
+      malformed: malformed.length,
+      withFlags: parsed.entries.filter((e) => e.responseFlags.length).length,
+      replayed: results.filter((r) => r.replay && r.replay.verdict !== 'not_simulated').length,
+      disagreements: results.filter((r) => r.replay?.verdict === 'differs').length,
+      groups: sorted.length,
+    },
+    groups: sorted,
+    lines: opts.keepLines === false ? [] : results,
+    malformed,
+  }
+}

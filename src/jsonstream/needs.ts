@@ -1,0 +1,48 @@
+/**
+ * What a command needs from a proxy (ProxyNeeds) expressed as a DumpSelection, so a file source can read a huge
+ * dump the way a live source asks Envoy for `/config_dump?resource=…&name_regex=…`.
+ */
+import {RE2JS} from 're2js'
+import {UsageError} from '../errors.js'
+import type {ProxyNeeds} from '../sources/types.js'
+import type {DumpSectionKind, DumpSelection} from './selection.js'
+
+/**
+ * Envoy's config_dump `name_regex` is an RE2 full match on the resource name (DefaultConfigDumpFilter builds a
+ * google_re2 RegexMatcher); the same rule applies here. With no section asked for, everything is read.
+ */
+export function selectionFromNeeds(needs: ProxyNeeds): DumpSelection {
+  const sections: DumpSectionKind[] = []
+  if (needs.bootstrap) sections.push('bootstrap')
+  // ECDS filters are part of listeners' filter chains.
+  if (needs.listeners) sections.push('listeners', 'ecds')
+  if (needs.routes) sections.push('routes', 'scopedRoutes')
+  if (needs.clusters) sections.push('clusters')
+  if (needs.endpoints) sections.push('endpoints')
+  if (needs.secrets) sections.push('secrets')
+  const select: DumpSelection = sections.length > 0 ? {sections} : {}
+  const listenerFilter = fullMatch(needs.listenerNameRegex, 'listenerNameRegex')
+  const routeFilter = fullMatch(needs.routeNameRegex, 'routeNameRegex')
+  const clusterFilter = fullMatch(needs.clusterNameRegex, 'clusterNameRegex')
+  if (listenerFilter || routeFilter || clusterFilter) {
+    select.names = {}
+    if (listenerFilter) select.names.listeners = listenerFilter
+    if (routeFilter) select.names.routes = routeFilter
+    if (clusterFilter) {
+      select.names.clusters = clusterFilter
+      select.names.endpoints = clusterFilter
+    }
+  }
+  return select
+}
+
+function fullMatch(regex: string | undefined, what: string): ((name: string) => boolean) | undefined {
+  if (regex === undefined) return undefined
+  let re: RE2JS
+  try {
+    re = RE2JS.compile(regex)
+  } catch (error) {
+    throw new UsageError(`invalid ${what} ${JSON.stringify(regex)} (RE2 syntax): ${(error as Error).message}`)
+  }
+  return (name) => re.matches(name)
+}

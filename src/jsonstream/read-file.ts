@@ -1,0 +1,154 @@
+/**
+ * Reading config_dump files of any size. Below STREAM_THRESHOLD_BYTES one JSON.parse of the whole file is the
+ * fastest way; above it (and necessarily above V8's ~512 MB string limit) the file is streamed through the
+ * selective scanner, which parses only the sections and elements asked for.
+ */
+import {createReadStream, statSync} from 'node:fs'
+import {open} from 'node:fs/promises'
+import {BadInputError} from '../errors.js'
+import {ConfigDumpScanner, type DumpElementRecord} from './scanner.js'
+import {type DumpSectionKind, type DumpSelection, ALL_SECTION_KINDS, collectionKind, namePredicate, sectionKindOfType} from './selection.js'
+
+/** Files bigger than this are read selectively (read + JSON.parse of a whole dump peaks near 3× its size in memory). */
+export const STREAM_THRESHOLD_BYTES = 256 * 1024 * 1024
+
+/** Chunk size of the stream: large chunks keep the per-chunk overhead negligible. */
+const DEFAULT_CHUNK = 4 * 1024 * 1024
+/** Indexed elements closer than this are fetched in one read, up to READ_SPAN bytes per read. */
+const READ_GAP = 64 * 1024
+const READ_SPAN = 16 * 1024 * 1024
+
+export interface ReadOptions {
+  /** Bytes per read (tests use tiny values to put chunk boundaries everywhere). */
+  highWaterMark?: number
+}
+
+/** True when `path` is big enough that reading it selectively beats (or is needed instead of) JSON.parse. */
+export function shouldStream(path: string, thresholdBytes = STREAM_THRESHOLD_BYTES): boolean {
+  try {
+    return statSync(path).size > thresholdBytes
+  } catch (error) {
+    throw unreadable(path, error)
+  }
+}
+
+/**
+ * Reads an Envoy config_dump file and returns `{configs: […]}` with the same shape as the file, holding only
+ * the selected sections, and in them only the elements whose names pass the selection's filters. Never builds a
+ * string of the whole file. Throws BadInputError (naming the file and the byte offset) on truncated or invalid JSON.
+ */
+export async function readConfigDumpSelective(path: string, select: DumpSelection, opts: ReadOptions = {}): Promise<Record<string, unknown>> {
+  const scanner = new ConfigDumpScanner(select, {file: path})
+  await streamInto(path, scanner, opts)
+  return scanner.end()
+}
+
+/**
+ * Where each element of every named collection lies in the file, with its name, plus the document's skeleton
+ * (every section with its small fields and empty collections) — one scan, no element parsed. Lets a caller read
+ * a huge dump in two steps: first what tells it which names it needs (listeners, a route config), then only those.
+ */
+export interface ConfigDumpIndex {
+  file: string
+  size: number
+  elements: DumpElementRecord[]
+  /** `{configs: [...]}` with each section's non-collection fields and its collections left empty. */
+  skeleton: Record<string, unknown>
+}
+
+export async function indexConfigDump(path: string, opts: ReadOptions = {}): Promise<ConfigDumpIndex> {
+  const elements: DumpElementRecord[] = []
+  const scanner = new ConfigDumpScanner({}, {file: path, indexOnly: true, onElement: (r) => elements.push(r)})
+  const size = await streamInto(path, scanner, opts)
+  return {file: path, size, elements, skeleton: scanner.end()}
+}
+
+/**
+ * The same result as readConfigDumpSelective(index.file, select), built from an index with positioned reads of
+ * the selected elements only.
+ */
+export async function readIndexedDump(index: ConfigDumpIndex, select: DumpSelection): Promise<Record<string, unknown>> {
+  const sections = new Set(select.sections ?? ALL_SECTION_KINDS)
+  const keepUnknown = select.keepUnknown ?? true
+  const preds: Partial<Record<DumpSectionKind, ((name: string) => boolean) | undefined>> = {}
+  for (const k of ALL_SECTION_KINDS) preds[k] = namePredicate(select.names?.[k])
+
+  const skeleton = index.skeleton.configs as unknown[] | Record<string, unknown>
+  const keys: Array<number | string> = Array.isArray(skeleton) ? skeleton.map((_, i) => i) : Object.keys(skeleton)
+  const sectionOf = (key: number | string): Record<string, unknown> => (skeleton as any)[key]
+  const wanted = new Map<number | string, Record<string, unknown>>()
+  for (const key of keys) {
+    const section = sectionOf(key)
+    const type = section['@type']
+    let kind = typeof type === 'string' ? sectionKindOfType(type) : undefined
+    if (kind === undefined && typeof type !== 'string') kind = Object.keys(section).map(collectionKind).find((k) => k !== undefined)
+    const keep = kind !== undefined ? sections.has(kind) : keepUnknown
+    if (keep) wanted.set(key, structuredClone(section))
+  }
+  const records = index.elements.filter((e) => {
+    if (!wanted.has(e.section)) return false
+    const pred = preds[e.kind]
+    return pred === undefined || e.name === undefined || pred(e.name)
+  })
+  const values = await readIndexedElements(index.file, records)
+  for (const [i, r] of records.entries()) (wanted.get(r.section)![r.collection] as unknown[]).push(values[i])
+  const configs = Array.isArray(skeleton) ? [...wanted.values()] : Object.fromEntries(wanted)
+  return {configs}
+}
+
+/** Parses the given indexed elements with positioned reads (no rescan of the file). Results in the same order. */
+export async function readIndexedElements(path: string, records: readonly DumpElementRecord[]): Promise<unknown[]> {
+  let fh
+  try {
+    fh = await open(path, 'r')
+  } catch (error) {
+    throw unreadable(path, error)
+  }
+  try {
+    const out: unknown[] = new Array(records.length)
+    // Neighbouring elements are read together: one read per run of records less than GAP apart.
+    const order = records.map((_, i) => i).sort((x, y) => records[x].start - records[y].start)
+    for (let g = 0; g < order.length; ) {
+      let h = g + 1
+      const start = records[order[g]].start
+      let end = records[order[g]].end
+      while (h < order.length && records[order[h]].start - end < READ_GAP && records[order[h]].end - start <= READ_SPAN) end = Math.max(end, records[order[h++]].end)
+      const buf = Buffer.allocUnsafe(end - start)
+      const {bytesRead} = await fh.read(buf, 0, buf.length, start)
+      if (bytesRead !== buf.length) throw new BadInputError(`${path} changed since it was indexed (short read at byte ${start + bytesRead})`, ['Run the command again'], path)
+      for (; g < h; g++) {
+        const r = records[order[g]]
+        try {
+          out[order[g]] = JSON.parse(buf.toString('utf8', r.start - start, r.end - start))
+        } catch (error) {
+          throw new BadInputError(`${path}: invalid JSON in an element of "${r.collection}" at bytes ${r.start}-${r.end}: ${(error as Error).message}`, [], path)
+        }
+      }
+    }
+    return out
+  } finally {
+    await fh.close()
+  }
+}
+
+async function streamInto(path: string, scanner: ConfigDumpScanner, opts: ReadOptions): Promise<number> {
+  const stream = createReadStream(path, {highWaterMark: opts.highWaterMark ?? DEFAULT_CHUNK})
+  let size = 0
+  try {
+    for await (const chunk of stream) {
+      scanner.push(chunk as Buffer)
+      size += (chunk as Buffer).length
+    }
+  } catch (error) {
+    stream.destroy()
+    if (error instanceof BadInputError) throw error
+    throw unreadable(path, error)
+  }
+  return size
+}
+
+function unreadable(path: string, error: unknown): BadInputError {
+  const code = (error as NodeJS.ErrnoException)?.code
+  const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : (error as Error)?.message ?? String(error)
+  return new BadInputError(`cannot read ${path}: ${why}`, ['Check the path given to --file'], path)
+}

@@ -1,0 +1,202 @@
+import http from 'node:http'
+import {ClusterAccessError} from '../errors.js'
+import type {ProxyNeeds} from '../sources/types.js'
+
+export interface AdminClientOptions {
+  host: string
+  port: number
+  /** "pod bookinfo/productpage-v1-abc": used in every error message. */
+  target: string
+  /** Per request. */
+  timeoutMs?: number
+  /** Per response body. */
+  maxBytes?: number
+  /** Explains a dropped connection from the transport's side (port-forward error channel, 403…). */
+  transportFailure?: (sinceMs: number) => ClusterAccessError | undefined
+}
+
+const DEFAULT_TIMEOUT_MS = 20_000
+const DEFAULT_MAX_BYTES = 256 * 1024 * 1024
+
+/** Dump fields per category, as they are named in Envoy's admin.v3 *ConfigDump messages (mask= / resource=). */
+export const DUMP_FIELDS = {
+  bootstrap: ['bootstrap'],
+  listeners: ['static_listeners', 'dynamic_listeners'],
+  routes: ['static_route_configs', 'dynamic_route_configs'],
+  clusters: ['static_clusters', 'dynamic_active_clusters', 'dynamic_warming_clusters'],
+  endpoints: ['static_endpoint_configs', 'dynamic_endpoint_configs'],
+  secrets: ['static_secrets', 'dynamic_active_secrets', 'dynamic_warming_secrets'],
+} as const
+
+/** One `/config_dump` request: its query string and why. */
+export interface DumpRequest {
+  path: string
+}
+
+/**
+ * Plans the fewest `/config_dump` calls that return only what `needs` asks: one `mask=` call for the categories
+ * wanted whole (Envoy trims every top-level dump to those fields), plus one `resource=<field>&name_regex=` call per
+ * field of a category narrowed by name (name_regex applies to every resource of a call, so it cannot be shared).
+ */
+export function planConfigDump(needs: ProxyNeeds): DumpRequest[] {
+  const whole: string[] = []
+  const requests: DumpRequest[] = []
+  const narrow = (fields: readonly string[], regex: string, eds = false) => {
+    for (const f of fields) {
+      const q = new URLSearchParams({resource: f, name_regex: regex})
+      if (eds) q.set('include_eds', '')
+      requests.push({path: `/config_dump?${q.toString().replace('include_eds=', 'include_eds')}`})
+    }
+  }
+  if (needs.bootstrap) whole.push(...DUMP_FIELDS.bootstrap)
+  if (needs.listeners) {
+    if (needs.listenerNameRegex) narrow(DUMP_FIELDS.listeners, needs.listenerNameRegex)
+    else whole.push(...DUMP_FIELDS.listeners)
+  }
+  if (needs.secrets) whole.push(...DUMP_FIELDS.secrets)
+  if (needs.routes) {
+    if (needs.routeNameRegex) narrow(DUMP_FIELDS.routes, needs.routeNameRegex)
+    else whole.push(...DUMP_FIELDS.routes)
+  }
+  if (needs.clusters) {
+    if (needs.clusterNameRegex) narrow(DUMP_FIELDS.clusters, needs.clusterNameRegex)
+    else whole.push(...DUMP_FIELDS.clusters)
+  }
+  if (needs.endpoints) {
+    if (needs.clusterNameRegex) narrow(DUMP_FIELDS.endpoints, needs.clusterNameRegex, true)
+    else whole.push(...DUMP_FIELDS.endpoints)
+  }
+  if (whole.length) {
+    const eds = whole.includes('dynamic_endpoint_configs') ? '&include_eds' : ''
+    requests.unshift({path: `/config_dump?mask=${whole.join(',')}${eds}`})
+  }
+  return requests
+}
+
+/** A small client for Envoy's admin API (read-only endpoints) with a timeout and a size cap on every request. */
+export class EnvoyAdminClient {
+  constructor(readonly opts: AdminClientOptions) {}
+
+  async get(path: string): Promise<string> {
+    const {host, port, target} = this.opts
+    const timeoutMs = this.opts.timeoutMs ?? DEFAULT_TIMEOUT_MS
+    const maxBytes = this.opts.maxBytes ?? DEFAULT_MAX_BYTES
+    const endpoint = path.split('?')[0]
+    const startedAt = Date.now()
+    return await new Promise<string>((resolve, reject) => {
+      let settled = false
+      const fail = (e: ClusterAccessError) => {
+        if (settled) return
+        settled = true
+        clearTimeout(timer)
+        req.destroy()
+        reject(e)
+      }
+      // agent:false → a fresh connection that is closed after the answer; nothing lingers in a pool.
+      const req = http.request({host, port, path, method: 'GET', agent: false, headers: {Accept: 'application/json', Connection: 'close'}})
+      const timer = setTimeout(() => {
+        fail(
+          this.opts.transportFailure?.(startedAt) ??
+            new ClusterAccessError(`the Envoy admin API of ${target} did not answer ${endpoint} within ${timeoutMs / 1000}s`, [
+              'the proxy may be overloaded or the dump very large: retry with a larger --timeout',
+              'or narrow the question so that less config is fetched',
+            ]),
+        )
+      }, timeoutMs)
+      req.on('error', (err) => {
+        fail(this.dropped(err, endpoint, startedAt))
+      })
+      req.on('response', (res) => {
+        const chunks: Buffer[] = []
+        let size = 0
+        res.on('data', (c: Buffer) => {
+          size += c.length
+          if (size > maxBytes) {
+            fail(
+              new ClusterAccessError(`the answer of ${target} to ${endpoint} exceeds the ${humanBytes(maxBytes)} size cap`, [
+                'narrow the question (a route/cluster name) so that less config is fetched',
+              ]),
+            )
+            return
+          }
+          chunks.push(c)
+        })
+        res.on('aborted', () => fail(this.dropped(new Error('aborted'), endpoint, startedAt)))
+        res.on('error', (err) => fail(this.dropped(err, endpoint, startedAt)))
+        res.on('end', () => {
+          if (settled) return
+          if (!res.complete) {
+            fail(this.dropped(new Error('incomplete response'), endpoint, startedAt))
+            return
+          }
+          settled = true
+          clearTimeout(timer)
+          const body = Buffer.concat(chunks).toString('utf8')
+          if ((res.statusCode ?? 0) >= 400) {
+            reject(
+              new ClusterAccessError(`the Envoy admin API of ${target} answered ${res.statusCode} to ${path}: ${body.trim().slice(0, 300)}`, [
+                'check the Envoy version of the proxy (meshctl proxy … needs Envoy ≥ 1.18 admin endpoints)',
+              ]),
+            )
+            return
+          }
+          resolve(body)
+        })
+      })
+      req.end()
+    })
+  }
+
+  async getJson(path: string): Promise<unknown> {
+    const body = await this.get(path)
+    try {
+      return JSON.parse(body)
+    } catch {
+      throw new ClusterAccessError(`the Envoy admin API of ${this.opts.target} sent invalid JSON for ${path.split('?')[0]} (${body.length} bytes; truncated?)`, [
+        'retry; if it persists, save it with: kubectl exec <pod> -c istio-proxy -- pilot-agent request GET config_dump > dump.json and use --file',
+      ])
+    }
+  }
+
+  /** The raw `/config_dump` answers for `needs`, merged as one `{configs: [...]}` document (parsed by @type later). */
+  async configDump(needs: ProxyNeeds): Promise<{configs: unknown[]} | undefined> {
+    const plan = planConfigDump(needs)
+    if (plan.length === 0) return undefined
+    const parts = await Promise.all(plan.map((r) => this.getJson(r.path)))
+    const configs: unknown[] = []
+    for (const p of parts) configs.push(...(((p as {configs?: unknown[]})?.configs as unknown[]) ?? []))
+    return {configs}
+  }
+
+  clusters(): Promise<unknown> {
+    return this.getJson('/clusters?format=json')
+  }
+
+  serverInfo(): Promise<unknown> {
+    return this.getJson('/server_info')
+  }
+
+  /** `/stats?filter=<RE2>&format=json` (Envoy's default format is text; json is easier to store and read). */
+  stats(filter: string): Promise<unknown> {
+    return this.getJson(`/stats?format=json&filter=${encodeURIComponent(filter)}`)
+  }
+
+  private dropped(err: unknown, endpoint: string, sinceMs: number): ClusterAccessError {
+    const fromTransport = this.opts.transportFailure?.(sinceMs)
+    if (fromTransport) return fromTransport
+    const code = (err as NodeJS.ErrnoException)?.code
+    if (code === 'ECONNREFUSED') {
+      return new ClusterAccessError(`cannot connect to the Envoy admin API of ${this.opts.target} (${code})`, ['is the proxy running? check the pod and --admin-port'])
+    }
+    return new ClusterAccessError(`the connection to the Envoy admin API of ${this.opts.target} dropped during ${endpoint} (${code ?? (err as Error)?.message})`, [
+      'the pod may be restarting or the port-forward was cut: retry',
+      `check the pod: kubectl get pods (restarts, readiness)`,
+    ])
+  }
+}
+
+function humanBytes(n: number): string {
+  if (n >= 1024 * 1024) return `${Math.round((n / 1024 / 1024) * 10) / 10} MB`
+  if (n >= 1024) return `${Math.round((n / 1024) * 10) / 10} KB`
+  return `${n} bytes`
+}

@@ -1,0 +1,194 @@
+import http from 'node:http'
+import https from 'node:https'
+import {ClusterAccessError} from '../errors.js'
+import {apiStatusError, apiTransportError, type ApiCallContext} from './errors.js'
+import type {LoadedKubeConfig} from './kubeconfig.js'
+
+export interface KubeRequestOptions {
+  /** In words, for error messages: "list pods in namespace bookinfo". */
+  what: string
+  method?: string
+  timeoutMs?: number
+  maxBytes?: number
+}
+
+export interface KubeList<T = KubeObject> {
+  apiVersion?: string
+  kind?: string
+  items: T[]
+  metadata?: {continue?: string; resourceVersion?: string}
+}
+
+export interface KubeObject {
+  apiVersion?: string
+  kind?: string
+  metadata: {name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string>; [k: string]: unknown}
+  spec?: any
+  status?: any
+  [k: string]: unknown
+}
+
+const DEFAULT_TIMEOUT_MS = 15_000
+const DEFAULT_MAX_BYTES = 64 * 1024 * 1024
+
+/**
+ * A read-only Kubernetes API client on node:http(s) with the kubeconfig's credentials (client-node's
+ * applyToHTTPSOptions: CA, client certs, tokens, exec plugins). Raw requests rather than the generated clients so
+ * that every call has a timeout, a size cap, and an error body we can read (403 messages name the missing verb).
+ */
+export class KubeApi {
+  private readonly groupVersions = new Map<string, Promise<ServedGroup | undefined>>()
+  private readonly resourceLists = new Map<string, Promise<string[] | undefined>>()
+
+  constructor(
+    readonly config: LoadedKubeConfig,
+    readonly defaults: {timeoutMs?: number; maxBytes?: number} = {},
+  ) {}
+
+  get namespace(): string {
+    return this.config.namespace
+  }
+
+  /** Returns status and body; transport failures and timeouts become ClusterAccessError. */
+  async request(path: string, opts: KubeRequestOptions): Promise<{status: number; body: string}> {
+    const method = opts.method ?? 'GET'
+    const ctx: ApiCallContext = {what: opts.what, method, path, server: this.config.server, contextName: this.config.contextName}
+    const reqOpts: https.RequestOptions = {}
+    try {
+      await this.config.applyToHTTPSOptions(reqOpts)
+    } catch (error) {
+      throw new ClusterAccessError(`cannot use the credentials of context "${this.config.contextName}": ${(error as Error).message}`, [
+        'check the user entry of the kubeconfig (exec plugin installed? files readable?)',
+      ])
+    }
+    const url = new URL(this.config.server.replace(/\/+$/, '') + path)
+    const mod = url.protocol === 'https:' ? https : http
+    const timeoutMs = opts.timeoutMs ?? this.defaults.timeoutMs ?? DEFAULT_TIMEOUT_MS
+    const maxBytes = opts.maxBytes ?? this.defaults.maxBytes ?? DEFAULT_MAX_BYTES
+    const agent = reqOpts.agent as http.Agent | undefined
+    try {
+      return await new Promise<{status: number; body: string}>((resolve, reject) => {
+        const req = mod.request(url, {
+          ...reqOpts,
+          method,
+          headers: {...(reqOpts.headers ?? {}), Accept: 'application/json', 'User-Agent': 'meshctl'},
+        })
+        const timer = setTimeout(() => {
+          req.destroy(Object.assign(new Error(`timed out after ${timeoutMs} ms`), {code: 'MESHCTL_TIMEOUT'}))
+        }, timeoutMs)
+        req.on('error', (e) => {
+          clearTimeout(timer)
+          reject(e)
+        })
+        req.on('response', (res) => {
+          const chunks: Buffer[] = []
+          let size = 0
+          res.on('data', (c: Buffer) => {
+            size += c.length
+            if (size > maxBytes) {
+              clearTimeout(timer)
+              req.destroy()
+              reject(new ClusterAccessError(`the API server's answer to ${method} ${path} exceeds ${maxBytes} bytes`, ['narrow the request (-n, -l)']))
+              return
+            }
+            chunks.push(c)
+          })
+          res.on('end', () => {
+            clearTimeout(timer)
+            resolve({status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8')})
+          })
+          res.on('error', (e) => {
+            clearTimeout(timer)
+            reject(e)
+          })
+        })
+        req.end()
+      })
+    } catch (error) {
+      if (error instanceof ClusterAccessError) throw error
+      throw apiTransportError(error, ctx)
+    } finally {
+      agent?.destroy()
+    }
+  }
+
+  /** GET a JSON object; 404 gives undefined when allowNotFound, every other failure an exit-4 error. */
+  async getJson<T>(path: string, opts: KubeRequestOptions & {allowNotFound?: boolean}): Promise<T | undefined> {
+    const r = await this.request(path, opts)
+    if (r.status === 404 && opts.allowNotFound) return undefined
+    if (r.status < 200 || r.status >= 300) {
+      throw apiStatusError(r.status, r.body, {what: opts.what, method: opts.method ?? 'GET', path, server: this.config.server, contextName: this.config.contextName})
+    }
+    try {
+      return JSON.parse(r.body) as T
+    } catch {
+      throw new ClusterAccessError(`the API server's answer to GET ${path} is not JSON (is ${this.config.server} a Kubernetes API server?)`, [
+        `check with: kubectl get --raw ${path} --context ${this.config.contextName}`,
+      ])
+    }
+  }
+
+  /** Lists all pages of a collection (limit/continue), so large namespaces do not come back as one huge body. */
+  async list<T = KubeObject>(path: string, opts: KubeRequestOptions & {labelSelector?: string; allowNotFound?: boolean; pageSize?: number}): Promise<T[]> {
+    const items: T[] = []
+    let cont: string | undefined
+    do {
+      const q = new URLSearchParams()
+      if (opts.labelSelector) q.set('labelSelector', opts.labelSelector)
+      q.set('limit', String(opts.pageSize ?? 500))
+      if (cont) q.set('continue', cont)
+      const page = await this.getJson<KubeList<T>>(`${path}?${q}`, opts)
+      if (!page) return items
+      items.push(...(page.items ?? []))
+      cont = page.metadata?.continue || undefined
+    } while (cont)
+    return items
+  }
+
+  /** Discovery: the versions of an API group the server serves (preferred first); [] when the group is absent. */
+  async servedVersions(group: string): Promise<string[]> {
+    const g = await this.group(group)
+    if (!g) return []
+    return [g.preferred, ...g.versions.filter((v) => v !== g.preferred)].filter(Boolean) as string[]
+  }
+
+  private group(group: string): Promise<ServedGroup | undefined> {
+    let p = this.groupVersions.get(group)
+    if (!p) {
+      p = this.getJson<{versions?: {version: string}[]; preferredVersion?: {version: string}}>(`/apis/${group}`, {
+        what: `discover the served versions of ${group}`,
+        allowNotFound: true,
+      }).then((g) => (g ? {versions: (g.versions ?? []).map((v) => v.version), preferred: g.preferredVersion?.version} : undefined))
+      this.groupVersions.set(group, p)
+    }
+    return p
+  }
+
+  /** Resource names (plural, incl. subresources) served at group/version; undefined when not served. */
+  resourcesOf(group: string, version: string): Promise<string[] | undefined> {
+    const key = `${group}/${version}`
+    let p = this.resourceLists.get(key)
+    if (!p) {
+      const path = group ? `/apis/${group}/${version}` : `/api/${version}`
+      p = this.getJson<{resources?: {name: string}[]}>(path, {what: `discover the resources of ${key}`, allowNotFound: true}).then((l) =>
+        l ? (l.resources ?? []).map((r) => r.name) : undefined,
+      )
+      this.resourceLists.set(key, p)
+    }
+    return p
+  }
+
+  /** The version to use for a resource of a group: the preferred one if it serves the resource, else the first that does. */
+  async versionFor(group: string, plural: string): Promise<string | undefined> {
+    for (const v of await this.servedVersions(group)) {
+      const resources = await this.resourcesOf(group, v)
+      if (resources?.includes(plural)) return v
+    }
+    return undefined
+  }
+}
+
+interface ServedGroup {
+  versions: string[]
+  preferred?: string
+}

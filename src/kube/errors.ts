@@ -1,0 +1,127 @@
+import {ClusterAccessError} from '../errors.js'
+
+/** A Kubernetes `Status` object as returned in error bodies. */
+export interface KubeStatus {
+  kind?: string
+  status?: string
+  message?: string
+  reason?: string
+  code?: number
+  details?: {name?: string; kind?: string; group?: string}
+}
+
+export interface ApiCallContext {
+  /** What meshctl was doing, in words ("list pods in namespace bookinfo"). */
+  what: string
+  method: string
+  path: string
+  server: string
+  contextName: string
+}
+
+export function parseStatus(body: string): KubeStatus | undefined {
+  try {
+    const s = JSON.parse(body) as KubeStatus
+    return s && typeof s === 'object' ? s : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/** What a 403 Forbidden says, read from the apiserver's message (the only place RBAC names the verb). */
+export interface ForbiddenDetail {
+  user?: string
+  verb?: string
+  resource?: string
+  group?: string
+  namespace?: string
+}
+
+/**
+ * The apiserver writes: `pods "x" is forbidden: User "bob" cannot create resource "pods/portforward" in API group ""
+ * in the namespace "ns"` (and `... at the cluster scope` for cluster-wide lists).
+ */
+export function parseForbidden(message: string): ForbiddenDetail {
+  const m = /User "([^"]*)" cannot (\S+) resource "([^"]+)"(?: in API group "([^"]*)")?(?: in the namespace "([^"]*)")?/.exec(message)
+  if (!m) return {}
+  return {user: m[1], verb: m[2], resource: m[3], group: m[4] || undefined, namespace: m[5] || undefined}
+}
+
+/** Maps a non-2xx API response to the exit-4 error users see, with the exact next step. */
+export function apiStatusError(status: number, body: string, ctx: ApiCallContext): ClusterAccessError {
+  const s = parseStatus(body)
+  const msg = s?.message ?? (body.slice(0, 300).trim() || `HTTP ${status}`)
+  if (status === 401) {
+    return new ClusterAccessError(`the API server at ${ctx.server} rejected the credentials of context "${ctx.contextName}" (401 Unauthorized) while trying to ${ctx.what}`, [
+      'your token or client certificate is expired or wrong: log in again (e.g. gcloud/aws/az login, or oidc-login) and retry',
+      `check with: kubectl get --raw /api --context ${ctx.contextName}`,
+    ])
+  }
+  if (status === 403) {
+    const f = parseForbidden(msg)
+    if (f.verb && f.resource) {
+      const res = f.group ? `${f.resource}.${f.group}` : f.resource
+      const where = f.namespace ? `in namespace "${f.namespace}"` : 'at cluster scope'
+      const nsFlag = f.namespace ? ` -n ${f.namespace}` : ''
+      return new ClusterAccessError(`RBAC denied: ${f.user ? `user "${f.user}"` : 'you'} cannot ${f.verb} ${res} ${where} (needed to ${ctx.what})`, [
+        `check: kubectl auth can-i ${f.verb} ${res}${nsFlag}`,
+        `ask an admin to grant "${f.verb} ${res}"${f.namespace ? ` in ${f.namespace}` : ''}: meshctl's minimal read-only role is deploy/rbac.yaml`,
+      ])
+    }
+    return new ClusterAccessError(`RBAC denied while trying to ${ctx.what}: ${msg}`, [
+      'ask an admin to apply meshctl\'s read-only role (deploy/rbac.yaml)',
+    ])
+  }
+  if (status === 404) {
+    return new ClusterAccessError(`not found while trying to ${ctx.what}: ${msg}`, [`check the name and namespace (kubectl get --raw ${ctx.path})`])
+  }
+  if (status === 429 || status >= 500) {
+    return new ClusterAccessError(`the API server failed (${status}${s?.reason ? ` ${s.reason}` : ''}) while trying to ${ctx.what}: ${msg}`, [
+      'retry in a moment; if it persists, check the control plane (kubectl get --raw /readyz?verbose)',
+    ])
+  }
+  return new ClusterAccessError(`the API server answered ${status} to ${ctx.method} ${ctx.path} while trying to ${ctx.what}: ${msg}`, [
+    `check with: kubectl get --raw '${ctx.path}' --context ${ctx.contextName}`,
+  ])
+}
+
+const TLS_CODES = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_UNTRUSTED',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'EPROTO',
+  'ERR_SSL_WRONG_VERSION_NUMBER',
+])
+
+/** Maps a transport failure (no HTTP answer at all) to an exit-4 error naming the server and context. */
+export function apiTransportError(error: unknown, ctx: ApiCallContext): ClusterAccessError {
+  const e = error as NodeJS.ErrnoException & {type?: string}
+  const code = e?.code ?? ''
+  if (code === 'ETIMEDOUT' || code === 'MESHCTL_TIMEOUT' || e?.type === 'request-timeout') {
+    return new ClusterAccessError(`timed out talking to the API server at ${ctx.server} (context "${ctx.contextName}") while trying to ${ctx.what}`, [
+      'check your network/VPN, or raise --timeout',
+      `check with: kubectl cluster-info --context ${ctx.contextName}`,
+    ])
+  }
+  if (TLS_CODES.has(code) || /certificate|SSL|TLS/i.test(e?.message ?? '')) {
+    return new ClusterAccessError(`TLS handshake with the API server at ${ctx.server} failed (${code || e.message}): ${e.message}`, [
+      `the cluster's certificate-authority in the kubeconfig does not match the server: refresh the kubeconfig for context "${ctx.contextName}"`,
+    ])
+  }
+  if (['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNRESET'].includes(code)) {
+    return new ClusterAccessError(`cannot reach the API server at ${ctx.server} (context "${ctx.contextName}"): ${code}`, [
+      'is the cluster running and your network/VPN up?',
+      `check with: kubectl cluster-info --context ${ctx.contextName}`,
+      'work offline instead: --file <config_dump.json> or --snapshot <dir|tgz>',
+    ])
+  }
+  return new ClusterAccessError(`request to the API server at ${ctx.server} failed while trying to ${ctx.what}: ${e?.message ?? String(error)}`, [
+    `check with: kubectl cluster-info --context ${ctx.contextName}`,
+  ])
+}

@@ -1,0 +1,123 @@
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {stringify} from 'yaml'
+import {UsageError} from '../errors.js'
+import {startEnvoyAdmin, type AdminFaults, type EnvoyAdminServer} from './envoy-admin.js'
+import {startFakeApiServer, type ApiFaults, type FakeApiServer} from './fake-apiserver.js'
+import {loadScenario, type LabScenario} from './scenario.js'
+
+export const LAB_CONTEXT = 'meshctl-lab'
+export const ADMIN_PORT = 15000
+
+export interface LabOptions {
+  scenario?: string
+  /** API server port on 127.0.0.1 (0 = ephemeral). */
+  port?: number
+  scenariosDir?: string
+  /** Where to write the kubeconfig (default: a fresh temp dir, removed by close()). */
+  kubeconfigPath?: string
+  apiFaults?: ApiFaults
+}
+
+export interface Lab {
+  scenario: LabScenario
+  api: FakeApiServer
+  kubeconfigPath: string
+  /** Admin servers by `ns/pod` (started for every running sidecar pod). */
+  admins: Map<string, EnvoyAdminServer>
+  /** Sets the faults of one pod's admin server. */
+  setAdminFaults(podRef: string, faults: AdminFaults): void
+  /** Closes one pod's admin port: port-forwards to it then get the kubelet's "connection refused". */
+  closeAdminPort(podRef: string): Promise<void>
+  /** Open connections everywhere in the lab (0 when the client closed everything). */
+  openConnections(): number
+  close(): Promise<void>
+}
+
+/** The first pod whose name starts with `prefix` in the scenario (pod names carry generated suffixes). */
+export function labPod(lab: Lab, prefix: string): {namespace: string; name: string; ref: string} {
+  const ref = lab.scenario.podRefs.find((r) => r.split('/')[1].startsWith(prefix))
+  if (!ref) throw new Error(`no pod ${prefix}* in lab scenario ${lab.scenario.name}`)
+  const [namespace, name] = ref.split('/')
+  return {namespace, name, ref}
+}
+
+/**
+ * Starts the lab: a fake API server and one Envoy admin server per running sidecar pod, all on 127.0.0.1, plus a
+ * kubeconfig (context `meshctl-lab`) pointing at it. Everything meshctl does live works against it unchanged.
+ */
+export async function startLab(opts: LabOptions = {}): Promise<Lab> {
+  const scenario = loadScenario(opts.scenario ?? 'bookinfo', opts.scenariosDir)
+  const admins = new Map<string, EnvoyAdminServer>()
+  const podPorts = new Map<string, Map<number, number>>()
+  const running = scenario.objects.filter((o) => o.kind === 'Pod' && o.status?.phase === 'Running')
+  await Promise.all(
+    running.map(async (pod) => {
+      const ref = `${pod.metadata.namespace}/${pod.metadata.name}`
+      if (!scenario.hasProxy(ref)) return
+      // Documents are looked up per request: large scenarios generate them on demand instead of holding 500 dumps.
+      const admin = await startEnvoyAdmin(() => scenario.proxy(ref)!)
+      admins.set(ref, admin)
+      podPorts.set(ref, new Map([[ADMIN_PORT, admin.port]]))
+    }),
+  )
+  let api: FakeApiServer
+  try {
+    api = await startFakeApiServer({objects: scenario.objects, podPorts, faults: opts.apiFaults, port: opts.port})
+  } catch (error) {
+    await Promise.all([...admins.values()].map((a) => a.close()))
+    const e = error as NodeJS.ErrnoException
+    if (e.code === 'EADDRINUSE') throw new UsageError(`port ${opts.port} on 127.0.0.1 is already in use`, ['pick another --port, or omit it for a free one'])
+    throw error
+  }
+  let tmp: string | undefined
+  let kubeconfigPath = opts.kubeconfigPath
+  if (!kubeconfigPath) {
+    tmp = mkdtempSync(join(tmpdir(), 'meshctl-lab-'))
+    kubeconfigPath = join(tmp, 'kubeconfig.yaml')
+  }
+  writeFileSync(
+    kubeconfigPath,
+    stringify({
+      apiVersion: 'v1',
+      kind: 'Config',
+      'current-context': LAB_CONTEXT,
+      clusters: [{name: LAB_CONTEXT, cluster: {server: api.url, 'insecure-skip-tls-verify': true}}],
+      users: [{name: LAB_CONTEXT, user: {token: api.token}}],
+      contexts: [{name: LAB_CONTEXT, context: {cluster: LAB_CONTEXT, user: LAB_CONTEXT, namespace: scenario.defaultNamespace}}],
+    }),
+    {mode: 0o600},
+  )
+  let closed = false
+  return {
+    scenario,
+    api,
+    kubeconfigPath,
+    admins,
+    setAdminFaults(podRef, faults) {
+      const a = admins.get(podRef)
+      if (!a) throw new Error(`no admin server for ${podRef}`)
+      a.faults = faults
+    },
+    async closeAdminPort(podRef) {
+      const a = admins.get(podRef)
+      podPorts.delete(podRef)
+      admins.delete(podRef)
+      await a?.close()
+    },
+    openConnections() {
+      const c = api.openConnections()
+      let n = c.http + c.webSockets + c.upstream
+      for (const a of admins.values()) n += a.openConnections()
+      return n
+    },
+    async close() {
+      if (closed) return
+      closed = true
+      await api.close()
+      await Promise.all([...admins.values()].map((a) => a.close()))
+      if (tmp) rmSync(tmp, {recursive: true, force: true})
+    },
+  }
+}

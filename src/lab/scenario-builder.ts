@@ -1,0 +1,874 @@
+import {createHash} from 'node:crypto'
+import type {EnvoyMessage} from '../envoy/model.js'
+import type {KubeObject} from '../kube/api.js'
+import {LAB_ROOT_CA_PEM, LAB_WORKLOAD_CERT_PEM} from './certs.js'
+
+/**
+ * Builds what istiod would push to each sidecar of a small mesh, in the shape a modern (1.2x) sidecar's
+ * `/config_dump?include_eds` has: virtualOutbound/virtualInbound, `0.0.0.0_<port>` HTTP listeners with RDS, VIP TCP
+ * listeners, one route config per HTTP port with a virtual host per service (fqdn, short and `:port` domains),
+ * `outbound|port|subset|fqdn` EDS clusters carrying istio metadata, an EndpointsConfigDump and SDS secrets.
+ * It implements the subset of istiod the lab scenarios need (VirtualService http match/route/weights, DestinationRule
+ * subsets and TLS mode, PeerAuthentication STRICT/PERMISSIVE, exportTo and `gateways` visibility); it is not the
+ * Istio model meshctl reasons with (src/istio), only a generator of realistic test input.
+ */
+
+export const DOMAIN_SUFFIX = 'svc.cluster.local'
+export const DEFAULT_ISTIO_VERSION = '1.24.2'
+export const DEFAULT_ENVOY_VERSION = 'b2ff34bc4d2ba6bbd06c1beef9e78bd2e5c3ac5c/1.32.3/Clean/RELEASE/BoringSSL'
+
+export interface ServicePortSpec {
+  name: string
+  port: number
+  targetPort?: number
+  appProtocol?: string
+}
+
+export interface ServiceSpec {
+  name: string
+  namespace: string
+  clusterIP: string
+  ports: ServicePortSpec[]
+  selector: Record<string, string>
+}
+
+export interface WorkloadSpec {
+  /** Deployment name. */
+  name: string
+  namespace: string
+  labels: Record<string, string>
+  replicas?: number
+  serviceAccount?: string
+  /** How the Envoy sidecar is injected; 'none' = no sidecar. */
+  sidecar?: 'container' | 'native' | 'none'
+  phase?: 'Running' | 'Pending' | 'Failed'
+}
+
+export interface MeshSpec {
+  name: string
+  description: string
+  services: ServiceSpec[]
+  workloads: WorkloadSpec[]
+  /** Istio objects in the cluster now (what `kubectl get` returns). */
+  config: KubeObject[]
+  /**
+   * Istio objects the proxies' config was generated from, when it differs from `config` (a stale proxy that
+   * missed the latest push). Defaults to `config`.
+   */
+  proxyConfig?: KubeObject[]
+  istioVersion?: string
+  /** When istiod pushed the config (version_info, last_updated). Fixed so that generated fixtures are reproducible. */
+  timestamp?: string
+}
+
+export interface BuiltPod {
+  namespace: string
+  name: string
+  ip: string
+  labels: Record<string, string>
+  workload: WorkloadSpec
+}
+
+/** Admin API documents of one proxy, as Envoy serves them. */
+export interface ProxyDocuments {
+  configDump: {configs: EnvoyMessage[]}
+  clusters: {cluster_statuses: EnvoyMessage[]}
+  serverInfo: EnvoyMessage
+}
+
+export interface BuiltScenario {
+  name: string
+  description: string
+  /** Namespaces, Deployments, Pods, Services, EndpointSlices, Istio config, the istio ConfigMap. */
+  objects: KubeObject[]
+  pods: BuiltPod[]
+  /** Builds (or returns cached) admin documents of the pod `ns/name`; undefined when it has no sidecar. */
+  proxy(ref: string): ProxyDocuments | undefined
+  /** Whether the pod has a sidecar (without building its documents). */
+  hasProxy(ref: string): boolean
+}
+
+const hash = (s: string, n = 10) => createHash('sha256').update(s).digest('hex').slice(0, n)
+
+/** Deterministic pod names in the `<deploy>-<rs hash>-<5 chars>` form ReplicaSets use. */
+function podName(w: WorkloadSpec, i: number): string {
+  const alphabet = 'bcdfghjklmnpqrstvwxz2456789'
+  const h = hash(`${w.namespace}/${w.name}/${i}`, 16)
+  let suffix = ''
+  for (let k = 0; k < 5; k++) suffix += alphabet[parseInt(h.slice(k * 2, k * 2 + 2), 16) % alphabet.length]
+  const rs = hash(`${w.namespace}/${w.name}`, 10).replace(/[aeiou0-3]/g, 'b').slice(0, 10)
+  return `${w.name}-${rs}-${suffix}`
+}
+
+function isHttpPort(p: ServicePortSpec): boolean {
+  const proto = (p.appProtocol ?? p.name).toLowerCase()
+  return /^(http|http2|grpc|grpc-web|h2c)(-|$)/.test(proto)
+}
+
+function fqdn(name: string, ns: string): string {
+  return `${name}.${ns}.${DOMAIN_SUFFIX}`
+}
+
+/** Istio's ResolveShortnameToFQDN: a host without a dot is expanded in the config's namespace. */
+function resolveHost(host: string, ns: string): string {
+  if (host === '*' || host.includes('.')) return host
+  return fqdn(host, ns)
+}
+
+function selects(selector: Record<string, string>, labels: Record<string, string>): boolean {
+  const keys = Object.keys(selector)
+  return keys.length > 0 && keys.every((k) => labels[k] === selector[k])
+}
+
+function configPath(o: KubeObject): string {
+  const kind = o.kind === 'VirtualService' ? 'virtual-service' : o.kind === 'DestinationRule' ? 'destination-rule' : (o.kind ?? '').toLowerCase()
+  const [group, version] = (o.apiVersion ?? 'networking.istio.io/v1').split('/')
+  return `/apis/${group}/${version}/namespaces/${o.metadata.namespace}/${kind}/${o.metadata.name}`
+}
+
+/** exportTo visibility of a namespaced config object to a proxy namespace ("*" default, "." = own namespace). */
+function visibleTo(o: KubeObject, proxyNs: string): boolean {
+  const exportTo: string[] | undefined = o.spec?.exportTo
+  if (!exportTo || exportTo.length === 0) return true
+  return exportTo.some((e) => e === '*' || (e === '.' && o.metadata.namespace === proxyNs) || e === proxyNs)
+}
+
+interface Ctx {
+  spec: MeshSpec
+  pods: BuiltPod[]
+  config: KubeObject[]
+  version: string
+  ts: string
+}
+
+
+export function buildScenario(spec: MeshSpec): BuiltScenario {
+  const pods: BuiltPod[] = []
+  let ipSeq = 0
+  for (const w of spec.workloads) {
+    for (let i = 0; i < (w.replicas ?? 1); i++) {
+      ipSeq++
+      pods.push({
+        namespace: w.namespace,
+        name: podName(w, i),
+        ip: `10.244.${Math.floor(ipSeq / 250)}.${(ipSeq % 250) + 2}`,
+        labels: {...w.labels, 'pod-template-hash': hash(`${w.namespace}/${w.name}`, 10).replace(/[aeiou0-3]/g, 'b')},
+        workload: w,
+      })
+    }
+  }
+  const ctx: Ctx = {spec, pods, config: spec.proxyConfig ?? spec.config, version: spec.istioVersion ?? DEFAULT_ISTIO_VERSION, ts: spec.timestamp ?? '2026-01-15T09:30:00Z'}
+  const objects = kubeObjects(spec, pods, ctx)
+  // Outbound config depends only on the proxy's namespace here (no Sidecar scoping): share it between pods.
+  const outboundByNs = new Map<string, Outbound>()
+  const cache = new Map<string, ProxyDocuments>()
+  return {
+    name: spec.name,
+    description: spec.description,
+    objects,
+    pods,
+    proxy(ref: string) {
+      const cached = cache.get(ref)
+      if (cached) return cached
+      const pod = pods.find((p) => `${p.namespace}/${p.name}` === ref)
+      if (!pod || pod.workload.sidecar === 'none') return undefined
+      let out = outboundByNs.get(pod.namespace)
+      if (!out) {
+        out = buildOutbound(ctx, pod.namespace)
+        // A few namespaces' worth: a 500-service mesh has ~4 MB of outbound config per namespace.
+        if (outboundByNs.size >= 4) outboundByNs.delete(outboundByNs.keys().next().value!)
+        outboundByNs.set(pod.namespace, out)
+      }
+      const docs = proxyDocuments(ctx, pod, out)
+      // Large meshes are generated on demand; keep only small ones cached.
+      if (pods.length <= 50) cache.set(ref, docs)
+      return docs
+    },
+    hasProxy(ref: string) {
+      const pod = pods.find((p) => `${p.namespace}/${p.name}` === ref)
+      return Boolean(pod && pod.workload.sidecar !== 'none')
+    },
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Kubernetes objects
+
+function kubeObjects(spec: MeshSpec, pods: BuiltPod[], ctx: Ctx): KubeObject[] {
+  const objs: KubeObject[] = []
+  const namespaces = [...new Set(['istio-system', ...spec.services.map((s) => s.namespace), ...spec.workloads.map((w) => w.namespace), ...spec.config.map((c) => c.metadata.namespace ?? 'default')])]
+  for (const ns of namespaces) {
+    objs.push({apiVersion: 'v1', kind: 'Namespace', metadata: {name: ns, labels: ns === 'istio-system' ? {} : {'istio-injection': 'enabled'}}})
+  }
+  objs.push({
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: {name: 'istio', namespace: 'istio-system', labels: {'istio.io/rev': 'default'}},
+    data: {mesh: 'defaultConfig:\n  discoveryAddress: istiod.istio-system.svc:15012\n  tracing:\n    zipkin:\n      address: zipkin.istio-system:9411\nenablePrometheusMerge: true\nrootNamespace: istio-system\ntrustDomain: cluster.local\n', meshNetworks: 'networks: {}'},
+  } as KubeObject)
+  for (const w of spec.workloads) {
+    objs.push({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: {name: w.name, namespace: w.namespace, labels: {...w.labels}},
+      spec: {replicas: w.replicas ?? 1, selector: {matchLabels: {...w.labels}}, template: {metadata: {labels: {...w.labels}}}},
+    })
+  }
+  for (const p of pods) objs.push(podObject(p, ctx))
+  for (const s of spec.services) {
+    objs.push({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: {name: s.name, namespace: s.namespace, labels: {app: s.name, service: s.name}},
+      spec: {
+        clusterIP: s.clusterIP,
+        clusterIPs: [s.clusterIP],
+        type: 'ClusterIP',
+        selector: s.selector,
+        ports: s.ports.map((p) => ({name: p.name, port: p.port, targetPort: p.targetPort ?? p.port, protocol: 'TCP', ...(p.appProtocol ? {appProtocol: p.appProtocol} : {})})),
+      },
+    })
+    const backing = pods.filter((p) => p.namespace === s.namespace && selects(s.selector, p.labels))
+    objs.push({
+      apiVersion: 'discovery.k8s.io/v1',
+      kind: 'EndpointSlice',
+      metadata: {name: `${s.name}-${hash(s.namespace + s.name, 5)}`, namespace: s.namespace, labels: {'kubernetes.io/service-name': s.name}},
+      addressType: 'IPv4',
+      ports: s.ports.map((p) => ({name: p.name, port: p.targetPort ?? p.port, protocol: 'TCP'})),
+      endpoints: backing.map((p) => ({
+        addresses: [p.ip],
+        conditions: {ready: (p.workload.phase ?? 'Running') === 'Running', serving: true, terminating: false},
+        targetRef: {kind: 'Pod', name: p.name, namespace: p.namespace},
+      })),
+    } as KubeObject)
+  }
+  for (const c of spec.config) objs.push(c)
+  return objs
+}
+
+function podObject(p: BuiltPod, ctx: Ctx): KubeObject {
+  const w = p.workload
+  const phase = w.phase ?? 'Running'
+  const running = phase === 'Running'
+  const image = `docker.io/istio/proxyv2:${ctx.version}`
+  const proxy = {name: 'istio-proxy', image, args: ['proxy', 'sidecar', '--domain', `$(POD_NAMESPACE).${DOMAIN_SUFFIX}`], ports: [{containerPort: 15090, name: 'http-envoy-prom', protocol: 'TCP'}]}
+  const app = {name: w.labels.app ?? w.name, image: `docker.io/istio/examples-bookinfo-${w.name}:1.20.2`, ports: [{containerPort: 9080, protocol: 'TCP'}]}
+  const status = (name: string, image: string) => ({name, image, ready: running, restartCount: 0, started: running, state: running ? {running: {startedAt: ctx.ts}} : {waiting: {reason: 'ContainerCreating'}}})
+  const sidecar = w.sidecar ?? 'container'
+  const spec: EnvoyMessage = {serviceAccountName: w.serviceAccount ?? `bookinfo-${w.labels.app ?? w.name}`, containers: [app], initContainers: [{name: 'istio-init', image}]}
+  const st: EnvoyMessage = {
+    phase,
+    podIP: running ? p.ip : undefined,
+    podIPs: running ? [{ip: p.ip}] : undefined,
+    containerStatuses: [status(app.name, app.image)],
+    initContainerStatuses: [{...status('istio-init', image), ready: true, state: {terminated: {exitCode: 0, reason: 'Completed'}}}],
+    conditions: [{type: 'Ready', status: running ? 'True' : 'False', ...(running ? {} : {reason: 'ContainersNotReady'})}],
+  }
+  if (sidecar === 'container') {
+    spec.containers.push(proxy)
+    st.containerStatuses.push(status('istio-proxy', image))
+  } else if (sidecar === 'native') {
+    spec.initContainers.push({...proxy, restartPolicy: 'Always'})
+    st.initContainerStatuses.push(status('istio-proxy', image))
+  } else {
+    spec.initContainers = []
+    st.initContainerStatuses = []
+  }
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      name: p.name,
+      namespace: p.namespace,
+      labels: {...p.labels, ...(sidecar !== 'none' ? {'security.istio.io/tlsMode': 'istio', 'service.istio.io/canonical-name': w.labels.app ?? w.name, 'service.istio.io/canonical-revision': w.labels.version ?? 'latest'} : {})},
+      annotations: sidecar !== 'none' ? {'sidecar.istio.io/status': JSON.stringify({initContainers: ['istio-init'], containers: ['istio-proxy'], revision: 'default'})} : {},
+      ownerReferences: [{apiVersion: 'apps/v1', kind: 'ReplicaSet', name: p.name.split('-').slice(0, -1).join('-'), controller: true}],
+      uid: `${hash(p.namespace + p.name, 8)}-${hash(p.name, 4)}-4${hash(p.name + 'a', 3)}-8${hash(p.name + 'b', 3)}-${hash(p.name + 'c', 12)}`,
+    },
+    spec,
+    status: st,
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Outbound config (listeners, routes, clusters, endpoints) for a proxy namespace
+
+interface Outbound {
+  listeners: EnvoyMessage[]
+  routes: EnvoyMessage[]
+  clusters: EnvoyMessage[]
+  endpoints: EnvoyMessage[]
+}
+
+interface SubsetRef {
+  name: string
+  labels: Record<string, string>
+}
+
+interface DrInfo {
+  dr?: KubeObject
+  subsets: SubsetRef[]
+  tlsMode?: string
+}
+
+function destinationRuleFor(ctx: Ctx, host: string, proxyNs: string, svcNs: string): DrInfo {
+  const drs = ctx.config.filter((c) => c.kind === 'DestinationRule' && visibleTo(c, proxyNs) && resolveHost(c.spec?.host ?? '', c.metadata.namespace ?? 'default') === host)
+  // istiod's lookup order: the proxy's namespace, then the service's namespace, then the root namespace.
+  const dr = drs.find((d) => d.metadata.namespace === proxyNs) ?? drs.find((d) => d.metadata.namespace === svcNs) ?? drs.find((d) => d.metadata.namespace === 'istio-system') ?? drs[0]
+  return {
+    dr,
+    subsets: ((dr?.spec?.subsets ?? []) as {name: string; labels?: Record<string, string>}[]).map((s) => ({name: s.name, labels: s.labels ?? {}})),
+    tlsMode: dr?.spec?.trafficPolicy?.tls?.mode,
+  }
+}
+
+function virtualServicesFor(ctx: Ctx, host: string, proxyNs: string): KubeObject[] {
+  return ctx.config
+    .filter((c) => c.kind === 'VirtualService' && visibleTo(c, proxyNs))
+    .filter((c) => {
+      const gateways: string[] | undefined = c.spec?.gateways
+      return !gateways || gateways.length === 0 || gateways.includes('mesh')
+    })
+    .filter((c) => ((c.spec?.hosts ?? []) as string[]).some((h) => resolveHost(h, c.metadata.namespace ?? 'default') === host))
+    .sort((a, b) => String(a.metadata.creationTimestamp ?? '').localeCompare(String(b.metadata.creationTimestamp ?? '')))
+}
+
+const EDS_CONFIG = {ads: {}, initial_fetch_timeout: '0s', resource_api_version: 'V3'}
+const TYPE = {
+  cluster: 'type.googleapis.com/envoy.config.cluster.v3.Cluster',
+  listener: 'type.googleapis.com/envoy.config.listener.v3.Listener',
+  route: 'type.googleapis.com/envoy.config.route.v3.RouteConfiguration',
+  cla: 'type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment',
+  hcm: 'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager',
+  tcp: 'type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy',
+  router: 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router',
+  upTls: 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext',
+  downTls: 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext',
+  raw: 'type.googleapis.com/envoy.extensions.transport_sockets.raw_buffer.v3.RawBuffer',
+  secret: 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.Secret',
+}
+
+function sdsConfig(name: string): EnvoyMessage {
+  return {name, sds_config: {api_config_source: {api_type: 'GRPC', grpc_services: [{envoy_grpc: {cluster_name: 'sds-grpc'}}], set_node_on_first_message_only: true, transport_api_version: 'V3'}, initial_fetch_timeout: '0s', resource_api_version: 'V3'}}
+}
+
+function istioMtlsSocket(sni: string): EnvoyMessage {
+  return {
+    name: 'envoy.transport_sockets.tls',
+    typed_config: {
+      '@type': TYPE.upTls,
+      common_tls_context: {
+        tls_params: {tls_minimum_protocol_version: 'TLSv1_2', tls_maximum_protocol_version: 'TLSv1_3'},
+        alpn_protocols: ['istio-peer-exchange', 'istio'],
+        tls_certificate_sds_secret_configs: [sdsConfig('default')],
+        combined_validation_context: {default_validation_context: {match_subject_alt_names: []}, validation_context_sds_secret_config: sdsConfig('ROOTCA')},
+      },
+      sni,
+    },
+  }
+}
+
+function outboundCluster(name: string, svc: ServiceSpec, port: ServicePortSpec, dr: DrInfo, subset?: string): EnvoyMessage {
+  const host = fqdn(svc.name, svc.namespace)
+  const [, , subsetName] = name.split('|')
+  const sni = `outbound_.${port.port}_.${subsetName}_.${host}`
+  const istioMeta: EnvoyMessage = {services: [{host, name: svc.name, namespace: svc.namespace}], default_original_port: port.port}
+  if (dr.dr) istioMeta.config = configPath(dr.dr)
+  if (subset) istioMeta.subset = subset
+  const c: EnvoyMessage = {
+    '@type': TYPE.cluster,
+    name,
+    type: 'EDS',
+    eds_cluster_config: {eds_config: EDS_CONFIG, service_name: name},
+    connect_timeout: '10s',
+    circuit_breakers: {thresholds: [{max_connections: 4294967295, max_pending_requests: 4294967295, max_requests: 4294967295, max_retries: 4294967295, track_remaining: true}]},
+    common_lb_config: {},
+    metadata: {filter_metadata: {istio: istioMeta}},
+    filters: [{name: 'istio.metadata_exchange', typed_config: {'@type': 'type.googleapis.com/envoy.tcp.metadataexchange.config.MetadataExchange', protocol: 'istio-peer-exchange', enable_discovery: true}}],
+  }
+  if (isHttpPort(port)) {
+    c.typed_extension_protocol_options = {
+      'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': {
+        '@type': 'type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions',
+        ...(port.name.startsWith('http2') || port.name.startsWith('grpc') ? {explicit_http_config: {http2_protocol_options: {}}} : {use_downstream_protocol_config: {http_protocol_options: {}, http2_protocol_options: {}}}),
+        common_http_protocol_options: {idle_timeout: '3600s'},
+      },
+    }
+  }
+  if (dr.tlsMode === 'DISABLE') {
+    // DestinationRule tls.mode DISABLE: plaintext to every endpoint, even istio-enabled ones (no auto mTLS).
+  } else if (dr.tlsMode === 'ISTIO_MUTUAL') {
+    c.transport_socket = istioMtlsSocket(sni)
+  } else {
+    c.transport_socket_matches = [
+      {name: 'tlsMode-istio', match: {tlsMode: 'istio'}, transport_socket: istioMtlsSocket(sni)},
+      {name: 'tlsMode-disabled', match: {}, transport_socket: {name: 'envoy.transport_sockets.raw_buffer', typed_config: {'@type': TYPE.raw}}},
+    ]
+  }
+  return c
+}
+
+function loadAssignment(ctx: Ctx, name: string, svc: ServiceSpec, port: ServicePortSpec, subsetLabels: Record<string, string>): EnvoyMessage {
+  const backing = ctx.pods.filter(
+    (p) => p.namespace === svc.namespace && selects(svc.selector, p.labels) && Object.entries(subsetLabels).every(([k, v]) => p.labels[k] === v) && (p.workload.phase ?? 'Running') === 'Running',
+  )
+  if (backing.length === 0) return {'@type': TYPE.cla, cluster_name: name, policy: {overprovisioning_factor: 140}}
+  return {
+    '@type': TYPE.cla,
+    cluster_name: name,
+    endpoints: [
+      {
+        locality: {},
+        lb_endpoints: backing.map((p) => ({
+          endpoint: {address: {socket_address: {address: p.ip, port_value: port.targetPort ?? port.port}}, health_check_config: {}},
+          health_status: 'HEALTHY',
+          metadata: {
+            filter_metadata: {
+              'envoy.transport_socket_match': p.workload.sidecar === 'none' ? {} : {tlsMode: 'istio'},
+              istio: {workload: `${p.workload.name};${p.namespace};${p.labels.app ?? p.workload.name};${p.labels.version ?? 'latest'};Kubernetes`},
+            },
+          },
+          load_balancing_weight: 1,
+        })),
+        load_balancing_weight: backing.length,
+      },
+    ],
+    policy: {overprovisioning_factor: 140},
+  }
+}
+
+function stringMatch(m: EnvoyMessage): EnvoyMessage | undefined {
+  if (m.exact !== undefined) return {exact: m.exact}
+  if (m.prefix !== undefined) return {prefix: m.prefix}
+  if (m.regex !== undefined) return {safe_regex: {regex: m.regex}}
+  return undefined
+}
+
+function routeMatch(m: EnvoyMessage | undefined): EnvoyMessage {
+  const out: EnvoyMessage = {}
+  const uri = m?.uri
+  if (uri?.exact !== undefined) out.path = uri.exact
+  else if (uri?.regex !== undefined) out.safe_regex = {regex: uri.regex}
+  else out.prefix = uri?.prefix ?? '/'
+  if (m?.ignoreUriCase) out.case_sensitive = false
+  const headers: EnvoyMessage[] = []
+  for (const [name, v] of Object.entries((m?.headers ?? {}) as Record<string, EnvoyMessage>)) {
+    const sm = stringMatch(v)
+    headers.push(sm ? {name, string_match: sm} : {name, present_match: true})
+  }
+  for (const [name, v] of Object.entries((m?.withoutHeaders ?? {}) as Record<string, EnvoyMessage>)) {
+    const sm = stringMatch(v)
+    headers.push(sm ? {name, string_match: sm, invert_match: true} : {name, present_match: false})
+  }
+  if (m?.method) {
+    const sm = stringMatch(m.method)
+    if (sm) headers.push({name: ':method', string_match: sm})
+  }
+  if (headers.length) out.headers = headers
+  const qp = Object.entries((m?.queryParams ?? {}) as Record<string, EnvoyMessage>)
+  if (qp.length) out.query_parameters = qp.map(([name, v]) => ({name, string_match: stringMatch(v) ?? {exact: ''}}))
+  return out
+}
+
+const DEFAULT_RETRY = {
+  retry_on: 'connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes',
+  num_retries: 2,
+  retry_host_predicate: [{name: 'envoy.retry_host_predicates.previous_hosts', typed_config: {'@type': 'type.googleapis.com/envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate'}}],
+  host_selection_retry_max_attempts: '5',
+  retriable_status_codes: [503],
+}
+
+function clusterNameFor(dest: EnvoyMessage, vsNs: string, fallbackPort: number): string {
+  const host = resolveHost(dest.host, vsNs)
+  const port = dest.port?.number ?? fallbackPort
+  return `outbound|${port}|${dest.subset ?? ''}|${host}`
+}
+
+function routeAction(http: EnvoyMessage, vsNs: string, port: number): EnvoyMessage {
+  const dests = (http.route ?? []) as EnvoyMessage[]
+  const action: EnvoyMessage = {}
+  const weighted = dests.filter((d) => d.weight === undefined || d.weight > 0)
+  if (weighted.length === 1) action.cluster = clusterNameFor(weighted[0].destination, vsNs, port)
+  else action.weighted_clusters = {clusters: weighted.map((d) => ({name: clusterNameFor(d.destination, vsNs, port), weight: d.weight ?? 0}))}
+  action.timeout = http.timeout ?? '0s'
+  action.retry_policy = http.retries?.attempts === 0 ? undefined : DEFAULT_RETRY
+  if (!action.retry_policy) delete action.retry_policy
+  action.max_stream_duration = {max_stream_duration: '0s', grpc_timeout_header_max: '0s'}
+  return action
+}
+
+function virtualHost(ctx: Ctx, svc: ServiceSpec, port: ServicePortSpec, proxyNs: string): EnvoyMessage {
+  const host = fqdn(svc.name, svc.namespace)
+  const domains = [host, `${host}:${port.port}`]
+  if (svc.namespace === proxyNs) domains.push(svc.name, `${svc.name}:${port.port}`)
+  domains.push(`${svc.name}.${svc.namespace}.svc`, `${svc.name}.${svc.namespace}.svc:${port.port}`, `${svc.name}.${svc.namespace}`, `${svc.name}.${svc.namespace}:${port.port}`)
+  domains.push(svc.clusterIP, `${svc.clusterIP}:${port.port}`)
+  const vss = virtualServicesFor(ctx, host, proxyNs)
+  const routes: EnvoyMessage[] = []
+  const vs = vss[0]
+  if (vs) {
+    const vsNs = vs.metadata.namespace ?? 'default'
+    for (const http of (vs.spec?.http ?? []) as EnvoyMessage[]) {
+      const matches: (EnvoyMessage | undefined)[] = http.match?.length ? http.match : [undefined]
+      for (const m of matches) {
+        if (m?.port !== undefined && m.port !== port.port) continue
+        const name = http.name && m?.name ? `${http.name}.${m.name}` : (http.name ?? m?.name)
+        const r: EnvoyMessage = {
+          ...(name ? {name} : {}),
+          match: routeMatch(m),
+          route: routeAction(http, vsNs, port.port),
+          metadata: {filter_metadata: {istio: {config: configPath(vs)}}},
+          decorator: {operation: `${svc.name}.${svc.namespace}.svc.cluster.local:${port.port}/*`},
+        }
+        if (http.fault?.abort) r.typed_per_filter_config = {'envoy.filters.http.fault': {'@type': 'type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault', abort: {http_status: http.fault.abort.httpStatus, percentage: {numerator: http.fault.abort.percentage?.value ?? 100, denominator: 'MILLION'}}}}
+        routes.push(r)
+      }
+    }
+  } else {
+    routes.push({
+      name: 'default',
+      match: {prefix: '/'},
+      route: {cluster: `outbound|${port.port}||${host}`, timeout: '0s', retry_policy: DEFAULT_RETRY, max_stream_duration: {max_stream_duration: '0s', grpc_timeout_header_max: '0s'}},
+      decorator: {operation: `${host}:${port.port}/*`},
+    })
+  }
+  return {name: `${host}:${port.port}`, domains, routes, include_request_attempt_count: true}
+}
+
+function hcm(statPrefix: string, routeSource: EnvoyMessage, direction: 'outbound' | 'inbound'): EnvoyMessage {
+  return {
+    name: 'envoy.filters.network.http_connection_manager',
+    typed_config: {
+      '@type': TYPE.hcm,
+      stat_prefix: statPrefix,
+      ...routeSource,
+      http_filters: [
+        {name: 'istio.metadata_exchange', typed_config: {'@type': 'type.googleapis.com/udpa.type.v1.TypedStruct', type_url: 'type.googleapis.com/io.istio.http.peer_metadata.Config', value: direction === 'outbound' ? {upstream_discovery: [{istio_headers: {}}, {workload_discovery: {}}], upstream_propagation: [{istio_headers: {}}]} : {downstream_discovery: [{istio_headers: {}}, {workload_discovery: {}}], downstream_propagation: [{istio_headers: {}}]}}},
+        {name: 'envoy.filters.http.grpc_stats', typed_config: {'@type': 'type.googleapis.com/envoy.extensions.filters.http.grpc_stats.v3.FilterConfig', emit_filter_state: true, stats_for_all_methods: false}},
+        {name: 'envoy.filters.http.fault', typed_config: {'@type': 'type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault'}},
+        {name: 'envoy.filters.http.cors', typed_config: {'@type': 'type.googleapis.com/envoy.extensions.filters.http.cors.v3.Cors'}},
+        {name: 'istio.stats', typed_config: {'@type': 'type.googleapis.com/stats.PluginConfig', disable_host_header_fallback: direction === 'outbound'}},
+        {name: 'envoy.filters.http.router', typed_config: {'@type': TYPE.router}},
+      ],
+      tracing: {client_sampling: {value: 100}, random_sampling: {value: 1}, overall_sampling: {value: 100}},
+      use_remote_address: false,
+      upgrade_configs: [{upgrade_type: 'websocket'}],
+      stream_idle_timeout: '0s',
+      normalize_path: true,
+      request_id_extension: {typed_config: {'@type': 'type.googleapis.com/envoy.extensions.request_id.uuid.v3.UuidRequestIdConfig', use_request_id_for_trace_sampling: true}},
+      path_with_escaped_slashes_action: 'KEEP_UNCHANGED',
+      ...(direction === 'inbound' ? {forward_client_cert_details: 'APPEND_FORWARD', set_current_client_cert_details: {subject: true, dns: true, uri: true}, server_name: 'istio-envoy'} : {}),
+    },
+  }
+}
+
+function tcpProxy(statPrefix: string, cluster: string): EnvoyMessage {
+  return {name: 'envoy.filters.network.tcp_proxy', typed_config: {'@type': TYPE.tcp, stat_prefix: statPrefix, cluster, max_connect_attempts: 5}}
+}
+
+function buildOutbound(ctx: Ctx, proxyNs: string): Outbound {
+  const listeners: EnvoyMessage[] = []
+  const clusters: EnvoyMessage[] = []
+  const endpoints: EnvoyMessage[] = []
+  const httpPorts = new Map<number, EnvoyMessage[]>()
+  const services = [...ctx.spec.services].sort((a, b) => fqdn(a.name, a.namespace).localeCompare(fqdn(b.name, b.namespace)))
+  for (const svc of services) {
+    const host = fqdn(svc.name, svc.namespace)
+    const dr = destinationRuleFor(ctx, host, proxyNs, svc.namespace)
+    for (const port of svc.ports) {
+      const base = `outbound|${port.port}||${host}`
+      clusters.push(outboundCluster(base, svc, port, dr))
+      endpoints.push(loadAssignment(ctx, base, svc, port, {}))
+      for (const s of dr.subsets) {
+        const name = `outbound|${port.port}|${s.name}|${host}`
+        clusters.push(outboundCluster(name, svc, port, dr, s.name))
+        endpoints.push(loadAssignment(ctx, name, svc, port, s.labels))
+      }
+      if (isHttpPort(port)) {
+        const vhosts = httpPorts.get(port.port) ?? []
+        vhosts.push(virtualHost(ctx, svc, port, proxyNs))
+        httpPorts.set(port.port, vhosts)
+      } else {
+        listeners.push({
+          '@type': TYPE.listener,
+          name: `${svc.clusterIP}_${port.port}`,
+          address: {socket_address: {address: svc.clusterIP, port_value: port.port}},
+          filter_chains: [{filters: [tcpProxy(base, base)]}],
+          default_filter_chain: {filter_chain_match: {}, filters: [tcpProxy('PassthroughCluster', 'PassthroughCluster')], name: 'PassthroughFilterChain'},
+          listener_filters: [{name: 'envoy.filters.listener.tls_inspector', typed_config: {'@type': 'type.googleapis.com/envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector'}}],
+          listener_filters_timeout: '0s',
+          continue_on_listener_filters_timeout: true,
+          traffic_direction: 'OUTBOUND',
+          bind_to_port: false,
+        })
+      }
+    }
+  }
+  const routes: EnvoyMessage[] = []
+  for (const [port, vhosts] of [...httpPorts.entries()].sort((a, b) => a[0] - b[0])) {
+    routes.push({
+      '@type': TYPE.route,
+      name: String(port),
+      virtual_hosts: [
+        ...vhosts,
+        {name: 'allow_any', domains: ['*'], routes: [{name: 'allow_any', match: {prefix: '/'}, route: {cluster: 'PassthroughCluster', timeout: '0s', max_grpc_timeout: '0s'}}], include_request_attempt_count: true},
+      ],
+      validate_clusters: false,
+      max_direct_response_body_size_bytes: 1048576,
+      ignore_port_in_host_matching: true,
+    })
+    listeners.push({
+      '@type': TYPE.listener,
+      name: `0.0.0.0_${port}`,
+      address: {socket_address: {address: '0.0.0.0', port_value: port}},
+      filter_chains: [
+        {
+          filter_chain_match: {transport_protocol: 'raw_buffer', application_protocols: ['http/1.1', 'h2c']},
+          filters: [hcm(`outbound_0.0.0.0_${port}`, {rds: {config_source: {ads: {}, initial_fetch_timeout: '0s', resource_api_version: 'V3'}, route_config_name: String(port)}}, 'outbound')],
+          name: `0.0.0.0_${port}`,
+        },
+      ],
+      default_filter_chain: {filter_chain_match: {}, filters: [tcpProxy('PassthroughCluster', 'PassthroughCluster')], name: 'PassthroughFilterChain'},
+      listener_filters: [
+        {name: 'envoy.filters.listener.tls_inspector', typed_config: {'@type': 'type.googleapis.com/envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector'}},
+        {name: 'envoy.filters.listener.http_inspector', typed_config: {'@type': 'type.googleapis.com/envoy.extensions.filters.listener.http_inspector.v3.HttpInspector'}},
+      ],
+      listener_filters_timeout: '0s',
+      continue_on_listener_filters_timeout: true,
+      traffic_direction: 'OUTBOUND',
+      bind_to_port: false,
+    })
+  }
+  // Clusters Envoy always has from istiod, besides the services.
+  clusters.push(
+    {'@type': TYPE.cluster, name: 'BlackHoleCluster', type: 'STATIC', connect_timeout: '10s'},
+    {'@type': TYPE.cluster, name: 'PassthroughCluster', type: 'ORIGINAL_DST', connect_timeout: '10s', lb_policy: 'CLUSTER_PROVIDED', circuit_breakers: {thresholds: [{max_connections: 4294967295, max_pending_requests: 4294967295, max_requests: 4294967295, max_retries: 4294967295, track_remaining: true}]}, typed_extension_protocol_options: {'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': {'@type': 'type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions', use_downstream_protocol_config: {http_protocol_options: {}, http2_protocol_options: {}}, common_http_protocol_options: {idle_timeout: '3600s'}}}, filters: [{name: 'istio.metadata_exchange', typed_config: {'@type': 'type.googleapis.com/envoy.tcp.metadataexchange.config.MetadataExchange', protocol: 'istio-peer-exchange'}}]},
+    {'@type': TYPE.cluster, name: 'InboundPassthroughCluster', type: 'ORIGINAL_DST', connect_timeout: '10s', lb_policy: 'CLUSTER_PROVIDED', upstream_bind_config: {source_address: {address: '127.0.0.6', port_value: 0}}},
+  )
+  listeners.unshift({
+    '@type': TYPE.listener,
+    name: 'virtualOutbound',
+    address: {socket_address: {address: '0.0.0.0', port_value: 15001}},
+    filter_chains: [
+      {filter_chain_match: {destination_port: 15001}, filters: [{name: 'istio.stats', typed_config: {'@type': 'type.googleapis.com/stats.PluginConfig'}}, tcpProxy('BlackHoleCluster', 'BlackHoleCluster')], name: 'virtualOutbound-blackhole'},
+    ],
+    default_filter_chain: {filter_chain_match: {}, filters: [tcpProxy('PassthroughCluster', 'PassthroughCluster')], name: 'PassthroughFilterChain'},
+    use_original_dst: true,
+    traffic_direction: 'OUTBOUND',
+  })
+  return {listeners, routes, clusters, endpoints}
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Inbound config, bootstrap, secrets, admin documents for one pod
+
+function peerAuthMode(ctx: Ctx, pod: BuiltPod): 'STRICT' | 'PERMISSIVE' | 'DISABLE' {
+  const pas = ctx.config.filter((c) => c.kind === 'PeerAuthentication')
+  const workload = pas.find((p) => p.metadata.namespace === pod.namespace && p.spec?.selector?.matchLabels && selects(p.spec.selector.matchLabels, pod.labels))
+  const ns = pas.find((p) => p.metadata.namespace === pod.namespace && !p.spec?.selector)
+  const root = pas.find((p) => p.metadata.namespace === 'istio-system' && !p.spec?.selector)
+  return (workload ?? ns ?? root)?.spec?.mtls?.mode ?? 'PERMISSIVE'
+}
+
+function inbound(ctx: Ctx, pod: BuiltPod): {listener: EnvoyMessage; clusters: EnvoyMessage[]} {
+  const ports = new Map<number, ServicePortSpec>()
+  for (const s of ctx.spec.services) {
+    if (s.namespace !== pod.namespace || !selects(s.selector, pod.labels)) continue
+    for (const p of s.ports) ports.set(p.targetPort ?? p.port, p)
+  }
+  const mode = peerAuthMode(ctx, pod)
+  const chains: EnvoyMessage[] = []
+  const clusters: EnvoyMessage[] = []
+  const downstreamTls = {
+    name: 'envoy.transport_sockets.tls',
+    typed_config: {
+      '@type': TYPE.downTls,
+      common_tls_context: {
+        tls_params: {tls_minimum_protocol_version: 'TLSv1_2', tls_maximum_protocol_version: 'TLSv1_3'},
+        alpn_protocols: ['h2', 'http/1.1'],
+        tls_certificate_sds_secret_configs: [sdsConfig('default')],
+        combined_validation_context: {default_validation_context: {match_subject_alt_names: [{prefix: 'spiffe://cluster.local/'}]}, validation_context_sds_secret_config: sdsConfig('ROOTCA')},
+      },
+      require_client_certificate: true,
+    },
+  }
+  for (const [target, p] of [...ports.entries()].sort((a, b) => a[0] - b[0])) {
+    const cluster = `inbound|${target}||`
+    clusters.push({
+      '@type': TYPE.cluster,
+      name: cluster,
+      type: 'ORIGINAL_DST',
+      connect_timeout: '10s',
+      lb_policy: 'CLUSTER_PROVIDED',
+      cleanup_interval: '60s',
+      upstream_bind_config: {source_address: {address: '127.0.0.6', port_value: 0}},
+      metadata: {filter_metadata: {istio: {services: ctx.spec.services.filter((s) => s.namespace === pod.namespace && selects(s.selector, pod.labels)).map((s) => ({host: fqdn(s.name, s.namespace), name: s.name, namespace: s.namespace}))}}},
+    })
+    const http = isHttpPort(p)
+    const filters = (tls: boolean) =>
+      http
+        ? [hcm(`inbound_0.0.0.0_${target}`, {route_config: {name: cluster, virtual_hosts: [{name: 'inbound|http|' + target, domains: ['*'], routes: [{name: 'default', match: {prefix: '/'}, route: {cluster, timeout: '0s', max_stream_duration: {max_stream_duration: '0s', grpc_timeout_header_max: '0s'}}, decorator: {operation: `${fqdn(p.name, pod.namespace)}:${target}/*`}}]}], validate_clusters: false}}, 'inbound')]
+        : [tcpProxy(cluster, cluster)]
+    chains.push({
+      filter_chain_match: {destination_port: target, transport_protocol: 'tls', application_protocols: ['istio-peer-exchange', 'istio', 'istio-http/1.0', 'istio-http/1.1', 'istio-h2']},
+      filters: filters(true),
+      transport_socket: downstreamTls,
+      name: `0.0.0.0_${target}`,
+    })
+    if (mode !== 'STRICT') {
+      chains.push({filter_chain_match: {destination_port: target, transport_protocol: 'raw_buffer'}, filters: filters(false), name: `0.0.0.0_${target}`})
+    }
+  }
+  // Traffic to ports no service declares goes to InboundPassthroughCluster, mTLS-terminated when it is mTLS.
+  chains.push({filter_chain_match: {transport_protocol: 'tls', application_protocols: ['istio-peer-exchange', 'istio', 'istio-http/1.0', 'istio-http/1.1', 'istio-h2']}, filters: [tcpProxy('InboundPassthroughCluster', 'InboundPassthroughCluster')], transport_socket: downstreamTls, name: 'virtualInbound-catchall-tls'})
+  if (mode !== 'STRICT') chains.push({filter_chain_match: {transport_protocol: 'raw_buffer'}, filters: [tcpProxy('InboundPassthroughCluster', 'InboundPassthroughCluster')], name: 'virtualInbound-catchall-raw'})
+  chains.unshift({filter_chain_match: {destination_port: 15006}, filters: [tcpProxy('BlackHoleCluster', 'BlackHoleCluster')], name: 'virtualInbound-blackhole'})
+  return {
+    listener: {
+      '@type': TYPE.listener,
+      name: 'virtualInbound',
+      address: {socket_address: {address: '0.0.0.0', port_value: 15006}},
+      filter_chains: chains,
+      listener_filters: [
+        {name: 'envoy.filters.listener.original_dst', typed_config: {'@type': 'type.googleapis.com/envoy.extensions.filters.listener.original_dst.v3.OriginalDst'}},
+        {name: 'envoy.filters.listener.tls_inspector', typed_config: {'@type': 'type.googleapis.com/envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector'}},
+        {name: 'envoy.filters.listener.http_inspector', typed_config: {'@type': 'type.googleapis.com/envoy.extensions.filters.listener.http_inspector.v3.HttpInspector'}},
+      ],
+      listener_filters_timeout: '0s',
+      continue_on_listener_filters_timeout: true,
+      traffic_direction: 'INBOUND',
+      use_original_dst: true,
+    },
+    clusters,
+  }
+}
+
+function nodeOf(ctx: Ctx, pod: BuiltPod): EnvoyMessage {
+  const app = pod.labels.app ?? pod.workload.name
+  return {
+    id: `sidecar~${pod.ip}~${pod.name}.${pod.namespace}~${pod.namespace}.svc.cluster.local`,
+    cluster: `${app}.${pod.namespace}`,
+    metadata: {
+      ISTIO_VERSION: ctx.version,
+      NAMESPACE: pod.namespace,
+      NAME: pod.name,
+      LABELS: pod.labels,
+      CLUSTER_ID: 'Kubernetes',
+      MESH_ID: 'cluster.local',
+      INSTANCE_IPS: pod.ip,
+      SERVICE_ACCOUNT: pod.workload.serviceAccount ?? `bookinfo-${app}`,
+      WORKLOAD_NAME: pod.workload.name,
+      OWNER: `kubernetes://apis/apps/v1/namespaces/${pod.namespace}/deployments/${pod.workload.name}`,
+      PILOT_SAN: ['istiod.istio-system.svc'],
+      ENVOY_STATUS_PORT: 15021,
+      ENVOY_PROMETHEUS_PORT: 15090,
+      INTERCEPTION_MODE: 'REDIRECT',
+      ISTIO_PROXY_SHA: DEFAULT_ENVOY_VERSION.split('/')[0],
+    },
+    locality: {},
+    user_agent_name: 'envoy',
+    user_agent_build_version: {version: {major_number: 1, minor_number: 32, patch: 3}, metadata: {'build.type': 'RELEASE', 'revision.sha': DEFAULT_ENVOY_VERSION.split('/')[0], 'revision.status': 'Clean', 'ssl.version': 'BoringSSL'}},
+  }
+}
+
+const STATIC_CLUSTERS: EnvoyMessage[] = [
+  {'@type': TYPE.cluster, name: 'prometheus_stats', type: 'STATIC', connect_timeout: '0.250s', load_assignment: {cluster_name: 'prometheus_stats', endpoints: [{lb_endpoints: [{endpoint: {address: {socket_address: {address: '127.0.0.1', port_value: 15000}}}}]}]}},
+  {'@type': TYPE.cluster, name: 'agent', type: 'STATIC', connect_timeout: '0.250s', load_assignment: {cluster_name: 'agent', endpoints: [{lb_endpoints: [{endpoint: {address: {socket_address: {address: '127.0.0.1', port_value: 15020}}}}]}]}},
+  {'@type': TYPE.cluster, name: 'sds-grpc', type: 'STATIC', connect_timeout: '1s', load_assignment: {cluster_name: 'sds-grpc', endpoints: [{lb_endpoints: [{endpoint: {address: {pipe: {path: './var/run/secrets/workload-spiffe-uds/socket'}}}}]}]}, typed_extension_protocol_options: {'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': {'@type': 'type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions', explicit_http_config: {http2_protocol_options: {}}}}},
+  {'@type': TYPE.cluster, name: 'xds-grpc', type: 'STATIC', connect_timeout: '1s', load_assignment: {cluster_name: 'xds-grpc', endpoints: [{lb_endpoints: [{endpoint: {address: {pipe: {path: './etc/istio/proxy/XDS'}}}}]}]}, circuit_breakers: {thresholds: [{priority: 'DEFAULT', max_connections: 100000, max_pending_requests: 100000, max_requests: 100000}, {priority: 'HIGH', max_connections: 100000, max_pending_requests: 100000, max_requests: 100000}]}, typed_extension_protocol_options: {'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': {'@type': 'type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions', explicit_http_config: {http2_protocol_options: {}}}}},
+]
+
+const STATIC_LISTENERS: EnvoyMessage[] = [
+  {'@type': TYPE.listener, name: '0.0.0.0_15090', address: {socket_address: {address: '0.0.0.0', port_value: 15090}}, filter_chains: [{filters: [hcm('stats', {route_config: {virtual_hosts: [{name: 'backend', domains: ['*'], routes: [{match: {prefix: '/stats/prometheus'}, route: {cluster: 'prometheus_stats'}}]}]}}, 'inbound')]}]},
+  {'@type': TYPE.listener, name: '0.0.0.0_15021', address: {socket_address: {address: '0.0.0.0', port_value: 15021}}, filter_chains: [{filters: [hcm('agent', {route_config: {virtual_hosts: [{name: 'backend', domains: ['*'], routes: [{match: {prefix: '/healthz/ready'}, route: {cluster: 'agent'}}]}]}}, 'inbound')]}]},
+]
+
+function stripType(m: EnvoyMessage): EnvoyMessage {
+  const {'@type': _t, ...rest} = m
+  return rest
+}
+
+function proxyDocuments(ctx: Ctx, pod: BuiltPod, out: Outbound): ProxyDocuments {
+  const node = nodeOf(ctx, pod)
+  const ts = ctx.ts
+  // istiod's version_info: push time and push counter.
+  const version = `${ts}/12`
+  const ver = ts.replace(/Z$/, '.000Z')
+  const inb = inbound(ctx, pod)
+  const bootstrap = {
+    node,
+    static_resources: {listeners: STATIC_LISTENERS.map(stripType), clusters: STATIC_CLUSTERS.map(stripType)},
+    dynamic_resources: {lds_config: {ads: {}, initial_fetch_timeout: '0s', resource_api_version: 'V3'}, cds_config: {ads: {}, initial_fetch_timeout: '0s', resource_api_version: 'V3'}, ads_config: {api_type: 'GRPC', grpc_services: [{envoy_grpc: {cluster_name: 'xds-grpc'}}], set_node_on_first_message_only: true, transport_api_version: 'V3'}},
+    admin: {address: {socket_address: {address: '127.0.0.1', port_value: 15000}}, profile_path: '/var/lib/istio/data/envoy.prof'},
+    stats_config: {use_all_default_tags: false, stats_tags: [{tag_name: 'cluster_name', regex: '^cluster\\.((.+?(\\..+?\\.svc\\.cluster\\.local)?)\\.)'}]},
+  }
+  const clusters = [...out.clusters, ...inb.clusters]
+  const configDump = {
+    configs: [
+      {'@type': 'type.googleapis.com/envoy.admin.v3.BootstrapConfigDump', bootstrap, last_updated: ver},
+      {
+        '@type': 'type.googleapis.com/envoy.admin.v3.ClustersConfigDump',
+        version_info: version,
+        static_clusters: STATIC_CLUSTERS.map((cluster) => ({cluster, last_updated: ver})),
+        dynamic_active_clusters: clusters.map((cluster) => ({version_info: version, cluster, last_updated: ver})),
+      },
+      {
+        '@type': 'type.googleapis.com/envoy.admin.v3.EndpointsConfigDump',
+        static_endpoint_configs: STATIC_CLUSTERS.map((c) => ({endpoint_config: {'@type': TYPE.cla, ...c.load_assignment}})),
+        dynamic_endpoint_configs: out.endpoints.map((endpoint_config) => ({endpoint_config, version_info: version, last_updated: ver})),
+      },
+      {
+        '@type': 'type.googleapis.com/envoy.admin.v3.ListenersConfigDump',
+        version_info: version,
+        static_listeners: STATIC_LISTENERS.map((listener) => ({listener, last_updated: ver})),
+        dynamic_listeners: [...out.listeners, inb.listener].map((listener) => ({name: listener.name, active_state: {version_info: version, listener, last_updated: ver}})),
+      },
+      {'@type': 'type.googleapis.com/envoy.admin.v3.ScopedRoutesConfigDump'},
+      {
+        '@type': 'type.googleapis.com/envoy.admin.v3.RoutesConfigDump',
+        static_route_configs: [],
+        dynamic_route_configs: out.routes.map((route_config) => ({version_info: version, route_config, last_updated: ver})),
+      },
+      {
+        '@type': 'type.googleapis.com/envoy.admin.v3.SecretsConfigDump',
+        dynamic_active_secrets: [
+          {name: 'default', version_info: ts, last_updated: ver, secret: {'@type': TYPE.secret, name: 'default', tls_certificate: {certificate_chain: {inline_bytes: Buffer.from(LAB_WORKLOAD_CERT_PEM).toString('base64')}, private_key: {inline_bytes: 'W3JlZGFjdGVkXQ=='}}}},
+          {name: 'ROOTCA', version_info: ts, last_updated: ver, secret: {'@type': TYPE.secret, name: 'ROOTCA', validation_context: {trusted_ca: {inline_bytes: Buffer.from(LAB_ROOT_CA_PEM).toString('base64')}}}},
+        ],
+      },
+    ],
+  }
+  const loadByName = new Map<string, EnvoyMessage>(out.endpoints.map((e) => [e.cluster_name, e]))
+  const clusterStatuses = [...STATIC_CLUSTERS, ...clusters].map((c) => {
+    const cla = loadByName.get(c.name) ?? c.load_assignment
+    const hosts: EnvoyMessage[] = []
+    for (const group of cla?.endpoints ?? []) {
+      for (const lb of group.lb_endpoints ?? []) {
+        hosts.push({
+          address: lb.endpoint.address,
+          stats: [{name: 'cx_connect_fail'}, {name: 'cx_total', type: 'COUNTER', value: '3'}, {name: 'rq_error'}, {name: 'rq_success', type: 'COUNTER', value: '12'}, {name: 'rq_timeout'}, {name: 'rq_total', type: 'COUNTER', value: '12'}, {name: 'cx_active', type: 'GAUGE', value: '1'}, {name: 'rq_active', type: 'GAUGE'}],
+          health_status: {eds_health_status: lb.health_status ?? 'HEALTHY'},
+          weight: lb.load_balancing_weight ?? 1,
+          locality: {},
+        })
+      }
+    }
+    return {
+      name: c.name,
+      ...(c.type !== 'STATIC' || !STATIC_CLUSTERS.includes(c) ? {added_via_api: true} : {}),
+      circuit_breakers: {thresholds: [{max_connections: 4294967295, max_pending_requests: 4294967295, max_requests: 4294967295, max_retries: 4294967295}, {priority: 'HIGH', max_connections: 1024, max_pending_requests: 1024, max_requests: 1024, max_retries: 3}]},
+      observability_name: c.name,
+      ...(hosts.length ? {host_statuses: hosts} : {}),
+    }
+  })
+  const serverInfo = {
+    version: DEFAULT_ENVOY_VERSION,
+    state: 'LIVE',
+    hot_restart_version: 'disabled',
+    command_line_options: {base_id: '0', concurrency: 2, config_path: 'etc/istio/proxy/envoy-rev.json', mode: 'Serve', service_cluster: node.cluster, service_node: node.id, drain_time: '45s', parent_shutdown_time: '60s', log_level: 'warning', component_log_level: 'misc:error'},
+    node,
+    uptime_current_epoch: '86400s',
+    uptime_all_epochs: '86400s',
+  }
+  return {configDump, clusters: {cluster_statuses: clusterStatuses}, serverInfo}
+}

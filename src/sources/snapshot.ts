@@ -1,0 +1,126 @@
+import {parseClusterStatus, parseConfigDump, parseServerInfo} from '../envoy/configdump/parse.js'
+import {BadInputError, UsageError} from '../errors.js'
+import type {KubeObject} from '../kube/api.js'
+import {readSnapshotFiles, SNAPSHOT_FORMAT, type SnapshotManifest, type SnapshotPodEntry} from '../kube/snapshot.js'
+import type {ProxyNeeds, ProxySource, ProxyState} from './types.js'
+
+/** A snapshot read back: manifest, per-pod documents, cluster objects. */
+export class Snapshot {
+  private constructor(
+    readonly path: string,
+    readonly manifest: SnapshotManifest,
+    private readonly files: Map<string, Buffer>,
+  ) {}
+
+  static async open(path: string): Promise<Snapshot> {
+    const files = await readSnapshotFiles(path)
+    const m = files.get('manifest.json')
+    if (!m) throw new BadInputError(`${path} is not a meshctl snapshot: manifest.json is missing`, ['create one with: meshctl snapshot save <pod> -o snap.tgz'], path, 'manifest.json')
+    let manifest: SnapshotManifest
+    try {
+      manifest = JSON.parse(m.toString('utf8'))
+    } catch (error) {
+      throw new BadInputError(`${path}: manifest.json is not valid JSON (${(error as Error).message})`, ['save the snapshot again'], path, 'manifest.json')
+    }
+    if (manifest.format !== SNAPSHOT_FORMAT || !Array.isArray(manifest.pods)) {
+      throw new BadInputError(`${path}: manifest.json has format ${JSON.stringify(manifest.format)}, expected ${SNAPSHOT_FORMAT}`, ['save the snapshot again with this meshctl version'], path, 'format')
+    }
+    return new Snapshot(path, manifest, files)
+  }
+
+  get pods(): SnapshotPodEntry[] {
+    return this.manifest.pods
+  }
+
+  /** The Istio and Kubernetes objects captured with the snapshot (input of manifest-based analyses). */
+  objects(): KubeObject[] {
+    const f = this.files.get(this.manifest.objects?.file ?? 'cluster/objects.json')
+    if (!f) return []
+    return (this.json(this.manifest.objects.file, f) as {items?: KubeObject[]}).items ?? []
+  }
+
+  meshConfig(): string | undefined {
+    return this.manifest.meshConfig ? this.files.get(this.manifest.meshConfig)?.toString('utf8') : undefined
+  }
+
+  /** Picks a pod by `name`, `pod/name`, `ns/name` or `name.ns`; the only pod when there is one. */
+  findPod(ref?: string): SnapshotPodEntry {
+    const pods = this.manifest.pods
+    if (!ref) {
+      if (pods.length === 1) return pods[0]
+      throw new UsageError(`snapshot ${this.path} holds ${pods.length} pods; pick one:\n${pods.map((p) => `  ${p.namespace}/${p.name}`).join('\n')}`, [
+        `pass the pod: meshctl … ${pods[0] ? `pod/${pods[0].name}` : '<pod>'} --snapshot ${this.path}`,
+      ])
+    }
+    const r = ref.replace(/^pods?\//, '')
+    const hit = pods.filter((p) => r === p.name || r === `${p.namespace}/${p.name}` || r === `${p.name}.${p.namespace}`)
+    const byPrefix = hit.length ? hit : pods.filter((p) => p.name.startsWith(r.replace(/^(deploy|deployment|svc|service)\//, '')))
+    if (byPrefix.length === 1) return byPrefix[0]
+    if (byPrefix.length === 0) {
+      throw new UsageError(`pod ${r} is not in snapshot ${this.path}`, [`it holds: ${pods.map((p) => `${p.namespace}/${p.name}`).join(', ')}`])
+    }
+    throw new UsageError(`${byPrefix.length} pods of snapshot ${this.path} match ${ref}; pick one:\n${byPrefix.map((p) => `  ${p.namespace}/${p.name}`).join('\n')}`)
+  }
+
+  /** A pod's raw document (config_dump.json, clusters.json, server_info.json, stats.json, pod.json). */
+  document(pod: SnapshotPodEntry, file: string): unknown | undefined {
+    const name = `${pod.dir}/${file}`
+    const f = this.files.get(name)
+    return f ? this.json(name, f) : undefined
+  }
+
+  private json(name: string, buf: Buffer): unknown {
+    try {
+      return JSON.parse(buf.toString('utf8'))
+    } catch (error) {
+      throw new BadInputError(`${this.path}: ${name} is not valid JSON (${(error as Error).message})`, ['save the snapshot again'], this.path, name)
+    }
+  }
+}
+
+/** A ProxySource over one pod of a snapshot: what was live at save time, read offline. */
+export class SnapshotSource implements ProxySource {
+  readonly label: string
+
+  constructor(
+    readonly snapshot: Snapshot,
+    readonly pod: SnapshotPodEntry,
+  ) {
+    this.label = `snapshot ${snapshot.path} pod ${pod.namespace}/${pod.name}`
+  }
+
+  static async open(path: string, podRef?: string): Promise<SnapshotSource> {
+    const snap = await Snapshot.open(path)
+    return new SnapshotSource(snap, snap.findPod(podRef))
+  }
+
+  async load(needs: ProxyNeeds): Promise<ProxyState> {
+    const source = `${this.snapshot.path}:${this.pod.dir}`
+    const rawDump = this.snapshot.document(this.pod, 'config_dump.json')
+    if (rawDump === undefined) throw new BadInputError(`${this.snapshot.path}: ${this.pod.dir}/config_dump.json is missing`, ['save the snapshot again'], this.snapshot.path, `${this.pod.dir}/config_dump.json`)
+    const rawClusters = needs.clusterStatus ? this.snapshot.document(this.pod, 'clusters.json') : undefined
+    const rawInfo = needs.serverInfo ? this.snapshot.document(this.pod, 'server_info.json') : undefined
+    return {
+      label: this.label,
+      dump: parseConfigDump(rawDump, {source}),
+      clusterStatus: rawClusters === undefined ? undefined : parseClusterStatus(rawClusters, {source}),
+      serverInfo: rawInfo === undefined ? undefined : parseServerInfo(rawInfo, {source}),
+      pod: {namespace: this.pod.namespace, name: this.pod.name, labels: this.pod.labels, ip: this.pod.ip},
+    }
+  }
+
+  async close(): Promise<void> {}
+}
+
+/** A SnapshotSource opened on first load(), for synchronous source builders (sourceFromFlags). */
+export function snapshotSource(path: string, podRef?: string): ProxySource {
+  let opened: Promise<SnapshotSource> | undefined
+  return {
+    label: `snapshot ${path}${podRef ? ` pod ${podRef}` : ''}`,
+    async load(needs: ProxyNeeds) {
+      opened ??= SnapshotSource.open(path, podRef)
+      return (await opened).load(needs)
+    },
+    async close() {},
+  }
+}

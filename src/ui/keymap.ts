@@ -1,0 +1,183 @@
+/**
+ * Every key the UI reacts to, declared once as data: the input handler, the footer and the `?` help all read
+ * this table, so a key cannot work without being documented (or be documented without working).
+ */
+
+/** Where the user is; bindings are scoped to these. */
+export type ScreenKind = 'contexts' | 'namespaces' | 'pods' | 'proxy' | 'composer' | 'trace'
+
+export type ActionId =
+  | 'up'
+  | 'down'
+  | 'pageUp'
+  | 'pageDown'
+  | 'top'
+  | 'bottom'
+  | 'enter'
+  | 'back'
+  | 'nextTab'
+  | 'prevTab'
+  | 'filter'
+  | 'raw'
+  | 'compose'
+  | 'run'
+  | 'deleteHeader'
+  | 'refresh'
+  | 'save'
+  | 'help'
+  | 'quit'
+
+/** The subset of ink's Key flags the bindings use (kept structural so tests can build keys by hand). */
+export interface KeyFlags {
+  upArrow?: boolean
+  downArrow?: boolean
+  leftArrow?: boolean
+  rightArrow?: boolean
+  pageUp?: boolean
+  pageDown?: boolean
+  home?: boolean
+  end?: boolean
+  return?: boolean
+  escape?: boolean
+  backspace?: boolean
+  delete?: boolean
+  tab?: boolean
+  shift?: boolean
+  ctrl?: boolean
+  meta?: boolean
+}
+
+type NamedKey = Exclude<keyof KeyFlags, 'shift' | 'ctrl' | 'meta'>
+
+export interface KeyBinding {
+  action: ActionId
+  /** How the keys are shown in the footer and help ("↑/k"). */
+  label: string
+  /** Plain characters that trigger the action (no modifier). */
+  chars?: string[]
+  /** Special keys (ink Key flags) that trigger the action. */
+  named?: NamedKey[]
+  /** With shift held (Shift+Tab). */
+  shiftNamed?: NamedKey[]
+  /** Ctrl+<char>. */
+  ctrlChars?: string[]
+  description: string
+  /** Screens where the binding applies; absent = everywhere. */
+  screens?: ScreenKind[]
+  /** Shown in the one-line footer (the rest only in `?` help). Lower comes first. */
+  footerRank?: number
+  /** Short footer label ("drill in"). */
+  footer?: string
+  /** The key as the footer shows it, when shorter than `label`. */
+  footerKey?: string
+}
+
+const LIST_SCREENS: ScreenKind[] = ['contexts', 'namespaces', 'pods', 'proxy']
+
+export const KEYMAP: readonly KeyBinding[] = [
+  {action: 'up', label: '↑/k', chars: ['k'], named: ['upArrow'], description: 'Move up'},
+  {action: 'down', label: '↓/j', chars: ['j'], named: ['downArrow'], footerKey: '↑↓/jk', description: 'Move down', footerRank: 1, footer: 'move'},
+  {action: 'pageUp', label: 'PgUp/Ctrl+B', named: ['pageUp'], ctrlChars: ['b'], description: 'Page up'},
+  {action: 'pageDown', label: 'PgDn/Ctrl+F', named: ['pageDown'], ctrlChars: ['f'], description: 'Page down'},
+  {action: 'top', label: 'g/Home', chars: ['g'], named: ['home'], description: 'Go to the first row'},
+  {action: 'bottom', label: 'G/End', chars: ['G'], named: ['end'], description: 'Go to the last row'},
+  {
+    action: 'enter',
+    label: 'Enter',
+    named: ['return'],
+    description: 'Drill in / edit the field / run the request',
+    footerRank: 2,
+    footer: 'open',
+  },
+  {
+    action: 'back',
+    label: 'Esc/⌫',
+    footerKey: 'Esc',
+    named: ['escape', 'backspace', 'delete'],
+    description: 'Back to the previous screen (see the breadcrumb)',
+    footerRank: 3,
+    footer: 'back',
+  },
+  {
+    action: 'nextTab',
+    label: 'Tab/→/l',
+    footerKey: 'Tab',
+    chars: ['l'],
+    named: ['tab', 'rightArrow'],
+    description: 'Next section (listeners, routes, clusters, endpoints, warnings)',
+    screens: ['proxy'],
+    footerRank: 4,
+    footer: 'section',
+  },
+  {
+    action: 'prevTab',
+    label: 'S-Tab/←/h',
+    chars: ['h'],
+    named: ['leftArrow'],
+    shiftNamed: ['tab'],
+    description: 'Previous section',
+    screens: ['proxy'],
+  },
+  {action: 'filter', label: '/', chars: ['/'], description: 'Filter the list (JavaScript regex, case-insensitive)', screens: [...LIST_SCREENS, 'composer'], footerRank: 5, footer: 'filter'},
+  {
+    action: 'compose',
+    label: 'c',
+    chars: ['c'],
+    description: 'Compose a request through this proxy (destination from the selected virtual host)',
+    screens: ['proxy', 'trace'],
+    footerRank: 6,
+    footer: 'request',
+  },
+  {action: 'run', label: 'x', chars: ['x'], description: 'Run the request and show the trace', screens: ['composer'], footerRank: 6, footer: 'run'},
+  {action: 'deleteHeader', label: 'd', chars: ['d'], description: 'Delete the selected header', screens: ['composer']},
+  {action: 'raw', label: 'y', chars: ['y'], description: 'Raw JSON/YAML of the selection (y again toggles the format)', footerRank: 7, footer: 'raw'},
+  {action: 'refresh', label: 'r', chars: ['r'], description: 'Refresh from the proxy (re-runs the request on the trace)', footerRank: 8, footer: 'refresh'},
+  {action: 'save', label: 's', chars: ['s'], description: 'Save a snapshot of this proxy', screens: ['proxy', 'composer', 'trace'], footerRank: 9, footer: 'save'},
+  {action: 'help', label: '?', chars: ['?'], description: 'Show or hide this help', footerRank: 10, footer: 'help'},
+  {action: 'quit', label: 'q/Ctrl+C', footerKey: 'q', chars: ['q'], ctrlChars: ['c'], description: 'Quit (closes port-forwards)', footerRank: 11, footer: 'quit'},
+]
+
+function applies(b: KeyBinding, screen: ScreenKind): boolean {
+  return !b.screens || b.screens.includes(screen)
+}
+
+/** The action bound to this key press on this screen, if any. */
+export function actionFor(input: string, key: KeyFlags, screen: ScreenKind): ActionId | undefined {
+  const here = KEYMAP.filter((b) => applies(b, screen))
+  if (key.ctrl) return here.find((b) => b.ctrlChars?.includes(input))?.action
+  // Shifted special keys (Shift+Tab) first, so they never fall through to the unshifted binding (Tab).
+  if (key.shift) {
+    const shifted = here.find((b) => b.shiftNamed?.some((n) => key[n]))
+    if (shifted) return shifted.action
+  }
+  for (const b of here) {
+    if (b.named?.some((n) => key[n])) return b.action
+    if (!key.meta && input.length === 1 && b.chars?.includes(input)) return b.action
+  }
+  return undefined
+}
+
+export function bindingsFor(screen: ScreenKind): KeyBinding[] {
+  return KEYMAP.filter((b) => applies(b, screen))
+}
+
+/**
+ * The footer line: the ranked bindings of this screen, as many as fit in `width` (help `?` and quit are kept
+ * last so they never fall off: the user can always find the rest).
+ */
+export function footerText(screen: ScreenKind, width: number): string {
+  const ranked = bindingsFor(screen)
+    .filter((b) => b.footerRank !== undefined)
+    .sort((a, b) => a.footerRank! - b.footerRank!)
+  const parts = ranked.map((b) => `${b.footerKey ?? b.label} ${b.footer}`)
+  const tail = parts.slice(-2)
+  const head = parts.slice(0, -2)
+  while (head.length > 0 && [...head, ...tail].join('  ').length > width) head.pop()
+  const line = [...head, ...tail].join('  ')
+  return line.length > width ? line.slice(0, Math.max(0, width)) : line
+}
+
+/** Lines for the `?` overlay: key label padded, then what it does. */
+export function helpRows(screen: ScreenKind): Array<{keys: string; description: string}> {
+  return bindingsFor(screen).map((b) => ({keys: b.label, description: b.description}))
+}

@@ -1,0 +1,59 @@
+/**
+ * Width handling for an 80-column terminal: every row is cut to its column budget with an ellipsis rather than
+ * wrapped, so a long FQDN never pushes the footer off screen.
+ */
+export function truncate(text: string, width: number): string {
+  if (width <= 0) return ''
+  const chars = Array.from(text)
+  if (chars.length <= width) return text
+  if (width === 1) return '…'
+  return chars.slice(0, width - 1).join('') + '…'
+}
+
+/** Cuts or pads to exactly `width` columns (for table-like rows). */
+export function fit(text: string, width: number): string {
+  const t = truncate(text, width)
+  const len = Array.from(t).length
+  return len < width ? t + ' '.repeat(width - len) : t
+}
+
+/** A proportional bar for a weight/probability in [0,1]: "████████░░". */
+export function bar(fraction: number, width: number): string {
+  const f = Number.isFinite(fraction) ? Math.min(1, Math.max(0, fraction)) : 0
+  const full = Math.round(f * width)
+  return '█'.repeat(full) + '░'.repeat(Math.max(0, width - full))
+}
+
+/**
+ * Compiles the user's `/` filter. It is UI input, not Envoy config, so a JS RegExp is the right tool; an invalid
+ * pattern is reported instead of thrown so typing `(` mid-pattern never crashes the screen.
+ */
+export function compileFilter(pattern: string): {test: (s: string) => boolean; error?: string} {
+  if (!pattern) return {test: () => true}
+  try {
+    const re = new RegExp(pattern, 'i')
+    return {test: (s) => re.test(s)}
+  } catch (error) {
+    return {test: () => true, error: `invalid regex: ${(error as Error).message.replace(/^Invalid regular expression: /, '')}`}
+  }
+}
+
+/** Word-wraps prose (trace explanations) to `width`; words longer than a line are cut with an ellipsis. */
+export function wrap(text: string, width: number): string[] {
+  if (width <= 0) return []
+  const out: string[] = []
+  for (const para of text.split('\n')) {
+    let line = ''
+    for (const word of para.split(/\s+/).filter(Boolean)) {
+      const w = Array.from(word).length > width ? truncate(word, width) : word
+      if (!line) line = w
+      else if (Array.from(line).length + 1 + Array.from(w).length <= width) line += ' ' + w
+      else {
+        out.push(line)
+        line = w
+      }
+    }
+    out.push(line)
+  }
+  return out
+}

@@ -1,0 +1,115 @@
+import {execFileSync, spawnSync} from 'node:child_process'
+import {join} from 'node:path'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {projectRoot, runCli} from '../helpers/cli.js'
+import {hasBuild, LabWorker, skipNoBuild} from './lab-harness.js'
+
+/**
+ * Drives the real binary in a real terminal (tmux): keys in with send-keys, frames out with capture-pane,
+ * against the lab's fake cluster over real port-forwards.
+ */
+const hasTmux = spawnSync('tmux', ['-V']).status === 0
+const skipReason = !hasTmux ? 'skipped: tmux is not installed (CI installs it)' : skipNoBuild
+if (skipReason) console.warn(`ui-tmux: ${skipReason}`)
+
+const socket = `meshctl-ui-test-${process.pid}`
+const tmux = (...args: string[]) => execFileSync('tmux', ['-L', socket, ...args], {encoding: 'utf8'})
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`
+
+function startPane(name: string, args: string[], env: Record<string, string>): void {
+  const envs = Object.entries({NO_COLOR: '1', ...env}).map(([k, v]) => `${k}=${shellQuote(v)}`)
+  const cmd = `env ${envs.join(' ')} ${shellQuote(process.execPath)} ${shellQuote(join(projectRoot, 'bin/run.js'))} ${args.map(shellQuote).join(' ')}; echo "EXIT=$?"; sleep 60`
+  tmux('new-session', '-d', '-s', name, '-x', '100', '-y', '30', cmd)
+}
+
+const capture = (name: string) => tmux('capture-pane', '-p', '-t', name)
+
+async function waitFor(name: string, re: RegExp, ms = 15_000): Promise<string> {
+  const end = Date.now() + ms
+  let last = ''
+  while (Date.now() < end) {
+    last = capture(name)
+    if (re.test(last)) return last
+    await sleep(100)
+  }
+  throw new Error(`pane never showed ${re}; last frame:\n${last}`)
+}
+
+async function keys(name: string, ...ks: string[]): Promise<void> {
+  for (const k of ks) {
+    tmux('send-keys', '-t', name, k)
+    await sleep(120)
+  }
+}
+
+async function type(name: string, text: string): Promise<void> {
+  tmux('send-keys', '-t', name, '-l', text)
+  await sleep(150)
+}
+
+describe.skipIf(Boolean(skipReason))('meshctl ui in a real terminal against the lab', () => {
+  let lab: LabWorker
+  beforeAll(async () => {
+    lab = await LabWorker.start('header-route')
+  })
+  afterAll(async () => {
+    spawnSync('tmux', ['-L', socket, 'kill-server'])
+    await lab?.stop()
+  })
+
+  it('opens a pod, composes a request with a header, shows the matched route and subset, and closes the forward on q', async () => {
+    const s = 'compose'
+    startPane(s, ['ui', '-n', 'bookinfo'], {KUBECONFIG: lab.kubeconfig})
+    await waitFor(s, /Pods in bookinfo[\s\S]*productpage-v1/)
+    expect(capture(s)).toMatch(/productpage-v1\S*\s+2\/2\s+Running\s+sidecar\s+\d+\.\d+/)
+    await keys(s, '/')
+    await type(s, 'productpage')
+    await keys(s, 'Enter', 'Enter')
+    await waitFor(s, /\[Routes \d+\]/)
+    await keys(s, '/')
+    await type(s, 'reviews')
+    await keys(s, 'Enter', 'Enter')
+    await waitFor(s, /Destination\s+reviews\.bookinfo\.svc\.cluster\.local:9080/)
+    await keys(s, 'j', 'Enter')
+    await type(s, 'end-user: jason')
+    await keys(s, 'Enter')
+    await waitFor(s, /Header 1\s+end-user: jason/)
+    await keys(s, 'x')
+    const trace = await waitFor(s, /› 1\. Listener/)
+    expect(trace).toMatch(/GET reviews\.bookinfo\.svc\.cluster\.local:9080\/\s+\[end-user: jason\]/)
+    expect(trace).toMatch(/✔ 200 · routed to outbound\|9080\|v2\|reviews\.bookinfo\.svc\.cluster\.local/)
+    // Scroll to the route and cluster steps: the VirtualService rule and the DestinationRule subset.
+    await keys(s, 'G')
+    const end = capture(s)
+    const all = trace + end
+    expect(all).toMatch(/VirtualService bookinfo\/reviews/)
+    expect(all).toMatch(/DestinationRule bookinfo\/reviews subset v2/)
+    await keys(s, 'q')
+    await waitFor(s, /EXIT=0/)
+    expect(await lab.openConnections()).toBe(0)
+  })
+
+  it('closes the port-forward on Ctrl-C too', async () => {
+    const s = 'ctrlc'
+    startPane(s, ['ui', '-n', 'bookinfo'], {KUBECONFIG: lab.kubeconfig})
+    await waitFor(s, /productpage-v1/)
+    await keys(s, '/')
+    await type(s, 'productpage')
+    await keys(s, 'Enter', 'Enter')
+    await waitFor(s, /\[Routes \d+\]/)
+    await keys(s, 'C-c')
+    await waitFor(s, /EXIT=0/)
+    expect(await lab.openConnections()).toBe(0)
+  })
+})
+
+describe.skipIf(!hasBuild)('meshctl ui without a terminal', () => {
+  it('refuses to start (exit 2) and names the non-interactive command to use', () => {
+    const r = runCli(['ui', '--file', 'fixtures/dumps/bookinfo-productpage.json'])
+    expect(r.code).toBe(2)
+    expect(r.stderr).toMatch(/the interactive UI needs a terminal/)
+    expect(r.stderr).toMatch(/Try: .*meshctl explain route … -o json/)
+    expect(r.stdout).toBe('')
+  })
+})
