@@ -14,6 +14,8 @@ export interface ProxyState {
   serverInfo?: ServerInfo
   /** Pod identity when known (namespace, name, labels, IP) — used to cite and cross-check. */
   pod?: {namespace: string; name: string; labels?: Record<string, string>; ip?: string}
+  /** Envoy counters from /stats (e.g. cluster.<name>.upstream_rq_pending_overflow), when fetched. */
+  stats?: Record<string, number>
 }
 
 /** What a command needs; live sources fetch only this (resource=, name_regex=, include_eds). */

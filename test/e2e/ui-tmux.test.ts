@@ -18,7 +18,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`
 
 function startPane(name: string, args: string[], env: Record<string, string>): void {
-  const envs = Object.entries({NO_COLOR: '1', ...env}).map(([k, v]) => `${k}=${shellQuote(v)}`)
+  // ink renders nothing but the last frame when it believes it runs in CI (CI=true in our CI runner): a terminal test
+  // is a real terminal session, so say so.
+  const envs = Object.entries({NO_COLOR: '1', CI: 'false', ...env}).map(([k, v]) => `${k}=${shellQuote(v)}`)
   const cmd = `env ${envs.join(' ')} ${shellQuote(process.execPath)} ${shellQuote(join(projectRoot, 'bin/run.js'))} ${args.map(shellQuote).join(' ')}; echo "EXIT=$?"; sleep 60`
   tmux('new-session', '-d', '-s', name, '-x', '100', '-y', '30', cmd)
 }

@@ -1,4 +1,4 @@
-import type {Finding} from './finding.js'
+import type {Finding} from '../../findings/types.js'
 
 export type ExplainError =
   | 'no_listener'
@@ -94,5 +94,34 @@ export interface ExplainResult {
   endpoints: EndpointsSummary | null
   predicted: PredictedOutcome
   trace: TraceStep[]
+  /** Diagnoses from the findings catalog (src/findings), most severe first; empty when nothing is wrong. */
   findings: Finding[]
+  /** What the caller expected (--expect-subset / --expect-cluster), when given. */
+  expected?: {subset?: string; cluster?: string} | null
+  /** Live proxy vs what the manifests imply for the same proxy (--manifests with --file, a pod or --snapshot). */
+  comparison?: ExplainComparison | null
+}
+
+/** One field on which the live proxy and the manifests disagree. */
+export interface ExplainDifference {
+  field: 'outcome' | 'route' | 'cluster' | 'status' | 'endpoints'
+  live: string
+  intended: string
+}
+
+export interface ExplainComparison {
+  /** The same request explained on the config the manifests imply for this proxy. */
+  intended: {
+    source: string
+    outcome: ExplainResult['outcome']
+    error: ExplainError | null
+    route: ExplainResult['route']
+    cluster: string | null
+    weightedClusters: ExplainResult['weightedClusters']
+    predicted: PredictedOutcome
+    trace: TraceStep[]
+    findings: Finding[]
+  }
+  agree: boolean
+  differences: ExplainDifference[]
 }

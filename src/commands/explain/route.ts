@@ -1,9 +1,12 @@
 import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../../base-command.js'
-import {explainRoute} from '../../analysis/explain/index.js'
+import {explainAndDiagnose} from '../../analysis/diagnose/index.js'
 import {buildRequest} from '../../input/request.js'
 import {renderExplain} from '../../render/text/explain.js'
-import {loadProxyState, manifestSourceFlags, proxySourceFlags} from '../../sources/flags.js'
+import {manifestSourceFlags, proxySourceFlags} from '../../sources/flags.js'
+import {loadExplainInputs} from '../../sources/explain-inputs.js'
+import type {ProxyState} from '../../sources/types.js'
+import type {SimRequest} from '../../envoy/model.js'
 
 export default class ExplainRoute extends BaseCommand<typeof ExplainRoute> {
   static override summary = 'Explain what a proxy does with a request: listener, filter chain, route (VirtualService rule), cluster (DestinationRule subset), endpoints, and the predicted status and response flag.'
@@ -18,6 +21,7 @@ export default class ExplainRoute extends BaseCommand<typeof ExplainRoute> {
     '<%= config.bin %> explain route -f dump.json --request call.json --proxy proxy.json -o json',
     "<%= config.bin %> explain route --manifests k8s/ --from-namespace bookinfo --to reviews:9080 -H 'end-user: jason'",
     '<%= config.bin %> explain route --manifests istio.yaml --gateway --to bookinfo.example.com:80 --path /productpage',
+    "<%= config.bin %> explain route -f dump.json --manifests k8s/ --to reviews:9080 -H 'end-user: jason' --expect-subset v2",
   ]
   static override args = {pod: Args.string({description: 'Pod to read live (pod/name, deploy/name, name.namespace).', required: false})}
   static override flags = {
@@ -34,12 +38,46 @@ export default class ExplainRoute extends BaseCommand<typeof ExplainRoute> {
     address: Flags.string({description: 'Destination IP the app connects to (default: the service VIP found in the dump).', helpGroup: 'REQUEST'}),
     direction: Flags.string({description: 'outbound (app → sidecar), inbound (→ this pod), gateway (no iptables).', options: ['outbound', 'inbound', 'gateway'], helpGroup: 'REQUEST'}),
     request: Flags.string({description: 'Call file (Istio simulation corpus `call` fields: address, port, protocol, tls, alpn, sni, host, path, callMode, headers).', helpGroup: 'REQUEST'}),
+    'expect-subset': Flags.string({description: 'The subset the request should reach: when it does not, a finding explains which rule won and why the intended one did not.', helpGroup: 'DIAGNOSIS'}),
+    'no-interactive': Flags.boolean({description: 'Print the trace even on a terminal (the interactive trace view opens by default there).', default: false, helpGroup: 'OUTPUT'}),
+    'expect-cluster': Flags.string({description: 'The Envoy cluster the request should reach (e.g. outbound|9080|v2|reviews.bookinfo.svc.cluster.local).', helpGroup: 'DIAGNOSIS', exclusive: ['expect-subset']}),
   }
 
   async run(): Promise<void> {
     const built = buildRequest(this.flags)
-    const state = await loadProxyState(this.flags, this.args.pod, {listeners: true, routes: true, clusters: true, endpoints: true, clusterStatus: true, bootstrap: true}, {proxy: built.proxy})
-    const result = explainRoute(state, built.request, {proxy: built.proxy, mtlsSecretName: built.mtlsSecretName})
-    this.emit(result, renderExplain)
+    const interactive = this.wantsInteractive()
+    const inputs = await loadExplainInputs(this.flags, this.args.pod, built, interactive || process.stderr.isTTY ? (m) => this.info(`… ${m}`) : undefined)
+    try {
+      const explainOpts = {proxy: built.proxy, mtlsSecretName: built.mtlsSecretName}
+      const diagnose = (state: ProxyState, request: SimRequest) =>
+        explainAndDiagnose({...inputs, state, request, explain: explainOpts, expect: {subset: this.flags['expect-subset'], cluster: this.flags['expect-cluster']}})
+      const result = diagnose(inputs.state, built.request)
+      if (!interactive) {
+        this.emit(result, renderExplain)
+        return
+      }
+      // On a terminal, the trace opens in the interactive view where the request can be tweaked and re-run.
+      const {openTraceView} = await import('../../ui/run.js')
+      await openTraceView(inputs.state, built.request, result, {explain: diagnose, color: this.color, source: inputs.source})
+    } finally {
+      await inputs.source.close()
+    }
   }
+
+  /** The trace view needs a terminal on both ends, text output, and no CI; --no-interactive always prints. */
+  private wantsInteractive(): boolean {
+    return (
+      !this.flags['no-interactive'] &&
+      this.outputFormat === 'text' &&
+      !this.flags.query &&
+      Boolean(process.stdout.isTTY && process.stdin.isTTY) &&
+      !runningInCi()
+    )
+  }
+}
+
+/** CI runners set CI (true/1/…); CI=false or CI=0 means a person at a terminal. */
+function runningInCi(): boolean {
+  const ci = process.env.CI
+  return ci !== undefined && ci !== '' && ci !== '0' && ci.toLowerCase() !== 'false'
 }

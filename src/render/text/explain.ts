@@ -1,5 +1,11 @@
-import type {ExplainResult, TraceStepKind} from '../../analysis/explain/types.js'
-import {paint} from '../color.js'
+import type {ExplainComparison, ExplainResult, TraceStepKind} from '../../analysis/explain/types.js'
+import {subjectLabel} from '../../findings/finding.js'
+import type {Finding, Severity} from '../../findings/types.js'
+import {paint, type Style} from '../color.js'
+
+const SEVERITY_STYLE: Record<Severity, Style> = {error: 'red', warning: 'yellow', info: 'blue'}
+const SEVERITY_LABEL: Record<Severity, string> = {error: 'ERROR', warning: 'WARN', info: 'INFO'}
+const EVIDENCE_WIDTH = 160
 
 const STEP_TITLE: Record<TraceStepKind, string> = {
   listener: 'Listener',
@@ -46,5 +52,54 @@ export function renderExplain(r: ExplainResult, color: boolean): string {
   const err = r.error ? ` [${r.error}]` : ''
   lines.push(`${paint(color, 'bold', 'Verdict')}  ${paint(color, ok ? 'green' : 'red', `${statusText(r)}${flag}`)}${err} — ${r.predicted.cause}`)
   for (const n of r.predicted.next) lines.push(`  Next: ${n}`)
+  if (r.expected) lines.push(`${paint(color, 'dim', 'Expected')} ${r.expected.cluster ? `cluster ${r.expected.cluster}` : `subset ${r.expected.subset}`}`)
+  if (r.comparison) lines.push('', ...renderComparison(r.comparison, color))
+  if (r.findings.length) {
+    lines.push('', paint(color, 'bold', `Findings (${r.findings.length})`))
+    for (const f of r.findings) lines.push(...renderFinding(f, color))
+  }
   return lines.join('\n')
+}
+
+function renderComparison(c: ExplainComparison, color: boolean): string[] {
+  const i = c.intended
+  const flag = i.predicted.responseFlag && i.predicted.responseFlag !== '-' ? ` ${i.predicted.responseFlag}` : ''
+  const head = `${paint(color, 'bold', 'Manifests')} ${i.source}: ${c.agree ? paint(color, 'green', 'agree with the proxy') : paint(color, 'red', `disagree on ${c.differences.map((d) => d.field).join(', ')}`)}`
+  const lines = [head]
+  lines.push(`  ${paint(color, 'dim', 'would give')} ${i.predicted.status ?? 'no answer'}${flag}${i.error ? ` [${i.error}]` : ''} — ${i.predicted.cause}`)
+  if (i.findings.length) lines.push(`  ${paint(color, 'dim', 'manifests findings')} ${i.findings.map((f) => f.code).join(', ')} (see -o json: comparison.intended.findings)`)
+  for (const d of c.differences) {
+    lines.push(`  ${d.field.padEnd(10)}proxy:     ${d.live}`)
+    lines.push(`  ${''.padEnd(10)}manifests: ${d.intended}`)
+  }
+  return lines
+}
+
+function evidenceValue(v: unknown): string {
+  if (v === null || v === undefined) return '-'
+  if (typeof v === 'string') return v
+  if (Array.isArray(v) && v.every((x) => typeof x !== 'object' || x === null)) return v.length ? v.join(', ') : '(none)'
+  if (typeof v === 'object' && !Array.isArray(v) && Object.values(v as object).every((x) => typeof x !== 'object' || x === null)) {
+    const e = Object.entries(v as Record<string, unknown>)
+    return e.length ? e.map(([k, x]) => `${k}=${x}`).join(', ') : '(none)'
+  }
+  return JSON.stringify(v)
+}
+
+function clip(s: string): string {
+  return s.length > EVIDENCE_WIDTH ? `${s.slice(0, EVIDENCE_WIDTH - 1)}…` : s
+}
+
+/** One finding: severity, code (Istio code), subject and path, the message, the evidence seen, and the next steps. */
+function renderFinding(f: Finding, color: boolean): string[] {
+  const codes = f.istioCode ? `${f.code} [${f.istioCode}]` : f.code
+  const where = `${subjectLabel(f.subject)}${f.path ? ` ${f.path}` : ''}${f.file ? ` (${f.file})` : ''}`
+  const lines = [`  ${paint(color, SEVERITY_STYLE[f.severity], SEVERITY_LABEL[f.severity].padEnd(5))} ${codes}  ${paint(color, 'cyan', where)}`, `        ${f.message}`]
+  const evidence = Object.entries(f.evidence)
+  if (evidence.length) {
+    lines.push(`        ${paint(color, 'dim', 'Evidence:')}`)
+    for (const [k, v] of evidence) lines.push(`          ${paint(color, 'dim', '·')} ${clip(`${k}: ${evidenceValue(v)}`)}`)
+  }
+  for (const a of f.actions) lines.push(`        Next: ${a}`)
+  return lines
 }

@@ -1,0 +1,128 @@
+/**
+ * explain + diagnose: one request through one proxy (explainRoute), then the diagnoses that end the incident —
+ * NC, UH/panic, TLS mismatch, UO, NR/BlackHole/Passthrough, wrong version (--expect-*), stale or rejected config —
+ * each a catalog Finding citing the Istio object, its path, the evidence seen and the next steps. With manifests
+ * beside a live proxy, the same request is also explained on what the manifests imply, and the differences named.
+ * Pure: state, model and request in; result out.
+ */
+import {indexConfigDump} from '../../envoy/configdump/index.js'
+import type {SimRequest} from '../../envoy/model.js'
+import {SEVERITY_RANK, type Finding} from '../../findings/types.js'
+import {findingKey} from '../../findings/finding.js'
+import {DEFAULT_MESH_CONFIG, type MeshConfig, type MeshModel, type ProxySpec} from '../../istio/types.js'
+import type {ProxyState} from '../../sources/types.js'
+import {explainRoute, type ExplainOptions} from '../explain/explain-route.js'
+import type {ExplainResult} from '../explain/types.js'
+import {compareExplanations} from './compare.js'
+import {makeScope, proxyIdentityFromState, targetClusters, type DiagnoseContext, type ProxyStats} from './context.js'
+import {diagnoseEndpoints} from './endpoints.js'
+import {diagnoseMissingClusters} from './missing-cluster.js'
+import {diagnoseExpectation, diagnoseRouting, type Expectation} from './routing.js'
+import {diagnoseStale} from './stale.js'
+import {diagnoseUpstream} from './upstream.js'
+
+export {proxyIdentityFromState, type ProxyStats} from './context.js'
+export {upstreamTransport, type UpstreamTransport} from './upstream.js'
+export {compareExplanations} from './compare.js'
+export type {Expectation} from './routing.js'
+
+export interface DiagnoseInput {
+  /** The proxy's state (live, file, snapshot or manifests); `stats` optional Envoy counters for UO. */
+  state: ProxyState & {stats?: ProxyStats}
+  request: SimRequest
+  explain?: ExplainOptions
+  /** The Istio model from --manifests: pods, DestinationRules, PeerAuthentications… to name causes. */
+  model?: MeshModel
+  mesh?: MeshConfig
+  /** Whose view of the model (namespace, labels); default: from the state (pod, bootstrap node). */
+  proxy?: ProxySpec
+  /** `state` was computed from `model` itself (explain --manifests alone): no drift to look for. */
+  stateFromModel?: boolean
+  /** The config the manifests imply for this same proxy, to explain the request on both and compare. */
+  intended?: ProxyState
+  expect?: Expectation
+}
+
+/** Diagnoses for an explain result already computed (the UI and route tests call explainRoute themselves). */
+export function diagnoseRoute(result: ExplainResult, input: Omit<DiagnoseInput, 'intended'>): Finding[] {
+  return orderFindings(runDiagnoses(result, input))
+}
+
+/** Transport failures: when every cluster the request can reach has one, the request fails whatever the routing. */
+const CONNECTION_FAILURES = new Set(['MESH0205', 'MESH0815'])
+
+/**
+ * The trace alone predicts success, but a diagnosis shows the connection to the upstream cannot work (TLS
+ * mismatch on every target cluster): the verdict becomes that failure, citing the finding.
+ */
+function applyConnectionFailures(result: ExplainResult, findings: Finding[]): void {
+  if (result.outcome !== 'routed' || (result.predicted.status !== 200 && result.predicted.status !== 'forwarded')) return
+  const failing = findings.filter((f) => CONNECTION_FAILURES.has(f.code) && f.severity === 'error' && typeof f.evidence.cluster === 'string')
+  const byCluster = new Map(failing.map((f) => [String(f.evidence.cluster), f]))
+  const targets = targetClusters(result)
+  if (targets.length === 0 || !targets.every((t) => byCluster.has(t.name))) return
+  const first = byCluster.get(targets[0].name)!
+  const tcp = result.predicted.status === 'forwarded'
+  result.predicted = {
+    status: tcp ? 'closed' : 503,
+    responseFlag: String(first.evidence.responseFlag ?? 'UF'),
+    cause: `${first.code}: ${first.message}`,
+    next: first.actions,
+  }
+}
+
+function runDiagnoses(result: ExplainResult, input: Omit<DiagnoseInput, 'intended'>): Finding[] {
+  const proxy = input.proxy ?? proxyIdentityFromState(input.state, {...(input.explain?.proxy?.kind ? {kind: input.explain.proxy.kind} : {}), ...(input.explain?.proxy?.namespace ? {namespace: input.explain.proxy.namespace} : {})})
+  const mesh = input.mesh ?? DEFAULT_MESH_CONFIG
+  const ctx: DiagnoseContext = {
+    result,
+    state: input.state,
+    index: indexConfigDump(input.state.dump),
+    request: input.request,
+    proxy,
+    model: input.model,
+    mesh,
+    scope: makeScope(input.model, proxy, mesh),
+    stateFromModel: input.stateFromModel ?? false,
+  }
+  return [
+    ...diagnoseStale(ctx),
+    ...diagnoseRouting(ctx),
+    ...diagnoseMissingClusters(ctx),
+    ...diagnoseEndpoints(ctx),
+    ...diagnoseUpstream(ctx),
+    ...(input.expect ? diagnoseExpectation(ctx, input.expect) : []),
+  ]
+}
+
+/** Most severe first; stable otherwise (the order the request meets the problems). Duplicates dropped. */
+function orderFindings(list: Finding[]): Finding[] {
+  const seen = new Set<string>()
+  const unique = list.filter((f) => {
+    const k = findingKey(f)
+    if (seen.has(k)) return false
+    seen.add(k)
+    return true
+  })
+  return unique.map((f, i) => ({f, i})).sort((a, b) => SEVERITY_RANK[b.f.severity] - SEVERITY_RANK[a.f.severity] || a.i - b.i).map((x) => x.f)
+}
+
+/** The one call `meshctl explain route` makes: explain, diagnose, and compare with the manifests when given both. */
+export function explainAndDiagnose(input: DiagnoseInput): ExplainResult {
+  const result = explainRoute(input.state, input.request, input.explain)
+  const raw = runDiagnoses(result, input)
+  applyConnectionFailures(result, raw)
+  result.findings = orderFindings(raw)
+  result.expected = input.expect && (input.expect.subset || input.expect.cluster) ? {...input.expect} : null
+  result.comparison = null
+  if (input.intended) {
+    const intended = explainRoute(input.intended, input.request, input.explain)
+    const intendedRaw = runDiagnoses(intended, {...input, state: input.intended, stateFromModel: true, proxy: input.proxy})
+    applyConnectionFailures(intended, intendedRaw)
+    intended.findings = orderFindings(intendedRaw)
+    const {comparison, finding} = compareExplanations(result, intended, input.intended.label, result.findings)
+    result.comparison = comparison
+    if (finding) result.findings = orderFindings([...result.findings, finding])
+  }
+  return result
+}

@@ -1,0 +1,76 @@
+/**
+ * Stale or rejected configuration on the request's path: listeners Envoy rejected (error_state), the chosen
+ * cluster warming or rejected, clusters still warming, and — with manifests — routes and clusters generated from
+ * Istio objects that are no longer in the manifests (the proxy did not get the push that removed them).
+ */
+import {makeFinding} from '../../findings/finding.js'
+import type {Finding} from '../../findings/types.js'
+import {clusterMetadata, configSource} from '../../envoy/configdump/istio-names.js'
+import type {EnvoyMessage} from '../../envoy/model.js'
+import {clusterEntry, findObject, targetClusters, type DiagnoseContext} from './context.js'
+
+export function diagnoseStale(ctx: DiagnoseContext): Finding[] {
+  const out: Finding[] = []
+  const dump = ctx.index.dump
+  for (const l of dump.listeners) {
+    if (!l.errorState) continue
+    const onPath = l.name === ctx.result.listener
+    out.push(
+      makeFinding('MESH0807', {
+        subject: {kind: 'Listener', name: l.name},
+        args: {listener: l.name, detail: l.errorState.details ?? 'update rejected'},
+        evidence: {onRequestPath: onPath, lastUpdateAttempt: l.errorState.lastUpdateAttempt ?? null, versionInfo: l.versionInfo ?? null},
+      }),
+    )
+  }
+  for (const t of targetClusters(ctx.result)) {
+    const c = clusterEntry(ctx, t.name)
+    if (!c) continue
+    if (c.errorState || c.state === 'warming') {
+      const detail = c.errorState
+        ? `Envoy rejected its last update (${c.errorState.details ?? 'no details'}) and keeps the previous version`
+        : 'it has not received its endpoints (EDS) or its update is pending, so Envoy does not use it yet: requests to it fail until it is warm'
+      out.push(makeFinding('MESH0826', {subject: {kind: 'Cluster', name: t.name}, args: {cluster: t.name, state: c.errorState ? 'rejected' : 'warming', detail}, evidence: {state: c.state, lastUpdated: c.lastUpdated ?? null, versionInfo: c.versionInfo ?? null, lastUpdateAttempt: c.errorState?.lastUpdateAttempt ?? null}}))
+    }
+  }
+  const warming = dump.clusters.filter((c) => c.state === 'warming').map((c) => c.name)
+  if (warming.length > 0) {
+    out.push(makeFinding('MESH0808', {subject: {kind: 'Proxy', name: ctx.state.label}, args: {count: warming.length, clusters: warming.slice(0, 10)}, evidence: {clusters: warming}}))
+  }
+  if (ctx.model && !ctx.stateFromModel) out.push(...deletedSources(ctx))
+  return out
+}
+
+/** The route and clusters on the path cite their Istio object (istio.config metadata): is it still in the manifests? */
+function deletedSources(ctx: DiagnoseContext): Finding[] {
+  const model = ctx.model!
+  const out: Finding[] = []
+  const r = ctx.result
+  const seen = new Set<string>()
+  const check = (resourceType: string, resource: string, ref: {kind: string; namespace: string; name: string} | undefined, lastUpdated: string | undefined) => {
+    if (!ref) return
+    const list = ref.kind === 'VirtualService' ? model.virtualServices : ref.kind === 'DestinationRule' ? model.destinationRules : ref.kind === 'ServiceEntry' ? model.serviceEntries : ref.kind === 'Gateway' ? model.gateways : undefined
+    if (!list) return
+    const key = `${ref.kind}/${ref.namespace}/${ref.name}`
+    if (seen.has(key) || findObject(list, ref)) return
+    seen.add(key)
+    out.push(
+      makeFinding('MESH0806', {
+        subject: {kind: ref.kind, namespace: ref.namespace, name: ref.name},
+        args: {resourceType, resource, source: `${ref.kind} ${ref.name}.${ref.namespace}`},
+        evidence: {resourceType, resource, lastUpdated: lastUpdated ?? null},
+      }),
+    )
+  }
+  if (r.route?.source && r.routeConfig !== null) {
+    const rc = ctx.index.routeConfig(r.routeConfig)
+    const vh = ((rc?.routeConfig.virtual_hosts ?? []) as EnvoyMessage[]).find((v) => v.name === r.virtualHost)
+    const route = (vh?.routes ?? [])[r.route.index] as EnvoyMessage | undefined
+    check('route', `${r.route.name ?? r.route.index} (virtual host ${r.virtualHost})`, configSource(route), rc?.lastUpdated)
+  }
+  for (const t of targetClusters(r)) {
+    const c = clusterEntry(ctx, t.name)
+    if (c) check('cluster', t.name, clusterMetadata(c.cluster).destinationRule, c.lastUpdated)
+  }
+  return out
+}

@@ -1,0 +1,140 @@
+/**
+ * Loads only what one request needs from a proxy, in the order Envoy uses it: the listeners that can take the
+ * port, then the route configurations those listeners name, then the clusters (and their endpoints) the simulated
+ * route picks. On a live pod each stage is one narrow `config_dump?resource=…&name_regex=…` call, so explaining a
+ * request on a proxy of a large mesh fetches a small part of the full dump; a huge dump file is read the same way.
+ * A source that already holds the whole dump (a small file, manifests, a snapshot) answers every stage with it.
+ */
+import type {ConfigDump, EnvoyMessage, SimRequest} from '../envoy/model.js'
+import {httpConnectionManagers} from '../envoy/configdump/parse.js'
+import type {ProxyNeeds, ProxySource, ProxyState} from './types.js'
+
+/** What the staged loader needs from the explain engine: the cluster(s) the request would be sent to. */
+export interface ClusterPick {
+  cluster?: string | null
+  weightedClusters?: {cluster: string}[] | null
+}
+
+export interface StagedLoadOptions {
+  /** Fetch /clusters?format=json too (live host health: outlier ejection, active health checks). */
+  clusterStatus?: boolean
+  /** Called between stages with what is being fetched (progress on stderr). */
+  progress?: (message: string) => void
+}
+
+/**
+ * Listener names a request on `port` can land on: Istio's `<ip>_<port>` listeners for that port, the virtual
+ * outbound/inbound listeners that hand connections over by original destination, and every listener whose name
+ * does not end in `_<digits>` (non-Istio names say nothing about their port, so they are kept).
+ */
+export function listenerNameRegexForPort(port: number): string {
+  return `.*_${port}|.*[^0-9]|[0-9]*|.*[^0-9_][0-9]+`
+}
+
+/** RE2 alternation matching exactly these names (Envoy's name_regex is a full match). */
+export function exactNamesRegex(names: Iterable<string>): string {
+  return [...new Set(names)].map(escapeRe2).join('|')
+}
+
+function escapeRe2(text: string): string {
+  return text.replace(/[\\.+*?()|[\]{}^$]/g, '\\$&')
+}
+
+/** Route configuration names the listeners' HTTP connection managers fetch over RDS. */
+export function rdsRouteNames(dump: ConfigDump): string[] {
+  const names = new Set<string>()
+  for (const l of dump.listeners) {
+    for (const {hcm} of httpConnectionManagers(l.listener)) {
+      const name = hcm.rds?.route_config_name
+      if (name) names.add(String(name))
+    }
+  }
+  return [...names]
+}
+
+/** Clusters named directly by TCP proxies of the listeners (TCP traffic never reaches a route table). */
+export function tcpProxyClusters(dump: ConfigDump): string[] {
+  const names = new Set<string>()
+  const visit = (chain: EnvoyMessage | undefined) => {
+    for (const f of chain?.filters ?? []) {
+      const tc = f?.typed_config
+      if (!tc || !(f.name === 'envoy.filters.network.tcp_proxy' || String(tc['@type'] ?? '').endsWith('.TcpProxy'))) continue
+      if (tc.cluster) names.add(String(tc.cluster))
+      for (const w of tc.weighted_clusters?.clusters ?? []) if (w?.name) names.add(String(w.name))
+    }
+  }
+  for (const l of dump.listeners) {
+    for (const fc of l.listener.filter_chains ?? []) visit(fc)
+    visit(l.listener.default_filter_chain)
+  }
+  return [...names]
+}
+
+export async function loadForRequest(
+  source: ProxySource,
+  request: SimRequest,
+  pickClusters: (state: ProxyState) => ClusterPick,
+  opts: StagedLoadOptions = {},
+): Promise<ProxyState> {
+  const progress = opts.progress ?? (() => {})
+  progress(`reading listeners for port ${request.port} from ${source.label}`)
+  const first = await source.load({bootstrap: true, listeners: true, listenerNameRegex: listenerNameRegexForPort(request.port), serverInfo: true})
+  let state = first
+  const routeNames = rdsRouteNames(first.dump)
+  if (routeNames.length > 0) {
+    progress(`reading route configuration${routeNames.length > 1 ? 's' : ''} ${routeNames.join(', ')}`)
+    state = mergeStates(state, await source.load({routes: true, routeNameRegex: exactNamesRegex(routeNames)}))
+  }
+  const pick = pickClusters(state)
+  const clusters = new Set<string>([...tcpProxyClusters(state.dump), ...(pick.cluster ? [pick.cluster] : []), ...(pick.weightedClusters ?? []).map((w) => w.cluster)])
+  if (clusters.size === 0) return state
+  progress(`reading cluster${clusters.size > 1 ? 's' : ''} ${[...clusters].slice(0, 3).join(', ')}${clusters.size > 3 ? ` and ${clusters.size - 3} more` : ''}`)
+  // Istio names clusters outbound|<port>|<subset>|<fqdn>: the picked cluster's siblings (the other subsets of the same
+  // service port) come along, so a missing subset (NC) can be explained by the ones the proxy does have.
+  const siblings = [...clusters].flatMap((name) => {
+    const m = /^outbound\|(\d+)\|[^|]*\|(.+)$/.exec(name)
+    return m ? [`outbound\\|${m[1]}\\|[^|]*\\|${escapeRe2(m[2])}`] : []
+  })
+  const clusterNameRegex = [exactNamesRegex(clusters), ...new Set(siblings)].join('|')
+  const needs: ProxyNeeds = {clusters: true, endpoints: true, clusterStatus: opts.clusterStatus, clusterNameRegex}
+  state = mergeStates(state, await source.load(needs))
+  // EDS assignments are keyed by the cluster's eds service_name, which Istio sets to the cluster name; other
+  // control planes may not, so fetch the assignments under their own names when they differ.
+  const fetched = new Set(state.dump.clusters.map((c) => c.name))
+  const serviceNames = state.dump.clusters
+    .map((c) => c.cluster.eds_cluster_config?.service_name)
+    .filter((n): n is string => typeof n === 'string' && n !== '' && !fetched.has(n))
+  if (serviceNames.length > 0) state = mergeStates(state, await source.load({endpoints: true, clusterNameRegex: exactNamesRegex(serviceNames)}))
+  return state
+}
+
+/** Combines two partial reads of one proxy; a source that returned the very same dump twice is left as it is. */
+export function mergeStates(a: ProxyState, b: ProxyState): ProxyState {
+  if (a.dump === b.dump) return {...a, clusterStatus: a.clusterStatus ?? b.clusterStatus, serverInfo: a.serverInfo ?? b.serverInfo}
+  return {
+    ...a,
+    dump: mergeDumps(a.dump, b.dump),
+    clusterStatus: b.clusterStatus ?? a.clusterStatus,
+    serverInfo: a.serverInfo ?? b.serverInfo,
+    pod: a.pod ?? b.pod,
+  }
+}
+
+function mergeDumps(a: ConfigDump, b: ConfigDump): ConfigDump {
+  const byName = <T extends {name?: string; clusterName?: string}>(x: T[], y: T[], key: (t: T) => string): T[] => {
+    const seen = new Set(x.map(key))
+    return [...x, ...y.filter((t) => !seen.has(key(t)))]
+  }
+  return {
+    bootstrap: a.bootstrap ?? b.bootstrap,
+    listeners: byName(a.listeners, b.listeners, (l) => `${l.state}/${l.name}`),
+    routeConfigs: byName(a.routeConfigs, b.routeConfigs, (r) => `${r.source}/${r.listenerName ?? ''}/${r.name}`),
+    scopedRouteConfigs: [...a.scopedRouteConfigs, ...b.scopedRouteConfigs],
+    clusters: byName(a.clusters, b.clusters, (c) => `${c.state}/${c.name}`),
+    endpoints: byName(a.endpoints, b.endpoints, (e) => `${e.state}/${e.clusterName}`),
+    secrets: byName(a.secrets, b.secrets, (s) => `${s.state}/${s.name}`),
+    ecds: [...a.ecds, ...b.ecds],
+    unknown: [...a.unknown, ...b.unknown],
+    warnings: [...new Set([...a.warnings, ...b.warnings])],
+  }
+}

@@ -1,0 +1,76 @@
+import {readFileSync} from 'node:fs'
+import {join} from 'node:path'
+import {RE2JS} from 're2js'
+import {describe, expect, it} from 'vitest'
+import {parseConfigDump} from '../../src/envoy/configdump/parse.js'
+import {explainRoute} from '../../src/analysis/explain/index.js'
+import type {ConfigDump, SimRequest} from '../../src/envoy/model.js'
+import {exactNamesRegex, listenerNameRegexForPort, loadForRequest} from '../../src/sources/staged.js'
+import type {ProxyNeeds, ProxySource, ProxyState} from '../../src/sources/types.js'
+import {projectRoot} from '../helpers/cli.js'
+
+const full = (): ConfigDump => parseConfigDump(JSON.parse(readFileSync(join(projectRoot, 'fixtures/dumps/bookinfo-productpage.json'), 'utf8')))
+
+/** A source that answers like Envoy's admin API: only the sections asked for, narrowed by name_regex (RE2 full match). */
+class NarrowingSource implements ProxySource {
+  readonly label = 'fake admin'
+  calls: ProxyNeeds[] = []
+  constructor(private readonly dump: ConfigDump) {}
+  async load(needs: ProxyNeeds): Promise<ProxyState> {
+    this.calls.push(needs)
+    const keep = (re: string | undefined) => (re === undefined ? () => true : (n: string) => RE2JS.compile(re).matches(n))
+    const d = this.dump
+    return {
+      label: this.label,
+      dump: {
+        ...d,
+        bootstrap: needs.bootstrap ? d.bootstrap : undefined,
+        listeners: needs.listeners ? d.listeners.filter((l) => keep(needs.listenerNameRegex)(l.name)) : [],
+        routeConfigs: needs.routes ? d.routeConfigs.filter((r) => r.source !== 'inline' && keep(needs.routeNameRegex)(r.name)) : needs.listeners ? d.routeConfigs.filter((r) => r.source === 'inline') : [],
+        clusters: needs.clusters ? d.clusters.filter((c) => keep(needs.clusterNameRegex)(c.name)) : [],
+        endpoints: needs.endpoints ? d.endpoints.filter((e) => keep(needs.clusterNameRegex)(e.clusterName)) : [],
+        secrets: [],
+      },
+    }
+  }
+  async close(): Promise<void> {}
+}
+
+const request: SimRequest = {authority: 'reviews:9080', port: 9080, path: '/', method: 'GET', headers: {'end-user': 'jason'}, protocol: 'http', tls: 'plaintext', direction: 'outbound'}
+
+describe('staged loading for one request', () => {
+  it('reads listeners for the port, then the route config they name, then only the picked cluster — and explains the same', async () => {
+    const dump = full()
+    const source = new NarrowingSource(dump)
+    const state = await loadForRequest(source, request, (s) => explainRoute(s, request))
+    const staged = explainRoute(state, request)
+    const whole = explainRoute({label: 'whole', dump}, request)
+    expect(staged.cluster).toBe('outbound|9080|v2|reviews.bookinfo.svc.cluster.local')
+    expect({route: staged.route, cluster: staged.cluster, predicted: staged.predicted, outcome: staged.outcome}).toEqual({
+      route: whole.route,
+      cluster: whole.cluster,
+      predicted: whole.predicted,
+      outcome: whole.outcome,
+    })
+    expect(source.calls.map((c) => Object.keys(c).filter((k) => (c as Record<string, unknown>)[k]).sort().join(','))).toEqual([
+      'bootstrap,listenerNameRegex,listeners,serverInfo',
+      'routeNameRegex,routes',
+      'clusterNameRegex,clusters,endpoints',
+    ])
+    expect(state.dump.clusters.length).toBeLessThan(dump.clusters.length / 2)
+    expect(state.dump.listeners.every((l) => !/_\d+$/.test(l.name) || l.name.endsWith('_9080'))).toBe(true)
+  })
+
+  it('keeps listeners of other control planes whose names say nothing about the port', () => {
+    const re = RE2JS.compile(listenerNameRegexForPort(9080))
+    for (const name of ['0.0.0.0_9080', '10.96.0.1_9080', 'virtualOutbound', 'virtualInbound', 'default/eg/http', 'main_internal', '9080']) expect(re.matches(name), name).toBe(true)
+    for (const name of ['0.0.0.0_15010', '10.96.0.1_443', '[::]_80']) expect(re.matches(name), name).toBe(false)
+  })
+
+  it('escapes cluster names so "|" and "." match literally', () => {
+    const re = RE2JS.compile(exactNamesRegex(['outbound|9080|v2|reviews.bookinfo.svc.cluster.local']))
+    expect(re.matches('outbound|9080|v2|reviews.bookinfo.svc.cluster.local')).toBe(true)
+    expect(re.matches('outbound|9080|v2|reviewsXbookinfo.svc.cluster.local')).toBe(false)
+    expect(re.matches('outbound')).toBe(false)
+  })
+})
