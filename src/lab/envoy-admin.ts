@@ -113,7 +113,15 @@ function trim(m: EnvoyMessage, mask: string[]): EnvoyMessage {
 export function derivedStats(docs: ProxyDocuments): {name: string; value: number}[] {
   const stats: {name: string; value: number}[] = []
   for (const c of docs.clusters.cluster_statuses) {
-    const hosts = (c.host_statuses ?? []).length
+    const all = c.host_statuses ?? []
+    const hosts = all.length
+    // Envoy's gauges: membership_healthy counts hosts passing every check (EDS status, outlier detection, active HC).
+    const ejected = all.filter((h: any) => h.health_status?.failed_outlier_check).length
+    const healthy = all.filter((h: any) => {
+      const hs = h.health_status ?? {}
+      const eds = hs.eds_health_status
+      return !hs.failed_outlier_check && !hs.failed_active_health_check && (eds === undefined || eds === 'HEALTHY' || eds === 'UNKNOWN')
+    }).length
     const p = `cluster.${c.name}`
     stats.push(
       {name: `${p}.update_rejected`, value: 0},
@@ -122,9 +130,9 @@ export function derivedStats(docs: ProxyDocuments): {name: string; value: number
       {name: `${p}.upstream_cx_connect_fail`, value: 0},
       {name: `${p}.upstream_cx_total`, value: hosts * 3},
       {name: `${p}.upstream_rq_total`, value: hosts * 12},
-      {name: `${p}.outlier_detection.ejections_active`, value: 0},
+      {name: `${p}.outlier_detection.ejections_active`, value: ejected},
       {name: `${p}.outlier_detection.ejections_enforced_total`, value: 0},
-      {name: `${p}.membership_healthy`, value: hosts},
+      {name: `${p}.membership_healthy`, value: healthy},
       {name: `${p}.membership_total`, value: hosts},
     )
   }
@@ -153,6 +161,9 @@ export interface EnvoyAdminServer {
   faults: AdminFaults
   /** Requests served per path (tests assert that only what is needed was fetched). */
   readonly requests: string[]
+  /** Body bytes sent and the time of the first request since the last reset (bench: what explain fetches). */
+  traffic(): {bytes: number; firstRequestAt?: number}
+  resetTraffic(): void
   openConnections(): number
   close(): Promise<void>
 }
@@ -162,9 +173,11 @@ export async function startEnvoyAdmin(docs: () => ProxyDocuments, faults: AdminF
   const sockets = new Set<Socket>()
   const requests: string[] = []
   const state = {faults}
+  const traffic: {bytes: number; firstRequestAt?: number} = {bytes: 0}
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://admin')
     requests.push(url.pathname + url.search)
+    traffic.firstRequestAt ??= performance.now()
     const answer = (status: number, body: unknown, type = 'application/json') => {
       const text = typeof body === 'string' ? body : JSON.stringify(body, null, 2)
       const buf = Buffer.from(text, 'utf8')
@@ -173,6 +186,7 @@ export async function startEnvoyAdmin(docs: () => ProxyDocuments, faults: AdminF
           res.writeHead(500, {'content-type': 'text/plain'}).end('envoy overloaded\n')
           return
         }
+        traffic.bytes += buf.length
         res.writeHead(status, {'content-type': type, 'content-length': String(buf.length), 'cache-control': 'no-cache, max-age=0', 'x-content-type-options': 'nosniff'})
         const cut = state.faults.dropAfterBytes
         if (cut !== undefined && buf.length > cut) {
@@ -237,6 +251,11 @@ export async function startEnvoyAdmin(docs: () => ProxyDocuments, faults: AdminF
       state.faults = f
     },
     requests,
+    traffic: () => ({...traffic}),
+    resetTraffic: () => {
+      traffic.bytes = 0
+      traffic.firstRequestAt = undefined
+    },
     openConnections: () => sockets.size,
     async close() {
       for (const s of sockets) s.destroy()

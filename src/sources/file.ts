@@ -36,7 +36,8 @@ export class FileSource implements ProxySource {
     // parses only the elements asked for. Smaller files are parsed once, whatever is needed.
     if (this.bigIndex || (shouldStream(file) && firstByteIsBrace(file))) {
       this.bigIndex ??= await indexConfigDump(file)
-      const dump = parseConfigDump(await readIndexedDump(this.bigIndex, selectionFromNeeds(needs)), {source: file})
+      const wantsDump = Boolean(needs.bootstrap || needs.listeners || needs.routes || needs.clusters || needs.endpoints || needs.secrets)
+      const dump = parseConfigDump(wantsDump ? await readIndexedDump(this.bigIndex, selectionFromNeeds(needs)) : {configs: []}, {source: file})
       return this.withSideFiles({label: this.label, dump})
     }
     if (this.state) return this.state

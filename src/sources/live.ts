@@ -82,10 +82,11 @@ export class LiveSource implements ProxySource {
 
   async load(needs: ProxyNeeds): Promise<ProxyState> {
     const admin = await this.admin()
-    const [rawDump, rawClusters, rawInfo] = await Promise.all([
+    const [rawDump, rawClusters, rawInfo, rawStats] = await Promise.all([
       admin.configDump(needs),
       needs.clusterStatus ? admin.clusters() : undefined,
       needs.serverInfo ? admin.serverInfo() : undefined,
+      needs.statsRegex ? admin.stats(needs.statsRegex) : undefined,
     ])
     const source = this.label
     return {
@@ -94,6 +95,7 @@ export class LiveSource implements ProxySource {
       clusterStatus: rawClusters === undefined ? undefined : parseClusterStatus(rawClusters, {source}),
       serverInfo: rawInfo === undefined ? undefined : parseServerInfo(rawInfo, {source}),
       pod: {namespace: this.pod.namespace, name: this.pod.name, labels: this.pod.labels, ip: this.pod.ip},
+      ...(rawStats === undefined ? {} : {stats: statsRecord(rawStats)}),
     }
   }
 
@@ -148,4 +150,14 @@ export function liveSource(ref: string | undefined, opts: LiveSourceOptions = {}
       if (r) await r.then((s) => s.close(), () => undefined)
     },
   }
+}
+
+/** `/stats?format=json` → name → value (counters and gauges; histograms and text values are skipped). */
+export function statsRecord(raw: unknown): Record<string, number> {
+  const out: Record<string, number> = {}
+  for (const s of ((raw as {stats?: unknown[]})?.stats ?? []) as {name?: unknown; value?: unknown}[]) {
+    if (typeof s?.name === 'string' && (typeof s.value === 'number' || (typeof s.value === 'string' && s.value.trim() !== '' && !Number.isNaN(Number(s.value)))))
+      out[s.name] = Number(s.value)
+  }
+  return out
 }

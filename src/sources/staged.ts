@@ -23,12 +23,24 @@ export interface StagedLoadOptions {
 }
 
 /**
- * Listener names a request on `port` can land on: Istio's `<ip>_<port>` listeners for that port, the virtual
- * outbound/inbound listeners that hand connections over by original destination, and every listener whose name
- * does not end in `_<digits>` (non-Istio names say nothing about their port, so they are kept).
+ * Listener names a request on `port` can land on. Istio names listeners `<ip>_<port>` plus `virtualOutbound` (app
+ * traffic, handed over by original destination) and `virtualInbound` (traffic to this pod): for an Istio proxy only
+ * the ones the direction uses are read. Other control planes' names say nothing about the port, so for them every
+ * listener whose name does not end in `_<digits>` is kept too.
  */
-export function listenerNameRegexForPort(port: number): string {
+export function listenerNameRegexForPort(port: number, opts: {istio?: boolean; direction?: SimRequest['direction']} = {}): string {
+  if (opts.istio) {
+    if (opts.direction === 'inbound') return `virtualInbound|.*_${port}`
+    if (opts.direction === 'gateway') return `.*_${port}`
+    return `virtualOutbound|.*_${port}`
+  }
   return `.*_${port}|.*[^0-9]|[0-9]*|.*[^0-9_][0-9]+`
+}
+
+/** Istio's node ids are `sidecar~<ip>~<pod>.<ns>~<ns>.svc.<domain>` / `router~…`: its naming rules apply. */
+export function isIstioProxy(bootstrap: EnvoyMessage | undefined): boolean {
+  const id = String(bootstrap?.node?.id ?? '')
+  return /^(sidecar|router|waypoint)~/.test(id) || bootstrap?.node?.metadata?.ISTIO_VERSION !== undefined
 }
 
 /** RE2 alternation matching exactly these names (Envoy's name_regex is a full match). */
@@ -77,8 +89,11 @@ export async function loadForRequest(
   opts: StagedLoadOptions = {},
 ): Promise<ProxyState> {
   const progress = opts.progress ?? (() => {})
-  progress(`reading listeners for port ${request.port} from ${source.label}`)
-  const first = await source.load({bootstrap: true, listeners: true, listenerNameRegex: listenerNameRegexForPort(request.port), serverInfo: true})
+  progress(`reading the proxy's identity from ${source.label}`)
+  const boot = await source.load({bootstrap: true, serverInfo: true})
+  progress(`reading listeners for port ${request.port}`)
+  const listenerNameRegex = listenerNameRegexForPort(request.port, {istio: isIstioProxy(boot.dump.bootstrap), direction: request.direction})
+  const first = mergeStates(boot, await source.load({listeners: true, listenerNameRegex}))
   let state = first
   const routeNames = rdsRouteNames(first.dump)
   if (routeNames.length > 0) {
@@ -96,8 +111,16 @@ export async function loadForRequest(
     return m ? [`outbound\\|${m[1]}\\|[^|]*\\|${escapeRe2(m[2])}`] : []
   })
   const clusterNameRegex = [exactNamesRegex(clusters), ...new Set(siblings)].join('|')
-  const needs: ProxyNeeds = {clusters: true, endpoints: true, clusterStatus: opts.clusterStatus, clusterNameRegex}
+  // Host health: Envoy's per-cluster gauges (membership_healthy/total, outlier ejections) cost a few hundred bytes;
+  // the whole /clusters output (every cluster's hosts, no filter in Envoy's admin API) is read only when those
+  // gauges show a host out of rotation, to name it — or when the source has no stats (files, snapshots).
+  const statsRegex = opts.clusterStatus ? `^cluster\\.(${clusterNameRegex})\\.(membership_|outlier_detection\\.ejections_active|upstream_rq_pending_overflow|upstream_cx_overflow)` : undefined
+  const needs: ProxyNeeds = {clusters: true, endpoints: true, clusterNameRegex, ...(statsRegex ? {statsRegex} : {})}
   state = mergeStates(state, await source.load(needs))
+  if (opts.clusterStatus && !state.clusterStatus && (!state.stats || hostsOutOfRotation(state.stats))) {
+    progress('reading host health (/clusters)')
+    state = mergeStates(state, await source.load({clusterStatus: true}))
+  }
   // EDS assignments are keyed by the cluster's eds service_name, which Istio sets to the cluster name; other
   // control planes may not, so fetch the assignments under their own names when they differ.
   const fetched = new Set(state.dump.clusters.map((c) => c.name))
@@ -108,15 +131,28 @@ export async function loadForRequest(
   return state
 }
 
+/** Do the cluster gauges show any host that Envoy would not pick (unhealthy, degraded or ejected)? */
+export function hostsOutOfRotation(stats: Record<string, number>): boolean {
+  for (const [name, value] of Object.entries(stats)) {
+    if (name.endsWith('.outlier_detection.ejections_active') && value > 0) return true
+    if (name.endsWith('.membership_total')) {
+      const healthy = stats[name.slice(0, -'membership_total'.length) + 'membership_healthy']
+      if (healthy === undefined || healthy < value) return true
+    }
+  }
+  return false
+}
+
 /** Combines two partial reads of one proxy; a source that returned the very same dump twice is left as it is. */
 export function mergeStates(a: ProxyState, b: ProxyState): ProxyState {
-  if (a.dump === b.dump) return {...a, clusterStatus: a.clusterStatus ?? b.clusterStatus, serverInfo: a.serverInfo ?? b.serverInfo}
+  if (a.dump === b.dump) return {...a, clusterStatus: a.clusterStatus ?? b.clusterStatus, serverInfo: a.serverInfo ?? b.serverInfo, ...(a.stats || b.stats ? {stats: {...a.stats, ...b.stats}} : {})}
   return {
     ...a,
     dump: mergeDumps(a.dump, b.dump),
     clusterStatus: b.clusterStatus ?? a.clusterStatus,
     serverInfo: a.serverInfo ?? b.serverInfo,
     pod: a.pod ?? b.pod,
+    ...(a.stats || b.stats ? {stats: {...a.stats, ...b.stats}} : {}),
   }
 }
 

@@ -32,6 +32,8 @@ export interface ProxyNeeds {
   listenerNameRegex?: string
   routeNameRegex?: string
   clusterNameRegex?: string
+  /** Envoy counters/gauges to read from /stats (regex as Envoy's ?filter= takes it); live sources only. */
+  statsRegex?: string
 }
 
 export const ALL_NEEDS: ProxyNeeds = {

@@ -53,12 +53,22 @@ describe('staged loading for one request', () => {
       outcome: whole.outcome,
     })
     expect(source.calls.map((c) => Object.keys(c).filter((k) => (c as Record<string, unknown>)[k]).sort().join(','))).toEqual([
-      'bootstrap,listenerNameRegex,listeners,serverInfo',
+      'bootstrap,serverInfo',
+      'listenerNameRegex,listeners',
       'routeNameRegex,routes',
       'clusterNameRegex,clusters,endpoints',
     ])
     expect(state.dump.clusters.length).toBeLessThan(dump.clusters.length / 2)
-    expect(state.dump.listeners.every((l) => !/_\d+$/.test(l.name) || l.name.endsWith('_9080'))).toBe(true)
+    // An Istio sidecar: only the outbound handoff listener and the listeners of the port.
+    expect(state.dump.listeners.map((l) => l.name).every((n) => n === 'virtualOutbound' || n.endsWith('_9080'))).toBe(true)
+  })
+
+  it('reads only the listeners the direction uses on an Istio proxy', () => {
+    const out = RE2JS.compile(listenerNameRegexForPort(9080, {istio: true, direction: 'outbound'}))
+    expect(['virtualOutbound', '0.0.0.0_9080', '10.96.0.1_9080'].every((n) => out.matches(n))).toBe(true)
+    expect(['virtualInbound', '0.0.0.0_15010', 'main_internal'].some((n) => out.matches(n))).toBe(false)
+    const inbound = RE2JS.compile(listenerNameRegexForPort(9080, {istio: true, direction: 'inbound'}))
+    expect(inbound.matches('virtualInbound') && !inbound.matches('virtualOutbound')).toBe(true)
   })
 
   it('keeps listeners of other control planes whose names say nothing about the port', () => {
