@@ -21,6 +21,8 @@ import {dirname, join, resolve} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {generateDump, istioDomains, istioRouteConfig, service} from './gen-dump.js'
 
+import {benchLiveExplain} from './live-explain.js'
+import {benchUiFirstFrame} from './ui-first-frame.js'
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const benchDir = join(root, '.bench')
 const TARGET = 'svc-123.ns-4.svc.cluster.local:8080'
@@ -53,6 +55,8 @@ interface Run {
   stdout: string
   error?: string
 }
+
+const NOT_RUN: Run = {ok: false, code: null, wallS: 0, stdout: '', error: 'not run (pass --probes)'}
 
 const hasGnuTime = existsSync('/usr/bin/time')
 const rssHook =
@@ -181,21 +185,23 @@ async function benchDumps(): Promise<DumpResult[]> {
       meshctl = {...r, command: cmd.label, outcome, cluster}
       process.stderr.write(`${fmtRun(r)}${outcome ? ` outcome=${outcome}` : ''}\n`)
     }
-    process.stderr.write(`  selective reader (index + positioned reads)… `)
-    const sel = await measure(['--import', 'tsx', 'bench/probe-selective.ts', file, TARGET])
+    // The reader probes isolate the jsonstream module (no CLI): opt-in with --probes.
+    const probes = has('--probes')
+    if (probes) process.stderr.write(`  selective reader (index + positioned reads)… `)
+    const sel = probes ? await measure(['--import', 'tsx', 'bench/probe-selective.ts', file, TARGET]) : NOT_RUN
     let summary: unknown
     try {
       summary = JSON.parse(sel.stdout)
     } catch {}
-    process.stderr.write(`${fmtRun(sel)}\n`)
+    if (probes) process.stderr.write(`${fmtRun(sel)}\n`)
 
-    process.stderr.write(`  streaming read of explain's needs + parseConfigDump… `)
-    const sn = await measure(['--import', 'tsx', 'bench/probe-selective.ts', '--needs', file, TARGET])
+    if (probes) process.stderr.write(`  streaming read of explain's needs + parseConfigDump… `)
+    const sn = probes ? await measure(['--import', 'tsx', 'bench/probe-selective.ts', '--needs', file, TARGET]) : NOT_RUN
     let snSummary: unknown
     try {
       snSummary = JSON.parse(sn.stdout)
     } catch {}
-    process.stderr.write(`${fmtRun(sn)}\n`)
+    if (probes) process.stderr.write(`${fmtRun(sn)}\n`)
 
     const r: DumpResult = {services: n, fileMB, genS, baseline, meshctl, selective: {...sel, summary}, streamNeeds: {...sn, summary: snSummary}, verdict: ''}
     if (sn.ok && baseline.ok) r.streamNeedsTimeRatio = sn.wallS / baseline.wallS
@@ -324,16 +330,24 @@ const fx = (x: number | undefined, d = 2): string => (x === undefined ? '-' : x.
 const load0 = loadavg()[0]
 const dumps = has('--no-dumps') ? [] : await benchDumps()
 const routes = has('--no-routes') ? undefined : await benchRoutes()
+if (!has('--no-live')) process.stderr.write('live explain on the lab (large scenario)… ')
+const live = has('--no-live') ? undefined : await benchLiveExplain()
+if (live) process.stderr.write(`${(live.answerMs / 1000).toFixed(2)} s, ${(live.bytesRatio * 100).toFixed(1)}% of the dump\n`)
+if (!has('--no-ui')) process.stderr.write('ui first frame… ')
+const ui = has('--no-ui') ? undefined : await benchUiFirstFrame()
+if (ui) process.stderr.write(`${ui.skipped ?? `${ui.firstFrameMs.toFixed(0)} ms`}\n`)
 
 const lines: string[] = []
 lines.push(`meshctl bench — node ${process.version}, ${cpus().length} cpus, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, load average ${load0.toFixed(1)} at start (wall times are noisy on a busy machine; ratios are from the same run)`)
 if (dumps.length) {
   const cmd = dumps.find((d) => d.meshctl)?.meshctl?.command ?? 'none'
   lines.push('', `Huge dumps: meshctl ${cmd} --file X${cmd === 'explain route' ? ` --to ${TARGET}` : ''} -o json vs node read + JSON.parse (targets: time ≤ ${TIME_RATIO_MAX}×, peak RSS ≤ ${RSS_PER_FILE_MAX}× file)`)
+  // The reader-probe columns (10–16) only mean something with --probes.
+  const cols = (row: string[]): string[] => (has('--probes') ? row : [...row.slice(0, 10), ...row.slice(17)])
   lines.push(
     table([
-      ['services', 'file MB', 'baseline s', 'meshctl s', 'ratio', 'cpu ratio', 'base RSS MB', 'meshctl RSS MB', 'RSS/file', 'net RSS/file', 'selective s', 'sel ratio', 'sel RSS MB', 'sel RSS/file', 'stream s', 'stream ratio', 'stream RSS/file', 'verdict'],
-      ...dumps.map((d) => [
+      cols(['services', 'file MB', 'baseline s', 'meshctl s', 'ratio', 'cpu ratio', 'base RSS MB', 'meshctl RSS MB', 'RSS/file', 'net RSS/file', 'selective s', 'sel ratio', 'sel RSS MB', 'sel RSS/file', 'stream s', 'stream ratio', 'stream RSS/file', 'verdict']),
+      ...dumps.map((d) => cols([
         String(d.services),
         d.fileMB.toFixed(0),
         d.baseline.ok ? fx(d.baseline.wallS) : 'crash',
@@ -352,19 +366,19 @@ if (dumps.length) {
         fx(d.streamNeedsTimeRatio),
         fx(d.streamNeedsRssPerFile),
         d.verdict,
-      ]),
+      ])),
     ]),
   )
   for (const d of dumps) {
     if (!d.baseline.ok) lines.push(`  ${d.services} services: baseline failed: ${d.baseline.error}`)
     if (d.meshctl && !d.meshctl.ok) lines.push(`  ${d.services} services: meshctl failed: ${d.meshctl.error}`)
-    if (!d.streamNeeds.ok) lines.push(`  ${d.services} services: streaming read failed: ${d.streamNeeds.error}`)
-    if (!d.selective.ok) lines.push(`  ${d.services} services: selective reader failed: ${d.selective.error}`)
+    if (has('--probes') && !d.streamNeeds.ok) lines.push(`  ${d.services} services: streaming read failed: ${d.streamNeeds.error}`)
+    if (has('--probes') && !d.selective.ok) lines.push(`  ${d.services} services: selective reader failed: ${d.selective.error}`)
     else if (d.selective.summary) lines.push(`  ${d.services} services: selective path found ${JSON.stringify(d.selective.summary)}`)
   }
   lines.push(`  net RSS/file = (peak RSS − ${floors.meshctlMB.toFixed(0)} MB of an idle meshctl) / file size; the verdict judges time raw and memory net of that floor (baseline's own net: ${dumps.map((d) => fx(d.baseNetRssPerFile)).join(', ')}).`)
-  lines.push('  "selective" = bench/probe-selective.ts: one indexing scan + positioned reads of the listener, route config, clusters and endpoints the request needs (includes tsx start-up).')
-  lines.push('  "stream" = bench/probe-selective.ts --needs: one streaming pass keeping every listener/route/cluster/endpoint (explain route\'s needs, no name filter) + parseConfigDump (includes tsx start-up).')
+  if (has('--probes')) lines.push('  "selective" = bench/probe-selective.ts: one indexing scan + positioned reads of the listener, route config, clusters and endpoints the request needs (includes tsx start-up).')
+  if (has('--probes')) lines.push('  "stream" = bench/probe-selective.ts --needs: one streaming pass keeping every listener/route/cluster/endpoint (explain route\'s needs, no name filter) + parseConfigDump (includes tsx start-up).')
 }
 if (routes) {
   lines.push('', 'Route matching (src/envoy/route): matches per second, 10 vs 10,000 virtual hosts (Istio domain forms, 1024 authorities)')
@@ -377,6 +391,27 @@ if (routes) {
       ]),
     )
   lines.push(`  verdict: ${routes.verdict}`)
+}
+if (live) {
+  lines.push('', `Live explain on the lab (${live.scenario}): meshctl explain route ${live.pod} --to ${live.target} -o json, as a child process`)
+  lines.push(
+    table([
+      ['first admin request', 'answer', 'bytes fetched', 'full dump + /clusters', 'fetched/full', 'verdict'],
+      [`${fx(live.firstAdminRequestMs, 0)} ms`, `${fx(live.answerMs, 0)} ms`, `${(live.bytesFetched / 1e6).toFixed(2)} MB`, `${(live.fullDumpBytes / 1e6).toFixed(2)} MB`, `${(live.bytesRatio * 100).toFixed(1)}%`, live.verdict],
+    ]),
+  )
+  lines.push('  fetched = every body byte the pod\'s admin server sent during the command; the full read is config_dump?include_eds plus /clusters?format=json.')
+}
+if (ui) {
+  lines.push('', `meshctl ui time to first frame (in a pty, ${ui.runs} runs, median; target ≤ ${ui.targetMs} ms)`)
+  if (ui.skipped) lines.push(`  skipped: ${ui.skipped}`)
+  else
+    lines.push(
+      table([
+        ['first frame', 'node -e 0', 'meshctl overhead', 'verdict'],
+        [`${ui.firstFrameMs.toFixed(0)} ms`, `${ui.nodeBaselineMs.toFixed(0)} ms`, `${ui.overheadMs.toFixed(0)} ms`, ui.withinTarget ? 'ok' : `over target (${ui.firstFrameMs.toFixed(0)} > ${ui.targetMs} ms)`],
+      ]),
+    )
 }
 process.stdout.write(lines.join('\n') + '\n')
 
@@ -412,6 +447,8 @@ writeFileSync(
         verdict: d.verdict,
       })),
       routeMatching: routes,
+      liveExplain: live,
+      uiFirstFrame: ui,
     },
     null,
     2,

@@ -125,11 +125,11 @@ export function proxySpecFromFlags(flags: SourceFlagValues, proxy?: ProxyIdentit
 }
 
 /** Builds the source the flags (and optional positional pod) ask for. */
-export function sourceFromFlags(flags: SourceFlagValues, pod?: string, opts: {proxy?: ProxyIdentity} = {}): ProxySource {
+export function sourceFromFlags(flags: SourceFlagValues, pod?: string, opts: {proxy?: ProxyIdentity; staged?: boolean} = {}): ProxySource {
   const live = Boolean(pod || flags.selector) && !flags.snapshot
   const chosen = [live ? `pod ${pod ?? `-l ${flags.selector}`}` : '', flags.file ? '--file' : '', flags.snapshot ? '--snapshot' : '', flags.manifests ? '--manifests' : ''].filter(Boolean)
   if (chosen.length > 1) throw new UsageError(`give one proxy source, not ${chosen.join(' and ')}`, ['a pod (live), --file dump.json, --snapshot dir or --manifests files'])
-  if (flags.file) return new FileSource({file: flags.file, clusters: flags.clusters, serverInfo: flags['server-info']})
+  if (flags.file) return new FileSource({file: flags.file, clusters: flags.clusters, serverInfo: flags['server-info'], staged: opts.staged})
   // With --snapshot, the pod argument selects the pod inside the snapshot.
   if (flags.snapshot) return snapshotSource(flags.snapshot, pod)
   if (live) {
