@@ -732,6 +732,16 @@ const specs: EntrySpec[] = [
     message: 'Route {route} sends traffic to cluster {cluster}, which this proxy does not have: {why}. Envoy answers 503 with response flag NC.',
     actions: ['meshctl proxy clusters <pod> | grep {cluster}', 'check the destination host and port of the route (FQDN for another namespace)'],
   },
+  {
+    code: 'MESH0828',
+    id: 'cluster-config-not-read',
+    severity: 'info',
+    area: 'Proxy',
+    title: "The cluster's Istio config could not be read: diagnosed from the proxy alone",
+    message:
+      "meshctl could not read the Istio/Kubernetes objects it compares the proxy with ({why}); the diagnosis uses the proxy's config dump alone, without the DestinationRules, PeerAuthentications and pods behind it.",
+    actions: ['{fix}', 'or give the config yourself: --manifests <dir> (files exported from the cluster or from git)'],
+  },
   // ── Live audit (meshctl audit -n/-A/-l/--snapshot): what only the proxies show ─────────────────────
   {
     code: 'MESH0901',

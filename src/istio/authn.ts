@@ -3,7 +3,7 @@
  * workload (selector) → namespace → mesh (root namespace) → PERMISSIVE; port-level overrides on workload policies.
  */
 import type {ConfigObject, MeshConfig, MeshModel, ProxySpec} from './types.js'
-import {labelsMatch} from './load.js'
+import {labelsMatch} from './labels.js'
 import {byAge} from './scope.js'
 
 export type MtlsMode = 'DISABLE' | 'PERMISSIVE' | 'STRICT'

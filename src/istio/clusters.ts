@@ -8,7 +8,7 @@ import type {MeshService, ServicePort} from './types.js'
 import {destinationRuleFor, type ProxyScope} from './scope.js'
 import {BLACKHOLE_CLUSTER, DYNAMIC_DNS_CLUSTER, INBOUND_PASSTHROUGH_CLUSTER, PASSTHROUGH_CLUSTER, clusterName} from './routes.js'
 import {UPSTREAM_TLS_TYPE} from './envoy-shapes.js'
-import {labelsMatch} from './load.js'
+import {selectorMatches} from './labels.js'
 import {mtlsPolicyFor} from './authn.js'
 import {isHTTP2} from './protocol.js'
 
@@ -67,7 +67,7 @@ function clusterType(svc: MeshService): EnvoyMessage {
 
 function lbEndpoints(svc: MeshService, port: ServicePort, labels: Record<string, string> | undefined): EnvoyMessage[] {
   return svc.endpoints
-    .filter((e) => !labels || Object.keys(labels).length === 0 || labelsMatch(labels, e.labels))
+    .filter((e) => selectorMatches(labels, e.labels))
     .map((e) => ({
       endpoint: {address: {socket_address: {address: svc.externalName ?? e.address, port_value: e.ports[port.name] ?? (typeof port.targetPort === 'number' ? port.targetPort : port.port)}}},
       health_status: 'HEALTHY',

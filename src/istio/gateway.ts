@@ -8,8 +8,8 @@ import type {EnvoyMessage} from '../envoy/model.js'
 import type {ConfigObject} from './types.js'
 import type {ProxyScope} from './scope.js'
 import {byAge} from './scope.js'
-import {hostsIntersect, hostSubsetOf, resolveShortName} from './hosts.js'
-import {labelsMatch} from './load.js'
+import {hostsIntersect, hostSubsetOf, parseNamespacedHost, resolveShortName} from './hosts.js'
+import {selectorMatches} from './labels.js'
 import {parseProtocol, isHTTP, afterTLSTermination} from './protocol.js'
 import {serviceTargets} from './listeners.js'
 import {buildVirtualServiceRoutes, destinationCluster, vsConfigPath} from './routes.js'
@@ -26,19 +26,12 @@ interface ServerRef {
 
 function gatewaysForProxy(scope: ProxyScope): ConfigObject[] {
   return scope.model.gateways
-    .filter((g) => {
-      const sel = g.spec.selector as Record<string, string> | undefined
-      return !sel || Object.keys(sel).length === 0 || labelsMatch(sel, scope.proxy.labels)
-    })
+    .filter((g) => selectorMatches(g.spec.selector as Record<string, string> | undefined, scope.proxy.labels))
     .sort(byAge)
 }
 
 function serverHosts(server: any, gw: ConfigObject): Array<{namespace: string; host: string}> {
-  return ((server.hosts ?? []) as string[]).map((h) => {
-    const i = h.indexOf('/')
-    const ns = i >= 0 ? h.slice(0, i) : '*'
-    return {namespace: ns === '.' ? gw.namespace : ns, host: i >= 0 ? h.slice(i + 1) : h}
-  })
+  return ((server.hosts ?? []) as string[]).map((h) => parseNamespacedHost(h, gw.namespace))
 }
 
 /** More specific of two intersecting hosts (the name the virtual host gets). */

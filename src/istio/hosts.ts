@@ -2,10 +2,10 @@
 
 /**
  * model.ResolveShortnameToFQDN: a host without a dot is `<host>.<config namespace>` plus `.svc.<domain>` when the
- * config carries a domain; a dotted host is never expanded; `*` stays `*`.
+ * config carries a domain; a dotted host, an IP address (IPv6 has no dot) and `*` are never expanded.
  */
 export function resolveShortName(host: string, namespace: string, domainSuffix: string): string {
-  if (host === '*' || host.includes('.')) return host
+  if (!host || host === '*' || host.includes('.') || host.includes(':')) return host
   return domainSuffix ? `${host}.${namespace}.svc.${domainSuffix}` : `${host}.${namespace}`
 }
 
@@ -43,6 +43,32 @@ export function mostSpecificHost<T>(host: string, candidates: Array<{host: strin
   return best?.value
 }
 
+/**
+ * `namespace/host` as Gateway servers and Sidecar egress write hosts: `.` is the config's own namespace, no
+ * namespace part means any (`*`).
+ */
+export function parseNamespacedHost(h: string, ownNamespace: string): {namespace: string; host: string} {
+  const i = h.indexOf('/')
+  if (i < 0) return {namespace: '*', host: h}
+  const ns = h.slice(0, i)
+  return {namespace: ns === '.' ? ownNamespace : ns, host: h.slice(i + 1)}
+}
+
+/**
+ * The namespaces an object is exported to: a Kubernetes Service says it with the networking.istio.io/exportTo
+ * annotation, Istio configs with spec.exportTo. Unset means every namespace (`*`).
+ */
+export function exportToOf(o: {kind: string; spec?: Record<string, any>; annotations?: Record<string, string>}): string[] {
+  if (o.kind === 'Service') {
+    const ann = o.annotations?.['networking.istio.io/exportTo']
+    const list = ann ? ann.split(',').map((s) => s.trim()).filter(Boolean) : []
+    return list.length ? list : ['*']
+  }
+  const spec = o.spec?.exportTo
+  return Array.isArray(spec) && spec.length ? spec.map(String) : ['*']
+}
+
+/** exportTo visibility: `*` everyone, `.` the object's own namespace, `~` no one, else the named namespaces. */
 export function namespaceVisible(exportTo: string[], objectNamespace: string, proxyNamespace: string): boolean {
   for (const e of exportTo) {
     if (e === '*') return true

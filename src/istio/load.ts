@@ -1,16 +1,16 @@
 /**
- * Parsing manifests from text (pure): multi-document YAML, JSON, `kind: List`; classification by kind and
- * API group; building the service registry (Kubernetes Service + EndpointSlice + Pod, ServiceEntry).
- * Problems are collected (file, kind, name, field), never thrown: one bad object must not hide the rest.
+ * From manifests to the mesh model (pure): objects parsed by parse-manifests.ts (lenient: problems collected),
+ * API versions checked, light schema checks, and the service registry built (Kubernetes Service + EndpointSlice +
+ * Pod, ServiceEntry + WorkloadEntry). Problems are collected (file, kind, name, field), never thrown: one bad
+ * object must not hide the rest.
  */
-import {parseAllDocuments} from 'yaml'
-import type {ConfigObject, ManifestProblem, MeshModel, MeshService, Provenance, Resolution, ServicePort, WorkloadEndpoint} from './types.js'
+import type {ConfigObject, ManifestProblem, MeshModel, MeshService, Resolution, ServicePort, WorkloadEndpoint} from './types.js'
 import {protocolFromPortName, parseProtocol} from './protocol.js'
+import {exportToOf} from './hosts.js'
+import {labelsMatch} from './labels.js'
+import {configObjectsFromValues, parseManifests, stringMap, type ManifestText} from './parse-manifests.js'
 
-export interface ManifestText {
-  file: string
-  text: string
-}
+export type {ManifestText} from './parse-manifests.js'
 
 export interface LoadOptions {
   /** See MeshModel.configDomainSuffix. Default `cluster.local`. */
@@ -37,76 +37,12 @@ const ISTIO_KINDS: Record<string, string> = {
   RequestAuthentication: 'security.istio.io',
 }
 
-function timeOf(ts: unknown): number {
-  if (typeof ts !== 'string') return 0
-  const t = Date.parse(ts)
-  return Number.isNaN(t) ? 0 : t
-}
+/** Namespace-less objects land in `default`, as `kubectl apply` without `-n` puts them. */
+const MODEL_NAMESPACE = 'default'
 
-function asStringMap(v: unknown): Record<string, string> {
-  if (!v || typeof v !== 'object' || Array.isArray(v)) return {}
-  const out: Record<string, string> = {}
-  for (const [k, val] of Object.entries(v as Record<string, unknown>)) out[k] = String(val)
-  return out
-}
-
-/** Splits texts into objects; `kind: List` items are flattened. */
+/** Splits texts into objects (lenient, namespace-less objects in `default`); problems are appended. */
 export function parseManifestObjects(texts: ManifestText[], problems: ManifestProblem[]): ConfigObject[] {
-  const out: ConfigObject[] = []
-  for (const {file, text} of texts) {
-    let docs
-    try {
-      docs = parseAllDocuments(text)
-    } catch (error) {
-      problems.push({file, message: `not YAML or JSON: ${(error as Error).message}`})
-      continue
-    }
-    const list = Array.isArray(docs) ? docs : [docs]
-    let index = 0
-    const push = (value: unknown) => {
-      const src: Provenance = {file, index: index++}
-      if (value === null || value === undefined) return
-      if (typeof value !== 'object' || Array.isArray(value)) {
-        problems.push({file, message: `document ${src.index} is not an object (a manifest needs apiVersion, kind, metadata)`})
-        return
-      }
-      const v = value as Record<string, any>
-      if (v.kind === 'List' || (typeof v.kind === 'string' && v.kind.endsWith('List') && Array.isArray(v.items))) {
-        index--
-        for (const item of v.items ?? []) push(item)
-        return
-      }
-      if (typeof v.kind !== 'string' || !v.kind) {
-        problems.push({file, field: 'kind', message: `document ${src.index} has no kind`})
-        return
-      }
-      const meta = (v.metadata ?? {}) as Record<string, any>
-      if (typeof meta.name !== 'string' || !meta.name) {
-        problems.push({file, kind: v.kind, field: 'metadata.name', message: `${v.kind} without metadata.name`})
-        return
-      }
-      out.push({
-        apiVersion: String(v.apiVersion ?? ''),
-        kind: v.kind,
-        name: meta.name,
-        namespace: typeof meta.namespace === 'string' && meta.namespace ? meta.namespace : 'default',
-        labels: asStringMap(meta.labels),
-        annotations: asStringMap(meta.annotations),
-        creationTime: timeOf(meta.creationTimestamp),
-        spec: v.spec && typeof v.spec === 'object' ? v.spec : {},
-        raw: v,
-        source: src,
-      })
-    }
-    for (const doc of list) {
-      if (doc.errors?.length) {
-        problems.push({file, message: `YAML error: ${doc.errors[0]!.message}`})
-        continue
-      }
-      push(doc.toJS({maxAliasCount: 100}))
-    }
-  }
-  return out
+  return parseManifests(texts, {defaultNamespace: MODEL_NAMESPACE}, problems)
 }
 
 function checkApiVersion(o: ConfigObject, problems: ManifestProblem[]): boolean {
@@ -116,6 +52,7 @@ function checkApiVersion(o: ConfigObject, problems: ManifestProblem[]): boolean 
   if (g !== group || !ver || !ISTIO_GROUPS[g]!.includes(ver)) {
     problems.push({
       file: o.source.file,
+      ...(o.source.line ? {line: o.source.line} : {}),
       kind: o.kind,
       name: o.name,
       namespace: o.namespace,
@@ -128,7 +65,7 @@ function checkApiVersion(o: ConfigObject, problems: ManifestProblem[]): boolean 
 }
 
 function problem(o: ConfigObject, field: string, message: string): ManifestProblem {
-  return {file: o.source.file, kind: o.kind, name: o.name, namespace: o.namespace, field, message: `${o.kind} ${o.namespace}/${o.name}: ${message}`}
+  return {file: o.source.file, ...(o.source.line ? {line: o.source.line} : {}), kind: o.kind, name: o.name, namespace: o.namespace, field, message: `${o.kind} ${o.namespace}/${o.name}: ${message}`}
 }
 
 /** Light schema checks on the fields the model reads; a bad object is reported and skipped or kept as far as valid. */
@@ -193,19 +130,6 @@ function k8sServicePorts(o: ConfigObject): ServicePort[] {
   return ports
 }
 
-function exportToOf(o: ConfigObject): string[] {
-  const ann = o.annotations['networking.istio.io/exportTo']
-  if (o.kind === 'Service') return ann ? ann.split(',').map((s) => s.trim()) : ['*']
-  return Array.isArray(o.spec.exportTo) && o.spec.exportTo.length ? o.spec.exportTo.map(String) : ['*']
-}
-
-function labelsMatch(selector: Record<string, string> | undefined, labels: Record<string, string>): boolean {
-  if (!selector) return false
-  const keys = Object.keys(selector)
-  if (keys.length === 0) return false
-  return keys.every((k) => labels[k] === selector[k])
-}
-
 function buildKubernetesServices(objects: ConfigObject[], domainSuffix: string): MeshService[] {
   const slices = objects.filter((o) => o.kind === 'EndpointSlice' || o.kind === 'Endpoints')
   const pods = objects.filter((o) => o.kind === 'Pod')
@@ -219,7 +143,7 @@ function buildKubernetesServices(objects: ConfigObject[], domainSuffix: string):
     const headless = clusterIP === 'None'
     const externalName = spec.type === 'ExternalName' ? String(spec.externalName ?? '') : undefined
     const addresses = clusterIP && clusterIP !== 'None' ? [clusterIP, ...((spec.clusterIPs ?? []) as string[]).filter((a) => a !== clusterIP)] : []
-    const selector = spec.selector ? asStringMap(spec.selector) : undefined
+    const selector = spec.selector ? stringMap(spec.selector) : undefined
     const endpoints: WorkloadEndpoint[] = []
     // EndpointSlices owned by this service (label kubernetes.io/service-name).
     for (const sl of slices) {
@@ -315,19 +239,19 @@ function buildServiceEntryServices(objects: ConfigObject[], problems: ManifestPr
     }))
     const resolution = SE_RESOLUTION[String(s.resolution ?? 'NONE')] ?? 'Passthrough'
     if (!SE_RESOLUTION[String(s.resolution ?? 'NONE')]) problems.push(problem(o, 'spec.resolution', `unknown resolution ${JSON.stringify(s.resolution)}`))
-    const selector = s.workloadSelector?.labels ? asStringMap(s.workloadSelector.labels) : undefined
+    const selector = s.workloadSelector?.labels ? stringMap(s.workloadSelector.labels) : undefined
     const endpoints: WorkloadEndpoint[] = []
     for (const e of (s.endpoints ?? []) as any[]) {
       const portMap: Record<string, number> = {}
       for (const p of ports) portMap[p.name] = e.ports?.[p.name] !== undefined ? Number(e.ports[p.name]) : numericTarget(p)
-      endpoints.push({address: String(e.address ?? ''), ports: portMap, labels: asStringMap(e.labels), network: e.network, locality: e.locality, weight: e.weight, serviceAccount: e.serviceAccount})
+      endpoints.push({address: String(e.address ?? ''), ports: portMap, labels: stringMap(e.labels), network: e.network, locality: e.locality, weight: e.weight, serviceAccount: e.serviceAccount})
     }
     if (selector) {
       for (const w of workloadEntries) {
-        if (w.namespace !== o.namespace || !labelsMatch(selector, w.labels) && !labelsMatch(selector, asStringMap(w.spec.labels))) continue
+        if (w.namespace !== o.namespace || !labelsMatch(selector, w.labels) && !labelsMatch(selector, stringMap(w.spec.labels))) continue
         const portMap: Record<string, number> = {}
         for (const p of ports) portMap[p.name] = w.spec.ports?.[p.name] !== undefined ? Number(w.spec.ports[p.name]) : numericTarget(p)
-        endpoints.push({address: String(w.spec.address ?? ''), ports: portMap, labels: {...w.labels, ...asStringMap(w.spec.labels)}})
+        endpoints.push({address: String(w.spec.address ?? ''), ports: portMap, labels: {...w.labels, ...stringMap(w.spec.labels)}})
       }
       for (const pod of pods) {
         if (pod.namespace !== o.namespace || !labelsMatch(selector, pod.labels) || !pod.raw.status?.podIP) continue
@@ -360,7 +284,20 @@ function buildServiceEntryServices(objects: ConfigObject[], problems: ManifestPr
 /** Parses manifest texts into the mesh model (pure). */
 export function loadManifestsFromText(texts: ManifestText[], opts: LoadOptions = {}): MeshModel {
   const problems: ManifestProblem[] = []
-  const objects = parseManifestObjects(texts, problems).filter((o) => checkApiVersion(o, problems) && validate(o, problems))
+  return buildMeshModel(parseManifestObjects(texts, problems), problems, opts)
+}
+
+/**
+ * The mesh model of objects already decoded (Kubernetes API list items, a snapshot): the same normalisation as
+ * text, without a YAML round trip. `file` is what provenance and problems cite.
+ */
+export function loadManifestsFromObjects(values: unknown[], file: string, opts: LoadOptions = {}): MeshModel {
+  const problems: ManifestProblem[] = []
+  return buildMeshModel(configObjectsFromValues(values, file, {defaultNamespace: MODEL_NAMESPACE}, problems), problems, opts)
+}
+
+function buildMeshModel(parsed: ConfigObject[], problems: ManifestProblem[], opts: LoadOptions): MeshModel {
+  const objects = parsed.filter((o) => checkApiVersion(o, problems) && validate(o, problems))
   const domainSuffix = opts.domainSuffix ?? 'cluster.local'
   const byKind = (k: string) => objects.filter((o) => o.kind === k && Boolean(ISTIO_KINDS[k]))
   const known = new Set(['VirtualService', 'DestinationRule', 'Gateway', 'Sidecar', 'PeerAuthentication', 'ServiceEntry'])
@@ -378,4 +315,5 @@ export function loadManifestsFromText(texts: ManifestText[], opts: LoadOptions =
   }
 }
 
+/** Kept here too because callers outside src/istio import it from this module. */
 export {labelsMatch}

@@ -8,7 +8,7 @@ import type {ConfigObject, MeshService, ProxySpec} from './types.js'
 import {hostSubsetOf, resolveShortName} from './hosts.js'
 import type {ProxyScope} from './scope.js'
 import {isHTTP, isAuto} from './protocol.js'
-import {labelsMatch} from './load.js'
+import {labelsMatch} from './labels.js'
 
 export const PASSTHROUGH_CLUSTER = 'PassthroughCluster'
 export const BLACKHOLE_CLUSTER = 'BlackHoleCluster'

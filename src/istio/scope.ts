@@ -3,8 +3,8 @@
  * root namespace, `gateways` binding, and DestinationRule lookup order.
  */
 import type {ConfigObject, MeshConfig, MeshModel, MeshService, ProxySpec} from './types.js'
-import {hostSubsetOf, hostsIntersect, mostSpecificHost, namespaceVisible, resolveShortName} from './hosts.js'
-import {labelsMatch} from './load.js'
+import {exportToOf, hostSubsetOf, hostsIntersect, mostSpecificHost, namespaceVisible, parseNamespacedHost, resolveShortName} from './hosts.js'
+import {labelsMatch} from './labels.js'
 
 export interface EgressListener {
   port?: {number: number; protocol?: string; name?: string}
@@ -49,13 +49,7 @@ function parseEgress(sidecar: ConfigObject | undefined, configNamespace: string)
   if (!sidecar || !Array.isArray(sidecar.spec.egress) || sidecar.spec.egress.length === 0) return [{hosts: [{namespace: '*', host: '*'}]}]
   return (sidecar.spec.egress as any[]).map((e) => ({
     port: e.port ? {number: Number(e.port.number), protocol: e.port.protocol, name: e.port.name} : undefined,
-    hosts: ((e.hosts ?? []) as string[]).map((h) => {
-      const i = h.indexOf('/')
-      let namespace = i >= 0 ? h.slice(0, i) : '*'
-      const host = i >= 0 ? h.slice(i + 1) : h
-      if (namespace === '.') namespace = configNamespace
-      return {namespace, host}
-    }),
+    hosts: ((e.hosts ?? []) as string[]).map((h) => parseNamespacedHost(h, configNamespace)),
   }))
 }
 
@@ -86,7 +80,7 @@ export function buildProxyScope(model: MeshModel, proxy: ProxySpec, mesh: MeshCo
   const vsHosts = new Map<ConfigObject, string[]>()
   for (const vs of model.virtualServices) vsHosts.set(vs, vsHostsOf(vs, model))
   const virtualServices = model.virtualServices
-    .filter((vs) => namespaceVisible(Array.isArray(vs.spec.exportTo) && vs.spec.exportTo.length ? vs.spec.exportTo : ['*'], vs.namespace, configNamespace))
+    .filter((vs) => namespaceVisible(exportToOf(vs), vs.namespace, configNamespace))
     .filter((vs) => isGateway || boundToMesh(vs))
     .filter(
       (vs) =>
@@ -97,9 +91,15 @@ export function buildProxyScope(model: MeshModel, proxy: ProxySpec, mesh: MeshCo
   return {proxy, mesh, model, configNamespace, sidecar, egress, services, serviceByHost, virtualServices, vsHosts}
 }
 
-export function boundToMesh(vs: ConfigObject): boolean {
-  const gws = vs.spec.gateways as string[] | undefined
-  return !gws || gws.length === 0 || gws.includes('mesh')
+/** `gateways` of a VirtualService: the Gateways it binds to; none means `mesh` (every sidecar). */
+export function vsGateways(vs: {spec?: Record<string, any>}): string[] {
+  return Array.isArray(vs.spec?.gateways) ? vs.spec.gateways.map(String) : []
+}
+
+/** A VirtualService applies to sidecars when it lists no gateways or lists `mesh`. */
+export function boundToMesh(vs: {spec?: Record<string, any>}): boolean {
+  const gws = vsGateways(vs)
+  return gws.length === 0 || gws.includes('mesh')
 }
 
 /**
@@ -112,7 +112,7 @@ export function destinationRuleFor(scope: ProxyScope, host: string, serviceNames
   for (const ns of order) {
     const drs = model.destinationRules
       .filter((dr) => dr.namespace === ns)
-      .filter((dr) => namespaceVisible(Array.isArray(dr.spec.exportTo) && dr.spec.exportTo.length ? dr.spec.exportTo : ['*'], dr.namespace, configNamespace))
+      .filter((dr) => namespaceVisible(exportToOf(dr), dr.namespace, configNamespace))
       .filter((dr) => !dr.spec.workloadSelector || labelsMatch(dr.spec.workloadSelector.labels, scope.proxy.labels))
       .sort(byAge)
     const hit = mostSpecificHost(

@@ -6,13 +6,16 @@
 /** Where an object came from, to cite it ("VirtualService reviews.bookinfo spec.http[1] in vs.yaml"). */
 export interface Provenance {
   file: string
-  /** 0-based document index inside the file (multi-doc YAML / List items flattened). */
+  /** 0-based position of the object inside the file (empty documents skipped, List items flattened). */
   index: number
+  /** 1-based line the object starts on, when it was read from text. */
+  line?: number
 }
 
 /** A manifest problem: never fatal, reported with file, kind, name and the field path. */
 export interface ManifestProblem {
   file: string
+  line?: number
   kind?: string
   name?: string
   namespace?: string

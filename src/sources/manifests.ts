@@ -9,39 +9,59 @@ import {parse as parseYaml} from 'yaml'
 import {BadInputError} from '../errors.js'
 import {loadManifestsFromText, type ManifestText} from '../istio/load.js'
 import {buildProxyConfig} from '../istio/build.js'
+import {manifestProblemText} from '../istio/parse-manifests.js'
+import {meshConfigFromObject as meshConfigFromIstio} from '../istio/mesh-config.js'
 import {DEFAULT_MESH_CONFIG, type FeatureFlags, type ManifestProblem, type MeshConfig, type MeshModel, type ProxySpec} from '../istio/types.js'
 import type {ProxyNeeds, ProxySource, ProxyState} from './types.js'
 
 const MANIFEST_EXTENSIONS = new Set(['.yaml', '.yml', '.json'])
 
-/** Reads manifest paths: a file, a directory (recursively, .yaml/.yml/.json), or `-` for stdin. */
+/**
+ * Reads manifest paths: a file, a directory (recursively, sorted, .yaml/.yml/.json; hidden entries skipped, so a
+ * `.git` folder or the `..data` link of a mounted ConfigMap is not read twice), or `-` for stdin (read once).
+ * Symbolic links are followed. A missing or unreadable path is a BadInputError naming it.
+ */
 export function readManifestTexts(paths: string[], stdin: () => string = () => readFileSync(0, 'utf8')): ManifestText[] {
   const out: ManifestText[] = []
-  const visit = (p: string) => {
+  const visit = (p: string, given: boolean) => {
     let st
     try {
       st = statSync(p)
     } catch {
-      throw new BadInputError(`cannot read manifests at ${p}: no such file or directory`, ['check the path given to --manifests'], p)
+      if (!given) return // a dangling link inside a directory
+      throw new BadInputError(`manifest path ${p} does not exist`, ['check the path; use - to read manifests from stdin'], p)
     }
     if (st.isDirectory()) {
       for (const entry of readdirSync(p).sort()) {
+        if (entry.startsWith('.')) continue
         const child = join(p, entry)
-        if (statSync(child).isDirectory() || MANIFEST_EXTENSIONS.has(extname(entry).toLowerCase())) visit(child)
+        if (MANIFEST_EXTENSIONS.has(extname(entry).toLowerCase()) || isDirectory(child)) visit(child, false)
       }
       return
     }
     try {
       out.push({file: p, text: readFileSync(p, 'utf8')})
     } catch (error) {
-      throw new BadInputError(`cannot read manifest file ${p}: ${(error as Error).message}`, ['check the file permissions'], p)
+      throw new BadInputError(`cannot read manifest file ${p}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, ['check the file permissions'], p)
     }
   }
+  let stdinRead = false
   for (const p of paths) {
-    if (p === '-') out.push({file: '<stdin>', text: stdin()})
-    else visit(p)
+    if (p !== '-') visit(p, true)
+    else if (!stdinRead) {
+      stdinRead = true
+      out.push({file: '<stdin>', text: stdin()})
+    }
   }
   return out
+}
+
+function isDirectory(p: string): boolean {
+  try {
+    return statSync(p).isDirectory()
+  } catch {
+    return false
+  }
 }
 
 /** Mesh config from a file (MeshConfig YAML, or the `istio` ConfigMap with a `mesh` key), else Istio's defaults. */
@@ -57,18 +77,9 @@ export function readMeshConfig(path?: string): MeshConfig {
   return meshConfigFromObject(doc ?? {}, path)
 }
 
+/** The mesh config a user gave (strict: an unknown mode is exit 3). See src/istio/mesh-config.ts. */
 export function meshConfigFromObject(doc: Record<string, any>, file = 'mesh config'): MeshConfig {
-  const mesh = {...DEFAULT_MESH_CONFIG}
-  if (doc.rootNamespace !== undefined) mesh.rootNamespace = String(doc.rootNamespace)
-  const mode = doc.outboundTrafficPolicy?.mode
-  if (mode !== undefined) {
-    if (mode !== 'ALLOW_ANY' && mode !== 'REGISTRY_ONLY' && mode !== 'ALLOW_ANY_DYNAMIC_DNS')
-      throw new BadInputError(`${file}: outboundTrafficPolicy.mode ${JSON.stringify(mode)} is not ALLOW_ANY or REGISTRY_ONLY`, [], file, 'outboundTrafficPolicy.mode')
-    mesh.outboundTrafficPolicy = mode
-  }
-  if (doc.enableAutoMtls !== undefined) mesh.enableAutoMtls = Boolean(doc.enableAutoMtls)
-  if (doc.domainSuffix !== undefined) mesh.domainSuffix = String(doc.domainSuffix)
-  return mesh
+  return meshConfigFromIstio(doc, {file, strict: true})
 }
 
 export interface ManifestSourceOptions {
@@ -97,7 +108,7 @@ export class ManifestSource implements ProxySource {
     this.model = model
     this.problems = model.problems
     const dump = buildProxyConfig(model, this.opts.proxy, mesh, {features: this.opts.features})
-    for (const p of model.problems) dump.warnings.push(`${p.file}${p.field ? ` ${p.field}` : ''}: ${p.message}`)
+    for (const p of model.problems) dump.warnings.push(manifestProblemText(p))
     const {proxy} = this.opts
     this.state = {
       label: `${this.label} as ${proxy.kind} ${proxy.namespace}${proxy.name ? `/${proxy.name}` : ''}`,

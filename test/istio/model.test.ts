@@ -58,10 +58,12 @@ describe('loading manifests', () => {
 })
 
 describe('hosts and protocols', () => {
-  it('expands short names in the config namespace and never expands a dotted host', () => {
+  it('expands short names in the config namespace and never expands a dotted host, an IP or an empty host', () => {
     expect(resolveShortName('reviews', 'bookinfo', 'cluster.local')).toBe('reviews.bookinfo.svc.cluster.local')
     expect(resolveShortName('reviews.other', 'bookinfo', 'cluster.local')).toBe('reviews.other')
     expect(resolveShortName('reviews', 'bookinfo', '')).toBe('reviews.bookinfo')
+    expect(resolveShortName('2001:db8::1', 'bookinfo', 'cluster.local')).toBe('2001:db8::1')
+    expect(resolveShortName('', 'bookinfo', 'cluster.local')).toBe('')
   })
 
   it('selects the protocol from the port name prefix, else sniffs', () => {

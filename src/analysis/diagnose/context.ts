@@ -11,8 +11,20 @@ import {DEFAULT_MESH_CONFIG} from '../../istio/types.js'
 import {buildProxyScope, destinationRuleFor, type ProxyScope} from '../../istio/scope.js'
 import {hostSubsetOf, resolveShortName} from '../../istio/hosts.js'
 import {labelsMatch} from '../../istio/load.js'
-import type {FindingSubject} from '../../findings/types.js'
+import type {Finding, FindingSubject} from '../../findings/types.js'
 import type {ExplainResult, SourceRef} from '../explain/types.js'
+
+/** Where the model comes from: manifest files, or the cluster's own objects (live list or snapshot). */
+export type ModelOrigin = 'manifests' | 'cluster'
+
+/** Per kind, the namespaces whose objects the model holds (`'*'`: all); absent kinds and no coverage mean complete. */
+export type ModelCoverage = Record<string, string[] | '*'>
+
+/** Whether the model holds every `kind` object of `namespace` (so an absent one is really absent). */
+export function modelCovers(coverage: ModelCoverage | undefined, kind: string, namespace: string): boolean {
+  const c = coverage?.[kind]
+  return c === undefined || c === '*' || c.includes(namespace)
+}
 
 /** Optional Envoy counters (`/stats`), keyed by full stat name, e.g. `cluster.<name>.upstream_rq_pending_overflow`. */
 export type ProxyStats = Record<string, number>
@@ -30,6 +42,21 @@ export interface DiagnoseContext {
   scope?: ProxyScope
   /** The proxy state was computed from these same manifests: no drift or staleness to look for. */
   stateFromModel: boolean
+  modelOrigin: ModelOrigin
+  modelCoverage?: ModelCoverage
+  /** Verdict causes found by the diagnoses, per failing cluster: they replace the trace's generic NC/UH cause. */
+  causes: Map<string, VerdictCause>
+}
+
+export interface VerdictCause {
+  cause: string
+  next: string[]
+}
+
+/** The finding that explains why `cluster` fails becomes the verdict's cause (code first, so users can look it up). */
+export function recordCause(ctx: DiagnoseContext, cluster: string, f: Finding, cause?: string): Finding {
+  if (!ctx.causes.has(cluster)) ctx.causes.set(cluster, {cause: `${f.code}: ${cause ?? f.message}`, next: f.actions})
+  return f
 }
 
 export function makeScope(model: MeshModel | undefined, proxy: ProxySpec, mesh: MeshConfig = DEFAULT_MESH_CONFIG): ProxyScope | undefined {

@@ -19,6 +19,7 @@ import {
   podServes,
   podState,
   podsOfService,
+  recordCause,
   refText,
   serviceFor,
   subsetOf,
@@ -37,11 +38,16 @@ export function diagnoseEndpoints(ctx: DiagnoseContext): Finding[] {
     if (type === 'ORIGINAL_DST') continue
     const ep = clusterEndpoints(ctx.index, entry.cluster, ctx.state.clusterStatus)
     if (!ep) continue
-    if (ep.total === 0) out.push(noEndpoints(ctx, t.name, ep))
-    else if (ep.healthy + ep.degraded === 0 && ep.panicThreshold === 0) out.push(noHealthy(ctx, t.name, ep))
+    if (ep.total === 0) out.push(explained(ctx, t.name, noEndpoints(ctx, t.name, ep)))
+    else if (ep.healthy + ep.degraded === 0 && ep.panicThreshold === 0) out.push(explained(ctx, t.name, noHealthy(ctx, t.name, ep)))
     else if (ep.panic) out.push(panic(ctx, t.name, ep, entry.cluster))
   }
   return out
+}
+
+/** A finding that names more than the trace does (pods compared, ejection reasons) becomes the UH verdict's cause. */
+function explained(ctx: DiagnoseContext, cluster: string, f: Finding): Finding {
+  return f.code === 'MESH0802' || (f.code === 'MESH0813' && !ctx.model) ? f : recordCause(ctx, cluster, f)
 }
 
 function subjectOf(ctx: DiagnoseContext, cluster: string): {kind: string; namespace?: string; name: string} {
@@ -54,9 +60,17 @@ function hostEvidence(ep: EndpointsSummary): Array<{address: string; health: str
   return ep.hosts.slice(0, 20).map((h) => ({address: h.address, health: h.health, reason: h.reason}))
 }
 
-function podList(ps: PodInfo[]): string {
+/**
+ * Pods with the labels that were compared (the subset's or the selector's keys), not every label a pod carries
+ * (pod-template-hash, canonical names…): `reviews-v1-… (version=v1; Running)`, `(no version label; Running)`.
+ */
+function podList(ps: PodInfo[], keys: string[]): string {
   if (ps.length === 0) return 'none'
-  const shown = ps.slice(0, 6).map((p) => `${p.name} (${labelText(p.labels)}; ${podState(p)})`)
+  const compared = (p: PodInfo) =>
+    keys.length
+      ? keys.map((k) => (p.labels[k] !== undefined ? `${k}=${p.labels[k]}` : `no ${k} label`)).join(',')
+      : labelText(p.labels)
+  const shown = ps.slice(0, 6).map((p) => `${p.name} (${compared(p)}; ${podState(p)})`)
   return shown.join(', ') + (ps.length > 6 ? `, … ${ps.length - 6} more` : '')
 }
 
@@ -84,7 +98,7 @@ function noEndpoints(ctx: DiagnoseContext, cluster: string, ep: EndpointsSummary
       const matching = servicePods.filter((p) => labelsMatch(sub.labels, p.labels))
       if (matching.length === 0) {
         const note = servicePods.length
-          ? ` No pod of ${svc.name} has ${labelText(sub.labels)}; its pods: ${podList(servicePods)}.`
+          ? ` No pod of ${svc.name} has ${labelText(sub.labels)}; its pods: ${podList(servicePods, Object.keys(sub.labels))}.`
           : ` The manifests hold no pod of ${svc.name} (selector ${labelText(svc.selector ?? {})}).`
         return makeFinding('MESH0203', {
           subject: {kind: 'DestinationRule', namespace: dr.namespace, name: dr.name},
@@ -96,8 +110,8 @@ function noEndpoints(ctx: DiagnoseContext, cluster: string, ep: EndpointsSummary
       }
       const serving = matching.filter(podServes)
       const why = serving.length
-        ? `pods ${podList(serving)} have the subset labels and run, but the proxy received no endpoint for them (EDS not delivered, or the pods are not ready in the live cluster)`
-        : `the pods with the subset labels do not serve: ${podList(matching)}`
+        ? `pods ${podList(serving, Object.keys(sub.labels))} have the subset labels and run, but the proxy received no endpoint for them (EDS not delivered, or the pods are not ready in the live cluster)`
+        : `the pods with the subset labels do not serve: ${podList(matching, Object.keys(sub.labels))}`
       return makeFinding('MESH0813', {subject: {kind: 'DestinationRule', namespace: dr.namespace, name: dr.name}, path: `spec.subsets[${sub.index}]`, args: {cluster, why, service: svc.name, selector: labelText(selector), nsFlag}, evidence, file: dr.source.file})
     }
     if (!subset) {
@@ -107,8 +121,8 @@ function noEndpoints(ctx: DiagnoseContext, cluster: string, ep: EndpointsSummary
         : servicePods.length === 0
           ? `no pod has the labels of Service ${refText(svc)}'s selector ${labelText(svc.selector)}`
           : serving.length === 0
-            ? `the pods of Service ${refText(svc)} do not serve: ${podList(servicePods)}`
-            : `pods ${podList(serving)} match the selector of Service ${refText(svc)}, but the proxy received no endpoint for them (not ready in the live cluster, or EDS not delivered)`
+            ? `the pods of Service ${refText(svc)} do not serve: ${podList(servicePods, Object.keys(svc.selector))}`
+            : `pods ${podList(serving, Object.keys(svc.selector))} match the selector of Service ${refText(svc)}, but the proxy received no endpoint for them (not ready in the live cluster, or EDS not delivered)`
       return makeFinding('MESH0813', {subject: {kind: 'Service', namespace: svc.namespace, name: svc.name}, path: 'spec.selector', args: {cluster, why, service: svc.name, selector: labelText(svc.selector ?? {}), nsFlag}, evidence, file: svc.source.file})
     }
   }

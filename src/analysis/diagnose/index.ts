@@ -6,6 +6,7 @@
  * Pure: state, model and request in; result out.
  */
 import {indexConfigDump} from '../../envoy/configdump/index.js'
+import {clusterMetadata} from '../../envoy/configdump/istio-names.js'
 import type {SimRequest} from '../../envoy/model.js'
 import {SEVERITY_RANK, type Finding} from '../../findings/types.js'
 import {findingKey} from '../../findings/finding.js'
@@ -14,14 +15,14 @@ import type {ProxyState} from '../../sources/types.js'
 import {explainRoute, type ExplainOptions} from '../explain/explain-route.js'
 import type {ExplainResult} from '../explain/types.js'
 import {compareExplanations} from './compare.js'
-import {makeScope, proxyIdentityFromState, targetClusters, type DiagnoseContext, type ProxyStats} from './context.js'
+import {makeScope, modelCovers, proxyIdentityFromState, targetClusters, type DiagnoseContext, type ModelCoverage, type ModelOrigin, type ProxyStats, type VerdictCause} from './context.js'
 import {diagnoseEndpoints} from './endpoints.js'
 import {diagnoseMissingClusters} from './missing-cluster.js'
-import {diagnoseExpectation, diagnoseRouting, type Expectation} from './routing.js'
+import {diagnoseExpectation, diagnoseIgnoredVirtualServices, diagnoseRouting, type Expectation} from './routing.js'
 import {diagnoseStale} from './stale.js'
 import {diagnoseUpstream} from './upstream.js'
 
-export {proxyIdentityFromState, type ProxyStats} from './context.js'
+export {proxyIdentityFromState, targetClusters, type ModelCoverage, type ModelOrigin, type ProxyStats} from './context.js'
 export {upstreamTransport, type UpstreamTransport} from './upstream.js'
 export {compareExplanations} from './compare.js'
 export type {Expectation} from './routing.js'
@@ -31,8 +32,14 @@ export interface DiagnoseInput {
   state: ProxyState & {stats?: ProxyStats}
   request: SimRequest
   explain?: ExplainOptions
-  /** The Istio model from --manifests: pods, DestinationRules, PeerAuthentications… to name causes. */
+  /** The Istio model (--manifests, or the cluster's own objects): pods, DestinationRules, PeerAuthentications… to name causes. */
   model?: MeshModel
+  /** Where the model comes from: manifest files (default) or the objects read from the cluster (or its snapshot). */
+  modelOrigin?: ModelOrigin
+  /** Namespaces read per kind when the model is a partial read of the cluster: nothing outside is called deleted. */
+  modelCoverage?: ModelCoverage
+  /** Findings about the inputs themselves (e.g. the cluster config could not be read), reported with the others. */
+  notes?: Finding[]
   mesh?: MeshConfig
   /** Whose view of the model (namespace, labels); default: from the state (pod, bootstrap node). */
   proxy?: ProxySpec
@@ -71,7 +78,28 @@ function applyConnectionFailures(result: ExplainResult, findings: Finding[]): vo
   }
 }
 
+/**
+ * The trace names the failure (NC, UH) in general terms; when a diagnosis found its precise cause (the subset no
+ * DestinationRule defines, the labels no pod has), the verdict says that instead. A weighted split keeps its share note.
+ */
+function applyCauses(result: ExplainResult, causes: Map<string, VerdictCause>): void {
+  const flag = result.predicted.responseFlag
+  if (flag !== 'NC' && flag !== 'UH') return
+  const failing = result.cluster ?? [...result.weightedClusters].sort((a, b) => b.probability - a.probability)[0]?.cluster
+  const found = failing !== undefined ? causes.get(failing) : undefined
+  if (!found) return
+  const share = result.predicted.cause.indexOf(' — for the ')
+  result.predicted = {...result.predicted, cause: found.cause + (share >= 0 ? result.predicted.cause.slice(share) : ''), next: found.next}
+}
+
 function runDiagnoses(result: ExplainResult, input: Omit<DiagnoseInput, 'intended'>): Finding[] {
+  const causes = new Map<string, VerdictCause>()
+  const findings = collectDiagnoses(result, input, causes)
+  applyCauses(result, causes)
+  return findings
+}
+
+function collectDiagnoses(result: ExplainResult, input: Omit<DiagnoseInput, 'intended'>, causes: Map<string, VerdictCause>): Finding[] {
   const proxy = input.proxy ?? proxyIdentityFromState(input.state, {...(input.explain?.proxy?.kind ? {kind: input.explain.proxy.kind} : {}), ...(input.explain?.proxy?.namespace ? {namespace: input.explain.proxy.namespace} : {})})
   const mesh = input.mesh ?? DEFAULT_MESH_CONFIG
   const ctx: DiagnoseContext = {
@@ -84,10 +112,15 @@ function runDiagnoses(result: ExplainResult, input: Omit<DiagnoseInput, 'intende
     mesh,
     scope: makeScope(input.model, proxy, mesh),
     stateFromModel: input.stateFromModel ?? false,
+    modelOrigin: input.modelOrigin ?? 'manifests',
+    ...(input.modelCoverage ? {modelCoverage: input.modelCoverage} : {}),
+    causes,
   }
   return [
+    ...(input.notes ?? []),
     ...diagnoseStale(ctx),
     ...diagnoseRouting(ctx),
+    ...diagnoseIgnoredVirtualServices(ctx),
     ...diagnoseMissingClusters(ctx),
     ...diagnoseEndpoints(ctx),
     ...diagnoseUpstream(ctx),
@@ -107,6 +140,20 @@ function orderFindings(list: Finding[]): Finding[] {
   return unique.map((f, i) => ({f, i})).sort((a, b) => SEVERITY_RANK[b.f.severity] - SEVERITY_RANK[a.f.severity] || a.i - b.i).map((x) => x.f)
 }
 
+/**
+ * A partial read of the cluster (namespaces only, when cluster-wide lists are forbidden) may lack the very objects the
+ * proxy used: comparing then would report a difference that is only a blind spot of the read.
+ */
+function modelHoldsSources(result: ExplainResult, input: DiagnoseInput): boolean {
+  if (!input.modelCoverage) return true
+  const index = indexConfigDump(input.state.dump)
+  const refs = [result.route?.source, ...targetClusters(result).map((t) => {
+    const c = index.cluster(t.name)
+    return c ? clusterMetadata(c.cluster).destinationRule : undefined
+  })]
+  return refs.every((ref) => !ref || modelCovers(input.modelCoverage, ref.kind, ref.namespace))
+}
+
 /** The one call `meshctl explain route` makes: explain, diagnose, and compare with the manifests when given both. */
 export function explainAndDiagnose(input: DiagnoseInput): ExplainResult {
   const result = explainRoute(input.state, input.request, input.explain)
@@ -115,12 +162,12 @@ export function explainAndDiagnose(input: DiagnoseInput): ExplainResult {
   result.findings = orderFindings(raw)
   result.expected = input.expect && (input.expect.subset || input.expect.cluster) ? {...input.expect} : null
   result.comparison = null
-  if (input.intended) {
+  if (input.intended && modelHoldsSources(result, input)) {
     const intended = explainRoute(input.intended, input.request, input.explain)
-    const intendedRaw = runDiagnoses(intended, {...input, state: input.intended, stateFromModel: true, proxy: input.proxy})
+    const intendedRaw = runDiagnoses(intended, {...input, state: input.intended, stateFromModel: true, proxy: input.proxy, notes: []})
     applyConnectionFailures(intended, intendedRaw)
     intended.findings = orderFindings(intendedRaw)
-    const {comparison, finding} = compareExplanations(result, intended, input.intended.label, result.findings)
+    const {comparison, finding} = compareExplanations(result, intended, input.intended.label, result.findings, input.modelOrigin ?? 'manifests')
     result.comparison = comparison
     if (finding) result.findings = orderFindings([...result.findings, finding])
   }

@@ -16,6 +16,7 @@ import {
   findObject,
   hostShort,
   parsedCluster,
+  recordCause,
   refText,
   routeText,
   serviceFor,
@@ -31,9 +32,24 @@ export function diagnoseMissingClusters(ctx: DiagnoseContext): Finding[] {
   const out: Finding[] = []
   for (const t of targetClusters(ctx.result)) {
     if (clusterEntry(ctx, t.name)) continue
-    out.push(...missingCluster(ctx, t.name, t.probability))
+    const found = missingCluster(ctx, t.name, t.probability)
+    // Without a model the trace's own cause is as precise as the finding; with one, the finding names the object.
+    if (ctx.model && found[0]) recordCause(ctx, t.name, found[0], subsetCause(ctx, t.name, found[0]))
+    out.push(...found)
   }
   return out
+}
+
+/** For a subset no DestinationRule defines: which DestinationRule the proxy uses for the host, and what subsets it has. */
+function subsetCause(ctx: DiagnoseContext, cluster: string, f: Finding): string | undefined {
+  if (f.code !== 'MESH0801') return undefined
+  const parsed = parsedCluster(cluster)
+  if (!parsed?.subset) return undefined
+  const used = usedDestinationRule(ctx, parsed.fqdn)
+  const names = (dr: ConfigObject) => ((dr.spec.subsets ?? []) as Array<{name?: string}>).map((x) => x?.name).filter(Boolean).join(', ') || 'none'
+  const vs = routeText(ctx.result)
+  if (used) return `${vs} routes to subset "${parsed.subset}", but DestinationRule ${refText(used)}, the one this proxy uses for ${parsed.fqdn}, defines subsets ${names(used)} only: cluster ${cluster} does not exist, so Envoy answers 503 NC.`
+  return `${vs} routes to subset "${parsed.subset}", but no DestinationRule for ${parsed.fqdn} is visible to this proxy, so no subset cluster exists: Envoy answers 503 NC.`
 }
 
 function exportToOf(o: ConfigObject): string[] {

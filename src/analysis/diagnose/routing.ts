@@ -6,7 +6,8 @@
  * on this proxy (VirtualService bound to gateways only, exportTo, several VirtualServices for one host…).
  */
 import {makeFinding} from '../../findings/finding.js'
-import type {Finding} from '../../findings/types.js'
+import type {Finding, Severity} from '../../findings/types.js'
+import type {ConfigObject} from '../../istio/types.js'
 import type {EnvoyMessage} from '../../envoy/model.js'
 import {configSource, parseIstioClusterName} from '../../envoy/configdump/istio-names.js'
 import {compileRe2, fullMatch} from '../../envoy/route/regex.js'
@@ -310,7 +311,6 @@ function matchHints(route: EnvoyMessage, headers: ReturnType<typeof requestHeade
 /** VirtualService rules in the manifests that route to the expected subset/cluster for this host, and why the proxy lacks them. */
 function manifestRulesFor(ctx: DiagnoseContext, expect: Expectation): Array<{text: string; fix: string; finding?: Finding}> {
   const model = ctx.model!
-  const scope = ctx.scope!
   const fqdn = expect.cluster ? parseIstioClusterName(expect.cluster)?.fqdn : (() => {
     const c = targetClusters(ctx.result)[0]?.name
     const fromCluster = c ? parseIstioClusterName(c)?.fqdn : undefined
@@ -323,47 +323,118 @@ function manifestRulesFor(ctx: DiagnoseContext, expect: Expectation): Array<{tex
     ((vs.spec.http ?? []) as EnvoyMessage[]).some((rule) => ((rule?.route ?? []) as EnvoyMessage[]).some((d) => resolveShortName(String(d?.destination?.host ?? ''), vs.namespace, model.configDomainSuffix) === fqdn && (!subset || d.destination.subset === subset))),
   )
   const out: Array<{text: string; fix: string; finding?: Finding}> = []
-  const gateway = ctx.proxy.kind === 'gateway'
   for (const vs of routing) {
-    const ref = refText(vs)
-    const exportTo = Array.isArray(vs.spec.exportTo) && vs.spec.exportTo.length ? vs.spec.exportTo.map(String) : ['*']
-    if (!gateway && !boundToMesh(vs)) {
-      out.push({
-        text: `VirtualService ${ref} routes there, but lists gateways ${JSON.stringify(vs.spec.gateways)} without "mesh", so sidecars ignore it.`,
-        fix: `add "mesh" to spec.gateways of VirtualService ${ref}`,
-        finding: makeFinding('MESH0803', {subject: {kind: 'VirtualService', namespace: vs.namespace, name: vs.name}, path: 'spec.gateways', args: {gateways: vs.spec.gateways, host: fqdn}, file: vs.source.file}),
-      })
-    } else if (gateway && (!Array.isArray(vs.spec.gateways) || vs.spec.gateways.length === 0 || (vs.spec.gateways as string[]).every((g) => g === 'mesh'))) {
-      out.push({
-        text: `VirtualService ${ref} routes there, but applies to sidecars ("mesh") only; this gateway ignores it.`,
-        fix: `add the gateway to spec.gateways of VirtualService ${ref}`,
-        finding: makeFinding('MESH0823', {subject: {kind: 'VirtualService', namespace: vs.namespace, name: vs.name}, path: 'spec.gateways', args: {gateway: ctx.proxy.name ?? `namespace ${ctx.proxy.namespace}`, host: fqdn, gatewayHint: gatewaysOf(ctx).join(', ') || '<namespace>/<gateway name>'}, file: vs.source.file}),
-      })
-    } else if (!namespaceVisible(exportTo, vs.namespace, scope.configNamespace)) {
-      out.push({
-        text: `VirtualService ${ref} routes there, but is exported to ${exportTo.join(', ')} only.`,
-        fix: `add ${scope.configNamespace} to spec.exportTo of VirtualService ${ref}`,
-        finding: makeFinding('MESH0805', {subject: {kind: 'VirtualService', namespace: vs.namespace, name: vs.name}, path: 'spec.exportTo', args: {exportTo, proxyNamespace: scope.configNamespace}, file: vs.source.file}),
-      })
-    } else if (!gateway && !scope.virtualServices.includes(vs) && scope.sidecar) {
-      const sc = scope.sidecar
-      out.push({
-        text: `VirtualService ${ref} routes there, but Sidecar ${refText(sc)} egress hosts do not include it.`,
-        fix: `add ${vs.namespace}/${fqdn} to the egress hosts of Sidecar ${refText(sc)}`,
-        finding: makeFinding('MESH0809', {subject: {kind: 'Sidecar', namespace: sc.namespace, name: sc.name}, path: 'spec.egress', args: {egressHosts: scope.egress.flatMap((l) => l.hosts.map((x) => `${x.namespace}/${x.host}`)), host: fqdn}, file: sc.source.file}),
-      })
-    } else {
-      const visible = forHost.filter((v) => scope.virtualServices.includes(v))
-      if (!gateway && visible.length > 1 && visible[0] !== vs) {
-        out.push({
-          text: `VirtualService ${ref} routes there, but ${visible.length} VirtualServices define ${fqdn} and sidecars use only the oldest, ${refText(visible[0])}.`,
-          fix: `merge the rules of ${ref} into ${refText(visible[0])}`,
-          finding: makeFinding('MESH0824', {subject: {kind: 'VirtualService', namespace: vs.namespace, name: vs.name}, args: {virtualServices: visible.map(refText), host: fqdn, used: refText(visible[0])}, file: vs.source.file}),
-        })
-      } else if (!ctx.stateFromModel) {
-        out.push({text: `VirtualService ${ref} in the manifests routes there, but the proxy does not have that rule: the applied VirtualService differs from the manifests, or the proxy is stale.`, fix: `kubectl get virtualservice ${vs.name} -n ${vs.namespace} -o yaml; istioctl proxy-status`})
-      }
+    const why = whyNotApplied(ctx, vs, fqdn, forHost, 'routes there')
+    if (why) out.push(why)
+    else if (!ctx.stateFromModel) {
+      const config = ctx.modelOrigin === 'cluster' ? "in the cluster's config" : 'in the manifests'
+      out.push({text: `VirtualService ${refText(vs)} ${config} routes there, but the proxy does not have that rule: the VirtualService the proxy runs differs${ctx.modelOrigin === 'cluster' ? ' (istiod has not pushed it, or the proxy rejected it)' : ' from the manifests, or the proxy is stale'}.`, fix: `kubectl get virtualservice ${vs.name} -n ${vs.namespace} -o yaml; istioctl proxy-status`})
     }
+  }
+  return out
+}
+
+type NotApplied = {text: string; fix: string; finding: Finding}
+
+/**
+ * Why istiod leaves a VirtualService for `fqdn` out of this proxy's routes: bound to gateways only (or, for a
+ * gateway, to "mesh" only), exportTo, the Sidecar's egress hosts, or another VirtualService for the same host that
+ * sidecars use instead. Undefined when it does apply.
+ */
+function whyNotApplied(ctx: DiagnoseContext, vs: ConfigObject, fqdn: string, forHost: ConfigObject[], lead: string, severity?: Severity): NotApplied | undefined {
+  const scope = ctx.scope!
+  const ref = refText(vs)
+  const subject = {kind: 'VirtualService', namespace: vs.namespace, name: vs.name}
+  const gateway = ctx.proxy.kind === 'gateway'
+  const exportTo = Array.isArray(vs.spec.exportTo) && vs.spec.exportTo.length ? vs.spec.exportTo.map(String) : ['*']
+  if (!gateway && !boundToMesh(vs)) {
+    return {
+      text: `VirtualService ${ref} ${lead}, but lists gateways ${JSON.stringify(vs.spec.gateways)} without "mesh", so sidecars ignore it.`,
+      fix: `add "mesh" to spec.gateways of VirtualService ${ref}`,
+      finding: makeFinding('MESH0803', {subject, path: 'spec.gateways', severity, args: {gateways: vs.spec.gateways, host: fqdn}, file: vs.source.file}),
+    }
+  }
+  if (gateway && (!Array.isArray(vs.spec.gateways) || vs.spec.gateways.length === 0 || (vs.spec.gateways as string[]).every((g) => g === 'mesh'))) {
+    return {
+      text: `VirtualService ${ref} ${lead}, but applies to sidecars ("mesh") only; this gateway ignores it.`,
+      fix: `add the gateway to spec.gateways of VirtualService ${ref}`,
+      finding: makeFinding('MESH0823', {subject, path: 'spec.gateways', severity, args: {gateway: ctx.proxy.name ?? `namespace ${ctx.proxy.namespace}`, host: fqdn, gatewayHint: gatewaysOf(ctx).join(', ') || '<namespace>/<gateway name>'}, file: vs.source.file}),
+    }
+  }
+  if (!namespaceVisible(exportTo, vs.namespace, scope.configNamespace)) {
+    return {
+      text: `VirtualService ${ref} ${lead}, but is exported to ${exportTo.join(', ')} only.`,
+      fix: `add ${scope.configNamespace} to spec.exportTo of VirtualService ${ref}`,
+      // Exporting to a few namespaces is usually deliberate: worth knowing, not a warning, unless the caller expected it.
+      finding: makeFinding('MESH0805', {subject, path: 'spec.exportTo', severity: severity ?? 'info', args: {exportTo, proxyNamespace: scope.configNamespace}, file: vs.source.file}),
+    }
+  }
+  if (!gateway && !scope.virtualServices.includes(vs) && scope.sidecar) {
+    const sc = scope.sidecar
+    return {
+      text: `VirtualService ${ref} ${lead}, but Sidecar ${refText(sc)} egress hosts do not include it.`,
+      fix: `add ${vs.namespace}/${fqdn} to the egress hosts of Sidecar ${refText(sc)}`,
+      finding: makeFinding('MESH0809', {subject: {kind: 'Sidecar', namespace: sc.namespace, name: sc.name}, path: 'spec.egress', severity, args: {egressHosts: scope.egress.flatMap((l) => l.hosts.map((x) => `${x.namespace}/${x.host}`)), host: fqdn}, file: sc.source.file}),
+    }
+  }
+  const visible = forHost.filter((v) => scope.virtualServices.includes(v))
+  if (!gateway && visible.length > 1 && visible[0] !== vs) {
+    return {
+      text: `VirtualService ${ref} ${lead}, but ${visible.length} VirtualServices define ${fqdn} and sidecars use only the oldest, ${refText(visible[0])}.`,
+      fix: `merge the rules of ${ref} into ${refText(visible[0])}`,
+      finding: makeFinding('MESH0824', {subject, severity, args: {virtualServices: visible.map(refText), host: fqdn, used: refText(visible[0])}, file: vs.source.file}),
+    }
+  }
+  return undefined
+}
+
+/** The service the request reaches: from the cluster picked (`outbound|9080|v1|reviews.bookinfo.svc…`), else the virtual host. */
+function destinationHost(ctx: DiagnoseContext): string | undefined {
+  for (const t of targetClusters(ctx.result)) {
+    const fqdn = parseIstioClusterName(t.name)?.fqdn
+    if (fqdn) return fqdn
+  }
+  const vh = ctx.result.virtualHost
+  if (vh && vh.includes('.')) return vh.replace(/:\d+$/, '')
+  return undefined
+}
+
+/**
+ * "I applied a VirtualService and nothing changed": the request took a route no VirtualService made (Istio's default
+ * route for the service), yet VirtualServices written for this service exist. Each gets the reason this proxy
+ * ignores it — bound to gateways only, exportTo, Sidecar egress, shadowed by another one for the same host — or,
+ * for a short host written in another namespace, where that name really points.
+ */
+export function diagnoseIgnoredVirtualServices(ctx: DiagnoseContext): Finding[] {
+  const model = ctx.model
+  if (!model || !ctx.scope) return []
+  const r = ctx.result
+  if (r.route?.source?.kind === 'VirtualService') return []
+  const fqdn = destinationHost(ctx)
+  if (!fqdn) return []
+  const out: Finding[] = []
+  const forHost = model.virtualServices.filter((vs) => vsHostsOf(vs, model).includes(fqdn)).sort(byAge)
+  for (const vs of forHost) {
+    const why = whyNotApplied(ctx, vs, fqdn, forHost, `is written for ${fqdn}`)
+    if (why) out.push(why.finding)
+  }
+  // A short host resolves in the VirtualService's own namespace: `reviews` written in ops means reviews.ops, not reviews.bookinfo.
+  const [short, svcNamespace] = fqdn.split('.')
+  const known = new Set(model.services.map((s) => s.hostname))
+  for (const vs of [...model.virtualServices].sort(byAge)) {
+    if (vs.namespace === svcNamespace || forHost.includes(vs)) continue
+    if (!((vs.spec.hosts ?? []) as unknown[]).some((h) => String(h) === short)) continue
+    const resolved = resolveShortName(short, vs.namespace, model.configDomainSuffix)
+    if (known.has(resolved)) continue
+    out.push(
+      makeFinding('MESH0804', {
+        subject: {kind: 'VirtualService', namespace: vs.namespace, name: vs.name},
+        path: `spec.hosts[${((vs.spec.hosts ?? []) as unknown[]).findIndex((h) => String(h) === short)}]`,
+        args: {host: short, resolved, intended: fqdn},
+        evidence: {host: short, resolved, intended: fqdn, servicesNamed: model.services.filter((s) => s.hostname.split('.')[0] === short).map((s) => s.hostname)},
+        file: vs.source.file,
+      }),
+    )
   }
   return out
 }

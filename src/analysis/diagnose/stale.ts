@@ -7,7 +7,7 @@ import {makeFinding} from '../../findings/finding.js'
 import type {Finding} from '../../findings/types.js'
 import {clusterMetadata, configSource} from '../../envoy/configdump/istio-names.js'
 import type {EnvoyMessage} from '../../envoy/model.js'
-import {clusterEntry, findObject, targetClusters, type DiagnoseContext} from './context.js'
+import {clusterEntry, findObject, modelCovers, targetClusters, type DiagnoseContext} from './context.js'
 
 export function diagnoseStale(ctx: DiagnoseContext): Finding[] {
   const out: Finding[] = []
@@ -41,7 +41,10 @@ export function diagnoseStale(ctx: DiagnoseContext): Finding[] {
   return out
 }
 
-/** The route and clusters on the path cite their Istio object (istio.config metadata): is it still in the manifests? */
+/**
+ * The route and clusters on the path cite their Istio object (istio.config metadata): is it still in the manifests
+ * (or the cluster)? An object of a namespace the model did not read is unknown, not deleted.
+ */
 function deletedSources(ctx: DiagnoseContext): Finding[] {
   const model = ctx.model!
   const out: Finding[] = []
@@ -52,10 +55,10 @@ function deletedSources(ctx: DiagnoseContext): Finding[] {
     const list = ref.kind === 'VirtualService' ? model.virtualServices : ref.kind === 'DestinationRule' ? model.destinationRules : ref.kind === 'ServiceEntry' ? model.serviceEntries : ref.kind === 'Gateway' ? model.gateways : undefined
     if (!list) return
     const key = `${ref.kind}/${ref.namespace}/${ref.name}`
-    if (seen.has(key) || findObject(list, ref)) return
+    if (seen.has(key) || findObject(list, ref) || !modelCovers(ctx.modelCoverage, ref.kind, ref.namespace)) return
     seen.add(key)
     out.push(
-      makeFinding('MESH0806', {
+      makeFinding(ctx.modelOrigin === 'cluster' ? 'MESH0904' : 'MESH0806', {
         subject: {kind: ref.kind, namespace: ref.namespace, name: ref.name},
         args: {resourceType, resource, source: `${ref.kind} ${ref.name}.${ref.namespace}`},
         evidence: {resourceType, resource, lastUpdated: lastUpdated ?? null},

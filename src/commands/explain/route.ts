@@ -4,7 +4,7 @@ import {explainAndDiagnose} from '../../analysis/diagnose/index.js'
 import {buildRequest} from '../../input/request.js'
 import {renderExplain} from '../../render/text/explain.js'
 import {manifestSourceFlags, proxySourceFlags} from '../../sources/flags.js'
-import {loadExplainInputs} from '../../sources/explain-inputs.js'
+import {clusterConfigFlags, loadExplainInputs} from '../../sources/explain-inputs.js'
 import type {ProxyState} from '../../sources/types.js'
 import type {SimRequest} from '../../envoy/model.js'
 
@@ -27,6 +27,7 @@ export default class ExplainRoute extends BaseCommand<typeof ExplainRoute> {
   static override flags = {
     ...proxySourceFlags,
     ...manifestSourceFlags,
+    ...clusterConfigFlags,
     to: Flags.string({description: 'Destination as the app calls it: host:port (sets the Host header; an IP also sets the address).', helpGroup: 'REQUEST'}),
     path: Flags.string({description: 'Request path with optional query string (default /).', helpGroup: 'REQUEST'}),
     header: Flags.string({char: 'H', description: "Request header 'name: value' (repeatable).", multiple: true, helpGroup: 'REQUEST'}),

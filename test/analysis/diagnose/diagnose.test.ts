@@ -98,7 +98,9 @@ describe('UH and panic mode', () => {
     const f = r.findings[0]
     expect(f).toMatchObject({code: 'MESH0203', istioCode: 'IST0173', path: 'spec.subsets[2].labels', subject: {kind: 'DestinationRule', namespace: 'bookinfo', name: 'reviews'}})
     expect(f.message).toMatch(/Subset "v3" of DestinationRule reviews.bookinfo \(labels version=v3\) selects no pod/)
-    expect(f.message).toContain('reviews-v1-5c9b8d7f6-abcde (app=reviews,version=v1; Running)')
+    // Each pod shown with the label the subset selects on, not every label it carries.
+    expect(f.message).toContain('reviews-v1-5c9b8d7f6-abcde (version=v1; Running)')
+    expect(f.message).not.toContain('pod-template-hash')
     expect(f.message).toContain('reviews-v2-7d4c9b8f5-fghij')
     expect(f.actions[0]).toBe('kubectl get pods -n bookinfo -l app=reviews,version=v3 --show-labels')
   })
@@ -114,7 +116,7 @@ status: {phase: Pending}
     expect(r.predicted.responseFlag).toBe('UH')
     const f = r.findings[0]
     expect(f.code).toBe('MESH0813')
-    expect(f.message).toContain('do not serve: reviews-v3-0 (app=reviews,version=v3; Pending)')
+    expect(f.message).toContain('do not serve: reviews-v3-0 (version=v3; Pending)')
   })
 
   it('every host ejected with panic threshold 0: UH with the ejection counts', () => {
