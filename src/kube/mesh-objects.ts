@@ -35,6 +35,8 @@ export interface MeshObjectsOptions {
   allNamespaces?: boolean
   includePods?: boolean
   rootNamespace?: string
+  /** Read only these kinds (e.g. the mesh-wide routing kinds listed across all namespaces). */
+  kinds?: readonly string[]
 }
 
 /**
@@ -49,7 +51,9 @@ export async function listMeshObjects(api: KubeApi, opts: MeshObjectsOptions): P
   const versions: Record<string, string> = {}
   const notes: string[] = []
 
+  const wanted = (kind: string) => !opts.kinds || opts.kinds.includes(kind)
   for (const k of ISTIO_KINDS) {
+    if (!wanted(k.kind)) continue
     const version = await api.versionFor(k.group, k.plural)
     if (!version) {
       notes.push(`${k.kind} (${k.group}) is not served by this cluster`)
@@ -63,7 +67,7 @@ export async function listMeshObjects(api: KubeApi, opts: MeshObjectsOptions): P
     }
   }
   for (const k of CORE_KINDS) {
-    if (k.kind === 'Pod' && !opts.includePods) continue
+    if ((k.kind === 'Pod' && !opts.includePods) || !wanted(k.kind)) continue
     for (const ns of namespaces) {
       if (ns === root && k.kind !== 'Service') continue
       const path = ns ? k.path(ns) : k.path('').replace('/namespaces//', '/')
@@ -71,6 +75,7 @@ export async function listMeshObjects(api: KubeApi, opts: MeshObjectsOptions): P
       for (const o of items) objects.push({...o, apiVersion: k.apiVersion, kind: k.kind})
     }
   }
+  if (opts.kinds) return {objects, versions, notes}
   const cm = await api.getJson<KubeObject & {data?: Record<string, string>}>(`/api/v1/namespaces/${root}/configmaps/istio`, {
     what: `read the mesh config (configmap istio in ${root})`,
     allowNotFound: true,

@@ -8,6 +8,9 @@ import {KubeApi} from './api.js'
 import {closeOnSignal} from './cleanup.js'
 import {loadKubeConfig} from './kubeconfig.js'
 import {listMeshObjects} from './mesh-objects.js'
+
+/** Kinds a proxy receives from every namespace. */
+const MESH_WIDE_KINDS = ['VirtualService', 'DestinationRule', 'ServiceEntry']
 import {checkProxyReady, parsePodRef, resolvePods, type ResolvedPod} from './pods.js'
 import {openPortForward} from './port-forward.js'
 import {redactJson, type RedactionReport} from './redact.js'
@@ -38,7 +41,7 @@ export interface SnapshotManifest {
   namespaces: string[]
   pods: SnapshotPodEntry[]
   /** cluster/objects.json: Istio config and Kubernetes registry objects of the namespaces involved. */
-  objects: {file: string; count: number; versions: Record<string, string>; notes: string[]}
+  objects: {file: string; count: number; versions: Record<string, string>; notes: string[]; /** kind → namespaces read, or '*' for cluster-wide. */ coverage?: Record<string, string[] | '*'>}
   meshConfig?: string
   redactions: {count: number; paths: string[]}
 }
@@ -123,6 +126,20 @@ export async function saveSnapshot(opts: SaveSnapshotOptions): Promise<SaveSnaps
   const namespaces = [...new Set(pods.map((p) => p.namespace))].sort()
   progress(`reading Istio and Kubernetes objects of ${namespaces.join(', ')}`)
   const mesh = await listMeshObjects(api, {namespaces, includePods: true})
+  // VirtualServices, DestinationRules and ServiceEntries reach a proxy from every namespace (exportTo defaults to
+  // "*"): read them cluster-wide so an offline diagnosis sees the ones that live elsewhere; where that is not
+  // allowed, keep the namespaces' own and record the coverage so no absence is mistaken for a deletion.
+  const coverage: Record<string, string[] | '*'> = {}
+  for (const o of mesh.objects) coverage[(o as {kind: string}).kind] ??= [...namespaces, 'istio-system']
+  for (const kind of MESH_WIDE_KINDS) coverage[kind] = [...namespaces, 'istio-system']
+  try {
+    const wide = await listMeshObjects(api, {namespaces: [], allNamespaces: true, kinds: MESH_WIDE_KINDS})
+    mesh.objects = [...mesh.objects.filter((o) => !MESH_WIDE_KINDS.includes((o as {kind: string}).kind)), ...wide.objects]
+    for (const kind of MESH_WIDE_KINDS) coverage[kind] = '*'
+  } catch (error) {
+    if (!(error instanceof ClusterAccessError)) throw error
+    notes.push(`${MESH_WIDE_KINDS.join(', ')} read only in ${namespaces.join(', ')} and istio-system: ${error.message}`)
+  }
   const objects = redactJson(mesh.objects, report, '$.objects') as unknown[]
   files.set('cluster/objects.json', json({items: objects}))
   if (mesh.meshConfig) files.set('cluster/mesh-config.yaml', Buffer.from(redactJson(mesh.meshConfig, report, '$.meshConfig') as string))
@@ -136,7 +153,7 @@ export async function saveSnapshot(opts: SaveSnapshotOptions): Promise<SaveSnaps
     server: cfg.server,
     namespaces,
     pods: entries,
-    objects: {file: 'cluster/objects.json', count: objects.length, versions: {...mesh.versions, ...(version?.gitVersion ? {kubernetes: version.gitVersion} : {})}, notes: [...mesh.notes, ...notes]},
+    objects: {file: 'cluster/objects.json', count: objects.length, coverage, versions: {...mesh.versions, ...(version?.gitVersion ? {kubernetes: version.gitVersion} : {})}, notes: [...mesh.notes, ...notes]},
     ...(mesh.meshConfig ? {meshConfig: 'cluster/mesh-config.yaml'} : {}),
     redactions: {count: report.count, paths: report.paths},
   }
