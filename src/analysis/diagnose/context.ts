@@ -10,7 +10,7 @@ import type {ConfigObject, MeshConfig, MeshModel, MeshService, ProxySpec} from '
 import {DEFAULT_MESH_CONFIG} from '../../istio/types.js'
 import {buildProxyScope, destinationRuleFor, type ProxyScope} from '../../istio/scope.js'
 import {hostSubsetOf, resolveShortName} from '../../istio/hosts.js'
-import {labelsMatch} from '../../istio/load.js'
+import {labelsMatch} from '../../istio/labels.js'
 import type {Finding, FindingSubject} from '../../findings/types.js'
 import type {ExplainResult, SourceRef} from '../explain/types.js'
 

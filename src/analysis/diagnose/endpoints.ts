@@ -6,7 +6,7 @@
  */
 import {makeFinding} from '../../findings/finding.js'
 import type {Finding} from '../../findings/types.js'
-import {labelsMatch} from '../../istio/load.js'
+import {labelsMatch} from '../../istio/labels.js'
 import {clusterEndpoints} from '../explain/endpoints.js'
 import type {EndpointsSummary} from '../explain/types.js'
 import {clusterMetadata} from '../../envoy/configdump/istio-names.js'

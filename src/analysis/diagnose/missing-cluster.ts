@@ -7,8 +7,8 @@
 import {makeFinding} from '../../findings/finding.js'
 import type {Finding} from '../../findings/types.js'
 import type {ConfigObject} from '../../istio/types.js'
-import {namespaceVisible, resolveShortName} from '../../istio/hosts.js'
-import {labelsMatch} from '../../istio/load.js'
+import {namespaceVisible, resolveShortName, exportToOf} from '../../istio/hosts.js'
+import {labelsMatch} from '../../istio/labels.js'
 import {serviceInEgress} from '../../istio/scope.js'
 import {
   clusterEntry,
@@ -50,10 +50,6 @@ function subsetCause(ctx: DiagnoseContext, cluster: string, f: Finding): string 
   const vs = routeText(ctx.result)
   if (used) return `${vs} routes to subset "${parsed.subset}", but DestinationRule ${refText(used)}, the one this proxy uses for ${parsed.fqdn}, defines subsets ${names(used)} only: cluster ${cluster} does not exist, so Envoy answers 503 NC.`
   return `${vs} routes to subset "${parsed.subset}", but no DestinationRule for ${parsed.fqdn} is visible to this proxy, so no subset cluster exists: Envoy answers 503 NC.`
-}
-
-function exportToOf(o: ConfigObject): string[] {
-  return Array.isArray(o.spec.exportTo) && o.spec.exportTo.length ? o.spec.exportTo.map(String) : ['*']
 }
 
 function missingCluster(ctx: DiagnoseContext, cluster: string, probability: number): Finding[] {

@@ -12,7 +12,7 @@ import type {EnvoyMessage} from '../../envoy/model.js'
 import {configSource, parseIstioClusterName} from '../../envoy/configdump/istio-names.js'
 import {compileRe2, fullMatch} from '../../envoy/route/regex.js'
 import {matchRoute, requestHeaderMap} from '../../envoy/route/index.js'
-import {namespaceVisible, resolveShortName} from '../../istio/hosts.js'
+import {namespaceVisible, resolveShortName, exportToOf} from '../../istio/hosts.js'
 import {boundToMesh, byAge, vsHostsOf} from '../../istio/scope.js'
 import {refText, routeText, sourceSubject, targetClusters, type DiagnoseContext} from './context.js'
 
@@ -346,7 +346,7 @@ function whyNotApplied(ctx: DiagnoseContext, vs: ConfigObject, fqdn: string, for
   const ref = refText(vs)
   const subject = {kind: 'VirtualService', namespace: vs.namespace, name: vs.name}
   const gateway = ctx.proxy.kind === 'gateway'
-  const exportTo = Array.isArray(vs.spec.exportTo) && vs.spec.exportTo.length ? vs.spec.exportTo.map(String) : ['*']
+  const exportTo = exportToOf(vs)
   if (!gateway && !boundToMesh(vs)) {
     return {
       text: `VirtualService ${ref} ${lead}, but lists gateways ${JSON.stringify(vs.spec.gateways)} without "mesh", so sidecars ignore it.`,

@@ -7,7 +7,7 @@ import {makeFinding} from '../../findings/finding.js'
 import type {Finding} from '../../findings/types.js'
 import type {EnvoyMessage} from '../../envoy/model.js'
 import {clusterMetadata} from '../../envoy/configdump/istio-names.js'
-import {labelsMatch} from '../../istio/load.js'
+import {labelsMatch} from '../../istio/labels.js'
 import {modeForPort, mtlsPolicyFor, type MtlsMode} from '../../istio/authn.js'
 import type {ConfigObject, MeshService} from '../../istio/types.js'
 import {

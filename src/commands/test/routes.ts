@@ -1,3 +1,4 @@
+import {manifestProblemText} from '../../istio/parse-manifests.js'
 import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../../base-command.js'
 import {BadInputError, UsageError} from '../../errors.js'
@@ -125,7 +126,7 @@ function manifestProxyBuilder(flags: SourceFlagValues): (from: TestFrom | undefi
   return (from) => {
     const spec: ProxySpec = proxySpecForFrom(from, fallback)
     const dump = buildProxyConfig(model, spec, mesh)
-    for (const p of model.problems) dump.warnings.push(`${p.file}${p.field ? ` ${p.field}` : ''}: ${p.message}`)
+    for (const p of model.problems) dump.warnings.push(manifestProblemText(p))
     const labels = Object.entries(spec.labels).map(([k, v]) => `${k}=${v}`).join(',')
     const state: ProxyState = {
       label: `${label} as ${spec.kind} ${spec.namespace}${labels ? ` {${labels}}` : ''}`,
