@@ -240,6 +240,8 @@ export async function startEnvoyAdmin(docs: () => ProxyDocuments, faults: AdminF
   server.on('connection', (s: Socket) => {
     sockets.add(s)
     s.on('close', () => sockets.delete(s))
+    // A client that goes away mid-transfer (Ctrl-C, timeout, size cap) must not take the lab down.
+    s.on('error', () => s.destroy())
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()))
   return {

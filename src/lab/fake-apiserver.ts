@@ -251,9 +251,13 @@ export async function startFakeApiServer(opts: FakeApiServerOptions): Promise<Fa
   server.on('connection', (s: Socket) => {
     sockets.add(s)
     s.on('close', () => sockets.delete(s))
+    // A client that goes away mid-request (a CLI killed by Ctrl-C or a timeout) must not take the lab down.
+    s.on('error', () => s.destroy())
   })
 
   server.on('upgrade', (req, socket, head) => {
+    // Once upgraded, the socket is ours: the HTTP server no longer handles its errors.
+    socket.on('error', () => socket.destroy())
     const url = new URL(req.url ?? '/', 'http://lab')
     const m = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/portforward$/.exec(url.pathname)
     const reject = (code: number, text: string, body: string) => {

@@ -16,11 +16,19 @@ export class LabWorker {
     readonly pods: string[],
   ) {}
 
+  /** Why the worker stopped, when it did: calls then fail at once with it instead of hanging until a timeout. */
+  private died?: Error
+
   static start(scenario: string): Promise<LabWorker> {
     const worker = new Worker(new URL('./lab-worker.mjs', import.meta.url), {workerData: {scenario}})
     return new Promise((resolve, reject) => {
       worker.once('error', reject)
-      worker.once('message', (m: {ready: boolean; kubeconfig: string; pods: string[]}) => resolve(new LabWorker(worker, m.kubeconfig, m.pods)))
+      worker.once('message', (m: {ready: boolean; kubeconfig: string; pods: string[]}) => {
+        const lab = new LabWorker(worker, m.kubeconfig, m.pods)
+        worker.on('error', (e) => (lab.died = e instanceof Error ? e : new Error(String(e))))
+        worker.on('exit', (code) => (lab.died ??= new Error(`the lab worker exited (code ${code})`)))
+        resolve(lab)
+      })
     })
   }
 
@@ -32,6 +40,7 @@ export class LabWorker {
 
   call<T = unknown>(cmd: string, args: Record<string, unknown> = {}): Promise<T> {
     const id = ++this.seq
+    if (this.died) return Promise.reject(new Error(`lab worker is gone: ${this.died.message}`))
     return new Promise((resolve, reject) => {
       const on = (m: {id?: number; value?: T; error?: string}) => {
         if (m.id !== id) return
