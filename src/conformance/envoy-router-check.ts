@@ -52,7 +52,7 @@ export async function run(path: string): Promise<ConformanceReport> {
         id,
         passed: verdict === expected,
         detail:
-          `with ${basename(config)}: ${result.summary.passed}/${result.summary.total} tests pass; meshctl verdict ${verdict}, Envoy's ${expected}` +
+          `with ${basename(config)}: ${result.summary.passed}/${result.summary.total} tests pass; meshctl verdict ${verdict}, expected ${expected} (corpus rule: only *Failures files fail)` +
           (failed.length ? ` — ${failureText}` : ''),
       })
     } catch (error) {
