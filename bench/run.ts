@@ -5,13 +5,19 @@
  * 1. For synthetic Istio sidecar dumps of 1k, 5k and 20k services (and, with --huge, one above V8's ~512 MB string
  *    limit): wall time and peak RSS of `meshctl explain route --file X --to svc-123.ns-4.svc.cluster.local:8080
  *    -o json` (or `proxy clusters --file X` when explain route is not built) next to `node` reading + JSON.parse
- *    of the same file, and of the selective-reading path alone (bench/probe-selective.ts).
+ *    of the same file (with --probes, also the reader module alone: bench/probe-selective.ts).
  *    Targets: meshctl ≤ 1.5× baseline time, peak RSS ≤ 3× the file size; dumps over 512 MB must not crash.
  * 2. Matches per second of the route engine on route tables of 10 vs 10,000 virtual hosts: the per-request cost
  *    must stay flat (indexed domains).
+ * 3. Live explain on the lab's 500-proxy scenario (bench/live-explain.ts): time to the first admin request and to
+ *    the answer, and the bytes fetched versus a full config_dump + /clusters (target ≤ 10%).
+ * 4. Time to first frame of `meshctl ui` beside `node -e 0` (bench/ui-first-frame.ts; target ≤ 500 ms).
+ * 5. Live audit of the 500 proxies at concurrency 1 and the default (bench/audit-live.ts): wall time, proxies/s,
+ *    peak RSS.
  *
  * Options: --sizes 1000,5000 · --huge · --keep (leave dumps in .bench/) · --reuse (use dumps already there) ·
- * --repeat N (best of N per measurement) · --no-dumps · --no-routes.
+ * --repeat N (best of N per measurement) · --probes · --no-dumps · --no-routes · --no-live · --no-ui · --no-audit ·
+ * --audit-scenario large:10x10.
  * Results: printed tables and .bench/results.json.
  */
 import {spawn} from 'node:child_process'
@@ -23,6 +29,7 @@ import {generateDump, istioDomains, istioRouteConfig, service} from './gen-dump.
 
 import {benchLiveExplain} from './live-explain.js'
 import {benchUiFirstFrame} from './ui-first-frame.js'
+import {benchLiveAudit, formatLiveAuditBench} from './audit-live.js'
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const benchDir = join(root, '.bench')
 const TARGET = 'svc-123.ns-4.svc.cluster.local:8080'
@@ -336,6 +343,9 @@ if (live) process.stderr.write(`${(live.answerMs / 1000).toFixed(2)} s, ${(live.
 if (!has('--no-ui')) process.stderr.write('ui first frame… ')
 const ui = has('--no-ui') ? undefined : await benchUiFirstFrame()
 if (ui) process.stderr.write(`${ui.skipped ?? `${ui.firstFrameMs.toFixed(0)} ms`}\n`)
+// Live audit of the 500-proxy lab at concurrency 1 and the default; about 3–4 minutes on 2 cores (--no-audit skips it,
+// --audit-scenario large:10x10 makes it quick).
+const audit = has('--no-audit') ? undefined : await benchLiveAudit({scenario: opt('--audit-scenario') ?? 'large'})
 
 const lines: string[] = []
 lines.push(`meshctl bench — node ${process.version}, ${cpus().length} cpus, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, load average ${load0.toFixed(1)} at start (wall times are noisy on a busy machine; ratios are from the same run)`)
@@ -413,6 +423,7 @@ if (ui) {
       ]),
     )
 }
+if (audit) lines.push('', formatLiveAuditBench(audit))
 process.stdout.write(lines.join('\n') + '\n')
 
 mkdirSync(benchDir, {recursive: true})
@@ -449,6 +460,7 @@ writeFileSync(
       routeMatching: routes,
       liveExplain: live,
       uiFirstFrame: ui,
+      liveAudit: audit,
     },
     null,
     2,

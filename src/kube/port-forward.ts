@@ -144,8 +144,12 @@ export async function openPortForward(
       .then((ws) => {
         const w = ws as WebSocket
         socket.resume()
+        // The WebSocket may close right after its last data frame: end() flushes what is still buffered towards
+        // the local client (destroy() would drop the tail of a large response), then the socket is torn down.
         const end = () => {
-          if (!socket.destroyed) socket.destroy()
+          if (socket.destroyed) return
+          socket.end()
+          setTimeout(() => socket.destroy(), 1000).unref()
         }
         w.on('close', end)
         socket.on('close', () => {

@@ -122,11 +122,11 @@ describe('meshctl audit --manifests', () => {
     expect(runCli(['audit', '--manifests', p('missing.yaml')]).code).toBe(3)
   })
 
-  it('treats live mode without cluster support, missing --manifests and bad flags as usage errors (exit 2)', () => {
-    const live = runCli(['audit', '-n', 'bookinfo'])
-    expect(live.code).toBe(2)
-    expect(live.stderr).toMatch(/live audit \(-n\) is not available/)
-    expect(live.stderr).toMatch(/Try: audit manifests offline/)
+  it('treats missing --manifests and bad flags as usage errors (exit 2); live mode without a kubeconfig is exit 4', () => {
+    const live = runCli(['audit', '-n', 'bookinfo'], {env: {KUBECONFIG: p('no-such-kubeconfig'), HOME: dir}})
+    expect(live.code).toBe(4)
+    expect(live.stderr).toMatch(/none of the files in \$KUBECONFIG exist/)
+    expect(live.stderr).not.toMatch(/at .*\.js:\d+/)
     expect(runCli(['audit']).code).toBe(2)
     expect(runCli(['audit', '--manifests', p('broken.yaml'), '--shard', '5/2']).code).toBe(2)
     expect(runCli(['audit', '--manifests', p('broken.yaml'), '--suppress', 'bogus']).code).toBe(2)

@@ -168,5 +168,19 @@ export function mergeAuditResults(results: AuditResult[]): AuditResult {
   findings.sort(compareFindings)
   const suppressed = results.reduce((n, r) => n + (r.summary?.suppressed ?? 0), 0)
   const resources = Math.max(0, ...results.map((r) => r.summary?.resources ?? 0))
-  return {summary: {...summarizeFindings(findings), suppressed, resources}, findings}
+  // Live shards each read their own proxies: the merged report counts them all.
+  type LiveSummary = {mode?: string; proxies?: {targeted: number; audited: number; unreachable: number; skipped: number}}
+  const live = results.map((r) => r.summary as AuditSummary & LiveSummary).filter((s) => s?.proxies)
+  const proxies = live.length
+    ? {
+        mode: live[0].mode,
+        proxies: {
+          targeted: live.reduce((n, s) => n + (s.proxies!.targeted ?? 0), 0),
+          audited: live.reduce((n, s) => n + (s.proxies!.audited ?? 0), 0),
+          unreachable: live.reduce((n, s) => n + (s.proxies!.unreachable ?? 0), 0),
+          skipped: live.reduce((n, s) => n + (s.proxies!.skipped ?? 0), 0),
+        },
+      }
+    : {}
+  return {summary: {...summarizeFindings(findings), suppressed, resources, ...proxies}, findings}
 }
