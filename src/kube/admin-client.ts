@@ -1,3 +1,4 @@
+import {cappedRequest, CappedRequestError} from './capped-request.js'
 import http from 'node:http'
 import {ClusterAccessError} from '../errors.js'
 import type {ProxyNeeds} from '../sources/types.js'
@@ -83,68 +84,33 @@ export class EnvoyAdminClient {
     const maxBytes = this.opts.maxBytes ?? DEFAULT_MAX_BYTES
     const endpoint = path.split('?')[0]
     const startedAt = Date.now()
-    return await new Promise<string>((resolve, reject) => {
-      let settled = false
-      const fail = (e: ClusterAccessError) => {
-        if (settled) return
-        settled = true
-        clearTimeout(timer)
-        req.destroy()
-        reject(e)
-      }
+    let res
+    try {
       // agent:false → a fresh connection that is closed after the answer; nothing lingers in a pool.
-      const req = http.request({host, port, path, method: 'GET', agent: false, headers: {Accept: 'application/json', Connection: 'close'}})
-      const timer = setTimeout(() => {
-        fail(
+      res = await cappedRequest((o) => http.request(o), {host, port, path, method: 'GET', agent: false, headers: {Accept: 'application/json', Connection: 'close'}}, {timeoutMs, maxBytes})
+    } catch (error) {
+      if (!(error instanceof CappedRequestError)) throw error
+      const f = error.failure
+      if (f.kind === 'timeout')
+        throw (
           this.opts.transportFailure?.(startedAt) ??
-            new ClusterAccessError(`the Envoy admin API of ${target} did not answer ${endpoint} within ${timeoutMs / 1000}s`, [
-              'the proxy may be overloaded or the dump very large: retry with a larger --timeout',
-              'or narrow the question so that less config is fetched',
-            ]),
+          new ClusterAccessError(`the Envoy admin API of ${target} did not answer ${endpoint} within ${timeoutMs / 1000}s`, [
+            'the proxy may be overloaded or the dump very large: retry with a larger --timeout',
+            'or narrow the question so that less config is fetched',
+          ])
         )
-      }, timeoutMs)
-      req.on('error', (err) => {
-        fail(this.dropped(err, endpoint, startedAt))
-      })
-      req.on('response', (res) => {
-        const chunks: Buffer[] = []
-        let size = 0
-        res.on('data', (c: Buffer) => {
-          size += c.length
-          if (size > maxBytes) {
-            fail(
-              new ClusterAccessError(`the answer of ${target} to ${endpoint} exceeds the ${humanBytes(maxBytes)} size cap`, [
-                'narrow the question (a route/cluster name) so that less config is fetched',
-              ]),
-            )
-            return
-          }
-          chunks.push(c)
-        })
-        res.on('aborted', () => fail(this.dropped(new Error('aborted'), endpoint, startedAt)))
-        res.on('error', (err) => fail(this.dropped(err, endpoint, startedAt)))
-        res.on('end', () => {
-          if (settled) return
-          if (!res.complete) {
-            fail(this.dropped(new Error('incomplete response'), endpoint, startedAt))
-            return
-          }
-          settled = true
-          clearTimeout(timer)
-          const body = Buffer.concat(chunks).toString('utf8')
-          if ((res.statusCode ?? 0) >= 400) {
-            reject(
-              new ClusterAccessError(`the Envoy admin API of ${target} answered ${res.statusCode} to ${path}: ${body.trim().slice(0, 300)}`, [
-                'check the Envoy version of the proxy (meshctl proxy … needs Envoy ≥ 1.18 admin endpoints)',
-              ]),
-            )
-            return
-          }
-          resolve(body)
-        })
-      })
-      req.end()
-    })
+      if (f.kind === 'too-big')
+        throw new ClusterAccessError(`the answer of ${target} to ${endpoint} exceeds the ${humanBytes(maxBytes)} size cap`, [
+          'narrow the question (a route/cluster name) so that less config is fetched',
+        ])
+      throw this.dropped(f.cause, endpoint, startedAt)
+    }
+    if (res.status >= 400) {
+      throw new ClusterAccessError(`the Envoy admin API of ${target} answered ${res.status} to ${path}: ${res.body.trim().slice(0, 300)}`, [
+        'check the Envoy version of the proxy (meshctl proxy … needs Envoy ≥ 1.18 admin endpoints)',
+      ])
+    }
+    return res.body
   }
 
   async getJson(path: string): Promise<unknown> {

@@ -1,3 +1,4 @@
+import {cappedRequest, CappedRequestError} from './capped-request.js'
 import http from 'node:http'
 import https from 'node:https'
 import {ClusterAccessError} from '../errors.js'
@@ -67,44 +68,17 @@ export class KubeApi {
     const maxBytes = opts.maxBytes ?? this.defaults.maxBytes ?? DEFAULT_MAX_BYTES
     const agent = reqOpts.agent as http.Agent | undefined
     try {
-      return await new Promise<{status: number; body: string}>((resolve, reject) => {
-        const req = mod.request(url, {
-          ...reqOpts,
-          method,
-          headers: {...(reqOpts.headers ?? {}), Accept: 'application/json', 'User-Agent': 'meshctl'},
-        })
-        const timer = setTimeout(() => {
-          req.destroy(Object.assign(new Error(`timed out after ${timeoutMs} ms`), {code: 'MESHCTL_TIMEOUT'}))
-        }, timeoutMs)
-        req.on('error', (e) => {
-          clearTimeout(timer)
-          reject(e)
-        })
-        req.on('response', (res) => {
-          const chunks: Buffer[] = []
-          let size = 0
-          res.on('data', (c: Buffer) => {
-            size += c.length
-            if (size > maxBytes) {
-              clearTimeout(timer)
-              req.destroy()
-              reject(new ClusterAccessError(`the API server's answer to ${method} ${path} exceeds ${maxBytes} bytes`, ['narrow the request (-n, -l)']))
-              return
-            }
-            chunks.push(c)
-          })
-          res.on('end', () => {
-            clearTimeout(timer)
-            resolve({status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8')})
-          })
-          res.on('error', (e) => {
-            clearTimeout(timer)
-            reject(e)
-          })
-        })
-        req.end()
-      })
+      return await cappedRequest(
+        (o) => mod.request(url, o),
+        {...reqOpts, method, headers: {...(reqOpts.headers ?? {}), Accept: 'application/json', 'User-Agent': 'meshctl'}},
+        {timeoutMs, maxBytes},
+      )
     } catch (error) {
+      if (error instanceof CappedRequestError) {
+        const f = error.failure
+        if (f.kind === 'too-big') throw new ClusterAccessError(`the API server's answer to ${method} ${path} exceeds ${maxBytes} bytes`, ['narrow the request (-n, -l)'])
+        throw apiTransportError(f.kind === 'timeout' ? Object.assign(new Error(`timed out after ${timeoutMs} ms`), {code: 'MESHCTL_TIMEOUT'}) : f.cause, ctx)
+      }
       if (error instanceof ClusterAccessError) throw error
       throw apiTransportError(error, ctx)
     } finally {
