@@ -36,11 +36,7 @@ export default class Ui extends BaseCommand<typeof Ui> {
     const timeoutMs = f.timeout * 1000
     // ink, React and the UI load only now, so `meshctl --help` and every other command stay fast; the kube client
     // only in cluster mode and the explain engine on the first request, so the first frame comes early.
-    const [{runUi}, {singleProxyDataSource}, {directorySnapshotWriter}] = await Promise.all([
-      import('../ui/run.js'),
-      import('../ui/data-source.js'),
-      import('../ui/sources.js'),
-    ])
+    const {runUi, singleProxyDataSource, directorySnapshotWriter, kubeDataSource} = await (await import('../ui/load.js')).loadUi()
     const saveSnapshot = directorySnapshotWriter()
     let source
     if (offline) {
@@ -50,7 +46,6 @@ export default class Ui extends BaseCommand<typeof Ui> {
       const live = await resolveLiveSource(this.args.pod, {kubeconfig: f.kubeconfig, context: f.context, namespace: f.namespace, adminPort: f['admin-port'], timeoutMs})
       source = singleProxyDataSource(live, {saveSnapshot, pod: {namespace: live.pod.namespace, name: live.pod.name}})
     } else {
-      const {kubeDataSource} = await import('../ui/live.js')
       source = await kubeDataSource({kubeconfig: f.kubeconfig, context: f.context, namespace: f.namespace, adminPort: f['admin-port'], timeoutMs, saveSnapshot})
     }
     await runUi(source, {

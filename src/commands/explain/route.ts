@@ -58,7 +58,7 @@ export default class ExplainRoute extends BaseCommand<typeof ExplainRoute> {
         return
       }
       // On a terminal, the trace opens in the interactive view where the request can be tweaked and re-run.
-      const {openTraceView} = await import('../../ui/run.js')
+      const {openTraceView} = await (await import('../../ui/load.js')).loadUi()
       await openTraceView(inputs.state, built.request, result, {explain: diagnose, color: this.color, source: inputs.source})
     } finally {
       await inputs.source.close()
