@@ -34,6 +34,11 @@ export function renderAuditJunit(result: AuditResult, opts: {failOn: Severity; s
     }
   }
   if (cases.length === 0) cases.push(`    <testcase name="no findings" classname="meshctl.audit"></testcase>`)
+  return junitDocument(suite, cases, failures)
+}
+
+/** The JUnit XML document around rendered <testcase> elements: one suite, as CI test reporters expect. */
+export function junitDocument(suite: string, cases: string[], failures: number): string {
   const tests = cases.length
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',

@@ -4,7 +4,7 @@
  */
 import type {RouteTestResult, RouteTestsReport, TestOutcome} from '../../analysis/route-tests/index.js'
 import {paint} from '../color.js'
-import {xmlEscape} from '../junit.js'
+import {junitDocument, xmlEscape} from '../junit.js'
 
 const PASS = '✓'
 const FAIL = '✗'
@@ -39,16 +39,7 @@ export function outcomeLine(o: TestOutcome): string {
 export function renderRouteTestsJunit(report: RouteTestsReport, opts: {suiteName?: string; file?: string} = {}): string {
   const suite = opts.suiteName ?? `meshctl test routes${opts.file ? ` ${opts.file}` : ''}`
   const classname = `meshctl.routes${opts.file ? `.${opts.file.replace(/^.*[\\/]/, '').replace(/\.(ya?ml|json)$/i, '')}` : ''}`
-  const cases = report.tests.map((t) => testCase(t, classname, opts.file))
-  const {total, failed} = report.summary
-  return [
-    '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites name="${xmlEscape(suite)}" tests="${total}" failures="${failed}" errors="0">`,
-    `  <testsuite name="${xmlEscape(suite)}" tests="${total}" failures="${failed}" errors="0" skipped="0">`,
-    ...cases,
-    '  </testsuite>',
-    '</testsuites>',
-  ].join('\n')
+  return junitDocument(suite, report.tests.map((t) => testCase(t, classname, opts.file)), report.summary.failed)
 }
 
 function testCase(t: RouteTestResult, classname: string, file: string | undefined): string {
