@@ -3,16 +3,10 @@
  * "Machine contracts"). The UI depends on that stable contract rather than on the engine's internal types, so a
  * field the engine adds later never breaks the trace view, and a field it omits shows as "—".
  */
-export type ExplainErrorKind =
-  | 'no_listener'
-  | 'no_filter_chain'
-  | 'multiple_filter_chains'
-  | 'tls_error'
-  | 'mtls_error'
-  | 'protocol_error'
-  | 'no_virtual_host'
-  | 'tls_redirect'
-  | 'no_route'
+import type {ExplainError} from '../../analysis/explain/types.js'
+
+/** The error kinds are the contract's own list (DESIGN.md), defined once by the engine. */
+export type ExplainErrorKind = ExplainError
 
 export interface IstioSourceLike {
   kind?: string
