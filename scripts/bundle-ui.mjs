@@ -3,6 +3,7 @@
 // one (~0.5 s); one file loads in ~0.1 s. React devtools (ink's DEV=true hook) is left out.
 import {build} from 'esbuild'
 import {fileURLToPath} from 'node:url'
+import {relative, resolve as resolvePath, sep} from 'node:path'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 await build({
@@ -18,6 +19,22 @@ await build({
   // Bundled CommonJS dependencies call require(): give the ES module one.
   banner: {js: "import {createRequire as __meshctlCreateRequire} from 'node:module'; const require = __meshctlCreateRequire(import.meta.url);"},
   plugins: [
+    {
+      // The engine (services, sources, kube, errors…) stays outside the bundle: the UI and the command that opened it
+      // share one copy of each module, so an error class thrown by the engine is the class the command checks, and
+      // a surface cannot run a second, older copy of the engine.
+      name: 'engine-outside',
+      setup(b) {
+        const distDir = `${root}dist/`
+        const uiDir = `${distDir}ui/`
+        b.onResolve({filter: /^\.\.?\//}, (args) => {
+          const target = resolvePath(args.resolveDir, args.path)
+          // Only meshctl's own modules outside dist/ui; dependencies' relative imports stay in the bundle.
+          if (!args.importer.startsWith(distDir) || !target.startsWith(distDir) || target.startsWith(uiDir)) return undefined
+          return {path: './' + relative(uiDir, target).split(sep).join('/'), external: true}
+        })
+      },
+    },
     {
       name: 'no-react-devtools',
       setup(b) {

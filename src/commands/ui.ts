@@ -1,6 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../base-command.js'
-import {proxySourceFlags, sourceFromFlags} from '../sources/flags.js'
+import {proxySourceFlags} from '../flags.js'
+import {openBrowseSource} from '../services/browse.js'
 import {requireTty} from '../ui/tty.js'
 
 export default class Ui extends BaseCommand<typeof Ui> {
@@ -31,29 +32,9 @@ export default class Ui extends BaseCommand<typeof Ui> {
 
   async run(): Promise<void> {
     requireTty('use a non-interactive command instead: meshctl proxy all <pod | --file dump.json> -o json, or meshctl explain route … -o json')
-    const f = this.flags
-    const offline = Boolean(f.file || f.snapshot)
-    const timeoutMs = f.timeout * 1000
-    // ink, React and the UI load only now, so `meshctl --help` and every other command stay fast; the kube client
-    // only in cluster mode and the explain engine on the first request, so the first frame comes early.
-    const {runUi, singleProxyDataSource, directorySnapshotWriter, kubeDataSource} = await (await import('../ui/load.js')).loadUi()
-    const saveSnapshot = directorySnapshotWriter()
-    let source
-    if (offline) {
-      source = singleProxyDataSource(sourceFromFlags({file: f.file, clusters: f.clusters, 'server-info': f['server-info'], snapshot: f.snapshot}, this.args.pod), {saveSnapshot})
-    } else if (this.args.pod) {
-      const {resolveLiveSource} = await import('../sources/live.js')
-      const live = await resolveLiveSource(this.args.pod, {kubeconfig: f.kubeconfig, context: f.context, namespace: f.namespace, adminPort: f['admin-port'], timeoutMs})
-      source = singleProxyDataSource(live, {saveSnapshot, pod: {namespace: live.pod.namespace, name: live.pod.name}})
-    } else {
-      source = await kubeDataSource({kubeconfig: f.kubeconfig, context: f.context, namespace: f.namespace, adminPort: f['admin-port'], timeoutMs, saveSnapshot})
-    }
-    await runUi(source, {
-      color: this.color,
-      explain: async (state, request) => {
-        const {explainRoute} = await import('../analysis/explain/index.js')
-        return explainRoute(state, request, {proxy: state.pod ? {namespace: state.pod.namespace, ip: state.pod.ip} : undefined})
-      },
-    })
+    const source = await openBrowseSource({...this.flags, pod: this.args.pod})
+    // ink, React and the screens load only now, so `meshctl --help` and every other command stay fast.
+    const {runUi} = await (await import('../ui/load.js')).loadUi()
+    await runUi(source, {color: this.color})
   }
 }

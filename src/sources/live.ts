@@ -161,3 +161,10 @@ export function statsRecord(raw: unknown): Record<string, number> {
   }
   return out
 }
+
+/** The live pod behind a source (a LiveSource, or the lazy wrapper of liveSource()), else undefined. */
+export async function liveSourceOf(source: ProxySource): Promise<LiveSource | undefined> {
+  if (source instanceof LiveSource) return source
+  const lazy = source as Partial<ReturnType<typeof liveSource>>
+  return typeof lazy.resolve === 'function' ? lazy.resolve() : undefined
+}

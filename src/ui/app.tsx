@@ -3,7 +3,8 @@ import {Box, useApp, useInput, useStdout} from 'ink'
 import {stringify as yamlStringify} from 'yaml'
 import type {SimRequest} from '../envoy/model.js'
 import type {ProxyState} from '../sources/types.js'
-import type {Explainer, UiContext, UiDataSource, UiPod, UiProxyRef} from './data-source.js'
+import type {UiContext, UiDataSource, UiPod, UiProxyRef} from './data-source.js'
+import type {Finding} from '../findings/types.js'
 import {actionFor, type ActionId, type KeyFlags, type ScreenKind} from './keymap.js'
 import {Breadcrumb, Footer, HelpOverlay} from './components/chrome.js'
 import {ColorContext, Styled} from './components/theme.js'
@@ -23,7 +24,6 @@ import {crumbs, freshList, moveCursor, proxyScreen, type ListState, type LoadedP
 
 export interface AppProps {
   source: UiDataSource
-  explain: Explainer
   color: boolean
   /** Fixed size (tests); otherwise the terminal's, following resizes. */
   width?: number
@@ -41,8 +41,8 @@ interface RawView {
 
 const errorMessage = (e: unknown): string => (e instanceof Error ? e.message : String(e))
 
-function loadedProxy(state: ProxyState): LoadedProxy {
-  return {state, overview: proxyOverview(state)}
+function loadedProxy(state: ProxyState, findings: readonly Finding[] = []): LoadedProxy {
+  return {state, overview: proxyOverview(state, findings)}
 }
 
 function initialStack(props: AppProps): Screen[] {
@@ -97,7 +97,7 @@ function podRows(list: UiPod[]): Array<ListRow & {pod: UiPod}> {
 }
 
 export function App(props: AppProps): React.ReactElement {
-  const {source, explain} = props
+  const {source} = props
   const app = useApp()
   const {stdout} = useStdout()
   const [size, setSize] = useState({width: props.width ?? stdout?.columns ?? 80, height: props.height ?? stdout?.rows ?? 24})
@@ -158,7 +158,16 @@ export function App(props: AppProps): React.ReactElement {
         case 'pods':
           return load(key, (p) => source.listPods(s.context, s.namespace, p))
         default:
-          return load(key, async (p) => loadedProxy(await source.loadProxy(s.ref, p)))
+          return load(key, async (p) => {
+            const state = await source.loadProxy(s.ref, p)
+            // The Warnings tab is what `meshctl audit` finds for this proxy; if that cannot be read (RBAC), the
+            // proxy is still shown and the reason goes to the status line.
+            const findings = await source.proxyFindings(s.ref, state, p).catch((error: unknown) => {
+              setStatus({text: `warnings not checked: ${errorMessage(error)}`, tone: 'warn'})
+              return [] as Finding[]
+            })
+            return loadedProxy(state, findings)
+          })
       }
     },
     [load, source],
@@ -172,7 +181,8 @@ export function App(props: AppProps): React.ReactElement {
   }, [topKey])
 
   const resource = cache[topKey]
-  const proxy = (top.kind === 'proxy' || top.kind === 'composer' || top.kind === 'trace') && resource?.status === 'ok' ? (resource.value as LoadedProxy) : undefined
+  // While `r` refreshes, the entry is 'loading' with the previous value: keep showing that value.
+  const proxy = (top.kind === 'proxy' || top.kind === 'composer' || top.kind === 'trace') && resource?.value !== undefined ? (resource.value as LoadedProxy) : undefined
 
   // Rows of the current list screen, after the `/` filter (the input handler acts on exactly these).
   const view = useMemo(() => {
@@ -247,14 +257,14 @@ export function App(props: AppProps): React.ReactElement {
         return
       }
       try {
-        const result = await explain(loaded.state, built.request)
+        const result = await source.explain(s.ref, loaded.state, built.request)
         setStack((st) => [...st.slice(0, -1), {...s, errors: []}, {kind: 'trace', ref: s.ref, request: built.request!, result, cursor: 0}])
         setStatus(undefined)
       } catch (error) {
         setStatus({text: `explain failed: ${errorMessage(error)}`, tone: 'bad'})
       }
     },
-    [explain, updateTop],
+    [source, updateTop],
   )
 
   const refresh = useCallback(async () => {
@@ -262,7 +272,7 @@ export function App(props: AppProps): React.ReactElement {
       const loaded = (await loadFor(top)) as LoadedProxy | undefined
       if (!loaded) return
       try {
-        const result = await explain(loaded.state, top.request)
+        const result = await source.explain(top.ref, loaded.state, top.request)
         updateTop((t) => (t.kind === 'trace' ? {...t, result} : t))
         setStatus({text: 'refreshed from the proxy and re-ran the request', tone: 'ok'})
       } catch (error) {
@@ -272,7 +282,7 @@ export function App(props: AppProps): React.ReactElement {
     }
     const ok = await loadFor(top)
     if (ok !== undefined) setStatus({text: 'refreshed', tone: 'ok'})
-  }, [top, loadFor, explain, updateTop])
+  }, [top, loadFor, source, updateTop])
 
   const save = useCallback(async () => {
     if (!('ref' in top) || !proxy) return

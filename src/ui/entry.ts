@@ -4,6 +4,3 @@
  * the whole first-frame budget on Node 20. `loadUi` picks the bundle when it exists.
  */
 export {runUi, openTraceView} from './run.js'
-export {singleProxyDataSource} from './data-source.js'
-export {directorySnapshotWriter} from './sources.js'
-export {kubeDataSource} from './live.js'

@@ -1,14 +1,16 @@
 import React from 'react'
 import {render} from 'ink'
 import type {SimRequest} from '../envoy/model.js'
-import type {ProxySource, ProxyState} from '../sources/types.js'
+import type {ProxyState} from '../sources/types.js'
+import {fixedProxyDataSource} from '../services/browse.js'
+import type {ExplainSession} from '../services/explain.js'
+import type {SourceFlagValues} from '../sources/select.js'
 import {App} from './app.js'
-import type {Explainer, SnapshotWriter, UiDataSource} from './data-source.js'
+import type {UiDataSource} from './data-source.js'
 import type {ExplainResultLike} from './model/explain-result.js'
 import {requireTty} from './tty.js'
 
 export interface RunUiOptions {
-  explain: Explainer
   color: boolean
   stdin?: NodeJS.ReadStream
   stdout?: NodeJS.WriteStream
@@ -35,7 +37,7 @@ export async function runUi(source: UiDataSource, opts: RunUiOptions): Promise<v
   const restoreScreen = () => {
     if (alt) stdout.write('\u001B[?1049l')
   }
-  const instance = render(<App source={source} explain={opts.explain} color={opts.color} initialTrace={opts.initialTrace} />, {
+  const instance = render(<App source={source} color={opts.color} initialTrace={opts.initialTrace} />, {
     stdout,
     stdin,
     exitOnCtrlC: false,
@@ -66,14 +68,8 @@ export async function runUi(source: UiDataSource, opts: RunUiOptions): Promise<v
  * --no-interactive). Esc goes to the request composer with the same request, to tweak it and re-run; `r`
  * re-reads the proxy when `source` is given.
  */
-export async function openTraceView(
-  state: ProxyState,
-  request: SimRequest,
-  result: ExplainResultLike,
-  opts: {explain: Explainer; source?: ProxySource; saveSnapshot?: SnapshotWriter; color: boolean},
-): Promise<void> {
+export async function openTraceView(session: ExplainSession, request: SimRequest, result: ExplainResultLike, opts: {color: boolean; target?: SourceFlagValues}): Promise<void> {
   requireTty('meshctl explain route … -o json (or --no-interactive)')
-  const {fixedProxyDataSource} = await import('./sources.js')
-  const ds = fixedProxyDataSource(state, {source: opts.source, saveSnapshot: opts.saveSnapshot})
-  await runUi(ds, {explain: opts.explain, color: opts.color, initialTrace: {state, request, result}})
+  const ds = fixedProxyDataSource(session.state, {source: session.source, target: opts.target})
+  await runUi(ds, {color: opts.color, initialTrace: {state: session.state, request, result}})
 }

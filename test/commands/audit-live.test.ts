@@ -4,7 +4,7 @@ import {join} from 'node:path'
 import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest'
 import {runCli} from '../helpers/cli.js'
 import {hasBuild, LabWorker, skipNoBuild} from '../e2e/lab-harness.js'
-import {ProxyProgress} from '../../src/commands/audit/index.js'
+import {ProxyProgress} from '../../src/render/progress.js'
 
 interface Report {
   summary: {total: number; proxies: {targeted: number; audited: number; unreachable: number; skipped: number}; mode: string; bySeverity: Record<string, number>}

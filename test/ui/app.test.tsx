@@ -4,8 +4,9 @@ import {render, cleanup} from 'ink-testing-library'
 import {App} from '../../src/ui/app.js'
 import type {UiDataSource} from '../../src/ui/data-source.js'
 import {singleProxyDataSource} from '../../src/ui/data-source.js'
+import {proxyWarnings} from '../../src/services/audit.js'
 import {renderWide} from './render-wide.js'
-import {bookinfoState, fakeClusterSource, fakeExplain} from './fixtures.js'
+import {bookinfoState, fakeClusterSource, fakeExplain, withExplain} from './fixtures.js'
 
 const KEYS = {enter: '\r', esc: '\u001B', down: '\u001B[B', up: '\u001B[A', tab: '\t', right: '\u001B[C', backspace: '\u007F', ctrlC: '\u0003'}
 const tick = (ms = 30) => new Promise((r) => setTimeout(r, ms))
@@ -21,7 +22,7 @@ async function until(frame: () => string | undefined, re: RegExp, ms = 2000): Pr
 }
 
 function app(ds: UiDataSource = fakeClusterSource(), size = {width: 80, height: 24}) {
-  const r = render(<App source={ds} explain={fakeExplain} color={false} width={size.width} height={size.height} />)
+  const r = render(<App source={withExplain(ds, fakeExplain)} color={false} width={size.width} height={size.height} />)
   const press = async (...keys: string[]) => {
     for (const k of keys) {
       r.stdin.write(k)
@@ -109,15 +110,30 @@ describe('meshctl ui: proxy overview', () => {
     await press(KEYS.tab)
     const eps = await until(lastFrame, /\[Endpoints 2\]/)
     expect(eps).toMatch(/10\.1\.0\.8:9080\s+UNHEALTHY\s+outlier ejected/)
-    await press('l')
-    const warn = await until(lastFrame, /\[Warnings \d\]/)
-    expect(warn).toMatch(/listener 10\.96\.0\.20_3306 is warming/)
-    expect(warn).toMatch(/converted 1 v2 type URL/)
+  })
+
+  it('Warnings are the findings audit gives for this proxy (the same engine, the same count)', async () => {
+    const rejected = () => {
+      const st = bookinfoState()
+      st.dump.listeners[1] = {...st.dump.listeners[1], errorState: {details: 'duplicate filter chain match', lastUpdateAttempt: '2026-01-01T00:00:00Z'}}
+      return st
+    }
+    const source = {label: 'file productpage.json', load: async () => rejected(), close: async () => {}}
+    const expected = await proxyWarnings(source, rejected())
+    expect(expected.map((f) => f.code)).toContain('MESH0807')
+    const {lastFrame, press} = app(singleProxyDataSource(source, {saveSnapshot: async () => 'x'}))
+    await until(lastFrame, new RegExp(`Warnings ${expected.length}`))
+    for (let i = 0; i < 10 && !/\[Warnings/.test(lastFrame() ?? ''); i++) {
+      await press(KEYS.tab)
+      await tick(50)
+    }
+    const warn = await until(lastFrame, new RegExp(`\\[Warnings ${expected.length}\\]`))
+    expect(warn).toMatch(/error MESH0807\s+.*10\.96\.0\.20_3306/)
   })
 
   it('uses the width of a wider terminal instead of cutting names', async () => {
     const ds = singleProxyDataSource({label: 'f', load: async () => bookinfoState(), close: async () => {}}, {saveSnapshot: async () => 'x'})
-    const {lastFrame, unmount} = renderWide(<App source={ds} explain={fakeExplain} color={false} />, 160, 40)
+    const {lastFrame, unmount} = renderWide(<App source={withExplain(ds, fakeExplain)} color={false} />, 160, 40)
     const f = await until(lastFrame, /Routes 2/)
     unmount()
     expect(f).toMatch(/› 9080\s+reviews\.bookinfo\.svc\.cluster\.local:9080\s+reviews\.bookinfo\.svc\.cluster\.local,/)

@@ -6,7 +6,7 @@ import {singleProxyDataSource} from '../../src/ui/data-source.js'
 import {traceLines} from '../../src/ui/model/trace.js'
 import {buildRequest, draftFor} from '../../src/ui/model/request.js'
 import {destinationsOf} from '../../src/ui/model/overview.js'
-import {bookinfoState, fakeExplain, weightedResult} from './fixtures.js'
+import {bookinfoState, fakeExplain, weightedResult, withExplain} from './fixtures.js'
 
 const KEYS = {enter: '\r', esc: '\u001B', down: '\u001B[B', up: '\u001B[A', tab: '\t', right: '\u001B[C', backspace: '\u007F'}
 const tick = (ms = 30) => new Promise((r) => setTimeout(r, ms))
@@ -34,7 +34,7 @@ function fileApp(explain = fakeExplain, loads: number[] = []) {
     },
     {saveSnapshot: async () => 'x'},
   )
-  const r = render(<App source={ds} explain={explain} color={false} width={80} height={24} />)
+  const r = render(<App source={withExplain(ds, explain)} color={false} width={80} height={24} />)
   const press = async (...keys: string[]) => {
     for (const k of keys) {
       r.stdin.write(k)
@@ -160,10 +160,10 @@ describe('request model', () => {
 
 describe('trace view opened by explain route (initialTrace)', () => {
   it('opens on the trace; Esc gives the composer pre-filled with the same request to tweak and re-run', async () => {
-    const {fixedProxyDataSource} = await import('../../src/ui/sources.js')
+    const {fixedProxyDataSource} = await import('../../src/services/browse.js')
     const state = bookinfoState()
     const request = {authority: 'reviews', port: 9080, path: '/r', method: 'GET', headers: {'end-user': 'jason'}, protocol: 'http' as const, tls: 'plaintext' as const, direction: 'outbound' as const}
-    const r = render(<App source={fixedProxyDataSource(state)} explain={fakeExplain} color={false} width={80} height={24} initialTrace={{state, request, result: fakeExplain(state, request)}} />)
+    const r = render(<App source={withExplain(fixedProxyDataSource(state), fakeExplain)} color={false} width={80} height={24} initialTrace={{state, request, result: fakeExplain(state, request)}} />)
     const f = await until(r.lastFrame, /trace/)
     expect(f).toMatch(/meshctl › file productpage\.json › request › trace/)
     expect(f).toMatch(/✔ 200 · routed to outbound\|9080\|v2\|/)

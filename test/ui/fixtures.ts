@@ -188,6 +188,12 @@ export function fakeClusterSource(opts: {delayMs?: number; failProxy?: string} =
       if (opts.failProxy && ref.name === opts.failProxy) throw new Error(`pod ${ref.name}: admin port 15000 refused the connection`)
       return {...bookinfoState(), label: ref.label, pod: {namespace: ref.namespace!, name: ref.name!}}
     },
+    async proxyFindings() {
+      return []
+    },
+    async explain(_ref: UiProxyRef, state: ProxyState, req: SimRequest) {
+      return fakeExplain(state, req) as never
+    },
     async saveSnapshot(ref: UiProxyRef) {
       ds.saved.push(ref.key)
       return `/tmp/snap-${ref.name}`
@@ -197,4 +203,9 @@ export function fakeClusterSource(opts: {delayMs?: number; failProxy?: string} =
     },
   }
   return ds
+}
+
+/** A data source whose explain is `explain` (the engine stays out of screen tests; its parity has tests of its own). */
+export function withExplain(ds: UiDataSource, explain: (state: ProxyState, req: SimRequest) => ExplainResultLike | Promise<ExplainResultLike>): UiDataSource {
+  return {...ds, explain: async (_ref, state, req) => (await explain(state, req)) as never}
 }

@@ -4,10 +4,9 @@ import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {actionFor, footerText, helpRows, KEYMAP} from '../../src/ui/keymap.js'
 import {compileFilter, truncate} from '../../src/ui/text.js'
-import {directorySnapshotWriter} from '../../src/ui/sources.js'
+import {directorySnapshotWriter, imageTag} from '../../src/services/browse.js'
 import {parseClusterStatus, parseConfigDump} from '../../src/envoy/configdump/parse.js'
 import {requireTty} from '../../src/ui/tty.js'
-import {imageTag} from '../../src/ui/live.js'
 import {bookinfoState} from './fixtures.js'
 
 describe('keymap (one table drives input, footer and help)', () => {

@@ -1,12 +1,10 @@
 import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../../base-command.js'
-import {explainAndDiagnose} from '../../analysis/diagnose/index.js'
+import {clusterConfigFlags, manifestSourceFlags, proxySourceFlags} from '../../flags.js'
 import {buildRequest} from '../../input/request.js'
 import {renderExplain} from '../../render/text/explain.js'
-import {manifestSourceFlags, proxySourceFlags} from '../../sources/flags.js'
-import {clusterConfigFlags, loadExplainInputs} from '../../sources/explain-inputs.js'
-import type {ProxyState} from '../../sources/types.js'
-import type {SimRequest} from '../../envoy/model.js'
+import {openExplainSession} from '../../services/explain.js'
+import type {ExplainResult} from '../../analysis/explain/types.js'
 
 export default class ExplainRoute extends BaseCommand<typeof ExplainRoute> {
   static override summary = 'Explain what a proxy does with a request: listener, filter chain, route (VirtualService rule), cluster (DestinationRule subset), endpoints, and the predicted status and response flag.'
@@ -44,24 +42,24 @@ export default class ExplainRoute extends BaseCommand<typeof ExplainRoute> {
     'expect-cluster': Flags.string({description: 'The Envoy cluster the request should reach (e.g. outbound|9080|v2|reviews.bookinfo.svc.cluster.local).', helpGroup: 'DIAGNOSIS', exclusive: ['expect-subset']}),
   }
 
-  async run(): Promise<void> {
+  async run(): Promise<ExplainResult> {
     const built = buildRequest(this.flags)
     const interactive = this.wantsInteractive()
-    const inputs = await loadExplainInputs(this.flags, this.args.pod, built, interactive || process.stderr.isTTY ? (m) => this.info(`… ${m}`) : undefined)
+    const progress = interactive || process.stderr.isTTY ? (m: string) => this.info(`… ${m}`) : undefined
+    const expect = {subset: this.flags['expect-subset'], cluster: this.flags['expect-cluster']}
+    const session = await openExplainSession({...this.flags, pod: this.args.pod}, built, {expect, progress})
     try {
-      const explainOpts = {proxy: built.proxy, mtlsSecretName: built.mtlsSecretName}
-      const diagnose = (state: ProxyState, request: SimRequest) =>
-        explainAndDiagnose({...inputs, state, request, explain: explainOpts, expect: {subset: this.flags['expect-subset'], cluster: this.flags['expect-cluster']}})
-      const result = diagnose(inputs.state, built.request)
+      const result = session.explain(built.request, built)
       if (!interactive) {
         this.emit(result, renderExplain)
-        return
+        return result
       }
       // On a terminal, the trace opens in the interactive view where the request can be tweaked and re-run.
       const {openTraceView} = await (await import('../../ui/load.js')).loadUi()
-      await openTraceView(inputs.state, built.request, result, {explain: diagnose, color: this.color, source: inputs.source})
+      await openTraceView(session, built.request, result, {color: this.color})
+      return result
     } finally {
-      await inputs.source.close()
+      await session.close()
     }
   }
 

@@ -1,9 +1,9 @@
 import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../../base-command.js'
-import {allTables} from '../../analysis/proxy-tables.js'
+import type {AllTables} from '../../analysis/proxy-tables.js'
+import {proxyAll} from '../../services/proxy-config.js'
 import {renderAllTables} from '../../render/text/proxy-tables.js'
-import {ALL_NEEDS} from '../../sources/types.js'
-import {loadProxyState, manifestSourceFlags, proxySourceFlags} from '../../sources/flags.js'
+import {manifestSourceFlags, proxySourceFlags} from '../../flags.js'
 
 export default class ProxyAll extends BaseCommand<typeof ProxyAll> {
   static override summary = "Show all of a proxy's tables: versions, clusters, listeners, routes, secrets, endpoints (like istioctl proxy-config all)."
@@ -24,15 +24,15 @@ export default class ProxyAll extends BaseCommand<typeof ProxyAll> {
     wide: Flags.boolean({char: 'w', description: 'meshctl columns and resources istioctl leaves out.', default: false}),
   }
 
-  async run(): Promise<void> {
+  async run(): Promise<AllTables> {
     const f = this.flags
-    const state = await loadProxyState(f, this.args.pod, ALL_NEEDS)
-    const result = allTables(state, {
+    const result = await proxyAll({...f, pod: this.args.pod}, {
       cluster: {fqdn: f.fqdn, port: f.port, subset: f.subset, direction: f.direction},
       listener: {address: f.address, port: f.port, type: f.type},
       route: {name: f.name},
       endpoint: {address: f.address, port: f.port, status: f.status},
     })
     this.emit(result, (r) => renderAllTables(r, {wide: f.wide, headers: f.headers}))
+    return result
   }
 }

@@ -1,8 +1,9 @@
 import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../../base-command.js'
-import {clusterTable} from '../../analysis/proxy-tables.js'
+import type {ClusterTable} from '../../analysis/proxy-tables.js'
+import {proxyClusters} from '../../services/proxy-config.js'
 import {renderClusterTable} from '../../render/text/proxy-tables.js'
-import {loadProxyState, manifestSourceFlags, proxySourceFlags} from '../../sources/flags.js'
+import {manifestSourceFlags, proxySourceFlags} from '../../flags.js'
 
 export default class ProxyClusters extends BaseCommand<typeof ProxyClusters> {
   static override summary = "Show a proxy's clusters with their service, port, subset and DestinationRule (like istioctl proxy-config clusters)."
@@ -22,9 +23,10 @@ export default class ProxyClusters extends BaseCommand<typeof ProxyClusters> {
     wide: Flags.boolean({char: 'w', description: 'Add meshctl columns (state) and warming clusters; default is istioctl’s layout.', default: false}),
   }
 
-  async run(): Promise<void> {
-    const state = await loadProxyState(this.flags, this.args.pod, {clusters: true})
-    const result = clusterTable(state, {fqdn: this.flags.fqdn, port: this.flags.port, subset: this.flags.subset, direction: this.flags.direction})
-    this.emit(result, (r) => renderClusterTable(r, {wide: this.flags.wide}))
+  async run(): Promise<ClusterTable> {
+    const f = this.flags
+    const result = await proxyClusters({...f, pod: this.args.pod}, {fqdn: f.fqdn, port: f.port, subset: f.subset, direction: f.direction})
+    this.emit(result, (r) => renderClusterTable(r, {wide: f.wide}))
+    return result
   }
 }

@@ -1,8 +1,9 @@
 import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../../base-command.js'
-import {endpointTable} from '../../analysis/proxy-tables.js'
+import type {EndpointTable} from '../../analysis/proxy-tables.js'
+import {proxyEndpoints} from '../../services/proxy-config.js'
 import {renderEndpointTable} from '../../render/text/proxy-tables.js'
-import {loadProxyState, manifestSourceFlags, proxySourceFlags} from '../../sources/flags.js'
+import {manifestSourceFlags, proxySourceFlags} from '../../flags.js'
 
 export default class ProxyEndpoints extends BaseCommand<typeof ProxyEndpoints> {
   static override summary = "Show a proxy's endpoints and their health (like istioctl proxy-config endpoints)."
@@ -24,9 +25,10 @@ export default class ProxyEndpoints extends BaseCommand<typeof ProxyEndpoints> {
     wide: Flags.boolean({char: 'w', description: 'Add weight (and Envoy’s healthy verdict with --clusters); default is istioctl’s layout.', default: false}),
   }
 
-  async run(): Promise<void> {
-    const state = await loadProxyState(this.flags, this.args.pod, {endpoints: true, clusterStatus: true})
-    const result = endpointTable(state, {address: this.flags.address, port: this.flags.port, cluster: this.flags.cluster, status: this.flags.status})
-    this.emit(result, (r) => renderEndpointTable(r, {wide: this.flags.wide}))
+  async run(): Promise<EndpointTable> {
+    const f = this.flags
+    const result = await proxyEndpoints({...f, pod: this.args.pod}, {address: f.address, port: f.port, cluster: f.cluster, status: f.status})
+    this.emit(result, (r) => renderEndpointTable(r, {wide: f.wide}))
+    return result
   }
 }

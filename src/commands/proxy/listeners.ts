@@ -1,8 +1,9 @@
 import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../../base-command.js'
-import {listenerTable} from '../../analysis/proxy-tables.js'
+import type {ListenerTable} from '../../analysis/proxy-tables.js'
+import {proxyListeners} from '../../services/proxy-config.js'
 import {renderListenerTable} from '../../render/text/proxy-tables.js'
-import {loadProxyState, manifestSourceFlags, proxySourceFlags} from '../../sources/flags.js'
+import {manifestSourceFlags, proxySourceFlags} from '../../flags.js'
 
 export default class ProxyListeners extends BaseCommand<typeof ProxyListeners> {
   static override summary = "Show a proxy's listeners and filter chains: addresses, match and destination (like istioctl proxy-config listeners)."
@@ -17,9 +18,10 @@ export default class ProxyListeners extends BaseCommand<typeof ProxyListeners> {
     wide: Flags.boolean({char: 'w', description: 'Add the state column and warming/draining/rejected listeners; default is istioctl’s layout.', default: false}),
   }
 
-  async run(): Promise<void> {
-    const state = await loadProxyState(this.flags, this.args.pod, {listeners: true})
-    const result = listenerTable(state, {address: this.flags.address, port: this.flags.port, type: this.flags.type})
-    this.emit(result, (r) => renderListenerTable(r, {wide: this.flags.wide}))
+  async run(): Promise<ListenerTable> {
+    const f = this.flags
+    const result = await proxyListeners({...f, pod: this.args.pod}, {address: f.address, port: f.port, type: f.type})
+    this.emit(result, (r) => renderListenerTable(r, {wide: f.wide}))
+    return result
   }
 }

@@ -1,8 +1,9 @@
 import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../../base-command.js'
-import {routeTable} from '../../analysis/proxy-tables.js'
+import type {RouteTable} from '../../analysis/proxy-tables.js'
+import {proxyRoutes} from '../../services/proxy-config.js'
 import {renderRouteTable} from '../../render/text/proxy-tables.js'
-import {loadProxyState, manifestSourceFlags, proxySourceFlags} from '../../sources/flags.js'
+import {manifestSourceFlags, proxySourceFlags} from '../../flags.js'
 
 export default class ProxyRoutes extends BaseCommand<typeof ProxyRoutes> {
   static override summary = "Show a proxy's routes: route config, virtual host, domains, match and VirtualService (like istioctl proxy-config routes)."
@@ -15,9 +16,10 @@ export default class ProxyRoutes extends BaseCommand<typeof ProxyRoutes> {
     wide: Flags.boolean({char: 'w', description: 'Add each route’s destination and the route configs inline in listeners; default is istioctl’s layout.', default: false}),
   }
 
-  async run(): Promise<void> {
-    const state = await loadProxyState(this.flags, this.args.pod, {routes: true, listeners: this.flags.wide})
-    const result = routeTable(state, {name: this.flags.name})
-    this.emit(result, (r) => renderRouteTable(r, {wide: this.flags.wide}))
+  async run(): Promise<RouteTable> {
+    const f = this.flags
+    const result = await proxyRoutes({...f, pod: this.args.pod}, {name: f.name}, f.wide)
+    this.emit(result, (r) => renderRouteTable(r, {wide: f.wide}))
+    return result
   }
 }

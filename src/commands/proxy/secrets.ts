@@ -1,8 +1,9 @@
 import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../../base-command.js'
-import {secretTable} from '../../analysis/proxy-tables.js'
+import type {SecretTable} from '../../analysis/proxy-tables.js'
+import {proxySecrets} from '../../services/proxy-config.js'
 import {renderSecretTable} from '../../render/text/proxy-tables.js'
-import {loadProxyState, proxySourceFlags} from '../../sources/flags.js'
+import {proxySourceFlags} from '../../flags.js'
 
 export default class ProxySecrets extends BaseCommand<typeof ProxySecrets> {
   static override summary = "Show a proxy's SDS secrets and their certificates' validity (like istioctl proxy-config secret). Private keys are never shown."
@@ -13,8 +14,9 @@ export default class ProxySecrets extends BaseCommand<typeof ProxySecrets> {
     wide: Flags.boolean({char: 'w', description: 'Add static secrets and certificate SANs; default is istioctl’s layout.', default: false}),
   }
 
-  async run(): Promise<void> {
-    const state = await loadProxyState(this.flags, this.args.pod, {secrets: true})
-    this.emit(secretTable(state), (r) => renderSecretTable(r, {wide: this.flags.wide}))
+  async run(): Promise<SecretTable> {
+    const result = await proxySecrets({...this.flags, pod: this.args.pod})
+    this.emit(result, (r) => renderSecretTable(r, {wide: this.flags.wide}))
+    return result
   }
 }

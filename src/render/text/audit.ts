@@ -3,6 +3,7 @@
  * within a resource, each with its code, Istio code, field path, message and next steps; then a summary.
  */
 import type {AuditResult} from '../../analysis/audit/index.js'
+import type {LiveAuditResult} from '../../analysis/audit/live.js'
 import {subjectLabel} from '../../findings/finding.js'
 import type {Finding, Severity} from '../../findings/types.js'
 import {SEVERITY_RANK} from '../../findings/types.js'
@@ -53,3 +54,14 @@ export function summaryLine(result: AuditResult, color: boolean): string {
   ]
   return `${plural(s.total, 'finding')}${shard}: ${parts.join(', ')} (${plural(s.resources, 'object')} analysed${suppressed}).`
 }
+
+/** The proxies part of the text summary (live and snapshot results only). */
+export function proxiesLine(result: AuditResult): string {
+  const p = (result as Partial<LiveAuditResult>).summary?.proxies
+  if (!p) return ''
+  const parts = [`${p.audited} audited`]
+  if (p.unreachable) parts.push(`${p.unreachable} unreachable`)
+  if (p.skipped) parts.push(`${p.skipped} skipped (not running)`)
+  return `\nProxies: ${parts.join(', ')}.`
+}
+

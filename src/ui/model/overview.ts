@@ -1,3 +1,4 @@
+import type {Finding} from '../../findings/types.js'
 import type {ClusterEntry, EnvoyMessage, ListenerEntry} from '../../envoy/model.js'
 import type {ProxyState} from '../../sources/types.js'
 
@@ -185,26 +186,17 @@ export function destinationsOf(state: ProxyState): Destination[] {
   return out
 }
 
-function warningsOf(state: ProxyState): OverviewRow[] {
-  const rows: OverviewRow[] = []
-  const d = state.dump
-  d.warnings.forEach((w, i) => rows.push({key: `w:${i}`, cells: ['parse', w], tone: 'warn', raw: w}))
-  for (const l of d.listeners) {
-    if (l.errorState)
-      rows.push({key: `le:${l.name}`, cells: ['rejected', `listener ${l.name}: ${l.errorState.details ?? 'update rejected'}`], tone: 'bad', raw: l.errorState})
-    else if (l.state === 'warming') rows.push({key: `lw:${l.name}`, cells: ['warming', `listener ${l.name} is warming`], tone: 'warn', raw: l.listener})
-  }
-  for (const c of d.clusters) {
-    if (c.errorState)
-      rows.push({key: `ce:${c.name}`, cells: ['rejected', `cluster ${c.name}: ${c.errorState.details ?? 'update rejected'}`], tone: 'bad', raw: c.errorState})
-    else if (c.state === 'warming') rows.push({key: `cw:${c.name}`, cells: ['warming', `cluster ${c.name} is warming`], tone: 'warn', raw: c.cluster})
-  }
-  for (const cs of state.clusterStatus ?? []) {
-    if (cs.hosts.length > 0 && cs.hosts.every((h) => !h.healthy))
-      rows.push({key: `uh:${cs.name}`, cells: ['no healthy', `cluster ${cs.name}: 0/${cs.hosts.length} endpoints healthy`], tone: 'bad', raw: cs})
-  }
-  for (const u of d.unknown) rows.push({key: `u:${u.type}`, cells: ['unknown', `kept unknown config type ${u.type}`], tone: 'warn', raw: u.value})
-  return rows
+/**
+ * The Warnings tab is the findings the services give for this proxy — the same list `meshctl audit` reports for it
+ * (rejected or warming config, stale config, UH/NC routes, TLS conflicts…), so the count here is audit's count.
+ */
+function warningsOf(findings: readonly Finding[]): OverviewRow[] {
+  return findings.map((f, i) => ({
+    key: `f:${i}:${f.code}`,
+    cells: [`${f.severity} ${f.code}`, f.message],
+    tone: f.severity === 'error' ? 'bad' : f.severity === 'warning' ? 'warn' : undefined,
+    raw: f,
+  }))
 }
 
 function endpointRows(state: ProxyState): OverviewRow[] {
@@ -234,7 +226,7 @@ function endpointRows(state: ProxyState): OverviewRow[] {
   return rows
 }
 
-export function proxyOverview(state: ProxyState): ProxyOverview {
+export function proxyOverview(state: ProxyState, findings: readonly Finding[] = []): ProxyOverview {
   const d = state.dump
   const listeners: OverviewRow[] = d.listeners.map((l, i) => {
     const {address, port} = socketAddress(l.listener)
@@ -267,13 +259,13 @@ export function proxyOverview(state: ProxyState): ProxyOverview {
     }
   })
   const endpoints = endpointRows(state)
-  const warnings = warningsOf(state)
+  const warnings = warningsOf(findings)
   const sections: Record<SectionId, OverviewSection> = {
     listeners: {id: 'listeners', columns: ['NAME', 'ADDRESS', 'STATE', 'DESTINATION'], widths: [0.3, 0.2, 0.1], rows: listeners},
     routes: {id: 'routes', columns: ['ROUTE', 'VIRTUAL HOST', 'DOMAINS', 'ROUTES'], widths: [0.12, 0.38, 0.4], rows: routes},
     clusters: {id: 'clusters', columns: ['CLUSTER', 'SUBSET', 'TYPE', 'DESTINATION RULE'], widths: [0.52, 0.08, 0.08], rows: clusters},
     endpoints: {id: 'endpoints', columns: ['ENDPOINT', 'STATUS', 'DETAIL', 'CLUSTER'], widths: [0.22, 0.13, 0.2], rows: endpoints},
-    warnings: {id: 'warnings', columns: ['KIND', 'WARNING'], widths: [0.14], rows: warnings},
+    warnings: {id: 'warnings', columns: ['FINDING', 'MESSAGE'], widths: [0.18], rows: warnings},
   }
   return {
     title: state.label,

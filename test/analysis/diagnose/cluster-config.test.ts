@@ -10,7 +10,7 @@ import {parseClusterStatus, parseConfigDump} from '../../../src/envoy/configdump
 import {buildRequest, type RequestFlags} from '../../../src/input/request.js'
 import type {KubeObject} from '../../../src/kube/api.js'
 import {buildClusterModel, clusterConfigNotReadFinding, clusterManifestTexts, forbiddenWhy, type ClusterObjects} from '../../../src/sources/cluster-config.js'
-import {destinationNamespaces} from '../../../src/sources/explain-inputs.js'
+import {destinationNamespaces} from '../../../src/services/explain.js'
 import type {ProxyState} from '../../../src/sources/types.js'
 import {projectRoot} from '../../helpers/cli.js'
 

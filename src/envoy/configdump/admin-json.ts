@@ -1,4 +1,4 @@
-import type {ConfigDump, ClusterStatus, EnvoyMessage} from '../../envoy/model.js'
+import type {ConfigDump, ClusterStatus, EnvoyMessage} from '../model.js'
 
 const T = 'type.googleapis.com/'
 

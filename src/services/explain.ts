@@ -4,31 +4,20 @@
  * with — from --manifests (alone: offline prediction; beside a proxy: "what would my change do"), else, for a live
  * pod or a snapshot, from the cluster's own objects (what istiod builds this proxy from), unless --no-cluster-config.
  */
-import {Flags} from '@oclif/core'
 import {explainRoute} from '../analysis/explain/index.js'
-import {proxyIdentityFromState, targetClusters, type DiagnoseInput} from '../analysis/diagnose/index.js'
+import {explainAndDiagnose, proxyIdentityFromState, targetClusters, type DiagnoseInput, type Expectation} from '../analysis/diagnose/index.js'
+import type {ExplainResult} from '../analysis/explain/types.js'
+import type {SimRequest} from '../envoy/model.js'
 import {parseIstioClusterName} from '../envoy/configdump/istio-names.js'
 import type {BuiltRequest} from '../input/request.js'
 import type {ProxySpec} from '../istio/types.js'
-import {buildClusterModel, clusterConfigNotReadFinding, covers, forbiddenWhy, readClusterObjects, snapshotClusterObjects, type ClusterObjects} from './cluster-config.js'
-import {proxySpecFromFlags, sourceFromFlags, type SourceFlagValues} from './flags.js'
-import type {LiveSource} from './live.js'
-import {ManifestSource, readMeshConfig} from './manifests.js'
-import {SnapshotSource} from './snapshot.js'
-import {loadForRequest} from './staged.js'
-import type {ProxySource, ProxyState} from './types.js'
-
-/** `--cluster-config` (default on) / `--no-cluster-config`: diagnose a live pod or snapshot with the cluster's Istio objects. */
-export const clusterConfigFlags = {
-  'cluster-config': Flags.boolean({
-    description:
-      "With a live pod or --snapshot: read the cluster's Istio/Kubernetes objects (VirtualServices, DestinationRules, PeerAuthentications, Services, pods) " +
-      'to name causes and compare the proxy with what istiod should send it. --no-cluster-config uses the config dump alone. --manifests replaces them.',
-    default: true,
-    allowNo: true,
-    helpGroup: 'SOURCE',
-  }),
-}
+import {buildClusterModel, clusterConfigNotReadFinding, covers, forbiddenWhy, readClusterObjects, snapshotClusterObjects, type ClusterObjects} from '../sources/cluster-config.js'
+import {proxySpecFromFlags, sourceFromFlags, type SourceFlagValues} from '../sources/select.js'
+import {liveSourceOf} from '../sources/live.js'
+import {ManifestSource, readMeshConfig} from '../sources/manifests.js'
+import {SnapshotSource} from '../sources/snapshot.js'
+import {loadForRequest} from '../sources/staged.js'
+import type {ProxySource, ProxyState} from '../sources/types.js'
 
 export interface ExplainInputFlags extends SourceFlagValues {
   /** false with --no-cluster-config. */
@@ -54,15 +43,10 @@ export async function loadExplainInputs(
   const paths = flags.manifests === undefined ? [] : [flags.manifests].flat()
   const live = Boolean(pod || flags.selector || flags.file || flags.snapshot)
   if (!(paths.length && live)) {
-    let source = sourceFromFlags(flags, pod, {proxy: built.proxy, staged: true})
+    const source = await openProxySource(flags, pod, {proxy: built.proxy, staged: true})
     try {
-      // A snapshot is opened here (not lazily) so that its objects serve as the cluster config.
-      if (flags.snapshot) source = await SnapshotSource.open(flags.snapshot, pod)
       const state = await loadStaged(source, built, progress)
-      if (source instanceof ManifestSource)
-        return {source, state, model: source.model, mesh: readMeshConfig(flags['mesh-config']), proxy: source.opts.proxy, stateFromModel: true}
-      if (flags['cluster-config'] === false || flags.file) return {source, state}
-      return {source, state, ...(await withClusterConfig(source, state, flags, built, progress))}
+      return {source, state, ...(await modelFor(source, state, flags, built, progress))}
     } catch (error) {
       await source.close()
       throw error
@@ -71,14 +55,88 @@ export async function loadExplainInputs(
   const source = sourceFromFlags({...flags, manifests: undefined}, pod, {proxy: built.proxy, staged: true})
   try {
     const state = await loadStaged(source, built, progress)
-    const proxy = modelProxy(flags, built, state)
-    const manifests = new ManifestSource({paths, proxy, meshConfigPath: flags['mesh-config']})
-    const intended = await manifests.load({})
-    return {source, state, model: manifests.model, mesh: readMeshConfig(flags['mesh-config']), proxy, intended, modelOrigin: 'manifests'}
+    return {source, state, ...(await modelFor(source, state, flags, built, progress))}
   } catch (error) {
     await source.close()
     throw error
   }
+}
+
+/**
+ * The source the flags name, opened so that explain can use what comes with it: a snapshot is opened here (not
+ * lazily) so that its saved objects serve as the cluster config.
+ */
+export async function openProxySource(flags: SourceFlagValues, pod: string | undefined, opts: {proxy?: BuiltRequest['proxy']; staged?: boolean} = {}): Promise<ProxySource> {
+  if (flags.snapshot && !flags.file) return SnapshotSource.open(flags.snapshot, pod)
+  return sourceFromFlags(flags, pod, opts)
+}
+
+/**
+ * The Istio model to diagnose `state` with, the one place that decides it for every surface: the manifests the
+ * proxy was computed from; --manifests beside a live proxy ("what would my change do"); else, for a live pod or a
+ * snapshot, the cluster's own objects (unless --no-cluster-config); nothing for a bare dump.
+ */
+async function modelFor(source: ProxySource, state: ProxyState, flags: ExplainInputFlags, built: BuiltRequest, progress?: (m: string) => void): Promise<ModelPart> {
+  if (source instanceof ManifestSource) return {model: source.model, mesh: readMeshConfig(flags['mesh-config']), proxy: source.opts.proxy, stateFromModel: true}
+  const paths = flags.manifests === undefined ? [] : [flags.manifests].flat()
+  if (paths.length) {
+    const proxy = modelProxy(flags, built, state)
+    const manifests = new ManifestSource({paths, proxy, meshConfigPath: flags['mesh-config']})
+    const intended = await manifests.load({})
+    return {model: manifests.model, mesh: readMeshConfig(flags['mesh-config']), proxy, intended, modelOrigin: 'manifests'}
+  }
+  if (flags['cluster-config'] === false || flags.file) return {}
+  return withClusterConfig(source, state, flags, built, progress)
+}
+
+type ModelPart = Omit<ExplainInputs, 'source' | 'state'>
+
+/**
+ * One proxy's explain context, kept open: every request asked of it (the command's, each one the trace view or the
+ * UI composes) runs through the same state, the same model and the same diagnosis.
+ */
+export class ExplainSession {
+  constructor(
+    readonly inputs: ExplainInputs,
+    private readonly expect: Expectation = {},
+  ) {}
+
+  get state(): ProxyState {
+    return this.inputs.state
+  }
+
+  get source(): ProxySource {
+    return this.inputs.source
+  }
+
+  explain(request: SimRequest, built?: Pick<BuiltRequest, 'proxy' | 'mtlsSecretName'>): ExplainResult {
+    const explain = {proxy: built?.proxy, mtlsSecretName: built?.mtlsSecretName}
+    return explainAndDiagnose({...this.inputs, request, explain, expect: this.expect})
+  }
+
+  close(): Promise<void> {
+    return this.inputs.source.close()
+  }
+}
+
+export interface ExplainRouteOptions {
+  expect?: Expectation
+  progress?: (message: string) => void
+}
+
+/** `explain route`: loads what the request needs and keeps it open for more requests (the caller closes it). */
+export async function openExplainSession(target: ExplainTarget, built: BuiltRequest, opts: ExplainRouteOptions = {}): Promise<ExplainSession> {
+  return new ExplainSession(await loadExplainInputs(target, target.pod, built, opts.progress), opts.expect)
+}
+
+/** A proxy already loaded whole (the UI's overview) asked one request: the same model lookup, the same diagnosis. */
+export async function explainLoadedProxy(source: ProxySource, state: ProxyState, target: ExplainInputFlags, built: BuiltRequest, progress?: (m: string) => void): Promise<ExplainResult> {
+  const model = await modelFor(source, state, target, built, progress)
+  return new ExplainSession({source, state, ...model}).explain(built.request, built)
+}
+
+export interface ExplainTarget extends ExplainInputFlags {
+  pod?: string
 }
 
 /** Whose view of the model: the flags when given, else who the proxy says it is (pod, bootstrap node). */
@@ -111,7 +169,7 @@ export function destinationNamespaces(state: ProxyState, built: BuiltRequest, pr
   return [...out].sort()
 }
 
-type ClusterConfigPart = Pick<ExplainInputs, 'model' | 'mesh' | 'proxy' | 'intended' | 'modelOrigin' | 'modelCoverage' | 'notes'>
+type ClusterConfigPart = ModelPart
 
 /**
  * The cluster's objects for this proxy (live: listed now; snapshot: saved with it), the model built from them, and
@@ -124,8 +182,8 @@ async function withClusterConfig(source: ProxySource, state: ProxyState, flags: 
   let objs: ClusterObjects
   if (source instanceof SnapshotSource) {
     objs = snapshotClusterObjects(source.snapshot)
-  } else if (isLiveWrapper(source)) {
-    const liveSrc = await source.resolve()
+  } else if (await liveSourceOf(source)) {
+    const liveSrc = (await liveSourceOf(source))!
     progress?.(`reading the Istio config of ${[...new Set([proxy.namespace, ...destinations])].join(', ')} (RBAC: list only)`)
     objs = await readClusterObjects(liveSrc.api, {namespaces: [proxy.namespace, ...destinations]})
   } else {
@@ -144,6 +202,3 @@ async function withClusterConfig(source: ProxySource, state: ProxyState, flags: 
   return {model: cluster.model, mesh: cluster.mesh, proxy, intended: cluster.intended, modelOrigin: 'cluster', modelCoverage: objs.coverage}
 }
 
-function isLiveWrapper(source: ProxySource): source is ProxySource & {resolve(): Promise<LiveSource>} {
-  return typeof (source as {resolve?: unknown}).resolve === 'function'
-}

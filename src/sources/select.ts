@@ -1,9 +1,7 @@
 /**
- * Shared oclif flags that choose where a proxy's state comes from, and the one function that turns them
- * into a ProxySource. Commands spread `proxySourceFlags` into their flags and call `sourceFromFlags`.
- * Other sources (live pod, --snapshot, --manifests) plug in here.
+ * Which proxy a question is about (a live pod, --file, --snapshot or --manifests) as typed values, and the one
+ * function that turns them into a ProxySource. The oclif flags that fill these values live in src/flags.ts.
  */
-import {Flags} from '@oclif/core'
 import {UsageError} from '../errors.js'
 import {FileSource} from './file.js'
 import {ManifestSource} from './manifests.js'
@@ -12,69 +10,6 @@ import {snapshotSource} from './snapshot.js'
 import {readProxyFile, type ProxyIdentity} from '../input/request.js'
 import type {ProxySpec} from '../istio/types.js'
 import type {ProxyNeeds, ProxySource, ProxyState} from './types.js'
-
-/** Live pods (port-forward to the Envoy admin port) and snapshots taken with `meshctl snapshot save`. */
-export const liveSourceFlags = {
-  namespace: Flags.string({char: 'n', description: "Namespace of the pod (default: the context's namespace).", helpGroup: 'SOURCE'}),
-  selector: Flags.string({char: 'l', description: 'Label selector for the pod (alone, or narrowing deploy/ and svc/ references).', helpGroup: 'SOURCE'}),
-  context: Flags.string({description: 'Kubeconfig context (default: current-context).', helpGroup: 'SOURCE'}),
-  kubeconfig: Flags.string({description: 'Kubeconfig file (default: $KUBECONFIG, then ~/.kube/config).', helpGroup: 'SOURCE'}),
-  'admin-port': Flags.integer({description: 'Envoy admin port inside the pod.', default: 15000, helpGroup: 'SOURCE'}),
-  timeout: Flags.integer({description: 'Timeout of each Kubernetes/Envoy request, in seconds.', default: 20, helpGroup: 'SOURCE'}),
-  snapshot: Flags.string({description: 'Snapshot directory or .tgz from `meshctl snapshot save` (the pod argument picks the pod in it).', helpGroup: 'SOURCE'}),
-}
-
-export const proxySourceFlags = {
-  ...liveSourceFlags,
-  file: Flags.string({
-    char: 'f',
-    description: 'Envoy /config_dump file (JSON or YAML; full, include_eds or ?resource= partial).',
-    helpGroup: 'SOURCE',
-  }),
-  clusters: Flags.string({
-    description: 'Envoy /clusters?format=json output (endpoint health and outlier state), with --file.',
-    helpGroup: 'SOURCE',
-    dependsOn: ['file'],
-  }),
-  'server-info': Flags.string({
-    description: 'Envoy /server_info output (versions, node id), with --file.',
-    helpGroup: 'SOURCE',
-    dependsOn: ['file'],
-  }),
-}
-
-/** The Istio model as a source: the config istiod would send one proxy, computed from manifests (offline). */
-export const manifestSourceFlags = {
-  manifests: Flags.string({
-    description: 'Istio/Kubernetes manifests (files, directories, or - for stdin): predict the proxy config from them.',
-    multiple: true,
-    helpGroup: 'SOURCE',
-  }),
-  'mesh-config': Flags.string({
-    description: 'MeshConfig YAML or the istio ConfigMap (default: Istio defaults, ALLOW_ANY, cluster.local).',
-    helpGroup: 'SOURCE',
-    dependsOn: ['manifests'],
-  }),
-  proxy: Flags.string({
-    description: 'Proxy file (corpus `proxy` fields: kind, namespace, labels, ip, ips): whose view of the manifests.',
-    helpGroup: 'SOURCE',
-  }),
-  'from-namespace': Flags.string({
-    description: 'With --manifests: the client sidecar namespace (default: default).',
-    helpGroup: 'SOURCE',
-    dependsOn: ['manifests'],
-  }),
-  'from-labels': Flags.string({
-    description: 'With --manifests: the client workload labels, k=v[,k=v].',
-    helpGroup: 'SOURCE',
-    dependsOn: ['manifests'],
-  }),
-  gateway: Flags.boolean({
-    description: 'With --manifests: predict the ingress gateway (istio=ingressgateway in istio-system) instead of a sidecar.',
-    helpGroup: 'SOURCE',
-    dependsOn: ['manifests'],
-  }),
-}
 
 export interface SourceFlagValues {
   file?: string

@@ -1,0 +1,471 @@
+/**
+ * The audit use case, for every surface: manifests (pre-merge), the live proxies of a namespace or cluster, a
+ * snapshot, or one proxy (the UI's Warnings). Options come typed (no oclif here); the command parses flags, calls
+ * `runAudit` and renders what it returns. `proxyWarnings` is the same live audit restricted to one proxy, so the
+ * UI's count is what `audit -n` reports for that proxy.
+ */
+import {existsSync, readdirSync, readFileSync, statSync} from 'node:fs'
+import {join} from 'node:path'
+import {parse as parseYaml} from 'yaml'
+import {BadInputError, ClusterAccessError, isMeshctlError, UsageError} from '../errors.js'
+import {auditManifests, mergeAuditResults, parseManifestText, parseShard, parseSuppression, type AuditResource, type AuditResult, type Shard, type Suppression} from '../analysis/audit/index.js'
+import {auditConfigFromObject, type AuditConfig} from '../analysis/audit/config.js'
+import {LiveAuditor, selectShardPods, type LiveAuditResult, type LivePod} from '../analysis/audit/live.js'
+import {parseClusterStatus, parseConfigDump} from '../envoy/configdump/parse.js'
+import {isSeverity, type Finding, type Severity} from '../findings/types.js'
+import {KubeApi, type KubeObject} from '../kube/api.js'
+import {loadKubeConfig} from '../kube/kubeconfig.js'
+import {ISTIO_KINDS, listMeshObjects, type MeshObjects} from '../kube/mesh-objects.js'
+import {checkProxyReady, resolvePods, type ResolvedPod} from '../kube/pods.js'
+import {readProxies} from '../kube/proxy-fleet.js'
+import {liveSourceOf} from '../sources/live.js'
+import {Snapshot, SnapshotSource} from '../sources/snapshot.js'
+import type {ProxyNeeds, ProxySource, ProxyState} from '../sources/types.js'
+
+/** Progress of a live audit (the command draws it on stderr). */
+export interface AuditProgress {
+  start(total: number): void
+  update(done: number, ok: boolean): void
+  finish(): void
+}
+
+export interface AuditRequest {
+  manifests?: string[]
+  meshConfigFile?: string
+  failOn?: string
+  suppress?: string[]
+  /** Settings file (audit.suppress, audit.failOn); default ./.meshctl.yaml when present. */
+  configFile?: string
+  shard?: string
+  namespace?: string
+  allNamespaces?: boolean
+  selector?: string
+  snapshot?: string
+  context?: string
+  kubeconfig?: string
+  adminPort?: number
+  concurrency?: number
+  timeoutMs?: number
+  drift?: boolean
+  progress?: AuditProgress
+}
+
+export interface AuditOutcome {
+  result: AuditResult
+  failOn: Severity
+  /** For the reader (skipped pods, kinds not served…): stderr, so stdout stays one document. */
+  notes: string[]
+}
+
+/** Decides what is audited (manifests, live proxies, a snapshot), runs it, and says the --fail-on threshold. */
+export async function runAudit(req: AuditRequest): Promise<AuditOutcome> {
+  const live = [req.namespace ? '-n' : '', req.allNamespaces ? '-A' : '', req.selector ? '-l' : ''].filter(Boolean)
+  const sources = [live.length ? live.join(' ') : '', req.snapshot ? '--snapshot' : '', req.manifests?.length ? '--manifests' : ''].filter(Boolean)
+  if (sources.length > 1 && !(req.snapshot && live.join() === '-n')) {
+    throw new UsageError(`give one thing to audit, not ${sources.join(' and ')}`, ['manifests: meshctl audit --manifests k8s/', 'live proxies: meshctl audit -n bookinfo (or -A, -l app=x)', 'a snapshot: meshctl audit --snapshot snap.tgz'])
+  }
+  if (req.namespace && req.allNamespaces) throw new UsageError('give -n NAMESPACE or -A, not both')
+  if (sources.length === 0) {
+    throw new UsageError('give the manifests to audit with --manifests, or live proxies with -n/-A/-l, or --snapshot', [
+      'meshctl audit --manifests k8s/',
+      'kubectl get vs,dr,gw -A -o yaml | meshctl audit --manifests -',
+      'meshctl audit -n bookinfo',
+    ])
+  }
+  const config = loadAuditConfig(req.configFile)
+  const failOn = (req.failOn ?? config.failOn ?? 'error') as Severity
+  const suppressions = [...config.suppressions, ...(req.suppress ?? []).map(parseSuppression)]
+  const shard = shardFromFlagsOrEnv(req.shard)
+  const meshConfig = req.meshConfigFile ? readYamlFile(req.meshConfigFile, 'mesh config') : undefined
+  const drift = req.drift ?? true
+
+  if (req.snapshot) {
+    const {notes, ...result} = await auditSnapshot(req.snapshot, {namespace: req.namespace, meshConfig, suppressions, shard, drift})
+    return {result, failOn, notes}
+  }
+  if (live.length) {
+    const {notes, ...result} = await auditLiveCluster({
+      namespace: req.namespace,
+      allNamespaces: Boolean(req.allNamespaces),
+      selector: req.selector,
+      context: req.context,
+      kubeconfig: req.kubeconfig,
+      adminPort: req.adminPort ?? 15000,
+      concurrency: req.concurrency ?? 8,
+      timeoutMs: req.timeoutMs ?? 20_000,
+      drift,
+      meshConfig,
+      suppressions,
+      shard,
+      progress: req.progress ?? SILENT,
+    })
+    return {result, failOn, notes}
+  }
+  const resources = readManifests(req.manifests!)
+  const notes = resources.length === 0 ? [`warning: no Kubernetes objects found in ${req.manifests!.join(', ')}`] : []
+  return {result: auditManifests(resources, {meshConfig, suppressions, ...(shard ? {shard} : {})}), failOn, notes}
+}
+
+/** `audit merge`: reports written by `audit -o json` (files or - for stdin) into one, duplicates removed. */
+export function mergeAuditReports(files: string[], failOn = 'error'): AuditOutcome {
+  if (files.length === 0) throw new UsageError('give the reports to merge', ['meshctl audit merge shard-0.json shard-1.json'])
+  return {result: mergeAuditResults(files.map(readReport)), failOn: failOn as Severity, notes: []}
+}
+
+const SILENT: AuditProgress = {start() {}, update() {}, finish() {}}
+
+function loadAuditConfig(explicit: string | undefined): AuditConfig {
+  const file = explicit ?? (existsSync('.meshctl.yaml') ? '.meshctl.yaml' : undefined)
+  if (!file) return {suppressions: []}
+  return auditConfigFromObject(readYamlFile(file, 'config file'), file)
+}
+
+function readYamlFile(file: string, what: string): Record<string, any> {
+  let text: string
+  try {
+    text = readFileSync(file, 'utf8')
+  } catch (error) {
+    throw new BadInputError(`cannot read ${what} ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, ['check the path'], file)
+  }
+  try {
+    return (parseYaml(text) ?? {}) as Record<string, any>
+  } catch (error) {
+    throw new BadInputError(`${file}: invalid YAML: ${(error as Error).message.split('\n')[0]}`, [`fix the ${what}`], file)
+  }
+}
+
+function shardFromFlagsOrEnv(flag: string | undefined): Shard | undefined {
+  if (flag) return parseShard(flag)
+  const index = process.env.JOB_COMPLETION_INDEX
+  const count = process.env.JOB_COMPLETIONS
+  if (index !== undefined && index !== '' && count !== undefined && count !== '') return parseShard(`${index}/${count}`)
+  return undefined
+}
+
+const MANIFEST_EXTENSIONS = /\.(ya?ml|json)$/i
+
+/** Files, directories (recursive, sorted) and - (stdin) → parsed objects; unreadable or invalid → exit 3. */
+function readManifests(paths: string[]): AuditResource[] {
+  const out: AuditResource[] = []
+  let stdinRead = false
+  for (const p of paths) {
+    if (p === '-') {
+      if (stdinRead) continue
+      stdinRead = true
+      out.push(...parseManifestText(readFileSync(0, 'utf8'), '<stdin>'))
+      continue
+    }
+    if (!existsSync(p)) throw new BadInputError(`manifest path ${p} does not exist`, ['check the path; use - to read manifests from stdin'], p)
+    for (const file of statSync(p).isDirectory() ? listManifestFiles(p) : [p]) {
+      let text: string
+      try {
+        text = readFileSync(file, 'utf8')
+      } catch (error) {
+        throw new BadInputError(`cannot read manifest ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, ['check the file permissions'], file)
+      }
+      out.push(...parseManifestText(text, file))
+    }
+  }
+  return out
+}
+
+function listManifestFiles(dir: string): string[] {
+  const out: string[] = []
+  for (const entry of readdirSync(dir, {withFileTypes: true}).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    if (entry.name.startsWith('.')) continue
+    const full = join(dir, entry.name)
+    if (entry.isDirectory()) out.push(...listManifestFiles(full))
+    else if (entry.isFile() && MANIFEST_EXTENSIONS.test(entry.name)) out.push(full)
+  }
+  return out
+}
+
+/**
+ * What a live audit reads from each proxy: bootstrap, listeners, routes and clusters in one /config_dump request, and
+ * /clusters?format=json. The latter has every host with its EDS health status plus outlier-detection and active
+ * health-check state, so the dump's EDS section (include_eds) would only add bytes: on a 500-service mesh that is
+ * ~15% of each proxy's transfer. Snapshots hold EDS anyway and use it where /clusters lacks a cluster.
+ */
+const LIVE_NEEDS: ProxyNeeds = {bootstrap: true, listeners: true, routes: true, clusters: true, clusterStatus: true}
+const SNAPSHOT_NEEDS: ProxyNeeds = {...LIVE_NEEDS, endpoints: true}
+
+interface LiveClusterOptions {
+  namespace?: string
+  allNamespaces: boolean
+  selector?: string
+  context?: string
+  kubeconfig?: string
+  adminPort: number
+  concurrency: number
+  timeoutMs: number
+  drift: boolean
+  meshConfig?: Record<string, any>
+  suppressions: Suppression[]
+  shard?: Shard
+  progress: AuditProgress
+}
+
+/**
+ * Lists the pods (-n / -A / -l), the Istio objects and the registry, then reads the proxies `concurrency` at a time,
+ * feeding each one to the auditor as it arrives. API failures (unreachable, forbidden) are exit-4 errors; a proxy
+ * failing is a finding; no proxy readable at all is exit 4 again.
+ */
+async function auditLiveCluster(opts: LiveClusterOptions): Promise<LiveAuditResult> {
+  const cfg = await loadKubeConfig({kubeconfig: opts.kubeconfig, context: opts.context, namespace: opts.namespace})
+  const api = new KubeApi(cfg, {timeoutMs: opts.timeoutMs})
+  const namespace = cfg.namespace
+  const where = opts.allNamespaces ? 'all namespaces' : `namespace ${namespace}`
+  const matched = await resolvePods(
+    api,
+    {kind: 'selector', selector: opts.selector ?? '', text: opts.selector ? `-l ${opts.selector} in ${where}` : where},
+    {namespace, allNamespaces: opts.allNamespaces},
+  )
+  const {proxies, skipped} = proxyPods(matched)
+  const shardPlan = opts.shard ? selectShardPods(proxies, opts.shard) : undefined
+  const pods = shardPlan?.pods ?? proxies
+
+  const mesh = await readClusterObjects(api, opts.allNamespaces ? undefined : [namespace])
+  const notes = [...mesh.notes]
+  if (matched.length > 0 && proxies.length === 0 && skipped.length === 0) notes.push(`none of the ${matched.length} pods matched in ${where} has an Istio sidecar: only the Istio objects were audited`)
+  const auditor = new LiveAuditor(
+    {
+      mode: 'live',
+      resources: toAuditResources(mesh.objects),
+      meshConfig: opts.meshConfig ?? parseMeshConfigText(mesh.meshConfig, notes),
+      kindsListed: kindsListed(mesh.versions),
+      namespaces: opts.allNamespaces ? undefined : [namespace],
+      skipped,
+    },
+    {suppressions: opts.suppressions, ...(opts.shard ? {shard: opts.shard, shardBy: shardPlan!.by} : {}), drift: opts.drift},
+  )
+  let firstError: Error | undefined
+  opts.progress.start(pods.length)
+  try {
+    await readProxies(
+      api,
+      pods,
+      async (admin, pod) => {
+        const source = `pod ${pod.namespace}/${pod.name}`
+        const [dump, clusters] = await Promise.all([admin.configDump(LIVE_NEEDS), admin.clusters()])
+        return {label: source, dump: parseConfigDump(dump ?? {configs: []}, {source}), clusterStatus: parseClusterStatus(clusters, {source})} satisfies ProxyState
+      },
+      {
+        concurrency: opts.concurrency,
+        timeoutMs: opts.timeoutMs,
+        adminPort: opts.adminPort,
+        onResult: (r, done) => {
+          const pod = {namespace: r.pod.namespace, name: r.pod.name, labels: r.pod.labels, ...(r.pod.ip ? {ip: r.pod.ip} : {})}
+          if (r.ok) auditor.addProxy(pod, {...r.value, pod})
+          else {
+            firstError ??= r.error
+            auditor.addUnreachable(pod, proxyErrorText(r.error))
+          }
+          opts.progress.update(done, r.ok)
+        },
+      },
+    )
+  } finally {
+    opts.progress.finish()
+  }
+  const counts = auditor.counts
+  if (counts.targeted > 0 && counts.audited === 0 && firstError) {
+    const tryNext = isMeshctlError(firstError) ? firstError.tryNext : []
+    throw new ClusterAccessError(`none of the ${counts.targeted} proxies in ${where} could be read; the first failed with: ${firstError.message}`, tryNext)
+  }
+  const result = auditor.finish()
+  result.notes.unshift(...notes)
+  return result
+}
+
+/** Pods with a sidecar to read; those whose sidecar cannot serve (not running) are skipped with the reason. */
+function proxyPods(pods: ResolvedPod[]): {proxies: ResolvedPod[]; skipped: {namespace: string; name: string; reason: string}[]} {
+  const proxies: ResolvedPod[] = []
+  const skipped: {namespace: string; name: string; reason: string}[] = []
+  for (const p of pods) {
+    if (!p.sidecar) continue
+    try {
+      proxies.push(checkProxyReady(p))
+    } catch (error) {
+      skipped.push({namespace: p.namespace, name: p.name, reason: (error as Error).message})
+    }
+  }
+  return {proxies, skipped}
+}
+
+/**
+ * The Istio config and Services of the whole cluster (cross-namespace hosts and exportTo resolve as istiod sees
+ * them), with Pods and EndpointSlices of the audited namespaces only. A role limited to the audited namespaces
+ * (403 on cluster-wide lists) falls back to reading those namespaces alone.
+ */
+async function readClusterObjects(api: KubeApi, namespaces: string[] | undefined): Promise<MeshObjects> {
+  if (!namespaces) return listMeshObjects(api, {namespaces: [], allNamespaces: true, includePods: true})
+  let clusterWide: MeshObjects
+  try {
+    clusterWide = await listMeshObjects(api, {namespaces: [], allNamespaces: true, includePods: false})
+  } catch (error) {
+    if (!(error instanceof ClusterAccessError) || !/RBAC denied/.test(error.message)) throw error
+    const scoped = await listMeshObjects(api, {namespaces, includePods: true})
+    scoped.notes.push(`cluster-wide lists are forbidden: read ${namespaces.join(', ')} only, so references to other namespaces may be reported as missing`)
+    return scoped
+  }
+  const local = await listMeshObjects(api, {namespaces, includePods: true})
+  const seen = new Set(clusterWide.objects.map((o) => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`))
+  // Pods come from the namespaced read; EndpointSlices are already in the cluster-wide one.
+  for (const o of local.objects) if (o.kind === 'Pod' && !seen.has(`Pod/${o.metadata.namespace ?? ''}/${o.metadata.name}`)) clusterWide.objects.push(o)
+  return clusterWide
+}
+
+function kindsListed(versions: Record<string, string>): string[] {
+  return [...ISTIO_KINDS.map((k) => k.kind).filter((k) => versions[k]), 'Service', 'Pod', 'EndpointSlice']
+}
+
+function parseMeshConfigText(text: string | undefined, notes: string[]): Record<string, any> | undefined {
+  if (!text) return undefined
+  try {
+    const parsed = parseYaml(text) as unknown
+    return parsed && typeof parsed === 'object' ? (parsed as Record<string, any>) : undefined
+  } catch (error) {
+    notes.push(`the mesh config (configmap istio) is not valid YAML (${(error as Error).message.split('\n')[0]}): Istio defaults assumed`)
+    return undefined
+  }
+}
+
+/** Cluster objects as audit resources (no file: findings cite the object itself). */
+function toAuditResources(objects: KubeObject[]): AuditResource[] {
+  return objects.map((o, index) => ({
+    apiVersion: o.apiVersion ?? '',
+    kind: o.kind ?? '',
+    name: o.metadata.name,
+    namespace: o.metadata.namespace ?? '',
+    labels: stringMap(o.metadata.labels),
+    annotations: stringMap(o.metadata.annotations),
+    spec: o.spec && typeof o.spec === 'object' ? o.spec : {},
+    raw: o as Record<string, any>,
+    source: {file: '', index},
+  }))
+}
+
+function stringMap(v: unknown): Record<string, string> {
+  if (!v || typeof v !== 'object') return {}
+  return Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, x === null || x === undefined ? '' : String(x)]))
+}
+
+/** One line: the error and, for meshctl errors, the first next step. */
+function proxyErrorText(error: Error): string {
+  const hint = isMeshctlError(error) && error.tryNext[0] ? ` (${error.tryNext[0]})` : ''
+  return `${error.message}${hint}`
+}
+
+interface SnapshotAuditOptions {
+  namespace?: string
+  meshConfig?: Record<string, any>
+  suppressions: Suppression[]
+  shard?: Shard
+  drift: boolean
+}
+
+/** The live audit over a snapshot: its pods' documents and the objects saved with them, offline. */
+async function auditSnapshot(path: string, opts: SnapshotAuditOptions): Promise<LiveAuditResult> {
+  const snap = await Snapshot.open(path)
+  const all = opts.namespace ? snap.pods.filter((p) => p.namespace === opts.namespace) : snap.pods
+  if (opts.namespace && all.length === 0) {
+    throw new UsageError(`snapshot ${path} has no pod in namespace ${opts.namespace}`, [`its namespaces: ${[...new Set(snap.pods.map((p) => p.namespace))].join(', ') || 'none'}`])
+  }
+  const plan = opts.shard ? selectShardPods(all, opts.shard) : undefined
+  const notes: string[] = []
+  const objects = snap.objects()
+  const versions = snap.manifest.objects?.versions ?? {}
+  const auditor = new LiveAuditor(
+    {
+      mode: 'snapshot',
+      resources: toAuditResources(objects),
+      meshConfig: opts.meshConfig ?? parseMeshConfigText(snap.meshConfig(), notes),
+      kindsListed: kindsListed(versions),
+      namespaces: opts.namespace ? [opts.namespace] : snap.manifest.namespaces,
+    },
+    {suppressions: opts.suppressions, ...(opts.shard ? {shard: opts.shard, shardBy: plan!.by} : {}), drift: opts.drift},
+  )
+  for (const p of plan?.pods ?? all) {
+    const pod = {namespace: p.namespace, name: p.name, labels: p.labels ?? {}, ...(p.ip ? {ip: p.ip} : {})}
+    let state: ProxyState
+    try {
+      state = await new SnapshotSource(snap, p).load(SNAPSHOT_NEEDS)
+    } catch (error) {
+      if (!(error instanceof BadInputError)) throw error
+      auditor.addUnreachable(pod, error.message)
+      continue
+    }
+    auditor.addProxy(pod, state)
+  }
+  const result = auditor.finish()
+  result.notes.unshift(...notes, ...(snap.manifest.objects?.notes ?? []))
+  return result
+}
+
+function readReport(file: string): AuditResult {
+  let text: string
+  try {
+    text = file === '-' ? readFileSync(0, 'utf8') : readFileSync(file, 'utf8')
+  } catch (error) {
+    throw new BadInputError(`cannot read report ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, ['check the path'], file)
+  }
+  let doc: unknown
+  try {
+    doc = JSON.parse(text)
+  } catch (error) {
+    throw new BadInputError(`${file} is not JSON: ${(error as Error).message}`, ['write reports with meshctl audit -o json (without --query)'], file)
+  }
+  const r = doc as Partial<AuditResult>
+  if (!r || typeof r !== 'object' || !Array.isArray(r.findings)) {
+    throw new BadInputError(`${file} is not a meshctl audit report: no "findings" list`, ['write reports with meshctl audit -o json (without --query)'], file, 'findings')
+  }
+  r.findings.forEach((f, i) => {
+    const ok = f && typeof f.code === 'string' && isSeverity(f.severity) && f.subject && typeof f.subject.kind === 'string' && typeof f.subject.name === 'string'
+    if (!ok) throw new BadInputError(`${file}: findings[${i}] is not a finding (needs code, severity, subject.kind, subject.name)`, ['write reports with meshctl audit -o json'], file, `findings[${i}]`)
+  })
+  return {
+    summary: r.summary ?? {total: 0, bySeverity: {error: 0, warning: 0, info: 0}, byCode: {}, suppressed: 0, resources: 0},
+    findings: r.findings.map((f) => ({...f, path: f.path ?? '', evidence: f.evidence ?? {}, actions: Array.isArray(f.actions) ? f.actions : []})),
+  }
+}
+
+/**
+ * The findings `meshctl audit` reports for one proxy (the UI's Warnings): the same LiveAuditor, fed this one proxy
+ * and the objects of its namespace (live: listed now; snapshot: saved with it; a bare dump: none, so only the
+ * checks that need no Istio objects speak). Kept are the findings that name this proxy in their evidence, which is
+ * how `audit -n` lists the proxies behind a root cause.
+ */
+export async function proxyWarnings(source: ProxySource, state: ProxyState): Promise<Finding[]> {
+  const pod: LivePod | undefined = state.pod ? {namespace: state.pod.namespace, name: state.pod.name, labels: state.pod.labels ?? {}, ...(state.pod.ip ? {ip: state.pod.ip} : {})} : undefined
+  const namespaces = pod ? [pod.namespace] : undefined
+  let mode: 'live' | 'snapshot' = 'snapshot'
+  let objects: KubeObject[] = []
+  let meshText: string | undefined
+  let versions: Record<string, string> = {}
+  const notes: string[] = []
+  if (source instanceof SnapshotSource) {
+    objects = source.snapshot.objects()
+    meshText = source.snapshot.meshConfig()
+    versions = source.snapshot.manifest.objects?.versions ?? {}
+  } else if (pod) {
+    const live = await liveSourceOf(source)
+    if (!live) return runOne()
+    mode = 'live'
+    const mesh = await readClusterObjects(live.api, namespaces)
+    objects = mesh.objects
+    meshText = mesh.meshConfig
+    versions = mesh.versions
+  }
+  return runOne()
+
+  function runOne(): Finding[] {
+    const auditor = new LiveAuditor(
+      {mode, resources: toAuditResources(objects), meshConfig: parseMeshConfigText(meshText, notes), kindsListed: objects.length ? kindsListed(versions) : [], namespaces},
+      {drift: objects.length > 0},
+    )
+    const who = pod ?? {namespace: '', name: state.label, labels: {}}
+    auditor.addProxy(who, state)
+    const label = `${who.namespace}/${who.name}`
+    return auditor.finish().findings.filter((f) => ((f.evidence as {proxies?: unknown}).proxies as string[] | undefined)?.includes(label))
+  }
+}

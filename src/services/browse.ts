@@ -1,0 +1,336 @@
+/**
+ * What an interactive surface (the UI) reads, and the only way it reads anything: contexts → namespaces → pods →
+ * one proxy's state, the findings for that proxy (the same live audit `meshctl audit -n` runs, restricted to it),
+ * and explain (the same session code as `meshctl explain route`, with the same cluster config). Screens never see
+ * a ProxySource or the Kubernetes client; tests substitute a fake BrowseSource.
+ */
+import {mkdir, writeFile} from 'node:fs/promises'
+import {join, resolve} from 'node:path'
+import type {ExplainResult} from '../analysis/explain/types.js'
+import type {SimRequest} from '../envoy/model.js'
+import {toEnvoyClusters, toEnvoyConfigDump} from '../envoy/configdump/admin-json.js'
+import {ClusterAccessError} from '../errors.js'
+import type {Finding} from '../findings/types.js'
+import {KubeApi, type KubeObject} from '../kube/api.js'
+import {loadKubeConfig, type KubeConfigOptions, type LoadedKubeConfig} from '../kube/kubeconfig.js'
+import {findSidecar, parsePodRef, resolveOneProxyPod} from '../kube/pods.js'
+import {LiveSource, type LiveSourceOptions} from '../sources/live.js'
+import type {SourceFlagValues} from '../sources/select.js'
+import {ALL_NEEDS, type ProxySource, type ProxyState} from '../sources/types.js'
+import {proxyWarnings} from './audit.js'
+import {explainLoadedProxy, openProxySource} from './explain.js'
+
+/** A kube context as the contexts screen shows it. */
+export interface UiContext {
+  name: string
+  cluster?: string
+  namespace?: string
+  current?: boolean
+}
+
+/** A pod row: enough to choose a proxy without fetching its config. */
+export interface UiPod {
+  namespace: string
+  name: string
+  phase?: string
+  /** "2/2" */
+  ready?: string
+  /** 'sidecar' (istio-proxy container), 'native' (restartPolicy Always init container), 'none'. */
+  sidecar: 'sidecar' | 'native' | 'none'
+  /** Proxy version from the sidecar image tag or the sidecar.istio.io/status annotation. */
+  proxyVersion?: string
+  ip?: string
+  labels?: Record<string, string>
+}
+
+/** Which proxy a screen is about: a pod on a context, or the one proxy of a file/snapshot. */
+export interface UiProxyRef {
+  /** Stable key ("ctx/ns/name" or the source label). */
+  key: string
+  label: string
+  context?: string
+  namespace?: string
+  name?: string
+}
+
+export type ProgressFn = (message: string) => void
+
+/**
+ * What the UI reads, whatever the backend: a cluster (contexts → namespaces → pods → proxy) or a single proxy
+ * from a file, a snapshot or a lab pod given on the command line. Screens never see ProxySource directly, so the
+ * same screens work live, offline and in tests (a fake UiDataSource).
+ */
+export interface UiDataSource {
+  readonly label: string
+  /** 'cluster' starts on the contexts screen; 'proxy' opens straight onto `initialProxy`. */
+  readonly mode: 'cluster' | 'proxy'
+  readonly initialProxy?: UiProxyRef
+  /** When set in cluster mode, the UI starts on this context's namespaces (skipping the contexts list). */
+  readonly initialContext?: string
+  /** And on this namespace's pods. */
+  readonly initialNamespace?: string
+  listContexts(): Promise<UiContext[]>
+  listNamespaces(context: string, progress?: ProgressFn): Promise<string[]>
+  listPods(context: string, namespace: string, progress?: ProgressFn): Promise<UiPod[]>
+  /** Loads (or re-loads, for `r`) the proxy's full state. */
+  loadProxy(ref: UiProxyRef, progress?: ProgressFn): Promise<ProxyState>
+  /** The findings for this proxy: what `meshctl audit` reports for it (the Warnings tab). */
+  proxyFindings(ref: UiProxyRef, state: ProxyState, progress?: ProgressFn): Promise<Finding[]>
+  /** Simulates a request through the proxy with the same model and diagnosis as `meshctl explain route`. */
+  explain(ref: UiProxyRef, state: ProxyState, request: SimRequest, progress?: ProgressFn): Promise<ExplainResult>
+  /** Saves a snapshot of the proxy's state; returns where it went. */
+  saveSnapshot(ref: UiProxyRef, state: ProxyState): Promise<string>
+  /** Closes every port-forward and socket. Idempotent. */
+  close(): Promise<void>
+}
+
+/** Simulates a request through a proxy's state (the explain engine; injected so screens stay pure). */
+export type SnapshotWriter = (ref: UiProxyRef, state: ProxyState) => Promise<string>
+
+
+/** A request composed in the UI, as explain takes it (no --proxy file: the proxy says who it is). */
+function uiRequest(request: SimRequest) {
+  return {request, addressGiven: Boolean(request.address)}
+}
+
+/**
+ * A UiDataSource over one ProxySource (--file, --snapshot, or a pod named on the command line): no contexts to
+ * list, the UI opens on the proxy overview.
+ */
+export function singleProxyDataSource(source: ProxySource, opts: {saveSnapshot: SnapshotWriter; pod?: ProxyState['pod']; target?: SourceFlagValues}): UiDataSource {
+  const ref: UiProxyRef = {
+    key: source.label,
+    label: opts.pod ? `${opts.pod.namespace}/${opts.pod.name}` : source.label,
+    namespace: opts.pod?.namespace,
+    name: opts.pod?.name,
+  }
+  return {
+    label: source.label,
+    mode: 'proxy',
+    initialProxy: ref,
+    async listContexts() {
+      return []
+    },
+    async listNamespaces() {
+      return []
+    },
+    async listPods() {
+      return []
+    },
+    async loadProxy(_ref, progress) {
+      progress?.(`Reading ${source.label}`)
+      return source.load(ALL_NEEDS)
+    },
+    proxyFindings: (_ref, state) => proxyWarnings(source, state),
+    explain: (_ref, state, request, progress) => explainLoadedProxy(source, state, opts.target ?? {}, uiRequest(request), progress),
+    saveSnapshot: opts.saveSnapshot,
+    close: () => source.close(),
+  }
+}
+
+export interface KubeUiOptions extends KubeConfigOptions {
+  adminPort?: number
+  timeoutMs?: number
+  saveSnapshot: SnapshotWriter
+}
+
+/** `docker.io/istio/proxyv2:1.24.2-distroless` → "1.24.2-distroless". */
+export function imageTag(image: string | undefined): string | undefined {
+  if (!image) return undefined
+  const at = image.indexOf('@')
+  const ref = at >= 0 ? image.slice(0, at) : image
+  const colon = ref.lastIndexOf(':')
+  return colon > ref.lastIndexOf('/') ? ref.slice(colon + 1) : undefined
+}
+
+/** A pod as the pods screen lists it (sidecar kind and proxy version come from the pod spec: no port-forward). */
+export function toUiPod(p: KubeObject): UiPod {
+  const sidecar = findSidecar(p)
+  const statuses: Array<{ready?: boolean}> = p.status?.containerStatuses ?? []
+  const nativeReady = sidecar?.kind === 'native' ? (sidecar.ready ? 1 : 0) : 0
+  const total = (p.spec?.containers?.length ?? statuses.length) + (sidecar?.kind === 'native' ? 1 : 0)
+  const ready = statuses.filter((s) => s.ready).length + nativeReady
+  const deleting = Boolean(p.metadata?.deletionTimestamp)
+  return {
+    namespace: p.metadata.namespace ?? '',
+    name: p.metadata.name,
+    phase: deleting ? 'Terminating' : p.status?.phase,
+    ready: `${ready}/${total}`,
+    sidecar: !sidecar ? 'none' : sidecar.kind === 'native' ? 'native' : 'sidecar',
+    proxyVersion: imageTag(sidecar?.image),
+    ip: p.status?.podIP,
+    labels: p.metadata.labels ?? {},
+  }
+}
+
+/**
+ * The cluster behind the kubeconfig: contexts → namespaces → pods → a pod's proxy over a port-forward. One
+ * LiveSource per opened pod is kept (so `r` reuses the forward) and all are closed by close().
+ */
+export async function kubeDataSource(opts: KubeUiOptions): Promise<UiDataSource> {
+  const configs = new Map<string, Promise<LoadedKubeConfig>>()
+  const apis = new Map<string, KubeApi>()
+  const sources = new Map<string, LiveSource>()
+  let closed = false
+
+  const kubeconfigFor = (context?: string) => {
+    const key = context ?? ''
+    let c = configs.get(key)
+    if (!c) {
+      c = loadKubeConfig({kubeconfig: opts.kubeconfig, env: opts.env, home: opts.home, namespace: opts.namespace, context})
+      configs.set(key, c)
+      c.catch(() => configs.delete(key))
+    }
+    return c
+  }
+  const apiFor = async (context: string) => {
+    let api = apis.get(context)
+    if (!api) {
+      api = new KubeApi(await kubeconfigFor(context), {timeoutMs: opts.timeoutMs})
+      apis.set(context, api)
+    }
+    return api
+  }
+
+  // Read the kubeconfig before the UI starts: a missing or broken one is a plain error (exit 4) with next steps,
+  // and `-n` alone starts in the current context's namespace like kubectl.
+  const startCfg = await kubeconfigFor(opts.context)
+  return {
+    label: 'kubeconfig',
+    mode: 'cluster',
+    initialContext: opts.context ?? (opts.namespace ? startCfg.contextName : undefined),
+    initialNamespace: opts.namespace,
+    async listContexts(): Promise<UiContext[]> {
+      const cfg = await kubeconfigFor(opts.context)
+      // Adapter: LoadedKubeConfig does not expose the merged context list (yet); show every context when it does,
+      // else the one in use.
+      const all = (cfg as LoadedKubeConfig & {contexts?: Array<{name: string; cluster: string; namespace?: string}>}).contexts
+      if (all && all.length > 0) return all.map((c) => ({name: c.name, cluster: c.cluster, namespace: c.namespace, current: c.name === cfg.contextName}))
+      return [{name: cfg.contextName, cluster: cfg.cluster?.name, namespace: cfg.namespace, current: true}]
+    },
+    async listNamespaces(context, progress) {
+      const api = await apiFor(context)
+      progress?.(`Listing namespaces on ${context} (${api.config.server})`)
+      try {
+        const list = await api.list<KubeObject>('/api/v1/namespaces', {what: 'list namespaces'})
+        return list.map((n) => n.metadata.name).sort()
+      } catch (error) {
+        // Namespace-scoped RBAC (meshctl's Role) cannot list namespaces: offer the context's own.
+        if (error instanceof ClusterAccessError && /forbidden|403/i.test(error.message)) return [api.namespace]
+        throw error
+      }
+    },
+    async listPods(context, namespace, progress) {
+      const api = await apiFor(context)
+      progress?.(`Listing pods in ${namespace} on ${context}`)
+      const pods = await api.list<KubeObject>(`/api/v1/namespaces/${encodeURIComponent(namespace)}/pods`, {what: `list pods in namespace ${namespace}`})
+      return pods.map(toUiPod).sort((a, b) => a.name.localeCompare(b.name))
+    },
+    async loadProxy(ref: UiProxyRef, progress) {
+      if (closed) throw new Error('the UI is closing')
+      let source = sources.get(ref.key)
+      if (!source) {
+        const context = ref.context ?? opts.context ?? (await kubeconfigFor(undefined)).contextName
+        const api = await apiFor(context)
+        progress?.(`Resolving pod ${ref.namespace}/${ref.name}`)
+        const pod = await resolveOneProxyPod(api, parsePodRef(`pod/${ref.name}`), {namespace: ref.namespace})
+        const liveOpts: LiveSourceOptions = {adminPort: opts.adminPort, timeoutMs: opts.timeoutMs, namespace: ref.namespace, context}
+        source = new LiveSource(api, pod, liveOpts)
+        sources.set(ref.key, source)
+      }
+      progress?.(`Port-forwarding to ${ref.namespace}/${ref.name}:${source.adminPort}, fetching config_dump (with EDS), clusters and server_info`)
+      return source.load(ALL_NEEDS)
+    },
+    async proxyFindings(ref, state, progress) {
+      const source = sources.get(ref.key)
+      if (!source) return []
+      progress?.(`Auditing ${ref.namespace}/${ref.name} with the Istio config of ${ref.namespace}`)
+      return proxyWarnings(source, state)
+    },
+    async explain(ref, state, request, progress) {
+      const source = sources.get(ref.key)
+      if (!source) throw new Error(`the proxy ${ref.label} is not loaded`)
+      return explainLoadedProxy(source, state, {}, uiRequest(request), progress)
+    },
+    saveSnapshot: opts.saveSnapshot,
+    async close() {
+      closed = true
+      const all = [...sources.values()]
+      sources.clear()
+      await Promise.allSettled(all.map((s) => s.close()))
+    },
+  }
+}
+
+/**
+ * The UI's own file output: `s` writes the proxy's state as Envoy's admin outputs (config_dump.json,
+ * clusters.json, server_info.json) in a directory, readable back with `--file`/`--clusters`.
+ */
+export function directorySnapshotWriter(baseDir: string = process.cwd(), now: () => Date = () => new Date()): SnapshotWriter {
+  return async (ref: UiProxyRef, state: ProxyState) => {
+    const stamp = now().toISOString().replace(/[:.]/g, '-')
+    const who = (ref.name ?? ref.label).replace(/[^A-Za-z0-9_.-]+/g, '_').slice(0, 60)
+    const dir = resolve(baseDir, `meshctl-snapshot-${who}-${stamp}`)
+    await mkdir(dir, {recursive: true})
+    await writeFile(join(dir, 'config_dump.json'), JSON.stringify(toEnvoyConfigDump(state.dump), null, 2) + '\n')
+    if (state.clusterStatus) await writeFile(join(dir, 'clusters.json'), JSON.stringify(toEnvoyClusters(state.clusterStatus), null, 2) + '\n')
+    if (state.serverInfo) await writeFile(join(dir, 'server_info.json'), JSON.stringify(state.serverInfo.raw, null, 2) + '\n')
+    if (state.pod) await writeFile(join(dir, 'pod.json'), JSON.stringify(state.pod, null, 2) + '\n')
+    return dir
+  }
+}
+
+/** One proxy whose state is already loaded (explain route → trace view); `r` re-reads `source` when given. */
+export function fixedProxyDataSource(state: ProxyState, opts: {source?: ProxySource; saveSnapshot?: SnapshotWriter; target?: SourceFlagValues} = {}): UiDataSource {
+  const ref: UiProxyRef = {
+    key: state.label,
+    label: state.label,
+    namespace: state.pod?.namespace,
+    name: state.pod?.name,
+  }
+  return {
+    label: state.label,
+    mode: 'proxy',
+    initialProxy: ref,
+    listContexts: async () => [],
+    listNamespaces: async () => [],
+    listPods: async () => [],
+    async loadProxy(_ref, progress) {
+      if (!opts.source) return state
+      progress?.(`Re-reading ${opts.source.label}`)
+      return opts.source.load(ALL_NEEDS)
+    },
+    proxyFindings: async (_ref, current) => (opts.source ? proxyWarnings(opts.source, current) : []),
+    async explain(_ref, current, request, progress) {
+      if (!opts.source) throw new Error('no proxy source to explain with')
+      return explainLoadedProxy(opts.source, current, opts.target ?? {}, uiRequest(request), progress)
+    },
+    saveSnapshot: opts.saveSnapshot ?? directorySnapshotWriter(),
+    close: async () => {
+      await opts.source?.close()
+    },
+  }
+}
+
+export interface BrowseTarget extends SourceFlagValues {
+  pod?: string
+}
+
+/**
+ * What `meshctl ui` browses: one proxy of a file or snapshot, one pod named on the command line, or the cluster of
+ * the kubeconfig (contexts → namespaces → pods). The kubeconfig and the pod are read here, before any screen is
+ * drawn, so a missing kubeconfig or pod is a plain error (exit 4) with its next step.
+ */
+export async function openBrowseSource(target: BrowseTarget): Promise<UiDataSource> {
+  const saveSnapshot = directorySnapshotWriter()
+  const timeoutMs = (target.timeout ?? 15) * 1000
+  if (target.file || target.snapshot) {
+    return singleProxyDataSource(await openProxySource(target, target.pod), {saveSnapshot, target})
+  }
+  if (target.pod) {
+    const {resolveLiveSource} = await import('../sources/live.js')
+    const live = await resolveLiveSource(target.pod, {kubeconfig: target.kubeconfig, context: target.context, namespace: target.namespace, adminPort: target['admin-port'], timeoutMs})
+    return singleProxyDataSource(live, {saveSnapshot, pod: {namespace: live.pod.namespace, name: live.pod.name}, target})
+  }
+  return kubeDataSource({kubeconfig: target.kubeconfig, context: target.context, namespace: target.namespace, adminPort: target['admin-port'], timeoutMs, saveSnapshot})
+}

@@ -1,0 +1,141 @@
+/**
+ * `diff`: what Envoy runs (a live pod, --file, --snapshot) against what it should run — computed, as istiod would,
+ * from the cluster's own Istio objects (the default for a live pod or a snapshot, the same objects explain
+ * diagnoses with), from --manifests (pre-merge: "what would this change do"), or given as another dump.
+ */
+import {diffProxyConfig, proxyIdentityFromBootstrap, type DiffResult, type ManifestObject} from '../analysis/diff/index.js'
+import {parseIstioClusterName} from '../envoy/configdump/istio-names.js'
+import type {ConfigDump} from '../envoy/model.js'
+import {BadInputError, ClusterAccessError, UsageError} from '../errors.js'
+import {readProxyFile} from '../input/request.js'
+import type {MeshModel, ProxySpec} from '../istio/types.js'
+import {buildClusterModel, covers, forbiddenWhy, readClusterObjects, snapshotClusterObjects, type ClusterObjects} from '../sources/cluster-config.js'
+import {FileSource} from '../sources/file.js'
+import {liveSourceOf} from '../sources/live.js'
+import {ManifestSource} from '../sources/manifests.js'
+import {sourceFromFlags, type SourceFlagValues} from '../sources/select.js'
+import {SnapshotSource} from '../sources/snapshot.js'
+import type {ProxySource, ProxyState} from '../sources/types.js'
+
+const NEEDS = {listeners: true, routes: true, clusters: true, bootstrap: true}
+
+export interface DiffRequest {
+  /** The live side. */
+  target: Pick<SourceFlagValues, 'file' | 'clusters' | 'server-info' | 'snapshot' | 'namespace' | 'selector' | 'context' | 'kubeconfig' | 'admin-port' | 'timeout'> & {pod?: string}
+  manifests?: string[]
+  meshConfigFile?: string
+  /** Proxy file: whose view of --manifests (default: read from the dump bootstrap). */
+  proxyFile?: string
+  intended?: string
+  includeStatic?: boolean
+}
+
+export async function diffProxy(req: DiffRequest): Promise<DiffResult> {
+  if (req.manifests?.length && req.intended) throw new UsageError('give --manifests or --intended, not both', [])
+  const fromCluster = !req.manifests?.length && !req.intended
+  if (fromCluster && req.target.file) {
+    throw new UsageError('a --file dump has no cluster to compare with: give the intended side', [
+      `meshctl diff --file ${req.target.file} --manifests k8s/`,
+      `meshctl diff --file ${req.target.file} --intended expected.json`,
+      'or diff the live pod itself: meshctl diff <pod> -n <namespace>',
+    ])
+  }
+  const source: ProxySource = req.target.snapshot ? await SnapshotSource.open(req.target.snapshot, req.target.pod) : sourceFromFlags(req.target, req.target.pod)
+  try {
+    const live = await source.load(NEEDS)
+    const intended = fromCluster ? await intendedFromCluster(source, live) : req.intended ? await loadIntendedDump(req.intended) : await intendedFromManifests(req, live)
+    return diffProxyConfig(intended.state.dump, live.dump, {
+      intendedLabel: intended.state.label,
+      liveLabel: live.label,
+      manifests: intended.model ? manifestObjects(intended.model) : undefined,
+      proxyNamespace: intended.proxy?.namespace ?? live.pod?.namespace,
+      proxyKind: intended.proxy?.kind,
+      includeStatic: req.includeStatic ?? false,
+    })
+  } finally {
+    await source.close()
+  }
+}
+
+interface IntendedSide {
+  state: ProxyState
+  model?: MeshModel
+  proxy?: ProxySpec
+}
+
+async function loadIntendedDump(file: string): Promise<IntendedSide> {
+  const s = new FileSource({file})
+  try {
+    return {state: await s.load(NEEDS)}
+  } finally {
+    await s.close()
+  }
+}
+
+function proxyOf(proxyFile: string | undefined, live: ProxyState): ProxySpec {
+  const given = proxyFile ? readProxyFile(proxyFile) : undefined
+  if (given?.namespace) return {kind: given.kind ?? 'sidecar', namespace: given.namespace, labels: given.labels ?? {}, ...(given.ip ? {ip: given.ip} : {}), ...(given.ips ? {ips: given.ips} : {})}
+  const fromDump = proxyIdentityFromBootstrap(live.dump.bootstrap)
+  if (!fromDump) {
+    throw new UsageError(`cannot tell which proxy ${live.label} is (no bootstrap node metadata in the dump)`, [
+      'pass --proxy proxy.json with {"kind": "sidecar", "namespace": "bookinfo", "labels": {"app": "productpage"}, "ip": "10.0.0.1"}',
+    ])
+  }
+  return fromDump
+}
+
+function intendedFromManifests(req: DiffRequest, live: ProxyState): Promise<IntendedSide> {
+  const proxy = proxyOf(req.proxyFile, live)
+  const source = new ManifestSource({paths: req.manifests!, proxy, meshConfigPath: req.meshConfigFile})
+  return source.load({}).then((state) => {
+    const model = source.model!
+    if (manifestObjects(model).length === 0) {
+      throw new BadInputError(`no Istio objects in ${req.manifests!.join(', ')}: nothing to compare the proxy with`, [
+        'give the VirtualServices, DestinationRules, Services… the proxy is configured from (e.g. kubectl get vs,dr,se,gw,sidecar,svc -A -o yaml > mesh.yaml)',
+        'or compare with the cluster itself: meshctl diff <pod> -n <namespace>',
+      ], req.manifests!.join(', '))
+    }
+    return {state, model, proxy}
+  })
+}
+
+/**
+ * The config the cluster's own objects imply for this proxy: listed now for a live pod (the proxy's namespace, every
+ * namespace its clusters point at, the root namespace; routing kinds cluster-wide), the objects saved with a
+ * snapshot. A cluster that forbids the reads cannot be compared with: exit 4 naming the permission.
+ */
+async function intendedFromCluster(source: ProxySource, live: ProxyState): Promise<IntendedSide> {
+  const proxy = proxyOf(undefined, live)
+  if (live.pod) proxy.name ??= live.pod.name
+  const namespaces = [...new Set([proxy.namespace, ...dumpNamespaces(live.dump)])].sort()
+  let objs: ClusterObjects
+  if (source instanceof SnapshotSource) objs = snapshotClusterObjects(source.snapshot)
+  else {
+    const liveSrc = await liveSourceOf(source)
+    if (!liveSrc) throw new UsageError(`${live.label} has no cluster to compare with: give --manifests or --intended`)
+    objs = await readClusterObjects(liveSrc.api, {namespaces})
+  }
+  if (objs.forbidden.length) {
+    const {why, fix} = forbiddenWhy(objs)
+    throw new ClusterAccessError(`cannot compare ${live.label} with the cluster's Istio config: ${why}`, [fix, 'or compare with files: meshctl diff <pod> --manifests k8s/'])
+  }
+  const missing = namespaces.filter((ns) => !covers(objs.coverage, 'Service', ns))
+  const cluster = buildClusterModel(objs, proxy)
+  if (missing.length) cluster.intended.dump.warnings.push(`${objs.origin} holds no objects of namespace ${missing.join(', ')}: its services are not compared`)
+  return {state: cluster.intended, model: cluster.model, proxy}
+}
+
+/** The namespaces of the services a dump's clusters point at (`outbound|9080||reviews.bookinfo.svc.cluster.local`). */
+function dumpNamespaces(dump: ConfigDump): string[] {
+  const out = new Set<string>()
+  for (const c of dump.clusters) {
+    const fqdn = parseIstioClusterName(c.name)?.fqdn ?? ''
+    const m = /^[^.]+\.([^.]+)\.svc\./.exec(fqdn)
+    if (m) out.add(m[1])
+  }
+  return [...out]
+}
+
+function manifestObjects(m: MeshModel): ManifestObject[] {
+  return [...m.virtualServices, ...m.destinationRules, ...m.gateways, ...m.sidecars, ...m.serviceEntries, ...m.others]
+}
