@@ -596,11 +596,9 @@ function buildOutbound(ctx: Ctx, proxyNs: string): Outbound {
           '@type': TYPE.listener,
           name: `${svc.clusterIP}_${port.port}`,
           address: {socket_address: {address: svc.clusterIP, port_value: port.port}},
-          filter_chains: [{filters: [tcpProxy(base, base)]}],
-          default_filter_chain: {filter_chain_match: {}, filters: [tcpProxy('PassthroughCluster', 'PassthroughCluster')], name: 'PassthroughFilterChain'},
-          listener_filters: [{name: 'envoy.filters.listener.tls_inspector', typed_config: {'@type': 'type.googleapis.com/envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector'}}],
-          listener_filters_timeout: '0s',
-          continue_on_listener_filters_timeout: true,
+          // One match-all chain and nothing else: it takes every connection, so istiod adds neither a default chain
+          // nor listener filters (the real sidecar's 10.96.0.10_53 in shared/fixtures authz/testdata/configdump.yaml).
+          filter_chains: [{filters: [{name: 'istio.stats', typed_config: {'@type': 'type.googleapis.com/stats.PluginConfig'}}, tcpProxy(base, base)]}],
           traffic_direction: 'OUTBOUND',
           bind_to_port: false,
         })
