@@ -10,7 +10,9 @@ import {LAB_ROOT_CA_PEM, LAB_WORKLOAD_CERT_PEM} from './certs.js'
  * `outbound|port|subset|fqdn` EDS clusters carrying istio metadata, an EndpointsConfigDump and SDS secrets.
  * It implements the subset of istiod the lab scenarios need (VirtualService http match/route/weights, DestinationRule
  * subsets and TLS mode, PeerAuthentication STRICT/PERMISSIVE, exportTo and `gateways` visibility); it is not the
- * Istio model meshctl reasons with (src/istio), only a generator of realistic test input.
+ * Istio model meshctl reasons with (src/istio), only a generator of realistic test input — but the two must agree:
+ * test/lab/model-agreement.test.ts diffs the model against every lab proxy, and where they disagreed a real dump in
+ * ../shared/fixtures or istiod's source decided which side to fix.
  */
 
 export const DOMAIN_SUFFIX = 'svc.cluster.local'
