@@ -148,7 +148,10 @@ function lbPolicy(policy: any): string {
 
 export function builtinClusters(scope: ProxyScope): ClusterEntry[] {
   const out: ClusterEntry[] = [
-    {name: BLACKHOLE_CLUSTER, cluster: {name: BLACKHOLE_CLUSTER, type: 'STATIC', connect_timeout: '10s'}, state: 'static'},
+    // istiod sends BlackHoleCluster over CDS like the other two (cluster.go buildBlackHoleCluster): a real sidecar
+    // lists it under dynamic_active_clusters (shared/fixtures istio-1.4_sidecar_productpage_config_dump.json), so it
+    // is an xDS cluster, not a bootstrap one, and diff compares it.
+    {name: BLACKHOLE_CLUSTER, cluster: {name: BLACKHOLE_CLUSTER, type: 'STATIC', connect_timeout: '10s'}, state: 'active'},
     {name: PASSTHROUGH_CLUSTER, cluster: {name: PASSTHROUGH_CLUSTER, type: 'ORIGINAL_DST', lb_policy: 'CLUSTER_PROVIDED', connect_timeout: '10s'}, state: 'active'},
     {name: INBOUND_PASSTHROUGH_CLUSTER, cluster: {name: INBOUND_PASSTHROUGH_CLUSTER, type: 'ORIGINAL_DST', lb_policy: 'CLUSTER_PROVIDED', connect_timeout: '10s', upstream_bind_config: {source_address: {address: '127.0.0.6', port_value: 0}}}, state: 'active'},
   ]

@@ -7,7 +7,12 @@ export const DOWNSTREAM_TLS_TYPE = 'type.googleapis.com/envoy.extensions.transpo
 export const UPSTREAM_TLS_TYPE = 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext'
 
 export const MTLS_HTTP_ALPNS = ['istio-http/1.0', 'istio-http/1.1', 'istio-h2']
-export const PLAINTEXT_HTTP_ALPNS = ['http/1.0', 'http/1.1', 'h2c']
+/**
+ * Plaintext HTTP ALPNs the sniffing inbound chains match. istiod adds http/1.0 only with PILOT_HTTP10 (off by
+ * default: pilot/pkg/networking/core/listener.go plaintextHTTPALPNs), and a real sidecar's virtualInbound-catchall-http
+ * chain matches ["http/1.1", "h2c"] (shared/fixtures istioctl-testdata authz/testdata/configdump.yaml).
+ */
+export const PLAINTEXT_HTTP_ALPNS = ['http/1.1', 'h2c']
 export const MTLS_TCP_ALPNS = ['istio-peer-exchange', 'istio']
 export const ALL_ISTIO_MTLS_ALPNS = ['istio', 'istio-peer-exchange', 'istio-http/1.0', 'istio-http/1.1', 'istio-h2']
 

@@ -294,7 +294,9 @@ function inboundChains(cc: InboundChainConfig, opts: FilterChainMatchOption[]): 
     const chain: EnvoyMessage = {
       name,
       filter_chain_match: match,
-      filters: [http ? httpConnectionManager(`inbound_${cc.name}`, {inline: inboundRouteConfig(cc)}) : tcpProxy(cc.cluster, cc.cluster)],
+      // Passthrough HCMs take the cluster name as stat prefix, service ports `inbound_<name>` (listener_inbound.go
+      // inboundChainConfig.StatPrefix; the real authz configdump.yaml shows both).
+      filters: [http ? httpConnectionManager(cc.passthrough ? cc.cluster : `inbound_${cc.name}`, {inline: inboundRouteConfig(cc)}) : tcpProxy(cc.cluster, cc.cluster)],
     }
     if (opt.tls) chain.transport_socket = cc.tls ? serverTlsTransportSocket(cc.tls, sidecarSdsName(cc.tls), http) : istioMtlsTransportSocket(http)
     if (cc.sidecar) chain.metadata = {filter_metadata: {istio: {config: `/apis/networking.istio.io/v1/namespaces/${cc.sidecar.namespace}/sidecar/${cc.sidecar.name}`}}}

@@ -10,7 +10,9 @@ import {LAB_ROOT_CA_PEM, LAB_WORKLOAD_CERT_PEM} from './certs.js'
  * `outbound|port|subset|fqdn` EDS clusters carrying istio metadata, an EndpointsConfigDump and SDS secrets.
  * It implements the subset of istiod the lab scenarios need (VirtualService http match/route/weights, DestinationRule
  * subsets and TLS mode, PeerAuthentication STRICT/PERMISSIVE, exportTo and `gateways` visibility); it is not the
- * Istio model meshctl reasons with (src/istio), only a generator of realistic test input.
+ * Istio model meshctl reasons with (src/istio), only a generator of realistic test input — but the two must agree:
+ * test/lab/model-agreement.test.ts diffs the model against every lab proxy, and where they disagreed a real dump in
+ * ../shared/fixtures or istiod's source decided which side to fix.
  */
 
 export const DOMAIN_SUFFIX = 'svc.cluster.local'
@@ -381,6 +383,9 @@ function outboundCluster(name: string, svc: ServiceSpec, port: ServicePortSpec, 
     type: 'EDS',
     eds_cluster_config: {eds_config: EDS_CONFIG, service_name: name},
     connect_timeout: '10s',
+    // istiod's default LB policy (cluster_traffic_policy.go defaultLBAlgorithm); a real 1.2x sidecar's EDS cluster
+    // shows it (istioctl describe testdata http_config.json, outbound|9080|v1|productpage).
+    lb_policy: 'LEAST_REQUEST',
     circuit_breakers: {thresholds: [{max_connections: 4294967295, max_pending_requests: 4294967295, max_requests: 4294967295, max_retries: 4294967295, track_remaining: true}]},
     common_lb_config: {},
     metadata: {filter_metadata: {istio: istioMeta}},
@@ -593,11 +598,9 @@ function buildOutbound(ctx: Ctx, proxyNs: string): Outbound {
           '@type': TYPE.listener,
           name: `${svc.clusterIP}_${port.port}`,
           address: {socket_address: {address: svc.clusterIP, port_value: port.port}},
-          filter_chains: [{filters: [tcpProxy(base, base)]}],
-          default_filter_chain: {filter_chain_match: {}, filters: [tcpProxy('PassthroughCluster', 'PassthroughCluster')], name: 'PassthroughFilterChain'},
-          listener_filters: [{name: 'envoy.filters.listener.tls_inspector', typed_config: {'@type': 'type.googleapis.com/envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector'}}],
-          listener_filters_timeout: '0s',
-          continue_on_listener_filters_timeout: true,
+          // One match-all chain and nothing else: it takes every connection, so istiod adds neither a default chain
+          // nor listener filters (the real sidecar's 10.96.0.10_53 in shared/fixtures authz/testdata/configdump.yaml).
+          filter_chains: [{filters: [{name: 'istio.stats', typed_config: {'@type': 'type.googleapis.com/stats.PluginConfig'}}, tcpProxy(base, base)]}],
           traffic_direction: 'OUTBOUND',
           bind_to_port: false,
         })
@@ -670,6 +673,53 @@ function peerAuthMode(ctx: Ctx, pod: BuiltPod): 'STRICT' | 'PERMISSIVE' | 'DISAB
   return (workload ?? ns ?? root)?.spec?.mtls?.mode ?? 'PERMISSIVE'
 }
 
+/** ALPNs istiod matches (pilot/pkg/networking/core/listener.go; plaintext HTTP/1.0 only with PILOT_HTTP10). */
+const MTLS_HTTP_ALPNS = ['istio-http/1.0', 'istio-http/1.1', 'istio-h2']
+const ALL_ISTIO_MTLS_ALPNS = ['istio', 'istio-peer-exchange', 'istio-http/1.0', 'istio-http/1.1', 'istio-h2']
+const MTLS_TCP_ALPNS = ['istio-peer-exchange', 'istio']
+const PLAINTEXT_HTTP_ALPNS = ['http/1.1', 'h2c']
+
+interface InboundMatchOption {
+  transport: 'tls' | 'raw_buffer'
+  alpn?: string[]
+  http: boolean
+  /** Terminates Istio mTLS (else plaintext, or TLS passed through untouched). */
+  mtls: boolean
+}
+
+/**
+ * The filter chain match options istiod builds for one inbound port (filterchain_options.go,
+ * getFilterChainMatchOptions): by PeerAuthentication mode and by protocol (`auto` = sniffed, used by the passthrough
+ * chains). The real sidecar in shared/fixtures (authz/testdata/configdump.yaml) has exactly the PERMISSIVE sets.
+ */
+function inboundMatchOptions(mode: 'STRICT' | 'PERMISSIVE' | 'DISABLE', protocol: 'http' | 'tcp' | 'auto'): InboundMatchOption[] {
+  if (protocol === 'http') {
+    if (mode === 'STRICT') return [{transport: 'tls', http: true, mtls: true}]
+    if (mode === 'PERMISSIVE') return [{transport: 'tls', alpn: ALL_ISTIO_MTLS_ALPNS, http: true, mtls: true}, {transport: 'raw_buffer', http: true, mtls: false}]
+    return [{transport: 'raw_buffer', http: true, mtls: false}]
+  }
+  if (protocol === 'tcp') {
+    if (mode === 'STRICT') return [{transport: 'tls', http: false, mtls: true}]
+    if (mode === 'PERMISSIVE')
+      return [
+        {transport: 'tls', alpn: ALL_ISTIO_MTLS_ALPNS, http: false, mtls: true},
+        {transport: 'tls', http: false, mtls: false},
+        {transport: 'raw_buffer', http: false, mtls: false},
+      ]
+    return [{transport: 'raw_buffer', http: false, mtls: false}]
+  }
+  if (mode === 'STRICT') return [{transport: 'tls', alpn: MTLS_HTTP_ALPNS, http: true, mtls: true}, {transport: 'tls', http: false, mtls: true}]
+  if (mode === 'PERMISSIVE')
+    return [
+      {transport: 'tls', alpn: MTLS_HTTP_ALPNS, http: true, mtls: true},
+      {transport: 'raw_buffer', alpn: PLAINTEXT_HTTP_ALPNS, http: true, mtls: false},
+      {transport: 'tls', alpn: MTLS_TCP_ALPNS, http: false, mtls: true},
+      {transport: 'raw_buffer', http: false, mtls: false},
+      {transport: 'tls', http: false, mtls: false},
+    ]
+  return [{transport: 'raw_buffer', alpn: PLAINTEXT_HTTP_ALPNS, http: true, mtls: false}, {transport: 'raw_buffer', http: false, mtls: false}]
+}
+
 function inbound(ctx: Ctx, pod: BuiltPod): {listener: EnvoyMessage; clusters: EnvoyMessage[]} {
   const ports = new Map<number, ServicePortSpec>()
   for (const s of ctx.spec.services) {
@@ -677,21 +727,42 @@ function inbound(ctx: Ctx, pod: BuiltPod): {listener: EnvoyMessage; clusters: En
     for (const p of s.ports) ports.set(p.targetPort ?? p.port, p)
   }
   const mode = peerAuthMode(ctx, pod)
-  const chains: EnvoyMessage[] = []
   const clusters: EnvoyMessage[] = []
-  const downstreamTls = {
+  const downstreamTls = (http: boolean) => ({
     name: 'envoy.transport_sockets.tls',
     typed_config: {
       '@type': TYPE.downTls,
       common_tls_context: {
         tls_params: {tls_minimum_protocol_version: 'TLSv1_2', tls_maximum_protocol_version: 'TLSv1_3'},
-        alpn_protocols: ['h2', 'http/1.1'],
+        // The real sidecar (authz configdump.yaml) offers istio-peer-exchange on TCP chains only.
+        alpn_protocols: http ? ['h2', 'http/1.1'] : ['istio-peer-exchange', 'h2', 'http/1.1'],
         tls_certificate_sds_secret_configs: [sdsConfig('default')],
         combined_validation_context: {default_validation_context: {match_subject_alt_names: [{prefix: 'spiffe://cluster.local/'}]}, validation_context_sds_secret_config: sdsConfig('ROOTCA')},
       },
       require_client_certificate: true,
     },
-  }
+  })
+  const inboundHcm = (statPrefix: string, routeName: string, vhName: string, cluster: string, operation: string) =>
+    hcm(statPrefix, {route_config: {name: routeName, virtual_hosts: [{name: vhName, domains: ['*'], routes: [{name: 'default', match: {prefix: '/'}, route: {cluster, timeout: '0s', max_stream_duration: {max_stream_duration: '0s', grpc_timeout_header_max: '0s'}}, decorator: {operation}}]}], validate_clusters: false}}, 'inbound')
+  const chainsFor = (opts: InboundMatchOption[], name: (http: boolean) => string, filters: (http: boolean) => EnvoyMessage[], port?: number): EnvoyMessage[] =>
+    opts.map((o) => ({
+      filter_chain_match: {...(port ? {destination_port: port} : {}), transport_protocol: o.transport, ...(o.alpn ? {application_protocols: o.alpn} : {})},
+      filters: filters(o.http),
+      ...(o.mtls ? {transport_socket: downstreamTls(o.http)} : {}),
+      name: name(o.http),
+    }))
+  // istiod's order (listener_inbound.go): the blackhole chain, the passthrough chains, then one set per service port.
+  const chains: EnvoyMessage[] = [{filter_chain_match: {destination_port: 15006}, filters: [tcpProxy('BlackHoleCluster', 'BlackHoleCluster')], name: 'virtualInbound-blackhole'}]
+  // Passthrough chains (ports no service declares) use the protocol-sniffing options; the HTTP ones route through an
+  // inline route config named after the cluster, with the cluster name as stat prefix (inboundChainConfig.StatPrefix).
+  const passthrough = 'InboundPassthroughCluster'
+  chains.push(
+    ...chainsFor(
+      inboundMatchOptions(mode, 'auto'),
+      (http) => (http ? 'virtualInbound-catchall-http' : 'virtualInbound'),
+      (http) => (http ? [inboundHcm(passthrough, passthrough, 'inbound|http|0', passthrough, ':0/*')] : [tcpProxy(passthrough, passthrough)]),
+    ),
+  )
   for (const [target, p] of [...ports.entries()].sort((a, b) => a[0] - b[0])) {
     const cluster = `inbound|${target}||`
     clusters.push({
@@ -705,24 +776,15 @@ function inbound(ctx: Ctx, pod: BuiltPod): {listener: EnvoyMessage; clusters: En
       metadata: {filter_metadata: {istio: {services: ctx.spec.services.filter((s) => s.namespace === pod.namespace && selects(s.selector, pod.labels)).map((s) => ({host: fqdn(s.name, s.namespace), name: s.name, namespace: s.namespace}))}}},
     })
     const http = isHttpPort(p)
-    const filters = (tls: boolean) =>
-      http
-        ? [hcm(`inbound_0.0.0.0_${target}`, {route_config: {name: cluster, virtual_hosts: [{name: 'inbound|http|' + target, domains: ['*'], routes: [{name: 'default', match: {prefix: '/'}, route: {cluster, timeout: '0s', max_stream_duration: {max_stream_duration: '0s', grpc_timeout_header_max: '0s'}}, decorator: {operation: `${fqdn(p.name, pod.namespace)}:${target}/*`}}]}], validate_clusters: false}}, 'inbound')]
-        : [tcpProxy(cluster, cluster)]
-    chains.push({
-      filter_chain_match: {destination_port: target, transport_protocol: 'tls', application_protocols: ['istio-peer-exchange', 'istio', 'istio-http/1.0', 'istio-http/1.1', 'istio-h2']},
-      filters: filters(true),
-      transport_socket: downstreamTls,
-      name: `0.0.0.0_${target}`,
-    })
-    if (mode !== 'STRICT') {
-      chains.push({filter_chain_match: {destination_port: target, transport_protocol: 'raw_buffer'}, filters: filters(false), name: `0.0.0.0_${target}`})
-    }
+    chains.push(
+      ...chainsFor(
+        inboundMatchOptions(mode, http ? 'http' : 'tcp'),
+        () => `0.0.0.0_${target}`,
+        (h) => (h ? [inboundHcm(`inbound_0.0.0.0_${target}`, cluster, `inbound|http|${target}`, cluster, `${fqdn(p.name, pod.namespace)}:${target}/*`)] : [tcpProxy(cluster, cluster)]),
+        target,
+      ),
+    )
   }
-  // Traffic to ports no service declares goes to InboundPassthroughCluster, mTLS-terminated when it is mTLS.
-  chains.push({filter_chain_match: {transport_protocol: 'tls', application_protocols: ['istio-peer-exchange', 'istio', 'istio-http/1.0', 'istio-http/1.1', 'istio-h2']}, filters: [tcpProxy('InboundPassthroughCluster', 'InboundPassthroughCluster')], transport_socket: downstreamTls, name: 'virtualInbound-catchall-tls'})
-  if (mode !== 'STRICT') chains.push({filter_chain_match: {transport_protocol: 'raw_buffer'}, filters: [tcpProxy('InboundPassthroughCluster', 'InboundPassthroughCluster')], name: 'virtualInbound-catchall-raw'})
-  chains.unshift({filter_chain_match: {destination_port: 15006}, filters: [tcpProxy('BlackHoleCluster', 'BlackHoleCluster')], name: 'virtualInbound-blackhole'})
   return {
     listener: {
       '@type': TYPE.listener,

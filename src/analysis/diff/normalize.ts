@@ -249,6 +249,20 @@ export function filterKind(f: EnvoyMessage): string {
   return String(f?.name ?? 'unknown')
 }
 
+/**
+ * Network filters that only observe the connection: Istio's stats (istio.stats, from the Telemetry API and the
+ * install's defaults, not from networking manifests), peer metadata exchange and the istio_authn peer bookkeeping
+ * the RBAC filter reads. A real sidecar puts them in front of nearly every chain (shared/fixtures
+ * istioctl-testdata authz/testdata/configdump.yaml: istio_authn | istio.metadata_exchange | [rbac] | istio.stats |
+ * tcp_proxy); whether they are there does not change where traffic goes, so drift leaves them out. Filters that
+ * can deny or rewrite (RBAC, ext_authz, Wasm, Lua…) stay in `otherFilters`.
+ */
+const OBSERVER_FILTERS = new Set(['stats.PluginConfig', 'envoy.tcp.metadataexchange.config.MetadataExchange', 'io.istio.network.authn.Config'])
+
+export function isObserverFilter(kind: string): boolean {
+  return OBSERVER_FILTERS.has(kind)
+}
+
 const SET_FIELDS = ['server_names', 'application_protocols', 'prefix_ranges', 'source_prefix_ranges', 'direct_source_prefix_ranges', 'source_ports']
 
 export function projectChainMatch(fcm: EnvoyMessage | undefined): unknown {
@@ -264,7 +278,7 @@ export function projectFilterChain(chain: EnvoyMessage): FilterChainProjection {
   const p: FilterChainProjection = {
     match: projectChainMatch(chain.filter_chain_match),
     terminal: last ? filterKind(last) : 'none',
-    otherFilters: filters.slice(0, -1).map(filterKind).sort(),
+    otherFilters: filters.slice(0, -1).map(filterKind).filter((k) => !isObserverFilter(k)).sort(),
     tls: downstreamTls(chain),
   }
   const tc = last?.typed_config ?? {}
