@@ -40,7 +40,10 @@ export async function diffProxy(req: DiffRequest): Promise<DiffResult> {
       'or diff the live pod itself: meshctl diff <pod> -n <namespace>',
     ])
   }
-  const source: ProxySource = req.target.snapshot ? await SnapshotSource.open(req.target.snapshot, req.target.pod) : sourceFromFlags(req.target, req.target.pod)
+  const t = req.target
+  // The live side only: --manifests here is the intended side, not a proxy source.
+  const liveSide: SourceFlagValues = {file: t.file, clusters: t.clusters, 'server-info': t['server-info'], namespace: t.namespace, selector: t.selector, context: t.context, kubeconfig: t.kubeconfig, 'admin-port': t['admin-port'], timeout: t.timeout}
+  const source: ProxySource = t.snapshot ? await SnapshotSource.open(t.snapshot, t.pod) : sourceFromFlags(liveSide, t.pod)
   try {
     const live = await source.load(NEEDS)
     const intended = fromCluster ? await intendedFromCluster(source, live) : req.intended ? await loadIntendedDump(req.intended) : await intendedFromManifests(req, live)
