@@ -135,7 +135,10 @@ export const LISTED_KINDS: readonly KindRow[] = KINDS.filter((k) => k.list !== f
 /** Kind names read cluster-wide (VirtualService, DestinationRule, ServiceEntry). */
 export const MESH_WIDE_KINDS: readonly string[] = KINDS.filter((k) => k.meshWide).map((k) => k.kind)
 
-/** Istio kinds a proxy's config cites in its istio.config metadata and that the model keeps in a list. */
-export function modelListOf(kind: string): ModelList | undefined {
-  return KINDS.find((k) => k.kind === kind && k.group && k.model)?.model
+/**
+ * The model list holding objects of (group, kind). The group defaults to networking.istio.io, the group of the
+ * objects Envoy's istio.config metadata cites.
+ */
+export function modelListOf(kind: string, group = NETWORKING): ModelList | undefined {
+  return kindRow(group, kind)?.model
 }

@@ -1,4 +1,4 @@
-import {ClusterAccessError} from '../errors.js'
+import {ForbiddenError} from '../kube/errors.js'
 import {KubeApi, type KubeObject} from '../kube/api.js'
 import {loadKubeConfig, type KubeConfigOptions, type LoadedKubeConfig} from '../kube/kubeconfig.js'
 import {findSidecar, parsePodRef, resolveOneProxyPod} from '../kube/pods.js'
@@ -94,7 +94,7 @@ export async function kubeDataSource(opts: KubeUiOptions): Promise<UiDataSource>
         return list.map((n) => n.metadata.name).sort()
       } catch (error) {
         // Namespace-scoped RBAC (meshctl's Role) cannot list namespaces: offer the context's own.
-        if (error instanceof ClusterAccessError && /forbidden|403/i.test(error.message)) return [api.namespace]
+        if (error instanceof ForbiddenError) return [api.namespace]
         throw error
       }
     },
