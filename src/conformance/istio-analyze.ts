@@ -37,7 +37,8 @@ export function resourceLabel(f: Finding): string {
 }
 
 function loadCase(dir: string, c: AnalyzeCase): {resources: AuditResource[]; meshConfig?: Record<string, any>} {
-  const resources = c.inputFiles.flatMap((f) => parseManifestText(readFileSync(join(dir, f), 'utf8'), f))
+  // Istio's analyzer unit tests load their files without a default namespace (istioctl analyze would use `default`).
+  const resources = c.inputFiles.flatMap((f) => parseManifestText(readFileSync(join(dir, f), 'utf8'), f, {defaultNamespace: ''}))
   const meshConfig = c.meshConfigFile ? ((parseYaml(readFileSync(join(dir, c.meshConfigFile), 'utf8')) ?? {}) as Record<string, any>) : undefined
   return {resources, meshConfig}
 }

@@ -32,6 +32,15 @@ export function hostSubsetOf(h: string, of: string): boolean {
   return h.endsWith(of.slice(1))
 }
 
+/**
+ * Does a host written in a config (a DestinationRule's host, a VirtualService destination, a Sidecar egress host)
+ * cover the service `fqdn`? Short names resolve in the config's namespace with the domain suffix; wildcards cover
+ * what they end with.
+ */
+export function configHostMatches(configHost: string, configNamespace: string, fqdn: string, domainSuffix: string): boolean {
+  return hostSubsetOf(fqdn, resolveShortName(configHost, configNamespace, domainSuffix))
+}
+
 /** Specificity order used when several configs match a host: exact, then longer wildcard. */
 export function mostSpecificHost<T>(host: string, candidates: Array<{host: string; value: T}>): T | undefined {
   let best: {host: string; value: T} | undefined

@@ -9,6 +9,17 @@ import {protocolFromPortName, parseProtocol} from './protocol.js'
 import {exportToOf} from './hosts.js'
 import {labelsMatch} from './labels.js'
 import {configObjectsFromValues, parseManifests, stringMap, type ManifestText} from './parse-manifests.js'
+import {apiVersionFor, apiVersionOf, kindOf, kindRow, type KindRow, type ModelList} from './kinds.js'
+
+const row = (group: string, kind: string): KindRow => kindRow(group, kind)!
+const SERVICE = row('', 'Service')
+const ENDPOINTS = row('', 'Endpoints')
+const ENDPOINT_SLICE = row('discovery.k8s.io', 'EndpointSlice')
+const POD = row('', 'Pod')
+const SERVICE_ENTRY = row('networking.istio.io', 'ServiceEntry')
+const WORKLOAD_ENTRY = row('networking.istio.io', 'WorkloadEntry')
+/** Group + kind, so a same-named kind of another API group is never read as this one. */
+const isA = (o: ConfigObject, r: KindRow): boolean => kindOf(o) === r
 
 export type {ManifestText} from './parse-manifests.js'
 
@@ -19,49 +30,30 @@ export interface LoadOptions {
   domainSuffix?: string
 }
 
-const ISTIO_GROUPS: Record<string, string[]> = {
-  'networking.istio.io': ['v1', 'v1beta1', 'v1alpha3'],
-  'security.istio.io': ['v1', 'v1beta1'],
-}
-
-const ISTIO_KINDS: Record<string, string> = {
-  VirtualService: 'networking.istio.io',
-  DestinationRule: 'networking.istio.io',
-  Gateway: 'networking.istio.io',
-  Sidecar: 'networking.istio.io',
-  ServiceEntry: 'networking.istio.io',
-  WorkloadEntry: 'networking.istio.io',
-  EnvoyFilter: 'networking.istio.io',
-  PeerAuthentication: 'security.istio.io',
-  AuthorizationPolicy: 'security.istio.io',
-  RequestAuthentication: 'security.istio.io',
-}
-
-/** Namespace-less objects land in `default`, as `kubectl apply` without `-n` puts them. */
-const MODEL_NAMESPACE = 'default'
-
 /** Splits texts into objects (lenient, namespace-less objects in `default`); problems are appended. */
 export function parseManifestObjects(texts: ManifestText[], problems: ManifestProblem[]): ConfigObject[] {
-  return parseManifests(texts, {defaultNamespace: MODEL_NAMESPACE}, problems)
+  return parseManifests(texts, {}, problems)
 }
 
+/**
+ * An object of a kind the registry knows, in a version its group does not serve, is reported and dropped (istiod
+ * would never see it). Objects of an unknown group/kind pass untouched and end in `others`: not understood, never
+ * mistaken for the Istio kind of the same name.
+ */
 function checkApiVersion(o: ConfigObject, problems: ManifestProblem[]): boolean {
-  const group = ISTIO_KINDS[o.kind]
-  if (!group) return true
-  const [g, ver] = o.apiVersion.split('/')
-  if (g !== group || !ver || !ISTIO_GROUPS[g]!.includes(ver)) {
-    problems.push({
-      file: o.source.file,
-      ...(o.source.line ? {line: o.source.line} : {}),
-      kind: o.kind,
-      name: o.name,
-      namespace: o.namespace,
-      field: 'apiVersion',
-      message: `${o.kind} ${o.name}: apiVersion ${JSON.stringify(o.apiVersion)} is not served (expected ${group}/${ISTIO_GROUPS[group]!.join('|')})`,
-    })
-    return false
-  }
-  return true
+  const row = kindOf(o)
+  if (!row) return true
+  if (row.versions.includes(apiVersionOf(o.apiVersion)) && o.apiVersion.includes('/') === Boolean(row.group)) return true
+  problems.push({
+    file: o.source.file,
+    ...(o.source.line ? {line: o.source.line} : {}),
+    kind: o.kind,
+    name: o.name,
+    namespace: o.namespace,
+    field: 'apiVersion',
+    message: `${o.kind} ${o.name}: apiVersion ${JSON.stringify(o.apiVersion)} is not served (expected ${apiVersionFor(row, row.versions.join('|'))})`,
+  })
+  return false
 }
 
 function problem(o: ConfigObject, field: string, message: string): ManifestProblem {
@@ -78,7 +70,8 @@ function validate(o: ConfigObject, problems: ManifestProblem[]): boolean {
     }
     return true
   }
-  switch (o.kind) {
+  // Only kinds the registry knows are checked: a same-named kind of another group has another schema.
+  switch (kindOf(o)?.group === 'networking.istio.io' ? o.kind : '') {
     case 'VirtualService':
       if (!Array.isArray(s.hosts) || s.hosts.length === 0) {
         // Delegate VirtualServices legitimately have no hosts.
@@ -131,11 +124,11 @@ function k8sServicePorts(o: ConfigObject): ServicePort[] {
 }
 
 function buildKubernetesServices(objects: ConfigObject[], domainSuffix: string): MeshService[] {
-  const slices = objects.filter((o) => o.kind === 'EndpointSlice' || o.kind === 'Endpoints')
-  const pods = objects.filter((o) => o.kind === 'Pod')
+  const slices = objects.filter((o) => isA(o, ENDPOINT_SLICE) || isA(o, ENDPOINTS))
+  const pods = objects.filter((o) => isA(o, POD))
   const out: MeshService[] = []
   for (const o of objects) {
-    if (o.kind !== 'Service' || !o.apiVersion.startsWith('v1')) continue
+    if (!isA(o, SERVICE)) continue
     const spec = o.spec
     const hostname = `${o.name}.${o.namespace}.svc.${domainSuffix}`
     const ports = k8sServicePorts(o)
@@ -226,10 +219,10 @@ const SE_RESOLUTION: Record<string, Resolution> = {NONE: 'Passthrough', STATIC: 
 
 function buildServiceEntryServices(objects: ConfigObject[], problems: ManifestProblem[]): MeshService[] {
   const out: MeshService[] = []
-  const workloadEntries = objects.filter((o) => o.kind === 'WorkloadEntry')
-  const pods = objects.filter((o) => o.kind === 'Pod')
+  const workloadEntries = objects.filter((o) => isA(o, WORKLOAD_ENTRY))
+  const pods = objects.filter((o) => isA(o, POD))
   for (const o of objects) {
-    if (o.kind !== 'ServiceEntry') continue
+    if (!isA(o, SERVICE_ENTRY)) continue
     const s = o.spec
     const ports: ServicePort[] = ((s.ports ?? []) as any[]).map((p) => ({
       name: String(p.name ?? ''),
@@ -293,23 +286,23 @@ export function loadManifestsFromText(texts: ManifestText[], opts: LoadOptions =
  */
 export function loadManifestsFromObjects(values: unknown[], file: string, opts: LoadOptions = {}): MeshModel {
   const problems: ManifestProblem[] = []
-  return buildMeshModel(configObjectsFromValues(values, file, {defaultNamespace: MODEL_NAMESPACE}, problems), problems, opts)
+  return buildMeshModel(configObjectsFromValues(values, file, {}, problems), problems, opts)
 }
 
 function buildMeshModel(parsed: ConfigObject[], problems: ManifestProblem[], opts: LoadOptions): MeshModel {
   const objects = parsed.filter((o) => checkApiVersion(o, problems) && validate(o, problems))
   const domainSuffix = opts.domainSuffix ?? 'cluster.local'
-  const byKind = (k: string) => objects.filter((o) => o.kind === k && Boolean(ISTIO_KINDS[k]))
-  const known = new Set(['VirtualService', 'DestinationRule', 'Gateway', 'Sidecar', 'PeerAuthentication', 'ServiceEntry'])
+  const lists: Record<ModelList, ConfigObject[]> = {virtualServices: [], destinationRules: [], gateways: [], sidecars: [], peerAuthentications: [], serviceEntries: []}
+  const others: ConfigObject[] = []
+  for (const o of objects) {
+    const list = kindOf(o)?.model
+    if (list) lists[list].push(o)
+    else others.push(o)
+  }
   return {
     services: [...buildKubernetesServices(objects, domainSuffix), ...buildServiceEntryServices(objects, problems)],
-    virtualServices: byKind('VirtualService'),
-    destinationRules: byKind('DestinationRule'),
-    gateways: byKind('Gateway'),
-    sidecars: byKind('Sidecar'),
-    peerAuthentications: byKind('PeerAuthentication'),
-    serviceEntries: byKind('ServiceEntry'),
-    others: objects.filter((o) => !known.has(o.kind)),
+    ...lists,
+    others,
     problems,
     configDomainSuffix: opts.configDomainSuffix ?? domainSuffix,
   }

@@ -1,32 +1,74 @@
-/** MeshConfig fields the model reads, from the `mesh` document (file, `istio` ConfigMap, snapshot). Pure. */
+/**
+ * The one MeshConfig reader (pure): from a MeshConfig object, from YAML text (the `mesh` key of the `istio`
+ * ConfigMap, a snapshot's mesh-config.yaml, a `--mesh-config` file's text), or from a document that is either a
+ * MeshConfig or that ConfigMap. Every surface (model, audit, live audit, cluster config) reads through here, so
+ * they agree on defaults and on what a field means. Reading files stays in sources.
+ */
+import {parse as parseYaml} from 'yaml'
 import {BadInputError} from '../errors.js'
 import {DEFAULT_MESH_CONFIG, type MeshConfig} from './types.js'
 
 const OUTBOUND_MODES = new Set(['ALLOW_ANY', 'REGISTRY_ONLY', 'ALLOW_ANY_DYNAMIC_DNS'])
 
 export interface MeshConfigReadOptions {
-  /** What errors cite. Default `mesh config`. */
+  /** What errors and notes cite. Default `mesh config`. */
   file?: string
   /**
-   * true (default): an unknown outboundTrafficPolicy.mode is a BadInputError (the user gave the file). false: it
-   * is ignored and Istio's default kept (a cluster's ConfigMap we only read to audit).
+   * true (default): an unknown outboundTrafficPolicy.mode or unreadable YAML is a BadInputError (the user gave the
+   * file). false: Istio's default is kept (a cluster's ConfigMap we only read), with a note when `notes` is given.
    */
   strict?: boolean
+  /** Lenient reads append why a value was ignored. */
+  notes?: string[]
 }
 
-/** Istio's defaults overlaid with the fields `doc` sets; empty strings leave the default, as proto3 merging does. */
+const text = (v: unknown): string | undefined => (typeof v === 'string' && v ? v : undefined)
+
+/**
+ * Istio's defaults overlaid with the fields `doc` sets; empty or mistyped values leave the default, as proto3
+ * merging does. `clusterDomain` (istioctl analyze's name) is read when `domainSuffix` is absent.
+ */
 export function meshConfigFromObject(doc: Record<string, any> | null | undefined, opts: MeshConfigReadOptions = {}): MeshConfig {
-  const mesh = {...DEFAULT_MESH_CONFIG}
-  if (!doc || typeof doc !== 'object') return mesh
+  const mesh: MeshConfig = {...DEFAULT_MESH_CONFIG, proxyMetadata: {...DEFAULT_MESH_CONFIG.proxyMetadata}}
+  if (!doc || typeof doc !== 'object' || Array.isArray(doc)) return mesh
   const file = opts.file ?? 'mesh config'
-  if (doc.rootNamespace !== undefined && doc.rootNamespace !== null && String(doc.rootNamespace)) mesh.rootNamespace = String(doc.rootNamespace)
+  mesh.rootNamespace = text(doc.rootNamespace) ?? mesh.rootNamespace
   const mode = doc.outboundTrafficPolicy?.mode
   if (mode !== undefined) {
     if (OUTBOUND_MODES.has(mode)) mesh.outboundTrafficPolicy = mode
-    else if (opts.strict ?? true)
-      throw new BadInputError(`${file}: outboundTrafficPolicy.mode ${JSON.stringify(mode)} is not ALLOW_ANY or REGISTRY_ONLY`, [], file, 'outboundTrafficPolicy.mode')
+    else if (opts.strict ?? true) throw new BadInputError(`${file}: outboundTrafficPolicy.mode ${JSON.stringify(mode)} is not ALLOW_ANY or REGISTRY_ONLY`, [], file, 'outboundTrafficPolicy.mode')
+    else opts.notes?.push(`${file}: outboundTrafficPolicy.mode ${JSON.stringify(mode)} is unknown: ${mesh.outboundTrafficPolicy} assumed`)
   }
-  if (doc.enableAutoMtls !== undefined) mesh.enableAutoMtls = Boolean(doc.enableAutoMtls)
-  if (doc.domainSuffix !== undefined && doc.domainSuffix !== null && String(doc.domainSuffix)) mesh.domainSuffix = String(doc.domainSuffix)
+  if (doc.enableAutoMtls !== undefined && doc.enableAutoMtls !== null) mesh.enableAutoMtls = Boolean(doc.enableAutoMtls)
+  mesh.domainSuffix = text(doc.domainSuffix) ?? text(doc.clusterDomain) ?? mesh.domainSuffix
+  const md = doc.defaultConfig?.proxyMetadata
+  if (md && typeof md === 'object') for (const [k, v] of Object.entries(md as Record<string, unknown>)) mesh.proxyMetadata[k] = String(v)
+  if (typeof doc.ingressControllerMode === 'string') mesh.ingressControllerMode = doc.ingressControllerMode
+  mesh.ingressService = text(doc.ingressService) ?? mesh.ingressService
   return mesh
+}
+
+/** MeshConfig YAML text (the ConfigMap's `mesh` key); no text means Istio's defaults. */
+export function meshConfigFromText(yamlText: string | undefined, opts: MeshConfigReadOptions = {}): MeshConfig {
+  if (!yamlText) return meshConfigFromObject(undefined)
+  return meshConfigFromDocument(parseDocument(yamlText, opts), opts)
+}
+
+/** A MeshConfig document, or the `istio` ConfigMap whose `mesh` key holds one. */
+export function meshConfigFromDocument(doc: unknown, opts: MeshConfigReadOptions = {}): MeshConfig {
+  const d = doc as Record<string, any> | null | undefined
+  if (d?.kind === 'ConfigMap') return typeof d.data?.mesh === 'string' ? meshConfigFromText(d.data.mesh, opts) : meshConfigFromObject(undefined)
+  return meshConfigFromObject(d, opts)
+}
+
+function parseDocument(yamlText: string, opts: MeshConfigReadOptions): unknown {
+  const file = opts.file ?? 'mesh config'
+  try {
+    return parseYaml(yamlText)
+  } catch (error) {
+    const why = (error as Error).message.split('\n')[0]
+    if (opts.strict ?? true) throw new BadInputError(`cannot read mesh config ${file}: ${why}`, ['give a MeshConfig YAML file or the istio ConfigMap'], file)
+    opts.notes?.push(`the mesh config in ${file} is not valid YAML (${why}): Istio defaults assumed`)
+    return undefined
+  }
 }

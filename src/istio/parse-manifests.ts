@@ -3,14 +3,18 @@
  * audit. Multi-document YAML or JSON; `kind: List` (and any `*List` with `items`) and top-level sequences are
  * flattened; every object keeps its file, its position in the file and the line it starts on.
  *
- * Callers differ in two ways only, both options: whether objects without a namespace get one (the model puts
- * them in `default` like `kubectl apply`; istioctl analyze keeps them namespace-less), and whether a broken file
- * stops everything (the audit: exit 3 naming file and line) or is reported and skipped so one bad object does
- * not hide the rest (the model).
+ * Objects without metadata.namespace land in `default` for every caller (the model, `--manifests` sources, the
+ * audit), as `kubectl apply` and `istioctl analyze` put them; only Istio's own analyzer unit tests (the conformance
+ * corpus) load them namespace-less. Callers differ in one way: whether a broken file stops everything (the audit:
+ * exit 3 naming file and line) or is reported and skipped so one bad object does not hide the rest (the model).
  */
 import {isMap, isSeq, LineCounter, parseAllDocuments, type Node} from 'yaml'
 import {BadInputError} from '../errors.js'
 import type {ConfigObject, ManifestProblem} from './types.js'
+import {kindOf} from './kinds.js'
+
+/** Where namespace-less objects land, as `kubectl apply` without `-n` and `istioctl analyze` put them. */
+export const DEFAULT_NAMESPACE = 'default'
 
 export interface ManifestText {
   file: string
@@ -20,7 +24,7 @@ export interface ManifestText {
 export interface ParseManifestOptions {
   /**
    * Namespace given to namespaced objects that have none (what `kubectl apply -n` would do). Cluster-scoped
-   * kinds never get one. Default: none (the namespace stays '').
+   * kinds never get one. Default DEFAULT_NAMESPACE; '' keeps them namespace-less.
    */
   defaultNamespace?: string
   /**
@@ -31,9 +35,11 @@ export interface ParseManifestOptions {
   strict?: boolean
 }
 
-/** Kinds that are cluster-scoped: they never get the default namespace. */
-const CLUSTER_SCOPED = new Set([
-  'Namespace',
+/**
+ * Cluster-scoped kinds meshctl has no registry row for (the registry says it for its own kinds): they never get the
+ * default namespace.
+ */
+const OTHER_CLUSTER_SCOPED = new Set([
   'Node',
   'ClusterRole',
   'ClusterRoleBinding',
@@ -44,6 +50,11 @@ const CLUSTER_SCOPED = new Set([
   'PersistentVolume',
   'StorageClass',
 ])
+
+function clusterScoped(apiVersion: unknown, kind: string): boolean {
+  const row = kindOf({apiVersion: typeof apiVersion === 'string' ? apiVersion : '', kind})
+  return row ? !row.namespaced : OTHER_CLUSTER_SCOPED.has(kind)
+}
 
 /** Generous enough for real manifests, small enough that an alias bomb cannot exhaust memory. */
 const MAX_ALIAS_COUNT = 1000
@@ -156,7 +167,8 @@ function pushValue(value: unknown, node: Node | null | undefined, line: number |
     return
   }
   let namespace = typeof metadata.namespace === 'string' ? metadata.namespace : ''
-  if (!namespace && opts.defaultNamespace && !CLUSTER_SCOPED.has(obj.kind)) namespace = opts.defaultNamespace
+  const defaultNamespace = opts.defaultNamespace ?? DEFAULT_NAMESPACE
+  if (!namespace && defaultNamespace && !clusterScoped(obj.apiVersion, obj.kind)) namespace = defaultNamespace
   out.push({
     apiVersion: typeof obj.apiVersion === 'string' ? obj.apiVersion : '',
     kind: obj.kind,
@@ -204,7 +216,7 @@ export function parseManifests(texts: ManifestText[], opts: ParseManifestOptions
 }
 
 /** The strict single-file form the audit reads with (exit 3 on the first broken document). */
-export function parseManifestTextStrict(text: string, file: string, defaultNamespace?: string): ConfigObject[] {
+export function parseManifestTextStrict(text: string, file: string, defaultNamespace: string = DEFAULT_NAMESPACE): ConfigObject[] {
   return parseManifests([{file, text}], {strict: true, defaultNamespace})
 }
 

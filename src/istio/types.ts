@@ -115,6 +115,12 @@ export interface MeshConfig {
   /** Port of virtualInbound (15006) and virtualOutbound (15001). */
   proxyInboundListenPort: number
   proxyListenPort: number
+  /** defaultConfig.proxyMetadata (ISTIO_META_DNS_CAPTURE, ISTIO_META_DNS_AUTO_ALLOCATE…). */
+  proxyMetadata: Record<string, string>
+  /** OFF: no Ingress controller (istioctl analyze then assumes no default ingress gateway). */
+  ingressControllerMode: string
+  /** The ingress gateway Service istioctl analyze assumes when analyzing files alone. */
+  ingressService: string
 }
 
 export const DEFAULT_MESH_CONFIG: MeshConfig = {
@@ -124,6 +130,9 @@ export const DEFAULT_MESH_CONFIG: MeshConfig = {
   enableAutoMtls: true,
   proxyInboundListenPort: 15006,
   proxyListenPort: 15001,
+  proxyMetadata: {},
+  ingressControllerMode: 'STRICT',
+  ingressService: 'istio-ingressgateway',
 }
 
 /** The proxy we compute config for (field names follow the Istio simulation corpus `proxy` object). */

@@ -2,7 +2,7 @@ import {cappedRequest, CappedRequestError} from './capped-request.js'
 import http from 'node:http'
 import https from 'node:https'
 import {ClusterAccessError} from '../errors.js'
-import {apiStatusError, apiTransportError, type ApiCallContext} from './errors.js'
+import {apiStatusError, apiTransportError, forbiddenError, parseForbidden, parseStatus, type ApiCallContext, type Forbidden} from './errors.js'
 import type {LoadedKubeConfig} from './kubeconfig.js'
 
 export interface KubeRequestOptions {
@@ -27,6 +27,45 @@ export interface KubeObject {
   spec?: any
   status?: any
   [k: string]: unknown
+}
+
+/** A collection to list: one namespace's, or the whole cluster's when `namespace` is absent. */
+export interface ResourceRef {
+  /** '' for the core group. */
+  group: string
+  version: string
+  plural: string
+  namespace?: string
+}
+
+/**
+ * What a list answered: the items (a 404, CRD or namespace absent, is an empty list with `found: false`), or the
+ * typed refusal of a 403. Every other failure throws (exit 4).
+ */
+export type ListResult<T = KubeObject> = {ok: true; items: T[]; found: boolean} | {ok: false; forbidden: Forbidden}
+
+export interface ListOptions {
+  /** In words, for error messages; default `list <resource> in namespace <ns>` / `… in all namespaces`. */
+  what?: string
+  labelSelector?: string
+  pageSize?: number
+}
+
+/** `/apis/<group>/<version>[/namespaces/<ns>]/<plural>` (`/api/v1/…` for the core group). */
+export function collectionPath(ref: ResourceRef): string {
+  const base = ref.group ? `/apis/${ref.group}/${ref.version}` : `/api/${ref.version}`
+  return `${base}${ref.namespace ? `/namespaces/${encodeURIComponent(ref.namespace)}` : ''}/${ref.plural}`
+}
+
+/** The inverse of collectionPath, for callers that still hold a path. */
+export function parseCollectionPath(path: string): ResourceRef {
+  const m = /^\/(?:api\/([^/]+)|apis\/([^/]+)\/([^/]+))(?:\/namespaces\/([^/]+))?\/([^/?]+)$/.exec(path)
+  if (!m) throw new Error(`not a collection path: ${path}`)
+  return {group: m[2] ?? '', version: m[1] ?? m[3]!, plural: m[5]!, ...(m[4] ? {namespace: decodeURIComponent(m[4])} : {})}
+}
+
+function listWhat(ref: ResourceRef): string {
+  return `list ${ref.group ? `${ref.plural}.${ref.group}` : ref.plural} ${ref.namespace ? `in namespace ${ref.namespace}` : 'in all namespaces'}`
 }
 
 const DEFAULT_TIMEOUT_MS = 15_000
@@ -102,8 +141,13 @@ export class KubeApi {
     }
   }
 
-  /** Lists all pages of a collection (limit/continue), so large namespaces do not come back as one huge body. */
-  async list<T = KubeObject>(path: string, opts: KubeRequestOptions & {labelSelector?: string; allowNotFound?: boolean; pageSize?: number}): Promise<T[]> {
+  /**
+   * The one lister: all pages of a collection (limit/continue, so large namespaces do not come back as one huge
+   * body). A 403 is a typed answer built from the request, so callers decide on its type, never on its wording.
+   */
+  async listResource<T = KubeObject>(ref: ResourceRef, opts: ListOptions = {}): Promise<ListResult<T>> {
+    const path = collectionPath(ref)
+    const what = opts.what ?? listWhat(ref)
     const items: T[] = []
     let cont: string | undefined
     do {
@@ -111,12 +155,40 @@ export class KubeApi {
       if (opts.labelSelector) q.set('labelSelector', opts.labelSelector)
       q.set('limit', String(opts.pageSize ?? 500))
       if (cont) q.set('continue', cont)
-      const page = await this.getJson<KubeList<T>>(`${path}?${q}`, opts)
-      if (!page) return items
+      const r = await this.request(`${path}?${q}`, {what})
+      if (r.status === 404) return {ok: true, items, found: false}
+      if (r.status === 403) {
+        const message = parseStatus(r.body)?.message
+        // The user name is only in the apiserver's words; it is shown, never decided on.
+        const user = message ? parseForbidden(message).user : undefined
+        return {ok: false, forbidden: {verb: 'list', resource: ref.plural, group: ref.group, ...(ref.namespace ? {namespace: ref.namespace} : {}), ...(user ? {user} : {}), ...(message ? {message} : {})}}
+      }
+      if (r.status < 200 || r.status >= 300) throw apiStatusError(r.status, r.body, {what, method: 'GET', path, server: this.config.server, contextName: this.config.contextName})
+      let page: KubeList<T>
+      try {
+        page = JSON.parse(r.body) as KubeList<T>
+      } catch {
+        throw new ClusterAccessError(`the API server's answer to GET ${path} is not JSON (is ${this.config.server} a Kubernetes API server?)`, [
+          `check with: kubectl get --raw ${path} --context ${this.config.contextName}`,
+        ])
+      }
       items.push(...(page.items ?? []))
       cont = page.metadata?.continue || undefined
     } while (cont)
-    return items
+    return {ok: true, items, found: true}
+  }
+
+  /** listResource for callers that fail on refusal: a 403 throws ForbiddenError, a 404 too unless allowNotFound. */
+  async list<T = KubeObject>(target: string | ResourceRef, opts: ListOptions & {allowNotFound?: boolean} = {}): Promise<T[]> {
+    const ref = typeof target === 'string' ? parseCollectionPath(target) : target
+    const what = opts.what ?? listWhat(ref)
+    const r = await this.listResource<T>(ref, {...opts, what})
+    if (!r.ok) throw forbiddenError(r.forbidden, what)
+    if (!r.found && !opts.allowNotFound) {
+      const path = collectionPath(ref)
+      throw apiStatusError(404, '', {what, method: 'GET', path, server: this.config.server, contextName: this.config.contextName})
+    }
+    return r.items
   }
 
   /** Discovery: the versions of an API group the server serves (preferred first); [] when the group is absent. */

@@ -47,6 +47,54 @@ export function parseForbidden(message: string): ForbiddenDetail {
   return {user: m[1], verb: m[2], resource: m[3], group: m[4] || undefined, namespace: m[5] || undefined}
 }
 
+/**
+ * A request the API server refused (403), typed from the request meshctl made (verb, resource, group, namespace),
+ * not from the wording of the answer. `user` and `message` come from the apiserver's Status, for display only.
+ */
+export interface Forbidden {
+  verb: string
+  /** Plural resource name (`virtualservices`, `pods/portforward`). */
+  resource: string
+  /** '' for the core group. */
+  group: string
+  /** Absent: a cluster-scope request. */
+  namespace?: string
+  user?: string
+  message?: string
+}
+
+/** `list virtualservices.networking.istio.io in namespace "ops"` / `… at cluster scope`. */
+export function forbiddenText(f: Forbidden): string {
+  return `${f.verb} ${f.group ? `${f.resource}.${f.group}` : f.resource} ${f.namespace ? `in namespace "${f.namespace}"` : 'at cluster scope'}`
+}
+
+/** `kubectl auth can-i list virtualservices.networking.istio.io -n ops` (or `-A`). */
+export function canICommand(f: Forbidden): string {
+  return `kubectl auth can-i ${f.verb} ${f.group ? `${f.resource}.${f.group}` : f.resource}${f.namespace ? ` -n ${f.namespace}` : ' -A'}`
+}
+
+/** An exit-4 RBAC denial that callers can tell apart by type (instanceof), never by its message. */
+export class ForbiddenError extends ClusterAccessError {
+  constructor(
+    readonly forbidden: Forbidden,
+    message: string,
+    tryNext: string[],
+  ) {
+    super(message, tryNext)
+  }
+}
+
+/** The RBAC denial users see: who, which verb on which resource where, and the command to check it. */
+export function forbiddenError(f: Forbidden, what: string): ForbiddenError {
+  const res = f.group ? `${f.resource}.${f.group}` : f.resource
+  const where = f.namespace ? `in namespace "${f.namespace}"` : 'at cluster scope'
+  const nsFlag = f.namespace ? ` -n ${f.namespace}` : ''
+  return new ForbiddenError(f, `RBAC denied: ${f.user ? `user "${f.user}"` : 'you'} cannot ${f.verb} ${res} ${where} (needed to ${what})`, [
+    `check: kubectl auth can-i ${f.verb} ${res}${nsFlag}`,
+    `ask an admin to grant "${f.verb} ${res}"${f.namespace ? ` in ${f.namespace}` : ''}: meshctl's minimal read-only role is deploy/rbac.yaml`,
+  ])
+}
+
 /** Maps a non-2xx API response to the exit-4 error users see, with the exact next step. */
 export function apiStatusError(status: number, body: string, ctx: ApiCallContext): ClusterAccessError {
   const s = parseStatus(body)
@@ -59,15 +107,7 @@ export function apiStatusError(status: number, body: string, ctx: ApiCallContext
   }
   if (status === 403) {
     const f = parseForbidden(msg)
-    if (f.verb && f.resource) {
-      const res = f.group ? `${f.resource}.${f.group}` : f.resource
-      const where = f.namespace ? `in namespace "${f.namespace}"` : 'at cluster scope'
-      const nsFlag = f.namespace ? ` -n ${f.namespace}` : ''
-      return new ClusterAccessError(`RBAC denied: ${f.user ? `user "${f.user}"` : 'you'} cannot ${f.verb} ${res} ${where} (needed to ${ctx.what})`, [
-        `check: kubectl auth can-i ${f.verb} ${res}${nsFlag}`,
-        `ask an admin to grant "${f.verb} ${res}"${f.namespace ? ` in ${f.namespace}` : ''}: meshctl's minimal read-only role is deploy/rbac.yaml`,
-      ])
-    }
+    if (f.verb && f.resource) return forbiddenError({verb: f.verb, resource: f.resource, group: f.group ?? '', ...(f.namespace ? {namespace: f.namespace} : {}), ...(f.user ? {user: f.user} : {}), message: msg}, ctx.what)
     return new ClusterAccessError(`RBAC denied while trying to ${ctx.what}: ${msg}`, [
       'ask an admin to apply meshctl\'s read-only role (deploy/rbac.yaml)',
     ])

@@ -1,21 +1,12 @@
+import {apiVersionFor, LISTED_KINDS, resourceName, type KindRow} from '../istio/kinds.js'
 import type {KubeApi, KubeObject} from './api.js'
+import {forbiddenError} from './errors.js'
 
-/** The Istio kinds meshctl reads, with their group and plural (the REST name). */
-export const ISTIO_KINDS = [
-  {kind: 'VirtualService', group: 'networking.istio.io', plural: 'virtualservices'},
-  {kind: 'DestinationRule', group: 'networking.istio.io', plural: 'destinationrules'},
-  {kind: 'Gateway', group: 'networking.istio.io', plural: 'gateways'},
-  {kind: 'ServiceEntry', group: 'networking.istio.io', plural: 'serviceentries'},
-  {kind: 'Sidecar', group: 'networking.istio.io', plural: 'sidecars'},
-  {kind: 'EnvoyFilter', group: 'networking.istio.io', plural: 'envoyfilters'},
-  {kind: 'PeerAuthentication', group: 'security.istio.io', plural: 'peerauthentications'},
-] as const
+/** The Istio kinds live reads list, found by API discovery (the registry's CRD rows). */
+export const ISTIO_KINDS: readonly KindRow[] = LISTED_KINDS.filter((k) => k.discovered)
 
-export const CORE_KINDS = [
-  {kind: 'Service', path: (ns: string) => `/api/v1/namespaces/${ns}/services`, apiVersion: 'v1'},
-  {kind: 'Pod', path: (ns: string) => `/api/v1/namespaces/${ns}/pods`, apiVersion: 'v1'},
-  {kind: 'EndpointSlice', path: (ns: string) => `/apis/discovery.k8s.io/v1/namespaces/${ns}/endpointslices`, apiVersion: 'discovery.k8s.io/v1'},
-] as const
+/** The built-in kinds live reads list, at their fixed version. */
+export const CORE_KINDS: readonly KindRow[] = LISTED_KINDS.filter((k) => !k.discovered)
 
 export interface MeshObjects {
   /** Every object, with apiVersion and kind set (lists drop them from items). */
@@ -40,9 +31,10 @@ export interface MeshObjectsOptions {
 }
 
 /**
- * Reads the Istio config and Kubernetes service registry that the proxies of `namespaces` are built from.
- * Versions are found by discovery (v1, v1beta1 or v1alpha3 depending on the Istio release) so that nothing is
- * guessed; a kind whose CRD is missing is noted and skipped.
+ * Reads the Istio config and Kubernetes service registry that the proxies of `namespaces` are built from: every
+ * row of the kind registry that live reads list. Versions are found by discovery (v1, v1beta1 or v1alpha3
+ * depending on the Istio release) so that nothing is guessed; a kind whose CRD is missing is noted and skipped.
+ * A refused list throws ForbiddenError (exit 4), which callers can catch by type to read less.
  */
 export async function listMeshObjects(api: KubeApi, opts: MeshObjectsOptions): Promise<MeshObjects> {
   const root = opts.rootNamespace ?? 'istio-system'
@@ -51,28 +43,26 @@ export async function listMeshObjects(api: KubeApi, opts: MeshObjectsOptions): P
   const versions: Record<string, string> = {}
   const notes: string[] = []
 
-  const wanted = (kind: string) => !opts.kinds || opts.kinds.includes(kind)
-  for (const k of ISTIO_KINDS) {
-    if (!wanted(k.kind)) continue
-    const version = await api.versionFor(k.group, k.plural)
-    if (!version) {
-      notes.push(`${k.kind} (${k.group}) is not served by this cluster`)
-      continue
+  const wanted = (k: KindRow) => (!opts.kinds || opts.kinds.includes(k.kind)) && (k.kind !== 'Pod' || opts.includePods)
+  for (const k of [...ISTIO_KINDS, ...CORE_KINDS]) {
+    if (!wanted(k)) continue
+    let version = k.versions[0]!
+    if (k.discovered) {
+      const served = await api.versionFor(k.group, k.plural)
+      if (!served) {
+        notes.push(`${k.kind} (${k.group}) is not served by this cluster`)
+        continue
+      }
+      version = served
+      versions[k.kind] = version
     }
-    versions[k.kind] = version
     for (const ns of namespaces) {
-      const path = ns ? `/apis/${k.group}/${version}/namespaces/${ns}/${k.plural}` : `/apis/${k.group}/${version}/${k.plural}`
-      const items = await api.list(path, {what: `list ${k.plural}.${k.group} ${ns ? `in namespace ${ns}` : 'in all namespaces'}`, allowNotFound: true})
-      for (const o of items) objects.push({...o, apiVersion: `${k.group}/${version}`, kind: k.kind})
-    }
-  }
-  for (const k of CORE_KINDS) {
-    if ((k.kind === 'Pod' && !opts.includePods) || !wanted(k.kind)) continue
-    for (const ns of namespaces) {
-      if (ns === root && k.kind !== 'Service') continue
-      const path = ns ? k.path(ns) : k.path('').replace('/namespaces//', '/')
-      const items = await api.list(path, {what: `list ${k.kind}s ${ns ? `in namespace ${ns}` : 'in all namespaces'}`, allowNotFound: true})
-      for (const o of items) objects.push({...o, apiVersion: k.apiVersion, kind: k.kind})
+      // Workload kinds (Pods, EndpointSlices) of the root namespace say nothing about the proxies read.
+      if (ns === root && k.list === 'workloads') continue
+      const what = `list ${resourceName(k)} ${ns ? `in namespace ${ns}` : 'in all namespaces'}`
+      const r = await api.listResource({group: k.group, version, plural: k.plural, ...(ns ? {namespace: ns} : {})}, {what})
+      if (!r.ok) throw forbiddenError(r.forbidden, what)
+      for (const o of r.items) objects.push({...o, apiVersion: apiVersionFor(k, version), kind: k.kind})
     }
   }
   if (opts.kinds) return {objects, versions, notes}

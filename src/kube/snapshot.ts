@@ -3,14 +3,13 @@ import {dirname, join, relative, sep} from 'node:path'
 import {pipeline} from 'node:stream/promises'
 import {createGzip, gunzipSync} from 'node:zlib'
 import {BadInputError, ClusterAccessError, UsageError} from '../errors.js'
+import {LISTED_KINDS, MESH_WIDE_KINDS} from '../istio/kinds.js'
 import {EnvoyAdminClient} from './admin-client.js'
 import {KubeApi} from './api.js'
 import {closeOnSignal} from './cleanup.js'
 import {loadKubeConfig} from './kubeconfig.js'
+import {ForbiddenError} from './errors.js'
 import {listMeshObjects} from './mesh-objects.js'
-
-/** Kinds a proxy receives from every namespace. */
-const MESH_WIDE_KINDS = ['VirtualService', 'DestinationRule', 'ServiceEntry']
 import {checkProxyReady, parsePodRef, resolvePods, type ResolvedPod} from './pods.js'
 import {openPortForward} from './port-forward.js'
 import {redactJson, type RedactionReport} from './redact.js'
@@ -130,14 +129,14 @@ export async function saveSnapshot(opts: SaveSnapshotOptions): Promise<SaveSnaps
   // "*"): read them cluster-wide so an offline diagnosis sees the ones that live elsewhere; where that is not
   // allowed, keep the namespaces' own and record the coverage so no absence is mistaken for a deletion.
   const coverage: Record<string, string[] | '*'> = {}
-  for (const o of mesh.objects) coverage[(o as {kind: string}).kind] ??= [...namespaces, 'istio-system']
-  for (const kind of MESH_WIDE_KINDS) coverage[kind] = [...namespaces, 'istio-system']
+  for (const k of LISTED_KINDS) coverage[k.kind] = k.list === 'workloads' ? [...namespaces] : [...namespaces, 'istio-system']
   try {
     const wide = await listMeshObjects(api, {namespaces: [], allNamespaces: true, kinds: MESH_WIDE_KINDS})
     mesh.objects = [...mesh.objects.filter((o) => !MESH_WIDE_KINDS.includes((o as {kind: string}).kind)), ...wide.objects]
     for (const kind of MESH_WIDE_KINDS) coverage[kind] = '*'
   } catch (error) {
-    if (!(error instanceof ClusterAccessError)) throw error
+    // Only a refusal means "read less"; an unreachable or failing API server fails the snapshot.
+    if (!(error instanceof ForbiddenError)) throw error
     notes.push(`${MESH_WIDE_KINDS.join(', ')} read only in ${namespaces.join(', ')} and istio-system: ${error.message}`)
   }
   const objects = redactJson(mesh.objects, report, '$.objects') as unknown[]

@@ -2,6 +2,7 @@ import http from 'node:http'
 import net, {type AddressInfo, type Socket} from 'node:net'
 import {WebSocketServer, type WebSocket} from 'ws'
 import type {KubeObject} from '../kube/api.js'
+import {KINDS} from '../istio/kinds.js'
 
 /**
  * A fake Kubernetes API server on loopback that speaks what @kubernetes/client-node speaks: discovery, namespaced
@@ -53,34 +54,15 @@ interface ApiResource {
 
 const READ = ['get', 'list', 'watch']
 
-/** What the lab serves, per group/version. Istio CRDs are served at v1, v1beta1 and v1alpha3 like Istio ≥ 1.22. */
-const RESOURCES: ApiResource[] = [
-  {group: '', version: 'v1', kind: 'Namespace', plural: 'namespaces', namespaced: false, verbs: READ},
-  {group: '', version: 'v1', kind: 'Pod', plural: 'pods', namespaced: true, verbs: READ},
-  {group: '', version: 'v1', kind: 'Service', plural: 'services', namespaced: true, verbs: READ},
-  {group: '', version: 'v1', kind: 'ConfigMap', plural: 'configmaps', namespaced: true, verbs: READ},
-  {group: 'apps', version: 'v1', kind: 'Deployment', plural: 'deployments', namespaced: true, verbs: READ},
-  {group: 'discovery.k8s.io', version: 'v1', kind: 'EndpointSlice', plural: 'endpointslices', namespaced: true, verbs: READ},
-  ...['v1', 'v1beta1', 'v1alpha3'].flatMap((version) =>
-    (
-      [
-        ['VirtualService', 'virtualservices'],
-        ['DestinationRule', 'destinationrules'],
-        ['Gateway', 'gateways'],
-        ['ServiceEntry', 'serviceentries'],
-        ['Sidecar', 'sidecars'],
-        ['EnvoyFilter', 'envoyfilters'],
-        ['WorkloadEntry', 'workloadentries'],
-      ] as const
-    )
-      // EnvoyFilter is only served at v1alpha3, as in Istio.
-      .filter(([kind]) => kind !== 'EnvoyFilter' || version === 'v1alpha3')
-      .map(([kind, plural]) => ({group: 'networking.istio.io', version, kind, plural, namespaced: true, verbs: READ})),
-  ),
-  ...['v1', 'v1beta1'].map((version) => ({group: 'security.istio.io', version, kind: 'PeerAuthentication', plural: 'peerauthentications', namespaced: true, verbs: READ})),
-]
+/**
+ * What the lab serves: every row of meshctl's kind registry at every version it lists (Istio CRDs at v1, v1beta1
+ * and v1alpha3 like Istio >= 1.22; EnvoyFilter at v1alpha3 only), the preferred version first, plus the kinds the
+ * lab's scenarios carry that meshctl does not read.
+ */
+const RESOURCES: ApiResource[] = KINDS.flatMap((k) => k.versions.map((version) => ({group: k.group, version, kind: k.kind, plural: k.plural, namespaced: k.namespaced, verbs: READ})))
 
-const PREFERRED: Record<string, string> = {'networking.istio.io': 'v1', 'security.istio.io': 'v1', apps: 'v1', 'discovery.k8s.io': 'v1'}
+/** Preferred version per group: the first version of the group's first row. */
+const PREFERRED: Record<string, string> = Object.fromEntries([...KINDS].reverse().map((k) => [k.group, k.versions[0]!]))
 
 function status(code: number, reason: string, message: string, details?: Record<string, string>): string {
   return JSON.stringify({kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, ...(details ? {details} : {}), code})

@@ -16,6 +16,7 @@ import {isSeverity, type Finding, type Severity} from '../findings/types.js'
 import {KubeApi, type KubeObject} from '../kube/api.js'
 import {loadKubeConfig} from '../kube/kubeconfig.js'
 import {ISTIO_KINDS, listMeshObjects, type MeshObjects} from '../kube/mesh-objects.js'
+import {ForbiddenError} from '../kube/errors.js'
 import {checkProxyReady, resolvePods, type ResolvedPod} from '../kube/pods.js'
 import {readProxies} from '../kube/proxy-fleet.js'
 import {liveSourceOf} from '../sources/live.js'
@@ -303,7 +304,7 @@ async function readClusterObjects(api: KubeApi, namespaces: string[] | undefined
   try {
     clusterWide = await listMeshObjects(api, {namespaces: [], allNamespaces: true, includePods: false})
   } catch (error) {
-    if (!(error instanceof ClusterAccessError) || !/RBAC denied/.test(error.message)) throw error
+    if (!(error instanceof ForbiddenError)) throw error
     const scoped = await listMeshObjects(api, {namespaces, includePods: true})
     scoped.notes.push(`cluster-wide lists are forbidden: read ${namespaces.join(', ')} only, so references to other namespaces may be reported as missing`)
     return scoped

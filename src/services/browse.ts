@@ -9,7 +9,7 @@ import {join, resolve} from 'node:path'
 import type {ExplainResult} from '../analysis/explain/types.js'
 import type {SimRequest} from '../envoy/model.js'
 import {toEnvoyClusters, toEnvoyConfigDump} from '../envoy/configdump/admin-json.js'
-import {ClusterAccessError} from '../errors.js'
+import {ForbiddenError} from '../kube/errors.js'
 import type {Finding} from '../findings/types.js'
 import {KubeApi, type KubeObject} from '../kube/api.js'
 import {loadKubeConfig, type KubeConfigOptions, type LoadedKubeConfig} from '../kube/kubeconfig.js'
@@ -216,7 +216,7 @@ export async function kubeDataSource(opts: KubeUiOptions): Promise<UiDataSource>
         return list.map((n) => n.metadata.name).sort()
       } catch (error) {
         // Namespace-scoped RBAC (meshctl's Role) cannot list namespaces: offer the context's own.
-        if (error instanceof ClusterAccessError && /forbidden|403/i.test(error.message)) return [api.namespace]
+        if (error instanceof ForbiddenError) return [api.namespace]
         throw error
       }
     },

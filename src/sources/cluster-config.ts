@@ -6,22 +6,21 @@
  * hides them): those are read cluster-wide when allowed, per namespace otherwise.
  * A forbidden list never fails the command: the caller reports the missing permission and goes on with the dump.
  */
-import {parse as parseYaml} from 'yaml'
+import {meshConfigFromText} from '../istio/mesh-config.js'
 import {makeFinding} from '../findings/finding.js'
 import type {Finding} from '../findings/types.js'
 import type {ModelCoverage} from '../analysis/diagnose/context.js'
-import type {KubeApi, KubeList, KubeObject} from '../kube/api.js'
-import {apiStatusError, parseForbidden, parseStatus} from '../kube/errors.js'
-import {CORE_KINDS, ISTIO_KINDS} from '../kube/mesh-objects.js'
+import type {KubeApi, KubeObject} from '../kube/api.js'
+import {apiStatusError, canICommand, forbiddenText, type Forbidden} from '../kube/errors.js'
+import {apiVersionFor, LISTED_KINDS, MESH_WIDE_KINDS as MESH_WIDE_KIND_NAMES, type KindRow} from '../istio/kinds.js'
 import {buildProxyConfig} from '../istio/build.js'
 import {loadManifestsFromText, type ManifestText} from '../istio/load.js'
 import {DEFAULT_MESH_CONFIG, type MeshConfig, type MeshModel, type ProxySpec} from '../istio/types.js'
-import {meshConfigFromObject} from './manifests.js'
 import type {Snapshot} from './snapshot.js'
 import type {ProxyState} from './types.js'
 
 /** Kinds a proxy receives from every namespace (exportTo defaults to "*"): a namespace-bounded read would miss them. */
-export const MESH_WIDE_KINDS: ReadonlySet<string> = new Set(['VirtualService', 'DestinationRule', 'ServiceEntry'])
+export const MESH_WIDE_KINDS: ReadonlySet<string> = new Set(MESH_WIDE_KIND_NAMES)
 
 /** Per kind, the namespaces that were read: `'*'` for a cluster-wide list. */
 export type ClusterCoverage = ModelCoverage
@@ -33,6 +32,8 @@ export interface ClusterObjects {
   coverage: ClusterCoverage
   /** Lists the API server refused (403), as `list virtualservices.networking.istio.io in namespace "ops"`. */
   forbidden: string[]
+  /** The same refusals, typed (verb, resource, group, namespace): what messages and checks are built from. */
+  denied: Forbidden[]
   /** The user the API server named in its 403 answers. */
   user?: string
   /** Partial reads worth knowing (cluster-wide list refused, mesh config unreadable…). */
@@ -47,38 +48,6 @@ export interface ClusterReadScope {
   rootNamespace?: string
 }
 
-type ListAnswer = {items: KubeObject[]} | {forbidden: string; user?: string}
-
-/** All pages of a collection; 404 (CRD or namespace absent) is an empty list, 403 an answer, anything else throws. */
-async function listAll(api: KubeApi, path: string, what: string, denied: string): Promise<ListAnswer> {
-  const items: KubeObject[] = []
-  let cont: string | undefined
-  do {
-    const q = new URLSearchParams({limit: '500'})
-    if (cont) q.set('continue', cont)
-    const r = await api.request(`${path}?${q}`, {what})
-    if (r.status === 404) return {items}
-    if (r.status === 403) {
-      const f = parseForbidden(parseStatus(r.body)?.message ?? '')
-      return {forbidden: denied, ...(f.user ? {user: f.user} : {})}
-    }
-    if (r.status < 200 || r.status >= 300) throw apiStatusError(r.status, r.body, {what, method: 'GET', path, server: api.config.server, contextName: api.config.contextName})
-    let page: KubeList
-    try {
-      page = JSON.parse(r.body) as KubeList
-    } catch {
-      throw apiStatusError(502, r.body.slice(0, 200), {what, method: 'GET', path, server: api.config.server, contextName: api.config.contextName})
-    }
-    items.push(...(page.items ?? []))
-    cont = page.metadata?.continue || undefined
-  } while (cont)
-  return {items}
-}
-
-function where(ns: string | undefined): string {
-  return ns ? `in namespace "${ns}"` : 'at cluster scope'
-}
-
 /** Managed fields and last-applied annotations are large and never read by the model. */
 function slim(o: KubeObject, apiVersion: string, kind: string): KubeObject {
   const {managedFields: _m, ...metadata} = o.metadata as KubeObject['metadata'] & {managedFields?: unknown}
@@ -88,8 +57,9 @@ function slim(o: KubeObject, apiVersion: string, kind: string): KubeObject {
 }
 
 /**
- * Lists what the model of one proxy needs. Kinds are read concurrently; within a kind, namespace by namespace.
- * Transport errors and API failures other than 403/404 throw (exit 4), as for every other live read.
+ * Lists what the model of one proxy needs: every row of the kind registry that live reads list. Kinds are read
+ * concurrently; within a kind, namespace by namespace. A refused list (typed 403) is recorded, never fatal;
+ * transport errors and other API failures throw (exit 4), as for every other live read.
  */
 export async function readClusterObjects(api: KubeApi, scope: ClusterReadScope): Promise<ClusterObjects> {
   const root = scope.rootNamespace ?? DEFAULT_MESH_CONFIG.rootNamespace ?? 'istio-system'
@@ -97,56 +67,50 @@ export async function readClusterObjects(api: KubeApi, scope: ClusterReadScope):
   const workloadNamespaces = [...new Set(scope.namespaces.filter(Boolean))].sort()
   const objects: KubeObject[] = []
   const coverage: ClusterCoverage = {}
-  const forbidden: string[] = []
+  const denied: Forbidden[] = []
   const notes: string[] = []
-  let user: string | undefined
 
-  const readNamespaces = async (kind: string, apiVersion: string, namespaces: string[], path: (ns: string) => string, resource: string) => {
-    for (const ns of namespaces) {
-      const r = await listAll(api, path(ns), `list ${resource} ${where(ns)}`, `list ${resource} ${where(ns)}`)
-      if ('forbidden' in r) {
-        forbidden.push(r.forbidden)
-        user ??= r.user
-        continue
+  const readKind = async (k: KindRow) => {
+    let version = k.versions[0]!
+    if (k.discovered) {
+      let served: string | undefined
+      try {
+        served = await api.versionFor(k.group, k.plural)
+      } catch (error) {
+        notes.push(`${k.kind}: API discovery failed (${(error as Error).message})`)
+        return
       }
-      for (const o of r.items) objects.push(slim(o, apiVersion, kind))
-    }
-    coverage[kind] = namespaces
-  }
-
-  const istio = ISTIO_KINDS.map(async (k) => {
-    const resource = `${k.plural}.${k.group}`
-    let version: string | undefined
-    try {
-      version = await api.versionFor(k.group, k.plural)
-    } catch (error) {
-      notes.push(`${k.kind}: API discovery failed (${(error as Error).message})`)
-      return
-    }
-    if (!version) {
       // Not served (CRD not installed): nothing of this kind can exist.
-      coverage[k.kind] = '*'
-      return
+      if (!served) {
+        coverage[k.kind] = '*'
+        return
+      }
+      version = served
     }
-    const apiVersion = `${k.group}/${version}`
-    const nsPath = (ns: string) => `/apis/${k.group}/${version}/namespaces/${ns}/${k.plural}`
-    if (MESH_WIDE_KINDS.has(k.kind)) {
-      const all = await listAll(api, `/apis/${k.group}/${version}/${k.plural}`, `list ${resource} at cluster scope`, `list ${resource} at cluster scope`)
-      if (!('forbidden' in all)) {
+    const apiVersion = apiVersionFor(k, version)
+    const ref = {group: k.group, version, plural: k.plural}
+    if (k.meshWide) {
+      const all = await api.listResource(ref)
+      if (all.ok) {
         for (const o of all.items) objects.push(slim(o, apiVersion, k.kind))
         coverage[k.kind] = '*'
         return
       }
-      user ??= all.user
-      notes.push(`${all.forbidden} is forbidden: read only namespaces ${bounded.join(', ')}`)
+      denied.push(all.forbidden)
+      notes.push(`${forbiddenText(all.forbidden)} is forbidden: read only namespaces ${bounded.join(', ')}`)
     }
-    await readNamespaces(k.kind, apiVersion, bounded, nsPath, resource)
-  })
-  const core = CORE_KINDS.map((k) => {
-    const namespaces = k.kind === 'Service' ? bounded : workloadNamespaces
-    const resource = k.apiVersion === 'v1' ? `${k.kind.toLowerCase()}s` : `${k.kind.toLowerCase()}s.${k.apiVersion.split('/')[0]}`
-    return readNamespaces(k.kind, k.apiVersion, namespaces, k.path, resource)
-  })
+    const namespaces = k.list === 'workloads' ? workloadNamespaces : bounded
+    for (const namespace of namespaces) {
+      const r = await api.listResource({...ref, namespace})
+      if (!r.ok) {
+        denied.push(r.forbidden)
+        continue
+      }
+      for (const o of r.items) objects.push(slim(o, apiVersion, k.kind))
+    }
+    coverage[k.kind] = namespaces
+  }
+
   const meshConfig = (async () => {
     const path = `/api/v1/namespaces/${root}/configmaps/istio`
     const what = `get configmap istio in namespace "${root}"`
@@ -167,9 +131,21 @@ export async function readClusterObjects(api: KubeApi, scope: ClusterReadScope):
       return undefined
     }
   })()
-  await Promise.all([...istio, ...core])
+  await Promise.all(LISTED_KINDS.map(readKind))
   objects.sort((a, b) => `${a.kind}/${a.metadata.namespace}/${a.metadata.name}`.localeCompare(`${b.kind}/${b.metadata.namespace}/${b.metadata.name}`))
-  return {objects, meshConfig: await meshConfig, coverage, forbidden: forbidden.sort(), ...(user ? {user} : {}), notes: notes.sort(), origin: `cluster config (${bounded.join(', ')}${[...MESH_WIDE_KINDS].every((k) => coverage[k] === '*') ? '; routing config of all namespaces' : ''})`}
+  // Cluster-scope refusals of mesh-wide kinds are notes (the namespaces were read instead), not missing reads.
+  const missing = denied.filter((f) => f.namespace)
+  const user = denied.find((f) => f.user)?.user
+  return {
+    objects,
+    meshConfig: await meshConfig,
+    coverage,
+    forbidden: missing.map(forbiddenText).sort(),
+    denied: missing.sort((a, b) => forbiddenText(a).localeCompare(forbiddenText(b))),
+    ...(user ? {user} : {}),
+    notes: notes.sort(),
+    origin: `cluster config (${bounded.join(', ')}${MESH_WIDE_KIND_NAMES.every((k) => coverage[k] === '*') ? '; routing config of all namespaces' : ''})`,
+  }
 }
 
 /**
@@ -182,7 +158,7 @@ export function snapshotClusterObjects(snapshot: Snapshot, rootNamespace = 'isti
   // A snapshot that recorded what it read says so; older ones read the pods' namespaces and the root namespace.
   const recorded = (snapshot.manifest.objects as {coverage?: ClusterCoverage} | undefined)?.coverage
   const coverage: ClusterCoverage = recorded ? {...recorded} : {Pod: namespaces, EndpointSlice: namespaces, Service: withRoot}
-  if (!recorded) for (const k of ISTIO_KINDS) coverage[k.kind] = withRoot
+  if (!recorded) for (const k of LISTED_KINDS) if (k.discovered) coverage[k.kind] = withRoot
   // A kind the cluster did not serve at save time holds nothing anywhere.
   for (const note of snapshot.manifest.objects?.notes ?? []) {
     const kind = /^(\w+) \(.*\) is not served/.exec(note)?.[1]
@@ -193,6 +169,7 @@ export function snapshotClusterObjects(snapshot: Snapshot, rootNamespace = 'isti
     meshConfig: snapshot.meshConfig(),
     coverage,
     forbidden: [],
+    denied: [],
     notes: [],
     origin: `snapshot ${snapshot.path} (${withRoot.join(', ')})`,
   }
@@ -213,13 +190,7 @@ export function clusterManifestTexts(objects: KubeObject[]): ManifestText[] {
 
 /** The mesh config text of the istio ConfigMap; malformed text means defaults, with a note (the proxy is still readable). */
 export function clusterMeshConfig(text: string | undefined, notes: string[]): MeshConfig {
-  if (!text) return {...DEFAULT_MESH_CONFIG}
-  try {
-    return meshConfigFromObject((parseYaml(text) as Record<string, unknown> | null) ?? {}, 'configmap istio (mesh)')
-  } catch (error) {
-    notes.push(`the mesh config in configmap istio is not usable (${(error as Error).message}): defaults assumed`)
-    return {...DEFAULT_MESH_CONFIG}
-  }
+  return meshConfigFromText(text, {file: 'configmap istio (mesh)', strict: false, notes})
 }
 
 export interface ClusterModel {
@@ -260,11 +231,11 @@ export function clusterConfigNotReadFinding(why: string, fix: string, evidence: 
 }
 
 /** The words for a refused read: the permissions, the user, and the command to check them. */
-export function forbiddenWhy(objs: Pick<ClusterObjects, 'forbidden' | 'user'>): {why: string; fix: string} {
-  const list = objs.forbidden
+export function forbiddenWhy(objs: Pick<ClusterObjects, 'denied' | 'user'>): {why: string; fix: string} {
+  const list = objs.denied.map(forbiddenText)
   const shown = list.slice(0, 4).join('; ') + (list.length > 4 ? `; … ${list.length - 4} more` : '')
-  const first = /^list (\S+) (?:in namespace "([^"]+)"|at cluster scope)/.exec(list[0] ?? '')
-  const check = first ? `kubectl auth can-i list ${first[1]}${first[2] ? ` -n ${first[2]}` : ' -A'}` : 'kubectl auth can-i --list'
+  const first = objs.denied[0]
+  const check = first ? canICommand(first) : 'kubectl auth can-i --list'
   return {
     why: `RBAC denied ${objs.user ? `user "${objs.user}" ` : ''}${shown}`,
     fix: `check: ${check}; ask an admin to bind meshctl's read-only role (deploy/rbac.yaml) in the namespaces involved`,

@@ -5,12 +5,11 @@
  */
 import {readFileSync, readdirSync, statSync} from 'node:fs'
 import {extname, join} from 'node:path'
-import {parse as parseYaml} from 'yaml'
 import {BadInputError} from '../errors.js'
 import {loadManifestsFromText, type ManifestText} from '../istio/load.js'
 import {buildProxyConfig} from '../istio/build.js'
 import {manifestProblemText} from '../istio/parse-manifests.js'
-import {meshConfigFromObject as meshConfigFromIstio} from '../istio/mesh-config.js'
+import {meshConfigFromObject as meshConfigFromIstio, meshConfigFromText} from '../istio/mesh-config.js'
 import {DEFAULT_MESH_CONFIG, type FeatureFlags, type ManifestProblem, type MeshConfig, type MeshModel, type ProxySpec} from '../istio/types.js'
 import type {ProxyNeeds, ProxySource, ProxyState} from './types.js'
 
@@ -67,14 +66,13 @@ function isDirectory(p: string): boolean {
 /** Mesh config from a file (MeshConfig YAML, or the `istio` ConfigMap with a `mesh` key), else Istio's defaults. */
 export function readMeshConfig(path?: string): MeshConfig {
   if (!path) return {...DEFAULT_MESH_CONFIG}
-  let doc: any
+  let text: string
   try {
-    doc = parseYaml(readFileSync(path, 'utf8'))
+    text = readFileSync(path, 'utf8')
   } catch (error) {
     throw new BadInputError(`cannot read mesh config ${path}: ${(error as Error).message}`, ['give a MeshConfig YAML file or the istio ConfigMap'], path)
   }
-  if (doc?.kind === 'ConfigMap' && typeof doc.data?.mesh === 'string') doc = parseYaml(doc.data.mesh)
-  return meshConfigFromObject(doc ?? {}, path)
+  return meshConfigFromText(text, {file: path, strict: true})
 }
 
 /** The mesh config a user gave (strict: an unknown mode is exit 3). See src/istio/mesh-config.ts. */

@@ -36,18 +36,20 @@ items:
 describe('one manifest parser for the model and the audit', () => {
   it('flattens Lists (nested too) and top-level sequences, citing each object by index and starting line', () => {
     const objs = parseManifests([{file: 'm.yaml', text: mixed}])
-    expect(objs.map(where)).toEqual(['Service/x/a#0@5', 'Namespace//team#1@9', 'Gateway//g#2@12', 'ConfigMap//c1#3@14', 'ConfigMap//c2#4@15'])
+    expect(objs.map(where)).toEqual(['Service/x/a#0@5', 'Namespace//team#1@9', 'Gateway/default/g#2@12', 'ConfigMap/default/c1#3@14', 'ConfigMap/default/c2#4@15'])
     expect(objs[4]!.labels).toEqual({empty: '', n: '3'})
     expect(objs.every((o) => o.source.file === 'm.yaml')).toBe(true)
   })
 
-  it('gives namespace-less namespaced objects the default namespace only when asked, never to cluster-scoped kinds', () => {
+  it('gives namespace-less namespaced objects the default namespace everywhere, never to cluster-scoped kinds', () => {
     const ns = (opts: {defaultNamespace?: string}) => parseManifests([{file: 'm.yaml', text: mixed}], opts).map((o) => o.namespace)
-    expect(ns({})).toEqual(['x', '', '', '', ''])
-    expect(ns({defaultNamespace: 'default'})).toEqual(['x', '', 'default', 'default', 'default'])
-    // The model uses `default` (kubectl apply); the audit keeps `Gateway g` namespace-less like istioctl analyze.
+    expect(ns({})).toEqual(['x', '', 'default', 'default', 'default'])
+    expect(ns({defaultNamespace: 'team'})).toEqual(['x', '', 'team', 'team', 'team'])
+    // Only Istio's analyzer unit tests (the conformance corpus) load files namespace-less.
+    expect(ns({defaultNamespace: ''})).toEqual(['x', '', '', '', ''])
+    // The model and the audit agree (kubectl apply and istioctl analyze put them in `default`).
     expect(loadManifestsFromText([{file: 'm.yaml', text: mixed}]).gateways.map((g) => g.namespace)).toEqual(['default'])
-    expect(parseManifestText(mixed, 'm.yaml').find((o) => o.kind === 'Gateway')!.namespace).toBe('')
+    expect(parseManifestText(mixed, 'm.yaml').find((o) => o.kind === 'Gateway')!.namespace).toBe('default')
   })
 
   const broken = [

@@ -11,6 +11,7 @@ import type {ProxyState} from '../../sources/types.js'
 import {explainRoute, type ExplainResult} from '../explain/index.js'
 import {parseAccessLog} from './parse.js'
 import type {AccessLogEntry, AccessLogGroup, AccessLogLineResult, AccessLogResult, FlagExplanation, MalformedLine, Replay} from './types.js'
+import {isGatewayNodeId} from '../../istio/node-id.js'
 
 /** Flags whose cause is in the configuration, so a simulation can predict them. */
 const CONFIG_FLAGS = new Set(['NR', 'NC', 'UH'])
@@ -102,7 +103,7 @@ function splitAddress(addr: string | null): {ip?: string; port?: number} {
 
 function isGatewayState(state: ProxyState | undefined): boolean {
   const id = String(state?.dump.bootstrap?.node?.id ?? '')
-  return id.startsWith('router~')
+  return isGatewayNodeId(id)
 }
 
 /** Which way the request went through the proxy: from the upstream cluster name, else from the addresses. */

@@ -4,46 +4,27 @@
  * lookup the istioctl analyzers use.
  */
 import type {FindingSubject} from '../../findings/types.js'
+import {apiGroupOf, isIstioGroup} from '../../istio/kinds.js'
+import {meshConfigFromObject as readMeshConfig} from '../../istio/mesh-config.js'
+import {DEFAULT_MESH_CONFIG, type MeshConfig} from '../../istio/types.js'
 import {parseManifestText, type AuditResource} from './input.js'
 import {toFqdn} from './hosts.js'
 
-export interface AuditMeshConfig {
-  rootNamespace: string
-  clusterDomain: string
-  /** defaultConfig.proxyMetadata (ISTIO_META_DNS_CAPTURE, ISTIO_META_DNS_AUTO_ALLOCATE…). */
-  proxyMetadata: Record<string, string>
-  ingressControllerMode: string
-  ingressService: string
-}
+/** The audit reads the same MeshConfig as the model (src/istio/mesh-config.ts): one type, one set of defaults. */
+export type AuditMeshConfig = MeshConfig
 
-export const DEFAULT_AUDIT_MESH_CONFIG: AuditMeshConfig = {
-  rootNamespace: 'istio-system',
-  clusterDomain: 'cluster.local',
-  proxyMetadata: {},
-  ingressControllerMode: 'STRICT',
-  ingressService: 'istio-ingressgateway',
-}
+export const DEFAULT_AUDIT_MESH_CONFIG: AuditMeshConfig = DEFAULT_MESH_CONFIG
 
-/** Reads a MeshConfig document (the `mesh` key of the istio ConfigMap, or a meshConfig file). */
+/**
+ * Reads a MeshConfig document (the `mesh` key of the istio ConfigMap, or a meshConfig file) leniently: the audit
+ * reports on the config, it does not refuse to run over an unknown mode.
+ */
 export function meshConfigFromObject(obj: Record<string, any> | undefined): AuditMeshConfig {
-  const mc = obj ?? {}
-  const proxyMetadata: Record<string, string> = {}
-  for (const [k, v] of Object.entries((mc.defaultConfig?.proxyMetadata ?? {}) as Record<string, unknown>)) proxyMetadata[k] = String(v)
-  return {
-    rootNamespace: typeof mc.rootNamespace === 'string' && mc.rootNamespace ? mc.rootNamespace : DEFAULT_AUDIT_MESH_CONFIG.rootNamespace,
-    clusterDomain: typeof mc.clusterDomain === 'string' && mc.clusterDomain ? mc.clusterDomain : DEFAULT_AUDIT_MESH_CONFIG.clusterDomain,
-    proxyMetadata,
-    ingressControllerMode: typeof mc.ingressControllerMode === 'string' ? mc.ingressControllerMode : DEFAULT_AUDIT_MESH_CONFIG.ingressControllerMode,
-    ingressService: typeof mc.ingressService === 'string' && mc.ingressService ? mc.ingressService : DEFAULT_AUDIT_MESH_CONFIG.ingressService,
-  }
+  return readMeshConfig(obj, {strict: false})
 }
 
-const ISTIO_GROUPS = ['networking.istio.io', 'security.istio.io', 'telemetry.istio.io', 'extensions.istio.io']
-
-export function apiGroup(apiVersion: string): string {
-  const slash = apiVersion.indexOf('/')
-  return slash < 0 ? '' : apiVersion.slice(0, slash)
-}
+/** Istio objects are those of Istio's API groups (the kind registry's, plus telemetry and extensions). */
+export const apiGroup = apiGroupOf
 
 /** The file origin shown in findings: `file:line` when the line is known. */
 export function fileOf(r: AuditResource): string | undefined {
@@ -115,7 +96,7 @@ export class AuditContext {
   }
 
   fqdn(namespace: string, host: string): string {
-    return toFqdn(namespace, host, this.mesh.clusterDomain)
+    return toFqdn(namespace, host, this.mesh.domainSuffix)
   }
 
   /**
@@ -192,7 +173,7 @@ export class AuditContext {
 
 function kindKey(r: AuditResource): string {
   const group = apiGroup(r.apiVersion)
-  if (ISTIO_GROUPS.includes(group)) return `istio:${r.kind}`
+  if (isIstioGroup(group)) return `istio:${r.kind}`
   if (group === 'gateway.networking.k8s.io') return `gwapi:${r.kind}`
   if (group === '' || group === 'apps' || group === 'core') return `kube:${r.kind}`
   return `other:${group}:${r.kind}`

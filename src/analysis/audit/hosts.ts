@@ -3,22 +3,17 @@
  * `namespace/host` filters of Gateway servers and Sidecar egress.
  */
 
+import {hostsIntersect, resolveShortName} from '../../istio/hosts.js'
+
 export function isWildcard(host: string): boolean {
   return host.startsWith('*')
 }
 
 /**
  * Istio's host.Name.Matches: true when one host covers the other. `*.foo.com` matches `bar.foo.com`
- * and `*.bar.foo.com`; `*` matches everything; two exact names must be equal.
+ * and `*.bar.foo.com`; `*` matches everything; two exact names must be equal. The Istio model's matcher.
  */
-export function hostsMatch(a: string, b: string): boolean {
-  const aw = isWildcard(a)
-  const bw = isWildcard(b)
-  if (aw && bw) return a.length < b.length ? b.slice(1).endsWith(a.slice(1)) : a.slice(1).endsWith(b.slice(1))
-  if (aw) return b.endsWith(a.slice(1))
-  if (bw) return a.endsWith(b.slice(1))
-  return a === b
-}
+export const hostsMatch = hostsIntersect
 
 /** A host without a dot that is not a wildcard: Istio expands it in the config's namespace. */
 export function isShortName(host: string): boolean {
@@ -27,7 +22,7 @@ export function isShortName(host: string): boolean {
 
 /** `reviews` in namespace `bookinfo` → `reviews.bookinfo.svc.cluster.local`; dotted and wildcard hosts unchanged. */
 export function toFqdn(namespace: string, host: string, domain = 'cluster.local'): string {
-  return isShortName(host) ? `${host}.${namespace}.svc.${domain}` : host
+  return resolveShortName(host, namespace, domain)
 }
 
 /** Parses `<name>.<namespace>.svc.<domain>` (the Kubernetes Service FQDN form); undefined otherwise. */

@@ -2,7 +2,7 @@
  * `meshctl audit` over manifests: runs the catalog of static checks (equivalent to istioctl analyze's
  * traffic analyzers, plus meshctl's own) and returns one typed result. Pure: objects in, findings out.
  */
-import {parse as parseYaml} from 'yaml'
+import {meshConfigFromDocument} from '../../istio/mesh-config.js'
 import {compareFindings, findingKey, subjectLabel} from '../../findings/finding.js'
 import {SEVERITIES, type Finding, type Severity} from '../../findings/types.js'
 import {AuditContext, DEFAULT_AUDIT_MESH_CONFIG, defaultIngressResources, meshConfigFromObject, subjectOf, type AuditMeshConfig} from './context.js'
@@ -135,16 +135,8 @@ export function summarizeFindings(findings: Finding[]): Pick<AuditSummary, 'tota
 function resolveMeshConfig(resources: AuditResource[], explicit: Record<string, any> | undefined): AuditMeshConfig {
   if (explicit) return meshConfigFromObject(explicit)
   const cm = resources.find((r) => r.kind === 'ConfigMap' && r.name === 'istio' && (r.namespace === DEFAULT_AUDIT_MESH_CONFIG.rootNamespace || r.namespace === 'istio-system'))
-  const meshText = cm?.raw?.data?.mesh
-  if (typeof meshText === 'string') {
-    try {
-      const parsed = parseYaml(meshText) as Record<string, any> | null
-      if (parsed && typeof parsed === 'object') return meshConfigFromObject(parsed)
-    } catch {
-      // An unreadable mesh config in a ConfigMap is reported by istiod, not by the audit; keep the defaults.
-    }
-  }
-  return DEFAULT_AUDIT_MESH_CONFIG
+  // An unreadable mesh config in a ConfigMap is reported by istiod, not by the audit: the defaults are kept.
+  return cm ? meshConfigFromDocument(cm.raw, {strict: false}) : DEFAULT_AUDIT_MESH_CONFIG
 }
 
 /** Default resources not already provided by the user (same kind, namespace and name). */

@@ -1,7 +1,8 @@
 /**
- * Manifest input for the audit: the Istio model's parser (src/istio/parse-manifests.ts) in strict mode, so a
- * broken file stops the audit with exit 3 naming file and line, and objects without a namespace stay
- * namespace-less unless a default is given (istioctl analyze reports `Gateway alpha`, not `Gateway alpha.default`).
+ * Manifest input for the audit: the Istio model's one manifest walker (src/istio/parse-manifests.ts) in strict
+ * mode, so a broken file stops the audit with exit 3 naming file and line. Objects without a namespace land in
+ * `default` as they do for `explain --manifests`, `kubectl apply` and `istioctl analyze`: the audit and the model
+ * resolve the same short hosts to the same services.
  */
 import {parseManifestTextStrict} from '../../istio/parse-manifests.js'
 import type {ConfigObject} from '../../istio/types.js'
@@ -14,7 +15,10 @@ import type {ConfigObject} from '../../istio/types.js'
 export type AuditResource = Omit<ConfigObject, 'creationTime'>
 
 export interface ParseOptions {
-  /** Namespace given to namespaced objects that have none (what `kubectl apply -n` would do). Default: none. */
+  /**
+   * Namespace given to namespaced objects that have none (what `kubectl apply -n` would do). Default `default`;
+   * '' keeps them namespace-less (how Istio's analyzer unit tests load files).
+   */
   defaultNamespace?: string
 }
 

@@ -17,6 +17,8 @@ import type {Finding, FindingSubject} from '../../findings/types.js'
 import {loadManifestsFromObjects} from '../../istio/load.js'
 import {buildProxyConfig} from '../../istio/build.js'
 import {mtlsPolicyFor, modeForPort, type MtlsMode} from '../../istio/authn.js'
+import {configHostMatches} from '../../istio/hosts.js'
+import {meshConfigFromObject} from '../../istio/mesh-config.js'
 import {DEFAULT_MESH_CONFIG, type MeshConfig, type MeshModel, type ProxySpec} from '../../istio/types.js'
 import type {ProxyState} from '../../sources/types.js'
 import {clusterEndpoints} from '../explain/endpoints.js'
@@ -131,7 +133,7 @@ export class LiveAuditor {
     readonly input: Omit<LiveAuditInput, 'proxies'> & {proxies?: LiveProxyInput[]},
     readonly opts: LiveAuditOptions = {},
   ) {
-    this.mesh = istioMeshConfig(input.meshConfig)
+    this.mesh = meshConfigFromObject(input.meshConfig, {strict: false})
     const model = buildModel(input.resources, this.mesh, this.notes)
     this.ctx = new LiveContext(input, model, this.mesh, opts)
   }
@@ -221,17 +223,6 @@ class Aggregator {
   findings(): Finding[] {
     return [...this.byKey.values()].map(({finding, proxies}) => ({...finding, evidence: {...finding.evidence, proxies: [...proxies].sort(), proxyCount: proxies.size}}))
   }
-}
-
-function istioMeshConfig(raw: Record<string, any> | undefined): MeshConfig {
-  const mesh: MeshConfig = {...DEFAULT_MESH_CONFIG}
-  if (!raw) return mesh
-  if (typeof raw.rootNamespace === 'string' && raw.rootNamespace) mesh.rootNamespace = raw.rootNamespace
-  const mode = raw.outboundTrafficPolicy?.mode
-  if (mode === 'ALLOW_ANY' || mode === 'REGISTRY_ONLY' || mode === 'ALLOW_ANY_DYNAMIC_DNS') mesh.outboundTrafficPolicy = mode
-  if (raw.enableAutoMtls !== undefined) mesh.enableAutoMtls = Boolean(raw.enableAutoMtls)
-  if (typeof raw.domainSuffix === 'string' && raw.domainSuffix) mesh.domainSuffix = raw.domainSuffix
-  return mesh
 }
 
 /** The Istio model of what the cluster holds. */
@@ -495,7 +486,7 @@ class LiveContext {
     if (!port) return undefined
     let subsetLabels: Record<string, string> = {}
     if (parsed.subset) {
-      const dr = model.destinationRules.find((d) => d.spec?.subsets?.some((s: any) => s?.name === parsed.subset) && hostMatchesService(String(d.spec.host ?? ''), d.namespace, svc.hostname, this.mesh.domainSuffix))
+      const dr = model.destinationRules.find((d) => d.spec?.subsets?.some((s: any) => s?.name === parsed.subset) && configHostMatches(String(d.spec.host ?? ''), d.namespace, svc.hostname, this.mesh.domainSuffix))
       subsetLabels = (dr?.spec.subsets.find((s: any) => s?.name === parsed.subset)?.labels ?? {}) as Record<string, string>
     }
     const want = {...svc.selector, ...subsetLabels}
@@ -634,13 +625,6 @@ function serviceSubject(cluster: string): FindingSubject | undefined {
   const parsed = parseIstioClusterName(cluster)
   const m = parsed ? /^([^.]+)\.([^.]+)\.svc\./.exec(parsed.fqdn) : null
   return m ? {kind: 'Service', namespace: m[2], name: m[1]} : undefined
-}
-
-function hostMatchesService(drHost: string, drNamespace: string, fqdn: string, domainSuffix: string): boolean {
-  if (drHost === fqdn) return true
-  if (!drHost.includes('.')) return `${drHost}.${drNamespace}.svc.${domainSuffix}` === fqdn
-  if (drHost.startsWith('*')) return fqdn.endsWith(drHost.slice(1))
-  return false
 }
 
 function hasSidecar(pod: AuditResource): boolean {

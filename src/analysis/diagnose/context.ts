@@ -13,6 +13,7 @@ import {hostSubsetOf, resolveShortName} from '../../istio/hosts.js'
 import {labelsMatch} from '../../istio/labels.js'
 import type {Finding, FindingSubject} from '../../findings/types.js'
 import type {ExplainResult, SourceRef} from '../explain/types.js'
+import {parseNodeId} from '../../istio/node-id.js'
 
 /** Where the model comes from: manifest files, or the cluster's own objects (live list or snapshot). */
 export type ModelOrigin = 'manifests' | 'cluster'
@@ -71,8 +72,8 @@ export function proxyIdentityFromState(state: ProxyState, hint: Partial<ProxySpe
   const node = state.dump.bootstrap?.bootstrap?.node ?? state.dump.bootstrap?.node
   const md: EnvoyMessage = node?.metadata ?? {}
   const id = String(node?.id ?? '')
-  const idParts = id.split('~')
-  const fromId = idParts.length === 4 ? {kind: idParts[0], ip: idParts[1], name: idParts[2].split('.')[0], namespace: idParts[2].split('.')[1]} : undefined
+  const parsedId = parseNodeId(id)
+  const fromId = parsedId && {kind: parsedId.type, ip: parsedId.ip, name: parsedId.podName, namespace: parsedId.namespace}
   const labels: Record<string, string> = {}
   for (const [k, v] of Object.entries((md.LABELS ?? {}) as Record<string, unknown>)) labels[k] = String(v)
   const namespace = hint.namespace ?? state.pod?.namespace ?? (md.NAMESPACE ? String(md.NAMESPACE) : undefined) ?? fromId?.namespace ?? 'default'

@@ -8,6 +8,7 @@ import type {Finding} from '../../findings/types.js'
 import {clusterMetadata, configSource} from '../../envoy/configdump/istio-names.js'
 import type {EnvoyMessage} from '../../envoy/model.js'
 import {clusterEntry, findObject, modelCovers, targetClusters, type DiagnoseContext} from './context.js'
+import {modelListOf} from '../../istio/kinds.js'
 
 export function diagnoseStale(ctx: DiagnoseContext): Finding[] {
   const out: Finding[] = []
@@ -52,7 +53,8 @@ function deletedSources(ctx: DiagnoseContext): Finding[] {
   const seen = new Set<string>()
   const check = (resourceType: string, resource: string, ref: {kind: string; namespace: string; name: string} | undefined, lastUpdated: string | undefined) => {
     if (!ref) return
-    const list = ref.kind === 'VirtualService' ? model.virtualServices : ref.kind === 'DestinationRule' ? model.destinationRules : ref.kind === 'ServiceEntry' ? model.serviceEntries : ref.kind === 'Gateway' ? model.gateways : undefined
+    const modelList = modelListOf(ref.kind)
+    const list = modelList && model[modelList]
     if (!list) return
     const key = `${ref.kind}/${ref.namespace}/${ref.name}`
     if (seen.has(key) || findObject(list, ref) || !modelCovers(ctx.modelCoverage, ref.kind, ref.namespace)) return

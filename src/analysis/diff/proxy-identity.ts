@@ -4,6 +4,7 @@
  * would send this same proxy, so `diff --file dump.json --manifests …` needs no separate proxy file.
  */
 import type {EnvoyMessage} from '../../envoy/model.js'
+import {parseNodeId} from '../../istio/node-id.js'
 
 export interface ProxyIdentityFromDump {
   kind: 'sidecar' | 'gateway'
@@ -18,22 +19,19 @@ export interface ProxyIdentityFromDump {
 export function proxyIdentityFromBootstrap(bootstrap: EnvoyMessage | undefined): ProxyIdentityFromDump | undefined {
   const node = bootstrap?.node
   if (!node) return undefined
-  const id = String(node.id ?? '')
-  const parts = id.split('~')
+  const parsed = parseNodeId(String(node.id ?? ''))
   const md: EnvoyMessage = node.metadata ?? {}
-  const podAndNs = parts[2] ?? ''
-  const dot = podAndNs.lastIndexOf('.')
-  const namespace = String(md.NAMESPACE ?? (dot > 0 ? podAndNs.slice(dot + 1) : '') ?? '')
+  const namespace = String(md.NAMESPACE ?? parsed?.namespace ?? '')
   if (!namespace) return undefined
-  const ips = String(md.INSTANCE_IPS ?? parts[1] ?? '')
+  const ips = String(md.INSTANCE_IPS ?? parsed?.ip ?? '')
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean)
   const labels: Record<string, string> = {}
   if (md.LABELS && typeof md.LABELS === 'object') for (const [k, v] of Object.entries(md.LABELS)) labels[k] = String(v)
-  const name = md.NAME ? String(md.NAME) : dot > 0 ? podAndNs.slice(0, dot) : undefined
+  const name = md.NAME ? String(md.NAME) : parsed?.podName
   return {
-    kind: parts[0] === 'router' ? 'gateway' : 'sidecar',
+    kind: parsed?.type === 'router' ? 'gateway' : 'sidecar',
     namespace,
     ...(name ? {name} : {}),
     labels,

@@ -6,6 +6,7 @@
  */
 import {exportToOf, namespaceVisible} from '../../istio/hosts.js'
 import {boundToMesh, vsGateways} from '../../istio/scope.js'
+import {MESH_WIDE_KINDS} from '../../istio/kinds.js'
 import type {ManifestObject} from './types.js'
 
 export interface ScopingReason {
@@ -26,7 +27,7 @@ export function scopingReason(o: ManifestObject, proxyNamespace?: string, proxyK
       args: {gateways, host: hosts.join(', ')},
     }
   }
-  if (proxyNamespace && ['VirtualService', 'DestinationRule', 'ServiceEntry'].includes(o.kind)) {
+  if (proxyNamespace && MESH_WIDE_KINDS.includes(o.kind)) {
     const exportTo = exportToOf(o)
     if (!namespaceVisible(exportTo, o.namespace, proxyNamespace)) {
       return {

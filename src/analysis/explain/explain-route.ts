@@ -12,6 +12,7 @@ import {describeHeaderMatcher, routeRequest, type RouteDecision} from '../../env
 import type {ProxyState} from '../../sources/types.js'
 import {clusterEndpoints} from './endpoints.js'
 import type {EndpointsSummary, ExplainError, ExplainResult, PredictedOutcome, SourceRef, TraceStep} from './types.js'
+import {parseNodeId} from '../../istio/node-id.js'
 
 export interface ExplainOptions {
   /** Who the proxy is (corpus `proxy` object): namespace for short names, IP for inbound calls. */
@@ -458,10 +459,7 @@ function hostOf(authority: string): string {
 function bootstrapNamespace(bootstrap: EnvoyMessage | undefined): string | undefined {
   const node = bootstrap?.bootstrap?.node ?? bootstrap?.node
   if (node?.metadata?.NAMESPACE) return String(node.metadata.NAMESPACE)
-  const id = String(node?.id ?? '')
-  const parts = id.split('~')
-  if (parts.length === 4) return parts[2].split('.')[1]
-  return undefined
+  return parseNodeId(String(node?.id ?? ''))?.namespace
 }
 
 /** Does an Istio host name (FQDN) stand for what the app typed (short name, name.ns, name.ns.svc…)? */

@@ -31,8 +31,8 @@ items:
 {"apiVersion": "networking.istio.io/v1", "kind": "Gateway", "metadata": {"name": "g"}}
 `
     const objs = parseManifestText(text, 'in.yaml')
-    expect(objs.map((o) => `${o.kind}/${o.namespace}/${o.name}@${o.source.line}`)).toEqual(['Service/x/a@5', 'Service//b@6', 'Gateway//g@9'])
-    expect(parseManifestText(text, 'in.yaml', {defaultNamespace: 'default'})[1].namespace).toBe('default')
+    expect(objs.map((o) => `${o.kind}/${o.namespace}/${o.name}@${o.source.line}`)).toEqual(['Service/x/a@5', 'Service/default/b@6', 'Gateway/default/g@9'])
+    expect(parseManifestText(text, 'in.yaml', {defaultNamespace: ''})[1].namespace).toBe('')
   })
 
   it('rejects invalid YAML naming the file and line, and objects without kind or name', () => {

@@ -27,7 +27,7 @@ function proxyState(scenario: string): ProxyState {
 function clusterObjects(scenario: string, keep: (o: KubeObject) => boolean = () => true, coverage: ModelCoverage = {}): ClusterObjects {
   const items = (JSON.parse(readFileSync(join(scenarioDir(scenario), 'cluster.json'), 'utf8')) as {items: KubeObject[]}).items
   const cm = items.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'istio') as (KubeObject & {data?: {mesh?: string}}) | undefined
-  return {objects: items.filter(keep), meshConfig: cm?.data?.mesh, coverage, forbidden: [], notes: [], origin: 'cluster config (test)'}
+  return {objects: items.filter(keep), meshConfig: cm?.data?.mesh, coverage, forbidden: [], denied: [], notes: [], origin: 'cluster config (test)'}
 }
 
 /** As explain-inputs does for a live pod: the model of the cluster's objects, seen from the proxy, and its config. */
@@ -128,7 +128,11 @@ describe('reading the cluster config: bounds and refusals', () => {
   })
 
   it('a refused list becomes an info finding naming the permission and how to check it', () => {
-    const {why, fix} = forbiddenWhy({forbidden: ['list pods in namespace "bookinfo"', 'list peerauthentications.security.istio.io in namespace "istio-system"'], user: 'alice'})
+    const denied = [
+      {verb: 'list', resource: 'pods', group: '', namespace: 'bookinfo'},
+      {verb: 'list', resource: 'peerauthentications', group: 'security.istio.io', namespace: 'istio-system'},
+    ]
+    const {why, fix} = forbiddenWhy({denied, user: 'alice'})
     const f = clusterConfigNotReadFinding(why, fix)
     expect(f.severity).toBe('info')
     expect(f.code).toBe('MESH0828')
