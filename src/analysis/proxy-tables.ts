@@ -14,7 +14,7 @@ import type {ClusterStatus, EnvoyMessage, ListenerEntry, RouteConfigEntry, Secre
 import {parsePemCertificates, secretPemSources} from '../envoy/configdump/certs.js'
 import {bootstrapVersions, dumpSections, type DumpSection} from '../envoy/configdump/parse.js'
 import {clusterMetadata, istioctlSubsetKey, parseIstioClusterName, parseIstioConfigPath, type IstioClusterName, type IstioConfigRef} from '../envoy/configdump/istio-names.js'
-import type {ProxyState} from '../sources/types.js'
+import type {ProxyState} from '../envoy/proxy-state.js'
 
 // ---------------------------------------------------------------------------------------------------------
 // Clusters

@@ -6,7 +6,7 @@
  */
 import {BadInputError, UsageError} from '../errors.js'
 import type {SimRequest} from '../envoy/model.js'
-import {readJsonFile} from '../sources/read-json.js'
+import {readJsonFile} from './read-json.js'
 
 export interface ProxyIdentity {
   kind: 'sidecar' | 'gateway'

@@ -10,7 +10,7 @@ import {lookupResponseFlag} from '../envoy/response-flags.js'
 import type {ExplainError} from '../analysis/explain/index.js'
 import type {Expectations, RouteTestCase, RouteTestsFile, TestFrom} from '../analysis/route-tests/types.js'
 import {splitHostPort} from './request.js'
-import {readTextFile} from '../sources/read-json.js'
+import {readTextFile} from './read-json.js'
 
 export const ROUTE_TESTS_API_VERSION = 'meshctl.dev/v1'
 export const ROUTE_TESTS_KIND = 'RoutingTests'

@@ -4,7 +4,7 @@
  */
 import {RE2JS} from 're2js'
 import {UsageError} from '../errors.js'
-import type {ProxyNeeds} from '../sources/types.js'
+import type {ProxyNeeds} from '../envoy/proxy-state.js'
 import type {DumpSectionKind, DumpSelection} from './selection.js'
 
 /**

@@ -1,7 +1,7 @@
 import {cappedRequest, CappedRequestError} from './capped-request.js'
 import http from 'node:http'
 import {ClusterAccessError} from '../errors.js'
-import type {ProxyNeeds} from '../sources/types.js'
+import type {ProxyNeeds} from '../envoy/proxy-state.js'
 
 export interface AdminClientOptions {
   host: string

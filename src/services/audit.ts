@@ -21,7 +21,8 @@ import {checkProxyReady, resolvePods, type ResolvedPod} from '../kube/pods.js'
 import {readProxies} from '../kube/proxy-fleet.js'
 import {liveSourceOf} from '../sources/live.js'
 import {Snapshot, SnapshotSource} from '../sources/snapshot.js'
-import type {ProxyNeeds, ProxySource, ProxyState} from '../sources/types.js'
+import type {ProxyNeeds, ProxyState} from '../envoy/proxy-state.js'
+import type {ProxySource} from '../sources/types.js'
 
 /** Progress of a live audit (the command draws it on stderr). */
 export interface AuditProgress {

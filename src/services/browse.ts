@@ -16,7 +16,8 @@ import {loadKubeConfig, type KubeConfigOptions, type LoadedKubeConfig} from '../
 import {findSidecar, parsePodRef, resolveOneProxyPod} from '../kube/pods.js'
 import {LiveSource, type LiveSourceOptions} from '../sources/live.js'
 import type {SourceFlagValues} from '../sources/select.js'
-import {ALL_NEEDS, type ProxySource, type ProxyState} from '../sources/types.js'
+import {ALL_NEEDS, type ProxyState} from '../envoy/proxy-state.js'
+import {type ProxySource} from '../sources/types.js'
 import {proxyWarnings} from './audit.js'
 import {explainLoadedProxy, openProxySource} from './explain.js'
 

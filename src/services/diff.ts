@@ -15,7 +15,8 @@ import {liveSourceOf} from '../sources/live.js'
 import {ManifestSource} from '../sources/manifests.js'
 import {sourceFromFlags, type SourceFlagValues} from '../sources/select.js'
 import {SnapshotSource} from '../sources/snapshot.js'
-import type {ProxySource, ProxyState} from '../sources/types.js'
+import type {ProxyState} from '../envoy/proxy-state.js'
+import type {ProxySource} from '../sources/types.js'
 
 const NEEDS = {listeners: true, routes: true, clusters: true, bootstrap: true}
 

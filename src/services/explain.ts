@@ -17,7 +17,8 @@ import {liveSourceOf} from '../sources/live.js'
 import {ManifestSource, readMeshConfig} from '../sources/manifests.js'
 import {SnapshotSource} from '../sources/snapshot.js'
 import {loadForRequest} from '../sources/staged.js'
-import type {ProxySource, ProxyState} from '../sources/types.js'
+import type {ProxyState} from '../envoy/proxy-state.js'
+import type {ProxySource} from '../sources/types.js'
 
 export interface ExplainInputFlags extends SourceFlagValues {
   /** false with --no-cluster-config. */

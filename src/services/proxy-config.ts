@@ -22,7 +22,7 @@ import {
   type SecretTable,
 } from '../analysis/proxy-tables.js'
 import {loadProxyState, type SourceFlagValues} from '../sources/select.js'
-import {ALL_NEEDS} from '../sources/types.js'
+import {ALL_NEEDS} from '../envoy/proxy-state.js'
 
 /** Which proxy: the source flags' values and the optional pod argument. */
 export interface ProxyTarget extends SourceFlagValues {

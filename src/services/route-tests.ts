@@ -12,7 +12,7 @@ import type {MeshConfig, MeshModel, ProxySpec} from '../istio/types.js'
 import {readManifestTexts, readMeshConfig} from '../sources/manifests.js'
 import {loadProxyState, proxySpecFromFlags, type SourceFlagValues} from '../sources/select.js'
 import {Snapshot} from '../sources/snapshot.js'
-import type {ProxyNeeds, ProxyState} from '../sources/types.js'
+import type {ProxyNeeds, ProxyState} from '../envoy/proxy-state.js'
 
 const NEEDS: ProxyNeeds = {listeners: true, routes: true, clusters: true, endpoints: true, clusterStatus: true, bootstrap: true}
 

@@ -4,7 +4,7 @@
  * same parsers as a live proxy's responses.
  */
 import {parseClusterStatus, parseConfigDump, parseServerInfo} from '../envoy/configdump/parse.js'
-import {readJsonFile} from './read-json.js'
+import {readJsonFile} from '../input/read-json.js'
 import {indexConfigDump, readIndexedDump, shouldStream, type ConfigDumpIndex} from '../jsonstream/read-file.js'
 import {selectionFromNeeds} from '../jsonstream/needs.js'
 import {openSync, readSync, closeSync} from 'node:fs'

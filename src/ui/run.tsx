@@ -1,7 +1,7 @@
 import React from 'react'
 import {render} from 'ink'
 import type {SimRequest} from '../envoy/model.js'
-import type {ProxyState} from '../sources/types.js'
+import type {ProxyState} from '../envoy/proxy-state.js'
 import {fixedProxyDataSource} from '../services/browse.js'
 import type {ExplainSession} from '../services/explain.js'
 import type {SourceFlagValues} from '../sources/select.js'

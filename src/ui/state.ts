@@ -1,5 +1,5 @@
 import type {SimRequest} from '../envoy/model.js'
-import type {ProxyState} from '../sources/types.js'
+import type {ProxyState} from '../envoy/proxy-state.js'
 import type {UiProxyRef} from './data-source.js'
 import type {ExplainResultLike} from './model/explain-result.js'
 import type {ProxyOverview, SectionId} from './model/overview.js'

@@ -5,7 +5,7 @@ import {allTables, clusterTable, describeRouteDomains, endpointTable, listenerTa
 import {parseClusterStatus, parseConfigDump} from '../../src/envoy/configdump/parse.js'
 import {renderAllTables, renderClusterTable, renderEndpointTable, renderListenerTable, renderRouteTable, renderSecretTable} from '../../src/render/text/proxy-tables.js'
 import {goTabwriter} from '../../src/render/text/proxy-tabwriter.js'
-import {parseJsonText} from '../../src/sources/read-json.js'
+import {parseJsonText} from '../../src/input/read-json.js'
 import type {ProxyState} from '../../src/sources/types.js'
 import {hasShared, projectRoot, sharedPath, skipNoShared} from '../helpers/cli.js'
 

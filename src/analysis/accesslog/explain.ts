@@ -7,7 +7,7 @@
 import type {SimRequest} from '../../envoy/model.js'
 import {lookupResponseFlag} from '../../envoy/response-flags.js'
 import {parseIstioClusterName} from '../../envoy/configdump/istio-names.js'
-import type {ProxyState} from '../../sources/types.js'
+import type {ProxyState} from '../../envoy/proxy-state.js'
 import {explainRoute, type ExplainResult} from '../explain/index.js'
 import {parseAccessLog} from './parse.js'
 import type {AccessLogEntry, AccessLogGroup, AccessLogLineResult, AccessLogResult, FlagExplanation, MalformedLine, Replay} from './types.js'

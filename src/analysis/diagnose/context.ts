@@ -5,7 +5,7 @@
 import type {ClusterEntry, EnvoyMessage, SimRequest} from '../../envoy/model.js'
 import type {EnvoyIndex} from '../../envoy/configdump/index.js'
 import {parseIstioClusterName, type IstioClusterName} from '../../envoy/configdump/istio-names.js'
-import type {ProxyState} from '../../sources/types.js'
+import type {ProxyState} from '../../envoy/proxy-state.js'
 import type {ConfigObject, MeshConfig, MeshModel, MeshService, ProxySpec} from '../../istio/types.js'
 import {DEFAULT_MESH_CONFIG} from '../../istio/types.js'
 import {buildProxyScope, destinationRuleFor, type ProxyScope} from '../../istio/scope.js'

@@ -5,7 +5,7 @@
  */
 import {clusterMetadata, parseIstioClusterName} from '../../envoy/configdump/istio-names.js'
 import type {SimRequest} from '../../envoy/model.js'
-import type {ProxyState} from '../../sources/types.js'
+import type {ProxyState} from '../../envoy/proxy-state.js'
 import {describeSource, explainRoute, type ExplainResult} from '../explain/index.js'
 import type {CheckFailure, CheckName, Expectations, RouteTestCase, RouteTestResult, RouteTestsReport, TestOutcome, WeightShare} from './types.js'
 

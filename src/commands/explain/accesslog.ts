@@ -5,7 +5,7 @@ import {BadInputError, UsageError} from '../../errors.js'
 import {explainAccessLog} from '../../analysis/accesslog/index.js'
 import {renderAccessLog} from '../../render/text/accesslog.js'
 import {FileSource} from '../../sources/file.js'
-import type {ProxyState} from '../../sources/types.js'
+import type {ProxyState} from '../../envoy/proxy-state.js'
 
 export default class ExplainAccesslog extends BaseCommand<typeof ExplainAccesslog> {
   static override summary = 'Explain Envoy access-log lines (Istio TEXT or JSON format, HTTP and TCP): flags in plain words, grouped by cause, optionally replayed on the proxy config.'

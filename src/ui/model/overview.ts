@@ -1,6 +1,6 @@
 import type {Finding} from '../../findings/types.js'
 import type {ClusterEntry, EnvoyMessage, ListenerEntry} from '../../envoy/model.js'
-import type {ProxyState} from '../../sources/types.js'
+import type {ProxyState} from '../../envoy/proxy-state.js'
 
 /**
  * The proxy overview screen's view model, computed once per loaded ProxyState: one row per listener, virtual

@@ -10,7 +10,7 @@ import {
   parseServerInfo,
 } from '../../../src/envoy/configdump/parse.js'
 import {clusterMetadata, configSource} from '../../../src/envoy/configdump/istio-names.js'
-import {parseJsonText} from '../../../src/sources/read-json.js'
+import {parseJsonText} from '../../../src/input/read-json.js'
 import {hasShared, sharedPath, skipNoShared} from '../../helpers/cli.js'
 import {BadInputError} from '../../../src/errors.js'
 
