@@ -9,6 +9,7 @@ import {AuditContext, DEFAULT_AUDIT_MESH_CONFIG, defaultIngressResources, meshCo
 import type {AuditResource} from './input.js'
 import {isSuppressed, shardOfNamespace, type Shard, type Suppression} from './suppress.js'
 import {runObjectChecks} from '../checks/index.js'
+import {occurrencesOf, RootCauseAggregator} from '../checks/aggregate.js'
 
 export type {AuditResource} from './input.js'
 export {parseManifestText} from './input.js'
@@ -112,18 +113,27 @@ function missing(resources: AuditResource[], defaults: AuditResource[]): AuditRe
   return defaults.filter((d) => !have.has(`${d.kind}/${d.namespace}/${d.name}`))
 }
 
-/** Merges shard reports (or any audit results) into one: findings de-duplicated and re-sorted. */
+/**
+ * Merges shard reports (or any audit results) into one: findings de-duplicated and re-sorted. A root cause that
+ * several shards saw on their own proxies becomes one finding listing all of them (src/analysis/checks/aggregate.ts).
+ */
 export function mergeAuditResults(results: AuditResult[]): AuditResult {
   const seen = new Set<string>()
   const findings: Finding[] = []
+  const perProxy = new RootCauseAggregator()
   for (const r of results) {
     for (const f of r.findings) {
+      if (Array.isArray(f.evidence?.proxies)) {
+        perProxy.add(f, f.evidence.proxies as string[], occurrencesOf(f))
+        continue
+      }
       const key = findingKey(f)
       if (seen.has(key)) continue
       seen.add(key)
       findings.push(f)
     }
   }
+  findings.push(...perProxy.findings())
   findings.sort(compareFindings)
   const suppressed = results.reduce((n, r) => n + (r.summary?.suppressed ?? 0), 0)
   const resources = Math.max(0, ...results.map((r) => r.summary?.resources ?? 0))

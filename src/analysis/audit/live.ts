@@ -16,6 +16,7 @@ import type {ProxyState} from '../../sources/types.js'
 import {knownFromObjects, ProxyCheckEnv} from '../checks/env.js'
 import {proxyCheckContext, runProxyChecks} from '../checks/index.js'
 import {auditManifests, summarizeFindings, type AuditSummary} from './index.js'
+import {RootCauseAggregator} from '../checks/aggregate.js'
 import type {AuditResource} from './input.js'
 import {isSuppressed, shardOfNamespace, type Shard, type Suppression} from './suppress.js'
 
@@ -115,7 +116,7 @@ export function auditLive(input: LiveAuditInput, opts: LiveAuditOptions = {}): L
 export class LiveAuditor {
   /** What the proxy checks share across proxies (model, known objects, caches): see src/analysis/checks. */
   readonly env: ProxyCheckEnv
-  private readonly aggregate = new Aggregator()
+  private readonly aggregate = new RootCauseAggregator()
   private targeted = 0
   private audited = 0
   private unreachable = 0
@@ -131,14 +132,14 @@ export class LiveAuditor {
     this.targeted++
     this.audited++
     const label = `${pod.namespace}/${pod.name}`
-    for (const f of runProxyChecks(proxyCheckContext(this.env, state, pod))) this.aggregate.add(label, f)
+    for (const f of runProxyChecks(proxyCheckContext(this.env, state, pod))) this.aggregate.add(f, [label])
   }
 
   addUnreachable(pod: LivePod, error: string): void {
     this.targeted++
     this.unreachable++
     const label = `${pod.namespace}/${pod.name}`
-    this.aggregate.add(label, makeFinding('MESH0901', {subject: {kind: 'Pod', namespace: pod.namespace, name: pod.name}, args: {pod: label, error}, evidence: {error}}))
+    this.aggregate.add(makeFinding('MESH0901', {subject: {kind: 'Pod', namespace: pod.namespace, name: pod.name}, args: {pod: label, error}, evidence: {error}}), [label])
   }
 
   get counts(): {targeted: number; audited: number; unreachable: number} {
@@ -189,37 +190,6 @@ export class LiveAuditor {
       findings: kept,
       notes,
     }
-  }
-}
-
-/**
- * One finding per root cause (same code, subject, path and message: the checks build a finding from the object at
- * fault, not from the proxy that shows it), whatever the number of proxies that show it; the proxies go into the
- * evidence and their count into the message.
- */
-class Aggregator {
-  private readonly byKey = new Map<string, {finding: Finding; proxies: Set<string>}>()
-  /** Shared (cached) findings come back for every proxy: key them once. */
-  private readonly keys = new WeakMap<Finding, string>()
-
-  add(proxy: string, f: Finding): void {
-    let key = this.keys.get(f)
-    if (key === undefined) {
-      key = findingKey(f)
-      this.keys.set(f, key)
-    }
-    const cur = this.byKey.get(key)
-    if (cur) cur.proxies.add(proxy)
-    else this.byKey.set(key, {finding: f, proxies: new Set([proxy])})
-  }
-
-  findings(): Finding[] {
-    // The count goes into the message too: text output and SARIF show the message, not the evidence.
-    return [...this.byKey.values()].map(({finding, proxies}) => ({
-      ...finding,
-      message: proxies.size > 1 ? `${finding.message} Seen on ${proxies.size} proxies.` : finding.message,
-      evidence: {...finding.evidence, proxies: [...proxies].sort(), proxyCount: proxies.size},
-    }))
   }
 }
 

@@ -13,7 +13,8 @@
  *     'afterVerdict' for the comparison with the intended explanation.
  * - `proxyFindings(state: ProxyState, opts?: ProxyFindingsOptions): Finding[]`
  *     what the UI's per-proxy Warnings tab shows: the proxy-scope findings for one proxy, computed exactly as live
- *     audit computes them for that proxy (same env from the same cluster objects), before aggregation over proxies.
+ *     audit computes them for that proxy (same env from the same cluster objects), one per root cause: the count is
+ *     the number of `audit` findings whose evidence.proxies lists that proxy.
  * - `createProxyCheckEnv(opts)` / `clusterProxyEnv(input, opts)` build the env (from a model, or from the cluster's
  *   objects as live audit reads them); `proxyCheckContext(env, state, pod?)` the per-proxy context.
  *
@@ -25,11 +26,13 @@ import type {AuditResource} from '../audit/input.js'
 import {clusterProxyEnv} from '../audit/live.js'
 import {CHECKS, objectChecks} from './registry.js'
 import {runCheck} from './run.js'
+import {RootCauseAggregator} from './aggregate.js'
 import {ProxyCheckEnv, type ProxyEnvOptions} from './env.js'
 import type {ObjectCheckContext, ProxyCheckContext, ProxyPod, RequestCheckContext} from './types.js'
 
 export {CHECKS, ANALYZERS, objectChecks, type ObjectCheck} from './registry.js'
 export {runCheck} from './run.js'
+export {RootCauseAggregator, rootCauseKey} from './aggregate.js'
 export {ProxyCheckEnv, knownFromObjects, type KnownObjects, type ProxyEnvOptions} from './env.js'
 export {CHECK_SCOPES, scopesOf, type Check, type CheckScope, type ObjectCheckContext, type ProxyCheckContext, type ProxyPod, type RequestCheckContext} from './types.js'
 export {clusterProxyEnv} from '../audit/live.js'
@@ -98,12 +101,15 @@ export interface ProxyFindingsOptions {
 }
 
 /**
- * The findings for one proxy, as `meshctl audit -n <ns>` reports them for that proxy (its entries in
- * `evidence.proxies`): the UI's per-proxy Warnings tab. Without `resources` only what the state alone shows
+ * The findings for one proxy, one per root cause, as `meshctl audit -n <ns>` reports them for that proxy (the
+ * findings whose `evidence.proxies` lists it): the UI's per-proxy Warnings tab. Without `resources` only what the state alone shows
  * (rejected and warming config, UH/NC routes) is checked.
  */
 export function proxyFindings(state: ProxyState, opts: ProxyFindingsOptions = {}): Finding[] {
   const env = opts.env ?? (opts.resources ? clusterProxyEnv({resources: opts.resources, meshConfig: opts.meshConfig, kindsListed: opts.kindsListed}, {drift: opts.drift}) : new ProxyCheckEnv({drift: opts.drift}))
   const pod = opts.pod ?? (state.pod ? {namespace: state.pod.namespace, name: state.pod.name, labels: state.pod.labels ?? {}, ...(state.pod.ip ? {ip: state.pod.ip} : {})} : undefined)
-  return runProxyChecks(proxyCheckContext(env, state, pod))
+  const agg = new RootCauseAggregator()
+  const label = pod ? `${pod.namespace}/${pod.name}` : state.label
+  for (const f of runProxyChecks(proxyCheckContext(env, state, pod))) agg.add(f, [label])
+  return agg.findings()
 }
