@@ -8,26 +8,8 @@ import {SEVERITIES, type Finding, type Severity} from '../../findings/types.js'
 import {AuditContext, DEFAULT_AUDIT_MESH_CONFIG, defaultIngressResources, meshConfigFromObject, subjectOf, type AuditMeshConfig} from './context.js'
 import type {AuditResource} from './input.js'
 import {isSuppressed, shardOfNamespace, type Shard, type Suppression} from './suppress.js'
-import type {Analyzer} from './analyzers/common.js'
-import {
-  conflictingMeshHostsAnalyzer,
-  destinationHostAnalyzer,
-  destinationRuleSubsetAnalyzer,
-  gatewayBindingAnalyzer,
-  jwtClaimRouteAnalyzer,
-  regexAnalyzer,
-} from './analyzers/virtualservice.js'
-import {unreachableRulesAnalyzer} from './analyzers/vs-rules.js'
-import {caCertificateAnalyzer, subsetSelectsPodsAnalyzer, tlsPeerAuthConflictAnalyzer} from './analyzers/destinationrule.js'
-import {certificateAnalyzer, conflictingGatewayAnalyzer, ingressGatewayPortAnalyzer, secretAnalyzer} from './analyzers/gateway.js'
-import {
-  portNameAnalyzer,
-  serviceAssociationAnalyzer,
-  serviceEntryAddressesAnalyzer,
-  serviceEntryProtocolConflictAnalyzer,
-  sidecarSelectorAnalyzer,
-} from './analyzers/workloads.js'
-import {envoyPatchAnalyzer} from './analyzers/envoyfilter.js'
+import {runObjectChecks} from '../checks/index.js'
+import {occurrencesOf, RootCauseAggregator} from '../checks/aggregate.js'
 
 export type {AuditResource} from './input.js'
 export {parseManifestText} from './input.js'
@@ -35,28 +17,8 @@ export {parseSuppression, parseShard, shardOfNamespace, type Suppression, type S
 export {meshConfigFromObject, type AuditMeshConfig} from './context.js'
 export type {Analyzer} from './analyzers/common.js'
 
-export const ANALYZERS: readonly Analyzer[] = [
-  destinationHostAnalyzer,
-  destinationRuleSubsetAnalyzer,
-  gatewayBindingAnalyzer,
-  conflictingMeshHostsAnalyzer,
-  regexAnalyzer,
-  jwtClaimRouteAnalyzer,
-  unreachableRulesAnalyzer,
-  caCertificateAnalyzer,
-  subsetSelectsPodsAnalyzer,
-  tlsPeerAuthConflictAnalyzer,
-  ingressGatewayPortAnalyzer,
-  secretAnalyzer,
-  certificateAnalyzer,
-  conflictingGatewayAnalyzer,
-  serviceEntryAddressesAnalyzer,
-  serviceEntryProtocolConflictAnalyzer,
-  sidecarSelectorAnalyzer,
-  portNameAnalyzer,
-  serviceAssociationAnalyzer,
-  envoyPatchAnalyzer,
-]
+/** istioctl-equivalent analyzers, from the check registry (src/analysis/checks/registry.ts), where each is declared. */
+export {ANALYZERS} from '../checks/registry.js'
 
 export interface AuditSummary {
   total: number
@@ -92,7 +54,6 @@ export function auditManifests(resources: AuditResource[], opts: AuditOptions = 
   const mesh = resolveMeshConfig(resources, opts.meshConfig)
   const synthetic = opts.defaultResources === false || mesh.ingressControllerMode === 'OFF' ? [] : missing(resources, defaultIngressResources(mesh))
   const ctx = new AuditContext([...resources, ...synthetic], mesh, opts.now ?? new Date())
-  const selected = opts.analyzers ? ANALYZERS.filter((a) => opts.analyzers!.includes(a.name)) : ANALYZERS
   const syntheticLabels = new Set(synthetic.map((r) => subjectLabel(subjectOf(r))))
   const annotationCodes = new Map<string, string[]>()
   for (const r of resources) {
@@ -103,20 +64,19 @@ export function auditManifests(resources: AuditResource[], opts: AuditOptions = 
   const seen = new Set<string>()
   const findings: Finding[] = []
   let suppressed = 0
-  for (const analyzer of selected) {
-    for (const f of analyzer.run(ctx)) {
-      const label = subjectLabel(f.subject)
-      if (syntheticLabels.has(label)) continue
-      const key = findingKey(f)
-      if (seen.has(key)) continue
-      seen.add(key)
-      if (opts.shard && shardOfNamespace(f.subject.namespace, opts.shard.count) !== opts.shard.index) continue
-      if (isSuppressed(f, opts.suppressions ?? [], annotationCodes.get(label))) {
-        suppressed++
-        continue
-      }
-      findings.push(f)
+  // The objects scope of the one check registry: the same checks live audit runs over the cluster's objects.
+  for (const f of runObjectChecks(ctx, opts.analyzers ? {analyzers: opts.analyzers} : {})) {
+    const label = subjectLabel(f.subject)
+    if (syntheticLabels.has(label)) continue
+    const key = findingKey(f)
+    if (seen.has(key)) continue
+    seen.add(key)
+    if (opts.shard && shardOfNamespace(f.subject.namespace, opts.shard.count) !== opts.shard.index) continue
+    if (isSuppressed(f, opts.suppressions ?? [], annotationCodes.get(label))) {
+      suppressed++
+      continue
     }
+    findings.push(f)
   }
   findings.sort(compareFindings)
   return {summary: {...summarizeFindings(findings), suppressed, resources: resources.length, ...(opts.shard ? {shard: opts.shard} : {})}, findings}
@@ -145,18 +105,27 @@ function missing(resources: AuditResource[], defaults: AuditResource[]): AuditRe
   return defaults.filter((d) => !have.has(`${d.kind}/${d.namespace}/${d.name}`))
 }
 
-/** Merges shard reports (or any audit results) into one: findings de-duplicated and re-sorted. */
+/**
+ * Merges shard reports (or any audit results) into one: findings de-duplicated and re-sorted. A root cause that
+ * several shards saw on their own proxies becomes one finding listing all of them (src/analysis/checks/aggregate.ts).
+ */
 export function mergeAuditResults(results: AuditResult[]): AuditResult {
   const seen = new Set<string>()
   const findings: Finding[] = []
+  const perProxy = new RootCauseAggregator()
   for (const r of results) {
     for (const f of r.findings) {
+      if (Array.isArray(f.evidence?.proxies)) {
+        perProxy.add(f, f.evidence.proxies as string[], occurrencesOf(f))
+        continue
+      }
       const key = findingKey(f)
       if (seen.has(key)) continue
       seen.add(key)
       findings.push(f)
     }
   }
+  findings.push(...perProxy.findings())
   findings.sort(compareFindings)
   const suppressed = results.reduce((n, r) => n + (r.summary?.suppressed ?? 0), 0)
   const resources = Math.max(0, ...results.map((r) => r.summary?.resources ?? 0))

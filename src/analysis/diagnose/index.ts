@@ -14,13 +14,10 @@ import {DEFAULT_MESH_CONFIG, type MeshConfig, type MeshModel, type ProxySpec} fr
 import type {ProxyState} from '../../envoy/proxy-state.js'
 import {explainRoute, type ExplainOptions} from '../explain/explain-route.js'
 import type {ExplainResult} from '../explain/types.js'
-import {compareExplanations} from './compare.js'
-import {makeScope, modelCovers, proxyIdentityFromState, targetClusters, type DiagnoseContext, type ModelCoverage, type ModelOrigin, type ProxyStats, type VerdictCause} from './context.js'
-import {diagnoseEndpoints} from './endpoints.js'
-import {diagnoseMissingClusters} from './missing-cluster.js'
-import {diagnoseExpectation, diagnoseIgnoredVirtualServices, diagnoseRouting, type Expectation} from './routing.js'
-import {diagnoseStale} from './stale.js'
-import {diagnoseUpstream} from './upstream.js'
+import {createProxyCheckEnv, proxyCheckContext, runProxyChecks, runRequestChecks, type RequestCheckContext} from '../checks/index.js'
+import {knownFromObjects, type KnownObjects} from '../checks/env.js'
+import {makeScope, modelCovers, proxyIdentityFromState, targetClusters, type ModelCoverage, type ModelOrigin, type ProxyStats, type VerdictCause} from './context.js'
+import type {Expectation} from './routing.js'
 
 export {proxyIdentityFromState, targetClusters, type ModelCoverage, type ModelOrigin, type ProxyStats} from './context.js'
 export {upstreamTransport, type UpstreamTransport} from './upstream.js'
@@ -94,15 +91,27 @@ function applyCauses(result: ExplainResult, causes: Map<string, VerdictCause>): 
 
 function runDiagnoses(result: ExplainResult, input: Omit<DiagnoseInput, 'intended'>): Finding[] {
   const causes = new Map<string, VerdictCause>()
-  const findings = collectDiagnoses(result, input, causes)
+  const ctx = requestContext(result, input, causes)
+  const findings = [...ctx.found, ...runRequestChecks(ctx, {phase: 'diagnose'})]
   applyCauses(result, causes)
   return findings
 }
 
-function collectDiagnoses(result: ExplainResult, input: Omit<DiagnoseInput, 'intended'>, causes: Map<string, VerdictCause>): Finding[] {
+/**
+ * The request's context, with what the checks of the registry need: the proxy-scope checks about the state of the
+ * request's proxy config (rejected, warming, stale: the same functions live audit and diff run) have already run,
+ * their findings first, as the request meets them before its route.
+ */
+function requestContext(result: ExplainResult, input: Omit<DiagnoseInput, 'intended'>, causes: Map<string, VerdictCause>, proxyChecks = true): RequestCheckContext {
   const proxy = input.proxy ?? proxyIdentityFromState(input.state, {...(input.explain?.proxy?.kind ? {kind: input.explain.proxy.kind} : {}), ...(input.explain?.proxy?.namespace ? {namespace: input.explain.proxy.namespace} : {})})
   const mesh = input.mesh ?? DEFAULT_MESH_CONFIG
-  const ctx: DiagnoseContext = {
+  const stateFromModel = input.stateFromModel ?? false
+  const modelOrigin = input.modelOrigin ?? 'manifests'
+  // Only the cluster's own objects can prove a citation stale across the whole proxy (manifests are often partial).
+  const known = input.model && !stateFromModel && modelOrigin === 'cluster' ? knownFromModel(input.model, input.modelCoverage) : undefined
+  const env = createProxyCheckEnv({...(input.model ? {model: input.model} : {}), mesh, ...(known ? {known} : {}), drift: false})
+  const proxyFound = proxyChecks ? runProxyChecks(proxyCheckContext(env, input.state), {onRequestProxy: true}) : []
+  return {
     result,
     state: input.state,
     index: indexConfigDump(input.state.dump),
@@ -111,21 +120,22 @@ function collectDiagnoses(result: ExplainResult, input: Omit<DiagnoseInput, 'int
     model: input.model,
     mesh,
     scope: makeScope(input.model, proxy, mesh),
-    stateFromModel: input.stateFromModel ?? false,
-    modelOrigin: input.modelOrigin ?? 'manifests',
+    stateFromModel,
+    modelOrigin,
     ...(input.modelCoverage ? {modelCoverage: input.modelCoverage} : {}),
     causes,
+    ...(input.expect ? {expect: input.expect} : {}),
+    found: [...(input.notes ?? []), ...proxyFound],
   }
-  return [
-    ...(input.notes ?? []),
-    ...diagnoseStale(ctx),
-    ...diagnoseRouting(ctx),
-    ...diagnoseIgnoredVirtualServices(ctx),
-    ...diagnoseMissingClusters(ctx),
-    ...diagnoseEndpoints(ctx),
-    ...diagnoseUpstream(ctx),
-    ...(input.expect ? diagnoseExpectation(ctx, input.expect) : []),
-  ]
+}
+
+/** Kinds whose objects the cluster model holds completely enough to call a cited one deleted. */
+const JUDGED_KINDS = ['VirtualService', 'DestinationRule', 'ServiceEntry', 'Gateway']
+
+function knownFromModel(model: MeshModel, coverage: ModelCoverage | undefined): KnownObjects {
+  const objects = [...model.virtualServices, ...model.destinationRules, ...model.serviceEntries, ...model.gateways]
+  const base = knownFromObjects(objects, JUDGED_KINDS)
+  return {has: base.has, judges: (ref) => base.judges(ref) && modelCovers(coverage, ref.kind, ref.namespace)}
 }
 
 /** Most severe first; stable otherwise (the order the request meets the problems). Duplicates dropped. */
@@ -167,9 +177,12 @@ export function explainAndDiagnose(input: DiagnoseInput): ExplainResult {
     const intendedRaw = runDiagnoses(intended, {...input, state: input.intended, stateFromModel: true, proxy: input.proxy, notes: []})
     applyConnectionFailures(intended, intendedRaw)
     intended.findings = orderFindings(intendedRaw)
-    const {comparison, finding} = compareExplanations(result, intended, input.intended.label, result.findings, input.modelOrigin ?? 'manifests')
-    result.comparison = comparison
-    if (finding) result.findings = orderFindings([...result.findings, finding])
+    // After the verdict: the comparison reads both final outcomes and the live findings (its likely cause).
+    const ctx = requestContext(result, {...input, notes: []}, new Map(), false)
+    ctx.found = [...result.findings]
+    ctx.intended = {result: intended, label: input.intended.label}
+    const compared = runRequestChecks(ctx, {phase: 'afterVerdict'})
+    if (compared.length) result.findings = orderFindings([...result.findings, ...compared])
   }
   return result
 }

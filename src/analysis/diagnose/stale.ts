@@ -1,7 +1,8 @@
 /**
- * Stale or rejected configuration on the request's path: listeners Envoy rejected (error_state), the chosen
- * cluster warming or rejected, clusters still warming, and — with manifests — routes and clusters generated from
- * Istio objects that are no longer in the manifests (the proxy did not get the push that removed them).
+ * Stale or rejected configuration on the request's path: the chosen cluster warming or rejected, and — with
+ * manifests — routes and clusters generated from Istio objects that are no longer in the manifests (the proxy did
+ * not get the push that removed them). The proxy-wide state (rejected listeners, warming clusters, stale citations
+ * against the cluster's objects) is the proxy-scope check in src/analysis/checks/proxy-config.ts.
  */
 import {makeFinding} from '../../findings/finding.js'
 import type {Finding} from '../../findings/types.js'
@@ -10,20 +11,9 @@ import type {EnvoyMessage} from '../../envoy/model.js'
 import {clusterEntry, findObject, modelCovers, targetClusters, type DiagnoseContext} from './context.js'
 import {modelListOf} from '../../istio/kinds.js'
 
-export function diagnoseStale(ctx: DiagnoseContext): Finding[] {
+/** The request's own clusters warming or rejected (MESH0826): the cause of its failure, not just a proxy warning. */
+export function diagnoseTargetClusterState(ctx: DiagnoseContext): Finding[] {
   const out: Finding[] = []
-  const dump = ctx.index.dump
-  for (const l of dump.listeners) {
-    if (!l.errorState) continue
-    const onPath = l.name === ctx.result.listener
-    out.push(
-      makeFinding('MESH0807', {
-        subject: {kind: 'Listener', name: l.name},
-        args: {listener: l.name, detail: l.errorState.details ?? 'update rejected'},
-        evidence: {onRequestPath: onPath, lastUpdateAttempt: l.errorState.lastUpdateAttempt ?? null, versionInfo: l.versionInfo ?? null},
-      }),
-    )
-  }
   for (const t of targetClusters(ctx.result)) {
     const c = clusterEntry(ctx, t.name)
     if (!c) continue
@@ -34,12 +24,17 @@ export function diagnoseStale(ctx: DiagnoseContext): Finding[] {
       out.push(makeFinding('MESH0826', {subject: {kind: 'Cluster', name: t.name}, args: {cluster: t.name, state: c.errorState ? 'rejected' : 'warming', detail}, evidence: {state: c.state, lastUpdated: c.lastUpdated ?? null, versionInfo: c.versionInfo ?? null, lastUpdateAttempt: c.errorState?.lastUpdateAttempt ?? null}}))
     }
   }
-  const warming = dump.clusters.filter((c) => c.state === 'warming').map((c) => c.name)
-  if (warming.length > 0) {
-    out.push(makeFinding('MESH0808', {subject: {kind: 'Proxy', name: ctx.state.label}, args: {count: warming.length, clusters: warming.slice(0, 10)}, evidence: {clusters: warming}}))
-  }
-  if (ctx.model && !ctx.stateFromModel) out.push(...deletedSources(ctx))
   return out
+}
+
+/**
+ * With manifests (not the cluster's objects), the route and clusters on the path that cite an object the manifests no
+ * longer hold (MESH0806). Only the path: manifests are often a subset of what is applied, so judging the whole proxy
+ * against them would call everything else stale. Against the cluster's objects the whole proxy is judged by the
+ * proxy-scope stale check (MESH0904), as live audit does.
+ */
+export function diagnoseDeletedSources(ctx: DiagnoseContext): Finding[] {
+  return ctx.model && !ctx.stateFromModel && ctx.modelOrigin !== 'cluster' ? deletedSources(ctx) : []
 }
 
 /**
@@ -60,7 +55,7 @@ function deletedSources(ctx: DiagnoseContext): Finding[] {
     if (seen.has(key) || findObject(list, ref) || !modelCovers(ctx.modelCoverage, ref.kind, ref.namespace)) return
     seen.add(key)
     out.push(
-      makeFinding(ctx.modelOrigin === 'cluster' ? 'MESH0904' : 'MESH0806', {
+      makeFinding('MESH0806', {
         subject: {kind: ref.kind, namespace: ref.namespace, name: ref.name},
         args: {resourceType, resource, source: `${ref.kind} ${ref.name}.${ref.namespace}`},
         evidence: {resourceType, resource, lastUpdated: lastUpdated ?? null},

@@ -21,6 +21,9 @@ import {
   type RouteProjection,
 } from './normalize.js'
 import {scopingReason, type ScopingReason} from './scoping.js'
+import {ProxyCheckEnv} from '../checks/env.js'
+import {REJECTED_CONFIG_CHECK} from '../checks/proxy-config.js'
+import {runCheck} from '../checks/run.js'
 import type {DiffCauseKind, DiffChange, DiffOptions, DiffResourceKind, DiffResult, Difference, IstioObjectRef, ManifestObject} from './types.js'
 
 interface RouteConfigItem {
@@ -209,7 +212,6 @@ export function diffProxyConfig(intended: ConfigDump, live: ConfigDump, opts: Di
       cause: `Envoy rejected the last update of this listener (NACK): ${detail}`,
       code: 'MESH0807',
     })
-    findings.push(makeFinding('MESH0807', {subject: {kind: 'Listener', name: l.name}, args: {listener: l.name, detail}, evidence: {lastUpdateAttempt: l.errorState?.lastUpdateAttempt}}))
   }
   for (const c of L.rejectedClusters) {
     const detail = c.errorState?.details ?? 'update rejected'
@@ -257,8 +259,10 @@ export function diffProxyConfig(intended: ConfigDump, live: ConfigDump, opts: Di
         code: 'MESH0808',
       })
     }
-    findings.push(makeFinding('MESH0808', {subject: {kind: 'Proxy', name: opts.liveLabel ?? 'live'}, args: {count: names.length, clusters: names.slice(0, 10)}, evidence: {clusters: names}}))
   }
+
+  // Rejected and warming config: the same proxy check live audit and explain run (src/analysis/checks).
+  findings.push(...runCheck(REJECTED_CONFIG_CHECK, 'proxy', {env: new ProxyCheckEnv({drift: false}), state: {label: opts.liveLabel ?? 'live', dump: live}, subject: {kind: 'Proxy', name: opts.liveLabel ?? 'live'}}))
 
   if (!live.listeners.length && live.clusters.length) notes.push('the live dump has no listeners section: listeners were not compared')
   if (!live.clusters.length && live.listeners.length) notes.push('the live dump has no clusters section: clusters were not compared')
