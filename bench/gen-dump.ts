@@ -84,9 +84,6 @@ async function array<T>(w: JsonWriter, depth: number, items: Iterable<T>, render
   await w.raw('\n' + ' '.repeat(depth - 1) + ']')
 }
 
-function* range(n: number): Generator<number> {
-  for (let i = 0; i < n; i++) yield i
-}
 
 function sdsConfig(): Record<string, unknown> {
   return {

@@ -188,7 +188,9 @@ async function benchDumps(): Promise<DumpResult[]> {
         const j = JSON.parse(r.stdout)
         outcome = j.outcome
         cluster = j.cluster ?? j.weightedClusters?.map((w: any) => w.cluster).join('+')
-      } catch {}
+      } catch {
+        // not JSON: the row shows the run without its outcome
+      }
       meshctl = {...r, command: cmd.label, outcome, cluster}
       process.stderr.write(`${fmtRun(r)}${outcome ? ` outcome=${outcome}` : ''}\n`)
     }
@@ -199,7 +201,9 @@ async function benchDumps(): Promise<DumpResult[]> {
     let summary: unknown
     try {
       summary = JSON.parse(sel.stdout)
-    } catch {}
+    } catch {
+      // not JSON: the summary stays empty and the run's own line says why
+    }
     if (probes) process.stderr.write(`${fmtRun(sel)}\n`)
 
     if (probes) process.stderr.write(`  streaming read of explain's needs + parseConfigDump… `)
@@ -207,7 +211,9 @@ async function benchDumps(): Promise<DumpResult[]> {
     let snSummary: unknown
     try {
       snSummary = JSON.parse(sn.stdout)
-    } catch {}
+    } catch {
+      // not JSON: the summary stays empty and the run's own line says why
+    }
     if (probes) process.stderr.write(`${fmtRun(sn)}\n`)
 
     const r: DumpResult = {services: n, fileMB, genS, baseline, meshctl, selective: {...sel, summary}, streamNeeds: {...sn, summary: snSummary}, verdict: ''}

@@ -1,10 +1,10 @@
 import {Flags} from '@oclif/core'
 import {BaseCommand} from '../base-command.js'
-import {explainRoute} from '../analysis/explain/index.js'
+import type {ExplainResult} from '../analysis/explain/types.js'
 import {buildRequest} from '../input/request.js'
 import {startLab} from '../lab/lab.js'
 import {renderExplain} from '../render/text/explain.js'
-import {resolveLiveSource} from '../sources/live.js'
+import {openExplainSession} from '../services/explain.js'
 
 export default class Demo extends BaseCommand<typeof Demo> {
   static override summary = "Show meshctl's main job on a local lab: why productpage's request with end-user: jason goes to reviews v2."
@@ -17,21 +17,24 @@ export default class Demo extends BaseCommand<typeof Demo> {
     header: Flags.string({char: 'H', description: "Request header 'name: value' (repeatable).", multiple: true, default: ['end-user: jason']}),
   }
 
-  async run(): Promise<void> {
+  async run(): Promise<ExplainResult> {
     const lab = await startLab({scenario: this.flags.scenario})
     try {
       this.info(`lab: scenario ${lab.scenario.name} — ${lab.scenario.description}`)
       const cmd = `meshctl explain route deploy/productpage-v1 -n bookinfo --to reviews:9080 ${this.flags.header.map((h) => `-H '${h}'`).join(' ')}`
       this.info(`$ ${cmd}\n`)
-      const source = await resolveLiveSource('deploy/productpage-v1', {kubeconfig: lab.kubeconfigPath, namespace: 'bookinfo'})
+      // The same service as `meshctl explain route`, so the demo shows exactly what that command prints.
+      const built = buildRequest({to: 'reviews:9080', header: this.flags.header})
+      const session = await openExplainSession({pod: 'deploy/productpage-v1', namespace: 'bookinfo', kubeconfig: lab.kubeconfigPath}, built)
+      let result: ExplainResult
       try {
-        const state = await source.load({listeners: true, routes: true, clusters: true, endpoints: true, clusterStatus: true, bootstrap: true})
-        const built = buildRequest({to: 'reviews:9080', header: this.flags.header})
-        this.emit(explainRoute(state, built.request, {proxy: built.proxy, mtlsSecretName: built.mtlsSecretName}), renderExplain)
+        result = session.explain(built.request, built)
       } finally {
-        await source.close()
+        await session.close()
       }
+      this.emit(result, renderExplain)
       this.info(`\nTry it yourself: meshctl lab start --scenario ${lab.scenario.name}, then the command above.`)
+      return result
     } finally {
       await lab.close()
     }

@@ -92,7 +92,7 @@ function tokenize(src: string): Tok[] {
       i += num[0].length
       continue
     }
-    const id = /^[A-Za-z_][A-Za-z0-9_.\/]*/.exec(src.slice(i))
+    const id = /^[A-Za-z_][A-Za-z0-9_./]*/.exec(src.slice(i))
     if (id) {
       toks.push({kind: 'ident', text: id[0], line, col})
       i += id[0].length

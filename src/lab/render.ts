@@ -1,3 +1,5 @@
+import type {ScenarioRequest} from './scenario-builder.js'
+
 /** What `meshctl lab start` reports once serving. */
 export interface LabStarted {
   scenario: string
@@ -8,6 +10,13 @@ export interface LabStarted {
   namespace: string
   pods: number
   proxies: number
+  /** The request the scenario exists to show, as the command that explains it. */
+  explain: string
+}
+
+/** `meshctl explain route deploy/productpage-v1 -n bookinfo --to reviews:9080 -H 'end-user: jason'`. */
+export function explainCommand(r: ScenarioRequest): string {
+  return [`meshctl explain route ${r.from} -n ${r.namespace} --to ${r.to}`, ...(r.headers ?? []).map((h) => `-H '${h}'`)].join(' ')
 }
 
 export function renderLabStarted(r: LabStarted): string {
@@ -18,8 +27,8 @@ export function renderLabStarted(r: LabStarted): string {
     '',
     'In another shell:',
     `  export KUBECONFIG=${r.kubeconfig}`,
-    `  meshctl explain route deploy/productpage-v1 --to reviews:9080 -H 'end-user: jason'`,
-    `  meshctl proxy routes deploy/productpage-v1`,
-    `  meshctl snapshot save svc/reviews -o reviews.tgz`,
+    `  ${r.explain}`,
+    `  meshctl audit -n ${r.namespace}`,
+    `  meshctl ui -n ${r.namespace}`,
   ].join('\n')
 }

@@ -61,6 +61,20 @@ export interface MeshSpec {
   istioVersion?: string
   /** When istiod pushed the config (version_info, last_updated). Fixed so that generated fixtures are reproducible. */
   timestamp?: string
+  /**
+   * The request this scenario exists to show (its hint command, its parity test): `meshctl explain route <from> -n
+   * <namespace> --to <to> [-H …]`.
+   */
+  request: ScenarioRequest
+}
+
+export interface ScenarioRequest {
+  /** Pod reference of the client proxy, e.g. deploy/productpage-v1. */
+  from: string
+  namespace: string
+  /** host:port as the app calls it. */
+  to: string
+  headers?: string[]
 }
 
 export interface BuiltPod {
@@ -81,6 +95,7 @@ export interface ProxyDocuments {
 export interface BuiltScenario {
   name: string
   description: string
+  request: ScenarioRequest
   /** Namespaces, Deployments, Pods, Services, EndpointSlices, Istio config, the istio ConfigMap. */
   objects: KubeObject[]
   pods: BuiltPod[]
@@ -167,6 +182,7 @@ export function buildScenario(spec: MeshSpec): BuiltScenario {
   return {
     name: spec.name,
     description: spec.description,
+    request: spec.request,
     objects,
     pods,
     proxy(ref: string) {

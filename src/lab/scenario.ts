@@ -4,13 +4,15 @@ import {fileURLToPath} from 'node:url'
 import {stringify} from 'yaml'
 import {BadInputError} from '../errors.js'
 import type {KubeObject} from '../kube/api.js'
-import {buildScenario, type BuiltScenario, type ProxyDocuments} from './scenario-builder.js'
+import {buildScenario, type BuiltScenario, type ProxyDocuments, type ScenarioRequest} from './scenario-builder.js'
 import {largeScenario} from './scenarios.js'
 
 /** A scenario the lab serves: the cluster's objects and, per sidecar pod, its admin documents. */
 export interface LabScenario {
   name: string
   description: string
+  /** The request this scenario exists to show. */
+  request: ScenarioRequest
   /** Namespace the lab's kubeconfig context defaults to. */
   defaultNamespace: string
   objects: KubeObject[]
@@ -35,6 +37,7 @@ function fromBuilt(b: BuiltScenario, defaultNamespace: string): LabScenario {
   return {
     name: b.name,
     description: b.description,
+    request: b.request,
     defaultNamespace,
     objects: b.objects,
     podRefs: b.pods.map((p) => `${p.namespace}/${p.name}`),
@@ -65,12 +68,13 @@ export function loadScenario(name = 'bookinfo', dir = defaultScenariosDir()): La
   if (!existsSync(join(root, 'scenario.json'))) {
     throw new BadInputError(`unknown lab scenario ${JSON.stringify(name)}`, [`pick one of: ${listScenarios(dir).join(', ')}`])
   }
-  const meta = readJson(join(root, 'scenario.json')) as {name: string; description: string; defaultNamespace: string}
+  const meta = readJson(join(root, 'scenario.json')) as {name: string; description: string; defaultNamespace: string; request: ScenarioRequest}
   const objects = (readJson(join(root, 'cluster.json')) as {items: KubeObject[]}).items
   const cache = new Map<string, ProxyDocuments | undefined>()
   return {
     name: meta.name,
     description: meta.description,
+    request: meta.request,
     defaultNamespace: meta.defaultNamespace,
     objects,
     podRefs: objects.filter((o) => o.kind === 'Pod').map((o) => `${o.metadata.namespace}/${o.metadata.name}`),
@@ -96,7 +100,7 @@ export function writeScenario(b: BuiltScenario, dir: string, defaultNamespace: s
   const root = join(dir, b.name)
   rmSync(root, {recursive: true, force: true})
   mkdirSync(join(root, 'proxies'), {recursive: true})
-  writeFileSync(join(root, 'scenario.json'), JSON.stringify({name: b.name, description: b.description, defaultNamespace}, null, 2) + '\n')
+  writeFileSync(join(root, 'scenario.json'), JSON.stringify({name: b.name, description: b.description, defaultNamespace, request: b.request}, null, 2) + '\n')
   writeFileSync(join(root, 'cluster.json'), JSON.stringify({items: b.objects}, null, 1) + '\n')
   // The Istio config + Services alone, as a user would keep them in git (input of --manifests).
   const manifests = b.objects.filter((o) => /istio\.io\//.test(o.apiVersion ?? '') || o.kind === 'Service')

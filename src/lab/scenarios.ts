@@ -53,12 +53,14 @@ export const SMALL_SCENARIOS: MeshSpec[] = [
   {
     ...base,
     name: 'bookinfo',
+    request: {from: 'deploy/productpage-v1', namespace: NS, to: 'reviews:9080'},
     description: 'Bookinfo with DestinationRule subsets v1/v2/v3 and no VirtualService: reviews is load-balanced over every version.',
     config: [...bookinfoRules],
   },
   {
     ...base,
     name: 'header-route',
+    request: {from: 'deploy/productpage-v1', namespace: NS, to: 'reviews:9080', headers: ['end-user: jason']},
     description: 'VirtualService reviews: requests with header end-user: jason go to subset v2, everything else to v1.',
     config: [
       ...bookinfoRules,
@@ -71,6 +73,7 @@ export const SMALL_SCENARIOS: MeshSpec[] = [
   {
     ...base,
     name: 'canary',
+    request: {from: 'deploy/productpage-v1', namespace: NS, to: 'reviews:9080'},
     description: 'VirtualService reviews splits traffic 90/10 between subsets v1 and v3.',
     config: [
       ...bookinfoRules,
@@ -87,12 +90,14 @@ export const SMALL_SCENARIOS: MeshSpec[] = [
   {
     ...base,
     name: 'nc-missing-subset',
+    request: {from: 'deploy/productpage-v1', namespace: NS, to: 'reviews:9080'},
     description: 'VirtualService reviews routes to subset v4, which no DestinationRule defines: Envoy answers 503 NC (no cluster).',
     config: [...bookinfoRules, vs('reviews', ['reviews'], [{route: [{destination: {host: 'reviews', subset: 'v4'}}]}])],
   },
   {
     ...base,
     name: 'uh-no-endpoints',
+    request: {from: 'deploy/productpage-v1', namespace: NS, to: 'reviews:9080'},
     description: 'DestinationRule subset v4 selects version=v4, which no pod has: the cluster exists with 0 endpoints, 503 UH.',
     config: [
       dr('productpage', [['v1', {version: 'v1'}]]),
@@ -110,6 +115,7 @@ export const SMALL_SCENARIOS: MeshSpec[] = [
   {
     ...base,
     name: 'mtls-conflict',
+    request: {from: 'deploy/reviews-v1', namespace: NS, to: 'ratings:9080'},
     description: 'PeerAuthentication STRICT in bookinfo, but DestinationRule ratings sets tls.mode DISABLE: clients send plaintext to an mTLS-only inbound, 503 UC/UF.',
     config: [
       dr('productpage', [['v1', {version: 'v1'}]]),
@@ -128,6 +134,7 @@ export const SMALL_SCENARIOS: MeshSpec[] = [
     services: [...bookinfoServices],
     workloads: [...bookinfoWorkloads],
     name: 'vs-not-applied',
+    request: {from: 'deploy/productpage-v1', namespace: NS, to: 'reviews:9080'},
     description:
       'Three VirtualServices for reviews that the productpage sidecar never gets: a short host written in another namespace (resolves to reviews.ops), one bound to a gateway without "mesh", and one exported only to its own namespace.',
     config: [
@@ -140,6 +147,7 @@ export const SMALL_SCENARIOS: MeshSpec[] = [
   {
     ...base,
     name: 'stale-proxy',
+    request: {from: 'deploy/productpage-v1', namespace: NS, to: 'reviews:9080'},
     description: 'DestinationRule reviews was deleted, but the proxies still run the config that had it (subset clusters cite it): a stale push.',
     config: [dr('productpage', [['v1', {version: 'v1'}]]), dr('ratings', [['v1', {version: 'v1'}]]), dr('details', [['v1', {version: 'v1'}]])],
     proxyConfig: [...bookinfoRules],
@@ -198,6 +206,8 @@ export function largeScenario(opts: {namespaces?: number; servicesPerNamespace?:
     services,
     workloads,
     config,
+    // The first service calls the tenth, which has a VirtualService with a canary header route.
+    request: {from: `deploy/${workloads[0].name}`, namespace: workloads[0].namespace, to: `${services[Math.min(9, services.length - 1)].name}.${services[Math.min(9, services.length - 1)].namespace}:8080`},
   }
 }
 

@@ -39,7 +39,7 @@ export class FileSource implements ProxySource {
   }
 
   async load(needs: ProxyNeeds): Promise<ProxyState> {
-    const {file, clusters, serverInfo} = this.opts
+    const {file} = this.opts
     // A dump bigger than JSON.parse can handle comfortably (or at all, past V8's ~512 MB string limit) is read
     // selectively, like a live proxy's `config_dump?resource=…&name_regex=…`: one scan indexes it, each load
     // parses only the elements asked for. Smaller files are parsed once, whatever is needed.

@@ -177,7 +177,6 @@ export function App(props: AppProps): React.ReactElement {
   useEffect(() => {
     if (!cache[topKey]) void loadFor(top)
     // Only when the screen's resource changes: the cache entry itself is what this effect fills.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [topKey])
 
   const resource = cache[topKey]

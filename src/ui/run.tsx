@@ -4,7 +4,7 @@ import type {SimRequest} from '../envoy/model.js'
 import type {ProxyState} from '../envoy/proxy-state.js'
 import {fixedProxyDataSource} from '../services/browse.js'
 import type {ExplainSession} from '../services/explain.js'
-import type {SourceFlagValues} from '../sources/select.js'
+import type {BrowseTarget} from '../services/browse.js'
 import {App} from './app.js'
 import type {UiDataSource} from './data-source.js'
 import type {ExplainResultLike} from './model/explain-result.js'
@@ -68,7 +68,7 @@ export async function runUi(source: UiDataSource, opts: RunUiOptions): Promise<v
  * --no-interactive). Esc goes to the request composer with the same request, to tweak it and re-run; `r`
  * re-reads the proxy when `source` is given.
  */
-export async function openTraceView(session: ExplainSession, request: SimRequest, result: ExplainResultLike, opts: {color: boolean; target?: SourceFlagValues}): Promise<void> {
+export async function openTraceView(session: ExplainSession, request: SimRequest, result: ExplainResultLike, opts: {color: boolean; target?: BrowseTarget}): Promise<void> {
   requireTty('meshctl explain route … -o json (or --no-interactive)')
   const ds = fixedProxyDataSource(session.state, {source: session.source, target: opts.target})
   await runUi(ds, {color: opts.color, initialTrace: {state: session.state, request, result}})

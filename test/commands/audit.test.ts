@@ -59,7 +59,7 @@ describe('meshctl audit --manifests', () => {
     expect(r.stdout).toMatch(/ERROR MESH0108 \[IST0101\]\s+spec\.http\[0\]\.route\[0\]\.destination\.subset/)
     expect(r.stdout).toContain('Try: define subset v9 in the DestinationRule for reviews')
     expect(r.stdout).toMatch(/2 findings: 1 error, 0 warnings, 1 info/)
-    expect(r.stdout).not.toMatch(/\u001B\[/)
+    expect(r.stdout).not.toContain('\u001B[')
   })
 
   it('exits 0 when nothing reaches --fail-on, and 1 when the threshold is lowered', () => {

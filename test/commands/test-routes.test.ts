@@ -56,7 +56,7 @@ describe('meshctl test routes --manifests', () => {
     expect(r.stdout).toContain('✓ jason sees reviews v2')
     expect(r.stdout).toContain('✓ unknown host is 404 NR from the gateway')
     expect(r.stdout).not.toContain('✗')
-    expect(r.stdout).not.toMatch(/\u001B\[/)
+    expect(r.stdout).not.toContain('\u001B[')
     expect(r.stdout.trim().split('\n').at(-1)).toBe('8 passed, 0 failed, 8 total')
   })
 

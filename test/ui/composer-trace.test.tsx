@@ -64,7 +64,7 @@ describe('request composer', () => {
     await press('x')
     const trace = await until(lastFrame, /› contexts|trace/)
     expect(trace).toMatch(/meshctl › productpage.json › request › trace|meshctl › file productpage\.json › request › trace/)
-    expect(trace).toMatch(/GET reviews\.bookinfo\.svc\.cluster\.local:9080\/  \[end-user: jason\]/)
+    expect(trace).toMatch(/GET reviews\.bookinfo\.svc\.cluster\.local:9080\/ {2}\[end-user: jason\]/)
     expect(trace).toMatch(/from VirtualService bookinfo\/reviews rule 0/)
     expect(trace).toMatch(/from DestinationRule bookinfo\/reviews subset v2/)
     expect(trace).toMatch(/✔ 200 · routed to outbound\|9080\|v2\|reviews/)

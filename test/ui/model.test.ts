@@ -26,10 +26,10 @@ describe('keymap (one table drives input, footer and help)', () => {
     for (const screen of ['contexts', 'proxy', 'composer', 'trace'] as const) {
       const f = footerText(screen, 80)
       expect(f.length).toBeLessThanOrEqual(80)
-      expect(f).toMatch(/\? help  q quit$/)
+      expect(f).toMatch(/\? help {2}q quit$/)
       expect(helpRows(screen).length).toBe(KEYMAP.filter((b) => !b.screens || b.screens.includes(screen)).length)
     }
-    expect(footerText('proxy', 40)).toMatch(/\? help  q quit$/)
+    expect(footerText('proxy', 40)).toMatch(/\? help {2}q quit$/)
   })
 })
 

@@ -11,7 +11,7 @@
 import {compareFindings, findingKey, makeFinding, subjectLabel} from '../../findings/finding.js'
 import type {Finding} from '../../findings/types.js'
 import {loadManifestsFromObjects} from '../../istio/load.js'
-import {DEFAULT_MESH_CONFIG, type MeshConfig, type MeshModel} from '../../istio/types.js'
+import {type MeshConfig, type MeshModel} from '../../istio/types.js'
 import type {ProxyState} from '../../envoy/proxy-state.js'
 import {meshConfigFromObject} from '../../istio/mesh-config.js'
 import {knownFromObjects, ProxyCheckEnv} from '../checks/env.js'

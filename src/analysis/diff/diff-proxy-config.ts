@@ -243,7 +243,6 @@ export function diffProxyConfig(intended: ConfigDump, live: ConfigDump, opts: Di
     })
   }
   if (L.warmingClusters.length) {
-    const names = L.warmingClusters.map((c) => c.name)
     for (const c of L.warmingClusters) {
       differences.push({
         kind: 'cluster',

@@ -11,7 +11,7 @@ import {chainLabel, inspectFilterChain, isWildcardAddress, listenerAddresses, se
 import {describeHeaderMatcher, routeRequest, type RouteDecision} from '../../envoy/route/index.js'
 import type {ProxyState} from '../../envoy/proxy-state.js'
 import {clusterEndpoints} from './endpoints.js'
-import type {EndpointsSummary, ExplainError, ExplainResult, PredictedOutcome, SourceRef, TraceStep} from './types.js'
+import type {ExplainError, ExplainResult, PredictedOutcome, SourceRef, TraceStep} from './types.js'
 import {parseNodeId} from '../../istio/node-id.js'
 
 export interface ExplainOptions {

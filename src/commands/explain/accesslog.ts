@@ -1,11 +1,8 @@
-import {readFileSync} from 'node:fs'
 import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../../base-command.js'
-import {BadInputError, UsageError} from '../../errors.js'
-import {explainAccessLog} from '../../analysis/accesslog/index.js'
+import type {AccessLogResult} from '../../analysis/accesslog/index.js'
 import {renderAccessLog} from '../../render/text/accesslog.js'
-import {FileSource} from '../../sources/file.js'
-import type {ProxyState} from '../../envoy/proxy-state.js'
+import {explainAccessLogInput} from '../../services/accesslog.js'
 
 export default class ExplainAccesslog extends BaseCommand<typeof ExplainAccesslog> {
   static override summary = 'Explain Envoy access-log lines (Istio TEXT or JSON format, HTTP and TCP): flags in plain words, grouped by cause, optionally replayed on the proxy config.'
@@ -25,33 +22,9 @@ export default class ExplainAccesslog extends BaseCommand<typeof ExplainAccesslo
     clusters: Flags.string({description: 'Envoy /clusters?format=json output (endpoint health), with --dump.', dependsOn: ['dump'], helpGroup: 'INPUT'}),
   }
 
-  async run(): Promise<void> {
-    const {file, dump, clusters} = this.flags
-    const line = this.args.line
-    if (file && line) throw new UsageError('give one input: a line, --file or - (stdin)', [])
-    let input: string
-    if (file) input = readInput(file)
-    else if (line === '-') input = readInput('-')
-    else if (line) input = line
-    else throw new UsageError('give an access-log line, --file access.log, or - to read stdin', ['kubectl logs <pod> -c istio-proxy | meshctl explain accesslog -'])
-    let state: ProxyState | undefined
-    if (dump) {
-      const source = new FileSource({file: dump, clusters})
-      try {
-        state = await source.load({listeners: true, routes: true, clusters: true, endpoints: true, clusterStatus: true, bootstrap: true})
-      } finally {
-        await source.close()
-      }
-    }
-    this.emit(explainAccessLog(input, state), renderAccessLog)
-  }
-}
-
-function readInput(path: string): string {
-  try {
-    return readFileSync(path === '-' ? 0 : path, 'utf8')
-  } catch (error) {
-    const e = error as NodeJS.ErrnoException
-    throw new BadInputError(`cannot read access log ${path === '-' ? 'from stdin' : path}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`, ['kubectl logs <pod> -c istio-proxy > access.log, then --file access.log'], path)
+  async run(): Promise<AccessLogResult> {
+    const result = await explainAccessLogInput({line: this.args.line, ...this.flags})
+    this.emit(result, renderAccessLog)
+    return result
   }
 }

@@ -2,7 +2,7 @@ import {Flags} from '@oclif/core'
 import {BaseCommand} from '../../base-command.js'
 import {startLab} from '../../lab/lab.js'
 import {listScenarios} from '../../lab/scenario.js'
-import {renderLabStarted, type LabStarted} from '../../lab/render.js'
+import {explainCommand, renderLabStarted, type LabStarted} from '../../lab/render.js'
 
 export default class LabStart extends BaseCommand<typeof LabStart> {
   static override summary = 'Start a local fake Istio cluster (Kubernetes API + Envoy admin per pod) to try meshctl without a cluster.'
@@ -31,6 +31,7 @@ export default class LabStart extends BaseCommand<typeof LabStart> {
       namespace: lab.scenario.defaultNamespace,
       pods: lab.scenario.podRefs.length,
       proxies: lab.admins.size,
+      explain: explainCommand(lab.scenario.request),
     }
     this.emit(started, renderLabStarted)
     this.info('Serving until Ctrl-C.')

@@ -1,7 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../../base-command.js'
-import {UsageError} from '../../errors.js'
-import {saveSnapshot, type SaveSnapshotResult} from '../../kube/snapshot.js'
+import {saveProxySnapshot, type SaveSnapshotResult} from '../../services/snapshot.js'
 import type {OutputFormat} from '../../render/output.js'
 
 export default class SnapshotSave extends BaseCommand<typeof SnapshotSave> {
@@ -38,15 +37,10 @@ export default class SnapshotSave extends BaseCommand<typeof SnapshotSave> {
     return (this.flags as unknown as {format: OutputFormat}).format
   }
 
-  async run(): Promise<void> {
+  async run(): Promise<SaveSnapshotResult> {
     const {argv} = await this.parse(SnapshotSave)
     const out = (this.flags as unknown as {output: string}).output
-    if (['text', 'json', 'yaml'].includes(out)) {
-      throw new UsageError(`-o is where snapshot save writes (a .tgz file or a directory), not a format: got ${JSON.stringify(out)}`, [
-        `-o snapshot.tgz --format ${out}`,
-      ])
-    }
-    const result = await saveSnapshot({
+    const result = await saveProxySnapshot({
       refs: argv as string[],
       namespace: this.flags.namespace,
       selector: this.flags.selector,
@@ -60,6 +54,7 @@ export default class SnapshotSave extends BaseCommand<typeof SnapshotSave> {
       progress: (l) => this.info(l),
     })
     this.emit(result, renderSnapshotSaved)
+    return result
   }
 }
 
