@@ -103,7 +103,19 @@ const rssHook =
 
 /** One `meshctl audit -A` run: wall time, peak RSS and CPU of meshctl (GNU time, else a hook reading maxRSS at exit). */
 function measureAudit(kubeconfig: string, concurrency: number, timeoutS: number): Promise<LiveAuditBenchRun> {
-  const args = [join(root, 'bin/run.js'), 'audit', '-A', '-o', 'json', '--query', 'summary', '--concurrency', String(concurrency), '--timeout', String(timeoutS)]
+  const args = [
+    join(root, 'bin/run.js'),
+    'audit',
+    '-A',
+    '-o',
+    'json',
+    '--query',
+    'summary',
+    '--concurrency',
+    String(concurrency),
+    '--timeout',
+    String(timeoutS),
+  ]
   const cmd = hasGnuTime ? '/usr/bin/time' : process.execPath
   const argv = hasGnuTime ? ['-f', '__BENCH_RSS_KB=%M __BENCH_CPU_S=%U+%S', process.execPath, ...args] : ['--import', rssHook, ...args]
   return new Promise((done, reject) => {
@@ -181,7 +193,10 @@ export function formatLiveAuditBench(r: LiveAuditBenchResult): string {
   const lines = [
     `Live audit (meshctl audit -A) of ${r.proxies} proxies, lab scenario ${r.scenario}, ${r.cpus} CPUs (lab in another process):`,
     '  concurrency   wall s   proxies/s   peak RSS MB   CPU s   unreachable',
-    ...r.runs.map((x) => `  ${String(x.concurrency).padStart(11)}   ${x.wallS.toFixed(1).padStart(6)}   ${x.proxiesPerSecond.toFixed(1).padStart(9)}   ${x.maxRssMB.toFixed(0).padStart(11)}   ${x.cpuS.toFixed(1).padStart(5)}   ${String(x.unreachable).padStart(11)}`),
+    ...r.runs.map(
+      (x) =>
+        `  ${String(x.concurrency).padStart(11)}   ${x.wallS.toFixed(1).padStart(6)}   ${x.proxiesPerSecond.toFixed(1).padStart(9)}   ${x.maxRssMB.toFixed(0).padStart(11)}   ${x.cpuS.toFixed(1).padStart(5)}   ${String(x.unreachable).padStart(11)}`,
+    ),
     `  speedup of concurrency ${Math.max(...r.runs.map((x) => x.concurrency))} over ${Math.min(...r.runs.map((x) => x.concurrency))}: ${r.speedup}×`,
   ]
   return lines.join('\n')
@@ -195,7 +210,10 @@ async function main(): Promise<void> {
   }
   const result = await benchLiveAudit({
     scenario: opt('--scenario'),
-    concurrencies: opt('--concurrency')?.split(',').map(Number).filter((n) => n > 0),
+    concurrencies: opt('--concurrency')
+      ?.split(',')
+      .map(Number)
+      .filter((n) => n > 0),
     repeat: opt('--repeat') ? Number(opt('--repeat')) : undefined,
     timeoutS: opt('--timeout') ? Number(opt('--timeout')) : undefined,
   })

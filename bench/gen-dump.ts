@@ -84,7 +84,6 @@ async function array<T>(w: JsonWriter, depth: number, items: Iterable<T>, render
   await w.raw('\n' + ' '.repeat(depth - 1) + ']')
 }
 
-
 function sdsConfig(): Record<string, unknown> {
   return {
     api_config_source: {
@@ -123,7 +122,11 @@ function outboundCluster(s: ServiceSpec, port: number, subset: string, protocol:
     filters: [
       {
         name: 'istio.metadata_exchange',
-        typed_config: {'@type': 'type.googleapis.com/envoy.tcp.metadataexchange.config.MetadataExchange', protocol: 'istio-peer-exchange', enable_discovery: true},
+        typed_config: {
+          '@type': 'type.googleapis.com/envoy.tcp.metadataexchange.config.MetadataExchange',
+          protocol: 'istio-peer-exchange',
+          enable_discovery: true,
+        },
       },
     ],
     transport_socket_matches: [
@@ -150,7 +153,10 @@ function outboundCluster(s: ServiceSpec, port: number, subset: string, protocol:
       {
         name: 'tlsMode-disabled',
         match: {},
-        transport_socket: {name: 'envoy.transport_sockets.raw_buffer', typed_config: {'@type': 'type.googleapis.com/envoy.extensions.transport_sockets.raw_buffer.v3.RawBuffer'}},
+        transport_socket: {
+          name: 'envoy.transport_sockets.raw_buffer',
+          typed_config: {'@type': 'type.googleapis.com/envoy.extensions.transport_sockets.raw_buffer.v3.RawBuffer'},
+        },
       },
     ],
   }
@@ -158,7 +164,9 @@ function outboundCluster(s: ServiceSpec, port: number, subset: string, protocol:
     cluster.typed_extension_protocol_options = {
       'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': {
         '@type': 'type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions',
-        ...(protocol === 'http2' ? {explicit_http_config: {http2_protocol_options: {}}} : {use_downstream_protocol_config: {http_protocol_options: {}, http2_protocol_options: {}}}),
+        ...(protocol === 'http2'
+          ? {explicit_http_config: {http2_protocol_options: {}}}
+          : {use_downstream_protocol_config: {http_protocol_options: {}, http2_protocol_options: {}}}),
         common_http_protocol_options: {idle_timeout: '3600s'},
       },
     }
@@ -211,7 +219,10 @@ const RETRY_POLICY = {
   retry_on: 'connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes',
   num_retries: 2,
   retry_host_predicate: [
-    {name: 'envoy.retry_host_predicates.previous_hosts', typed_config: {'@type': 'type.googleapis.com/envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate'}},
+    {
+      name: 'envoy.retry_host_predicates.previous_hosts',
+      typed_config: {'@type': 'type.googleapis.com/envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate'},
+    },
   ],
   host_selection_retry_max_attempts: '5',
   retriable_status_codes: [503],
@@ -274,7 +285,18 @@ function hcm(statPrefix: string, rds: string, grpc: boolean): Record<string, unk
       rds: {config_source: {ads: {}, initial_fetch_timeout: '0s', resource_api_version: 'V3'}, route_config_name: rds},
       http_filters: [
         {name: 'istio.metadata_exchange', typed_config: {'@type': 'type.googleapis.com/envoy.extensions.filters.http.istio_peer.v3.IstioPeer'}},
-        ...(grpc ? [{name: 'envoy.filters.http.grpc_stats', typed_config: {'@type': 'type.googleapis.com/envoy.extensions.filters.http.grpc_stats.v3.FilterConfig', emit_filter_state: true, stats_for_all_methods: false}}] : []),
+        ...(grpc
+          ? [
+              {
+                name: 'envoy.filters.http.grpc_stats',
+                typed_config: {
+                  '@type': 'type.googleapis.com/envoy.extensions.filters.http.grpc_stats.v3.FilterConfig',
+                  emit_filter_state: true,
+                  stats_for_all_methods: false,
+                },
+              },
+            ]
+          : []),
         {name: 'envoy.filters.http.fault', typed_config: {'@type': 'type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault'}},
         {name: 'envoy.filters.http.cors', typed_config: {'@type': 'type.googleapis.com/envoy.extensions.filters.http.cors.v3.Cors'}},
         {name: 'envoy.filters.http.router', typed_config: {'@type': 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router'}},
@@ -284,7 +306,9 @@ function hcm(statPrefix: string, rds: string, grpc: boolean): Record<string, unk
       upgrade_configs: [{upgrade_type: 'websocket'}],
       stream_idle_timeout: '0s',
       normalize_path: true,
-      request_id_extension: {typed_config: {'@type': 'type.googleapis.com/envoy.extensions.request_id.uuid.v3.UuidRequestIdConfig', use_request_id_for_trace_sampling: true}},
+      request_id_extension: {
+        typed_config: {'@type': 'type.googleapis.com/envoy.extensions.request_id.uuid.v3.UuidRequestIdConfig', use_request_id_for_trace_sampling: true},
+      },
       path_with_escaped_slashes_action: 'KEEP_UNCHANGED',
     },
   }
@@ -301,15 +325,34 @@ function httpListener(port: number, grpc: boolean): Record<string, unknown> {
         name,
         address: {socket_address: {address: '0.0.0.0', port_value: port}},
         filter_chains: [
-          {filter_chain_match: {transport_protocol: 'raw_buffer', application_protocols: ['http/1.1', 'h2c']}, filters: [hcm(`outbound_0.0.0.0_${port}`, String(port), grpc)], name: `0.0.0.0_${port}`},
+          {
+            filter_chain_match: {transport_protocol: 'raw_buffer', application_protocols: ['http/1.1', 'h2c']},
+            filters: [hcm(`outbound_0.0.0.0_${port}`, String(port), grpc)],
+            name: `0.0.0.0_${port}`,
+          },
         ],
         default_filter_chain: {
-          filters: [{name: 'envoy.filters.network.tcp_proxy', typed_config: {'@type': 'type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy', stat_prefix: 'PassthroughCluster', cluster: 'PassthroughCluster'}}],
+          filters: [
+            {
+              name: 'envoy.filters.network.tcp_proxy',
+              typed_config: {
+                '@type': 'type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy',
+                stat_prefix: 'PassthroughCluster',
+                cluster: 'PassthroughCluster',
+              },
+            },
+          ],
           name: 'PassthroughFilterChain',
         },
         listener_filters: [
-          {name: 'envoy.filters.listener.tls_inspector', typed_config: {'@type': 'type.googleapis.com/envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector'}},
-          {name: 'envoy.filters.listener.http_inspector', typed_config: {'@type': 'type.googleapis.com/envoy.extensions.filters.listener.http_inspector.v3.HttpInspector'}},
+          {
+            name: 'envoy.filters.listener.tls_inspector',
+            typed_config: {'@type': 'type.googleapis.com/envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector'},
+          },
+          {
+            name: 'envoy.filters.listener.http_inspector',
+            typed_config: {'@type': 'type.googleapis.com/envoy.extensions.filters.listener.http_inspector.v3.HttpInspector'},
+          },
         ],
         listener_filters_timeout: '0s',
         continue_on_listener_filters_timeout: true,
@@ -336,7 +379,10 @@ function tcpListener(s: ServiceSpec, port: number): Record<string, unknown> {
           {
             filters: [
               {name: 'istio.stats', typed_config: {'@type': 'type.googleapis.com/stats.PluginConfig'}},
-              {name: 'envoy.filters.network.tcp_proxy', typed_config: {'@type': 'type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy', stat_prefix: cluster, cluster}},
+              {
+                name: 'envoy.filters.network.tcp_proxy',
+                typed_config: {'@type': 'type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy', stat_prefix: cluster, cluster},
+              },
             ],
           },
         ],
@@ -401,10 +447,19 @@ function bootstrap(): Record<string, unknown> {
       },
       static_resources: {
         clusters: [
-          {name: 'xds-grpc', type: 'STATIC', connect_timeout: '1s', load_assignment: {cluster_name: 'xds-grpc', endpoints: [{lb_endpoints: [{endpoint: {address: {pipe: {path: './etc/istio/proxy/XDS'}}}}]}]}},
+          {
+            name: 'xds-grpc',
+            type: 'STATIC',
+            connect_timeout: '1s',
+            load_assignment: {cluster_name: 'xds-grpc', endpoints: [{lb_endpoints: [{endpoint: {address: {pipe: {path: './etc/istio/proxy/XDS'}}}}]}]},
+          },
         ],
       },
-      dynamic_resources: {lds_config: {ads: {}, initial_fetch_timeout: '0s', resource_api_version: 'V3'}, cds_config: {ads: {}, initial_fetch_timeout: '0s', resource_api_version: 'V3'}, ads_config: {api_type: 'GRPC', transport_api_version: 'V3', grpc_services: [{envoy_grpc: {cluster_name: 'xds-grpc'}}]}},
+      dynamic_resources: {
+        lds_config: {ads: {}, initial_fetch_timeout: '0s', resource_api_version: 'V3'},
+        cds_config: {ads: {}, initial_fetch_timeout: '0s', resource_api_version: 'V3'},
+        ads_config: {api_type: 'GRPC', transport_api_version: 'V3', grpc_services: [{envoy_grpc: {cluster_name: 'xds-grpc'}}]},
+      },
       admin: {address: {socket_address: {address: '127.0.0.1', port_value: 15000}}},
     },
     last_updated: TS,
@@ -415,7 +470,11 @@ function bootstrap(): Record<string, unknown> {
 export function istioRouteConfig(services: number, port = 8080): Record<string, unknown> {
   const virtual_hosts: unknown[] = []
   for (let i = 0; i < services; i++) virtual_hosts.push(virtualHost(service(i), port))
-  virtual_hosts.push({name: 'allow_any', domains: ['*'], routes: [{match: {prefix: '/'}, route: {cluster: 'PassthroughCluster', timeout: '0s'}, name: 'allow_any'}]})
+  virtual_hosts.push({
+    name: 'allow_any',
+    domains: ['*'],
+    routes: [{match: {prefix: '/'}, route: {cluster: 'PassthroughCluster', timeout: '0s'}, name: 'allow_any'}],
+  })
   return {name: String(port), virtual_hosts, validate_clusters: false}
 }
 
@@ -424,44 +483,94 @@ export async function generateDump(path: string, opts: GenOptions): Promise<numb
   const out = createWriteStream(path)
   const w = new JsonWriter(out)
   const n = opts.services
-  const services = (): Generator<ServiceSpec> => (function* () {
-    for (let i = 0; i < n; i++) yield service(i)
-  })()
+  const services = (): Generator<ServiceSpec> =>
+    (function* () {
+      for (let i = 0; i < n; i++) yield service(i)
+    })()
 
   await w.raw('{\n "configs": [\n  ')
   const b = bootstrap()
   await w.value({'@type': 'type.googleapis.com/envoy.admin.v3.BootstrapConfigDump', ...b}, 2)
 
   await w.raw(',\n  {\n   "@type": "type.googleapis.com/envoy.admin.v3.ClustersConfigDump",\n   "version_info": "' + VERSION + '",\n   "static_clusters": [')
-  await array(w, 4, ['prometheus_stats', 'agent', 'sds-grpc', 'xds-grpc'], (name) => ({cluster: {'@type': 'type.googleapis.com/envoy.config.cluster.v3.Cluster', name, type: 'STATIC', connect_timeout: '0.250s'}, last_updated: TS}))
+  await array(w, 4, ['prometheus_stats', 'agent', 'sds-grpc', 'xds-grpc'], (name) => ({
+    cluster: {'@type': 'type.googleapis.com/envoy.config.cluster.v3.Cluster', name, type: 'STATIC', connect_timeout: '0.250s'},
+    last_updated: TS,
+  }))
   await w.raw(',\n   "dynamic_active_clusters": [')
-  await array(w, 4, (function* () {
-    yield {version_info: VERSION, cluster: {'@type': 'type.googleapis.com/envoy.config.cluster.v3.Cluster', name: 'BlackHoleCluster', type: 'STATIC', connect_timeout: '10s'}, last_updated: TS}
-    yield {version_info: VERSION, cluster: {'@type': 'type.googleapis.com/envoy.config.cluster.v3.Cluster', name: 'PassthroughCluster', type: 'ORIGINAL_DST', connect_timeout: '10s', lb_policy: 'CLUSTER_PROVIDED'}, last_updated: TS}
-    for (const s of services()) for (const c of clustersOf(s)) yield outboundCluster(s, c.port, c.subset, c.protocol)
-  })(), (x) => x)
+  await array(
+    w,
+    4,
+    (function* () {
+      yield {
+        version_info: VERSION,
+        cluster: {'@type': 'type.googleapis.com/envoy.config.cluster.v3.Cluster', name: 'BlackHoleCluster', type: 'STATIC', connect_timeout: '10s'},
+        last_updated: TS,
+      }
+      yield {
+        version_info: VERSION,
+        cluster: {
+          '@type': 'type.googleapis.com/envoy.config.cluster.v3.Cluster',
+          name: 'PassthroughCluster',
+          type: 'ORIGINAL_DST',
+          connect_timeout: '10s',
+          lb_policy: 'CLUSTER_PROVIDED',
+        },
+        last_updated: TS,
+      }
+      for (const s of services()) for (const c of clustersOf(s)) yield outboundCluster(s, c.port, c.subset, c.protocol)
+    })(),
+    (x) => x,
+  )
   await w.raw('\n  },\n  {\n   "@type": "type.googleapis.com/envoy.admin.v3.EndpointsConfigDump",\n   "dynamic_endpoint_configs": [')
-  await array(w, 4, (function* () {
-    for (const s of services()) for (const c of clustersOf(s)) yield endpointConfig(s, c.port, c.subset)
-  })(), (x) => x)
+  await array(
+    w,
+    4,
+    (function* () {
+      for (const s of services()) for (const c of clustersOf(s)) yield endpointConfig(s, c.port, c.subset)
+    })(),
+    (x) => x,
+  )
 
-  await w.raw('\n  },\n  {\n   "@type": "type.googleapis.com/envoy.admin.v3.ListenersConfigDump",\n   "version_info": "' + VERSION + '",\n   "dynamic_listeners": [')
-  await array(w, 4, (function* () {
-    yield virtualListener('virtualOutbound', 15001)
-    yield virtualListener('virtualInbound', 15006)
-    yield httpListener(8080, false)
-    if (n > 1) yield httpListener(9090, true)
-    for (const s of services()) if (s.tcp) yield tcpListener(s, 5432)
-  })(), (x) => x)
+  await w.raw(
+    '\n  },\n  {\n   "@type": "type.googleapis.com/envoy.admin.v3.ListenersConfigDump",\n   "version_info": "' + VERSION + '",\n   "dynamic_listeners": [',
+  )
+  await array(
+    w,
+    4,
+    (function* () {
+      yield virtualListener('virtualOutbound', 15001)
+      yield virtualListener('virtualInbound', 15006)
+      yield httpListener(8080, false)
+      if (n > 1) yield httpListener(9090, true)
+      for (const s of services()) if (s.tcp) yield tcpListener(s, 5432)
+    })(),
+    (x) => x,
+  )
 
-  await w.raw('\n  },\n  {\n   "@type": "type.googleapis.com/envoy.admin.v3.ScopedRoutesConfigDump"\n  },\n  {\n   "@type": "type.googleapis.com/envoy.admin.v3.RoutesConfigDump",\n   "dynamic_route_configs": [')
+  await w.raw(
+    '\n  },\n  {\n   "@type": "type.googleapis.com/envoy.admin.v3.ScopedRoutesConfigDump"\n  },\n  {\n   "@type": "type.googleapis.com/envoy.admin.v3.RoutesConfigDump",\n   "dynamic_route_configs": [',
+  )
   // Each route config is written vhost by vhost: the 8080 one holds a virtual host per service.
   for (const [idx, port] of [8080, 9090].entries()) {
-    await w.raw((idx === 0 ? '' : ',') + `\n    {\n     "version_info": "${VERSION}",\n     "route_config": {\n      "@type": "type.googleapis.com/envoy.config.route.v3.RouteConfiguration",\n      "name": "${port}",\n      "virtual_hosts": [`)
-    await array(w, 7, (function* () {
-      for (const s of services()) if (port === 8080 || s.grpc) yield virtualHost(s, port)
-      yield {name: 'allow_any', domains: ['*'], routes: [{match: {prefix: '/'}, route: {cluster: 'PassthroughCluster', timeout: '0s', max_grpc_timeout: '0s'}, name: 'allow_any'}], include_request_attempt_count: true}
-    })(), (x) => x)
+    await w.raw(
+      (idx === 0 ? '' : ',') +
+        `\n    {\n     "version_info": "${VERSION}",\n     "route_config": {\n      "@type": "type.googleapis.com/envoy.config.route.v3.RouteConfiguration",\n      "name": "${port}",\n      "virtual_hosts": [`,
+    )
+    await array(
+      w,
+      7,
+      (function* () {
+        for (const s of services()) if (port === 8080 || s.grpc) yield virtualHost(s, port)
+        yield {
+          name: 'allow_any',
+          domains: ['*'],
+          routes: [{match: {prefix: '/'}, route: {cluster: 'PassthroughCluster', timeout: '0s', max_grpc_timeout: '0s'}, name: 'allow_any'}],
+          include_request_attempt_count: true,
+        }
+      })(),
+      (x) => x,
+    )
     await w.raw(`,\n      "validate_clusters": false,\n      "max_direct_response_body_size_bytes": 1048576\n     },\n     "last_updated": "${TS}"\n    }`)
   }
   await w.raw('\n   ]\n  },\n  {\n   "@type": "type.googleapis.com/envoy.admin.v3.SecretsConfigDump",\n   "dynamic_active_secrets": [')
@@ -469,7 +578,11 @@ export async function generateDump(path: string, opts: GenOptions): Promise<numb
     name,
     version_info: TS,
     last_updated: TS,
-    secret: {'@type': 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.Secret', name, tls_certificate: {certificate_chain: {inline_bytes: 'LS0tLS1CRUdJTi...'}, private_key: {inline_bytes: 'W3JlZGFjdGVkXQ=='}}},
+    secret: {
+      '@type': 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.Secret',
+      name,
+      tls_certificate: {certificate_chain: {inline_bytes: 'LS0tLS1CRUdJTi...'}, private_key: {inline_bytes: 'W3JlZGFjdGVkXQ=='}},
+    },
   }))
   await w.raw('\n  }\n ]\n}\n')
   await w.flush()

@@ -49,7 +49,9 @@ export async function benchLiveExplain(): Promise<LiveExplainResult> {
     const admin = lab.admins.get(caller.ref)!
     // What a full read of this proxy costs: the whole config dump with EDS and the whole /clusters output.
     const port = admin.port
-    const full = await Promise.all(['/config_dump?include_eds', '/clusters?format=json'].map(async (p) => (await fetch(`http://127.0.0.1:${port}${p}`)).arrayBuffer()))
+    const full = await Promise.all(
+      ['/config_dump?include_eds', '/clusters?format=json'].map(async (p) => (await fetch(`http://127.0.0.1:${port}${p}`)).arrayBuffer()),
+    )
     const fullDumpBytes = full.reduce((n, b) => n + b.byteLength, 0)
     admin.resetTraffic()
     const env = {...process.env, KUBECONFIG: lab.kubeconfigPath, NO_COLOR: '1'}
@@ -75,7 +77,11 @@ export async function benchLiveExplain(): Promise<LiveExplainResult> {
       bytesFetched: traffic.bytes,
       fullDumpBytes,
       bytesRatio,
-      verdict: !ok ? `FAILED (exit ${r.code}): ${r.stderr.trim().split('\n').slice(-2).join(' ')}` : bytesRatio <= BYTES_RATIO_MAX ? `ok (≤ ${BYTES_RATIO_MAX * 100}% of the full dump)` : `over target: ${(bytesRatio * 100).toFixed(1)}% > ${BYTES_RATIO_MAX * 100}%`,
+      verdict: !ok
+        ? `FAILED (exit ${r.code}): ${r.stderr.trim().split('\n').slice(-2).join(' ')}`
+        : bytesRatio <= BYTES_RATIO_MAX
+          ? `ok (≤ ${BYTES_RATIO_MAX * 100}% of the full dump)`
+          : `over target: ${(bytesRatio * 100).toFixed(1)}% > ${BYTES_RATIO_MAX * 100}%`,
       predicted,
     }
   } finally {

@@ -61,7 +61,10 @@ const byKind = (kind: DumpElementRecord['kind'], pred: (name: string) => boolean
 const forPort = listenersForPort(port)
 const listeners = await readIndexedElements(file, byKind('listeners', forPort))
 const routeNames = rdsNames(listeners, new Set())
-const routeEls = await readIndexedElements(file, byKind('routes', (n) => routeNames.has(n)))
+const routeEls = await readIndexedElements(
+  file,
+  byKind('routes', (n) => routeNames.has(n)),
+)
 
 let route: {routeConfig?: string; virtualHost?: string; clusters: string[]} = {clusters: []}
 let engine = 'none'
@@ -89,8 +92,22 @@ try {
   }
 }
 const wanted = new Set(route.clusters)
-const clusters = await readIndexedElements(file, byKind('clusters', (n) => wanted.has(n)))
-const endpoints = await readIndexedElements(file, byKind('endpoints', (n) => wanted.has(n)))
+const clusters = await readIndexedElements(
+  file,
+  byKind('clusters', (n) => wanted.has(n)),
+)
+const endpoints = await readIndexedElements(
+  file,
+  byKind('endpoints', (n) => wanted.has(n)),
+)
 process.stdout.write(
-  JSON.stringify({engine, indexed: index.elements.length, listeners: listeners.length, routeConfigs: routeEls.length, ...route, clustersRead: clusters.length, endpointsRead: endpoints.length}) + '\n',
+  JSON.stringify({
+    engine,
+    indexed: index.elements.length,
+    listeners: listeners.length,
+    routeConfigs: routeEls.length,
+    ...route,
+    clustersRead: clusters.length,
+    endpointsRead: endpoints.length,
+  }) + '\n',
 )

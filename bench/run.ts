@@ -48,7 +48,10 @@ const opt = (f: string): string | undefined => {
   const i = argv.indexOf(f)
   return i >= 0 ? argv[i + 1] : undefined
 }
-const sizes = (opt('--sizes') ?? '1000,5000,20000').split(',').map(Number).filter((n) => n > 0)
+const sizes = (opt('--sizes') ?? '1000,5000,20000')
+  .split(',')
+  .map(Number)
+  .filter((n) => n > 0)
 if (has('--huge')) sizes.push(HUGE_SERVICES)
 const repeat = Math.max(1, Number(opt('--repeat') ?? 1))
 
@@ -125,7 +128,8 @@ function lastLines(s: string, n: number): string {
 function meshctlCommand(file: string): {label: string; args: string[]} | undefined {
   if (existsSync(join(root, 'dist/commands/explain/route.js')))
     return {label: 'explain route', args: ['bin/run.js', 'explain', 'route', '--file', file, '--to', TARGET, '-o', 'json']}
-  if (existsSync(join(root, 'dist/commands/proxy/clusters.js'))) return {label: 'proxy clusters', args: ['bin/run.js', 'proxy', 'clusters', '--file', file, '-o', 'json']}
+  if (existsSync(join(root, 'dist/commands/proxy/clusters.js')))
+    return {label: 'proxy clusters', args: ['bin/run.js', 'proxy', 'clusters', '--file', file, '-o', 'json']}
   return undefined
 }
 
@@ -240,7 +244,9 @@ function verdict(r: DumpResult): string {
   if (!r.meshctl.ok) return `FAIL: meshctl failed (${r.meshctl.error})`
   const problems: string[] = []
   if (r.timeRatio !== undefined && r.timeRatio > TIME_RATIO_MAX)
-    problems.push(`time ${r.timeRatio.toFixed(2)}× > ${TIME_RATIO_MAX}×${r.cpuRatio !== undefined && r.cpuRatio <= TIME_RATIO_MAX ? ` (CPU ${r.cpuRatio.toFixed(2)}×: rerun with --repeat 3 on a quiet machine)` : ''}`)
+    problems.push(
+      `time ${r.timeRatio.toFixed(2)}× > ${TIME_RATIO_MAX}×${r.cpuRatio !== undefined && r.cpuRatio <= TIME_RATIO_MAX ? ` (CPU ${r.cpuRatio.toFixed(2)}×: rerun with --repeat 3 on a quiet machine)` : ''}`,
+    )
   if (r.netRssPerFile !== undefined && r.netRssPerFile > RSS_PER_FILE_MAX) problems.push(`net RSS ${r.netRssPerFile.toFixed(2)}× file > ${RSS_PER_FILE_MAX}×`)
   if (!r.baseline.ok) return problems.length ? `FAIL: ${problems.join(', ')}` : 'PASS (baseline crashed, meshctl did not)'
   return problems.length ? `FAIL: ${problems.join(', ')}` : 'PASS'
@@ -284,7 +290,9 @@ function rate(fn: (i: number) => void, budgetMs = 1500, maxIter = 2_000_000): nu
   return i / (elapsed / 1000)
 }
 
-async function benchRoutes(): Promise<{rates: RouteRate[]; ratio?: {selectVirtualHost: number; routeRequest: number}; verdict: string; engine: string} | undefined> {
+async function benchRoutes(): Promise<
+  {rates: RouteRate[]; ratio?: {selectVirtualHost: number; routeRequest: number}; verdict: string; engine: string} | undefined
+> {
   let mod: any
   try {
     mod = await import('../src/envoy/route/index.js')
@@ -308,12 +316,24 @@ async function benchRoutes(): Promise<{rates: RouteRate[]; ratio?: {selectVirtua
     process.stderr.write(`route matching on ${vhosts} virtual hosts… `)
     const svh = rate((i) => mod.selectVirtualHost(rc, authorities[i & mask]))
     const rr = rate((i) =>
-      mod.routeRequest(rc, {authority: authorities[i & mask], port: 8080, path: '/productpage', method: 'GET', headers: {}, protocol: 'http', tls: 'plaintext', direction: 'outbound'}),
+      mod.routeRequest(rc, {
+        authority: authorities[i & mask],
+        port: 8080,
+        path: '/productpage',
+        method: 'GET',
+        headers: {},
+        protocol: 'http',
+        tls: 'plaintext',
+        direction: 'outbound',
+      }),
     )
     process.stderr.write(`${fmtRate(svh)} vhost/s, ${fmtRate(rr)} routes/s\n`)
     rates.push({virtualHosts: vhosts, selectVirtualHostPerS: svh, routeRequestPerS: rr})
   }
-  const ratio = {selectVirtualHost: rates[1].selectVirtualHostPerS / rates[0].selectVirtualHostPerS, routeRequest: rates[1].routeRequestPerS / rates[0].routeRequestPerS}
+  const ratio = {
+    selectVirtualHost: rates[1].selectVirtualHostPerS / rates[0].selectVirtualHostPerS,
+    routeRequest: rates[1].routeRequestPerS / rates[0].routeRequestPerS,
+  }
   const worst = Math.min(ratio.selectVirtualHost, ratio.routeRequest)
   const which = ratio.selectVirtualHost <= ratio.routeRequest ? 'selectVirtualHost' : 'routeRequest'
   return {
@@ -354,35 +374,61 @@ if (ui) process.stderr.write(`${ui.skipped ?? `${ui.firstFrameMs.toFixed(0)} ms`
 const audit = has('--no-audit') ? undefined : await benchLiveAudit({scenario: opt('--audit-scenario') ?? 'large'})
 
 const lines: string[] = []
-lines.push(`meshctl bench — node ${process.version}, ${cpus().length} cpus, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, load average ${load0.toFixed(1)} at start (wall times are noisy on a busy machine; ratios are from the same run)`)
+lines.push(
+  `meshctl bench — node ${process.version}, ${cpus().length} cpus, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, load average ${load0.toFixed(1)} at start (wall times are noisy on a busy machine; ratios are from the same run)`,
+)
 if (dumps.length) {
   const cmd = dumps.find((d) => d.meshctl)?.meshctl?.command ?? 'none'
-  lines.push('', `Huge dumps: meshctl ${cmd} --file X${cmd === 'explain route' ? ` --to ${TARGET}` : ''} -o json vs node read + JSON.parse (targets: time ≤ ${TIME_RATIO_MAX}×, peak RSS ≤ ${RSS_PER_FILE_MAX}× file)`)
+  lines.push(
+    '',
+    `Huge dumps: meshctl ${cmd} --file X${cmd === 'explain route' ? ` --to ${TARGET}` : ''} -o json vs node read + JSON.parse (targets: time ≤ ${TIME_RATIO_MAX}×, peak RSS ≤ ${RSS_PER_FILE_MAX}× file)`,
+  )
   // The reader-probe columns (10–16) only mean something with --probes.
   const cols = (row: string[]): string[] => (has('--probes') ? row : [...row.slice(0, 10), ...row.slice(17)])
   lines.push(
     table([
-      cols(['services', 'file MB', 'baseline s', 'meshctl s', 'ratio', 'cpu ratio', 'base RSS MB', 'meshctl RSS MB', 'RSS/file', 'net RSS/file', 'selective s', 'sel ratio', 'sel RSS MB', 'sel RSS/file', 'stream s', 'stream ratio', 'stream RSS/file', 'verdict']),
-      ...dumps.map((d) => cols([
-        String(d.services),
-        d.fileMB.toFixed(0),
-        d.baseline.ok ? fx(d.baseline.wallS) : 'crash',
-        d.meshctl ? (d.meshctl.ok ? fx(d.meshctl.wallS) : 'crash') : '-',
-        fx(d.timeRatio),
-        fx(d.cpuRatio),
-        d.baseline.ok ? fx(d.baseline.maxRssMB, 0) : '-',
-        d.meshctl?.ok ? fx(d.meshctl.maxRssMB, 0) : '-',
-        fx(d.rssPerFile),
-        fx(d.netRssPerFile),
-        d.selective.ok ? fx(d.selective.wallS) : 'crash',
-        fx(d.selectiveTimeRatio),
-        d.selective.ok ? fx(d.selective.maxRssMB, 0) : '-',
-        fx(d.selectiveRssPerFile),
-        d.streamNeeds.ok ? fx(d.streamNeeds.wallS) : 'crash',
-        fx(d.streamNeedsTimeRatio),
-        fx(d.streamNeedsRssPerFile),
-        d.verdict,
-      ])),
+      cols([
+        'services',
+        'file MB',
+        'baseline s',
+        'meshctl s',
+        'ratio',
+        'cpu ratio',
+        'base RSS MB',
+        'meshctl RSS MB',
+        'RSS/file',
+        'net RSS/file',
+        'selective s',
+        'sel ratio',
+        'sel RSS MB',
+        'sel RSS/file',
+        'stream s',
+        'stream ratio',
+        'stream RSS/file',
+        'verdict',
+      ]),
+      ...dumps.map((d) =>
+        cols([
+          String(d.services),
+          d.fileMB.toFixed(0),
+          d.baseline.ok ? fx(d.baseline.wallS) : 'crash',
+          d.meshctl ? (d.meshctl.ok ? fx(d.meshctl.wallS) : 'crash') : '-',
+          fx(d.timeRatio),
+          fx(d.cpuRatio),
+          d.baseline.ok ? fx(d.baseline.maxRssMB, 0) : '-',
+          d.meshctl?.ok ? fx(d.meshctl.maxRssMB, 0) : '-',
+          fx(d.rssPerFile),
+          fx(d.netRssPerFile),
+          d.selective.ok ? fx(d.selective.wallS) : 'crash',
+          fx(d.selectiveTimeRatio),
+          d.selective.ok ? fx(d.selective.maxRssMB, 0) : '-',
+          fx(d.selectiveRssPerFile),
+          d.streamNeeds.ok ? fx(d.streamNeeds.wallS) : 'crash',
+          fx(d.streamNeedsTimeRatio),
+          fx(d.streamNeedsRssPerFile),
+          d.verdict,
+        ]),
+      ),
     ]),
   )
   for (const d of dumps) {
@@ -392,9 +438,17 @@ if (dumps.length) {
     if (has('--probes') && !d.selective.ok) lines.push(`  ${d.services} services: selective reader failed: ${d.selective.error}`)
     else if (d.selective.summary) lines.push(`  ${d.services} services: selective path found ${JSON.stringify(d.selective.summary)}`)
   }
-  lines.push(`  net RSS/file = (peak RSS − ${floors.meshctlMB.toFixed(0)} MB of an idle meshctl) / file size; the verdict judges time raw and memory net of that floor (baseline's own net: ${dumps.map((d) => fx(d.baseNetRssPerFile)).join(', ')}).`)
-  if (has('--probes')) lines.push('  "selective" = bench/probe-selective.ts: one indexing scan + positioned reads of the listener, route config, clusters and endpoints the request needs (includes tsx start-up).')
-  if (has('--probes')) lines.push('  "stream" = bench/probe-selective.ts --needs: one streaming pass keeping every listener/route/cluster/endpoint (explain route\'s needs, no name filter) + parseConfigDump (includes tsx start-up).')
+  lines.push(
+    `  net RSS/file = (peak RSS − ${floors.meshctlMB.toFixed(0)} MB of an idle meshctl) / file size; the verdict judges time raw and memory net of that floor (baseline's own net: ${dumps.map((d) => fx(d.baseNetRssPerFile)).join(', ')}).`,
+  )
+  if (has('--probes'))
+    lines.push(
+      '  "selective" = bench/probe-selective.ts: one indexing scan + positioned reads of the listener, route config, clusters and endpoints the request needs (includes tsx start-up).',
+    )
+  if (has('--probes'))
+    lines.push(
+      '  "stream" = bench/probe-selective.ts --needs: one streaming pass keeping every listener/route/cluster/endpoint (explain route\'s needs, no name filter) + parseConfigDump (includes tsx start-up).',
+    )
 }
 if (routes) {
   lines.push('', 'Route matching (src/envoy/route): matches per second, 10 vs 10,000 virtual hosts (Istio domain forms, 1024 authorities)')
@@ -413,10 +467,17 @@ if (live) {
   lines.push(
     table([
       ['first admin request', 'answer', 'bytes fetched', 'full dump + /clusters', 'fetched/full', 'verdict'],
-      [`${fx(live.firstAdminRequestMs, 0)} ms`, `${fx(live.answerMs, 0)} ms`, `${(live.bytesFetched / 1e6).toFixed(2)} MB`, `${(live.fullDumpBytes / 1e6).toFixed(2)} MB`, `${(live.bytesRatio * 100).toFixed(1)}%`, live.verdict],
+      [
+        `${fx(live.firstAdminRequestMs, 0)} ms`,
+        `${fx(live.answerMs, 0)} ms`,
+        `${(live.bytesFetched / 1e6).toFixed(2)} MB`,
+        `${(live.fullDumpBytes / 1e6).toFixed(2)} MB`,
+        `${(live.bytesRatio * 100).toFixed(1)}%`,
+        live.verdict,
+      ],
     ]),
   )
-  lines.push('  fetched = every body byte the pod\'s admin server sent during the command; the full read is config_dump?include_eds plus /clusters?format=json.')
+  lines.push("  fetched = every body byte the pod's admin server sent during the command; the full read is config_dump?include_eds plus /clusters?format=json.")
 }
 if (ui) {
   lines.push('', `meshctl ui time to first frame (in a pty, ${ui.runs} runs, median; target ≤ ${ui.targetMs} ms)`)
@@ -425,7 +486,12 @@ if (ui) {
     lines.push(
       table([
         ['first frame', 'node -e 0', 'meshctl overhead', 'verdict'],
-        [`${ui.firstFrameMs.toFixed(0)} ms`, `${ui.nodeBaselineMs.toFixed(0)} ms`, `${ui.overheadMs.toFixed(0)} ms`, ui.withinTarget ? 'ok' : `over target (${ui.firstFrameMs.toFixed(0)} > ${ui.targetMs} ms)`],
+        [
+          `${ui.firstFrameMs.toFixed(0)} ms`,
+          `${ui.nodeBaselineMs.toFixed(0)} ms`,
+          `${ui.overheadMs.toFixed(0)} ms`,
+          ui.withinTarget ? 'ok' : `over target (${ui.firstFrameMs.toFixed(0)} > ${ui.targetMs} ms)`,
+        ],
       ]),
     )
 }

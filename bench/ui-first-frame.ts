@@ -69,7 +69,16 @@ export async function benchUiFirstFrame(opts: {runs?: number; dump?: string; tar
   const runs = opts.runs ?? 5
   const targetMs = opts.targetMs ?? 500
   const dump = opts.dump ?? join(root, 'fixtures/dumps/bookinfo-productpage.json')
-  const base: UiFirstFrameResult = {name: 'ui-first-frame', firstFrameMs: NaN, nodeBaselineMs: NaN, overheadMs: NaN, targetMs, withinTarget: false, runs, samplesMs: []}
+  const base: UiFirstFrameResult = {
+    name: 'ui-first-frame',
+    firstFrameMs: NaN,
+    nodeBaselineMs: NaN,
+    overheadMs: NaN,
+    targetMs,
+    withinTarget: false,
+    runs,
+    samplesMs: [],
+  }
   if (spawnSync('script', ['--version']).status !== 0) return {...base, skipped: 'util-linux `script` is not installed (needed for a pseudo-terminal)'}
   const bin = join(root, 'bin/run.js')
   // Warm the file cache once so the first sample is not an outlier.

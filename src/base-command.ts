@@ -63,11 +63,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 
   /** Renders the typed result with the chosen renderer and writes it to stdout. */
   protected emit<R>(result: R, text: (r: R, color: boolean) => string): void {
-    const out = renderResult(
-      result,
-      {output: this.outputFormat, query: (this.flags as {query?: string}).query, color: this.color},
-      text,
-    )
+    const out = renderResult(result, {output: this.outputFormat, query: (this.flags as {query?: string}).query, color: this.color}, text)
     process.stdout.write(out.endsWith('\n') ? out : out + '\n')
   }
 

@@ -13,7 +13,14 @@ import {BadInputError} from '../errors.js'
 import type {ClusterStatus, EnvoyMessage, ListenerEntry, RouteConfigEntry, SecretEntry} from '../envoy/model.js'
 import {parsePemCertificates, secretPemSources} from '../envoy/configdump/certs.js'
 import {bootstrapVersions, dumpSections, type DumpSection} from '../envoy/configdump/parse.js'
-import {clusterMetadata, istioctlSubsetKey, parseIstioClusterName, parseIstioConfigPath, type IstioClusterName, type IstioConfigRef} from '../envoy/configdump/istio-names.js'
+import {
+  clusterMetadata,
+  istioctlSubsetKey,
+  parseIstioClusterName,
+  parseIstioConfigPath,
+  type IstioClusterName,
+  type IstioConfigRef,
+} from '../envoy/configdump/istio-names.js'
 import type {ProxyState} from '../envoy/proxy-state.js'
 
 // ---------------------------------------------------------------------------------------------------------

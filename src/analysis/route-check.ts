@@ -151,7 +151,9 @@ function runOne(rc: EnvoyMessage, item: EnvoyMessage, coverage: Map<CoverageKey,
     toolActiveRuntime: String(input.runtime ?? ''),
     dynamicMetadata: toolDynamicMetadata(input),
     downstreamRemoteAddress: '127.0.0.1:0',
-    upstreamResponseHeaders: ((input.additional_response_headers ?? []) as EnvoyMessage[]).map((hv) => [String(hv.key ?? ''), String(hv.value ?? '')] as [string, string]),
+    upstreamResponseHeaders: ((input.additional_response_headers ?? []) as EnvoyMessage[]).map(
+      (hv) => [String(hv.key ?? ''), String(hv.value ?? '')] as [string, string],
+    ),
   })
   const finalRequest = HeaderMap.from(decision.requestHeaders)
   const finalResponse = HeaderMap.from(decision.responseHeaders)
@@ -273,7 +275,12 @@ function headerCheck(m: EnvoyMessage, headers: HeaderMap, testType: string): Rou
   if (kind === 'string_match' && stringMatcherKind(m.string_match) === 'exact') {
     const expected = `${name}: ${m.string_match.exact}`
     const actual = `${name}: ${firstValue}`
-    return {check, expected, actual: `${invert ? 'NOT ' : ''}${actual}`, message: `expected: [${expected}], actual: ${invert ? 'NOT ' : ''}[${actual}], test type: ${check}`}
+    return {
+      check,
+      expected,
+      actual: `${invert ? 'NOT ' : ''}${actual}`,
+      message: `expected: [${expected}], actual: ${invert ? 'NOT ' : ''}[${actual}], test type: ${check}`,
+    }
   }
   const actual = `${name}: ${firstValue}`
   return {check, expected: JSON.stringify(m), actual, message: `actual: [${actual}], test type: ${check}`}

@@ -6,7 +6,8 @@ import {proxySourceFlags} from '../flags.js'
 import {renderDiff} from '../render/text/diff.js'
 import {diffProxy} from '../services/diff.js'
 export default class Diff extends BaseCommand<typeof Diff> {
-  static override summary = "Drift: what the cluster's Istio config (or --manifests) implies for a proxy versus what its Envoy runs (clusters, listeners, routes, route order, subsets, TLS, stale or rejected config)."
+  static override summary =
+    "Drift: what the cluster's Istio config (or --manifests) implies for a proxy versus what its Envoy runs (clusters, listeners, routes, route order, subsets, TLS, stale or rejected config)."
   static override description =
     'The live side is a pod, --file (a config_dump) or --snapshot. The intended side is computed as istiod would for this proxy: by default from the ' +
     "cluster's own Istio objects (a live pod: read now, list/get only; a snapshot: the objects saved with it), or from --manifests (pre-merge checks; " +
@@ -24,12 +25,23 @@ export default class Diff extends BaseCommand<typeof Diff> {
   static override args = {pod: Args.string({description: 'Pod to read live (pod/name, deploy/name, name.namespace).', required: false})}
   static override flags = {
     ...proxySourceFlags,
-    manifests: Flags.string({description: 'Istio/Kubernetes manifests (files, directories, - for stdin): the intended side.', multiple: true, helpGroup: 'INTENDED'}),
-    proxy: Flags.string({description: 'Proxy file (kind, namespace, labels, ip) to compute the intended config for; default: read from the dump bootstrap.', helpGroup: 'INTENDED'}),
+    manifests: Flags.string({
+      description: 'Istio/Kubernetes manifests (files, directories, - for stdin): the intended side.',
+      multiple: true,
+      helpGroup: 'INTENDED',
+    }),
+    proxy: Flags.string({
+      description: 'Proxy file (kind, namespace, labels, ip) to compute the intended config for; default: read from the dump bootstrap.',
+      helpGroup: 'INTENDED',
+    }),
     'mesh-config': Flags.string({description: 'MeshConfig YAML (or the istio ConfigMap) used with --manifests.', helpGroup: 'INTENDED'}),
     intended: Flags.string({description: 'A config_dump of the expected state (instead of --manifests).', helpGroup: 'INTENDED'}),
     'include-static': Flags.boolean({description: 'Also compare bootstrap (static) listeners and clusters.', default: false}),
-    'fail-on': Flags.string({description: 'Exit 1 when a difference has at least this severity.', options: ['error', 'warning', 'info', 'none'], default: 'error'}),
+    'fail-on': Flags.string({
+      description: 'Exit 1 when a difference has at least this severity.',
+      options: ['error', 'warning', 'info', 'none'],
+      default: 'error',
+    }),
   }
 
   async run(): Promise<DiffResult> {

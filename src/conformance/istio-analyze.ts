@@ -103,7 +103,11 @@ export async function run(path: string): Promise<ConformanceReport> {
     const passed = missing.length === 0 && unexpected.length === 0
     const detail = passed
       ? `${found}/${c.expected.length} expected messages${analyzer ? ` (${analyzer})` : ''}`
-      : [missing.length ? `missing: ${missing.join('; ')}` : '', unexpected.length ? `unexpected: ${unexpected.join('; ')}` : '', analyzer ? '' : `no meshctl check for ${c.analyzer}`]
+      : [
+          missing.length ? `missing: ${missing.join('; ')}` : '',
+          unexpected.length ? `unexpected: ${unexpected.join('; ')}` : '',
+          analyzer ? '' : `no meshctl check for ${c.analyzer}`,
+        ]
           .filter(Boolean)
           .join(' | ')
     results.push({id, passed, detail, family: c.analyzer})

@@ -124,15 +124,38 @@ function simulate(dump: ConfigDump, input: Call): SimResult {
     if (a) alpn = a
   }
   let chains = (l.filter_chains ?? []) as EnvoyMessage[]
-  chains = sieve(chains, (m) => m.destination_port === undefined, (m) => Number(m.destination_port) === input.port)
-  chains = sieve(chains, (m) => !m.prefix_ranges, (m) => (m.prefix_ranges as EnvoyMessage[]).some((p) => ipInCidr(input.address, p.address_prefix, Number(p.prefix_len ?? 32))))
-  chains = sieve(chains, (m) => !m.server_names, (m) => (m.server_names as string[]).some((s) => sniMatches(input.sni ?? '', s)))
+  chains = sieve(
+    chains,
+    (m) => m.destination_port === undefined,
+    (m) => Number(m.destination_port) === input.port,
+  )
+  chains = sieve(
+    chains,
+    (m) => !m.prefix_ranges,
+    (m) => (m.prefix_ranges as EnvoyMessage[]).some((p) => ipInCidr(input.address, p.address_prefix, Number(p.prefix_len ?? 32))),
+  )
+  chains = sieve(
+    chains,
+    (m) => !m.server_names,
+    (m) => (m.server_names as string[]).some((s) => sniMatches(input.sni ?? '', s)),
+  )
   chains = sieve(
     chains,
     (m) => !m.transport_protocol,
-    (m) => (!hasTLS ? m.transport_protocol === 'raw_buffer' : m.transport_protocol === 'tls' ? input.tls !== 'plaintext' : m.transport_protocol === 'raw_buffer' ? input.tls === 'plaintext' : false),
+    (m) =>
+      !hasTLS
+        ? m.transport_protocol === 'raw_buffer'
+        : m.transport_protocol === 'tls'
+          ? input.tls !== 'plaintext'
+          : m.transport_protocol === 'raw_buffer'
+            ? input.tls === 'plaintext'
+            : false,
   )
-  chains = sieve(chains, (m) => !m.application_protocols, (m) => (m.application_protocols as string[]).includes(alpn))
+  chains = sieve(
+    chains,
+    (m) => !m.application_protocols,
+    (m) => (m.application_protocols as string[]).includes(alpn),
+  )
   let fc: EnvoyMessage | undefined
   if (chains.length > 1) return {...r, error: 'ErrMultipleFilterChain'}
   if (chains.length === 0) {
@@ -224,7 +247,16 @@ function meshFor(c: any): MeshConfig {
 
 function proxyFor(c: any): ProxySpec {
   const p = c.proxy ?? {}
-  return {kind: p.kind === 'gateway' ? 'gateway' : 'sidecar', namespace: p.namespace ?? 'default', configNamespace: p.configNamespace, labels: p.labels ?? {}, ip: p.ip, ips: p.ips, istioVersion: p.istioVersion, metadata: p.metadata}
+  return {
+    kind: p.kind === 'gateway' ? 'gateway' : 'sidecar',
+    namespace: p.namespace ?? 'default',
+    configNamespace: p.configNamespace,
+    labels: p.labels ?? {},
+    ip: p.ip,
+    ips: p.ips,
+    istioVersion: p.istioVersion,
+    metadata: p.metadata,
+  }
 }
 
 /** The corpus call as the shared engine's request (the simulator's FillDefaults already applied in the corpus). */
@@ -287,7 +319,8 @@ function runCase(c: any, engine: 'explain' | 'rules'): {passed: boolean; detail:
   const got = engine === 'explain' ? explainWithEngine(dump, c) : simulate(dump, call)
   const diffs: string[] = []
   const wantErr = e.error ?? null
-  if (wantErr !== got.error) diffs.push(`error: expected ${wantErr ? ERROR_KINDS[wantErr] ?? wantErr : 'none'}, got ${got.error ? ERROR_KINDS[got.error] ?? got.error : 'none'}`)
+  if (wantErr !== got.error)
+    diffs.push(`error: expected ${wantErr ? (ERROR_KINDS[wantErr] ?? wantErr) : 'none'}, got ${got.error ? (ERROR_KINDS[got.error] ?? got.error) : 'none'}`)
   const check = (field: keyof SimResult, key: string) => {
     const want = e[key]
     if (want === undefined) return
@@ -313,7 +346,9 @@ function runCase(c: any, engine: 'explain' | 'rules'): {passed: boolean; detail:
 }
 
 export async function run(path: string): Promise<ConformanceReport> {
-  const lines = readFileSync(path, 'utf8').split('\n').filter((l) => l.trim())
+  const lines = readFileSync(path, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim())
   const cases: ConformanceCase[] = []
   const families: Record<string, {total: number; passed: number}> = {}
   let lfTotal = 0
@@ -340,7 +375,8 @@ export async function run(path: string): Promise<ConformanceReport> {
       lfTotal++
       if (res.lfPassed) lfPassed++
     }
-    const detail = res.passed === rules.passed ? res.detail : `${res.detail} | Istio simulator rules on the same config: ${rules.passed ? 'pass' : 'fail'} (${rules.detail})`
+    const detail =
+      res.passed === rules.passed ? res.detail : `${res.detail} | Istio simulator rules on the same config: ${rules.passed ? 'pass' : 'fail'} (${rules.detail})`
     cases.push({id: `${c.id} ${c.source}`, passed: res.passed, detail, family})
   }
   return summarize('istio-simulation', cases, {

@@ -53,7 +53,8 @@ const specs: EntrySpec[] = [
     severity: 'error',
     area: 'VirtualService',
     title: 'VirtualService destination port is not a port of the service',
-    message: 'Destination {host}:{port} ({where}) is not a port of the service (its ports: {ports}); the route points at a cluster that does not exist (503 NC).',
+    message:
+      'Destination {host}:{port} ({where}) is not a port of the service (its ports: {ports}); the route points at a cluster that does not exist (503 NC).',
     actions: ['set destination.port.number to one of {ports}', 'kubectl get svc {hostShort} {nsFlag} -o yaml'],
     istioCode: 'IST0101',
     istioName: 'ReferencedResourceNotFound',
@@ -176,7 +177,8 @@ const specs: EntrySpec[] = [
     severity: 'warning',
     area: 'VirtualService',
     title: 'VirtualService refers to a Gateway Istio generates internally',
-    message: 'Gateway reference "{gateway}" ({where}) names an internal Gateway that Istio generates from a Kubernetes Gateway API Gateway; its name is an implementation detail and can change.',
+    message:
+      'Gateway reference "{gateway}" ({where}) names an internal Gateway that Istio generates from a Kubernetes Gateway API Gateway; its name is an implementation detail and can change.',
     actions: ['attach an HTTPRoute to the Kubernetes Gateway instead', 'or create an Istio Gateway resource and refer to it'],
     istioCode: 'IST0165',
     istioName: 'ReferencedInternalGateway',
@@ -222,7 +224,8 @@ const specs: EntrySpec[] = [
     severity: 'error',
     area: 'DestinationRule',
     title: 'DestinationRule subset selects no pod',
-    message: 'Subset "{subset}" of DestinationRule {ref} (labels {labels}) selects no pod of host {host}; its cluster has no endpoints and requests routed to it fail with 503 UH.{inputNote}',
+    message:
+      'Subset "{subset}" of DestinationRule {ref} (labels {labels}) selects no pod of host {host}; its cluster has no endpoints and requests routed to it fail with 503 UH.{inputNote}',
     actions: ['kubectl get pods {nsFlag} -l {selector} --show-labels', 'fix the subset labels to match the pods of {host}'],
     istioCode: 'IST0173',
     istioName: 'DestinationRuleSubsetNotSelectPods',
@@ -246,7 +249,10 @@ const specs: EntrySpec[] = [
     title: 'DestinationRule TLS mode conflicts with STRICT PeerAuthentication',
     message:
       'DestinationRule {ref} sends {mode} traffic to {host}{portText}, but PeerAuthentication {peerAuthentication} requires STRICT mTLS on the destination workloads; the server rejects the connection and clients get 503 {flag}.',
-    actions: ['set the DestinationRule tls.mode to ISTIO_MUTUAL (or remove tls to use auto mTLS)', 'or set the PeerAuthentication to PERMISSIVE for port {portOrAll}'],
+    actions: [
+      'set the DestinationRule tls.mode to ISTIO_MUTUAL (or remove tls to use auto mTLS)',
+      'or set the PeerAuthentication to PERMISSIVE for port {portOrAll}',
+    ],
   },
   // ── Gateway ───────────────────────────────────────────────────────────────────────────────────────
   {
@@ -266,7 +272,8 @@ const specs: EntrySpec[] = [
     severity: 'warning',
     area: 'Gateway',
     title: 'Gateway port is not exposed by the gateway Service',
-    message: 'Gateway {ref} listens on port {port}, but no Service selecting its pods ({selector}) exposes that port; clients cannot reach it through the Service.',
+    message:
+      'Gateway {ref} listens on port {port}, but no Service selecting its pods ({selector}) exposes that port; clients cannot reach it through the Service.',
     actions: ['add port {port} to the gateway Service', 'kubectl get svc -A -o wide | grep -i gateway'],
     istioCode: 'IST0162',
     istioName: 'GatewayPortNotDefinedOnService',
@@ -277,8 +284,12 @@ const specs: EntrySpec[] = [
     severity: 'error',
     area: 'Gateway',
     title: 'Gateway TLS credential Secret not found',
-    message: 'Secret "{credentialName}" ({where}) does not exist in namespace {gatewayNamespace} where the gateway pods run; the TLS listener has no certificate and handshakes fail.',
-    actions: ['kubectl -n {gatewayNamespace} get secret {credentialName}', 'create the Secret in the namespace of the gateway workload, not of the Gateway resource'],
+    message:
+      'Secret "{credentialName}" ({where}) does not exist in namespace {gatewayNamespace} where the gateway pods run; the TLS listener has no certificate and handshakes fail.',
+    actions: [
+      'kubectl -n {gatewayNamespace} get secret {credentialName}',
+      'create the Secret in the namespace of the gateway workload, not of the Gateway resource',
+    ],
     istioCode: 'IST0101',
     istioName: 'ReferencedResourceNotFound',
   },
@@ -289,7 +300,10 @@ const specs: EntrySpec[] = [
     area: 'Gateway',
     title: 'Gateway TLS credential is invalid',
     message: 'Secret "{credentialName}" used by Gateway {ref} is invalid ({problem}); the gateway cannot serve TLS with it.',
-    actions: ['kubectl -n {gatewayNamespace} get secret {credentialName} -o yaml', 'the Secret needs tls.crt/tls.key (or cert/key) holding a matching, unexpired certificate and key'],
+    actions: [
+      'kubectl -n {gatewayNamespace} get secret {credentialName} -o yaml',
+      'the Secret needs tls.crt/tls.key (or cert/key) holding a matching, unexpired certificate and key',
+    ],
     istioCode: 'IST0161',
     istioName: 'InvalidGatewayCredential',
   },
@@ -322,7 +336,8 @@ const specs: EntrySpec[] = [
     severity: 'warning',
     area: 'ServiceEntry',
     title: 'ServiceEntry needs addresses for TCP ports',
-    message: 'ServiceEntry {ref} port {port} serves TCP (or an unset protocol) without addresses; the sidecar cannot tell its traffic apart from other TCP on that port.',
+    message:
+      'ServiceEntry {ref} port {port} serves TCP (or an unset protocol) without addresses; the sidecar cannot tell its traffic apart from other TCP on that port.',
     actions: ['add spec.addresses, set an HTTP/TLS protocol, or enable DNS auto-allocation (ISTIO_META_DNS_AUTO_ALLOCATE)'],
     istioCode: 'IST0134',
     istioName: 'ServiceEntryAddressesRequired',
@@ -390,7 +405,8 @@ const specs: EntrySpec[] = [
     severity: 'info',
     area: 'Service',
     title: 'Service port name does not declare a protocol',
-    message: 'Port {portName} (port {port}, targetPort {targetPort}) of Service {ref} does not follow <protocol>[-<suffix>] and has no appProtocol; Istio falls back to protocol sniffing.',
+    message:
+      'Port {portName} (port {port}, targetPort {targetPort}) of Service {ref} does not follow <protocol>[-<suffix>] and has no appProtocol; Istio falls back to protocol sniffing.',
     actions: ['name the port http-…, grpc-…, tcp-… (or set appProtocol)'],
     istioCode: 'IST0118',
     istioName: 'PortNameIsNotUnderNamingConvention',
@@ -401,7 +417,8 @@ const specs: EntrySpec[] = [
     severity: 'warning',
     area: 'Service',
     title: 'ExternalName Service port name is invalid',
-    message: 'Port {portName} (port {port}) of ExternalName Service {ref} does not declare a protocol other than tcp; the proxy may not forward its TCP traffic correctly.',
+    message:
+      'Port {portName} (port {port}) of ExternalName Service {ref} does not declare a protocol other than tcp; the proxy may not forward its TCP traffic correctly.',
     actions: ['name the port with its real protocol (http-…, https-…, tls-…) or set appProtocol'],
     istioCode: 'IST0150',
     istioName: 'ExternalNameServiceTypeInvalidPortName',
@@ -435,7 +452,8 @@ const specs: EntrySpec[] = [
     severity: 'warning',
     area: 'EnvoyFilter',
     title: 'EnvoyFilter uses a relative operation without priority',
-    message: 'EnvoyFilter {ref} patch {index} uses {operation} without spec.priority; the order against other filters is undefined and the patch may not apply.',
+    message:
+      'EnvoyFilter {ref} patch {index} uses {operation} without spec.priority; the order against other filters is undefined and the patch may not apply.',
     actions: ['set spec.priority, or use INSERT_FIRST/ADD'],
     istioCode: 'IST0151',
     istioName: 'EnvoyFilterUsesRelativeOperation',
@@ -479,7 +497,8 @@ const specs: EntrySpec[] = [
     severity: 'warning',
     area: 'EnvoyFilter',
     title: 'EnvoyFilter relative operation with proxyVersion and no priority',
-    message: 'EnvoyFilter {ref} patch {index} uses {operation} with a proxyVersion match and no priority; during an upgrade the patch may apply in the wrong order or not at all.',
+    message:
+      'EnvoyFilter {ref} patch {index} uses {operation} with a proxyVersion match and no priority; during an upgrade the patch may apply in the wrong order or not at all.',
     actions: ['set spec.priority, or use INSERT_FIRST/ADD'],
     istioCode: 'IST0155',
     istioName: 'EnvoyFilterUsesRelativeOperationWithProxyVersion',
@@ -491,7 +510,8 @@ const specs: EntrySpec[] = [
     severity: 'error',
     area: 'Proxy',
     title: 'Route points at a subset cluster the proxy does not have (NC)',
-    message: 'Route {route} sends traffic to cluster {cluster}, but subset "{subset}" of {host} is not defined by any DestinationRule visible to this proxy; Envoy answers 503 with response flag NC.',
+    message:
+      'Route {route} sends traffic to cluster {cluster}, but subset "{subset}" of {host} is not defined by any DestinationRule visible to this proxy; Envoy answers 503 with response flag NC.',
     actions: ['define subset {subset} in the DestinationRule for {host} (and check its exportTo)', 'meshctl proxy clusters <pod> | grep {hostShort}'],
   },
   {
@@ -574,7 +594,10 @@ const specs: EntrySpec[] = [
     title: 'The subset is defined in a DestinationRule this proxy does not use',
     message:
       'Subset "{subset}" of {host} is defined in DestinationRule {definedIn}, but this proxy (namespace {proxyNamespace}) uses DestinationRule {used} for that host ({why}); the subset cluster does not exist and requests fail with 503 NC.',
-    actions: ['add subset {subset} to DestinationRule {used}, or delete the DestinationRule that shadows {definedIn}', 'meshctl proxy clusters <pod> | grep {hostShort}'],
+    actions: [
+      'add subset {subset} to DestinationRule {used}, or delete the DestinationRule that shadows {definedIn}',
+      'meshctl proxy clusters <pod> | grep {hostShort}',
+    ],
   },
   {
     code: 'MESH0811',
@@ -584,7 +607,11 @@ const specs: EntrySpec[] = [
     title: 'The manifests define the subset but the proxy has no cluster for it',
     message:
       'DestinationRule {definedIn} defines subset "{subset}" of {host}, but the proxy has no cluster {cluster}; the VirtualService reached the proxy before (or without) the DestinationRule (applied out of order, not applied, or the update was rejected).',
-    actions: ['kubectl get destinationrule {drName} -n {drNamespace} -o yaml (is it applied?)', 'istioctl proxy-status (is the proxy SYNCED?)', 'apply DestinationRules before the VirtualServices that use their subsets'],
+    actions: [
+      'kubectl get destinationrule {drName} -n {drNamespace} -o yaml (is it applied?)',
+      'istioctl proxy-status (is the proxy SYNCED?)',
+      'apply DestinationRules before the VirtualServices that use their subsets',
+    ],
   },
   {
     code: 'MESH0812',
@@ -592,8 +619,12 @@ const specs: EntrySpec[] = [
     severity: 'error',
     area: 'Proxy',
     title: 'No healthy endpoint and panic mode is off (UH)',
-    message: 'Cluster {cluster} has {healthy}/{total} healthy endpoints ({why}); with healthy_panic_threshold {threshold} Envoy does not fall back to unhealthy hosts and answers 503 UH.',
-    actions: ['meshctl proxy endpoints <pod> --cluster "{cluster}"', 'check the upstream pods: logs, readiness, and the 5xx errors that made outlier detection eject them'],
+    message:
+      'Cluster {cluster} has {healthy}/{total} healthy endpoints ({why}); with healthy_panic_threshold {threshold} Envoy does not fall back to unhealthy hosts and answers 503 UH.',
+    actions: [
+      'meshctl proxy endpoints <pod> --cluster "{cluster}"',
+      'check the upstream pods: logs, readiness, and the 5xx errors that made outlier detection eject them',
+    ],
   },
   {
     code: 'MESH0813',
@@ -612,7 +643,10 @@ const specs: EntrySpec[] = [
     title: "Envoy's panic mode: requests also go to unhealthy hosts",
     message:
       'Only {healthy}/{total} endpoints of {cluster} are healthy, below the panic threshold ({threshold}% after the {overprovisioning} overprovisioning factor); Envoy ignores health and balances over all hosts, so a share of requests goes to failing hosts (503 UF/UC/URX) instead of a clean 503 UH.',
-    actions: ['meshctl proxy endpoints <pod> --cluster "{cluster}"', 'fix or scale the unhealthy upstream pods; a DestinationRule outlierDetection sets the panic threshold to 0 (fail fast with UH instead)'],
+    actions: [
+      'meshctl proxy endpoints <pod> --cluster "{cluster}"',
+      'fix or scale the unhealthy upstream pods; a DestinationRule outlierDetection sets the panic threshold to 0 (fail fast with UH instead)',
+    ],
   },
   {
     code: 'MESH0815',
@@ -639,7 +673,10 @@ const specs: EntrySpec[] = [
     area: 'Proxy',
     title: 'Low circuit-breaker limits (UO)',
     message: 'Cluster {cluster} allows only {limits}{origin}; beyond that Envoy rejects requests immediately with 503 UO (upstream overflow).{overflow}',
-    actions: ['raise connectionPool limits in the DestinationRule{drText}', 'meshctl proxy stats <pod> --filter "cluster.{cluster}.upstream_(cx|rq)_.*overflow"'],
+    actions: [
+      'raise connectionPool limits in the DestinationRule{drText}',
+      'meshctl proxy stats <pod> --filter "cluster.{cluster}.upstream_(cx|rq)_.*overflow"',
+    ],
   },
   {
     code: 'MESH0818',
@@ -656,7 +693,8 @@ const specs: EntrySpec[] = [
     severity: 'error',
     area: 'Proxy',
     title: 'Destination outside the service registry (BlackHoleCluster)',
-    message: '{authority} is not a known service on port {port}: the request goes to BlackHoleCluster and fails (502 under outboundTrafficPolicy REGISTRY_ONLY). {hint}',
+    message:
+      '{authority} is not a known service on port {port}: the request goes to BlackHoleCluster and fails (502 under outboundTrafficPolicy REGISTRY_ONLY). {hint}',
     actions: ['{fix}', 'kubectl get configmap istio -n istio-system -o jsonpath={.data.mesh} (outboundTrafficPolicy)'],
   },
   {
@@ -665,7 +703,8 @@ const specs: EntrySpec[] = [
     severity: 'info',
     area: 'Proxy',
     title: 'Destination unknown to the mesh: passed through as is',
-    message: '{authority} is not a known service on port {port}: the proxy passes it through ({cluster}) without routing rules, retries, mTLS or per-service telemetry. {hint}',
+    message:
+      '{authority} is not a known service on port {port}: the proxy passes it through ({cluster}) without routing rules, retries, mTLS or per-service telemetry. {hint}',
     actions: ['{fix}'],
   },
   {
@@ -713,7 +752,11 @@ const specs: EntrySpec[] = [
     area: 'Proxy',
     title: 'The proxy does not do what the manifests say',
     message: 'For this request the proxy {live}, but the manifests imply it {intended} ({fields} differ). Likely cause: {cause}',
-    actions: ['istioctl proxy-status (is the proxy SYNCED with istiod?)', 'meshctl diff <pod> --manifests <dir>', 'check that the manifests are what is applied: kubectl get virtualservice,destinationrule -A'],
+    actions: [
+      'istioctl proxy-status (is the proxy SYNCED with istiod?)',
+      'meshctl diff <pod> --manifests <dir>',
+      'check that the manifests are what is applied: kubectl get virtualservice,destinationrule -A',
+    ],
   },
   {
     code: 'MESH0826',
@@ -723,7 +766,8 @@ const specs: EntrySpec[] = [
     title: 'The destination cluster is warming or its update was rejected',
     message: 'Cluster {cluster} is {state}: {detail}',
     actions: ['istioctl proxy-status (NACKs and pending pushes)', 'meshctl proxy clusters <pod> -o yaml'],
-  },  {
+  },
+  {
     code: 'MESH0827',
     id: 'route-to-missing-cluster',
     severity: 'error',
@@ -750,7 +794,11 @@ const specs: EntrySpec[] = [
     area: 'Proxy',
     title: 'The proxy could not be read: its configuration was not audited',
     message: 'The Envoy admin API of pod {pod} could not be read ({error}); its routes, clusters and endpoints were not audited.',
-    actions: ['kubectl get pod {name} {nsFlag} -o wide (running? restarting?)', 'retry with a larger --timeout if the proxy is slow', 'meshctl snapshot save pod/{name} {nsFlag} -o {name}.tgz (read it alone, with the full error)'],
+    actions: [
+      'kubectl get pod {name} {nsFlag} -o wide (running? restarting?)',
+      'retry with a larger --timeout if the proxy is slow',
+      'meshctl snapshot save pod/{name} {nsFlag} -o {name}.tgz (read it alone, with the full error)',
+    ],
   },
   {
     code: 'MESH0902',
@@ -759,7 +807,10 @@ const specs: EntrySpec[] = [
     area: 'Proxy',
     title: 'A route sends traffic to a cluster with no healthy endpoint (UH)',
     message: 'Route {route} (virtual host {virtualHost}, route config {routeConfig}) sends traffic to cluster {cluster}, which has {why}; {outcome}',
-    actions: ['meshctl proxy endpoints <pod> --cluster "{cluster}"', 'kubectl get pods {nsFlag} --show-labels (do pods carry the labels the subset selects? are they ready?)'],
+    actions: [
+      'meshctl proxy endpoints <pod> --cluster "{cluster}"',
+      'kubectl get pods {nsFlag} --show-labels (do pods carry the labels the subset selects? are they ready?)',
+    ],
   },
   {
     code: 'MESH0903',
@@ -767,8 +818,13 @@ const specs: EntrySpec[] = [
     severity: 'error',
     area: 'Security',
     title: 'The TLS a proxy sends conflicts with the PeerAuthentication of the destination',
-    message: 'Cluster {cluster} sends {clientTls} ({origin}) but the destination workloads accept {serverTls} on port {port} (PeerAuthentication {peerAuthentication}); {outcome}',
-    actions: ['{fix}', 'kubectl get peerauthentication -A; kubectl get destinationrule -A', 'meshctl proxy clusters <pod> -o yaml (transport_socket of {cluster})'],
+    message:
+      'Cluster {cluster} sends {clientTls} ({origin}) but the destination workloads accept {serverTls} on port {port} (PeerAuthentication {peerAuthentication}); {outcome}',
+    actions: [
+      '{fix}',
+      'kubectl get peerauthentication -A; kubectl get destinationrule -A',
+      'meshctl proxy clusters <pod> -o yaml (transport_socket of {cluster})',
+    ],
   },
   {
     code: 'MESH0904',
@@ -776,7 +832,8 @@ const specs: EntrySpec[] = [
     severity: 'warning',
     area: 'Proxy',
     title: 'Proxies run config generated from an object the cluster no longer has (stale)',
-    message: 'Envoy {resourceType} {resource} was generated from {source}, which the cluster no longer has: the proxy runs stale configuration (a push it did not receive or apply).',
+    message:
+      'Envoy {resourceType} {resource} was generated from {source}, which the cluster no longer has: the proxy runs stale configuration (a push it did not receive or apply).',
     actions: ['istioctl proxy-status (is the proxy SYNCED with istiod?)', 'restart the pod if it stays stale: kubectl rollout restart deploy -n <namespace>'],
   },
   {
@@ -786,7 +843,10 @@ const specs: EntrySpec[] = [
     area: 'Proxy',
     title: 'Envoy rejected a cluster update (error_state)',
     message: 'Cluster {cluster} is in error_state: {detail}. Envoy keeps the previous version (or none), so the new configuration is not applied.',
-    actions: ['fix the config that produced the rejected cluster (often an EnvoyFilter or a DestinationRule TLS setting)', 'istioctl proxy-status shows NACKs per proxy'],
+    actions: [
+      'fix the config that produced the rejected cluster (often an EnvoyFilter or a DestinationRule TLS setting)',
+      'istioctl proxy-status shows NACKs per proxy',
+    ],
   },
   {
     code: 'MESH0906',
@@ -794,7 +854,8 @@ const specs: EntrySpec[] = [
     severity: 'error',
     area: 'Proxy',
     title: 'A route sends traffic to a cluster the proxy does not have (NC)',
-    message: 'Route {route} (virtual host {virtualHost}, route config {routeConfig}) sends traffic to cluster {cluster}, which this proxy does not have; Envoy answers 503 with response flag NC.',
+    message:
+      'Route {route} (virtual host {virtualHost}, route config {routeConfig}) sends traffic to cluster {cluster}, which this proxy does not have; Envoy answers 503 with response flag NC.',
     actions: ['meshctl proxy clusters <pod> | grep "{host}"', 'check the DestinationRule subsets and exportTo for {host}'],
   },
   {

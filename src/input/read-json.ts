@@ -59,13 +59,21 @@ export function parseJsonText(text: string, file: string, opts: ReadOptions = {}
       const msg = (error as Error).message
       const m = /position (\d+)/.exec(msg)
       const offset = m ? Number(m[1]) : undefined
-      const truncated = /Unexpected end of JSON input|Unterminated string|Expected .* after/i.test(msg) && (offset === undefined || offset >= text.trimEnd().length - 1)
-      const where = offset !== undefined ? (() => {
-        const p = positionOf(text, offset)
-        return ` at line ${p.line}, column ${p.column}`
-      })() : ''
+      const truncated =
+        /Unexpected end of JSON input|Unterminated string|Expected .* after/i.test(msg) && (offset === undefined || offset >= text.trimEnd().length - 1)
+      const where =
+        offset !== undefined
+          ? (() => {
+              const p = positionOf(text, offset)
+              return ` at line ${p.line}, column ${p.column}`
+            })()
+          : ''
       if (truncated || /Unexpected end of JSON input/.test(msg)) {
-        throw new BadInputError(`${file} is truncated JSON (it ends before the document is complete${where}; ${text.length} bytes read)`, ['the capture was cut short: fetch it again (large dumps: curl -o file, or kubectl exec … > file without a size cap)'], file)
+        throw new BadInputError(
+          `${file} is truncated JSON (it ends before the document is complete${where}; ${text.length} bytes read)`,
+          ['the capture was cut short: fetch it again (large dumps: curl -o file, or kubectl exec … > file without a size cap)'],
+          file,
+        )
       }
       if (opts.allowYaml) {
         // Flow-style YAML is a superset of JSON; give it a chance before failing.
@@ -75,7 +83,11 @@ export function parseJsonText(text: string, file: string, opts: ReadOptions = {}
           // fall through to the JSON error, which is more precise for a file that starts with { or [
         }
       }
-      throw new BadInputError(`${file} is not valid JSON${where}: ${msg.replace(/^JSON\.parse: /, '')}`, ['check the file is the raw output (no log lines or shell prompts mixed in)'], file)
+      throw new BadInputError(
+        `${file} is not valid JSON${where}: ${msg.replace(/^JSON\.parse: /, '')}`,
+        ['check the file is the raw output (no log lines or shell prompts mixed in)'],
+        file,
+      )
     }
   }
   if (opts.allowText?.(text)) return text
@@ -83,7 +95,11 @@ export function parseJsonText(text: string, file: string, opts: ReadOptions = {}
     if (opts.allowYaml) return parseYamlText(text, file, opts)
     throw new BadInputError(`${file} looks like YAML, expected ${expected} in JSON`, ['convert it, or save the output with -o json'], file)
   }
-  throw new BadInputError(`${file} is not JSON${opts.allowYaml ? ' or YAML' : ''}: it starts with ${JSON.stringify(trimmed.slice(0, 40))}`, [`give ${expected}`], file)
+  throw new BadInputError(
+    `${file} is not JSON${opts.allowYaml ? ' or YAML' : ''}: it starts with ${JSON.stringify(trimmed.slice(0, 40))}`,
+    [`give ${expected}`],
+    file,
+  )
 }
 
 function parseYamlText(text: string, file: string, opts: ReadOptions): unknown {
@@ -94,11 +110,20 @@ function parseYamlText(text: string, file: string, opts: ReadOptions): unknown {
     if (d.errors.length) {
       const e = d.errors[0]
       const pos = e.linePos?.[0]
-      throw new BadInputError(`${file} is not valid YAML${pos ? ` at line ${pos.line}, column ${pos.col}` : ''}: ${e.message.split('\n')[0]}`, ['check the indentation around that line'], file)
+      throw new BadInputError(
+        `${file} is not valid YAML${pos ? ` at line ${pos.line}, column ${pos.col}` : ''}: ${e.message.split('\n')[0]}`,
+        ['check the indentation around that line'],
+        file,
+      )
     }
   }
   if (nonEmpty.length === 0) throw new BadInputError(`${file} holds no YAML document, expected ${opts.expected ?? 'data'}`, [], file)
-  if (nonEmpty.length > 1) throw new BadInputError(`${file} holds ${nonEmpty.length} YAML documents, expected one (${opts.expected ?? 'data'})`, ['split the file, one document each'], file)
+  if (nonEmpty.length > 1)
+    throw new BadInputError(
+      `${file} holds ${nonEmpty.length} YAML documents, expected one (${opts.expected ?? 'data'})`,
+      ['split the file, one document each'],
+      file,
+    )
   return nonEmpty[0].toJS({maxAliasCount: 1000})
 }
 
@@ -106,4 +131,3 @@ function parseYamlText(text: string, file: string, opts: ReadOptions): unknown {
 export function readJsonFile(path: string, opts: ReadOptions = {}): unknown {
   return parseJsonText(readTextFile(path), path, opts)
 }
-

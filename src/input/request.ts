@@ -98,13 +98,22 @@ const usageFail: Fail = (message, field, tryNext = []) => {
 
 function fileFail(file: string): Fail {
   return (message, field, tryNext = []) => {
-    throw new BadInputError(`${file}: ${message}`, tryNext.length ? tryNext : [`fix "${field}" in ${file} (see the Istio simulation corpus call fields)`], file, field)
+    throw new BadInputError(
+      `${file}: ${message}`,
+      tryNext.length ? tryNext : [`fix "${field}" in ${file} (see the Istio simulation corpus call fields)`],
+      file,
+      field,
+    )
   }
 }
 
 function asObject(value: unknown, file: string, what: string): Record<string, any> {
   if (!value || typeof value !== 'object' || Array.isArray(value)) {
-    throw new BadInputError(`${file} must hold a JSON object (${what}), got ${Array.isArray(value) ? 'an array' : typeof value}`, [`e.g. ${what === 'call' ? '{"port": 9080, "host": "reviews", "path": "/"}' : '{"kind": "sidecar", "namespace": "default", "ip": "1.1.1.1"}'}`], file)
+    throw new BadInputError(
+      `${file} must hold a JSON object (${what}), got ${Array.isArray(value) ? 'an array' : typeof value}`,
+      [`e.g. ${what === 'call' ? '{"port": 9080, "host": "reviews", "path": "/"}' : '{"kind": "sidecar", "namespace": "default", "ip": "1.1.1.1"}'}`],
+      file,
+    )
   }
   return value as Record<string, any>
 }
@@ -148,7 +157,8 @@ interface CallFields {
 export function callFromObject(obj: Record<string, any>, fail: Fail): CallFields {
   const headers: Record<string, string | string[]> = {}
   if (obj.headers !== undefined) {
-    if (typeof obj.headers !== 'object' || obj.headers === null || Array.isArray(obj.headers)) fail('headers must be an object of name: value (or name: [values])', 'headers')
+    if (typeof obj.headers !== 'object' || obj.headers === null || Array.isArray(obj.headers))
+      fail('headers must be an object of name: value (or name: [values])', 'headers')
     for (const [k, v] of Object.entries(obj.headers)) for (const val of [v].flat()) addHeader(headers, k, String(val))
   }
   if (obj.alpn !== undefined && typeof obj.alpn !== 'string' && !Array.isArray(obj.alpn)) fail('alpn must be a string or a list of strings', 'alpn')
@@ -184,7 +194,11 @@ export function buildRequest(flags: RequestFlags, read: {call?: (f: string) => u
   let fromFile: CallFields = {headers: {}}
   if (flags.request) {
     const file = flags.request
-    const raw = asObject((read.call ?? ((f) => readJsonFile(f, {expected: 'a call object (port, host, path, protocol, tls…)', allowYaml: true})))(file), file, 'call')
+    const raw = asObject(
+      (read.call ?? ((f) => readJsonFile(f, {expected: 'a call object (port, host, path, protocol, tls…)', allowYaml: true})))(file),
+      file,
+      'call',
+    )
     const obj = raw.call && typeof raw.call === 'object' ? raw.call : raw
     fromFile = callFromObject(obj, fileFail(file))
   }
@@ -215,7 +229,12 @@ export function buildRequest(flags: RequestFlags, read: {call?: (f: string) => u
   delete headers.host
   const authority = hostHeader !== undefined ? [hostHeader].flat()[0] : flags.to ? flags.to.trim() : fromFile.host
   const address = flags.address ?? (toHost && isIpLiteral(toHost) ? toHost : undefined) ?? fromFile.address
-  let alpn = flags.alpn ? flags.alpn.split(',').map((s) => s.trim()).filter(Boolean) : fromFile.alpn
+  let alpn = flags.alpn
+    ? flags.alpn
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : fromFile.alpn
   if (alpn?.length && tls === 'plaintext') {
     const fail = flags.alpn || !flags.request ? usageFail : fileFail(flags.request)
     fail('ALPN is only sent in a TLS handshake: use tls or mtls with alpn', 'alpn', ['--tls tls --alpn h2'])

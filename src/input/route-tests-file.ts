@@ -19,11 +19,35 @@ const TOP_KEYS = ['apiVersion', 'kind', 'description', 'defaults', 'tests']
 const TEST_KEYS = ['name', 'description', 'from', 'request', 'expect']
 const FROM_KEYS = ['namespace', 'labels', 'pod', 'gateway']
 const REQUEST_KEYS = ['host', 'port', 'path', 'method', 'headers', 'protocol', 'tls', 'sni', 'alpn', 'address', 'direction']
-const EXPECT_KEYS: Array<keyof Expectations> = ['host', 'port', 'subset', 'cluster', 'status', 'responseFlag', 'error', 'virtualService', 'rule', 'routeName', 'destinationRule', 'weights']
+const EXPECT_KEYS: Array<keyof Expectations> = [
+  'host',
+  'port',
+  'subset',
+  'cluster',
+  'status',
+  'responseFlag',
+  'error',
+  'virtualService',
+  'rule',
+  'routeName',
+  'destinationRule',
+  'weights',
+]
 const PROTOCOLS = ['http', 'http2', 'grpc', 'tcp'] as const
 const TLS_MODES = ['plaintext', 'tls', 'mtls'] as const
 const DIRECTIONS = ['outbound', 'inbound', 'gateway'] as const
-const ERRORS: ReadonlyArray<ExplainError | 'none'> = ['none', 'no_listener', 'no_filter_chain', 'multiple_filter_chains', 'tls_error', 'mtls_error', 'protocol_error', 'no_virtual_host', 'tls_redirect', 'no_route']
+const ERRORS: ReadonlyArray<ExplainError | 'none'> = [
+  'none',
+  'no_listener',
+  'no_filter_chain',
+  'multiple_filter_chains',
+  'tls_error',
+  'mtls_error',
+  'protocol_error',
+  'no_virtual_host',
+  'tls_redirect',
+  'no_route',
+]
 
 type Obj = Record<string, unknown>
 
@@ -33,14 +57,22 @@ class Reader {
   constructor(readonly file: string) {}
 
   fail(field: string, message: string, tryNext: string[] = []): never {
-    const shown = field.replace(/^tests\[(\d+)\]/, (m, i) => (this.testNames[Number(i)] !== undefined ? `${m} (${JSON.stringify(this.testNames[Number(i)])})` : m))
-    throw new BadInputError(`${this.file}: ${shown ? `${shown}: ` : ''}${message}`, tryNext.length ? tryNext : [`fix ${field || 'the file'} in ${this.file} (format: docs/route-tests.md)`], this.file, field || undefined)
+    const shown = field.replace(/^tests\[(\d+)\]/, (m, i) =>
+      this.testNames[Number(i)] !== undefined ? `${m} (${JSON.stringify(this.testNames[Number(i)])})` : m,
+    )
+    throw new BadInputError(
+      `${this.file}: ${shown ? `${shown}: ` : ''}${message}`,
+      tryNext.length ? tryNext : [`fix ${field || 'the file'} in ${this.file} (format: docs/route-tests.md)`],
+      this.file,
+      field || undefined,
+    )
   }
 
   object(value: unknown, field: string, allowed: readonly string[]): Obj {
     if (!value || typeof value !== 'object' || Array.isArray(value)) this.fail(field, `must be a mapping, got ${describe(value)}`)
     for (const key of Object.keys(value as Obj)) {
-      if (!allowed.includes(key)) this.fail(`${field}.${key}`.replace(/^\./, ''), `unknown field ${JSON.stringify(key)}; ${field || 'the file'} takes ${allowed.join(', ')}`)
+      if (!allowed.includes(key))
+        this.fail(`${field}.${key}`.replace(/^\./, ''), `unknown field ${JSON.stringify(key)}; ${field || 'the file'} takes ${allowed.join(', ')}`)
     }
     return value as Obj
   }
@@ -100,12 +132,16 @@ export function parseRouteTests(text: string, file: string): RouteTestsFile {
 export function routeTestsFromObject(raw: unknown, file: string): RouteTestsFile {
   const r = new Reader(file)
   const top = r.object(raw, '', TOP_KEYS)
-  if (top.apiVersion !== undefined && top.apiVersion !== ROUTE_TESTS_API_VERSION) r.fail('apiVersion', `must be ${ROUTE_TESTS_API_VERSION}, got ${describe(top.apiVersion)}`)
+  if (top.apiVersion !== undefined && top.apiVersion !== ROUTE_TESTS_API_VERSION)
+    r.fail('apiVersion', `must be ${ROUTE_TESTS_API_VERSION}, got ${describe(top.apiVersion)}`)
   if (top.kind !== undefined && top.kind !== ROUTE_TESTS_KIND) r.fail('kind', `must be ${ROUTE_TESTS_KIND}, got ${describe(top.kind)}`)
   const defaults = top.defaults === undefined ? {} : r.object(top.defaults, 'defaults', ['from', ...REQUEST_KEYS])
   const defaultFrom = defaults.from === undefined ? undefined : readFrom(r, defaults.from, 'defaults.from')
   const {from: _from, ...defaultRequest} = defaults
-  if (!Array.isArray(top.tests) || top.tests.length === 0) r.fail('tests', `must be a non-empty list of tests, got ${describe(top.tests)}`, ['tests:\n  - name: jason sees reviews v2\n    request: {host: reviews, port: 9080, headers: {end-user: jason}}\n    expect: {subset: v2}'])
+  if (!Array.isArray(top.tests) || top.tests.length === 0)
+    r.fail('tests', `must be a non-empty list of tests, got ${describe(top.tests)}`, [
+      'tests:\n  - name: jason sees reviews v2\n    request: {host: reviews, port: 9080, headers: {end-user: jason}}\n    expect: {subset: v2}',
+    ])
 
   const names = new Map<string, number>()
   const tests = (top.tests as unknown[]).map((rawTest, index): RouteTestCase => {
@@ -141,9 +177,13 @@ function readFrom(r: Reader, value: unknown, field: string): TestFrom {
 }
 
 function readRequest(r: Reader, defaults: Obj, own: Obj, field: string): {request: SimRequest; directionGiven: boolean} {
-  const pick = (key: string) => (own[key] !== undefined ? {value: own[key], at: `${field}.${key}`} : defaults[key] !== undefined ? {value: defaults[key], at: `defaults.${key}`} : undefined)
+  const pick = (key: string) =>
+    own[key] !== undefined ? {value: own[key], at: `${field}.${key}`} : defaults[key] !== undefined ? {value: defaults[key], at: `defaults.${key}`} : undefined
   const headers: Record<string, string | string[]> = {}
-  for (const [source, at] of [[defaults.headers, 'defaults.headers'], [own.headers, `${field}.headers`]] as const) {
+  for (const [source, at] of [
+    [defaults.headers, 'defaults.headers'],
+    [own.headers, `${field}.headers`],
+  ] as const) {
     if (source === undefined) continue
     if (!source || typeof source !== 'object' || Array.isArray(source)) r.fail(at, `must be a mapping of name: value, got ${describe(source)}`)
     for (const [k, v] of Object.entries(source as Obj)) {
@@ -197,7 +237,20 @@ function readRequest(r: Reader, defaults: Obj, own: Obj, field: string): {reques
   if (host === undefined) host = authority
   const sni = sniIn ? r.string(sniIn.value, sniIn.at) : tls === 'tls' && host ? splitHostPort(host).host : undefined
   if (!alpn) {
-    const d = tls === 'mtls' ? (protocol === 'http' ? 'istio-http/1.1' : protocol === 'tcp' ? 'istio' : 'istio-h2') : tls === 'tls' ? (protocol === 'http' ? 'http/1.1' : protocol === 'tcp' ? undefined : 'h2') : undefined
+    const d =
+      tls === 'mtls'
+        ? protocol === 'http'
+          ? 'istio-http/1.1'
+          : protocol === 'tcp'
+            ? 'istio'
+            : 'istio-h2'
+        : tls === 'tls'
+          ? protocol === 'http'
+            ? 'http/1.1'
+            : protocol === 'tcp'
+              ? undefined
+              : 'h2'
+          : undefined
     alpn = d ? [d] : undefined
   }
   if (protocol === 'grpc' && headers['content-type'] === undefined) headers['content-type'] = 'application/grpc'
@@ -241,13 +294,15 @@ function readExpect(r: Reader, value: unknown, field: string): Expectations {
     if (s === 'forwarded' || s === 'closed') out.status = s
     else {
       const n = typeof s === 'string' && /^\d+$/.test(s) ? Number(s) : s
-      if (typeof n !== 'number' || !Number.isInteger(n) || n < 100 || n > 599) r.fail(`${field}.status`, `must be an HTTP status (100-599), "forwarded" (TCP) or "closed", got ${describe(s)}`)
+      if (typeof n !== 'number' || !Number.isInteger(n) || n < 100 || n > 599)
+        r.fail(`${field}.status`, `must be an HTTP status (100-599), "forwarded" (TCP) or "closed", got ${describe(s)}`)
       out.status = n
     }
   }
   if (e.responseFlag !== undefined) {
     const flag = r.string(e.responseFlag, `${field}.responseFlag`)
-    if (flag !== '-' && !lookupResponseFlag(flag)) r.fail(`${field}.responseFlag`, `${JSON.stringify(flag)} is not an Envoy response flag (use "-" for none)`, ['meshctl explain flag --all'])
+    if (flag !== '-' && !lookupResponseFlag(flag))
+      r.fail(`${field}.responseFlag`, `${JSON.stringify(flag)} is not an Envoy response flag (use "-" for none)`, ['meshctl explain flag --all'])
     out.responseFlag = flag
   }
   if (e.error !== undefined) out.error = r.oneOf(e.error === null ? 'none' : e.error, ERRORS, `${field}.error`)
@@ -262,7 +317,8 @@ function readExpect(r: Reader, value: unknown, field: string): Expectations {
   }
   if (e.weights !== undefined) {
     const w = e.weights
-    if (!w || typeof w !== 'object' || Array.isArray(w) || Object.keys(w).length === 0) r.fail(`${field}.weights`, `must be a mapping of subset, host or cluster to percent, e.g. {v1: 90, v2: 10}; got ${describe(w)}`)
+    if (!w || typeof w !== 'object' || Array.isArray(w) || Object.keys(w).length === 0)
+      r.fail(`${field}.weights`, `must be a mapping of subset, host or cluster to percent, e.g. {v1: 90, v2: 10}; got ${describe(w)}`)
     const weights: Record<string, number> = {}
     for (const [k, v] of Object.entries(w as Obj)) {
       if (typeof v !== 'number' || !(v >= 0 && v <= 100)) r.fail(`${field}.weights.${k}`, `must be a percent between 0 and 100, got ${describe(v)}`)

@@ -74,7 +74,11 @@ export function parseDocument(text: string, file: string, what: string): unknown
         /* report the YAML error below */
       }
     }
-    throw new BadInputError(`the ${what} ${file} is not valid YAML/JSON: ${(yamlError as Error).message.split('\n')[0]}`, ['fix the syntax error at the position shown'], file)
+    throw new BadInputError(
+      `the ${what} ${file} is not valid YAML/JSON: ${(yamlError as Error).message.split('\n')[0]}`,
+      ['fix the syntax error at the position shown'],
+      file,
+    )
   }
 }
 
@@ -82,7 +86,8 @@ function parseProtoTextOrThrow(text: string, file: string, what: string): unknow
   try {
     return parseProtoText(text)
   } catch (error) {
-    if (error instanceof ProtoTextError) throw new BadInputError(`the ${what} ${file} is not valid protobuf text format: ${error.message}`, ['fix the syntax error at the position shown'], file)
+    if (error instanceof ProtoTextError)
+      throw new BadInputError(`the ${what} ${file} is not valid protobuf text format: ${error.message}`, ['fix the syntax error at the position shown'], file)
     throw error
   }
 }
@@ -106,7 +111,11 @@ export function snakeCaseKeys(v: unknown, parentKey = ''): unknown {
 export function loadRouteConfigFile(file: string): LoadedRouteConfig {
   const doc = snakeCaseKeys(parseDocument(readText(file, 'route configuration'), file, 'route configuration'))
   if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) {
-    throw new BadInputError(`${file} is not an envoy.config.route.v3.RouteConfiguration: expected a mapping at the top level`, ['pass a RouteConfiguration YAML/JSON (virtual_hosts: …) or a bootstrap with static listeners'], file)
+    throw new BadInputError(
+      `${file} is not an envoy.config.route.v3.RouteConfiguration: expected a mapping at the top level`,
+      ['pass a RouteConfiguration YAML/JSON (virtual_hosts: …) or a bootstrap with static listeners'],
+      file,
+    )
   }
   const obj = doc as EnvoyMessage
   if (BOOTSTRAP_HINTS.some((k) => k in obj) && !('virtual_hosts' in obj)) return routeConfigFromBootstrap(obj, file)
@@ -114,7 +123,9 @@ export function loadRouteConfigFile(file: string): LoadedRouteConfig {
   if (unknown.length > 0) {
     throw new BadInputError(
       `${file} is not a valid envoy.config.route.v3.RouteConfiguration: unknown field${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => JSON.stringify(k)).join(', ')}`,
-      unknown.includes('tests') ? ['this looks like a test file: pass it with --tests and the route configuration with --config'] : ['check the field names against the RouteConfiguration reference'],
+      unknown.includes('tests')
+        ? ['this looks like a test file: pass it with --tests and the route configuration with --config']
+        : ['check the field names against the RouteConfiguration reference'],
       file,
       unknown[0],
     )
@@ -135,9 +146,12 @@ function routeConfigFromBootstrap(bootstrap: EnvoyMessage, file: string): Loaded
     }
   }
   if (found.length === 0) {
-    throw new BadInputError(`${file} is a bootstrap without an inline route_config in its static listeners`, [
-      'router_check_tool needs the routes themselves: pass the RouteConfiguration (e.g. from `meshctl proxy routes -o json`) with --config',
-    ], file, 'static_resources.listeners')
+    throw new BadInputError(
+      `${file} is a bootstrap without an inline route_config in its static listeners`,
+      ['router_check_tool needs the routes themselves: pass the RouteConfiguration (e.g. from `meshctl proxy routes -o json`) with --config'],
+      file,
+      'static_resources.listeners',
+    )
   }
   const [first, ...rest] = found
   validateRouteConfig(first.rc, file)
@@ -157,14 +171,25 @@ function validateRouteConfig(rc: EnvoyMessage, file: string): void {
   for (const [i, vh] of vhosts.entries()) {
     if (!vh || typeof vh !== 'object') throw new BadInputError(`${file}: virtual_hosts[${i}] must be a mapping`, [], file, `virtual_hosts[${i}]`)
     if (!Array.isArray(vh.domains) || vh.domains.length === 0)
-      throw new BadInputError(`${file}: virtual host ${JSON.stringify(vh.name ?? i)} has no domains (Envoy requires at least one)`, [], file, `virtual_hosts[${i}].domains`)
+      throw new BadInputError(
+        `${file}: virtual host ${JSON.stringify(vh.name ?? i)} has no domains (Envoy requires at least one)`,
+        [],
+        file,
+        `virtual_hosts[${i}].domains`,
+      )
     for (const d of vh.domains) {
       const key = String(d).toLowerCase()
       if (seen.has(key))
-        throw new BadInputError(`${file}: domain ${JSON.stringify(d)} appears in virtual hosts ${seen.get(key)} and ${vh.name}; Envoy rejects duplicate domains`, [], file, `virtual_hosts[${i}].domains`)
+        throw new BadInputError(
+          `${file}: domain ${JSON.stringify(d)} appears in virtual hosts ${seen.get(key)} and ${vh.name}; Envoy rejects duplicate domains`,
+          [],
+          file,
+          `virtual_hosts[${i}].domains`,
+        )
       seen.set(key, String(vh.name ?? i))
     }
-    if (vh.routes !== undefined && !Array.isArray(vh.routes)) throw new BadInputError(`${file}: virtual_hosts[${i}].routes must be a list`, [], file, `virtual_hosts[${i}].routes`)
+    if (vh.routes !== undefined && !Array.isArray(vh.routes))
+      throw new BadInputError(`${file}: virtual_hosts[${i}].routes must be a list`, [], file, `virtual_hosts[${i}].routes`)
   }
 }
 
@@ -203,11 +228,18 @@ const ASSERT_FIELDS = new Set([
 export function loadRouteTestFile(file: string): EnvoyMessage {
   const doc = snakeCaseKeys(parseDocument(readText(file, 'test file'), file, 'test file'))
   const bad = (msg: string, field?: string): never => {
-    throw new BadInputError(`${file} is not a valid router_check_tool test file: ${msg}`, ['see envoy.RouterCheckToolSchema.Validation: tests: [{test_name, input: {authority, path, method}, validate: {…}}]'], file, field)
+    throw new BadInputError(
+      `${file} is not a valid router_check_tool test file: ${msg}`,
+      ['see envoy.RouterCheckToolSchema.Validation: tests: [{test_name, input: {authority, path, method}, validate: {…}}]'],
+      file,
+      field,
+    )
   }
   if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) return bad('expected a mapping with a "tests" list')
   const v = doc as EnvoyMessage
-  for (const k of Object.keys(v)) if (!VALIDATION_FIELDS.has(k)) bad(`unknown field ${JSON.stringify(k)}${'virtual_hosts' in v ? ' (this looks like a route configuration: pass it with --config)' : ''}`, k)
+  for (const k of Object.keys(v))
+    if (!VALIDATION_FIELDS.has(k))
+      bad(`unknown field ${JSON.stringify(k)}${'virtual_hosts' in v ? ' (this looks like a route configuration: pass it with --config)' : ''}`, k)
   if (!Array.isArray(v.tests) || v.tests.length === 0) bad('"tests" must be a non-empty list', 'tests')
   for (const [i, t] of (v.tests as EnvoyMessage[]).entries()) {
     const at = `tests[${i}]`
@@ -220,7 +252,8 @@ export function loadRouteTestFile(file: string): EnvoyMessage {
     for (const k of Object.keys(t.validate)) if (!ASSERT_FIELDS.has(k)) bad(`${at}.validate: unknown field ${JSON.stringify(k)}`, `${at}.validate.${k}`)
     if (typeof t.input.authority !== 'string' || t.input.authority === '') bad(`${at}.input.authority must be a non-empty string`, `${at}.input.authority`)
     if (typeof t.input.path !== 'string' || t.input.path === '') bad(`${at}.input.path must be a non-empty string`, `${at}.input.path`)
-    if (typeof t.input.method !== 'string' || t.input.method.length < 3) bad(`${at}.input.method must be an HTTP method (at least 3 characters)`, `${at}.input.method`)
+    if (typeof t.input.method !== 'string' || t.input.method.length < 3)
+      bad(`${at}.input.method must be an HTTP method (at least 3 characters)`, `${at}.input.method`)
   }
   return v
 }

@@ -88,7 +88,13 @@ function tokenize(src: string): Tok[] {
     const num = /^[-+]?(?:0[xX][0-9a-fA-F]+|(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)[fF]?/.exec(src.slice(i))
     if (num && (/[\d.]/.test(c) || ((c === '-' || c === '+') && /[\d.]/.test(src[i + 1] ?? '')))) {
       const text = num[0].replace(/[fF]$/, '')
-      toks.push({kind: 'number', text: num[0], value: text.toLowerCase().startsWith('0x') || text.toLowerCase().startsWith('-0x') ? parseInt(text, 16) : Number(text), line, col})
+      toks.push({
+        kind: 'number',
+        text: num[0],
+        value: text.toLowerCase().startsWith('0x') || text.toLowerCase().startsWith('-0x') ? parseInt(text, 16) : Number(text),
+        line,
+        col,
+      })
       i += num[0].length
       continue
     }

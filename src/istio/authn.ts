@@ -33,7 +33,8 @@ export function mtlsPolicyFor(model: MeshModel, proxy: ProxySpec, mesh: MeshConf
   const mode = modeOf(workloadPa) ?? inherited
   const ports = new Map<number, MtlsMode>()
   for (const [p, v] of Object.entries((workloadPa?.spec.portLevelMtls ?? {}) as Record<string, any>)) {
-    const m = v?.mode === 'DISABLE' || v?.mode === 'PERMISSIVE' || v?.mode === 'STRICT' ? (v.mode as MtlsMode) : v?.mode === 'UNSET' || !v?.mode ? mode : undefined
+    const m =
+      v?.mode === 'DISABLE' || v?.mode === 'PERMISSIVE' || v?.mode === 'STRICT' ? (v.mode as MtlsMode) : v?.mode === 'UNSET' || !v?.mode ? mode : undefined
     if (m) ports.set(Number(p), m)
   }
   return {mode, ports, sources: [workloadPa, nsPa, meshPa].filter((x): x is ConfigObject => Boolean(x))}

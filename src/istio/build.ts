@@ -37,7 +37,17 @@ function rdsNames(listeners: EnvoyMessage[]): string[] {
 
 export function buildProxyConfig(model: MeshModel, proxy: ProxySpec, mesh: MeshConfig, opts: BuildOptions = {}): ConfigDump {
   const scope = buildProxyScope(model, proxy, mesh)
-  const dump: ConfigDump = {listeners: [], routeConfigs: [], scopedRouteConfigs: [], clusters: [], endpoints: [], secrets: [], ecds: [], unknown: [], warnings: []}
+  const dump: ConfigDump = {
+    listeners: [],
+    routeConfigs: [],
+    scopedRouteConfigs: [],
+    clusters: [],
+    endpoints: [],
+    secrets: [],
+    ecds: [],
+    unknown: [],
+    warnings: [],
+  }
   if (proxy.kind === 'gateway') {
     const gw = buildGatewayConfig(scope)
     dump.listeners = gw.listeners.map(listenerEntry)

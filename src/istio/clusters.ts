@@ -42,11 +42,33 @@ function upstreamTransport(mode: string, policy: any, sni: string): EnvoyMessage
   if (mode === 'DISABLE') return undefined
   const ctx: EnvoyMessage = {'@type': UPSTREAM_TLS_TYPE, sni: policy?.tls?.sni ?? sni}
   if (mode === 'ISTIO_MUTUAL') {
-    ctx.common_tls_context = {tls_certificate_sds_secret_configs: [{name: 'default'}], combined_validation_context: {validation_context_sds_secret_config: {name: 'ROOTCA'}}, alpn_protocols: ['istio-peer-exchange', 'istio']}
+    ctx.common_tls_context = {
+      tls_certificate_sds_secret_configs: [{name: 'default'}],
+      combined_validation_context: {validation_context_sds_secret_config: {name: 'ROOTCA'}},
+      alpn_protocols: ['istio-peer-exchange', 'istio'],
+    }
   } else {
     ctx.common_tls_context = {
-      ...(mode === 'MUTUAL' ? {tls_certificate_sds_secret_configs: [{name: policy?.tls?.credentialName ? `kubernetes://${policy.tls.credentialName}` : `file-cert:${policy?.tls?.clientCertificate ?? ''}~${policy?.tls?.privateKey ?? ''}`}]} : {}),
-      ...(policy?.tls?.caCertificates || policy?.tls?.credentialName ? {combined_validation_context: {validation_context_sds_secret_config: {name: policy?.tls?.credentialName ? `kubernetes://${policy.tls.credentialName}-cacert` : `file-root:${policy.tls.caCertificates}`}}} : {}),
+      ...(mode === 'MUTUAL'
+        ? {
+            tls_certificate_sds_secret_configs: [
+              {
+                name: policy?.tls?.credentialName
+                  ? `kubernetes://${policy.tls.credentialName}`
+                  : `file-cert:${policy?.tls?.clientCertificate ?? ''}~${policy?.tls?.privateKey ?? ''}`,
+              },
+            ],
+          }
+        : {}),
+      ...(policy?.tls?.caCertificates || policy?.tls?.credentialName
+        ? {
+            combined_validation_context: {
+              validation_context_sds_secret_config: {
+                name: policy?.tls?.credentialName ? `kubernetes://${policy.tls.credentialName}-cacert` : `file-root:${policy.tls.caCertificates}`,
+              },
+            },
+          }
+        : {}),
     }
   }
   return {name: 'envoy.transport_sockets.tls', typed_config: ctx}
@@ -69,7 +91,14 @@ function lbEndpoints(svc: MeshService, port: ServicePort, labels: Record<string,
   return svc.endpoints
     .filter((e) => selectorMatches(labels, e.labels))
     .map((e) => ({
-      endpoint: {address: {socket_address: {address: svc.externalName ?? e.address, port_value: e.ports[port.name] ?? (typeof port.targetPort === 'number' ? port.targetPort : port.port)}}},
+      endpoint: {
+        address: {
+          socket_address: {
+            address: svc.externalName ?? e.address,
+            port_value: e.ports[port.name] ?? (typeof port.targetPort === 'number' ? port.targetPort : port.port),
+          },
+        },
+      },
       health_status: 'HEALTHY',
       load_balancing_weight: e.weight ?? 1,
       metadata: {filter_metadata: {istio: {workload: e.labels.app ? `${e.labels.app};${svc.namespace}` : ''}}},
@@ -86,7 +115,9 @@ export function buildOutboundClusters(scope: ProxyScope): BuiltClusters {
   const endpoints: EndpointAssignmentEntry[] = []
   for (const svc of scope.services) {
     const dr = destinationRuleFor(scope, svc.hostname, svc.namespace)
-    const serverMtls = svc.meshExternal ? undefined : mtlsPolicyFor(scope.model, {kind: 'sidecar', namespace: svc.namespace, labels: svc.selector ?? {}}, scope.mesh)
+    const serverMtls = svc.meshExternal
+      ? undefined
+      : mtlsPolicyFor(scope.model, {kind: 'sidecar', namespace: svc.namespace, labels: svc.selector ?? {}}, scope.mesh)
     for (const port of svc.ports) {
       if (port.protocol === 'UDP') continue
       const subsets: Array<{name: string; spec?: any}> = [{name: ''}, ...((dr?.spec.subsets ?? []) as any[]).map((s) => ({name: String(s.name), spec: s}))]
@@ -102,14 +133,39 @@ export function buildOutboundClusters(scope: ProxyScope): BuiltClusters {
           name,
           ...clusterType(svc),
           connect_timeout: policy?.connectionPool?.tcp?.connectTimeout ?? '10s',
-          ...(clusterType(svc).type === 'EDS' ? {eds_cluster_config: {service_name: name, eds_config: {ads: {}, initial_fetch_timeout: '0s', resource_api_version: 'V3'}}} : {}),
+          ...(clusterType(svc).type === 'EDS'
+            ? {eds_cluster_config: {service_name: name, eds_config: {ads: {}, initial_fetch_timeout: '0s', resource_api_version: 'V3'}}}
+            : {}),
           lb_policy: clusterType(svc).lb_policy ?? lbPolicy(policy),
-          circuit_breakers: {thresholds: [{max_connections: policy?.connectionPool?.tcp?.maxConnections ?? 4294967295, max_pending_requests: policy?.connectionPool?.http?.http1MaxPendingRequests ?? 4294967295, max_requests: policy?.connectionPool?.http?.http2MaxRequests ?? 4294967295, max_retries: policy?.connectionPool?.http?.maxRetries ?? 4294967295}]},
+          circuit_breakers: {
+            thresholds: [
+              {
+                max_connections: policy?.connectionPool?.tcp?.maxConnections ?? 4294967295,
+                max_pending_requests: policy?.connectionPool?.http?.http1MaxPendingRequests ?? 4294967295,
+                max_requests: policy?.connectionPool?.http?.http2MaxRequests ?? 4294967295,
+                max_retries: policy?.connectionPool?.http?.maxRetries ?? 4294967295,
+              },
+            ],
+          },
           ...(policy?.outlierDetection ? {outlier_detection: policy.outlierDetection} : {}),
-          ...(isHTTP2(port.protocol) ? {typed_extension_protocol_options: {'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': {'@type': 'type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions', explicit_http_config: {http2_protocol_options: {}}}}} : {}),
+          ...(isHTTP2(port.protocol)
+            ? {
+                typed_extension_protocol_options: {
+                  'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': {
+                    '@type': 'type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions',
+                    explicit_http_config: {http2_protocol_options: {}},
+                  },
+                },
+              }
+            : {}),
           ...(transport
             ? tls.auto
-              ? {transport_socket_matches: [{name: 'tlsMode-istio', match: {tlsMode: 'istio'}, transport_socket: transport}, {name: 'tlsMode-disabled', match: {}, transport_socket: {name: 'envoy.transport_sockets.raw_buffer'}}]}
+              ? {
+                  transport_socket_matches: [
+                    {name: 'tlsMode-istio', match: {tlsMode: 'istio'}, transport_socket: transport},
+                    {name: 'tlsMode-disabled', match: {}, transport_socket: {name: 'envoy.transport_sockets.raw_buffer'}},
+                  ],
+                }
               : {transport_socket: transport}
             : {}),
           metadata: {
@@ -120,7 +176,17 @@ export function buildOutboundClusters(scope: ProxyScope): BuiltClusters {
                 ...(dr ? {config: `/apis/networking.istio.io/v1/namespaces/${dr.namespace}/destination-rule/${dr.name}`} : {}),
                 ...(sub.name ? {subset: sub.name} : {}),
               },
-              ...(dr ? {'meshctl.source': {file: dr.source.file, kind: 'DestinationRule', namespace: dr.namespace, name: dr.name, path: sub.name ? `spec.subsets[${subsets.findIndex((s) => s.name === sub.name) - 1}]` : 'spec'}} : {}),
+              ...(dr
+                ? {
+                    'meshctl.source': {
+                      file: dr.source.file,
+                      kind: 'DestinationRule',
+                      namespace: dr.namespace,
+                      name: dr.name,
+                      path: sub.name ? `spec.subsets[${subsets.findIndex((s) => s.name === sub.name) - 1}]` : 'spec',
+                    },
+                  }
+                : {}),
             },
           },
         }
@@ -152,11 +218,29 @@ export function builtinClusters(scope: ProxyScope): ClusterEntry[] {
     // lists it under dynamic_active_clusters (shared/fixtures istio-1.4_sidecar_productpage_config_dump.json), so it
     // is an xDS cluster, not a bootstrap one, and diff compares it.
     {name: BLACKHOLE_CLUSTER, cluster: {name: BLACKHOLE_CLUSTER, type: 'STATIC', connect_timeout: '10s'}, state: 'active'},
-    {name: PASSTHROUGH_CLUSTER, cluster: {name: PASSTHROUGH_CLUSTER, type: 'ORIGINAL_DST', lb_policy: 'CLUSTER_PROVIDED', connect_timeout: '10s'}, state: 'active'},
-    {name: INBOUND_PASSTHROUGH_CLUSTER, cluster: {name: INBOUND_PASSTHROUGH_CLUSTER, type: 'ORIGINAL_DST', lb_policy: 'CLUSTER_PROVIDED', connect_timeout: '10s', upstream_bind_config: {source_address: {address: '127.0.0.6', port_value: 0}}}, state: 'active'},
+    {
+      name: PASSTHROUGH_CLUSTER,
+      cluster: {name: PASSTHROUGH_CLUSTER, type: 'ORIGINAL_DST', lb_policy: 'CLUSTER_PROVIDED', connect_timeout: '10s'},
+      state: 'active',
+    },
+    {
+      name: INBOUND_PASSTHROUGH_CLUSTER,
+      cluster: {
+        name: INBOUND_PASSTHROUGH_CLUSTER,
+        type: 'ORIGINAL_DST',
+        lb_policy: 'CLUSTER_PROVIDED',
+        connect_timeout: '10s',
+        upstream_bind_config: {source_address: {address: '127.0.0.6', port_value: 0}},
+      },
+      state: 'active',
+    },
   ]
   if (scope.mesh.outboundTrafficPolicy === 'ALLOW_ANY_DYNAMIC_DNS') {
-    out.push({name: DYNAMIC_DNS_CLUSTER, cluster: {name: DYNAMIC_DNS_CLUSTER, lb_policy: 'CLUSTER_PROVIDED', cluster_type: {name: 'envoy.clusters.dynamic_forward_proxy'}, connect_timeout: '10s'}, state: 'active'})
+    out.push({
+      name: DYNAMIC_DNS_CLUSTER,
+      cluster: {name: DYNAMIC_DNS_CLUSTER, lb_policy: 'CLUSTER_PROVIDED', cluster_type: {name: 'envoy.clusters.dynamic_forward_proxy'}, connect_timeout: '10s'},
+      state: 'active',
+    })
   }
   return out
 }
@@ -167,7 +251,16 @@ export function inboundClusters(list: Array<{name: string; port: number}>, proxy
     clusters.push({
       name,
       state: 'active',
-      cluster: {name, type: 'ORIGINAL_DST', lb_policy: 'CLUSTER_PROVIDED', connect_timeout: '10s', upstream_bind_config: {source_address: {address: '127.0.0.6', port_value: 0}}, metadata: {filter_metadata: {istio: {services: []}}}, ...(proxyIp ? {} : {}), default_original_port: port},
+      cluster: {
+        name,
+        type: 'ORIGINAL_DST',
+        lb_policy: 'CLUSTER_PROVIDED',
+        connect_timeout: '10s',
+        upstream_bind_config: {source_address: {address: '127.0.0.6', port_value: 0}},
+        metadata: {filter_metadata: {istio: {services: []}}},
+        ...(proxyIp ? {} : {}),
+        default_original_port: port,
+      },
     })
   }
   return {clusters, endpoints: []}

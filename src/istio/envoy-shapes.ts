@@ -28,7 +28,9 @@ export function httpConnectionManager(statPrefix: string, route: {rds: string} |
     typed_config: {
       '@type': HCM_TYPE,
       stat_prefix: statPrefix,
-      ...('rds' in route ? {rds: {route_config_name: route.rds, config_source: {ads: {}, initial_fetch_timeout: '0s', resource_api_version: 'V3'}}} : {route_config: route.inline}),
+      ...('rds' in route
+        ? {rds: {route_config_name: route.rds, config_source: {ads: {}, initial_fetch_timeout: '0s', resource_api_version: 'V3'}}}
+        : {route_config: route.inline}),
       http_filters: [ROUTER],
       use_remote_address: false,
       normalize_path: true,
@@ -41,7 +43,11 @@ export function httpConnectionManager(statPrefix: string, route: {rds: string} |
 export function tcpProxy(statPrefix: string, target: string | Array<{name: string; weight: number}>): EnvoyMessage {
   return {
     name: 'envoy.filters.network.tcp_proxy',
-    typed_config: {'@type': TCP_PROXY_TYPE, stat_prefix: statPrefix, ...(typeof target === 'string' ? {cluster: target} : {weighted_clusters: {clusters: target}})},
+    typed_config: {
+      '@type': TCP_PROXY_TYPE,
+      stat_prefix: statPrefix,
+      ...(typeof target === 'string' ? {cluster: target} : {weighted_clusters: {clusters: target}}),
+    },
   }
 }
 
@@ -52,7 +58,15 @@ export function istioMtlsTransportSocket(http: boolean): EnvoyMessage {
     typed_config: {
       '@type': DOWNSTREAM_TLS_TYPE,
       common_tls_context: {
-        tls_certificate_sds_secret_configs: [{name: 'default', sds_config: {api_config_source: {api_type: 'GRPC', grpc_services: [{envoy_grpc: {cluster_name: 'sds-grpc'}}], transport_api_version: 'V3'}, resource_api_version: 'V3'}}],
+        tls_certificate_sds_secret_configs: [
+          {
+            name: 'default',
+            sds_config: {
+              api_config_source: {api_type: 'GRPC', grpc_services: [{envoy_grpc: {cluster_name: 'sds-grpc'}}], transport_api_version: 'V3'},
+              resource_api_version: 'V3',
+            },
+          },
+        ],
         combined_validation_context: {default_validation_context: {}, validation_context_sds_secret_config: {name: 'ROOTCA'}},
         alpn_protocols: http ? ['h2', 'http/1.1'] : ['istio-peer-exchange', 'h2', 'http/1.1'],
       },
@@ -79,14 +93,25 @@ export function serverTlsTransportSocket(tls: any, sdsName: string, http: boolea
 }
 
 export function tlsInspector(disabled?: EnvoyMessage): EnvoyMessage {
-  return {name: 'envoy.filters.listener.tls_inspector', typed_config: {'@type': 'type.googleapis.com/envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector'}, ...(disabled ? {filter_disabled: disabled} : {})}
+  return {
+    name: 'envoy.filters.listener.tls_inspector',
+    typed_config: {'@type': 'type.googleapis.com/envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector'},
+    ...(disabled ? {filter_disabled: disabled} : {}),
+  }
 }
 
 export function httpInspector(disabled?: EnvoyMessage): EnvoyMessage {
-  return {name: 'envoy.filters.listener.http_inspector', typed_config: {'@type': 'type.googleapis.com/envoy.extensions.filters.listener.http_inspector.v3.HttpInspector'}, ...(disabled ? {filter_disabled: disabled} : {})}
+  return {
+    name: 'envoy.filters.listener.http_inspector',
+    typed_config: {'@type': 'type.googleapis.com/envoy.extensions.filters.listener.http_inspector.v3.HttpInspector'},
+    ...(disabled ? {filter_disabled: disabled} : {}),
+  }
 }
 
-export const ORIGINAL_DST_FILTER: EnvoyMessage = {name: 'envoy.filters.listener.original_dst', typed_config: {'@type': 'type.googleapis.com/envoy.extensions.filters.listener.original_dst.v3.OriginalDst'}}
+export const ORIGINAL_DST_FILTER: EnvoyMessage = {
+  name: 'envoy.filters.listener.original_dst',
+  typed_config: {'@type': 'type.googleapis.com/envoy.extensions.filters.listener.original_dst.v3.OriginalDst'},
+}
 
 /** ListenerFilterChainMatchPredicate that is true on the given ports ([start, end) ranges). */
 export function portsPredicate(ports: number[]): EnvoyMessage {

@@ -25,9 +25,7 @@ interface ServerRef {
 }
 
 function gatewaysForProxy(scope: ProxyScope): ConfigObject[] {
-  return scope.model.gateways
-    .filter((g) => selectorMatches(g.spec.selector as Record<string, string> | undefined, scope.proxy.labels))
-    .sort(byAge)
+  return scope.model.gateways.filter((g) => selectorMatches(g.spec.selector as Record<string, string> | undefined, scope.proxy.labels)).sort(byAge)
 }
 
 function serverHosts(server: any, gw: ConfigObject): Array<{namespace: string; host: string}> {
@@ -89,7 +87,10 @@ export function buildGatewayConfig(scope: ProxyScope): {listeners: EnvoyMessage[
         httpServers.push(ref)
         continue
       }
-      if ((protocol === 'HTTPS' || protocol === 'TLS') && (tlsMode === 'SIMPLE' || tlsMode === 'MUTUAL' || tlsMode === 'OPTIONAL_MUTUAL' || tlsMode === 'ISTIO_MUTUAL')) {
+      if (
+        (protocol === 'HTTPS' || protocol === 'TLS') &&
+        (tlsMode === 'SIMPLE' || tlsMode === 'MUTUAL' || tlsMode === 'OPTIONAL_MUTUAL' || tlsMode === 'ISTIO_MUTUAL')
+      ) {
         const portName = String(ref.server.port?.name ?? '')
         const rcName = `https.${ref.server.port.number}.${portName}.${ref.gateway.name}.${ref.gateway.namespace}`
         const hosts = serverHosts(ref.server, ref.gateway).map((h) => h.host)
@@ -98,8 +99,16 @@ export function buildGatewayConfig(scope: ProxyScope): {listeners: EnvoyMessage[
         if (terminatedHTTP) routeConfigs.push(buildGatewayRouteConfig(scope, rcName, [ref], Number(ref.server.port.number)))
         chains.push({
           ...(sni ? {filter_chain_match: {server_names: sni}} : {}),
-          transport_socket: serverTlsTransportSocket(ref.server.tls, ref.server.tls.credentialName ? `kubernetes://${ref.server.tls.credentialName}` : `file-cert:${ref.server.tls.serverCertificate ?? ''}~${ref.server.tls.privateKey ?? ''}`, terminatedHTTP),
-          filters: terminatedHTTP ? [httpConnectionManager(`outbound_0.0.0.0_${port}`, {rds: rcName})] : [tcpProxy(`outbound_0.0.0.0_${port}`, tcpTargetFor(scope, ref))],
+          transport_socket: serverTlsTransportSocket(
+            ref.server.tls,
+            ref.server.tls.credentialName
+              ? `kubernetes://${ref.server.tls.credentialName}`
+              : `file-cert:${ref.server.tls.serverCertificate ?? ''}~${ref.server.tls.privateKey ?? ''}`,
+            terminatedHTTP,
+          ),
+          filters: terminatedHTTP
+            ? [httpConnectionManager(`outbound_0.0.0.0_${port}`, {rds: rcName})]
+            : [tcpProxy(`outbound_0.0.0.0_${port}`, tcpTargetFor(scope, ref))],
           metadata: {filter_metadata: {istio: {config: `/apis/networking.istio.io/v1/namespaces/${ref.gateway.namespace}/gateway/${ref.gateway.name}`}}},
         })
         continue
@@ -193,7 +202,9 @@ function passthroughChains(scope: ProxyScope, ref: ServerRef, port: number): Env
         if (!dest) continue
         out.push({
           filter_chain_match: {server_names: (m.sniHosts ?? []) as string[]},
-          filters: [tcpProxy(`outbound_0.0.0.0_${port}`, destinationCluster(dest, vs, {scope, port: Number(ref.server.port.number), gateways: [ref.gatewayKey]}))],
+          filters: [
+            tcpProxy(`outbound_0.0.0.0_${port}`, destinationCluster(dest, vs, {scope, port: Number(ref.server.port.number), gateways: [ref.gatewayKey]})),
+          ],
           metadata: {filter_metadata: {istio: {config: vsConfigPath(vs)}}},
         })
       }

@@ -70,7 +70,12 @@ export function parseNamespacedHost(h: string, ownNamespace: string): {namespace
 export function exportToOf(o: {kind: string; spec?: Record<string, any>; annotations?: Record<string, string>}): string[] {
   if (o.kind === 'Service') {
     const ann = o.annotations?.['networking.istio.io/exportTo']
-    const list = ann ? ann.split(',').map((s) => s.trim()).filter(Boolean) : []
+    const list = ann
+      ? ann
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : []
     return list.length ? list : ['*']
   }
   const spec = o.spec?.exportTo

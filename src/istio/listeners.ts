@@ -25,7 +25,15 @@ import {
   tcpProxy,
   tlsInspector,
 } from './envoy-shapes.js'
-import {BLACKHOLE_CLUSTER, DYNAMIC_DNS_CLUSTER, INBOUND_PASSTHROUGH_CLUSTER, PASSTHROUGH_CLUSTER, clusterName, destinationCluster, vsConfigPath} from './routes.js'
+import {
+  BLACKHOLE_CLUSTER,
+  DYNAMIC_DNS_CLUSTER,
+  INBOUND_PASSTHROUGH_CLUSTER,
+  PASSTHROUGH_CLUSTER,
+  clusterName,
+  destinationCluster,
+  vsConfigPath,
+} from './routes.js'
 import {afterTLSTermination, parseProtocol} from './protocol.js'
 
 const OUTBOUND_HTTP_ALPNS = ['http/1.1', 'h2c']
@@ -76,8 +84,15 @@ function tlsChains(scope: ProxyScope, svc: MeshService, port: ServicePort, statP
         const sni = ((m.sniHosts ?? []) as string[]).map((h) => resolveShortName(h, vs.namespace, scope.model.configDomainSuffix))
         const ctx = {scope, port: port.port, gateways: ['mesh']}
         const dests = (rule.route ?? []) as any[]
-        const target = dests.length === 1 ? destinationCluster(dests[0].destination, vs, ctx) : dests.map((d) => ({name: destinationCluster(d.destination, vs, ctx), weight: Number(d.weight ?? 0)}))
-        chains.push({filter_chain_match: {server_names: sni}, filters: [tcpProxy(statPrefix, target)], metadata: {filter_metadata: {istio: {config: vsConfigPath(vs)}}}})
+        const target =
+          dests.length === 1
+            ? destinationCluster(dests[0].destination, vs, ctx)
+            : dests.map((d) => ({name: destinationCluster(d.destination, vs, ctx), weight: Number(d.weight ?? 0)}))
+        chains.push({
+          filter_chain_match: {server_names: sni},
+          filters: [tcpProxy(statPrefix, target)],
+          metadata: {filter_metadata: {istio: {config: vsConfigPath(vs)}}},
+        })
       }
     }
     if (chains.length) return chains
@@ -121,7 +136,12 @@ export function buildSidecarOutboundListeners(scope: ProxyScope): EnvoyMessage[]
         const sniChains = isTLS(port.protocol) ? tlsChains(scope, svc, port, statPrefix) : []
         const chains = sniChains.length
           ? sniChains.map((c) => ({...c, filter_chain_match: {...c.filter_chain_match, prefix_ranges}}))
-          : [{filter_chain_match: {prefix_ranges, ...(isTLS(port.protocol) ? {server_names: [svc.hostname]} : {})}, filters: [tcpProxy(statPrefix, tcpTarget(scope, svc, port).target)]}]
+          : [
+              {
+                filter_chain_match: {prefix_ranges, ...(isTLS(port.protocol) ? {server_names: [svc.hostname]} : {})},
+                filters: [tcpProxy(statPrefix, tcpTarget(scope, svc, port).target)],
+              },
+            ]
         for (const c of chains) if (!plan.chains.some((x) => sameChainMatch(x.filter_chain_match, c.filter_chain_match))) plan.chains.push(c)
         continue
       }
@@ -174,7 +194,9 @@ export function buildSidecarOutboundListeners(scope: ProxyScope): EnvoyMessage[]
 
 export function buildVirtualOutboundListener(scope: ProxyScope): EnvoyMessage {
   const port = scope.mesh.proxyListenPort
-  const chains: EnvoyMessage[] = [{name: 'virtualOutbound-blackhole', filter_chain_match: {destination_port: port}, filters: [tcpProxy(BLACKHOLE_CLUSTER, BLACKHOLE_CLUSTER)]}]
+  const chains: EnvoyMessage[] = [
+    {name: 'virtualOutbound-blackhole', filter_chain_match: {destination_port: port}, filters: [tcpProxy(BLACKHOLE_CLUSTER, BLACKHOLE_CLUSTER)]},
+  ]
   const dynamicDns = scope.mesh.outboundTrafficPolicy === 'ALLOW_ANY_DYNAMIC_DNS'
   if (dynamicDns) {
     chains.push({
@@ -184,7 +206,9 @@ export function buildVirtualOutboundListener(scope: ProxyScope): EnvoyMessage {
         httpConnectionManager('outbound_dynamic_dns', {
           inline: {
             name: 'dynamic_dns',
-            virtual_hosts: [{name: 'allow_any', domains: ['*'], routes: [{name: 'allow_any', match: {prefix: '/'}, route: {cluster: DYNAMIC_DNS_CLUSTER, timeout: '0s'}}]}],
+            virtual_hosts: [
+              {name: 'allow_any', domains: ['*'], routes: [{name: 'allow_any', match: {prefix: '/'}, route: {cluster: DYNAMIC_DNS_CLUSTER, timeout: '0s'}}]},
+            ],
           },
         }),
       ],
@@ -277,7 +301,14 @@ function inboundRouteConfig(cc: InboundChainConfig): EnvoyMessage {
       {
         name: vhName,
         domains: ['*'],
-        routes: [{name: 'default', match: {prefix: '/'}, route: {cluster: cc.cluster, timeout: '0s', max_grpc_timeout: '0s'}, decorator: {operation: `:${cc.targetPort}/*`}}],
+        routes: [
+          {
+            name: 'default',
+            match: {prefix: '/'},
+            route: {cluster: cc.cluster, timeout: '0s', max_grpc_timeout: '0s'},
+            decorator: {operation: `:${cc.targetPort}/*`},
+          },
+        ],
       },
     ],
   }
@@ -296,10 +327,13 @@ function inboundChains(cc: InboundChainConfig, opts: FilterChainMatchOption[]): 
       filter_chain_match: match,
       // Passthrough HCMs take the cluster name as stat prefix, service ports `inbound_<name>` (listener_inbound.go
       // inboundChainConfig.StatPrefix; the real authz configdump.yaml shows both).
-      filters: [http ? httpConnectionManager(cc.passthrough ? cc.cluster : `inbound_${cc.name}`, {inline: inboundRouteConfig(cc)}) : tcpProxy(cc.cluster, cc.cluster)],
+      filters: [
+        http ? httpConnectionManager(cc.passthrough ? cc.cluster : `inbound_${cc.name}`, {inline: inboundRouteConfig(cc)}) : tcpProxy(cc.cluster, cc.cluster),
+      ],
     }
     if (opt.tls) chain.transport_socket = cc.tls ? serverTlsTransportSocket(cc.tls, sidecarSdsName(cc.tls), http) : istioMtlsTransportSocket(http)
-    if (cc.sidecar) chain.metadata = {filter_metadata: {istio: {config: `/apis/networking.istio.io/v1/namespaces/${cc.sidecar.namespace}/sidecar/${cc.sidecar.name}`}}}
+    if (cc.sidecar)
+      chain.metadata = {filter_metadata: {istio: {config: `/apis/networking.istio.io/v1/namespaces/${cc.sidecar.namespace}/sidecar/${cc.sidecar.name}`}}}
     return chain
   })
 }
@@ -318,7 +352,12 @@ export function serviceTargets(scope: ProxyScope): Array<{svc: MeshService; port
   for (const svc of all) {
     if (svc.namespace !== scope.proxy.namespace && svc.registry === 'Kubernetes') continue
     const ep = svc.endpoints.find((e) => ips.has(e.address))
-    const selected = !ep && svc.endpoints.length === 0 && svc.selector && Object.keys(svc.selector).length > 0 && Object.entries(svc.selector).every(([k, v]) => scope.proxy.labels[k] === v)
+    const selected =
+      !ep &&
+      svc.endpoints.length === 0 &&
+      svc.selector &&
+      Object.keys(svc.selector).length > 0 &&
+      Object.entries(svc.selector).every(([k, v]) => scope.proxy.labels[k] === v)
     if (!ep && !selected) continue
     for (const port of svc.ports) {
       if (port.protocol === 'UDP') continue
@@ -329,7 +368,11 @@ export function serviceTargets(scope: ProxyScope): Array<{svc: MeshService; port
   return out
 }
 
-export function buildVirtualInboundListener(scope: ProxyScope, mtls: MtlsPolicy, flags: {EnableTLSOnSidecarIngress?: boolean}): {listener: EnvoyMessage; clusters: Array<{name: string; port: number}>} {
+export function buildVirtualInboundListener(
+  scope: ProxyScope,
+  mtls: MtlsPolicy,
+  flags: {EnableTLSOnSidecarIngress?: boolean},
+): {listener: EnvoyMessage; clusters: Array<{name: string; port: number}>} {
   const byPort = new Map<number, InboundChainConfig>()
   const ingress = (scope.sidecar?.spec.ingress ?? []) as any[]
   if (ingress.length) {
@@ -340,27 +383,55 @@ export function buildVirtualInboundListener(scope: ProxyScope, mtls: MtlsPolicy,
       const tls = i.tls && flags.EnableTLSOnSidecarIngress ? i.tls : undefined
       if (tls) protocol = afterTLSTermination(protocol)
       const bind = i.bind ?? '0.0.0.0'
-      byPort.set(port, {name: `${bind}_${port}`, targetPort: port, matchPort: port, protocol: listenerProtocol(protocol), cluster: `inbound|${port}||`, passthrough: false, tls, sidecar: scope.sidecar})
+      byPort.set(port, {
+        name: `${bind}_${port}`,
+        targetPort: port,
+        matchPort: port,
+        protocol: listenerProtocol(protocol),
+        cluster: `inbound|${port}||`,
+        passthrough: false,
+        tls,
+        sidecar: scope.sidecar,
+      })
     }
   } else {
     for (const t of serviceTargets(scope)) {
       if (byPort.has(t.targetPort)) continue
-      byPort.set(t.targetPort, {name: `0.0.0.0_${t.targetPort}`, targetPort: t.targetPort, matchPort: t.targetPort, protocol: listenerProtocol(t.port.protocol), cluster: `inbound|${t.targetPort}||`, passthrough: false})
+      byPort.set(t.targetPort, {
+        name: `0.0.0.0_${t.targetPort}`,
+        targetPort: t.targetPort,
+        matchPort: t.targetPort,
+        protocol: listenerProtocol(t.port.protocol),
+        cluster: `inbound|${t.targetPort}||`,
+        passthrough: false,
+      })
     }
   }
   const listenPort = scope.mesh.proxyInboundListenPort
-  const chains: EnvoyMessage[] = [{name: 'virtualInbound-blackhole', filter_chain_match: {destination_port: listenPort}, filters: [tcpProxy(BLACKHOLE_CLUSTER, BLACKHOLE_CLUSTER)]}]
+  const chains: EnvoyMessage[] = [
+    {name: 'virtualInbound-blackhole', filter_chain_match: {destination_port: listenPort}, filters: [tcpProxy(BLACKHOLE_CLUSTER, BLACKHOLE_CLUSTER)]},
+  ]
   // Passthrough chains: the workload mode, plus one set per port-level override (authn ForPassthrough).
   const passthroughModes: Array<{port: number; mode: MtlsMode}> = [{port: 0, mode: mtls.mode}]
   // Ports served by a service/ingress chain already carry their own mode; only other ports get passthrough chains.
   for (const [p, m] of mtls.ports) if (m !== mtls.mode && !byPort.has(p)) passthroughModes.push({port: p, mode: m})
   for (const pm of passthroughModes) {
-    const cc: InboundChainConfig = {name: 'virtualInbound', targetPort: pm.port, matchPort: pm.port, protocol: 'AUTO', cluster: INBOUND_PASSTHROUGH_CLUSTER, passthrough: true}
+    const cc: InboundChainConfig = {
+      name: 'virtualInbound',
+      targetPort: pm.port,
+      matchPort: pm.port,
+      protocol: 'AUTO',
+      cluster: INBOUND_PASSTHROUGH_CLUSTER,
+      passthrough: true,
+    }
     chains.push(...inboundChains(cc, matchOptions(pm.mode, 'AUTO', false)))
   }
   for (const cc of [...byPort.values()].sort((a, b) => a.targetPort - b.targetPort)) {
     const mode = modeForPort(mtls, cc.targetPort)
-    const opts = cc.tls && mode === 'DISABLE' ? [{protocol: cc.protocol === 'HTTP' ? 'HTTP' : 'TCP', transport: 'tls', tls: true} as FilterChainMatchOption] : matchOptions(mode, cc.protocol, true)
+    const opts =
+      cc.tls && mode === 'DISABLE'
+        ? [{protocol: cc.protocol === 'HTTP' ? 'HTTP' : 'TCP', transport: 'tls', tls: true} as FilterChainMatchOption]
+        : matchOptions(mode, cc.protocol, true)
     chains.push(...inboundChains(cc, opts))
   }
   return {
@@ -390,15 +461,24 @@ function inboundInspectors(chains: EnvoyMessage[]): EnvoyMessage[] {
   const out: EnvoyMessage[] = []
   if ([...tls.values()].some(Boolean)) {
     if (tls.get(0)) {
-      const off = [...tls].filter(([p, on]) => p !== 0 && !on).map(([p]) => p).sort((a, b) => a - b)
+      const off = [...tls]
+        .filter(([p, on]) => p !== 0 && !on)
+        .map(([p]) => p)
+        .sort((a, b) => a - b)
       out.push(tlsInspector(off.length ? portsPredicate(off) : undefined))
     } else {
-      const on = [...tls].filter(([p, v]) => p !== 0 && v).map(([p]) => p).sort((a, b) => a - b)
+      const on = [...tls]
+        .filter(([p, v]) => p !== 0 && v)
+        .map(([p]) => p)
+        .sort((a, b) => a - b)
       out.push(tlsInspector(on.length ? {not_match: portsPredicate(on)} : undefined))
     }
   }
   if ([...http.values()].some(Boolean)) {
-    const off = [...http].filter(([, on]) => !on).map(([p]) => p).sort((a, b) => a - b)
+    const off = [...http]
+      .filter(([, on]) => !on)
+      .map(([p]) => p)
+      .sort((a, b) => a - b)
     out.push(httpInspector(off.length ? portsPredicate(off) : undefined))
   }
   return out

@@ -57,7 +57,15 @@ function checkApiVersion(o: ConfigObject, problems: ManifestProblem[]): boolean 
 }
 
 function problem(o: ConfigObject, field: string, message: string): ManifestProblem {
-  return {file: o.source.file, ...(o.source.line ? {line: o.source.line} : {}), kind: o.kind, name: o.name, namespace: o.namespace, field, message: `${o.kind} ${o.namespace}/${o.name}: ${message}`}
+  return {
+    file: o.source.file,
+    ...(o.source.line ? {line: o.source.line} : {}),
+    kind: o.kind,
+    name: o.name,
+    namespace: o.namespace,
+    field,
+    message: `${o.kind} ${o.namespace}/${o.name}: ${message}`,
+  }
 }
 
 /** Light schema checks on the fields the model reads; a bad object is reported and skipped or kept as far as valid. */
@@ -149,7 +157,12 @@ function buildKubernetesServices(objects: ConfigObject[], domainSuffix: string):
         for (const ep of (sl.raw.endpoints ?? []) as any[]) {
           for (const addr of (ep.addresses ?? []) as string[]) {
             const pod = pods.find((p) => p.raw.status?.podIP === addr && p.namespace === o.namespace)
-            endpoints.push({address: addr, ports: mapPortsByServicePortName(ports, portMap), labels: pod?.labels ?? {}, serviceAccount: pod?.spec.serviceAccountName})
+            endpoints.push({
+              address: addr,
+              ports: mapPortsByServicePortName(ports, portMap),
+              labels: pod?.labels ?? {},
+              serviceAccount: pod?.spec.serviceAccountName,
+            })
           }
         }
       } else {
@@ -173,7 +186,9 @@ function buildKubernetesServices(objects: ConfigObject[], domainSuffix: string):
     }
     const endpointsKnown =
       endpoints.length > 0 ||
-      slices.some((sl) => sl.namespace === o.namespace && (sl.kind === 'EndpointSlice' ? sl.labels['kubernetes.io/service-name'] === o.name : sl.name === o.name)) ||
+      slices.some(
+        (sl) => sl.namespace === o.namespace && (sl.kind === 'EndpointSlice' ? sl.labels['kubernetes.io/service-name'] === o.name : sl.name === o.name),
+      ) ||
       pods.some((p) => p.namespace === o.namespace)
     out.push({
       hostname,
@@ -237,11 +252,19 @@ function buildServiceEntryServices(objects: ConfigObject[], problems: ManifestPr
     for (const e of (s.endpoints ?? []) as any[]) {
       const portMap: Record<string, number> = {}
       for (const p of ports) portMap[p.name] = e.ports?.[p.name] !== undefined ? Number(e.ports[p.name]) : numericTarget(p)
-      endpoints.push({address: String(e.address ?? ''), ports: portMap, labels: stringMap(e.labels), network: e.network, locality: e.locality, weight: e.weight, serviceAccount: e.serviceAccount})
+      endpoints.push({
+        address: String(e.address ?? ''),
+        ports: portMap,
+        labels: stringMap(e.labels),
+        network: e.network,
+        locality: e.locality,
+        weight: e.weight,
+        serviceAccount: e.serviceAccount,
+      })
     }
     if (selector) {
       for (const w of workloadEntries) {
-        if (w.namespace !== o.namespace || !labelsMatch(selector, w.labels) && !labelsMatch(selector, stringMap(w.spec.labels))) continue
+        if (w.namespace !== o.namespace || (!labelsMatch(selector, w.labels) && !labelsMatch(selector, stringMap(w.spec.labels)))) continue
         const portMap: Record<string, number> = {}
         for (const p of ports) portMap[p.name] = w.spec.ports?.[p.name] !== undefined ? Number(w.spec.ports[p.name]) : numericTarget(p)
         endpoints.push({address: String(w.spec.address ?? ''), ports: portMap, labels: {...w.labels, ...stringMap(w.spec.labels)}})
@@ -292,7 +315,14 @@ export function loadManifestsFromObjects(values: unknown[], file: string, opts: 
 function buildMeshModel(parsed: ConfigObject[], problems: ManifestProblem[], opts: LoadOptions): MeshModel {
   const objects = parsed.filter((o) => checkApiVersion(o, problems) && validate(o, problems))
   const domainSuffix = opts.domainSuffix ?? 'cluster.local'
-  const lists: Record<ModelList, ConfigObject[]> = {virtualServices: [], destinationRules: [], gateways: [], sidecars: [], peerAuthentications: [], serviceEntries: []}
+  const lists: Record<ModelList, ConfigObject[]> = {
+    virtualServices: [],
+    destinationRules: [],
+    gateways: [],
+    sidecars: [],
+    peerAuthentications: [],
+    serviceEntries: [],
+  }
   const others: ConfigObject[] = []
   for (const o of objects) {
     const list = kindOf(o)?.model

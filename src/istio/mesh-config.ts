@@ -36,7 +36,13 @@ export function meshConfigFromObject(doc: Record<string, any> | null | undefined
   const mode = doc.outboundTrafficPolicy?.mode
   if (mode !== undefined) {
     if (OUTBOUND_MODES.has(mode)) mesh.outboundTrafficPolicy = mode
-    else if (opts.strict ?? true) throw new BadInputError(`${file}: outboundTrafficPolicy.mode ${JSON.stringify(mode)} is not ALLOW_ANY or REGISTRY_ONLY`, [], file, 'outboundTrafficPolicy.mode')
+    else if (opts.strict ?? true)
+      throw new BadInputError(
+        `${file}: outboundTrafficPolicy.mode ${JSON.stringify(mode)} is not ALLOW_ANY or REGISTRY_ONLY`,
+        [],
+        file,
+        'outboundTrafficPolicy.mode',
+      )
     else opts.notes?.push(`${file}: outboundTrafficPolicy.mode ${JSON.stringify(mode)} is unknown: ${mesh.outboundTrafficPolicy} assumed`)
   }
   if (doc.enableAutoMtls !== undefined && doc.enableAutoMtls !== null) mesh.enableAutoMtls = Boolean(doc.enableAutoMtls)

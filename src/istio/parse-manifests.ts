@@ -128,7 +128,15 @@ interface FileCursor {
   lineCounter?: LineCounter
 }
 
-function pushValue(value: unknown, node: Node | null | undefined, line: number | undefined, cur: FileCursor, opts: ParseManifestOptions, sink: Collector, out: ConfigObject[]): void {
+function pushValue(
+  value: unknown,
+  node: Node | null | undefined,
+  line: number | undefined,
+  cur: FileCursor,
+  opts: ParseManifestOptions,
+  sink: Collector,
+  out: ConfigObject[],
+): void {
   if (value === null || value === undefined) return
   const itemLine = (i: number, seq: Node | undefined) => (isSeq(seq) ? (lineOf(seq.items[i], cur.lineCounter) ?? line) : line)
   if (Array.isArray(value)) {
@@ -163,7 +171,14 @@ function pushValue(value: unknown, node: Node | null | undefined, line: number |
   }
   const name = metadata.name
   if (typeof name !== 'string' || !name) {
-    sink.reject({file: cur.file, line, kind: obj.kind, field: 'metadata.name', message: `${obj.kind} has no metadata.name`, tryNext: ['every manifest needs metadata.name']})
+    sink.reject({
+      file: cur.file,
+      line,
+      kind: obj.kind,
+      field: 'metadata.name',
+      message: `${obj.kind} has no metadata.name`,
+      tryNext: ['every manifest needs metadata.name'],
+    })
     return
   }
   let namespace = typeof metadata.namespace === 'string' ? metadata.namespace : ''
@@ -198,7 +213,13 @@ export function parseManifests(texts: ManifestText[], opts: ParseManifestOptions
       const err = doc.errors[0]
       if (err) {
         const {line, col} = lineCounter.linePos(err.pos[0])
-        sink.reject({file, line, col, message: `invalid YAML: ${err.message.split('\n')[0]}`, tryNext: [`fix the YAML at ${file} line ${line} (check indentation and quoting)`]})
+        sink.reject({
+          file,
+          line,
+          col,
+          message: `invalid YAML: ${err.message.split('\n')[0]}`,
+          tryNext: [`fix the YAML at ${file} line ${line} (check indentation and quoting)`],
+        })
         continue
       }
       const line = lineOf(doc.contents, lineCounter)

@@ -23,7 +23,12 @@ export const vsConfigPath = (vs: ConfigObject) => `/apis/networking.istio.io/v1/
 export const DEFAULT_RETRY_POLICY: EnvoyMessage = {
   retry_on: 'connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes',
   num_retries: 2,
-  retry_host_predicate: [{name: 'envoy.retry_host_predicates.previous_hosts', typed_config: {'@type': 'type.googleapis.com/envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate'}}],
+  retry_host_predicate: [
+    {
+      name: 'envoy.retry_host_predicates.previous_hosts',
+      typed_config: {'@type': 'type.googleapis.com/envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate'},
+    },
+  ],
   host_selection_retry_max_attempts: '5',
 }
 
@@ -134,7 +139,8 @@ function routeAction(http: any, vs: ConfigObject, ctx: RouteContext): EnvoyMessa
     if (!action.retry_policy) delete action.retry_policy
   } else action.retry_policy = DEFAULT_RETRY_POLICY
   if (http.rewrite?.uri !== undefined) action.prefix_rewrite = String(http.rewrite.uri)
-  if (http.rewrite?.uriRegexRewrite) action.regex_rewrite = {pattern: {regex: String(http.rewrite.uriRegexRewrite.match)}, substitution: String(http.rewrite.uriRegexRewrite.rewrite ?? '')}
+  if (http.rewrite?.uriRegexRewrite)
+    action.regex_rewrite = {pattern: {regex: String(http.rewrite.uriRegexRewrite.match)}, substitution: String(http.rewrite.uriRegexRewrite.rewrite ?? '')}
   if (http.rewrite?.authority) action.host_rewrite_literal = String(http.rewrite.authority)
   const mirrors = [...(http.mirror ? [{destination: http.mirror, percentage: http.mirrorPercentage}] : []), ...((http.mirrors ?? []) as any[])]
   if (mirrors.length) {
@@ -160,7 +166,14 @@ function translateHTTPRoute(http: any, ruleIndex: number, vs: ConfigObject, ctx:
       metadata: {
         filter_metadata: {
           istio: {config: vsConfigPath(vs)},
-          'meshctl.source': {file: vs.source.file, kind: 'VirtualService', namespace: vs.namespace, name: vs.name, path: `${pathPrefix}[${ruleIndex}]`, rule: ruleIndex},
+          'meshctl.source': {
+            file: vs.source.file,
+            kind: 'VirtualService',
+            namespace: vs.namespace,
+            name: vs.name,
+            path: `${pathPrefix}[${ruleIndex}]`,
+            rule: ruleIndex,
+          },
         },
       },
       decorator: {operation: `${vs.name}:${ctx.port}/*`},
@@ -172,7 +185,9 @@ function translateHTTPRoute(http: any, ruleIndex: number, vs: ConfigObject, ctx:
         ...(rd.authority ? {host_redirect: String(rd.authority)} : {}),
         ...(rd.port ? {port_redirect: Number(rd.port)} : {}),
         ...(rd.scheme ? {scheme_redirect: String(rd.scheme)} : {}),
-        response_code: {301: 'MOVED_PERMANENTLY', 302: 'FOUND', 303: 'SEE_OTHER', 307: 'TEMPORARY_REDIRECT', 308: 'PERMANENT_REDIRECT'}[Number(rd.redirectCode ?? 301)] ?? 'MOVED_PERMANENTLY',
+        response_code:
+          {301: 'MOVED_PERMANENTLY', 302: 'FOUND', 303: 'SEE_OTHER', 307: 'TEMPORARY_REDIRECT', 308: 'PERMANENT_REDIRECT'}[Number(rd.redirectCode ?? 301)] ??
+          'MOVED_PERMANENTLY',
       }
     } else if (http.directResponse) {
       const dr = http.directResponse
@@ -182,12 +197,30 @@ function translateHTTPRoute(http: any, ruleIndex: number, vs: ConfigObject, ctx:
       r.typed_per_filter_config = {
         'envoy.filters.http.fault': {
           '@type': 'type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault',
-          ...(http.fault.abort ? {abort: {http_status: Number(http.fault.abort.httpStatus ?? 0), percentage: {numerator: Math.round(Number(http.fault.abort.percentage?.value ?? 100) * 10000), denominator: 'MILLION'}}} : {}),
-          ...(http.fault.delay ? {delay: {fixed_delay: durationToEnvoy(http.fault.delay.fixedDelay), percentage: {numerator: Math.round(Number(http.fault.delay.percentage?.value ?? 100) * 10000), denominator: 'MILLION'}}} : {}),
+          ...(http.fault.abort
+            ? {
+                abort: {
+                  http_status: Number(http.fault.abort.httpStatus ?? 0),
+                  percentage: {numerator: Math.round(Number(http.fault.abort.percentage?.value ?? 100) * 10000), denominator: 'MILLION'},
+                },
+              }
+            : {}),
+          ...(http.fault.delay
+            ? {
+                delay: {
+                  fixed_delay: durationToEnvoy(http.fault.delay.fixedDelay),
+                  percentage: {numerator: Math.round(Number(http.fault.delay.percentage?.value ?? 100) * 10000), denominator: 'MILLION'},
+                },
+              }
+            : {}),
         },
       }
     }
-    if (http.headers) r.request_headers_to_add = Object.entries(http.headers.request?.add ?? {}).map(([k, v]) => ({header: {key: k, value: String(v)}, append_action: 'APPEND_IF_EXISTS_OR_ADD'}))
+    if (http.headers)
+      r.request_headers_to_add = Object.entries(http.headers.request?.add ?? {}).map(([k, v]) => ({
+        header: {key: k, value: String(v)},
+        append_action: 'APPEND_IF_EXISTS_OR_ADD',
+      }))
     out.push(r)
   }
   return out
@@ -312,14 +345,30 @@ export function buildSidecarOutboundRouteConfig(scope: ProxyScope, port: number)
   }
   const virtualHosts: EnvoyMessage[] = vhosts.map((v) => ({name: v.name, domains: v.domains, routes: v.routes, include_request_attempt_count: true}))
   if (!usedDomains.has('*')) virtualHosts.push(catchAllVirtualHost(scope))
-  return {name: String(port), virtual_hosts: virtualHosts, validate_clusters: false, max_direct_response_body_size_bytes: 1048576, ignore_port_in_host_matching: true}
+  return {
+    name: String(port),
+    virtual_hosts: virtualHosts,
+    validate_clusters: false,
+    max_direct_response_body_size_bytes: 1048576,
+    ignore_port_in_host_matching: true,
+  }
 }
 
 export function catchAllVirtualHost(scope: ProxyScope): EnvoyMessage {
   const mode = scope.mesh.outboundTrafficPolicy
   if (mode === 'REGISTRY_ONLY') {
-    return {name: 'block_all', domains: ['*'], routes: [{name: 'block_all', match: {prefix: '/'}, direct_response: {status: 502}}], include_request_attempt_count: true}
+    return {
+      name: 'block_all',
+      domains: ['*'],
+      routes: [{name: 'block_all', match: {prefix: '/'}, direct_response: {status: 502}}],
+      include_request_attempt_count: true,
+    }
   }
   const cluster = mode === 'ALLOW_ANY_DYNAMIC_DNS' ? DYNAMIC_DNS_CLUSTER : PASSTHROUGH_CLUSTER
-  return {name: 'allow_any', domains: ['*'], routes: [{name: 'allow_any', match: {prefix: '/'}, route: {cluster, timeout: '0s', max_grpc_timeout: '0s'}}], include_request_attempt_count: true}
+  return {
+    name: 'allow_any',
+    domains: ['*'],
+    routes: [{name: 'allow_any', match: {prefix: '/'}, route: {cluster, timeout: '0s', max_grpc_timeout: '0s'}}],
+    include_request_attempt_count: true,
+  }
 }

@@ -41,20 +41,7 @@ export interface ConfigObject {
 
 /** The protocols istiod distinguishes (pkg/config/protocol). `Unsupported` means "sniff" (auto-detection). */
 export type Protocol =
-  | 'HTTP'
-  | 'HTTP2'
-  | 'HTTP_PROXY'
-  | 'GRPC'
-  | 'GRPC-Web'
-  | 'HTTPS'
-  | 'TLS'
-  | 'TCP'
-  | 'UDP'
-  | 'Mongo'
-  | 'Redis'
-  | 'MySQL'
-  | 'Thrift'
-  | 'Unsupported'
+  'HTTP' | 'HTTP2' | 'HTTP_PROXY' | 'GRPC' | 'GRPC-Web' | 'HTTPS' | 'TLS' | 'TCP' | 'UDP' | 'Mongo' | 'Redis' | 'MySQL' | 'Thrift' | 'Unsupported'
 
 export interface ServicePort {
   name: string

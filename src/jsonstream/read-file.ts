@@ -81,7 +81,10 @@ export async function readIndexedDump(index: ConfigDumpIndex, select: DumpSelect
     const section = sectionOf(key)
     const type = section['@type']
     let kind = typeof type === 'string' ? sectionKindOfType(type) : undefined
-    if (kind === undefined && typeof type !== 'string') kind = Object.keys(section).map(collectionKind).find((k) => k !== undefined)
+    if (kind === undefined && typeof type !== 'string')
+      kind = Object.keys(section)
+        .map(collectionKind)
+        .find((k) => k !== undefined)
     const keep = kind !== undefined ? sections.has(kind) : keepUnknown
     if (keep) wanted.set(key, structuredClone(section))
   }
@@ -108,20 +111,26 @@ export async function readIndexedElements(path: string, records: readonly DumpEl
     const out: unknown[] = new Array(records.length)
     // Neighbouring elements are read together: one read per run of records less than GAP apart.
     const order = records.map((_, i) => i).sort((x, y) => records[x].start - records[y].start)
-    for (let g = 0; g < order.length; ) {
+    for (let g = 0; g < order.length;) {
       let h = g + 1
       const start = records[order[g]].start
       let end = records[order[g]].end
-      while (h < order.length && records[order[h]].start - end < READ_GAP && records[order[h]].end - start <= READ_SPAN) end = Math.max(end, records[order[h++]].end)
+      while (h < order.length && records[order[h]].start - end < READ_GAP && records[order[h]].end - start <= READ_SPAN)
+        end = Math.max(end, records[order[h++]].end)
       const buf = Buffer.allocUnsafe(end - start)
       const {bytesRead} = await fh.read(buf, 0, buf.length, start)
-      if (bytesRead !== buf.length) throw new BadInputError(`${path} changed since it was indexed (short read at byte ${start + bytesRead})`, ['Run the command again'], path)
+      if (bytesRead !== buf.length)
+        throw new BadInputError(`${path} changed since it was indexed (short read at byte ${start + bytesRead})`, ['Run the command again'], path)
       for (; g < h; g++) {
         const r = records[order[g]]
         try {
           out[order[g]] = JSON.parse(buf.toString('utf8', r.start - start, r.end - start))
         } catch (error) {
-          throw new BadInputError(`${path}: invalid JSON in an element of "${r.collection}" at bytes ${r.start}-${r.end}: ${(error as Error).message}`, [], path)
+          throw new BadInputError(
+            `${path}: invalid JSON in an element of "${r.collection}" at bytes ${r.start}-${r.end}: ${(error as Error).message}`,
+            [],
+            path,
+          )
         }
       }
     }
@@ -149,6 +158,13 @@ async function streamInto(path: string, scanner: ConfigDumpScanner, opts: ReadOp
 
 function unreadable(path: string, error: unknown): BadInputError {
   const code = (error as NodeJS.ErrnoException)?.code
-  const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : (error as Error)?.message ?? String(error)
+  const why =
+    code === 'ENOENT'
+      ? 'no such file'
+      : code === 'EACCES'
+        ? 'permission denied'
+        : code === 'EISDIR'
+          ? 'it is a directory'
+          : ((error as Error)?.message ?? String(error))
   return new BadInputError(`cannot read ${path}: ${why}`, ['Check the path given to --file'], path)
 }

@@ -172,8 +172,7 @@ export class ConfigDumpScanner {
       const where = this.inString ? 'inside a string' : `${this.stack.length + this.opaque} containers still open`
       throw this.badInput(`${this.file} ends early at byte ${this.base}: the JSON is truncated (${where})`, this.base)
     }
-    if (!this.sawConfigs)
-      throw this.badInput(`${this.file} has no top-level "configs": it is not the output of Envoy's /config_dump`)
+    if (!this.sawConfigs) throw this.badInput(`${this.file} has no top-level "configs": it is not the output of Envoy's /config_dump`)
     return {configs: this.configsOut}
   }
 

@@ -87,7 +87,11 @@ export class EnvoyAdminClient {
     let res
     try {
       // agent:false → a fresh connection that is closed after the answer; nothing lingers in a pool.
-      res = await cappedRequest((o) => http.request(o), {host, port, path, method: 'GET', agent: false, headers: {Accept: 'application/json', Connection: 'close'}}, {timeoutMs, maxBytes})
+      res = await cappedRequest(
+        (o) => http.request(o),
+        {host, port, path, method: 'GET', agent: false, headers: {Accept: 'application/json', Connection: 'close'}},
+        {timeoutMs, maxBytes},
+      )
     } catch (error) {
       if (!(error instanceof CappedRequestError)) throw error
       const f = error.failure
@@ -118,9 +122,10 @@ export class EnvoyAdminClient {
     try {
       return JSON.parse(body)
     } catch {
-      throw new ClusterAccessError(`the Envoy admin API of ${this.opts.target} sent invalid JSON for ${path.split('?')[0]} (${body.length} bytes; truncated?)`, [
-        'retry; if it persists, save it with: kubectl exec <pod> -c istio-proxy -- pilot-agent request GET config_dump > dump.json and use --file',
-      ])
+      throw new ClusterAccessError(
+        `the Envoy admin API of ${this.opts.target} sent invalid JSON for ${path.split('?')[0]} (${body.length} bytes; truncated?)`,
+        ['retry; if it persists, save it with: kubectl exec <pod> -c istio-proxy -- pilot-agent request GET config_dump > dump.json and use --file'],
+      )
     }
   }
 
@@ -152,12 +157,14 @@ export class EnvoyAdminClient {
     if (fromTransport) return fromTransport
     const code = (err as NodeJS.ErrnoException)?.code
     if (code === 'ECONNREFUSED') {
-      return new ClusterAccessError(`cannot connect to the Envoy admin API of ${this.opts.target} (${code})`, ['is the proxy running? check the pod and --admin-port'])
+      return new ClusterAccessError(`cannot connect to the Envoy admin API of ${this.opts.target} (${code})`, [
+        'is the proxy running? check the pod and --admin-port',
+      ])
     }
-    return new ClusterAccessError(`the connection to the Envoy admin API of ${this.opts.target} dropped during ${endpoint} (${code ?? (err as Error)?.message})`, [
-      'the pod may be restarting or the port-forward was cut: retry',
-      `check the pod: kubectl get pods (restarts, readiness)`,
-    ])
+    return new ClusterAccessError(
+      `the connection to the Envoy admin API of ${this.opts.target} dropped during ${endpoint} (${code ?? (err as Error)?.message})`,
+      ['the pod may be restarting or the port-forward was cut: retry', `check the pod: kubectl get pods (restarts, readiness)`],
+    )
   }
 }
 

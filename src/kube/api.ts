@@ -115,7 +115,8 @@ export class KubeApi {
     } catch (error) {
       if (error instanceof CappedRequestError) {
         const f = error.failure
-        if (f.kind === 'too-big') throw new ClusterAccessError(`the API server's answer to ${method} ${path} exceeds ${maxBytes} bytes`, ['narrow the request (-n, -l)'])
+        if (f.kind === 'too-big')
+          throw new ClusterAccessError(`the API server's answer to ${method} ${path} exceeds ${maxBytes} bytes`, ['narrow the request (-n, -l)'])
         throw apiTransportError(f.kind === 'timeout' ? Object.assign(new Error(`timed out after ${timeoutMs} ms`), {code: 'MESHCTL_TIMEOUT'}) : f.cause, ctx)
       }
       if (error instanceof ClusterAccessError) throw error
@@ -130,7 +131,13 @@ export class KubeApi {
     const r = await this.request(path, opts)
     if (r.status === 404 && opts.allowNotFound) return undefined
     if (r.status < 200 || r.status >= 300) {
-      throw apiStatusError(r.status, r.body, {what: opts.what, method: opts.method ?? 'GET', path, server: this.config.server, contextName: this.config.contextName})
+      throw apiStatusError(r.status, r.body, {
+        what: opts.what,
+        method: opts.method ?? 'GET',
+        path,
+        server: this.config.server,
+        contextName: this.config.contextName,
+      })
     }
     try {
       return JSON.parse(r.body) as T
@@ -161,9 +168,20 @@ export class KubeApi {
         const message = parseStatus(r.body)?.message
         // The user name is only in the apiserver's words; it is shown, never decided on.
         const user = message ? parseForbidden(message).user : undefined
-        return {ok: false, forbidden: {verb: 'list', resource: ref.plural, group: ref.group, ...(ref.namespace ? {namespace: ref.namespace} : {}), ...(user ? {user} : {}), ...(message ? {message} : {})}}
+        return {
+          ok: false,
+          forbidden: {
+            verb: 'list',
+            resource: ref.plural,
+            group: ref.group,
+            ...(ref.namespace ? {namespace: ref.namespace} : {}),
+            ...(user ? {user} : {}),
+            ...(message ? {message} : {}),
+          },
+        }
       }
-      if (r.status < 200 || r.status >= 300) throw apiStatusError(r.status, r.body, {what, method: 'GET', path, server: this.config.server, contextName: this.config.contextName})
+      if (r.status < 200 || r.status >= 300)
+        throw apiStatusError(r.status, r.body, {what, method: 'GET', path, server: this.config.server, contextName: this.config.contextName})
       let page: KubeList<T>
       try {
         page = JSON.parse(r.body) as KubeList<T>

@@ -100,17 +100,29 @@ export function apiStatusError(status: number, body: string, ctx: ApiCallContext
   const s = parseStatus(body)
   const msg = s?.message ?? (body.slice(0, 300).trim() || `HTTP ${status}`)
   if (status === 401) {
-    return new ClusterAccessError(`the API server at ${ctx.server} rejected the credentials of context "${ctx.contextName}" (401 Unauthorized) while trying to ${ctx.what}`, [
-      'your token or client certificate is expired or wrong: log in again (e.g. gcloud/aws/az login, or oidc-login) and retry',
-      `check with: kubectl get --raw /api --context ${ctx.contextName}`,
-    ])
+    return new ClusterAccessError(
+      `the API server at ${ctx.server} rejected the credentials of context "${ctx.contextName}" (401 Unauthorized) while trying to ${ctx.what}`,
+      [
+        'your token or client certificate is expired or wrong: log in again (e.g. gcloud/aws/az login, or oidc-login) and retry',
+        `check with: kubectl get --raw /api --context ${ctx.contextName}`,
+      ],
+    )
   }
   if (status === 403) {
     const f = parseForbidden(msg)
-    if (f.verb && f.resource) return forbiddenError({verb: f.verb, resource: f.resource, group: f.group ?? '', ...(f.namespace ? {namespace: f.namespace} : {}), ...(f.user ? {user: f.user} : {}), message: msg}, ctx.what)
-    return new ClusterAccessError(`RBAC denied while trying to ${ctx.what}: ${msg}`, [
-      'ask an admin to apply meshctl\'s read-only role (deploy/rbac.yaml)',
-    ])
+    if (f.verb && f.resource)
+      return forbiddenError(
+        {
+          verb: f.verb,
+          resource: f.resource,
+          group: f.group ?? '',
+          ...(f.namespace ? {namespace: f.namespace} : {}),
+          ...(f.user ? {user: f.user} : {}),
+          message: msg,
+        },
+        ctx.what,
+      )
+    return new ClusterAccessError(`RBAC denied while trying to ${ctx.what}: ${msg}`, ["ask an admin to apply meshctl's read-only role (deploy/rbac.yaml)"])
   }
   if (status === 404) {
     return new ClusterAccessError(`not found while trying to ${ctx.what}: ${msg}`, [`check the name and namespace (kubectl get --raw ${ctx.path})`])

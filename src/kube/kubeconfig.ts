@@ -100,7 +100,9 @@ export async function loadKubeConfig(opts: KubeConfigOptions = {}): Promise<Load
     const listed = env.KUBECONFIG.split(delimiter).filter(Boolean)
     files = listed.filter((f) => existsSync(f))
     if (files.length === 0) {
-      throw new ClusterAccessError(`none of the files in $KUBECONFIG exist (${listed.join(delimiter)})`, ['point KUBECONFIG at your kubeconfig file, or pass --kubeconfig <file>'])
+      throw new ClusterAccessError(`none of the files in $KUBECONFIG exist (${listed.join(delimiter)})`, [
+        'point KUBECONFIG at your kubeconfig file, or pass --kubeconfig <file>',
+      ])
     }
     merged = mergeFirstWins(files.map(readConfigFile))
   } else if (existsSync(join(home, '.kube', 'config'))) {
@@ -168,9 +170,14 @@ function readConfigFile(file: string): RawConfig {
   try {
     doc = parseYaml(text) ?? {}
   } catch (error) {
-    throw new BadInputError(`kubeconfig ${file} is not valid YAML: ${(error as Error).message.split('\n')[0]}`, [`check it with: kubectl config view --kubeconfig ${file}`], file)
+    throw new BadInputError(
+      `kubeconfig ${file} is not valid YAML: ${(error as Error).message.split('\n')[0]}`,
+      [`check it with: kubectl config view --kubeconfig ${file}`],
+      file,
+    )
   }
-  if (typeof doc !== 'object' || Array.isArray(doc)) throw new BadInputError(`kubeconfig ${file} is not a kubeconfig (a YAML mapping with clusters, users, contexts)`, [], file)
+  if (typeof doc !== 'object' || Array.isArray(doc))
+    throw new BadInputError(`kubeconfig ${file} is not a kubeconfig (a YAML mapping with clusters, users, contexts)`, [], file)
   const base = dirname(file)
   const list = (v: unknown) => (Array.isArray(v) ? v.filter((e) => e && typeof e === 'object' && str(e.name)) : [])
   // Incomplete entries are dropped (kubectl tolerates them until they are used).
@@ -216,7 +223,9 @@ function inClusterConfig(env: NodeJS.ProcessEnv): RawConfig {
   return {
     clusters: [{name: 'in-cluster', server: `https://${h}:${port}`, caFile: join(SERVICE_ACCOUNT_DIR, 'ca.crt'), skipTLSVerify: false}],
     users: [{name: 'in-cluster', tokenFile: join(SERVICE_ACCOUNT_DIR, 'token')}],
-    contexts: [{name: 'in-cluster', cluster: 'in-cluster', user: 'in-cluster', namespace: existsSync(nsFile) ? readFileSync(nsFile, 'utf8').trim() : undefined}],
+    contexts: [
+      {name: 'in-cluster', cluster: 'in-cluster', user: 'in-cluster', namespace: existsSync(nsFile) ? readFileSync(nsFile, 'utf8').trim() : undefined},
+    ],
     currentContext: 'in-cluster',
   }
 }

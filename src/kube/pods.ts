@@ -109,7 +109,9 @@ function toResolved(p: KubeObject): ResolvedPod {
 }
 
 /** Turns a LabelSelector (matchLabels + matchExpressions) into the labelSelector query syntax. */
-export function labelSelectorString(sel: {matchLabels?: Record<string, string>; matchExpressions?: {key: string; operator: string; values?: string[]}[]} | undefined): string {
+export function labelSelectorString(
+  sel: {matchLabels?: Record<string, string>; matchExpressions?: {key: string; operator: string; values?: string[]}[]} | undefined,
+): string {
   const parts: string[] = []
   for (const [k, v] of Object.entries(sel?.matchLabels ?? {})) parts.push(`${k}=${v}`)
   for (const e of sel?.matchExpressions ?? []) {
@@ -152,7 +154,10 @@ export async function resolvePods(api: KubeApi, ref: PodRef, opts: ResolveOption
     if (!d) throw new ClusterAccessError(`deployment ${ref.name} not found in namespace ${ns}`, [`list them: kubectl get deploy -n ${ns}`])
     selector = labelSelectorString(d.spec?.selector)
   } else {
-    const s = await api.getJson<KubeObject>(`${nsPath(ns)}/services/${encodeURIComponent(ref.name!)}`, {what: `get service ${ns}/${ref.name}`, allowNotFound: true})
+    const s = await api.getJson<KubeObject>(`${nsPath(ns)}/services/${encodeURIComponent(ref.name!)}`, {
+      what: `get service ${ns}/${ref.name}`,
+      allowNotFound: true,
+    })
     if (!s) throw new ClusterAccessError(`service ${ref.name} not found in namespace ${ns}`, [`list them: kubectl get svc -n ${ns}`])
     const sel = s.spec?.selector as Record<string, string> | undefined
     if (!sel || Object.keys(sel).length === 0) {
@@ -162,7 +167,10 @@ export async function resolvePods(api: KubeApi, ref: PodRef, opts: ResolveOption
   }
   if (opts.selector && ref.kind !== 'selector') selector = [selector, opts.selector].filter(Boolean).join(',')
   const path = opts.allNamespaces && ref.kind === 'selector' ? '/api/v1/pods' : `${nsPath(ns)}/pods`
-  const pods = await api.list<KubeObject>(path, {what: `list pods${opts.allNamespaces ? '' : ` in namespace ${ns}`} matching ${selector}`, labelSelector: selector})
+  const pods = await api.list<KubeObject>(path, {
+    what: `list pods${opts.allNamespaces ? '' : ` in namespace ${ns}`} matching ${selector}`,
+    labelSelector: selector,
+  })
   return pods.map(toResolved).sort((a, b) => (a.namespace + '/' + a.name).localeCompare(b.namespace + '/' + b.name))
 }
 
@@ -181,7 +189,13 @@ export async function resolveOneProxyPod(api: KubeApi, ref: PodRef, opts: Resolv
   if (pods.length === 1) chosen = pods[0]
   else if (ref.kind === 'deploy') chosen = pods.find((p) => p.phase === 'Running' && p.sidecar?.running) ?? pods[0]
   else {
-    const list = pods.map((p) => `  ${p.name}  ${p.phase ?? ''}  ${Object.entries(p.labels).filter(([k]) => k === 'app' || k === 'version').map(([k, v]) => `${k}=${v}`).join(',')}`)
+    const list = pods.map(
+      (p) =>
+        `  ${p.name}  ${p.phase ?? ''}  ${Object.entries(p.labels)
+          .filter(([k]) => k === 'app' || k === 'version')
+          .map(([k, v]) => `${k}=${v}`)
+          .join(',')}`,
+    )
     throw new UsageError(`${pods.length} pods match ${ref.text} in namespace ${ns}; pick one:\n${list.join('\n')}`, [
       `name one: meshctl … pod/${pods[0].name} -n ${ns}`,
       `or narrow the match: -l version=<v>`,

@@ -96,13 +96,15 @@ export async function openPortForward(
         })
         ws.on('error', (err) => {
           if (!opened && !(failure && failureAt >= startedAt)) {
-            fail(apiTransportError(err, {
-              what: `port-forward to pod ${podRef} port ${remotePort}`,
-              method: 'POST',
-              path,
-              server: cfg.server,
-              contextName: cfg.contextName,
-            }))
+            fail(
+              apiTransportError(err, {
+                what: `port-forward to pod ${podRef} port ${remotePort}`,
+                method: 'POST',
+                path,
+                server: cfg.server,
+                contextName: cfg.contextName,
+              }),
+            )
           }
           if (!opened) reject(failure ?? err)
         })
@@ -113,7 +115,7 @@ export async function openPortForward(
         ws.on('message', (data: Buffer) => {
           const buf = Buffer.isBuffer(data) ? data : Buffer.from(data as any)
           if (buf.length === 0) return
-            if (!binaryHandler(buf.readUInt8(0), buf.subarray(1))) ws.close()
+          if (!binaryHandler(buf.readUInt8(0), buf.subarray(1))) ws.close()
         })
       })
     },

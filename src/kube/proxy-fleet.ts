@@ -65,7 +65,9 @@ async function readOne<T>(api: KubeApi, pod: ResolvedPod, read: ProxyReader<T>, 
     timer = setTimeout(() => {
       reject(
         forward?.lastFailure(started) ??
-          new ClusterAccessError(`${target} did not answer within ${opts.timeoutMs / 1000}s`, ['the proxy may be overloaded or its dump very large: retry with a larger --timeout']),
+          new ClusterAccessError(`${target} did not answer within ${opts.timeoutMs / 1000}s`, [
+            'the proxy may be overloaded or its dump very large: retry with a larger --timeout',
+          ]),
       )
     }, opts.timeoutMs)
   })

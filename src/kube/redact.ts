@@ -10,7 +10,8 @@ const SECRET_DATA_SOURCES = new Set(['private_key', 'password', 'secret', 'sessi
 const INLINE_FIELDS = ['inline_bytes', 'inline_string', 'inlineBytes', 'inlineString']
 
 /** Keys whose string value is a credential wherever they appear (kubeconfig users, auth headers, tokens). */
-const SECRET_KEYS = /^(client-key-data|client_key_data|token|access_token|id_token|refresh_token|refresh-token|id-token|password|passwd|bearer_token|api_key|apikey|authorization|x-api-key|client_secret|client-secret)$/i
+const SECRET_KEYS =
+  /^(client-key-data|client_key_data|token|access_token|id_token|refresh_token|refresh-token|id-token|password|passwd|bearer_token|api_key|apikey|authorization|x-api-key|client_secret|client-secret)$/i
 
 /** Env var names whose value is a credential. */
 const SECRET_ENV_NAME = /(TOKEN|PASSWORD|PASSWD|SECRET|PRIVATE_KEY|API_KEY|CREDENTIAL)/i

@@ -40,7 +40,13 @@ export interface SnapshotManifest {
   namespaces: string[]
   pods: SnapshotPodEntry[]
   /** cluster/objects.json: Istio config and Kubernetes registry objects of the namespaces involved. */
-  objects: {file: string; count: number; versions: Record<string, string>; notes: string[]; /** kind → namespaces read, or '*' for cluster-wide. */ coverage?: Record<string, string[] | '*'>}
+  objects: {
+    file: string
+    count: number
+    versions: Record<string, string>
+    notes: string[]
+    /** kind → namespaces read, or '*' for cluster-wide. */ coverage?: Record<string, string[] | '*'>
+  }
   meshConfig?: string
   redactions: {count: number; paths: string[]}
 }
@@ -95,7 +101,10 @@ export async function saveSnapshot(opts: SaveSnapshotOptions): Promise<SaveSnaps
   for (const r of refs) {
     const ref = parsePodRef(r, opts.selector)
     const found = await resolvePods(api, ref, {selector: r ? opts.selector : undefined, allNamespaces: opts.allNamespaces})
-    if (found.length === 0) throw new ClusterAccessError(`no pods match ${ref.text} in namespace ${ref.namespace ?? cfg.namespace}`, [`list them: kubectl get pods -n ${ref.namespace ?? cfg.namespace}`])
+    if (found.length === 0)
+      throw new ClusterAccessError(`no pods match ${ref.text} in namespace ${ref.namespace ?? cfg.namespace}`, [
+        `list them: kubectl get pods -n ${ref.namespace ?? cfg.namespace}`,
+      ])
     for (const p of found) {
       if (pods.some((x) => x.namespace === p.namespace && x.name === p.name)) continue
       if (ref.kind === 'pod') pods.push(checkProxyReady(p))
@@ -152,7 +161,13 @@ export async function saveSnapshot(opts: SaveSnapshotOptions): Promise<SaveSnaps
     server: cfg.server,
     namespaces,
     pods: entries,
-    objects: {file: 'cluster/objects.json', count: objects.length, coverage, versions: {...mesh.versions, ...(version?.gitVersion ? {kubernetes: version.gitVersion} : {})}, notes: [...mesh.notes, ...notes]},
+    objects: {
+      file: 'cluster/objects.json',
+      count: objects.length,
+      coverage,
+      versions: {...mesh.versions, ...(version?.gitVersion ? {kubernetes: version.gitVersion} : {})},
+      notes: [...mesh.notes, ...notes],
+    },
     ...(mesh.meshConfig ? {meshConfig: 'cluster/mesh-config.yaml'} : {}),
     redactions: {count: report.count, paths: report.paths},
   }
@@ -185,7 +200,14 @@ async function snapshotPod(
   const fwd = await openPortForward(api.config, pod.namespace, pod.name, adminPort, {connectTimeoutMs: opts.timeoutMs})
   const unregister = closeOnSignal(() => fwd.close())
   try {
-    const admin = new EnvoyAdminClient({host: fwd.host, port: fwd.localPort, target: label, timeoutMs: opts.timeoutMs, maxBytes: opts.maxBytes, transportFailure: (since) => fwd.lastFailure(since)})
+    const admin = new EnvoyAdminClient({
+      host: fwd.host,
+      port: fwd.localPort,
+      target: label,
+      timeoutMs: opts.timeoutMs,
+      maxBytes: opts.maxBytes,
+      transportFailure: (since) => fwd.lastFailure(since),
+    })
     const [dump, clusters, info, stats] = await Promise.all([
       admin.getJson('/config_dump?include_eds'),
       admin.clusters(),
@@ -220,9 +242,14 @@ async function snapshotPod(
 }
 
 function writeDir(out: string, files: Files): number {
-  if (existsSync(out) && !statSync(out).isDirectory()) throw new BadInputError(`${out} exists and is not a directory`, ['choose another -o path (a directory, or a .tgz file)'], out)
+  if (existsSync(out) && !statSync(out).isDirectory())
+    throw new BadInputError(`${out} exists and is not a directory`, ['choose another -o path (a directory, or a .tgz file)'], out)
   if (existsSync(out) && readdirSync(out).length > 0 && !existsSync(join(out, 'manifest.json'))) {
-    throw new BadInputError(`${out} is a non-empty directory that is not a snapshot; refusing to write into it`, ['choose an empty or new directory, or a .tgz file'], out)
+    throw new BadInputError(
+      `${out} is a non-empty directory that is not a snapshot; refusing to write into it`,
+      ['choose an empty or new directory, or a .tgz file'],
+      out,
+    )
   }
   let bytes = 0
   for (const [name, buf] of files) {
@@ -241,7 +268,9 @@ async function writeTgz(out: string, files: Files): Promise<number> {
   const mtime = new Date()
   const done = pipeline(pack, createGzip(), createWriteStream(out))
   for (const [name, buf] of files) {
-    await new Promise<void>((resolve, reject) => pack.entry({name: `snapshot/${name}`, size: buf.length, mtime, mode: 0o644}, buf, (e) => (e ? reject(e) : resolve())))
+    await new Promise<void>((resolve, reject) =>
+      pack.entry({name: `snapshot/${name}`, size: buf.length, mtime, mode: 0o644}, buf, (e) => (e ? reject(e) : resolve())),
+    )
   }
   pack.finalize()
   await done
@@ -287,7 +316,15 @@ export async function readSnapshotFiles(path: string): Promise<Files> {
       stream.resume()
     })
     extract.on('finish', resolve)
-    extract.on('error', (e) => reject(new BadInputError(`snapshot ${path} is not a valid tar archive: ${e.message}`, ['a snapshot is a directory or a .tgz made by meshctl snapshot save'], path)))
+    extract.on('error', (e) =>
+      reject(
+        new BadInputError(
+          `snapshot ${path} is not a valid tar archive: ${e.message}`,
+          ['a snapshot is a directory or a .tgz made by meshctl snapshot save'],
+          path,
+        ),
+      ),
+    )
   })
   extract.end(raw)
   await done

@@ -50,7 +50,11 @@ function resourceName(field: string, el: EnvoyMessage): string | undefined {
 export function configDumpQuery(dump: {configs: EnvoyMessage[]}, query: URLSearchParams): {status: number; body: unknown} {
   const includeEds = query.has('include_eds')
   const resource = query.get('resource') ?? undefined
-  const mask = query.get('mask')?.split(',').map((s) => s.trim()).filter(Boolean)
+  const mask = query
+    .get('mask')
+    ?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
   const nameRegex = query.get('name_regex') ?? undefined
   let re: RE2JS | undefined
   if (nameRegex) {
@@ -136,7 +140,11 @@ export function derivedStats(docs: ProxyDocuments): {name: string; value: number
       {name: `${p}.membership_total`, value: hosts},
     )
   }
-  stats.push({name: 'listener_manager.lds.update_rejected', value: 0}, {name: 'cluster_manager.cds.update_rejected', value: 0}, {name: 'server.state', value: 0})
+  stats.push(
+    {name: 'listener_manager.lds.update_rejected', value: 0},
+    {name: 'cluster_manager.cds.update_rejected', value: 0},
+    {name: 'server.state', value: 0},
+  )
   return stats.sort((a, b) => a.name.localeCompare(b.name))
 }
 
@@ -149,7 +157,9 @@ function clustersText(docs: ProxyDocuments): string {
       const sa = h.address?.socket_address
       const addr = sa ? `${sa.address}:${sa.port_value}` : JSON.stringify(h.address)
       for (const s of h.stats ?? []) lines.push(`${c.name}::${addr}::${s.name}::${s.value ?? 0}`)
-      lines.push(`${c.name}::${addr}::health_flags::${h.health_status?.eds_health_status === 'HEALTHY' || !h.health_status?.eds_health_status ? 'healthy' : '/eds_status_' + String(h.health_status.eds_health_status).toLowerCase()}`)
+      lines.push(
+        `${c.name}::${addr}::health_flags::${h.health_status?.eds_health_status === 'HEALTHY' || !h.health_status?.eds_health_status ? 'healthy' : '/eds_status_' + String(h.health_status.eds_health_status).toLowerCase()}`,
+      )
       lines.push(`${c.name}::${addr}::weight::${h.weight ?? 1}`)
     }
   }
@@ -187,7 +197,12 @@ export async function startEnvoyAdmin(docs: () => ProxyDocuments, faults: AdminF
           return
         }
         traffic.bytes += buf.length
-        res.writeHead(status, {'content-type': type, 'content-length': String(buf.length), 'cache-control': 'no-cache, max-age=0', 'x-content-type-options': 'nosniff'})
+        res.writeHead(status, {
+          'content-type': type,
+          'content-length': String(buf.length),
+          'cache-control': 'no-cache, max-age=0',
+          'x-content-type-options': 'nosniff',
+        })
         const cut = state.faults.dropAfterBytes
         if (cut !== undefined && buf.length > cut) {
           res.write(buf.subarray(0, cut), () => req.socket.destroy())

@@ -59,7 +59,9 @@ const READ = ['get', 'list', 'watch']
  * and v1alpha3 like Istio >= 1.22; EnvoyFilter at v1alpha3 only), the preferred version first, plus the kinds the
  * lab's scenarios carry that meshctl does not read.
  */
-const RESOURCES: ApiResource[] = KINDS.flatMap((k) => k.versions.map((version) => ({group: k.group, version, kind: k.kind, plural: k.plural, namespaced: k.namespaced, verbs: READ})))
+const RESOURCES: ApiResource[] = KINDS.flatMap((k) =>
+  k.versions.map((version) => ({group: k.group, version, kind: k.kind, plural: k.plural, namespaced: k.namespaced, verbs: READ})),
+)
 
 /** Preferred version per group: the first version of the group's first row. */
 const PREFERRED: Record<string, string> = Object.fromEntries([...KINDS].reverse().map((k) => [k.group, k.versions[0]!]))
@@ -116,7 +118,8 @@ export async function startFakeApiServer(opts: FakeApiServerOptions): Promise<Fa
   const upstreams = new Set<Socket>()
   const objects = opts.objects
 
-  const findResource = (group: string, version: string, plural: string) => RESOURCES.find((r) => r.group === group && r.version === version && r.plural === plural)
+  const findResource = (group: string, version: string, plural: string) =>
+    RESOURCES.find((r) => r.group === group && r.version === version && r.plural === plural)
 
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://lab')
@@ -171,7 +174,9 @@ export async function startFakeApiServer(opts: FakeApiServerOptions): Promise<Fa
       if (rs.length === 0) return send(404, status(404, 'NotFound', 'the server could not find the requested resource'))
       const resources = rs.flatMap((r) => [
         {name: r.plural, singularName: r.kind.toLowerCase(), namespaced: r.namespaced, kind: r.kind, verbs: r.verbs},
-        ...(r.plural === 'pods' ? [{name: 'pods/portforward', singularName: '', namespaced: true, kind: 'PodPortForwardOptions', verbs: ['create', 'get']}] : []),
+        ...(r.plural === 'pods'
+          ? [{name: 'pods/portforward', singularName: '', namespaced: true, kind: 'PodPortForwardOptions', verbs: ['create', 'get']}]
+          : []),
       ])
       send(200, JSON.stringify({kind: 'APIResourceList', apiVersion: 'v1', groupVersion: group ? `${group}/${version}` : 'v1', resources}))
       return
@@ -191,7 +196,15 @@ export async function startFakeApiServer(opts: FakeApiServerOptions): Promise<Fa
       const verb = name ? 'get' : 'list'
       if (state.faults.forbid?.some((f) => f.verb === verb && f.resource === resName)) {
         const where = ns ? ` in the namespace "${ns}"` : ' at the cluster scope'
-        send(403, status(403, 'Forbidden', `${resName}${name ? ` "${name}"` : ''} is forbidden: User "system:serviceaccount:default:meshctl" cannot ${verb} resource "${plural}" in API group "${group}"${where}`, {kind: plural, ...(name ? {name} : {})}))
+        send(
+          403,
+          status(
+            403,
+            'Forbidden',
+            `${resName}${name ? ` "${name}"` : ''} is forbidden: User "system:serviceaccount:default:meshctl" cannot ${verb} resource "${plural}" in API group "${group}"${where}`,
+            {kind: plural, ...(name ? {name} : {})},
+          ),
+        )
         return
       }
       const kindObjects = objects.filter((o) => o.kind === r.kind && (!ns || o.metadata.namespace === ns))
@@ -212,7 +225,15 @@ export async function startFakeApiServer(opts: FakeApiServerOptions): Promise<Fa
         if (start + limit < items.length) cont = String(start + limit)
         items = items.slice(start, start + limit)
       }
-      send(200, JSON.stringify({kind: `${r.kind}List`, apiVersion: group ? `${group}/${version}` : 'v1', metadata: {resourceVersion: '1', ...(cont ? {continue: cont} : {})}, items: items.map(withVersion).map(({apiVersion: _a, kind: _k, ...rest}) => rest)}))
+      send(
+        200,
+        JSON.stringify({
+          kind: `${r.kind}List`,
+          apiVersion: group ? `${group}/${version}` : 'v1',
+          metadata: {resourceVersion: '1', ...(cont ? {continue: cont} : {})},
+          items: items.map(withVersion).map(({apiVersion: _a, kind: _k, ...rest}) => rest),
+        }),
+      )
       return
     }
     send(404, status(404, 'NotFound', 'the server could not find the requested resource'))
@@ -221,7 +242,11 @@ export async function startFakeApiServer(opts: FakeApiServerOptions): Promise<Fa
   function groupDoc(group: string) {
     const versions = [...new Set(RESOURCES.filter((r) => r.group === group).map((r) => r.version))]
     const preferred = PREFERRED[group] ?? versions[0]
-    return {name: group, versions: versions.map((v) => ({groupVersion: `${group}/${v}`, version: v})), preferredVersion: {groupVersion: `${group}/${preferred}`, version: preferred}}
+    return {
+      name: group,
+      versions: versions.map((v) => ({groupVersion: `${group}/${v}`, version: v})),
+      preferredVersion: {groupVersion: `${group}/${preferred}`, version: preferred},
+    }
   }
 
   const wss = new WebSocketServer({
@@ -253,7 +278,12 @@ export async function startFakeApiServer(opts: FakeApiServerOptions): Promise<Fa
       return reject(
         403,
         'Forbidden',
-        status(403, 'Forbidden', `pods "${podName}" is forbidden: User "system:serviceaccount:default:meshctl" cannot create resource "pods/portforward" in API group "" in the namespace "${ns}"`, {name: podName, kind: 'pods'}),
+        status(
+          403,
+          'Forbidden',
+          `pods "${podName}" is forbidden: User "system:serviceaccount:default:meshctl" cannot create resource "pods/portforward" in API group "" in the namespace "${ns}"`,
+          {name: podName, kind: 'pods'},
+        ),
       )
     }
     const pod = objects.find((o) => o.kind === 'Pod' && o.metadata.namespace === ns && o.metadata.name === podName)

@@ -113,7 +113,9 @@ function podName(w: WorkloadSpec, i: number): string {
   const h = hash(`${w.namespace}/${w.name}/${i}`, 16)
   let suffix = ''
   for (let k = 0; k < 5; k++) suffix += alphabet[parseInt(h.slice(k * 2, k * 2 + 2), 16) % alphabet.length]
-  const rs = hash(`${w.namespace}/${w.name}`, 10).replace(/[aeiou0-3]/g, 'b').slice(0, 10)
+  const rs = hash(`${w.namespace}/${w.name}`, 10)
+    .replace(/[aeiou0-3]/g, 'b')
+    .slice(0, 10)
   return `${w.name}-${rs}-${suffix}`
 }
 
@@ -158,7 +160,6 @@ interface Ctx {
   ts: string
 }
 
-
 export function buildScenario(spec: MeshSpec): BuiltScenario {
   const pods: BuiltPod[] = []
   let ipSeq = 0
@@ -174,7 +175,13 @@ export function buildScenario(spec: MeshSpec): BuiltScenario {
       })
     }
   }
-  const ctx: Ctx = {spec, pods, config: spec.proxyConfig ?? spec.config, version: spec.istioVersion ?? DEFAULT_ISTIO_VERSION, ts: spec.timestamp ?? '2026-01-15T09:30:00Z'}
+  const ctx: Ctx = {
+    spec,
+    pods,
+    config: spec.proxyConfig ?? spec.config,
+    version: spec.istioVersion ?? DEFAULT_ISTIO_VERSION,
+    ts: spec.timestamp ?? '2026-01-15T09:30:00Z',
+  }
   const objects = kubeObjects(spec, pods, ctx)
   // Outbound config depends only on the proxy's namespace here (no Sidecar scoping): share it between pods.
   const outboundByNs = new Map<string, Outbound>()
@@ -214,7 +221,14 @@ export function buildScenario(spec: MeshSpec): BuiltScenario {
 
 function kubeObjects(spec: MeshSpec, pods: BuiltPod[], ctx: Ctx): KubeObject[] {
   const objs: KubeObject[] = []
-  const namespaces = [...new Set(['istio-system', ...spec.services.map((s) => s.namespace), ...spec.workloads.map((w) => w.namespace), ...spec.config.map((c) => c.metadata.namespace ?? 'default')])]
+  const namespaces = [
+    ...new Set([
+      'istio-system',
+      ...spec.services.map((s) => s.namespace),
+      ...spec.workloads.map((w) => w.namespace),
+      ...spec.config.map((c) => c.metadata.namespace ?? 'default'),
+    ]),
+  ]
   for (const ns of namespaces) {
     objs.push({apiVersion: 'v1', kind: 'Namespace', metadata: {name: ns, labels: ns === 'istio-system' ? {} : {'istio-injection': 'enabled'}}})
   }
@@ -222,7 +236,10 @@ function kubeObjects(spec: MeshSpec, pods: BuiltPod[], ctx: Ctx): KubeObject[] {
     apiVersion: 'v1',
     kind: 'ConfigMap',
     metadata: {name: 'istio', namespace: 'istio-system', labels: {'istio.io/rev': 'default'}},
-    data: {mesh: 'defaultConfig:\n  discoveryAddress: istiod.istio-system.svc:15012\n  tracing:\n    zipkin:\n      address: zipkin.istio-system:9411\nenablePrometheusMerge: true\nrootNamespace: istio-system\ntrustDomain: cluster.local\n', meshNetworks: 'networks: {}'},
+    data: {
+      mesh: 'defaultConfig:\n  discoveryAddress: istiod.istio-system.svc:15012\n  tracing:\n    zipkin:\n      address: zipkin.istio-system:9411\nenablePrometheusMerge: true\nrootNamespace: istio-system\ntrustDomain: cluster.local\n',
+      meshNetworks: 'networks: {}',
+    },
   } as KubeObject)
   for (const w of spec.workloads) {
     objs.push({
@@ -243,7 +260,13 @@ function kubeObjects(spec: MeshSpec, pods: BuiltPod[], ctx: Ctx): KubeObject[] {
         clusterIPs: [s.clusterIP],
         type: 'ClusterIP',
         selector: s.selector,
-        ports: s.ports.map((p) => ({name: p.name, port: p.port, targetPort: p.targetPort ?? p.port, protocol: 'TCP', ...(p.appProtocol ? {appProtocol: p.appProtocol} : {})})),
+        ports: s.ports.map((p) => ({
+          name: p.name,
+          port: p.port,
+          targetPort: p.targetPort ?? p.port,
+          protocol: 'TCP',
+          ...(p.appProtocol ? {appProtocol: p.appProtocol} : {}),
+        })),
       },
     })
     const backing = pods.filter((p) => p.namespace === s.namespace && selects(s.selector, p.labels))
@@ -269,11 +292,27 @@ function podObject(p: BuiltPod, ctx: Ctx): KubeObject {
   const phase = w.phase ?? 'Running'
   const running = phase === 'Running'
   const image = `docker.io/istio/proxyv2:${ctx.version}`
-  const proxy = {name: 'istio-proxy', image, args: ['proxy', 'sidecar', '--domain', `$(POD_NAMESPACE).${DOMAIN_SUFFIX}`], ports: [{containerPort: 15090, name: 'http-envoy-prom', protocol: 'TCP'}]}
+  const proxy = {
+    name: 'istio-proxy',
+    image,
+    args: ['proxy', 'sidecar', '--domain', `$(POD_NAMESPACE).${DOMAIN_SUFFIX}`],
+    ports: [{containerPort: 15090, name: 'http-envoy-prom', protocol: 'TCP'}],
+  }
   const app = {name: w.labels.app ?? w.name, image: `docker.io/istio/examples-bookinfo-${w.name}:1.20.2`, ports: [{containerPort: 9080, protocol: 'TCP'}]}
-  const status = (name: string, image: string) => ({name, image, ready: running, restartCount: 0, started: running, state: running ? {running: {startedAt: ctx.ts}} : {waiting: {reason: 'ContainerCreating'}}})
+  const status = (name: string, image: string) => ({
+    name,
+    image,
+    ready: running,
+    restartCount: 0,
+    started: running,
+    state: running ? {running: {startedAt: ctx.ts}} : {waiting: {reason: 'ContainerCreating'}},
+  })
   const sidecar = w.sidecar ?? 'container'
-  const spec: EnvoyMessage = {serviceAccountName: w.serviceAccount ?? `bookinfo-${w.labels.app ?? w.name}`, containers: [app], initContainers: [{name: 'istio-init', image}]}
+  const spec: EnvoyMessage = {
+    serviceAccountName: w.serviceAccount ?? `bookinfo-${w.labels.app ?? w.name}`,
+    containers: [app],
+    initContainers: [{name: 'istio-init', image}],
+  }
   const st: EnvoyMessage = {
     phase,
     podIP: running ? p.ip : undefined,
@@ -298,8 +337,20 @@ function podObject(p: BuiltPod, ctx: Ctx): KubeObject {
     metadata: {
       name: p.name,
       namespace: p.namespace,
-      labels: {...p.labels, ...(sidecar !== 'none' ? {'security.istio.io/tlsMode': 'istio', 'service.istio.io/canonical-name': w.labels.app ?? w.name, 'service.istio.io/canonical-revision': w.labels.version ?? 'latest'} : {})},
-      annotations: sidecar !== 'none' ? {'sidecar.istio.io/status': JSON.stringify({initContainers: ['istio-init'], containers: ['istio-proxy'], revision: 'default'})} : {},
+      labels: {
+        ...p.labels,
+        ...(sidecar !== 'none'
+          ? {
+              'security.istio.io/tlsMode': 'istio',
+              'service.istio.io/canonical-name': w.labels.app ?? w.name,
+              'service.istio.io/canonical-revision': w.labels.version ?? 'latest',
+            }
+          : {}),
+      },
+      annotations:
+        sidecar !== 'none'
+          ? {'sidecar.istio.io/status': JSON.stringify({initContainers: ['istio-init'], containers: ['istio-proxy'], revision: 'default'})}
+          : {},
       ownerReferences: [{apiVersion: 'apps/v1', kind: 'ReplicaSet', name: p.name.split('-').slice(0, -1).join('-'), controller: true}],
       uid: `${hash(p.namespace + p.name, 8)}-${hash(p.name, 4)}-4${hash(p.name + 'a', 3)}-8${hash(p.name + 'b', 3)}-${hash(p.name + 'c', 12)}`,
     },
@@ -330,9 +381,15 @@ interface DrInfo {
 }
 
 function destinationRuleFor(ctx: Ctx, host: string, proxyNs: string, svcNs: string): DrInfo {
-  const drs = ctx.config.filter((c) => c.kind === 'DestinationRule' && visibleTo(c, proxyNs) && resolveHost(c.spec?.host ?? '', c.metadata.namespace ?? 'default') === host)
+  const drs = ctx.config.filter(
+    (c) => c.kind === 'DestinationRule' && visibleTo(c, proxyNs) && resolveHost(c.spec?.host ?? '', c.metadata.namespace ?? 'default') === host,
+  )
   // istiod's lookup order: the proxy's namespace, then the service's namespace, then the root namespace.
-  const dr = drs.find((d) => d.metadata.namespace === proxyNs) ?? drs.find((d) => d.metadata.namespace === svcNs) ?? drs.find((d) => d.metadata.namespace === 'istio-system') ?? drs[0]
+  const dr =
+    drs.find((d) => d.metadata.namespace === proxyNs) ??
+    drs.find((d) => d.metadata.namespace === svcNs) ??
+    drs.find((d) => d.metadata.namespace === 'istio-system') ??
+    drs[0]
   return {
     dr,
     subsets: ((dr?.spec?.subsets ?? []) as {name: string; labels?: Record<string, string>}[]).map((s) => ({name: s.name, labels: s.labels ?? {}})),
@@ -367,7 +424,19 @@ const TYPE = {
 }
 
 function sdsConfig(name: string): EnvoyMessage {
-  return {name, sds_config: {api_config_source: {api_type: 'GRPC', grpc_services: [{envoy_grpc: {cluster_name: 'sds-grpc'}}], set_node_on_first_message_only: true, transport_api_version: 'V3'}, initial_fetch_timeout: '0s', resource_api_version: 'V3'}}
+  return {
+    name,
+    sds_config: {
+      api_config_source: {
+        api_type: 'GRPC',
+        grpc_services: [{envoy_grpc: {cluster_name: 'sds-grpc'}}],
+        set_node_on_first_message_only: true,
+        transport_api_version: 'V3',
+      },
+      initial_fetch_timeout: '0s',
+      resource_api_version: 'V3',
+    },
+  }
 }
 
 function istioMtlsSocket(sni: string): EnvoyMessage {
@@ -402,16 +471,29 @@ function outboundCluster(name: string, svc: ServiceSpec, port: ServicePortSpec, 
     // istiod's default LB policy (cluster_traffic_policy.go defaultLBAlgorithm); a real 1.2x sidecar's EDS cluster
     // shows it (istioctl describe testdata http_config.json, outbound|9080|v1|productpage).
     lb_policy: 'LEAST_REQUEST',
-    circuit_breakers: {thresholds: [{max_connections: 4294967295, max_pending_requests: 4294967295, max_requests: 4294967295, max_retries: 4294967295, track_remaining: true}]},
+    circuit_breakers: {
+      thresholds: [{max_connections: 4294967295, max_pending_requests: 4294967295, max_requests: 4294967295, max_retries: 4294967295, track_remaining: true}],
+    },
     common_lb_config: {},
     metadata: {filter_metadata: {istio: istioMeta}},
-    filters: [{name: 'istio.metadata_exchange', typed_config: {'@type': 'type.googleapis.com/envoy.tcp.metadataexchange.config.MetadataExchange', protocol: 'istio-peer-exchange', enable_discovery: true}}],
+    filters: [
+      {
+        name: 'istio.metadata_exchange',
+        typed_config: {
+          '@type': 'type.googleapis.com/envoy.tcp.metadataexchange.config.MetadataExchange',
+          protocol: 'istio-peer-exchange',
+          enable_discovery: true,
+        },
+      },
+    ],
   }
   if (isHttpPort(port)) {
     c.typed_extension_protocol_options = {
       'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': {
         '@type': 'type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions',
-        ...(port.name.startsWith('http2') || port.name.startsWith('grpc') ? {explicit_http_config: {http2_protocol_options: {}}} : {use_downstream_protocol_config: {http_protocol_options: {}, http2_protocol_options: {}}}),
+        ...(port.name.startsWith('http2') || port.name.startsWith('grpc')
+          ? {explicit_http_config: {http2_protocol_options: {}}}
+          : {use_downstream_protocol_config: {http_protocol_options: {}, http2_protocol_options: {}}}),
         common_http_protocol_options: {idle_timeout: '3600s'},
       },
     }
@@ -431,7 +513,11 @@ function outboundCluster(name: string, svc: ServiceSpec, port: ServicePortSpec, 
 
 function loadAssignment(ctx: Ctx, name: string, svc: ServiceSpec, port: ServicePortSpec, subsetLabels: Record<string, string>): EnvoyMessage {
   const backing = ctx.pods.filter(
-    (p) => p.namespace === svc.namespace && selects(svc.selector, p.labels) && Object.entries(subsetLabels).every(([k, v]) => p.labels[k] === v) && (p.workload.phase ?? 'Running') === 'Running',
+    (p) =>
+      p.namespace === svc.namespace &&
+      selects(svc.selector, p.labels) &&
+      Object.entries(subsetLabels).every(([k, v]) => p.labels[k] === v) &&
+      (p.workload.phase ?? 'Running') === 'Running',
   )
   if (backing.length === 0) return {'@type': TYPE.cla, cluster_name: name, policy: {overprovisioning_factor: 140}}
   return {
@@ -494,7 +580,12 @@ function routeMatch(m: EnvoyMessage | undefined): EnvoyMessage {
 const DEFAULT_RETRY = {
   retry_on: 'connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes',
   num_retries: 2,
-  retry_host_predicate: [{name: 'envoy.retry_host_predicates.previous_hosts', typed_config: {'@type': 'type.googleapis.com/envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate'}}],
+  retry_host_predicate: [
+    {
+      name: 'envoy.retry_host_predicates.previous_hosts',
+      typed_config: {'@type': 'type.googleapis.com/envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate'},
+    },
+  ],
   host_selection_retry_max_attempts: '5',
   retriable_status_codes: [503],
 }
@@ -522,7 +613,12 @@ function virtualHost(ctx: Ctx, svc: ServiceSpec, port: ServicePortSpec, proxyNs:
   const host = fqdn(svc.name, svc.namespace)
   const domains = [host, `${host}:${port.port}`]
   if (svc.namespace === proxyNs) domains.push(svc.name, `${svc.name}:${port.port}`)
-  domains.push(`${svc.name}.${svc.namespace}.svc`, `${svc.name}.${svc.namespace}.svc:${port.port}`, `${svc.name}.${svc.namespace}`, `${svc.name}.${svc.namespace}:${port.port}`)
+  domains.push(
+    `${svc.name}.${svc.namespace}.svc`,
+    `${svc.name}.${svc.namespace}.svc:${port.port}`,
+    `${svc.name}.${svc.namespace}`,
+    `${svc.name}.${svc.namespace}:${port.port}`,
+  )
   domains.push(svc.clusterIP, `${svc.clusterIP}:${port.port}`)
   const vss = virtualServicesFor(ctx, host, proxyNs)
   const routes: EnvoyMessage[] = []
@@ -541,7 +637,13 @@ function virtualHost(ctx: Ctx, svc: ServiceSpec, port: ServicePortSpec, proxyNs:
           metadata: {filter_metadata: {istio: {config: configPath(vs)}}},
           decorator: {operation: `${svc.name}.${svc.namespace}.svc.cluster.local:${port.port}/*`},
         }
-        if (http.fault?.abort) r.typed_per_filter_config = {'envoy.filters.http.fault': {'@type': 'type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault', abort: {http_status: http.fault.abort.httpStatus, percentage: {numerator: http.fault.abort.percentage?.value ?? 100, denominator: 'MILLION'}}}}
+        if (http.fault?.abort)
+          r.typed_per_filter_config = {
+            'envoy.filters.http.fault': {
+              '@type': 'type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault',
+              abort: {http_status: http.fault.abort.httpStatus, percentage: {numerator: http.fault.abort.percentage?.value ?? 100, denominator: 'MILLION'}},
+            },
+          }
         routes.push(r)
       }
     }
@@ -549,7 +651,12 @@ function virtualHost(ctx: Ctx, svc: ServiceSpec, port: ServicePortSpec, proxyNs:
     routes.push({
       name: 'default',
       match: {prefix: '/'},
-      route: {cluster: `outbound|${port.port}||${host}`, timeout: '0s', retry_policy: DEFAULT_RETRY, max_stream_duration: {max_stream_duration: '0s', grpc_timeout_header_max: '0s'}},
+      route: {
+        cluster: `outbound|${port.port}||${host}`,
+        timeout: '0s',
+        retry_policy: DEFAULT_RETRY,
+        max_stream_duration: {max_stream_duration: '0s', grpc_timeout_header_max: '0s'},
+      },
       decorator: {operation: `${host}:${port.port}/*`},
     })
   }
@@ -564,8 +671,25 @@ function hcm(statPrefix: string, routeSource: EnvoyMessage, direction: 'outbound
       stat_prefix: statPrefix,
       ...routeSource,
       http_filters: [
-        {name: 'istio.metadata_exchange', typed_config: {'@type': 'type.googleapis.com/udpa.type.v1.TypedStruct', type_url: 'type.googleapis.com/io.istio.http.peer_metadata.Config', value: direction === 'outbound' ? {upstream_discovery: [{istio_headers: {}}, {workload_discovery: {}}], upstream_propagation: [{istio_headers: {}}]} : {downstream_discovery: [{istio_headers: {}}, {workload_discovery: {}}], downstream_propagation: [{istio_headers: {}}]}}},
-        {name: 'envoy.filters.http.grpc_stats', typed_config: {'@type': 'type.googleapis.com/envoy.extensions.filters.http.grpc_stats.v3.FilterConfig', emit_filter_state: true, stats_for_all_methods: false}},
+        {
+          name: 'istio.metadata_exchange',
+          typed_config: {
+            '@type': 'type.googleapis.com/udpa.type.v1.TypedStruct',
+            type_url: 'type.googleapis.com/io.istio.http.peer_metadata.Config',
+            value:
+              direction === 'outbound'
+                ? {upstream_discovery: [{istio_headers: {}}, {workload_discovery: {}}], upstream_propagation: [{istio_headers: {}}]}
+                : {downstream_discovery: [{istio_headers: {}}, {workload_discovery: {}}], downstream_propagation: [{istio_headers: {}}]},
+          },
+        },
+        {
+          name: 'envoy.filters.http.grpc_stats',
+          typed_config: {
+            '@type': 'type.googleapis.com/envoy.extensions.filters.http.grpc_stats.v3.FilterConfig',
+            emit_filter_state: true,
+            stats_for_all_methods: false,
+          },
+        },
         {name: 'envoy.filters.http.fault', typed_config: {'@type': 'type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault'}},
         {name: 'envoy.filters.http.cors', typed_config: {'@type': 'type.googleapis.com/envoy.extensions.filters.http.cors.v3.Cors'}},
         {name: 'istio.stats', typed_config: {'@type': 'type.googleapis.com/stats.PluginConfig', disable_host_header_fallback: direction === 'outbound'}},
@@ -576,9 +700,13 @@ function hcm(statPrefix: string, routeSource: EnvoyMessage, direction: 'outbound
       upgrade_configs: [{upgrade_type: 'websocket'}],
       stream_idle_timeout: '0s',
       normalize_path: true,
-      request_id_extension: {typed_config: {'@type': 'type.googleapis.com/envoy.extensions.request_id.uuid.v3.UuidRequestIdConfig', use_request_id_for_trace_sampling: true}},
+      request_id_extension: {
+        typed_config: {'@type': 'type.googleapis.com/envoy.extensions.request_id.uuid.v3.UuidRequestIdConfig', use_request_id_for_trace_sampling: true},
+      },
       path_with_escaped_slashes_action: 'KEEP_UNCHANGED',
-      ...(direction === 'inbound' ? {forward_client_cert_details: 'APPEND_FORWARD', set_current_client_cert_details: {subject: true, dns: true, uri: true}, server_name: 'istio-envoy'} : {}),
+      ...(direction === 'inbound'
+        ? {forward_client_cert_details: 'APPEND_FORWARD', set_current_client_cert_details: {subject: true, dns: true, uri: true}, server_name: 'istio-envoy'}
+        : {}),
     },
   }
 }
@@ -630,7 +758,12 @@ function buildOutbound(ctx: Ctx, proxyNs: string): Outbound {
       name: String(port),
       virtual_hosts: [
         ...vhosts,
-        {name: 'allow_any', domains: ['*'], routes: [{name: 'allow_any', match: {prefix: '/'}, route: {cluster: 'PassthroughCluster', timeout: '0s', max_grpc_timeout: '0s'}}], include_request_attempt_count: true},
+        {
+          name: 'allow_any',
+          domains: ['*'],
+          routes: [{name: 'allow_any', match: {prefix: '/'}, route: {cluster: 'PassthroughCluster', timeout: '0s', max_grpc_timeout: '0s'}}],
+          include_request_attempt_count: true,
+        },
       ],
       validate_clusters: false,
       max_direct_response_body_size_bytes: 1048576,
@@ -643,14 +776,26 @@ function buildOutbound(ctx: Ctx, proxyNs: string): Outbound {
       filter_chains: [
         {
           filter_chain_match: {transport_protocol: 'raw_buffer', application_protocols: ['http/1.1', 'h2c']},
-          filters: [hcm(`outbound_0.0.0.0_${port}`, {rds: {config_source: {ads: {}, initial_fetch_timeout: '0s', resource_api_version: 'V3'}, route_config_name: String(port)}}, 'outbound')],
+          filters: [
+            hcm(
+              `outbound_0.0.0.0_${port}`,
+              {rds: {config_source: {ads: {}, initial_fetch_timeout: '0s', resource_api_version: 'V3'}, route_config_name: String(port)}},
+              'outbound',
+            ),
+          ],
           name: `0.0.0.0_${port}`,
         },
       ],
       default_filter_chain: {filter_chain_match: {}, filters: [tcpProxy('PassthroughCluster', 'PassthroughCluster')], name: 'PassthroughFilterChain'},
       listener_filters: [
-        {name: 'envoy.filters.listener.tls_inspector', typed_config: {'@type': 'type.googleapis.com/envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector'}},
-        {name: 'envoy.filters.listener.http_inspector', typed_config: {'@type': 'type.googleapis.com/envoy.extensions.filters.listener.http_inspector.v3.HttpInspector'}},
+        {
+          name: 'envoy.filters.listener.tls_inspector',
+          typed_config: {'@type': 'type.googleapis.com/envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector'},
+        },
+        {
+          name: 'envoy.filters.listener.http_inspector',
+          typed_config: {'@type': 'type.googleapis.com/envoy.extensions.filters.listener.http_inspector.v3.HttpInspector'},
+        },
       ],
       listener_filters_timeout: '0s',
       continue_on_listener_filters_timeout: true,
@@ -661,15 +806,48 @@ function buildOutbound(ctx: Ctx, proxyNs: string): Outbound {
   // Clusters Envoy always has from istiod, besides the services.
   clusters.push(
     {'@type': TYPE.cluster, name: 'BlackHoleCluster', type: 'STATIC', connect_timeout: '10s'},
-    {'@type': TYPE.cluster, name: 'PassthroughCluster', type: 'ORIGINAL_DST', connect_timeout: '10s', lb_policy: 'CLUSTER_PROVIDED', circuit_breakers: {thresholds: [{max_connections: 4294967295, max_pending_requests: 4294967295, max_requests: 4294967295, max_retries: 4294967295, track_remaining: true}]}, typed_extension_protocol_options: {'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': {'@type': 'type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions', use_downstream_protocol_config: {http_protocol_options: {}, http2_protocol_options: {}}, common_http_protocol_options: {idle_timeout: '3600s'}}}, filters: [{name: 'istio.metadata_exchange', typed_config: {'@type': 'type.googleapis.com/envoy.tcp.metadataexchange.config.MetadataExchange', protocol: 'istio-peer-exchange'}}]},
-    {'@type': TYPE.cluster, name: 'InboundPassthroughCluster', type: 'ORIGINAL_DST', connect_timeout: '10s', lb_policy: 'CLUSTER_PROVIDED', upstream_bind_config: {source_address: {address: '127.0.0.6', port_value: 0}}},
+    {
+      '@type': TYPE.cluster,
+      name: 'PassthroughCluster',
+      type: 'ORIGINAL_DST',
+      connect_timeout: '10s',
+      lb_policy: 'CLUSTER_PROVIDED',
+      circuit_breakers: {
+        thresholds: [{max_connections: 4294967295, max_pending_requests: 4294967295, max_requests: 4294967295, max_retries: 4294967295, track_remaining: true}],
+      },
+      typed_extension_protocol_options: {
+        'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': {
+          '@type': 'type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions',
+          use_downstream_protocol_config: {http_protocol_options: {}, http2_protocol_options: {}},
+          common_http_protocol_options: {idle_timeout: '3600s'},
+        },
+      },
+      filters: [
+        {
+          name: 'istio.metadata_exchange',
+          typed_config: {'@type': 'type.googleapis.com/envoy.tcp.metadataexchange.config.MetadataExchange', protocol: 'istio-peer-exchange'},
+        },
+      ],
+    },
+    {
+      '@type': TYPE.cluster,
+      name: 'InboundPassthroughCluster',
+      type: 'ORIGINAL_DST',
+      connect_timeout: '10s',
+      lb_policy: 'CLUSTER_PROVIDED',
+      upstream_bind_config: {source_address: {address: '127.0.0.6', port_value: 0}},
+    },
   )
   listeners.unshift({
     '@type': TYPE.listener,
     name: 'virtualOutbound',
     address: {socket_address: {address: '0.0.0.0', port_value: 15001}},
     filter_chains: [
-      {filter_chain_match: {destination_port: 15001}, filters: [{name: 'istio.stats', typed_config: {'@type': 'type.googleapis.com/stats.PluginConfig'}}, tcpProxy('BlackHoleCluster', 'BlackHoleCluster')], name: 'virtualOutbound-blackhole'},
+      {
+        filter_chain_match: {destination_port: 15001},
+        filters: [{name: 'istio.stats', typed_config: {'@type': 'type.googleapis.com/stats.PluginConfig'}}, tcpProxy('BlackHoleCluster', 'BlackHoleCluster')],
+        name: 'virtualOutbound-blackhole',
+      },
     ],
     default_filter_chain: {filter_chain_match: {}, filters: [tcpProxy('PassthroughCluster', 'PassthroughCluster')], name: 'PassthroughFilterChain'},
     use_original_dst: true,
@@ -711,7 +889,11 @@ interface InboundMatchOption {
 function inboundMatchOptions(mode: 'STRICT' | 'PERMISSIVE' | 'DISABLE', protocol: 'http' | 'tcp' | 'auto'): InboundMatchOption[] {
   if (protocol === 'http') {
     if (mode === 'STRICT') return [{transport: 'tls', http: true, mtls: true}]
-    if (mode === 'PERMISSIVE') return [{transport: 'tls', alpn: ALL_ISTIO_MTLS_ALPNS, http: true, mtls: true}, {transport: 'raw_buffer', http: true, mtls: false}]
+    if (mode === 'PERMISSIVE')
+      return [
+        {transport: 'tls', alpn: ALL_ISTIO_MTLS_ALPNS, http: true, mtls: true},
+        {transport: 'raw_buffer', http: true, mtls: false},
+      ]
     return [{transport: 'raw_buffer', http: true, mtls: false}]
   }
   if (protocol === 'tcp') {
@@ -724,7 +906,11 @@ function inboundMatchOptions(mode: 'STRICT' | 'PERMISSIVE' | 'DISABLE', protocol
       ]
     return [{transport: 'raw_buffer', http: false, mtls: false}]
   }
-  if (mode === 'STRICT') return [{transport: 'tls', alpn: MTLS_HTTP_ALPNS, http: true, mtls: true}, {transport: 'tls', http: false, mtls: true}]
+  if (mode === 'STRICT')
+    return [
+      {transport: 'tls', alpn: MTLS_HTTP_ALPNS, http: true, mtls: true},
+      {transport: 'tls', http: false, mtls: true},
+    ]
   if (mode === 'PERMISSIVE')
     return [
       {transport: 'tls', alpn: MTLS_HTTP_ALPNS, http: true, mtls: true},
@@ -733,7 +919,10 @@ function inboundMatchOptions(mode: 'STRICT' | 'PERMISSIVE' | 'DISABLE', protocol
       {transport: 'raw_buffer', http: false, mtls: false},
       {transport: 'tls', http: false, mtls: false},
     ]
-  return [{transport: 'raw_buffer', alpn: PLAINTEXT_HTTP_ALPNS, http: true, mtls: false}, {transport: 'raw_buffer', http: false, mtls: false}]
+  return [
+    {transport: 'raw_buffer', alpn: PLAINTEXT_HTTP_ALPNS, http: true, mtls: false},
+    {transport: 'raw_buffer', http: false, mtls: false},
+  ]
 }
 
 function inbound(ctx: Ctx, pod: BuiltPod): {listener: EnvoyMessage; clusters: EnvoyMessage[]} {
@@ -753,13 +942,39 @@ function inbound(ctx: Ctx, pod: BuiltPod): {listener: EnvoyMessage; clusters: En
         // The real sidecar (authz configdump.yaml) offers istio-peer-exchange on TCP chains only.
         alpn_protocols: http ? ['h2', 'http/1.1'] : ['istio-peer-exchange', 'h2', 'http/1.1'],
         tls_certificate_sds_secret_configs: [sdsConfig('default')],
-        combined_validation_context: {default_validation_context: {match_subject_alt_names: [{prefix: 'spiffe://cluster.local/'}]}, validation_context_sds_secret_config: sdsConfig('ROOTCA')},
+        combined_validation_context: {
+          default_validation_context: {match_subject_alt_names: [{prefix: 'spiffe://cluster.local/'}]},
+          validation_context_sds_secret_config: sdsConfig('ROOTCA'),
+        },
       },
       require_client_certificate: true,
     },
   })
   const inboundHcm = (statPrefix: string, routeName: string, vhName: string, cluster: string, operation: string) =>
-    hcm(statPrefix, {route_config: {name: routeName, virtual_hosts: [{name: vhName, domains: ['*'], routes: [{name: 'default', match: {prefix: '/'}, route: {cluster, timeout: '0s', max_stream_duration: {max_stream_duration: '0s', grpc_timeout_header_max: '0s'}}, decorator: {operation}}]}], validate_clusters: false}}, 'inbound')
+    hcm(
+      statPrefix,
+      {
+        route_config: {
+          name: routeName,
+          virtual_hosts: [
+            {
+              name: vhName,
+              domains: ['*'],
+              routes: [
+                {
+                  name: 'default',
+                  match: {prefix: '/'},
+                  route: {cluster, timeout: '0s', max_stream_duration: {max_stream_duration: '0s', grpc_timeout_header_max: '0s'}},
+                  decorator: {operation},
+                },
+              ],
+            },
+          ],
+          validate_clusters: false,
+        },
+      },
+      'inbound',
+    )
   const chainsFor = (opts: InboundMatchOption[], name: (http: boolean) => string, filters: (http: boolean) => EnvoyMessage[], port?: number): EnvoyMessage[] =>
     opts.map((o) => ({
       filter_chain_match: {...(port ? {destination_port: port} : {}), transport_protocol: o.transport, ...(o.alpn ? {application_protocols: o.alpn} : {})},
@@ -768,7 +983,9 @@ function inbound(ctx: Ctx, pod: BuiltPod): {listener: EnvoyMessage; clusters: En
       name: name(o.http),
     }))
   // istiod's order (listener_inbound.go): the blackhole chain, the passthrough chains, then one set per service port.
-  const chains: EnvoyMessage[] = [{filter_chain_match: {destination_port: 15006}, filters: [tcpProxy('BlackHoleCluster', 'BlackHoleCluster')], name: 'virtualInbound-blackhole'}]
+  const chains: EnvoyMessage[] = [
+    {filter_chain_match: {destination_port: 15006}, filters: [tcpProxy('BlackHoleCluster', 'BlackHoleCluster')], name: 'virtualInbound-blackhole'},
+  ]
   // Passthrough chains (ports no service declares) use the protocol-sniffing options; the HTTP ones route through an
   // inline route config named after the cluster, with the cluster name as stat prefix (inboundChainConfig.StatPrefix).
   const passthrough = 'InboundPassthroughCluster'
@@ -789,14 +1006,25 @@ function inbound(ctx: Ctx, pod: BuiltPod): {listener: EnvoyMessage; clusters: En
       lb_policy: 'CLUSTER_PROVIDED',
       cleanup_interval: '60s',
       upstream_bind_config: {source_address: {address: '127.0.0.6', port_value: 0}},
-      metadata: {filter_metadata: {istio: {services: ctx.spec.services.filter((s) => s.namespace === pod.namespace && selects(s.selector, pod.labels)).map((s) => ({host: fqdn(s.name, s.namespace), name: s.name, namespace: s.namespace}))}}},
+      metadata: {
+        filter_metadata: {
+          istio: {
+            services: ctx.spec.services
+              .filter((s) => s.namespace === pod.namespace && selects(s.selector, pod.labels))
+              .map((s) => ({host: fqdn(s.name, s.namespace), name: s.name, namespace: s.namespace})),
+          },
+        },
+      },
     })
     const http = isHttpPort(p)
     chains.push(
       ...chainsFor(
         inboundMatchOptions(mode, http ? 'http' : 'tcp'),
         () => `0.0.0.0_${target}`,
-        (h) => (h ? [inboundHcm(`inbound_0.0.0.0_${target}`, cluster, `inbound|http|${target}`, cluster, `${fqdn(p.name, pod.namespace)}:${target}/*`)] : [tcpProxy(cluster, cluster)]),
+        (h) =>
+          h
+            ? [inboundHcm(`inbound_0.0.0.0_${target}`, cluster, `inbound|http|${target}`, cluster, `${fqdn(p.name, pod.namespace)}:${target}/*`)]
+            : [tcpProxy(cluster, cluster)],
         target,
       ),
     )
@@ -808,9 +1036,18 @@ function inbound(ctx: Ctx, pod: BuiltPod): {listener: EnvoyMessage; clusters: En
       address: {socket_address: {address: '0.0.0.0', port_value: 15006}},
       filter_chains: chains,
       listener_filters: [
-        {name: 'envoy.filters.listener.original_dst', typed_config: {'@type': 'type.googleapis.com/envoy.extensions.filters.listener.original_dst.v3.OriginalDst'}},
-        {name: 'envoy.filters.listener.tls_inspector', typed_config: {'@type': 'type.googleapis.com/envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector'}},
-        {name: 'envoy.filters.listener.http_inspector', typed_config: {'@type': 'type.googleapis.com/envoy.extensions.filters.listener.http_inspector.v3.HttpInspector'}},
+        {
+          name: 'envoy.filters.listener.original_dst',
+          typed_config: {'@type': 'type.googleapis.com/envoy.extensions.filters.listener.original_dst.v3.OriginalDst'},
+        },
+        {
+          name: 'envoy.filters.listener.tls_inspector',
+          typed_config: {'@type': 'type.googleapis.com/envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector'},
+        },
+        {
+          name: 'envoy.filters.listener.http_inspector',
+          typed_config: {'@type': 'type.googleapis.com/envoy.extensions.filters.listener.http_inspector.v3.HttpInspector'},
+        },
       ],
       listener_filters_timeout: '0s',
       continue_on_listener_filters_timeout: true,
@@ -845,20 +1082,105 @@ function nodeOf(ctx: Ctx, pod: BuiltPod): EnvoyMessage {
     },
     locality: {},
     user_agent_name: 'envoy',
-    user_agent_build_version: {version: {major_number: 1, minor_number: 32, patch: 3}, metadata: {'build.type': 'RELEASE', 'revision.sha': DEFAULT_ENVOY_VERSION.split('/')[0], 'revision.status': 'Clean', 'ssl.version': 'BoringSSL'}},
+    user_agent_build_version: {
+      version: {major_number: 1, minor_number: 32, patch: 3},
+      metadata: {'build.type': 'RELEASE', 'revision.sha': DEFAULT_ENVOY_VERSION.split('/')[0], 'revision.status': 'Clean', 'ssl.version': 'BoringSSL'},
+    },
   }
 }
 
 const STATIC_CLUSTERS: EnvoyMessage[] = [
-  {'@type': TYPE.cluster, name: 'prometheus_stats', type: 'STATIC', connect_timeout: '0.250s', load_assignment: {cluster_name: 'prometheus_stats', endpoints: [{lb_endpoints: [{endpoint: {address: {socket_address: {address: '127.0.0.1', port_value: 15000}}}}]}]}},
-  {'@type': TYPE.cluster, name: 'agent', type: 'STATIC', connect_timeout: '0.250s', load_assignment: {cluster_name: 'agent', endpoints: [{lb_endpoints: [{endpoint: {address: {socket_address: {address: '127.0.0.1', port_value: 15020}}}}]}]}},
-  {'@type': TYPE.cluster, name: 'sds-grpc', type: 'STATIC', connect_timeout: '1s', load_assignment: {cluster_name: 'sds-grpc', endpoints: [{lb_endpoints: [{endpoint: {address: {pipe: {path: './var/run/secrets/workload-spiffe-uds/socket'}}}}]}]}, typed_extension_protocol_options: {'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': {'@type': 'type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions', explicit_http_config: {http2_protocol_options: {}}}}},
-  {'@type': TYPE.cluster, name: 'xds-grpc', type: 'STATIC', connect_timeout: '1s', load_assignment: {cluster_name: 'xds-grpc', endpoints: [{lb_endpoints: [{endpoint: {address: {pipe: {path: './etc/istio/proxy/XDS'}}}}]}]}, circuit_breakers: {thresholds: [{priority: 'DEFAULT', max_connections: 100000, max_pending_requests: 100000, max_requests: 100000}, {priority: 'HIGH', max_connections: 100000, max_pending_requests: 100000, max_requests: 100000}]}, typed_extension_protocol_options: {'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': {'@type': 'type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions', explicit_http_config: {http2_protocol_options: {}}}}},
+  {
+    '@type': TYPE.cluster,
+    name: 'prometheus_stats',
+    type: 'STATIC',
+    connect_timeout: '0.250s',
+    load_assignment: {
+      cluster_name: 'prometheus_stats',
+      endpoints: [{lb_endpoints: [{endpoint: {address: {socket_address: {address: '127.0.0.1', port_value: 15000}}}}]}],
+    },
+  },
+  {
+    '@type': TYPE.cluster,
+    name: 'agent',
+    type: 'STATIC',
+    connect_timeout: '0.250s',
+    load_assignment: {cluster_name: 'agent', endpoints: [{lb_endpoints: [{endpoint: {address: {socket_address: {address: '127.0.0.1', port_value: 15020}}}}]}]},
+  },
+  {
+    '@type': TYPE.cluster,
+    name: 'sds-grpc',
+    type: 'STATIC',
+    connect_timeout: '1s',
+    load_assignment: {
+      cluster_name: 'sds-grpc',
+      endpoints: [{lb_endpoints: [{endpoint: {address: {pipe: {path: './var/run/secrets/workload-spiffe-uds/socket'}}}}]}],
+    },
+    typed_extension_protocol_options: {
+      'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': {
+        '@type': 'type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions',
+        explicit_http_config: {http2_protocol_options: {}},
+      },
+    },
+  },
+  {
+    '@type': TYPE.cluster,
+    name: 'xds-grpc',
+    type: 'STATIC',
+    connect_timeout: '1s',
+    load_assignment: {cluster_name: 'xds-grpc', endpoints: [{lb_endpoints: [{endpoint: {address: {pipe: {path: './etc/istio/proxy/XDS'}}}}]}]},
+    circuit_breakers: {
+      thresholds: [
+        {priority: 'DEFAULT', max_connections: 100000, max_pending_requests: 100000, max_requests: 100000},
+        {priority: 'HIGH', max_connections: 100000, max_pending_requests: 100000, max_requests: 100000},
+      ],
+    },
+    typed_extension_protocol_options: {
+      'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': {
+        '@type': 'type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions',
+        explicit_http_config: {http2_protocol_options: {}},
+      },
+    },
+  },
 ]
 
 const STATIC_LISTENERS: EnvoyMessage[] = [
-  {'@type': TYPE.listener, name: '0.0.0.0_15090', address: {socket_address: {address: '0.0.0.0', port_value: 15090}}, filter_chains: [{filters: [hcm('stats', {route_config: {virtual_hosts: [{name: 'backend', domains: ['*'], routes: [{match: {prefix: '/stats/prometheus'}, route: {cluster: 'prometheus_stats'}}]}]}}, 'inbound')]}]},
-  {'@type': TYPE.listener, name: '0.0.0.0_15021', address: {socket_address: {address: '0.0.0.0', port_value: 15021}}, filter_chains: [{filters: [hcm('agent', {route_config: {virtual_hosts: [{name: 'backend', domains: ['*'], routes: [{match: {prefix: '/healthz/ready'}, route: {cluster: 'agent'}}]}]}}, 'inbound')]}]},
+  {
+    '@type': TYPE.listener,
+    name: '0.0.0.0_15090',
+    address: {socket_address: {address: '0.0.0.0', port_value: 15090}},
+    filter_chains: [
+      {
+        filters: [
+          hcm(
+            'stats',
+            {
+              route_config: {
+                virtual_hosts: [{name: 'backend', domains: ['*'], routes: [{match: {prefix: '/stats/prometheus'}, route: {cluster: 'prometheus_stats'}}]}],
+              },
+            },
+            'inbound',
+          ),
+        ],
+      },
+    ],
+  },
+  {
+    '@type': TYPE.listener,
+    name: '0.0.0.0_15021',
+    address: {socket_address: {address: '0.0.0.0', port_value: 15021}},
+    filter_chains: [
+      {
+        filters: [
+          hcm(
+            'agent',
+            {route_config: {virtual_hosts: [{name: 'backend', domains: ['*'], routes: [{match: {prefix: '/healthz/ready'}, route: {cluster: 'agent'}}]}]}},
+            'inbound',
+          ),
+        ],
+      },
+    ],
+  },
 ]
 
 function stripType(m: EnvoyMessage): EnvoyMessage {
@@ -876,7 +1198,16 @@ function proxyDocuments(ctx: Ctx, pod: BuiltPod, out: Outbound): ProxyDocuments 
   const bootstrap = {
     node,
     static_resources: {listeners: STATIC_LISTENERS.map(stripType), clusters: STATIC_CLUSTERS.map(stripType)},
-    dynamic_resources: {lds_config: {ads: {}, initial_fetch_timeout: '0s', resource_api_version: 'V3'}, cds_config: {ads: {}, initial_fetch_timeout: '0s', resource_api_version: 'V3'}, ads_config: {api_type: 'GRPC', grpc_services: [{envoy_grpc: {cluster_name: 'xds-grpc'}}], set_node_on_first_message_only: true, transport_api_version: 'V3'}},
+    dynamic_resources: {
+      lds_config: {ads: {}, initial_fetch_timeout: '0s', resource_api_version: 'V3'},
+      cds_config: {ads: {}, initial_fetch_timeout: '0s', resource_api_version: 'V3'},
+      ads_config: {
+        api_type: 'GRPC',
+        grpc_services: [{envoy_grpc: {cluster_name: 'xds-grpc'}}],
+        set_node_on_first_message_only: true,
+        transport_api_version: 'V3',
+      },
+    },
     admin: {address: {socket_address: {address: '127.0.0.1', port_value: 15000}}, profile_path: '/var/lib/istio/data/envoy.prof'},
     stats_config: {use_all_default_tags: false, stats_tags: [{tag_name: 'cluster_name', regex: '^cluster\\.((.+?(\\..+?\\.svc\\.cluster\\.local)?)\\.)'}]},
   }
@@ -899,7 +1230,10 @@ function proxyDocuments(ctx: Ctx, pod: BuiltPod, out: Outbound): ProxyDocuments 
         '@type': 'type.googleapis.com/envoy.admin.v3.ListenersConfigDump',
         version_info: version,
         static_listeners: STATIC_LISTENERS.map((listener) => ({listener, last_updated: ver})),
-        dynamic_listeners: [...out.listeners, inb.listener].map((listener) => ({name: listener.name, active_state: {version_info: version, listener, last_updated: ver}})),
+        dynamic_listeners: [...out.listeners, inb.listener].map((listener) => ({
+          name: listener.name,
+          active_state: {version_info: version, listener, last_updated: ver},
+        })),
       },
       {'@type': 'type.googleapis.com/envoy.admin.v3.ScopedRoutesConfigDump'},
       {
@@ -910,8 +1244,25 @@ function proxyDocuments(ctx: Ctx, pod: BuiltPod, out: Outbound): ProxyDocuments 
       {
         '@type': 'type.googleapis.com/envoy.admin.v3.SecretsConfigDump',
         dynamic_active_secrets: [
-          {name: 'default', version_info: ts, last_updated: ver, secret: {'@type': TYPE.secret, name: 'default', tls_certificate: {certificate_chain: {inline_bytes: Buffer.from(LAB_WORKLOAD_CERT_PEM).toString('base64')}, private_key: {inline_bytes: 'W3JlZGFjdGVkXQ=='}}}},
-          {name: 'ROOTCA', version_info: ts, last_updated: ver, secret: {'@type': TYPE.secret, name: 'ROOTCA', validation_context: {trusted_ca: {inline_bytes: Buffer.from(LAB_ROOT_CA_PEM).toString('base64')}}}},
+          {
+            name: 'default',
+            version_info: ts,
+            last_updated: ver,
+            secret: {
+              '@type': TYPE.secret,
+              name: 'default',
+              tls_certificate: {
+                certificate_chain: {inline_bytes: Buffer.from(LAB_WORKLOAD_CERT_PEM).toString('base64')},
+                private_key: {inline_bytes: 'W3JlZGFjdGVkXQ=='},
+              },
+            },
+          },
+          {
+            name: 'ROOTCA',
+            version_info: ts,
+            last_updated: ver,
+            secret: {'@type': TYPE.secret, name: 'ROOTCA', validation_context: {trusted_ca: {inline_bytes: Buffer.from(LAB_ROOT_CA_PEM).toString('base64')}}},
+          },
         ],
       },
     ],
@@ -924,7 +1275,16 @@ function proxyDocuments(ctx: Ctx, pod: BuiltPod, out: Outbound): ProxyDocuments 
       for (const lb of group.lb_endpoints ?? []) {
         hosts.push({
           address: lb.endpoint.address,
-          stats: [{name: 'cx_connect_fail'}, {name: 'cx_total', type: 'COUNTER', value: '3'}, {name: 'rq_error'}, {name: 'rq_success', type: 'COUNTER', value: '12'}, {name: 'rq_timeout'}, {name: 'rq_total', type: 'COUNTER', value: '12'}, {name: 'cx_active', type: 'GAUGE', value: '1'}, {name: 'rq_active', type: 'GAUGE'}],
+          stats: [
+            {name: 'cx_connect_fail'},
+            {name: 'cx_total', type: 'COUNTER', value: '3'},
+            {name: 'rq_error'},
+            {name: 'rq_success', type: 'COUNTER', value: '12'},
+            {name: 'rq_timeout'},
+            {name: 'rq_total', type: 'COUNTER', value: '12'},
+            {name: 'cx_active', type: 'GAUGE', value: '1'},
+            {name: 'rq_active', type: 'GAUGE'},
+          ],
           health_status: {eds_health_status: lb.health_status ?? 'HEALTHY'},
           weight: lb.load_balancing_weight ?? 1,
           locality: {},
@@ -934,7 +1294,12 @@ function proxyDocuments(ctx: Ctx, pod: BuiltPod, out: Outbound): ProxyDocuments 
     return {
       name: c.name,
       ...(c.type !== 'STATIC' || !STATIC_CLUSTERS.includes(c) ? {added_via_api: true} : {}),
-      circuit_breakers: {thresholds: [{max_connections: 4294967295, max_pending_requests: 4294967295, max_requests: 4294967295, max_retries: 4294967295}, {priority: 'HIGH', max_connections: 1024, max_pending_requests: 1024, max_requests: 1024, max_retries: 3}]},
+      circuit_breakers: {
+        thresholds: [
+          {max_connections: 4294967295, max_pending_requests: 4294967295, max_requests: 4294967295, max_retries: 4294967295},
+          {priority: 'HIGH', max_connections: 1024, max_pending_requests: 1024, max_requests: 1024, max_retries: 3},
+        ],
+      },
       observability_name: c.name,
       ...(hosts.length ? {host_statuses: hosts} : {}),
     }
@@ -943,7 +1308,18 @@ function proxyDocuments(ctx: Ctx, pod: BuiltPod, out: Outbound): ProxyDocuments 
     version: DEFAULT_ENVOY_VERSION,
     state: 'LIVE',
     hot_restart_version: 'disabled',
-    command_line_options: {base_id: '0', concurrency: 2, config_path: 'etc/istio/proxy/envoy-rev.json', mode: 'Serve', service_cluster: node.cluster, service_node: node.id, drain_time: '45s', parent_shutdown_time: '60s', log_level: 'warning', component_log_level: 'misc:error'},
+    command_line_options: {
+      base_id: '0',
+      concurrency: 2,
+      config_path: 'etc/istio/proxy/envoy-rev.json',
+      mode: 'Serve',
+      service_cluster: node.cluster,
+      service_node: node.id,
+      drain_time: '45s',
+      parent_shutdown_time: '60s',
+      log_level: 'warning',
+      component_log_level: 'misc:error',
+    },
     node,
     uptime_current_epoch: '86400s',
     uptime_all_epochs: '86400s',

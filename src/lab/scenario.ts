@@ -50,7 +50,11 @@ function readJson(file: string): any {
   try {
     return JSON.parse(readFileSync(file, 'utf8'))
   } catch (error) {
-    throw new BadInputError(`scenario file ${file} is unreadable: ${(error as Error).message}`, ['regenerate the scenarios: npx tsx scripts/gen-scenarios.ts'], file)
+    throw new BadInputError(
+      `scenario file ${file} is unreadable: ${(error as Error).message}`,
+      ['regenerate the scenarios: npx tsx scripts/gen-scenarios.ts'],
+      file,
+    )
   }
 }
 

@@ -64,10 +64,14 @@ export const SMALL_SCENARIOS: MeshSpec[] = [
     description: 'VirtualService reviews: requests with header end-user: jason go to subset v2, everything else to v1.',
     config: [
       ...bookinfoRules,
-      vs('reviews', ['reviews'], [
-        {name: 'jason', match: [{headers: {'end-user': {exact: 'jason'}}}], route: [{destination: {host: 'reviews', subset: 'v2'}}]},
-        {name: 'default', route: [{destination: {host: 'reviews', subset: 'v1'}}]},
-      ]),
+      vs(
+        'reviews',
+        ['reviews'],
+        [
+          {name: 'jason', match: [{headers: {'end-user': {exact: 'jason'}}}], route: [{destination: {host: 'reviews', subset: 'v2'}}]},
+          {name: 'default', route: [{destination: {host: 'reviews', subset: 'v1'}}]},
+        ],
+      ),
     ],
   },
   {
@@ -77,14 +81,18 @@ export const SMALL_SCENARIOS: MeshSpec[] = [
     description: 'VirtualService reviews splits traffic 90/10 between subsets v1 and v3.',
     config: [
       ...bookinfoRules,
-      vs('reviews', ['reviews'], [
-        {
-          route: [
-            {destination: {host: 'reviews', subset: 'v1'}, weight: 90},
-            {destination: {host: 'reviews', subset: 'v3'}, weight: 10},
-          ],
-        },
-      ]),
+      vs(
+        'reviews',
+        ['reviews'],
+        [
+          {
+            route: [
+              {destination: {host: 'reviews', subset: 'v1'}, weight: 90},
+              {destination: {host: 'reviews', subset: 'v3'}, weight: 10},
+            ],
+          },
+        ],
+      ),
     ],
   },
   {
@@ -116,7 +124,8 @@ export const SMALL_SCENARIOS: MeshSpec[] = [
     ...base,
     name: 'mtls-conflict',
     request: {from: 'deploy/reviews-v1', namespace: NS, to: 'ratings:9080'},
-    description: 'PeerAuthentication STRICT in bookinfo, but DestinationRule ratings sets tls.mode DISABLE: clients send plaintext to an mTLS-only inbound, 503 UC/UF.',
+    description:
+      'PeerAuthentication STRICT in bookinfo, but DestinationRule ratings sets tls.mode DISABLE: clients send plaintext to an mTLS-only inbound, 503 UC/UF.',
     config: [
       dr('productpage', [['v1', {version: 'v1'}]]),
       dr('reviews', [
@@ -140,8 +149,19 @@ export const SMALL_SCENARIOS: MeshSpec[] = [
     config: [
       ...bookinfoRules,
       vs('reviews-short-host', ['reviews'], [{route: [{destination: {host: 'reviews', subset: 'v2'}}]}], {}, 'ops'),
-      vs('reviews-gateway-only', ['reviews.bookinfo.svc.cluster.local'], [{route: [{destination: {host: 'reviews.bookinfo.svc.cluster.local', subset: 'v3'}}]}], {gateways: ['bookinfo-gateway']}),
-      vs('reviews-private', ['reviews.bookinfo.svc.cluster.local'], [{route: [{destination: {host: 'reviews.bookinfo.svc.cluster.local', subset: 'v2'}}]}], {exportTo: ['.']}, 'ops'),
+      vs(
+        'reviews-gateway-only',
+        ['reviews.bookinfo.svc.cluster.local'],
+        [{route: [{destination: {host: 'reviews.bookinfo.svc.cluster.local', subset: 'v3'}}]}],
+        {gateways: ['bookinfo-gateway']},
+      ),
+      vs(
+        'reviews-private',
+        ['reviews.bookinfo.svc.cluster.local'],
+        [{route: [{destination: {host: 'reviews.bookinfo.svc.cluster.local', subset: 'v2'}}]}],
+        {exportTo: ['.']},
+        'ops',
+      ),
     ],
   },
   {
@@ -181,7 +201,13 @@ export function largeScenario(opts: {namespaces?: number; servicesPerNamespace?:
           apiVersion: 'networking.istio.io/v1',
           kind: 'DestinationRule',
           metadata: {name, namespace: ns, creationTimestamp: '2026-01-15T09:00:00Z'},
-          spec: {host: name, subsets: [{name: 'v1', labels: {version: 'v1'}}, {name: 'v2', labels: {version: 'v2'}}]},
+          spec: {
+            host: name,
+            subsets: [
+              {name: 'v1', labels: {version: 'v1'}},
+              {name: 'v2', labels: {version: 'v2'}},
+            ],
+          },
         })
       }
       if (n % 10 === 0) {
@@ -193,7 +219,13 @@ export function largeScenario(opts: {namespaces?: number; servicesPerNamespace?:
             hosts: [name],
             http: [
               {name: 'canary', match: [{headers: {'x-canary': {exact: 'true'}}}], route: [{destination: {host: name, subset: 'v2'}}]},
-              {name: 'stable', route: [{destination: {host: name, subset: 'v1'}, weight: 95}, {destination: {host: name, subset: 'v2'}, weight: 5}]},
+              {
+                name: 'stable',
+                route: [
+                  {destination: {host: name, subset: 'v1'}, weight: 95},
+                  {destination: {host: name, subset: 'v2'}, weight: 5},
+                ],
+              },
             ],
           },
         })
@@ -207,7 +239,11 @@ export function largeScenario(opts: {namespaces?: number; servicesPerNamespace?:
     workloads,
     config,
     // The first service calls the tenth, which has a VirtualService with a canary header route.
-    request: {from: `deploy/${workloads[0].name}`, namespace: workloads[0].namespace, to: `${services[Math.min(9, services.length - 1)].name}.${services[Math.min(9, services.length - 1)].namespace}:8080`},
+    request: {
+      from: `deploy/${workloads[0].name}`,
+      namespace: workloads[0].namespace,
+      to: `${services[Math.min(9, services.length - 1)].name}.${services[Math.min(9, services.length - 1)].namespace}:8080`,
+    },
   }
 }
 

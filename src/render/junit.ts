@@ -8,15 +8,17 @@ import {subjectLabel} from '../findings/finding.js'
 import {SEVERITY_RANK, type Severity} from '../findings/types.js'
 
 export function xmlEscape(s: string): string {
-  return s
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&apos;')
-    // XML 1.0 forbids most control characters, even escaped
-    // eslint-disable-next-line no-control-regex -- XML 1.0 forbids these characters: they are what is removed
-    .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F]/g, '')
+  return (
+    s
+      .replace(/&/g, '&amp;')
+      .replace(/</g, '&lt;')
+      .replace(/>/g, '&gt;')
+      .replace(/"/g, '&quot;')
+      .replace(/'/g, '&apos;')
+      // XML 1.0 forbids most control characters, even escaped
+      // eslint-disable-next-line no-control-regex -- XML 1.0 forbids these characters: they are what is removed
+      .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F]/g, '')
+  )
 }
 
 export function renderAuditJunit(result: AuditResult, opts: {failOn: Severity; suiteName?: string}): string {

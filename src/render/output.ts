@@ -37,8 +37,7 @@ export function renderResult<T>(result: T, opts: RenderOptions, text: (r: T, col
   if (opts.output === 'text' && !opts.query) return text(result, opts.color)
   const data = applyQuery(toJsonForm(result), opts.query)
   if (opts.output === 'yaml') return yamlStringify(data, {lineWidth: 0}).trimEnd()
-  if (opts.output === 'text' && (typeof data === 'string' || typeof data === 'number' || typeof data === 'boolean'))
-    return String(data)
+  if (opts.output === 'text' && (typeof data === 'string' || typeof data === 'number' || typeof data === 'boolean')) return String(data)
   return JSON.stringify(data, null, 2)
 }
 

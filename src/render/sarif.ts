@@ -37,9 +37,7 @@ export function renderAuditSarif(result: AuditResult, opts: {version?: string} =
       message: {text: f.actions.length ? `${f.message} Try: ${f.actions[0]}` : f.message},
       locations: [
         {
-          ...(m
-            ? {physicalLocation: {artifactLocation: {uri: m[1]}, ...(m[2] ? {region: {startLine: Number(m[2])}} : {})}}
-            : {}),
+          ...(m ? {physicalLocation: {artifactLocation: {uri: m[1]}, ...(m[2] ? {region: {startLine: Number(m[2])}} : {})}} : {}),
           logicalLocations: [logical],
         },
       ],

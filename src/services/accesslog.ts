@@ -24,7 +24,8 @@ export async function explainAccessLogInput(req: AccessLogRequest): Promise<Acce
   if (file) input = readInput(file)
   else if (line === '-') input = readInput('-')
   else if (line) input = line
-  else throw new UsageError('give an access-log line, --file access.log, or - to read stdin', ['kubectl logs <pod> -c istio-proxy | meshctl explain accesslog -'])
+  else
+    throw new UsageError('give an access-log line, --file access.log, or - to read stdin', ['kubectl logs <pod> -c istio-proxy | meshctl explain accesslog -'])
   let state: ProxyState | undefined
   if (dump) {
     const source = new FileSource({file: dump, clusters})
@@ -42,6 +43,10 @@ function readInput(path: string): string {
     return readFileSync(path === '-' ? 0 : path, 'utf8')
   } catch (error) {
     const e = error as NodeJS.ErrnoException
-    throw new BadInputError(`cannot read access log ${path === '-' ? 'from stdin' : path}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`, ['kubectl logs <pod> -c istio-proxy > access.log, then --file access.log'], path)
+    throw new BadInputError(
+      `cannot read access log ${path === '-' ? 'from stdin' : path}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`,
+      ['kubectl logs <pod> -c istio-proxy > access.log, then --file access.log'],
+      path,
+    )
   }
 }

@@ -8,7 +8,17 @@ import {existsSync, readdirSync, readFileSync, statSync} from 'node:fs'
 import {join} from 'node:path'
 import {parse as parseYaml} from 'yaml'
 import {BadInputError, ClusterAccessError, isMeshctlError, UsageError} from '../errors.js'
-import {auditManifests, mergeAuditResults, parseManifestText, parseShard, parseSuppression, type AuditResource, type AuditResult, type Shard, type Suppression} from '../analysis/audit/index.js'
+import {
+  auditManifests,
+  mergeAuditResults,
+  parseManifestText,
+  parseShard,
+  parseSuppression,
+  type AuditResource,
+  type AuditResult,
+  type Shard,
+  type Suppression,
+} from '../analysis/audit/index.js'
 import {auditConfigFromObject, type AuditConfig} from '../analysis/audit/config.js'
 import {LiveAuditor, selectShardPods, type LiveAuditResult, type LivePod} from '../analysis/audit/live.js'
 import {parseClusterStatus, parseConfigDump} from '../envoy/configdump/parse.js'
@@ -64,7 +74,11 @@ export async function runAudit(req: AuditRequest): Promise<AuditOutcome> {
   const live = [req.namespace ? '-n' : '', req.allNamespaces ? '-A' : '', req.selector ? '-l' : ''].filter(Boolean)
   const sources = [live.length ? live.join(' ') : '', req.snapshot ? '--snapshot' : '', req.manifests?.length ? '--manifests' : ''].filter(Boolean)
   if (sources.length > 1 && !(req.snapshot && live.join() === '-n')) {
-    throw new UsageError(`give one thing to audit, not ${sources.join(' and ')}`, ['manifests: meshctl audit --manifests k8s/', 'live proxies: meshctl audit -n bookinfo (or -A, -l app=x)', 'a snapshot: meshctl audit --snapshot snap.tgz'])
+    throw new UsageError(`give one thing to audit, not ${sources.join(' and ')}`, [
+      'manifests: meshctl audit --manifests k8s/',
+      'live proxies: meshctl audit -n bookinfo (or -A, -l app=x)',
+      'a snapshot: meshctl audit --snapshot snap.tgz',
+    ])
   }
   if (req.namespace && req.allNamespaces) throw new UsageError('give -n NAMESPACE or -A, not both')
   if (sources.length === 0) {
@@ -163,7 +177,11 @@ function readManifests(paths: string[]): AuditResource[] {
       try {
         text = readFileSync(file, 'utf8')
       } catch (error) {
-        throw new BadInputError(`cannot read manifest ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, ['check the file permissions'], file)
+        throw new BadInputError(
+          `cannot read manifest ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+          ['check the file permissions'],
+          file,
+        )
       }
       out.push(...parseManifestText(text, file))
     }
@@ -228,7 +246,8 @@ async function auditLiveCluster(opts: LiveClusterOptions): Promise<LiveAuditResu
 
   const mesh = await readClusterObjects(api, opts.allNamespaces ? undefined : [namespace])
   const notes = [...mesh.notes]
-  if (matched.length > 0 && proxies.length === 0 && skipped.length === 0) notes.push(`none of the ${matched.length} pods matched in ${where} has an Istio sidecar: only the Istio objects were audited`)
+  if (matched.length > 0 && proxies.length === 0 && skipped.length === 0)
+    notes.push(`none of the ${matched.length} pods matched in ${where} has an Istio sidecar: only the Istio objects were audited`)
   const auditor = new LiveAuditor(
     {
       mode: 'live',
@@ -249,7 +268,11 @@ async function auditLiveCluster(opts: LiveClusterOptions): Promise<LiveAuditResu
       async (admin, pod) => {
         const source = `pod ${pod.namespace}/${pod.name}`
         const [dump, clusters] = await Promise.all([admin.configDump(LIVE_NEEDS), admin.clusters()])
-        return {label: source, dump: parseConfigDump(dump ?? {configs: []}, {source}), clusterStatus: parseClusterStatus(clusters, {source})} satisfies ProxyState
+        return {
+          label: source,
+          dump: parseConfigDump(dump ?? {configs: []}, {source}),
+          clusterStatus: parseClusterStatus(clusters, {source}),
+        } satisfies ProxyState
       },
       {
         concurrency: opts.concurrency,
@@ -371,7 +394,9 @@ async function auditSnapshot(path: string, opts: SnapshotAuditOptions): Promise<
   const snap = await Snapshot.open(path)
   const all = opts.namespace ? snap.pods.filter((p) => p.namespace === opts.namespace) : snap.pods
   if (opts.namespace && all.length === 0) {
-    throw new UsageError(`snapshot ${path} has no pod in namespace ${opts.namespace}`, [`its namespaces: ${[...new Set(snap.pods.map((p) => p.namespace))].join(', ') || 'none'}`])
+    throw new UsageError(`snapshot ${path} has no pod in namespace ${opts.namespace}`, [
+      `its namespaces: ${[...new Set(snap.pods.map((p) => p.namespace))].join(', ') || 'none'}`,
+    ])
   }
   const plan = opts.shard ? selectShardPods(all, opts.shard) : undefined
   const notes: string[] = []
@@ -419,11 +444,23 @@ function readReport(file: string): AuditResult {
   }
   const r = doc as Partial<AuditResult>
   if (!r || typeof r !== 'object' || !Array.isArray(r.findings)) {
-    throw new BadInputError(`${file} is not a meshctl audit report: no "findings" list`, ['write reports with meshctl audit -o json (without --query)'], file, 'findings')
+    throw new BadInputError(
+      `${file} is not a meshctl audit report: no "findings" list`,
+      ['write reports with meshctl audit -o json (without --query)'],
+      file,
+      'findings',
+    )
   }
   r.findings.forEach((f, i) => {
-    const ok = f && typeof f.code === 'string' && isSeverity(f.severity) && f.subject && typeof f.subject.kind === 'string' && typeof f.subject.name === 'string'
-    if (!ok) throw new BadInputError(`${file}: findings[${i}] is not a finding (needs code, severity, subject.kind, subject.name)`, ['write reports with meshctl audit -o json'], file, `findings[${i}]`)
+    const ok =
+      f && typeof f.code === 'string' && isSeverity(f.severity) && f.subject && typeof f.subject.kind === 'string' && typeof f.subject.name === 'string'
+    if (!ok)
+      throw new BadInputError(
+        `${file}: findings[${i}] is not a finding (needs code, severity, subject.kind, subject.name)`,
+        ['write reports with meshctl audit -o json'],
+        file,
+        `findings[${i}]`,
+      )
   })
   return {
     summary: r.summary ?? {total: 0, bySeverity: {error: 0, warning: 0, info: 0}, byCode: {}, suppressed: 0, resources: 0},
@@ -438,7 +475,9 @@ function readReport(file: string): AuditResult {
  * how `audit -n` lists the proxies behind a root cause.
  */
 export async function proxyWarnings(source: ProxySource, state: ProxyState): Promise<Finding[]> {
-  const pod: LivePod | undefined = state.pod ? {namespace: state.pod.namespace, name: state.pod.name, labels: state.pod.labels ?? {}, ...(state.pod.ip ? {ip: state.pod.ip} : {})} : undefined
+  const pod: LivePod | undefined = state.pod
+    ? {namespace: state.pod.namespace, name: state.pod.name, labels: state.pod.labels ?? {}, ...(state.pod.ip ? {ip: state.pod.ip} : {})}
+    : undefined
   const namespaces = pod ? [pod.namespace] : undefined
   let mode: 'live' | 'snapshot' = 'snapshot'
   let objects: KubeObject[] = []
@@ -462,7 +501,13 @@ export async function proxyWarnings(source: ProxySource, state: ProxyState): Pro
 
   function runOne(): Finding[] {
     const auditor = new LiveAuditor(
-      {mode, resources: toAuditResources(objects), meshConfig: parseMeshConfigText(meshText, notes), kindsListed: objects.length ? kindsListed(versions) : [], namespaces},
+      {
+        mode,
+        resources: toAuditResources(objects),
+        meshConfig: parseMeshConfigText(meshText, notes),
+        kindsListed: objects.length ? kindsListed(versions) : [],
+        namespaces,
+      },
       {drift: objects.length > 0},
     )
     const who = pod ?? {namespace: '', name: state.label, labels: {}}

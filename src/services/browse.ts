@@ -88,7 +88,6 @@ export interface UiDataSource {
 /** Simulates a request through a proxy's state (the explain engine; injected so screens stay pure). */
 export type SnapshotWriter = (ref: UiProxyRef, state: ProxyState) => Promise<string>
 
-
 /** A request composed in the UI, as explain takes it (no --proxy file: the proxy says who it is). */
 function uiRequest(request: SimRequest) {
   return {request, addressGiven: Boolean(request.address)}
@@ -98,7 +97,10 @@ function uiRequest(request: SimRequest) {
  * A UiDataSource over one ProxySource (--file, --snapshot, or a pod named on the command line): no contexts to
  * list, the UI opens on the proxy overview.
  */
-export function singleProxyDataSource(source: ProxySource, opts: {saveSnapshot: SnapshotWriter; pod?: ProxyState['pod']; target?: SourceFlagValues}): UiDataSource {
+export function singleProxyDataSource(
+  source: ProxySource,
+  opts: {saveSnapshot: SnapshotWriter; pod?: ProxyState['pod']; target?: SourceFlagValues},
+): UiDataSource {
   const ref: UiProxyRef = {
     key: source.label,
     label: opts.pod ? `${opts.pod.namespace}/${opts.pod.name}` : source.label,
@@ -282,7 +284,10 @@ export function directorySnapshotWriter(baseDir: string = process.cwd(), now: ()
 }
 
 /** One proxy whose state is already loaded (explain route → trace view); `r` re-reads `source` when given. */
-export function fixedProxyDataSource(state: ProxyState, opts: {source?: ProxySource; saveSnapshot?: SnapshotWriter; target?: SourceFlagValues} = {}): UiDataSource {
+export function fixedProxyDataSource(
+  state: ProxyState,
+  opts: {source?: ProxySource; saveSnapshot?: SnapshotWriter; target?: SourceFlagValues} = {},
+): UiDataSource {
   const ref: UiProxyRef = {
     key: state.label,
     label: state.label,
@@ -330,8 +335,21 @@ export async function openBrowseSource(target: BrowseTarget): Promise<UiDataSour
   }
   if (target.pod) {
     const {resolveLiveSource} = await import('../sources/live.js')
-    const live = await resolveLiveSource(target.pod, {kubeconfig: target.kubeconfig, context: target.context, namespace: target.namespace, adminPort: target['admin-port'], timeoutMs})
+    const live = await resolveLiveSource(target.pod, {
+      kubeconfig: target.kubeconfig,
+      context: target.context,
+      namespace: target.namespace,
+      adminPort: target['admin-port'],
+      timeoutMs,
+    })
     return singleProxyDataSource(live, {saveSnapshot, pod: {namespace: live.pod.namespace, name: live.pod.name}, target})
   }
-  return kubeDataSource({kubeconfig: target.kubeconfig, context: target.context, namespace: target.namespace, adminPort: target['admin-port'], timeoutMs, saveSnapshot})
+  return kubeDataSource({
+    kubeconfig: target.kubeconfig,
+    context: target.context,
+    namespace: target.namespace,
+    adminPort: target['admin-port'],
+    timeoutMs,
+    saveSnapshot,
+  })
 }

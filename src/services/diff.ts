@@ -22,7 +22,10 @@ const NEEDS = {listeners: true, routes: true, clusters: true, bootstrap: true}
 
 export interface DiffRequest {
   /** The live side. */
-  target: Pick<SourceFlagValues, 'file' | 'clusters' | 'server-info' | 'snapshot' | 'namespace' | 'selector' | 'context' | 'kubeconfig' | 'admin-port' | 'timeout'> & {pod?: string}
+  target: Pick<
+    SourceFlagValues,
+    'file' | 'clusters' | 'server-info' | 'snapshot' | 'namespace' | 'selector' | 'context' | 'kubeconfig' | 'admin-port' | 'timeout'
+  > & {pod?: string}
   manifests?: string[]
   meshConfigFile?: string
   /** Proxy file: whose view of --manifests (default: read from the dump bootstrap). */
@@ -43,11 +46,25 @@ export async function diffProxy(req: DiffRequest): Promise<DiffResult> {
   }
   const t = req.target
   // The live side only: --manifests here is the intended side, not a proxy source.
-  const liveSide: SourceFlagValues = {file: t.file, clusters: t.clusters, 'server-info': t['server-info'], namespace: t.namespace, selector: t.selector, context: t.context, kubeconfig: t.kubeconfig, 'admin-port': t['admin-port'], timeout: t.timeout}
+  const liveSide: SourceFlagValues = {
+    file: t.file,
+    clusters: t.clusters,
+    'server-info': t['server-info'],
+    namespace: t.namespace,
+    selector: t.selector,
+    context: t.context,
+    kubeconfig: t.kubeconfig,
+    'admin-port': t['admin-port'],
+    timeout: t.timeout,
+  }
   const source: ProxySource = t.snapshot ? await SnapshotSource.open(t.snapshot, t.pod) : sourceFromFlags(liveSide, t.pod)
   try {
     const live = await source.load(NEEDS)
-    const intended = fromCluster ? await intendedFromCluster(source, live) : req.intended ? await loadIntendedDump(req.intended) : await intendedFromManifests(req, live)
+    const intended = fromCluster
+      ? await intendedFromCluster(source, live)
+      : req.intended
+        ? await loadIntendedDump(req.intended)
+        : await intendedFromManifests(req, live)
     return diffProxyConfig(intended.state.dump, live.dump, {
       intendedLabel: intended.state.label,
       liveLabel: live.label,
@@ -78,7 +95,14 @@ async function loadIntendedDump(file: string): Promise<IntendedSide> {
 
 function proxyOf(proxyFile: string | undefined, live: ProxyState): ProxySpec {
   const given = proxyFile ? readProxyFile(proxyFile) : undefined
-  if (given?.namespace) return {kind: given.kind ?? 'sidecar', namespace: given.namespace, labels: given.labels ?? {}, ...(given.ip ? {ip: given.ip} : {}), ...(given.ips ? {ips: given.ips} : {})}
+  if (given?.namespace)
+    return {
+      kind: given.kind ?? 'sidecar',
+      namespace: given.namespace,
+      labels: given.labels ?? {},
+      ...(given.ip ? {ip: given.ip} : {}),
+      ...(given.ips ? {ips: given.ips} : {}),
+    }
   const fromDump = proxyIdentityFromBootstrap(live.dump.bootstrap)
   if (!fromDump) {
     throw new UsageError(`cannot tell which proxy ${live.label} is (no bootstrap node metadata in the dump)`, [
@@ -94,10 +118,14 @@ function intendedFromManifests(req: DiffRequest, live: ProxyState): Promise<Inte
   return source.load({}).then((state) => {
     const model = source.model!
     if (manifestObjects(model).length === 0) {
-      throw new BadInputError(`no Istio objects in ${req.manifests!.join(', ')}: nothing to compare the proxy with`, [
-        'give the VirtualServices, DestinationRules, Services… the proxy is configured from (e.g. kubectl get vs,dr,se,gw,sidecar,svc -A -o yaml > mesh.yaml)',
-        'or compare with the cluster itself: meshctl diff <pod> -n <namespace>',
-      ], req.manifests!.join(', '))
+      throw new BadInputError(
+        `no Istio objects in ${req.manifests!.join(', ')}: nothing to compare the proxy with`,
+        [
+          'give the VirtualServices, DestinationRules, Services… the proxy is configured from (e.g. kubectl get vs,dr,se,gw,sidecar,svc -A -o yaml > mesh.yaml)',
+          'or compare with the cluster itself: meshctl diff <pod> -n <namespace>',
+        ],
+        req.manifests!.join(', '),
+      )
     }
     return {state, model, proxy}
   })
@@ -121,7 +149,10 @@ async function intendedFromCluster(source: ProxySource, live: ProxyState): Promi
   }
   if (objs.forbidden.length) {
     const {why, fix} = forbiddenWhy(objs)
-    throw new ClusterAccessError(`cannot compare ${live.label} with the cluster's Istio config: ${why}`, [fix, 'or compare with files: meshctl diff <pod> --manifests k8s/'])
+    throw new ClusterAccessError(`cannot compare ${live.label} with the cluster's Istio config: ${why}`, [
+      fix,
+      'or compare with files: meshctl diff <pod> --manifests k8s/',
+    ])
   }
   const missing = namespaces.filter((ns) => !covers(objs.coverage, 'Service', ns))
   const cluster = buildClusterModel(objs, proxy)

@@ -11,7 +11,15 @@ import type {SimRequest} from '../envoy/model.js'
 import {parseIstioClusterName} from '../envoy/configdump/istio-names.js'
 import type {BuiltRequest} from '../input/request.js'
 import type {ProxySpec} from '../istio/types.js'
-import {buildClusterModel, clusterConfigNotReadFinding, covers, forbiddenWhy, readClusterObjects, snapshotClusterObjects, type ClusterObjects} from '../sources/cluster-config.js'
+import {
+  buildClusterModel,
+  clusterConfigNotReadFinding,
+  covers,
+  forbiddenWhy,
+  readClusterObjects,
+  snapshotClusterObjects,
+  type ClusterObjects,
+} from '../sources/cluster-config.js'
 import {proxySpecFromFlags, sourceFromFlags, type SourceFlagValues} from '../sources/select.js'
 import {liveSourceOf} from '../sources/live.js'
 import {ManifestSource, readMeshConfig} from '../sources/manifests.js'
@@ -67,7 +75,11 @@ export async function loadExplainInputs(
  * The source the flags name, opened so that explain can use what comes with it: a snapshot is opened here (not
  * lazily) so that its saved objects serve as the cluster config.
  */
-export async function openProxySource(flags: SourceFlagValues, pod: string | undefined, opts: {proxy?: BuiltRequest['proxy']; staged?: boolean} = {}): Promise<ProxySource> {
+export async function openProxySource(
+  flags: SourceFlagValues,
+  pod: string | undefined,
+  opts: {proxy?: BuiltRequest['proxy']; staged?: boolean} = {},
+): Promise<ProxySource> {
   if (flags.snapshot && !flags.file) return SnapshotSource.open(flags.snapshot, pod)
   return sourceFromFlags(flags, pod, opts)
 }
@@ -77,7 +89,13 @@ export async function openProxySource(flags: SourceFlagValues, pod: string | und
  * proxy was computed from; --manifests beside a live proxy ("what would my change do"); else, for a live pod or a
  * snapshot, the cluster's own objects (unless --no-cluster-config); nothing for a bare dump.
  */
-async function modelFor(source: ProxySource, state: ProxyState, flags: ExplainInputFlags, built: BuiltRequest, progress?: (m: string) => void): Promise<ModelPart> {
+async function modelFor(
+  source: ProxySource,
+  state: ProxyState,
+  flags: ExplainInputFlags,
+  built: BuiltRequest,
+  progress?: (m: string) => void,
+): Promise<ModelPart> {
   if (source instanceof ManifestSource) return {model: source.model, mesh: readMeshConfig(flags['mesh-config']), proxy: source.opts.proxy, stateFromModel: true}
   const paths = flags.manifests === undefined ? [] : [flags.manifests].flat()
   if (paths.length) {
@@ -131,7 +149,13 @@ export async function openExplainSession(target: ExplainTarget, built: BuiltRequ
 }
 
 /** A proxy already loaded whole (the UI's overview) asked one request: the same model lookup, the same diagnosis. */
-export async function explainLoadedProxy(source: ProxySource, state: ProxyState, target: ExplainInputFlags, built: BuiltRequest, progress?: (m: string) => void): Promise<ExplainResult> {
+export async function explainLoadedProxy(
+  source: ProxySource,
+  state: ProxyState,
+  target: ExplainInputFlags,
+  built: BuiltRequest,
+  progress?: (m: string) => void,
+): Promise<ExplainResult> {
   const model = await modelFor(source, state, target, built, progress)
   return new ExplainSession({source, state, ...model}).explain(built.request, built)
 }
@@ -177,7 +201,13 @@ type ClusterConfigPart = ModelPart
  * the config they imply for the proxy. When they cannot be had (RBAC, a snapshot without the destination's
  * namespace), an info finding says why and the diagnosis goes on with the dump alone.
  */
-async function withClusterConfig(source: ProxySource, state: ProxyState, flags: ExplainInputFlags, built: BuiltRequest, progress?: (m: string) => void): Promise<ClusterConfigPart> {
+async function withClusterConfig(
+  source: ProxySource,
+  state: ProxyState,
+  flags: ExplainInputFlags,
+  built: BuiltRequest,
+  progress?: (m: string) => void,
+): Promise<ClusterConfigPart> {
   const proxy = modelProxy(flags, built, state)
   const destinations = destinationNamespaces(state, built, proxy.namespace)
   let objs: ClusterObjects
@@ -197,9 +227,14 @@ async function withClusterConfig(source: ProxySource, state: ProxyState, flags: 
   const missing = [proxy.namespace, ...destinations].filter((ns) => !covers(objs.coverage, 'Service', ns))
   if (missing.length) {
     const why = `${objs.origin} holds no objects of namespace ${[...new Set(missing)].join(', ')}`
-    return {notes: [clusterConfigNotReadFinding(why, `save the snapshot with a pod of ${missing[0]} too (meshctl snapshot save … ) or read the pod live`, {missingNamespaces: missing})]}
+    return {
+      notes: [
+        clusterConfigNotReadFinding(why, `save the snapshot with a pod of ${missing[0]} too (meshctl snapshot save … ) or read the pod live`, {
+          missingNamespaces: missing,
+        }),
+      ],
+    }
   }
   const cluster = buildClusterModel(objs, proxy)
   return {model: cluster.model, mesh: cluster.mesh, proxy, intended: cluster.intended, modelOrigin: 'cluster', modelCoverage: objs.coverage}
 }
-

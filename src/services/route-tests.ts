@@ -3,7 +3,18 @@
  * "from"), a snapshot, one dump, or the live mesh.
  */
 import {BadInputError, UsageError} from '../errors.js'
-import {fromKey, labelSelector, podMatchingFrom, proxySpecForFrom, runRouteTests, DEFAULT_GATEWAY, type RouteTestCase, type RouteTestsReport, type TestFrom, type TestProxy} from '../analysis/route-tests/index.js'
+import {
+  fromKey,
+  labelSelector,
+  podMatchingFrom,
+  proxySpecForFrom,
+  runRouteTests,
+  DEFAULT_GATEWAY,
+  type RouteTestCase,
+  type RouteTestsReport,
+  type TestFrom,
+  type TestProxy,
+} from '../analysis/route-tests/index.js'
 import {readRouteTestsFile} from '../input/route-tests-file.js'
 import {buildProxyConfig} from '../istio/build.js'
 import {loadManifestsFromText} from '../istio/load.js'
@@ -46,7 +57,13 @@ export async function runRouteTestsFile(testsFile: string, flags: RouteTestsRequ
     for (const t of suite.tests) {
       const key = fromKey(t.from)
       if (proxies.has(key)) continue
-      if (t.from?.pod) throw new BadInputError(`${suite.file}: tests[${t.index}] ("${t.name}").from.pod: a pod name needs --snapshot or a live cluster; with --manifests name the workload by namespace and labels`, ['from: {namespace: bookinfo, labels: {app: productpage}}'], suite.file, `tests[${t.index}].from.pod`)
+      if (t.from?.pod)
+        throw new BadInputError(
+          `${suite.file}: tests[${t.index}] ("${t.name}").from.pod: a pod name needs --snapshot or a live cluster; with --manifests name the workload by namespace and labels`,
+          ['from: {namespace: bookinfo, labels: {app: productpage}}'],
+          suite.file,
+          `tests[${t.index}].from.pod`,
+        )
       proxies.set(key, builder(t.from))
     }
   } else {
@@ -67,7 +84,12 @@ async function loadFromSnapshot(flags: RouteTestsRequest, file: string, t: Route
     const snap = await Snapshot.open(flags.snapshot!)
     const pod = podMatchingFrom(snap.pods, from)
     if (!pod) {
-      throw new BadInputError(`${file}: tests[${t.index}] ("${t.name}").from: no pod of snapshot ${flags.snapshot} matches ${describeFrom(from)}`, [`it holds: ${snap.pods.map((p) => `${p.namespace}/${p.name}`).join(', ') || 'no pods'}`], file, `tests[${t.index}].from`)
+      throw new BadInputError(
+        `${file}: tests[${t.index}] ("${t.name}").from: no pod of snapshot ${flags.snapshot} matches ${describeFrom(from)}`,
+        [`it holds: ${snap.pods.map((p) => `${p.namespace}/${p.name}`).join(', ') || 'no pods'}`],
+        file,
+        `tests[${t.index}].from`,
+      )
     }
     ref = `${pod.namespace}/${pod.name}`
   }
@@ -81,9 +103,19 @@ async function loadLive(flags: RouteTestsRequest, t: RouteTestCase): Promise<Pro
   const namespace = from?.namespace ?? (from?.gateway && !from.labels ? DEFAULT_GATEWAY.namespace : flags.namespace)
   const selector = labels ? labelSelector(labels) : from ? undefined : flags.selector
   if (!pod && !selector) {
-    throw new UsageError(`test "${t.name}" does not say which proxy to use`, ['give the tests a from (pod, or namespace + labels), or pass --pod / -l', 'offline: --manifests k8s/, --snapshot snap.tgz or --file dump.json'])
+    throw new UsageError(`test "${t.name}" does not say which proxy to use`, [
+      'give the tests a from (pod, or namespace + labels), or pass --pod / -l',
+      'offline: --manifests k8s/, --snapshot snap.tgz or --file dump.json',
+    ])
   }
-  const live: SourceFlagValues = {namespace, selector, context: flags.context, kubeconfig: flags.kubeconfig, 'admin-port': flags['admin-port'], timeout: flags.timeout}
+  const live: SourceFlagValues = {
+    namespace,
+    selector,
+    context: flags.context,
+    kubeconfig: flags.kubeconfig,
+    'admin-port': flags['admin-port'],
+    timeout: flags.timeout,
+  }
   return loadProxyState(live, pod, NEEDS)
 }
 
@@ -98,7 +130,9 @@ function manifestProxyBuilder(flags: SourceFlagValues): (from: TestFrom | undefi
     const spec: ProxySpec = proxySpecForFrom(from, fallback)
     const dump = buildProxyConfig(model, spec, mesh)
     for (const p of model.problems) dump.warnings.push(manifestProblemText(p))
-    const labels = Object.entries(spec.labels).map(([k, v]) => `${k}=${v}`).join(',')
+    const labels = Object.entries(spec.labels)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(',')
     const state: ProxyState = {
       label: `${label} as ${spec.kind} ${spec.namespace}${labels ? ` {${labels}}` : ''}`,
       dump,

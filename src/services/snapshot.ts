@@ -9,7 +9,9 @@ export type {SaveSnapshotResult} from '../kube/snapshot.js'
 
 export async function saveProxySnapshot(opts: SaveSnapshotOptions): Promise<SaveSnapshotResult> {
   if (['text', 'json', 'yaml'].includes(opts.out)) {
-    throw new UsageError(`-o is where snapshot save writes (a .tgz file or a directory), not a format: got ${JSON.stringify(opts.out)}`, [`-o snapshot.tgz --format ${opts.out}`])
+    throw new UsageError(`-o is where snapshot save writes (a .tgz file or a directory), not a format: got ${JSON.stringify(opts.out)}`, [
+      `-o snapshot.tgz --format ${opts.out}`,
+    ])
   }
   return saveSnapshot(opts)
 }

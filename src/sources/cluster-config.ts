@@ -123,7 +123,8 @@ export async function readClusterObjects(api: KubeApi, scope: ClusterReadScope):
       notes.push(`${what} is forbidden: mesh defaults assumed`)
       return undefined
     }
-    if (r.status < 200 || r.status >= 300) throw apiStatusError(r.status, r.body, {what, method: 'GET', path, server: api.config.server, contextName: api.config.contextName})
+    if (r.status < 200 || r.status >= 300)
+      throw apiStatusError(r.status, r.body, {what, method: 'GET', path, server: api.config.server, contextName: api.config.contextName})
     try {
       return (JSON.parse(r.body) as {data?: Record<string, string>}).data?.mesh
     } catch {

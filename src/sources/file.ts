@@ -78,7 +78,11 @@ function firstByteIsBrace(file: string): boolean {
     fd = openSync(file, 'r')
     const buf = Buffer.alloc(64)
     const n = readSync(fd, buf, 0, buf.length, 0)
-    const text = buf.subarray(0, n).toString('utf8').replace(/^\uFEFF/, '').trimStart()
+    const text = buf
+      .subarray(0, n)
+      .toString('utf8')
+      .replace(/^\uFEFF/, '')
+      .trimStart()
     return text.startsWith('{')
   } catch {
     return false

@@ -147,7 +147,11 @@ export function liveSource(ref: string | undefined, opts: LiveSourceOptions = {}
       closed = true
       const r = resolved
       resolved = undefined
-      if (r) await r.then((s) => s.close(), () => undefined)
+      if (r)
+        await r.then(
+          (s) => s.close(),
+          () => undefined,
+        )
     },
   }
 }
@@ -156,7 +160,10 @@ export function liveSource(ref: string | undefined, opts: LiveSourceOptions = {}
 export function statsRecord(raw: unknown): Record<string, number> {
   const out: Record<string, number> = {}
   for (const s of ((raw as {stats?: unknown[]})?.stats ?? []) as {name?: unknown; value?: unknown}[]) {
-    if (typeof s?.name === 'string' && (typeof s.value === 'number' || (typeof s.value === 'string' && s.value.trim() !== '' && !Number.isNaN(Number(s.value)))))
+    if (
+      typeof s?.name === 'string' &&
+      (typeof s.value === 'number' || (typeof s.value === 'string' && s.value.trim() !== '' && !Number.isNaN(Number(s.value))))
+    )
       out[s.name] = Number(s.value)
   }
   return out

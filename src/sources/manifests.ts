@@ -41,7 +41,11 @@ export function readManifestTexts(paths: string[], stdin: () => string = () => r
     try {
       out.push({file: p, text: readFileSync(p, 'utf8')})
     } catch (error) {
-      throw new BadInputError(`cannot read manifest file ${p}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, ['check the file permissions'], p)
+      throw new BadInputError(
+        `cannot read manifest file ${p}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+        ['check the file permissions'],
+        p,
+      )
     }
   }
   let stdinRead = false

@@ -35,7 +35,10 @@ export interface SourceFlagValues {
 export function parseLabels(text: string | undefined, flag = '--from-labels'): Record<string, string> {
   const labels: Record<string, string> = {}
   if (!text) return labels
-  for (const pair of text.split(',').map((p) => p.trim()).filter(Boolean)) {
+  for (const pair of text
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const eq = pair.indexOf('=')
     if (eq <= 0) throw new UsageError(`${flag} expects k=v pairs, got ${JSON.stringify(pair)}`, [`e.g. ${flag} app=productpage,version=v1`])
     labels[pair.slice(0, eq)] = pair.slice(eq + 1)
@@ -62,8 +65,14 @@ export function proxySpecFromFlags(flags: SourceFlagValues, proxy?: ProxyIdentit
 /** Builds the source the flags (and optional positional pod) ask for. */
 export function sourceFromFlags(flags: SourceFlagValues, pod?: string, opts: {proxy?: ProxyIdentity; staged?: boolean} = {}): ProxySource {
   const live = Boolean(pod || flags.selector) && !flags.snapshot
-  const chosen = [live ? `pod ${pod ?? `-l ${flags.selector}`}` : '', flags.file ? '--file' : '', flags.snapshot ? '--snapshot' : '', flags.manifests ? '--manifests' : ''].filter(Boolean)
-  if (chosen.length > 1) throw new UsageError(`give one proxy source, not ${chosen.join(' and ')}`, ['a pod (live), --file dump.json, --snapshot dir or --manifests files'])
+  const chosen = [
+    live ? `pod ${pod ?? `-l ${flags.selector}`}` : '',
+    flags.file ? '--file' : '',
+    flags.snapshot ? '--snapshot' : '',
+    flags.manifests ? '--manifests' : '',
+  ].filter(Boolean)
+  if (chosen.length > 1)
+    throw new UsageError(`give one proxy source, not ${chosen.join(' and ')}`, ['a pod (live), --file dump.json, --snapshot dir or --manifests files'])
   if (flags.file) return new FileSource({file: flags.file, clusters: flags.clusters, serverInfo: flags['server-info'], staged: opts.staged})
   // With --snapshot, the pod argument selects the pod inside the snapshot.
   if (flags.snapshot) return snapshotSource(flags.snapshot, pod)
@@ -88,7 +97,12 @@ export function sourceFromFlags(flags: SourceFlagValues, pod?: string, opts: {pr
 }
 
 /** Loads what a command needs from the chosen source and always releases the source. */
-export async function loadProxyState(flags: SourceFlagValues, pod: string | undefined, needs: ProxyNeeds, opts: {proxy?: ProxyIdentity} = {}): Promise<ProxyState> {
+export async function loadProxyState(
+  flags: SourceFlagValues,
+  pod: string | undefined,
+  needs: ProxyNeeds,
+  opts: {proxy?: ProxyIdentity} = {},
+): Promise<ProxyState> {
   const source = sourceFromFlags(flags, pod, opts)
   try {
     return await source.load(needs)

@@ -15,7 +15,13 @@ export class Snapshot {
   static async open(path: string): Promise<Snapshot> {
     const files = await readSnapshotFiles(path)
     const m = files.get('manifest.json')
-    if (!m) throw new BadInputError(`${path} is not a meshctl snapshot: manifest.json is missing`, ['create one with: meshctl snapshot save <pod> -o snap.tgz'], path, 'manifest.json')
+    if (!m)
+      throw new BadInputError(
+        `${path} is not a meshctl snapshot: manifest.json is missing`,
+        ['create one with: meshctl snapshot save <pod> -o snap.tgz'],
+        path,
+        'manifest.json',
+      )
     let manifest: SnapshotManifest
     try {
       manifest = JSON.parse(m.toString('utf8'))
@@ -23,7 +29,12 @@ export class Snapshot {
       throw new BadInputError(`${path}: manifest.json is not valid JSON (${(error as Error).message})`, ['save the snapshot again'], path, 'manifest.json')
     }
     if (manifest.format !== SNAPSHOT_FORMAT || !Array.isArray(manifest.pods)) {
-      throw new BadInputError(`${path}: manifest.json has format ${JSON.stringify(manifest.format)}, expected ${SNAPSHOT_FORMAT}`, ['save the snapshot again with this meshctl version'], path, 'format')
+      throw new BadInputError(
+        `${path}: manifest.json has format ${JSON.stringify(manifest.format)}, expected ${SNAPSHOT_FORMAT}`,
+        ['save the snapshot again with this meshctl version'],
+        path,
+        'format',
+      )
     }
     return new Snapshot(path, manifest, files)
   }
@@ -59,7 +70,9 @@ export class Snapshot {
     if (byPrefix.length === 0) {
       throw new UsageError(`pod ${r} is not in snapshot ${this.path}`, [`it holds: ${pods.map((p) => `${p.namespace}/${p.name}`).join(', ')}`])
     }
-    throw new UsageError(`${byPrefix.length} pods of snapshot ${this.path} match ${ref}; pick one:\n${byPrefix.map((p) => `  ${p.namespace}/${p.name}`).join('\n')}`)
+    throw new UsageError(
+      `${byPrefix.length} pods of snapshot ${this.path} match ${ref}; pick one:\n${byPrefix.map((p) => `  ${p.namespace}/${p.name}`).join('\n')}`,
+    )
   }
 
   /** A pod's raw document (config_dump.json, clusters.json, server_info.json, stats.json, pod.json). */
@@ -97,7 +110,13 @@ export class SnapshotSource implements ProxySource {
   async load(needs: ProxyNeeds): Promise<ProxyState> {
     const source = `${this.snapshot.path}:${this.pod.dir}`
     const rawDump = this.snapshot.document(this.pod, 'config_dump.json')
-    if (rawDump === undefined) throw new BadInputError(`${this.snapshot.path}: ${this.pod.dir}/config_dump.json is missing`, ['save the snapshot again'], this.snapshot.path, `${this.pod.dir}/config_dump.json`)
+    if (rawDump === undefined)
+      throw new BadInputError(
+        `${this.snapshot.path}: ${this.pod.dir}/config_dump.json is missing`,
+        ['save the snapshot again'],
+        this.snapshot.path,
+        `${this.pod.dir}/config_dump.json`,
+      )
     const rawClusters = needs.clusterStatus ? this.snapshot.document(this.pod, 'clusters.json') : undefined
     const rawInfo = needs.serverInfo ? this.snapshot.document(this.pod, 'server_info.json') : undefined
     return {

@@ -101,7 +101,11 @@ export async function loadForRequest(
     state = mergeStates(state, await source.load({routes: true, routeNameRegex: exactNamesRegex(routeNames)}))
   }
   const pick = pickClusters(state)
-  const clusters = new Set<string>([...tcpProxyClusters(state.dump), ...(pick.cluster ? [pick.cluster] : []), ...(pick.weightedClusters ?? []).map((w) => w.cluster)])
+  const clusters = new Set<string>([
+    ...tcpProxyClusters(state.dump),
+    ...(pick.cluster ? [pick.cluster] : []),
+    ...(pick.weightedClusters ?? []).map((w) => w.cluster),
+  ])
   if (clusters.size === 0) return state
   progress(`reading cluster${clusters.size > 1 ? 's' : ''} ${[...clusters].slice(0, 3).join(', ')}${clusters.size > 3 ? ` and ${clusters.size - 3} more` : ''}`)
   // Istio names clusters outbound|<port>|<subset>|<fqdn>: the picked cluster's siblings (the other subsets of the same
@@ -114,7 +118,9 @@ export async function loadForRequest(
   // Host health: Envoy's per-cluster gauges (membership_healthy/total, outlier ejections) cost a few hundred bytes;
   // the whole /clusters output (every cluster's hosts, no filter in Envoy's admin API) is read only when those
   // gauges show a host out of rotation, to name it — or when the source has no stats (files, snapshots).
-  const statsRegex = opts.clusterStatus ? `^cluster\\.(${clusterNameRegex})\\.(membership_|outlier_detection\\.ejections_active|upstream_rq_pending_overflow|upstream_cx_overflow)` : undefined
+  const statsRegex = opts.clusterStatus
+    ? `^cluster\\.(${clusterNameRegex})\\.(membership_|outlier_detection\\.ejections_active|upstream_rq_pending_overflow|upstream_cx_overflow)`
+    : undefined
   const needs: ProxyNeeds = {clusters: true, endpoints: true, clusterNameRegex, ...(statsRegex ? {statsRegex} : {})}
   state = mergeStates(state, await source.load(needs))
   if (opts.clusterStatus && !state.clusterStatus && (!state.stats || hostsOutOfRotation(state.stats))) {
@@ -145,7 +151,13 @@ export function hostsOutOfRotation(stats: Record<string, number>): boolean {
 
 /** Combines two partial reads of one proxy; a source that returned the very same dump twice is left as it is. */
 export function mergeStates(a: ProxyState, b: ProxyState): ProxyState {
-  if (a.dump === b.dump) return {...a, clusterStatus: a.clusterStatus ?? b.clusterStatus, serverInfo: a.serverInfo ?? b.serverInfo, ...(a.stats || b.stats ? {stats: {...a.stats, ...b.stats}} : {})}
+  if (a.dump === b.dump)
+    return {
+      ...a,
+      clusterStatus: a.clusterStatus ?? b.clusterStatus,
+      serverInfo: a.serverInfo ?? b.serverInfo,
+      ...(a.stats || b.stats ? {stats: {...a.stats, ...b.stats}} : {}),
+    }
   return {
     ...a,
     dump: mergeDumps(a.dump, b.dump),

@@ -90,7 +90,13 @@ function contextRows(list: UiContext[]): ListRow[] {
 function podRows(list: UiPod[]): Array<ListRow & {pod: UiPod}> {
   return list.map((p) => ({
     key: `${p.namespace}/${p.name}`,
-    cells: [p.name, p.ready ?? '', p.phase ?? '', p.sidecar === 'none' ? 'no sidecar' : p.sidecar === 'native' ? 'native sidecar' : 'sidecar', p.proxyVersion ?? ''],
+    cells: [
+      p.name,
+      p.ready ?? '',
+      p.phase ?? '',
+      p.sidecar === 'none' ? 'no sidecar' : p.sidecar === 'native' ? 'native sidecar' : 'sidecar',
+      p.proxyVersion ?? '',
+    ],
     tone: p.sidecar === 'none' ? ('dim' as const) : p.phase && p.phase !== 'Running' ? ('warn' as const) : undefined,
     pod: p,
   }))
@@ -181,7 +187,8 @@ export function App(props: AppProps): React.ReactElement {
 
   const resource = cache[topKey]
   // While `r` refreshes, the entry is 'loading' with the previous value: keep showing that value.
-  const proxy = (top.kind === 'proxy' || top.kind === 'composer' || top.kind === 'trace') && resource?.value !== undefined ? (resource.value as LoadedProxy) : undefined
+  const proxy =
+    (top.kind === 'proxy' || top.kind === 'composer' || top.kind === 'trace') && resource?.value !== undefined ? (resource.value as LoadedProxy) : undefined
 
   // Rows of the current list screen, after the `/` filter (the input handler acts on exactly these).
   const view = useMemo(() => {
@@ -193,7 +200,10 @@ export function App(props: AppProps): React.ReactElement {
         return {rows, list: top.list}
       }
       case 'namespaces': {
-        const rows = filterRows(((value as string[]) ?? []).map((n) => ({key: n, cells: [n]})), filterEdit ?? top.list.filter)
+        const rows = filterRows(
+          ((value as string[]) ?? []).map((n) => ({key: n, cells: [n]})),
+          filterEdit ?? top.list.filter,
+        )
         return {rows, list: top.list}
       }
       case 'pods': {
@@ -329,7 +339,8 @@ export function App(props: AppProps): React.ReactElement {
       case 'proxy': {
         const row = view?.rows[top.lists[top.tab].cursor] as OverviewRow | undefined
         if (!row) return
-        if (row.destination) push({kind: 'composer', ref: top.ref, draft: draftFor(row.destination), cursor: fieldIndex('path', draftFor(row.destination)), errors: []})
+        if (row.destination)
+          push({kind: 'composer', ref: top.ref, draft: draftFor(row.destination), cursor: fieldIndex('path', draftFor(row.destination)), errors: []})
         else setRaw({title: row.cells[0] ?? row.key, value: row.raw, format: 'json', offset: 0})
         return
       }
@@ -341,7 +352,10 @@ export function App(props: AppProps): React.ReactElement {
       case 'composer': {
         if (top.picker) {
           const d = destinationsFiltered[top.picker.cursor]
-          if (d) updateTop((t) => (t.kind === 'composer' ? {...t, picker: undefined, draft: {...t.draft, destination: d, authority: d.authority, port: String(d.port)}} : t))
+          if (d)
+            updateTop((t) =>
+              t.kind === 'composer' ? {...t, picker: undefined, draft: {...t.draft, destination: d, authority: d.authority, port: String(d.port)}} : t,
+            )
           return
         }
         const field = composerFields(top.draft)[top.cursor]
@@ -420,7 +434,14 @@ export function App(props: AppProps): React.ReactElement {
       return
     }
 
-    if (top.kind === 'composer' && !top.picker && !raw && !help && (key.leftArrow || key.rightArrow) && composerFields(top.draft)[top.cursor]?.kind === 'method') {
+    if (
+      top.kind === 'composer' &&
+      !top.picker &&
+      !raw &&
+      !help &&
+      (key.leftArrow || key.rightArrow) &&
+      composerFields(top.draft)[top.cursor]?.kind === 'method'
+    ) {
       const i = METHODS.indexOf(top.draft.method as (typeof METHODS)[number])
       const next = METHODS[(i + (key.rightArrow ? 1 : METHODS.length - 1)) % METHODS.length]
       updateTop((s) => (s.kind === 'composer' ? {...s, draft: {...s.draft, method: next}} : s))
@@ -508,7 +529,8 @@ export function App(props: AppProps): React.ReactElement {
         if (top.kind === 'trace') updateTop((s) => (s.kind === 'trace' ? {...s, cursor: moveCursor(s.cursor, action, traceView.length, bodyHeight - 1)} : s))
         else if (top.kind === 'composer' && !top.picker) {
           updateTop((s) => (s.kind === 'composer' ? {...s, cursor: moveCursor(s.cursor, action, composerFields(s.draft).length, bodyHeight - 1)} : s))
-        } else if (top.kind === 'composer' && top.picker) setList((l) => ({...l, cursor: moveCursor(l.cursor, action, destinationsFiltered.length, bodyHeight - 2)}))
+        } else if (top.kind === 'composer' && top.picker)
+          setList((l) => ({...l, cursor: moveCursor(l.cursor, action, destinationsFiltered.length, bodyHeight - 2)}))
         else if (view) setList((l) => ({...l, cursor: moveCursor(l.cursor, action, view.rows.length, bodyHeight - 2)}))
       }
     }
@@ -521,7 +543,16 @@ export function App(props: AppProps): React.ReactElement {
     if (help) return <HelpOverlay screen={top.kind} width={width} height={bodyHeight} />
     if (raw) return <RawScreen title={raw.title} format={raw.format} lines={rawLines} offset={raw.offset} width={width} height={bodyHeight} />
     if (top.kind === 'trace') {
-      return <TraceScreen request={describeRequest(top.request)} verdict={verdict(top.result)} lines={traceView} cursor={top.cursor} width={width} height={bodyHeight} />
+      return (
+        <TraceScreen
+          request={describeRequest(top.request)}
+          verdict={verdict(top.result)}
+          lines={traceView}
+          cursor={top.cursor}
+          width={width}
+          height={bodyHeight}
+        />
+      )
     }
     if (!resource || (resource.status === 'loading' && resource.value === undefined)) {
       return (
@@ -540,9 +571,29 @@ export function App(props: AppProps): React.ReactElement {
     }
     switch (top.kind) {
       case 'contexts':
-        return <ListScreen title="Kubernetes contexts" columns={['', 'CONTEXT', 'CLUSTER', 'NAMESPACE']} widths={[0.03, 0.4, 0.3]} rows={view!.rows} cursor={top.list.cursor} width={width} height={bodyHeight} empty="no contexts in the kubeconfig" />
+        return (
+          <ListScreen
+            title="Kubernetes contexts"
+            columns={['', 'CONTEXT', 'CLUSTER', 'NAMESPACE']}
+            widths={[0.03, 0.4, 0.3]}
+            rows={view!.rows}
+            cursor={top.list.cursor}
+            width={width}
+            height={bodyHeight}
+            empty="no contexts in the kubeconfig"
+          />
+        )
       case 'namespaces':
-        return <ListScreen title={`Namespaces in ${top.context}`} rows={view!.rows} cursor={top.list.cursor} width={width} height={bodyHeight} empty="no namespaces (or not allowed to list them)" />
+        return (
+          <ListScreen
+            title={`Namespaces in ${top.context}`}
+            rows={view!.rows}
+            cursor={top.list.cursor}
+            width={width}
+            height={bodyHeight}
+            empty="no namespaces (or not allowed to list them)"
+          />
+        )
       case 'pods':
         return (
           <ListScreen
@@ -557,7 +608,16 @@ export function App(props: AppProps): React.ReactElement {
           />
         )
       case 'proxy':
-        return <ProxyScreen overview={proxy!.overview} tab={top.tab} rows={view!.rows as OverviewRow[]} cursor={top.lists[top.tab].cursor} width={width} height={bodyHeight} />
+        return (
+          <ProxyScreen
+            overview={proxy!.overview}
+            tab={top.tab}
+            rows={view!.rows as OverviewRow[]}
+            cursor={top.lists[top.tab].cursor}
+            width={width}
+            height={bodyHeight}
+          />
+        )
       case 'composer':
         return (
           <ComposerScreen

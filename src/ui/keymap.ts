@@ -118,7 +118,15 @@ export const KEYMAP: readonly KeyBinding[] = [
     description: 'Previous section',
     screens: ['proxy'],
   },
-  {action: 'filter', label: '/', chars: ['/'], description: 'Filter the list (JavaScript regex, case-insensitive)', screens: [...LIST_SCREENS, 'composer'], footerRank: 5, footer: 'filter'},
+  {
+    action: 'filter',
+    label: '/',
+    chars: ['/'],
+    description: 'Filter the list (JavaScript regex, case-insensitive)',
+    screens: [...LIST_SCREENS, 'composer'],
+    footerRank: 5,
+    footer: 'filter',
+  },
   {
     action: 'compose',
     label: 'c',
@@ -132,9 +140,26 @@ export const KEYMAP: readonly KeyBinding[] = [
   {action: 'deleteHeader', label: 'd', chars: ['d'], description: 'Delete the selected header', screens: ['composer']},
   {action: 'raw', label: 'y', chars: ['y'], description: 'Raw JSON/YAML of the selection (y again toggles the format)', footerRank: 7, footer: 'raw'},
   {action: 'refresh', label: 'r', chars: ['r'], description: 'Refresh from the proxy (re-runs the request on the trace)', footerRank: 8, footer: 'refresh'},
-  {action: 'save', label: 's', chars: ['s'], description: 'Save a snapshot of this proxy', screens: ['proxy', 'composer', 'trace'], footerRank: 9, footer: 'save'},
+  {
+    action: 'save',
+    label: 's',
+    chars: ['s'],
+    description: 'Save a snapshot of this proxy',
+    screens: ['proxy', 'composer', 'trace'],
+    footerRank: 9,
+    footer: 'save',
+  },
   {action: 'help', label: '?', chars: ['?'], description: 'Show or hide this help', footerRank: 10, footer: 'help'},
-  {action: 'quit', label: 'q/Ctrl+C', footerKey: 'q', chars: ['q'], ctrlChars: ['c'], description: 'Quit (closes port-forwards)', footerRank: 11, footer: 'quit'},
+  {
+    action: 'quit',
+    label: 'q/Ctrl+C',
+    footerKey: 'q',
+    chars: ['q'],
+    ctrlChars: ['c'],
+    description: 'Quit (closes port-forwards)',
+    footerRank: 11,
+    footer: 'quit',
+  },
 ]
 
 function applies(b: KeyBinding, screen: ScreenKind): boolean {

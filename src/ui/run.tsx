@@ -68,7 +68,12 @@ export async function runUi(source: UiDataSource, opts: RunUiOptions): Promise<v
  * --no-interactive). Esc goes to the request composer with the same request, to tweak it and re-run; `r`
  * re-reads the proxy when `source` is given.
  */
-export async function openTraceView(session: ExplainSession, request: SimRequest, result: ExplainResultLike, opts: {color: boolean; target?: BrowseTarget}): Promise<void> {
+export async function openTraceView(
+  session: ExplainSession,
+  request: SimRequest,
+  result: ExplainResultLike,
+  opts: {color: boolean; target?: BrowseTarget},
+): Promise<void> {
   requireTty('meshctl explain route … -o json (or --no-interactive)')
   const ds = fixedProxyDataSource(session.state, {source: session.source, target: opts.target})
   await runUi(ds, {color: opts.color, initialTrace: {state: session.state, request, result}})

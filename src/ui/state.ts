@@ -39,10 +39,7 @@ export function proxyScreen(ref: UiProxyRef): Screen {
 }
 
 /** Loaded data, keyed by what it is ("contexts", "ns:<ctx>", "pods:<ctx>/<ns>", "proxy:<key>"). */
-export type Resource<T> =
-  | {status: 'loading'; progress?: string; value?: T}
-  | {status: 'ok'; value: T}
-  | {status: 'error'; error: string; value?: T}
+export type Resource<T> = {status: 'loading'; progress?: string; value?: T} | {status: 'ok'; value: T} | {status: 'error'; error: string; value?: T}
 
 export interface LoadedProxy {
   state: ProxyState

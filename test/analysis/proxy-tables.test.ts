@@ -3,7 +3,14 @@ import {dirname, join} from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {allTables, clusterTable, describeRouteDomains, endpointTable, listenerTable, routeTable, secretTable} from '../../src/analysis/proxy-tables.js'
 import {parseClusterStatus, parseConfigDump} from '../../src/envoy/configdump/parse.js'
-import {renderAllTables, renderClusterTable, renderEndpointTable, renderListenerTable, renderRouteTable, renderSecretTable} from '../../src/render/text/proxy-tables.js'
+import {
+  renderAllTables,
+  renderClusterTable,
+  renderEndpointTable,
+  renderListenerTable,
+  renderRouteTable,
+  renderSecretTable,
+} from '../../src/render/text/proxy-tables.js'
 import {goTabwriter} from '../../src/render/text/proxy-tabwriter.js'
 import {parseJsonText} from '../../src/input/read-json.js'
 import type {ProxyState} from '../../src/sources/types.js'
@@ -31,7 +38,13 @@ function golden(name: string, actual: string): void {
 
 describe('Go tabwriter emulation', () => {
   it('pads per column block and keeps the trailing padding of empty last columns', () => {
-    const out = goTabwriter([['A', 'BB', ''], ['CCC', 'D', 'tail']], {padding: 2})
+    const out = goTabwriter(
+      [
+        ['A', 'BB', ''],
+        ['CCC', 'D', 'tail'],
+      ],
+      {padding: 2},
+    )
     expect(out).toBe('A    BB  \nCCC  D   tail\n')
     // a line with fewer cells ends the column block
     expect(goTabwriter([['a', 'b'], ['x'], ['long', 'c']], {padding: 1})).toBe('a b\nx\nlong c\n')
@@ -40,7 +53,16 @@ describe('Go tabwriter emulation', () => {
 
 describe('istioctl route domain summary', () => {
   it('folds expanded service names and caps at two', () => {
-    expect(describeRouteDomains(['reviews.default.svc.cluster.local:9080', 'reviews', 'reviews.default.svc.cluster.local', 'reviews.default', 'reviews.default.svc', '10.0.0.1'])).toBe('reviews, reviews.default + 1 more...')
+    expect(
+      describeRouteDomains([
+        'reviews.default.svc.cluster.local:9080',
+        'reviews',
+        'reviews.default.svc.cluster.local',
+        'reviews.default',
+        'reviews.default.svc',
+        '10.0.0.1',
+      ]),
+    ).toBe('reviews, reviews.default + 1 more...')
     expect(describeRouteDomains(['*'])).toBe('*')
     expect(describeRouteDomains(['[fd00:10:96::7fc7]', '[fd00:10:96::7fc7]:8090', 'x'])).toBe('[fd00:10:96::7fc7], x')
   })
@@ -70,7 +92,11 @@ describe.skipIf(!hasShared)(`istioctl expected outputs (${skipNoShared || 'share
   it('decodes SNI-form cluster names that istioctl shows raw', () => {
     const rows = clusterTable(stateOf('fixtures', 'envoy-samples', 'istio-1.3_ingressgateway_config_dump.json'), {fqdn: 'analyzer'}).rows
     const sni = rows.find((r) => r.name === 'outbound_.80_._.analyzer.default.svc.cluster.local')!
-    expect(sni).toMatchObject({fqdn: 'outbound_.80_._.analyzer.default.svc.cluster.local', port: null, istioName: {direction: 'outbound', port: 80, subset: '', fqdn: 'analyzer.default.svc.cluster.local', form: 'sni'}})
+    expect(sni).toMatchObject({
+      fqdn: 'outbound_.80_._.analyzer.default.svc.cluster.local',
+      port: null,
+      istioName: {direction: 'outbound', port: 80, subset: '', fqdn: 'analyzer.default.svc.cluster.local', form: 'sni'},
+    })
   })
 
   it('route tables of the three gateway fixtures', () => {
@@ -78,12 +104,22 @@ describe.skipIf(!hasShared)(`istioctl expected outputs (${skipNoShared || 'share
       expect(renderRouteTable(routeTable(stateOf(...W, 'routes', t, 'configdump.json'))), t).toBe(expected(...W, 'routes', t, 'output.txt'))
     }
     const rows = routeTable(stateOf(...W, 'routes', 'istio-gateway-http-route-prefix', 'configdump.json')).rows
-    expect(rows[0]).toMatchObject({routeConfig: 'http.8080', virtualHost: 'httpbin.example.com:80', match: '/get*', virtualService: 'httpbin.default', source: {kind: 'VirtualService', namespace: 'default', name: 'httpbin'}, action: 'outbound|8000||httpbin.default.svc.cluster.local', routeIndex: 0})
+    expect(rows[0]).toMatchObject({
+      routeConfig: 'http.8080',
+      virtualHost: 'httpbin.example.com:80',
+      match: '/get*',
+      virtualService: 'httpbin.default',
+      source: {kind: 'VirtualService', namespace: 'default', name: 'httpbin'},
+      action: 'outbound|8000||httpbin.default.svc.cluster.local',
+      routeIndex: 0,
+    })
   })
 
   it('secret tables (istio with a warming secret, SPIRE with trust domains)', () => {
     for (const t of ['istio', 'spire']) {
-      expect(renderSecretTable(secretTable(stateOf(...W, 'secret', t, 'config_dump.json'), {now: new Date('2026-01-01T00:00:00Z')})), t).toBe(expected(...W, 'secret', t, 'output'))
+      expect(renderSecretTable(secretTable(stateOf(...W, 'secret', t, 'config_dump.json'), {now: new Date('2026-01-01T00:00:00Z')})), t).toBe(
+        expected(...W, 'secret', t, 'output'),
+      )
     }
   })
 
@@ -100,7 +136,15 @@ describe.skipIf(!hasShared)(`istioctl expected outputs (${skipNoShared || 'share
   it('cluster table of the describe fixture cites the DestinationRule', () => {
     const t = clusterTable(stateOf(...P, 'describe', 'testdata', 'describe', 'http_config.json'))
     expect(t.rows).toEqual([
-      expect.objectContaining({fqdn: 'productpage.default.svc.cluster.local', port: 9080, subset: 'v1', direction: 'outbound', type: 'EDS', destinationRule: 'productpage.default', source: expect.objectContaining({kind: 'DestinationRule'})}),
+      expect.objectContaining({
+        fqdn: 'productpage.default.svc.cluster.local',
+        port: 9080,
+        subset: 'v1',
+        direction: 'outbound',
+        type: 'EDS',
+        destinationRule: 'productpage.default',
+        source: expect.objectContaining({kind: 'DestinationRule'}),
+      }),
     ])
   })
 
@@ -111,8 +155,14 @@ describe.skipIf(!hasShared)(`istioctl expected outputs (${skipNoShared || 'share
     expect(new Set(listenerTable(st, {port: 15006}).rows.map((r) => r.name))).toEqual(new Set(['virtualInbound']))
     expect(listenerTable(st, {address: '172.30.144.174', type: 'tcp'}).rows.map((r) => r.port)).toEqual([15020])
     // an HTTP listener whose inline route sends everything to one cluster shows that cluster
-    expect(listenerTable(st, {address: '172.30.144.174', type: 'HTTP'}).rows.map((r) => [r.port, r.destination])).toEqual([[9080, 'Cluster: inbound|9080|http|productpage.default.svc.cluster.local']])
-    expect(routeTable(st, {name: '9080'}).rows.map((r) => r.virtualHost)).toEqual(['details.default.svc.cluster.local:9080', 'productpage.default.svc.cluster.local:9080', 'reviews.default.svc.cluster.local:9080'])
+    expect(listenerTable(st, {address: '172.30.144.174', type: 'HTTP'}).rows.map((r) => [r.port, r.destination])).toEqual([
+      [9080, 'Cluster: inbound|9080|http|productpage.default.svc.cluster.local'],
+    ])
+    expect(routeTable(st, {name: '9080'}).rows.map((r) => r.virtualHost)).toEqual([
+      'details.default.svc.cluster.local:9080',
+      'productpage.default.svc.cluster.local:9080',
+      'reviews.default.svc.cluster.local:9080',
+    ])
   })
 
   it('v2-era sidecar tables (golden)', () => {
@@ -123,7 +173,10 @@ describe.skipIf(!hasShared)(`istioctl expected outputs (${skipNoShared || 'share
   })
 
   it('endpoint health from /clusters: status and outlier column', () => {
-    const st: ProxyState = {...stateOf('fixtures', 'envoy-samples', 'istio-1.4_sidecar_productpage_config_dump.json'), clusterStatus: parseClusterStatus(parseJsonText(expected('fixtures', 'envoy-samples', 'envoy-unit-test_clusters_format_json.json'), 'c.json'))}
+    const st: ProxyState = {
+      ...stateOf('fixtures', 'envoy-samples', 'istio-1.4_sidecar_productpage_config_dump.json'),
+      clusterStatus: parseClusterStatus(parseJsonText(expected('fixtures', 'envoy-samples', 'envoy-unit-test_clusters_format_json.json'), 'c.json')),
+    }
     const t = endpointTable(st)
     expect(t.form).toBe('health')
     expect(renderEndpointTable(t)).toBe('ENDPOINT       STATUS       OUTLIER CHECK     CLUSTER\n1.2.3.4:80     DRAINING     FAILED            fake_cluster\n')

@@ -7,7 +7,20 @@ const weighted = {
     {
       name: 'www1',
       domains: ['www1.lyft.com'],
-      routes: [{match: {prefix: '/'}, route: {weighted_clusters: {clusters: [{name: 'cluster1', weight: 30}, {name: 'cluster2', weight: 30}, {name: 'cluster3', weight: 40}]}}}],
+      routes: [
+        {
+          match: {prefix: '/'},
+          route: {
+            weighted_clusters: {
+              clusters: [
+                {name: 'cluster1', weight: 30},
+                {name: 'cluster2', weight: 30},
+                {name: 'cluster3', weight: 40},
+              ],
+            },
+          },
+        },
+      ],
       virtual_clusters: [{name: 'test_vc', headers: [{name: ':path', string_match: {safe_regex: {regex: '^/test/\\d+$'}}}]}],
     },
     {
@@ -15,7 +28,11 @@ const weighted = {
       domains: ['api.lyft.com'],
       require_tls: 'EXTERNAL_ONLY',
       routes: [
-        {match: {prefix: '/canary', runtime_fraction: {runtime_key: 'rt', default_value: {numerator: 0, denominator: 'HUNDRED'}}}, route: {cluster: 'canary'}, metadata: {filter_metadata: {ns: {id: 'c'}}}},
+        {
+          match: {prefix: '/canary', runtime_fraction: {runtime_key: 'rt', default_value: {numerator: 0, denominator: 'HUNDRED'}}},
+          route: {cluster: 'canary'},
+          metadata: {filter_metadata: {ns: {id: 'c'}}},
+        },
         {match: {prefix: '/old'}, route: {cluster: 'api', prefix_rewrite: '/new', host_rewrite_literal: 'backend', timeout: '5s'}},
         {match: {prefix: '/'}, route: {cluster: 'api'}},
       ],
@@ -38,7 +55,13 @@ describe('route-check (router_check_tool semantics)', () => {
 
   it('words failures like the tool and gives "" for fields of a redirect', () => {
     const r = runRouteCheck(weighted, {
-      tests: [test('ext', {authority: 'api.lyft.com', path: '/x'}, {cluster_name: 'api', path_redirect: 'https://api.lyft.com/x', code_redirect: 301, virtual_host_name: 'api'})],
+      tests: [
+        test(
+          'ext',
+          {authority: 'api.lyft.com', path: '/x'},
+          {cluster_name: 'api', path_redirect: 'https://api.lyft.com/x', code_redirect: 301, virtual_host_name: 'api'},
+        ),
+      ],
     })
     expect(r.tests[0].passed).toBe(false)
     expect(r.tests[0].failures.map((f) => f.message)).toEqual([
@@ -51,12 +74,19 @@ describe('route-check (router_check_tool semantics)', () => {
   it('checks rewrites, timeout and request headers after finalisation', () => {
     const r = runRouteCheck(weighted, {
       tests: [
-        test('rw', {authority: 'api.lyft.com', path: '/old/a?q', internal: true}, {
-          path_rewrite: '/new/a?q',
-          host_rewrite: 'backend',
-          timeout: '5s',
-          request_header_matches: [{name: ':authority', string_match: {exact: 'backend'}}, {name: 'x-envoy-original-path', string_match: {exact: '/old/a?q'}}],
-        }),
+        test(
+          'rw',
+          {authority: 'api.lyft.com', path: '/old/a?q', internal: true},
+          {
+            path_rewrite: '/new/a?q',
+            host_rewrite: 'backend',
+            timeout: '5s',
+            request_header_matches: [
+              {name: ':authority', string_match: {exact: 'backend'}},
+              {name: 'x-envoy-original-path', string_match: {exact: '/old/a?q'}},
+            ],
+          },
+        ),
         test('to', {authority: 'api.lyft.com', path: '/', internal: true}, {timeout: '5s'}),
       ],
     })
@@ -88,21 +118,52 @@ describe('route-check (router_check_tool semantics)', () => {
   })
 
   it('computes coverage as coverage.cc does (weighted clusters count one route each)', () => {
-    const r = runRouteCheck(weighted, {tests: [test('w1', {authority: 'www1.lyft.com', path: '/', random_value: 0}, {cluster_name: 'cluster1'})]}, {failUnder: 50, detailedCoverage: true})
+    const r = runRouteCheck(
+      weighted,
+      {tests: [test('w1', {authority: 'www1.lyft.com', path: '/', random_value: 0}, {cluster_name: 'cluster1'})]},
+      {failUnder: 50, detailedCoverage: true},
+    )
     // 3 weighted entries + 3 routes = 6; one covered.
     expect(r.summary.coverage).toMatchObject({percent: 16.6667, met: false, failUnder: 50})
     expect(r.summary.coverage.missing?.map((m) => `${m.virtualHost}/${m.routeIndex}`)).toEqual(['api/0', 'api/1', 'api/2'])
-    const all = runRouteCheck(weighted, {tests: [test('w1', {authority: 'www1.lyft.com', path: '/', random_value: 0}, {cluster_name: 'cluster1', virtual_host_name: 'www1'})]}, {comprehensiveCoverage: true})
+    const all = runRouteCheck(
+      weighted,
+      {tests: [test('w1', {authority: 'www1.lyft.com', path: '/', random_value: 0}, {cluster_name: 'cluster1', virtual_host_name: 'www1'})]},
+      {comprehensiveCoverage: true},
+    )
     expect(all.summary.coverage.percent).toBeCloseTo((100 * (2 / 5)) / 6, 3)
   })
 
   it('merges dynamic metadata inputs, overwriting only with allow_overwrite', () => {
-    expect(toolDynamicMetadata({dynamic_metadata: [{metadata_namespace: 'm', value: {foo: 'a'}}, {metadata_namespace: 'm', value: {foo: 'b', bar: 1}}]})).toEqual({m: {foo: 'a', bar: 1}})
-    expect(toolDynamicMetadata({dynamic_metadata: [{metadata_namespace: 'm', value: {foo: 'a'}}, {metadata_namespace: 'm', value: {foo: 'b'}, allow_overwrite: true}]})).toEqual({m: {foo: 'b'}})
+    expect(
+      toolDynamicMetadata({
+        dynamic_metadata: [
+          {metadata_namespace: 'm', value: {foo: 'a'}},
+          {metadata_namespace: 'm', value: {foo: 'b', bar: 1}},
+        ],
+      }),
+    ).toEqual({m: {foo: 'a', bar: 1}})
+    expect(
+      toolDynamicMetadata({
+        dynamic_metadata: [
+          {metadata_namespace: 'm', value: {foo: 'a'}},
+          {metadata_namespace: 'm', value: {foo: 'b'}, allow_overwrite: true},
+        ],
+      }),
+    ).toEqual({m: {foo: 'b'}})
   })
 
   it('only-show-failures keeps the summary of all tests', () => {
-    const r = runRouteCheck(weighted, {tests: [test('a', {authority: 'www1.lyft.com', path: '/'}, {cluster_name: 'cluster1'}), test('b', {authority: 'www1.lyft.com', path: '/'}, {cluster_name: 'nope'})]}, {onlyShowFailures: true})
+    const r = runRouteCheck(
+      weighted,
+      {
+        tests: [
+          test('a', {authority: 'www1.lyft.com', path: '/'}, {cluster_name: 'cluster1'}),
+          test('b', {authority: 'www1.lyft.com', path: '/'}, {cluster_name: 'nope'}),
+        ],
+      },
+      {onlyShowFailures: true},
+    )
     expect(r.summary).toMatchObject({passed: 1, failed: 1})
     expect(r.tests.map((t) => t.name)).toEqual(['b'])
   })
@@ -120,7 +181,11 @@ tests { test_name: "T2" input { authority: "b" additional_request_headers { key:
 `)
     expect(doc).toEqual({
       tests: [
-        {test_name: 'T"1\n', input: {authority: 'a.com', path: '/x/y', random_value: 115, ssl: true}, validate: {cluster_name: {value: 'c1'}, code_redirect: {value: 301}}},
+        {
+          test_name: 'T"1\n',
+          input: {authority: 'a.com', path: '/x/y', random_value: 115, ssl: true},
+          validate: {cluster_name: {value: 'c1'}, code_redirect: {value: 301}},
+        },
         {test_name: 'T2', input: {authority: 'b', additional_request_headers: [{key: 'k', value: 'v'}]}, validate: {path_redirect: {value: ''}}},
       ],
     })

@@ -17,7 +17,19 @@ describe('meshctl diff', () => {
   })
 
   it('honours --fail-on none and --query', () => {
-    const r = runCli(['diff', '-f', 'fixtures/diff/productpage-drift.json', '--intended', 'fixtures/dumps/bookinfo-productpage.json', '--fail-on', 'none', '-o', 'json', '--query', "differences[?change=='order'].resource"])
+    const r = runCli([
+      'diff',
+      '-f',
+      'fixtures/diff/productpage-drift.json',
+      '--intended',
+      'fixtures/dumps/bookinfo-productpage.json',
+      '--fail-on',
+      'none',
+      '-o',
+      'json',
+      '--query',
+      "differences[?change=='order'].resource",
+    ])
     expect(r.code).toBe(0)
     expect(JSON.parse(r.stdout)).toEqual(['9080 › reviews.bookinfo.svc.cluster.local:9080'])
   })
@@ -30,7 +42,17 @@ describe('meshctl diff', () => {
   })
 
   it('computes the intended side from manifests, the proxy read from the dump bootstrap', () => {
-    const r = runCli(['diff', '--file', 'fixtures/scenarios/stale-proxy/proxies/bookinfo.productpage-v1-bd56fbbb6b-nlf6t/config_dump.json', '--manifests', 'fixtures/scenarios/stale-proxy/manifests.yaml', '-o', 'json', '--fail-on', 'none'])
+    const r = runCli([
+      'diff',
+      '--file',
+      'fixtures/scenarios/stale-proxy/proxies/bookinfo.productpage-v1-bd56fbbb6b-nlf6t/config_dump.json',
+      '--manifests',
+      'fixtures/scenarios/stale-proxy/manifests.yaml',
+      '-o',
+      'json',
+      '--fail-on',
+      'none',
+    ])
     expect(r.code).toBe(0)
     const doc = JSON.parse(r.stdout)
     expect(doc.intended).toMatch(/manifests .* as sidecar bookinfo\//)

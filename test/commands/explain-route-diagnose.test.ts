@@ -28,7 +28,22 @@ describe('meshctl explain route: diagnoses', () => {
   })
 
   it('--file with --manifests: explains both and names the disagreement and its likely cause (golden)', () => {
-    const args = ['explain', 'route', '-f', dump, '--manifests', `${M}/base`, '--manifests', `${M}/bookinfo/vs-details.yaml`, '--manifests', `${M}/variants/details-dr-with-v2.yaml`, '--to', 'details:9080', '--path', '/v2/items']
+    const args = [
+      'explain',
+      'route',
+      '-f',
+      dump,
+      '--manifests',
+      `${M}/base`,
+      '--manifests',
+      `${M}/bookinfo/vs-details.yaml`,
+      '--manifests',
+      `${M}/variants/details-dr-with-v2.yaml`,
+      '--to',
+      'details:9080',
+      '--path',
+      '/v2/items',
+    ]
     const r = runCli(args)
     expect(r.code).toBe(0)
     golden('details-v2-live-vs-manifests.txt', r.stdout)
@@ -57,7 +72,21 @@ describe('meshctl explain route: diagnoses', () => {
   })
 
   it('TLS mismatch from manifests turns the verdict into 503 UC', () => {
-    const j = json(['explain', 'route', '--manifests', `${M}/base`, '--manifests', `${M}/bookinfo/vs-ratings.yaml`, '--manifests', `${M}/variants/ratings-dr-tls-disable.yaml`, '--manifests', `${M}/variants/peerauthentication-strict.yaml`, ...asProductpage, '--to', 'ratings:9080'])
+    const j = json([
+      'explain',
+      'route',
+      '--manifests',
+      `${M}/base`,
+      '--manifests',
+      `${M}/bookinfo/vs-ratings.yaml`,
+      '--manifests',
+      `${M}/variants/ratings-dr-tls-disable.yaml`,
+      '--manifests',
+      `${M}/variants/peerauthentication-strict.yaml`,
+      ...asProductpage,
+      '--to',
+      'ratings:9080',
+    ])
     expect(j.predicted).toMatchObject({status: 503, responseFlag: 'UC'})
     expect(j.findings[0]).toMatchObject({code: 'MESH0205', file: `${M}/variants/ratings-dr-tls-disable.yaml`})
   })

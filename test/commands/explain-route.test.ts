@@ -17,19 +17,58 @@ describe('meshctl explain route', () => {
     const r = runCli(['explain', 'route', '--file', dump, '--to', 'reviews:9080', '-H', 'end-user: jason', '-o', 'json'])
     expect(r.code).toBe(0)
     const j = JSON.parse(r.stdout)
-    for (const k of ['outcome', 'error', 'listener', 'filterChain', 'routeConfig', 'virtualHost', 'route', 'cluster', 'weightedClusters', 'endpoints', 'predicted', 'trace', 'findings']) expect(j).toHaveProperty(k)
+    for (const k of [
+      'outcome',
+      'error',
+      'listener',
+      'filterChain',
+      'routeConfig',
+      'virtualHost',
+      'route',
+      'cluster',
+      'weightedClusters',
+      'endpoints',
+      'predicted',
+      'trace',
+      'findings',
+    ])
+      expect(j).toHaveProperty(k)
     expect(j.route).toMatchObject({index: 0, source: {kind: 'VirtualService', name: 'reviews'}})
     expect(j.trace.map((t: {step: string}) => t.step)).toEqual(['listener', 'filter_chain', 'route_config', 'virtual_host', 'route', 'cluster', 'endpoints'])
   })
 
   it('exits 0 when the predicted outcome is an error, and --query works', () => {
-    const r = runCli(['explain', 'route', '-f', gw, '--direction', 'gateway', '--to', 'shop.example.com:8080', '-o', 'json', '--query', 'predicted.responseFlag'])
+    const r = runCli([
+      'explain',
+      'route',
+      '-f',
+      gw,
+      '--direction',
+      'gateway',
+      '--to',
+      'shop.example.com:8080',
+      '-o',
+      'json',
+      '--query',
+      'predicted.responseFlag',
+    ])
     expect(r.code).toBe(0)
     expect(JSON.parse(r.stdout)).toBe('NR')
   })
 
   it('matches the golden text trace (UH with --clusters)', () => {
-    const r = runCli(['explain', 'route', '-f', dump, '--clusters', 'fixtures/dumps/bookinfo-productpage.clusters-reviews-v2-ejected.json', '--to', 'reviews:9080', '-H', 'end-user: jason'])
+    const r = runCli([
+      'explain',
+      'route',
+      '-f',
+      dump,
+      '--clusters',
+      'fixtures/dumps/bookinfo-productpage.clusters-reviews-v2-ejected.json',
+      '--to',
+      'reviews:9080',
+      '-H',
+      'end-user: jason',
+    ])
     expect(r.code).toBe(0)
     golden('reviews-jason-ejected.txt', r.stdout)
   })

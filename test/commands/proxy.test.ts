@@ -53,7 +53,11 @@ describe('meshctl proxy … with --file', () => {
     expect(json.code).toBe(0)
     const doc = JSON.parse(json.stdout)
     expect(doc.table).toBe('routes')
-    expect(doc.rows[0]).toMatchObject({routeConfig: '9080', action: 'outbound|9080|v2|reviews.default.svc.cluster.local', source: {kind: 'VirtualService', namespace: 'default', name: 'reviews'}})
+    expect(doc.rows[0]).toMatchObject({
+      routeConfig: '9080',
+      action: 'outbound|9080|v2|reviews.default.svc.cluster.local',
+      source: {kind: 'VirtualService', namespace: 'default', name: 'reviews'},
+    })
     const q = runCli(['proxy', 'routes', '-f', f, '-o', 'json', '--query', 'rows[0].source.name'])
     expect(JSON.parse(q.stdout)).toBe('reviews')
   })
@@ -150,7 +154,9 @@ describe.skipIf(!hasShared)(`meshctl proxy on real dumps (${skipNoShared || 'sha
     const dump = sharedPath(...S, 'istio-1.4_sidecar_productpage_config_dump.json')
     const json = runCli(['proxy', 'endpoints', '-f', dump, '--clusters', sharedPath(...S, 'envoy-unit-test_clusters_format_json.json'), '-o', 'json'])
     expect(json.code).toBe(0)
-    expect(JSON.parse(json.stdout).rows).toEqual([expect.objectContaining({endpoint: '1.2.3.4:80', status: 'DRAINING', failedOutlierCheck: true, healthy: false})])
+    expect(JSON.parse(json.stdout).rows).toEqual([
+      expect.objectContaining({endpoint: '1.2.3.4:80', status: 'DRAINING', failedOutlierCheck: true, healthy: false}),
+    ])
     const text = runCli(['proxy', 'endpoints', '-f', dump, '--clusters', sharedPath(...S, 'envoy-unit-test_clusters_text.txt')])
     expect(text.code).toBe(0)
     expect(text.stdout).toMatch(/1\.2\.3\.4:80\s+DRAINING\s+FAILED\s+fake_cluster/)

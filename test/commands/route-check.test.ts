@@ -96,7 +96,17 @@ describe.skipIf(!hasShared)(`route-check on Envoy's files ${skipNoShared}`, () =
     expect(JSON.parse(r.stdout).summary).toMatchObject({passed: 3, failed: 0})
   })
   it('reaches 100% --covall coverage on ComprehensiveRoutes', () => {
-    const r = runCli(['envoy', 'route-check', '-c', c('ComprehensiveRoutes.yaml'), '-t', c('ComprehensiveRoutes.golden.proto.json'), '--covall', '--fail-under', '100'])
+    const r = runCli([
+      'envoy',
+      'route-check',
+      '-c',
+      c('ComprehensiveRoutes.yaml'),
+      '-t',
+      c('ComprehensiveRoutes.golden.proto.json'),
+      '--covall',
+      '--fail-under',
+      '100',
+    ])
     expect(r.code).toBe(0)
     expect(r.stdout).toContain('Current route coverage: 100%')
   })

@@ -61,7 +61,10 @@ describe('meshctl test routes on a snapshot and on live pods', () => {
 
   it('--snapshot: a from no pod of the snapshot matches is exit 3', async () => {
     const other = join(tmp, 'other.yaml')
-    writeFileSync(other, 'tests:\n  - name: x\n    from: {namespace: bookinfo, labels: {app: ratings}}\n    request: {host: reviews, port: 9080}\n    expect: {subset: v1}\n')
+    writeFileSync(
+      other,
+      'tests:\n  - name: x\n    from: {namespace: bookinfo, labels: {app: ratings}}\n    request: {host: reviews, port: 9080}\n    expect: {subset: v1}\n',
+    )
     const r = await runCliAsync(['test', 'routes', other, '--snapshot', snap()])
     expect(r.code).toBe(3)
     expect(r.stderr).toMatch(/tests\[0\] \("x"\)\.from: no pod of snapshot .* matches namespace bookinfo, labels app=ratings/)

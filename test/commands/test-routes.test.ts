@@ -64,7 +64,9 @@ describe('meshctl test routes --manifests', () => {
     const r = runCli(['test', 'routes', file('failing.yaml', FAILING), '--manifests', MANIFESTS])
     expect(r.code).toBe(1)
     expect(r.stdout).toContain('✗ everyone sees v2')
-    expect(r.stdout).toMatch(/expected subset v2, got v1 \(route 2 "default" of VirtualService reviews\.bookinfo spec\.http\[2\] "default" matched; route 0 "jason" does not match: needs header end-user exactly "jason"; the request has none/)
+    expect(r.stdout).toMatch(
+      /expected subset v2, got v1 \(route 2 "default" of VirtualService reviews\.bookinfo spec\.http\[2\] "default" matched; route 0 "jason" does not match: needs header end-user exactly "jason"; the request has none/,
+    )
     expect(r.stdout).toContain('✓ jason sees v2')
     expect(r.stdout).toContain('1 passed, 1 failed, 2 total')
   })
@@ -75,7 +77,12 @@ describe('meshctl test routes --manifests', () => {
     const doc = JSON.parse(r.stdout)
     expect(doc.summary).toEqual({passed: 1, failed: 1, total: 2})
     expect(doc.tests[0]).toMatchObject({name: 'everyone sees v2 <oops & "quotes">', passed: false, failures: [{check: 'subset', expected: 'v2', actual: 'v1'}]})
-    expect(doc.tests[0].outcome).toMatchObject({cluster: 'outbound|9080|v1|reviews.bookinfo.svc.cluster.local', subset: 'v1', status: 200, route: {virtualService: 'reviews.bookinfo', rule: 2}})
+    expect(doc.tests[0].outcome).toMatchObject({
+      cluster: 'outbound|9080|v1|reviews.bookinfo.svc.cluster.local',
+      subset: 'v1',
+      status: 200,
+      route: {virtualService: 'reviews.bookinfo', rule: 2},
+    })
     expect(doc.tests[1]).toMatchObject({passed: true, failures: []})
   })
 
@@ -121,7 +128,10 @@ describe('meshctl test routes: invalid test files exit 3', () => {
 
   it('a missing file and a pod name with --manifests', () => {
     expect(runCli(['test', 'routes', join(dir, 'nope.yaml'), '--manifests', MANIFESTS]).code).toBe(3)
-    const pod = file('pod.yaml', 'tests:\n  - name: p\n    from: {pod: productpage-v1-abc}\n    request: {host: reviews, port: 9080}\n    expect: {subset: v1}\n')
+    const pod = file(
+      'pod.yaml',
+      'tests:\n  - name: p\n    from: {pod: productpage-v1-abc}\n    request: {host: reviews, port: 9080}\n    expect: {subset: v1}\n',
+    )
     const r = runCli(['test', 'routes', pod, '--manifests', MANIFESTS])
     expect(r.code).toBe(3)
     expect(r.stderr).toMatch(/tests\[0\] \("p"\)\.from\.pod: a pod name needs --snapshot or a live cluster/)
@@ -147,7 +157,10 @@ describe('meshctl test routes --file (a proxy config_dump)', () => {
     expect(doc.tests[0].passed).toBe(true)
     expect(doc.tests[1].failures[0].message).toMatch(/records VirtualService reviews\.bookinfo but not which spec\.http rule; assert the rule by name/)
 
-    const gw = file('gw.yaml', 'tests:\n  - name: product page\n    request: {host: bookinfo.example.com, port: 8080, path: /productpage}\n    expect: {host: productpage.bookinfo, status: 200}\n')
+    const gw = file(
+      'gw.yaml',
+      'tests:\n  - name: product page\n    request: {host: bookinfo.example.com, port: 8080, path: /productpage}\n    expect: {host: productpage.bookinfo, status: 200}\n',
+    )
     const g = runCli(['test', 'routes', gw, '--file', 'fixtures/dumps/bookinfo-ingressgateway.json', '-o', 'json'])
     expect(g.code).toBe(0)
     expect(JSON.parse(g.stdout).tests[0].outcome.request.direction).toBe('gateway')

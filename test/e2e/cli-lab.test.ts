@@ -119,7 +119,10 @@ describe.skipIf(!hasBuild)(`meshctl against the lab, end to end ${skipNoBuild}`,
 
 describe.skipIf(!hasBuild)(`meshctl lab start ${skipNoBuild}`, () => {
   it('prints its kubeconfig, serves until SIGINT, then removes it', async () => {
-    const child = spawn(process.execPath, [join(projectRoot, 'bin/run.js'), 'lab', 'start', '--scenario', 'nc-missing-subset', '-o', 'json'], {env: {...process.env, NO_COLOR: '1'}, stdio: ['ignore', 'pipe', 'pipe']})
+    const child = spawn(process.execPath, [join(projectRoot, 'bin/run.js'), 'lab', 'start', '--scenario', 'nc-missing-subset', '-o', 'json'], {
+      env: {...process.env, NO_COLOR: '1'},
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
     let out = ''
     child.stdout.on('data', (d) => (out += d))
     for (let i = 0; i < 400 && !out.includes('}'); i++) await new Promise((r) => setTimeout(r, 25))

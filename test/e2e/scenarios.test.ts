@@ -36,7 +36,11 @@ interface Explained {
 /** runCli without blocking: the CLI runs of one scenario go in parallel (the lab serves them from its worker). */
 function runCliAsync(args: string[], env: Record<string, string>): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(projectRoot, 'bin/run.js'), ...args], {cwd: projectRoot, env: {...process.env, NO_COLOR: '1', ...env}, stdio: ['ignore', 'pipe', 'pipe']})
+    const child = spawn(process.execPath, [join(projectRoot, 'bin/run.js'), ...args], {
+      cwd: projectRoot,
+      env: {...process.env, NO_COLOR: '1', ...env},
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')))
@@ -267,7 +271,9 @@ describe.skipIf(!hasBuild)(`every lab scenario, live and from a snapshot, with t
         const [saved, ...lives] = await Promise.all([runCliAsync(['snapshot', 'save', CLIENT, '-o', snap], env), ...liveRuns])
         expect(saved.stderr).not.toMatch(/Error/)
         expect(saved.code).toBe(0)
-        const offlines = await Promise.all(cases.map((c) => runCliAsync(['explain', 'route', 'productpage-v1', '--snapshot', snap, ...c.args, '-o', 'json'], {HOME: tmp})))
+        const offlines = await Promise.all(
+          cases.map((c) => runCliAsync(['explain', 'route', 'productpage-v1', '--snapshot', snap, ...c.args, '-o', 'json'], {HOME: tmp})),
+        )
         for (const [i, c] of cases.entries()) {
           const [text, live] = lives[i]
           expect(text.stderr).not.toMatch(/Error/)
@@ -300,7 +306,9 @@ describe.skipIf(!hasBuild)(`every lab scenario, live and from a snapshot, with t
       const result = JSON.parse(r.stdout) as Explained
       const info = finding(result, 'MESH0828')
       expect(info.severity).toBe('info')
-      expect(info.message).toMatch(/RBAC denied user "system:serviceaccount:default:meshctl" list destinationrules\.networking\.istio\.io in namespace "bookinfo"/)
+      expect(info.message).toMatch(
+        /RBAC denied user "system:serviceaccount:default:meshctl" list destinationrules\.networking\.istio\.io in namespace "bookinfo"/,
+      )
       expect(info.actions[0]).toMatch(/kubectl auth can-i list destinationrules\.networking\.istio\.io -n bookinfo/)
       // Without the config, the dump alone says how the proxy connects and what to check.
       expect(result.comparison).toBeNull()

@@ -12,7 +12,9 @@ interface Rule {
   resourceNames?: string[]
 }
 
-const rules: Rule[] = parseAllDocuments(readFileSync(new URL('../../deploy/rbac.yaml', import.meta.url), 'utf8')).flatMap((d) => ((d.toJS() as {rules?: Rule[]})?.rules ?? []))
+const rules: Rule[] = parseAllDocuments(readFileSync(new URL('../../deploy/rbac.yaml', import.meta.url), 'utf8')).flatMap(
+  (d) => (d.toJS() as {rules?: Rule[]})?.rules ?? [],
+)
 
 /** Verbs deploy/rbac.yaml grants on group/resource (any rule, any resourceNames restriction). */
 const granted = (group: string, resource: string): Set<string> =>
@@ -69,7 +71,9 @@ spec: {}
     expect(model.serviceEntries).toEqual([])
     expect(model.services.map((s) => s.hostname)).toEqual([])
     expect(model.others.map((o) => `${o.apiVersion} ${o.kind}`)).toEqual(['gateway.networking.k8s.io/v1 Gateway', 'example.com/v1 ServiceEntry'])
-    expect(model.problems.map((p) => p.message)).toEqual(['EnvoyFilter ef: apiVersion "networking.istio.io/v1" is not served (expected networking.istio.io/v1alpha3)'])
+    expect(model.problems.map((p) => p.message)).toEqual([
+      'EnvoyFilter ef: apiVersion "networking.istio.io/v1" is not served (expected networking.istio.io/v1alpha3)',
+    ])
   })
 
   it('deploy/rbac.yaml grants get and list on every kind meshctl lists live, get on what it reads by name, and create pods/portforward', () => {

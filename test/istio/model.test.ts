@@ -21,16 +21,23 @@ spec:
   ports: ${ports}
 `
 const sidecar = (ns = 'default', labels: Record<string, string> = {}): ProxySpec => ({kind: 'sidecar', namespace: ns, labels, ip: '10.0.0.9'})
-const build = (yaml: string, proxy = sidecar(), mesh = DEFAULT_MESH_CONFIG) => buildProxyConfig(loadManifestsFromText([{file: 'm.yaml', text: yaml}]), proxy, mesh)
+const build = (yaml: string, proxy = sidecar(), mesh = DEFAULT_MESH_CONFIG) =>
+  buildProxyConfig(loadManifestsFromText([{file: 'm.yaml', text: yaml}]), proxy, mesh)
 const rc = (dump: ReturnType<typeof build>, name: string) => dump.routeConfigs.find((r) => r.name === name)!.routeConfig
-const vhost = (dump: ReturnType<typeof build>, rcName: string, domain: string) => (rc(dump, rcName).virtual_hosts as any[]).find((v) => v.domains.includes(domain))
+const vhost = (dump: ReturnType<typeof build>, rcName: string, domain: string) =>
+  (rc(dump, rcName).virtual_hosts as any[]).find((v) => v.domains.includes(domain))
 
 const reviews = svc('reviews', 'bookinfo', '10.1.0.5', '[{name: http, port: 9080}]')
 
 describe('loading manifests', () => {
   it('reads multi-document YAML, JSON and kind: List, and reports bad objects with file and field', () => {
-    const list = JSON.stringify({apiVersion: 'v1', kind: 'List', items: [{apiVersion: 'networking.istio.io/v1beta1', kind: 'DestinationRule', metadata: {name: 'r', namespace: 'bookinfo'}, spec: {host: 'reviews'}}]})
-    const bad = 'apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: broken}\nspec: {hosts: [a], http: notalist}\n---\napiVersion: networking.istio.io/v2\nkind: Gateway\nmetadata: {name: g}\n'
+    const list = JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'List',
+      items: [{apiVersion: 'networking.istio.io/v1beta1', kind: 'DestinationRule', metadata: {name: 'r', namespace: 'bookinfo'}, spec: {host: 'reviews'}}],
+    })
+    const bad =
+      'apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: broken}\nspec: {hosts: [a], http: notalist}\n---\napiVersion: networking.istio.io/v2\nkind: Gateway\nmetadata: {name: g}\n'
     const model = loadManifestsFromText([
       {file: 'svc.yaml', text: reviews},
       {file: 'list.json', text: list},
@@ -102,12 +109,17 @@ spec:
       vs('wild', 'bookinfo', '"*.svc.cluster.local"', 'wild.example.com', '2019-01-01T00:00:00Z')
     const dump = build(yaml, sidecar('bookinfo'))
     expect(vhost(dump, '9080', 'reviews').routes[0].route.cluster).toBe('outbound|9080||old.example.com')
-    expect(vhost(dump, '9080', 'reviews').routes[0].metadata.filter_metadata.istio.config).toBe('/apis/networking.istio.io/v1/namespaces/bookinfo/virtual-service/older')
+    expect(vhost(dump, '9080', 'reviews').routes[0].metadata.filter_metadata.istio.config).toBe(
+      '/apis/networking.istio.io/v1/namespaces/bookinfo/virtual-service/older',
+    )
     expect(vhost(dump, '9080', 'reviews').routes[0].metadata.filter_metadata['meshctl.source']).toMatchObject({file: 'm.yaml', path: 'spec.http[0]'})
   })
 
   it('exportTo "." hides a VirtualService from other namespaces; gateway-only VirtualServices do not reach sidecars', () => {
-    const yaml = reviews + vs('private', 'bookinfo', 'reviews.bookinfo.svc.cluster.local', 'private.example.com', '2020-01-01T00:00:00Z', '\n  exportTo: ["."]') + vs('gw', 'other', 'reviews.bookinfo.svc.cluster.local', 'gw.example.com', '2019-01-01T00:00:00Z', '\n  gateways: [my-gateway]')
+    const yaml =
+      reviews +
+      vs('private', 'bookinfo', 'reviews.bookinfo.svc.cluster.local', 'private.example.com', '2020-01-01T00:00:00Z', '\n  exportTo: ["."]') +
+      vs('gw', 'other', 'reviews.bookinfo.svc.cluster.local', 'gw.example.com', '2019-01-01T00:00:00Z', '\n  gateways: [my-gateway]')
     const other = build(yaml, sidecar('other'))
     expect(vhost(other, '9080', 'reviews.bookinfo.svc.cluster.local').routes[0].route.cluster).toBe('outbound|9080||reviews.bookinfo.svc.cluster.local')
     const same = build(yaml, sidecar('bookinfo'))
@@ -151,7 +163,11 @@ spec:
   it('REGISTRY_ONLY turns the catch-all virtual host into block_all', () => {
     const dump = build(reviews, sidecar('bookinfo'), {...DEFAULT_MESH_CONFIG, outboundTrafficPolicy: 'REGISTRY_ONLY'})
     expect(vhost(dump, '9080', '*').name).toBe('block_all')
-    expect(build(reviews, sidecar('bookinfo')).listeners.find((l) => l.name === 'virtualOutbound')!.listener.filter_chains.at(-1).filters[0].typed_config.cluster).toBe('PassthroughCluster')
+    expect(
+      build(reviews, sidecar('bookinfo'))
+        .listeners.find((l) => l.name === 'virtualOutbound')!
+        .listener.filter_chains.at(-1).filters[0].typed_config.cluster,
+    ).toBe('PassthroughCluster')
   })
 })
 
@@ -170,11 +186,14 @@ spec:
 `
   it('looks up DestinationRules in the client namespace, then the service namespace, then the root namespace', () => {
     const model = loadManifestsFromText([{file: 'm.yaml', text: reviews + dr('istio-system', 'root') + dr('bookinfo', 'svcns') + dr('client', 'mine')}])
-    const at = (ns: string) => destinationRuleFor(buildProxyScope(model, sidecar(ns), DEFAULT_MESH_CONFIG), 'reviews.bookinfo.svc.cluster.local', 'bookinfo')?.namespace
+    const at = (ns: string) =>
+      destinationRuleFor(buildProxyScope(model, sidecar(ns), DEFAULT_MESH_CONFIG), 'reviews.bookinfo.svc.cluster.local', 'bookinfo')?.namespace
     expect(at('client')).toBe('client')
     expect(at('elsewhere')).toBe('bookinfo')
     const noSvcNs = loadManifestsFromText([{file: 'm.yaml', text: reviews + dr('istio-system', 'root')}])
-    expect(destinationRuleFor(buildProxyScope(noSvcNs, sidecar('x'), DEFAULT_MESH_CONFIG), 'reviews.bookinfo.svc.cluster.local', 'bookinfo')?.namespace).toBe('istio-system')
+    expect(destinationRuleFor(buildProxyScope(noSvcNs, sidecar('x'), DEFAULT_MESH_CONFIG), 'reviews.bookinfo.svc.cluster.local', 'bookinfo')?.namespace).toBe(
+      'istio-system',
+    )
   })
 
   it('builds a cluster per subset with only the endpoints carrying the subset labels, and picks TLS', () => {
@@ -195,7 +214,10 @@ status: {podIP: 10.2.0.2}
     expect(ep.assignment.endpoints[0].lb_endpoints.map((e: any) => e.endpoint.address.socket_address.address)).toEqual(['10.2.0.2'])
     const v2 = dump.clusters.find((c) => c.name === 'outbound|9080|v2|reviews.bookinfo.svc.cluster.local')!.cluster
     expect(v2.transport_socket.typed_config.sni).toBe('reviews.bookinfo.svc.cluster.local')
-    expect(v2.metadata.filter_metadata.istio).toMatchObject({subset: 'v2', config: '/apis/networking.istio.io/v1/namespaces/bookinfo/destination-rule/reviews-bookinfo'})
+    expect(v2.metadata.filter_metadata.istio).toMatchObject({
+      subset: 'v2',
+      config: '/apis/networking.istio.io/v1/namespaces/bookinfo/destination-rule/reviews-bookinfo',
+    })
     // No DR TLS: auto-mTLS through transport_socket_matches.
     const plain = build(reviews + pods, sidecar('bookinfo')).clusters.find((c) => c.name === 'outbound|9080||reviews.bookinfo.svc.cluster.local')!.cluster
     expect(plain.transport_socket_matches[0].match).toEqual({tlsMode: 'istio'})
@@ -210,8 +232,10 @@ kind: Pod
 metadata: {name: me-1, namespace: default, labels: {app: me}}
 status: {podIP: 10.0.0.9}
 `
-  const pa = (mode: string) => `---\napiVersion: security.istio.io/v1beta1\nkind: PeerAuthentication\nmetadata: {name: default, namespace: istio-system}\nspec: {mtls: {mode: ${mode}}}\n`
-  const inboundChains = (yaml: string) => build(yaml, sidecar('default', {app: 'me'})).listeners.find((l) => l.name === 'virtualInbound')!.listener.filter_chains as any[]
+  const pa = (mode: string) =>
+    `---\napiVersion: security.istio.io/v1beta1\nkind: PeerAuthentication\nmetadata: {name: default, namespace: istio-system}\nspec: {mtls: {mode: ${mode}}}\n`
+  const inboundChains = (yaml: string) =>
+    build(yaml, sidecar('default', {app: 'me'})).listeners.find((l) => l.name === 'virtualInbound')!.listener.filter_chains as any[]
 
   it('STRICT leaves only TLS chains for the target port; PERMISSIVE adds plaintext; DISABLE has no TLS', () => {
     const strict = inboundChains(own + pa('STRICT')).filter((c) => c.filter_chain_match.destination_port === 8080)
@@ -221,7 +245,9 @@ status: {podIP: 10.0.0.9}
     expect(permissive.map((c) => c.filter_chain_match.transport_protocol)).toEqual(['tls', 'raw_buffer'])
     const disabled = inboundChains(own + pa('DISABLE'))
     expect(disabled.some((c) => c.transport_socket)).toBe(false)
-    expect(disabled.find((c) => c.filter_chain_match.destination_port === 8080).filters[0].typed_config.route_config.virtual_hosts[0].routes[0].route.cluster).toBe('inbound|8080||')
+    expect(
+      disabled.find((c) => c.filter_chain_match.destination_port === 8080).filters[0].typed_config.route_config.virtual_hosts[0].routes[0].route.cluster,
+    ).toBe('inbound|8080||')
   })
 })
 
@@ -249,7 +275,12 @@ spec:
     const l = build(se('wide', '10.0.0.0/8') + se('narrow', '10.1.0.0/16')).listeners.find((x) => x.name === '0.0.0.0_9999')!.listener
     const ranges = l.filter_chains.map((c: any) => c.filter_chain_match.prefix_ranges[0])
     expect(ranges).toHaveLength(2)
-    expect(ranges).toEqual(expect.arrayContaining([{address_prefix: '10.0.0.0', prefix_len: 8}, {address_prefix: '10.1.0.0', prefix_len: 16}]))
+    expect(ranges).toEqual(
+      expect.arrayContaining([
+        {address_prefix: '10.0.0.0', prefix_len: 8},
+        {address_prefix: '10.1.0.0', prefix_len: 16},
+      ]),
+    )
     expect(l.default_filter_chain.filters[0].typed_config.cluster).toBe('PassthroughCluster')
   })
 })

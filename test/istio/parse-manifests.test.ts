@@ -36,7 +36,13 @@ items:
 describe('one manifest parser for the model and the audit', () => {
   it('flattens Lists (nested too) and top-level sequences, citing each object by index and starting line', () => {
     const objs = parseManifests([{file: 'm.yaml', text: mixed}])
-    expect(objs.map(where)).toEqual(['Service/x/a#0@5', 'Namespace//team#1@9', 'Gateway/default/g#2@12', 'ConfigMap/default/c1#3@14', 'ConfigMap/default/c2#4@15'])
+    expect(objs.map(where)).toEqual([
+      'Service/x/a#0@5',
+      'Namespace//team#1@9',
+      'Gateway/default/g#2@12',
+      'ConfigMap/default/c1#3@14',
+      'ConfigMap/default/c2#4@15',
+    ])
     expect(objs[4]!.labels).toEqual({empty: '', n: '3'})
     expect(objs.every((o) => o.source.file === 'm.yaml')).toBe(true)
   })
@@ -91,7 +97,12 @@ describe('one manifest parser for the model and the audit', () => {
 
   it('builds the same model from decoded objects as from their text, without line numbers', () => {
     const items = [
-      {apiVersion: 'v1', kind: 'Service', metadata: {name: 'reviews', namespace: 'bookinfo'}, spec: {clusterIP: '10.0.0.5', ports: [{name: 'http', port: 9080}]}},
+      {
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: {name: 'reviews', namespace: 'bookinfo'},
+        spec: {clusterIP: '10.0.0.5', ports: [{name: 'http', port: 9080}]},
+      },
       {apiVersion: 'networking.istio.io/v1', kind: 'DestinationRule', metadata: {name: 'r'}, spec: {host: 'reviews.bookinfo.svc.cluster.local'}},
     ]
     const fromText = loadManifestsFromText([{file: 'cluster', text: JSON.stringify({kind: 'List', items})}])
@@ -158,8 +169,15 @@ describe('reading manifest paths', () => {
   it('reads the mesh config strictly when the user gives it, leniently from a cluster ConfigMap', () => {
     const doc = {rootNamespace: '', outboundTrafficPolicy: {mode: 'SOMETIMES'}, domainSuffix: 'corp.local'}
     expect(() => meshConfigFromObject(doc, 'mesh.yaml')).toThrow(/^mesh\.yaml: outboundTrafficPolicy.mode "SOMETIMES"/)
-    expect(meshConfigFromDocument(doc, {strict: false})).toMatchObject({rootNamespace: 'istio-system', outboundTrafficPolicy: 'ALLOW_ANY', domainSuffix: 'corp.local'})
-    expect(meshConfigFromDocument({outboundTrafficPolicy: {mode: 'REGISTRY_ONLY'}, enableAutoMtls: false})).toMatchObject({outboundTrafficPolicy: 'REGISTRY_ONLY', enableAutoMtls: false})
+    expect(meshConfigFromDocument(doc, {strict: false})).toMatchObject({
+      rootNamespace: 'istio-system',
+      outboundTrafficPolicy: 'ALLOW_ANY',
+      domainSuffix: 'corp.local',
+    })
+    expect(meshConfigFromDocument({outboundTrafficPolicy: {mode: 'REGISTRY_ONLY'}, enableAutoMtls: false})).toMatchObject({
+      outboundTrafficPolicy: 'REGISTRY_ONLY',
+      enableAutoMtls: false,
+    })
   })
 
   it('names a missing path in a BadInputError (exit 3)', () => {

@@ -11,8 +11,19 @@ import type {ProxyState} from '../../src/sources/types.js'
 
 describe('node ids', () => {
   it('splits pod and namespace on the namespace of the 4th field, so dotted pod names survive', () => {
-    expect(parseNodeId('sidecar~10.0.0.1~web.v2.shop~shop.svc.cluster.local')).toEqual({type: 'sidecar', ip: '10.0.0.1', podName: 'web.v2', namespace: 'shop', domain: 'cluster.local'})
-    expect(parseNodeId('router~10.0.0.9~istio-ingressgateway-7f.istio-system~istio-system.svc.corp.local')).toMatchObject({type: 'router', podName: 'istio-ingressgateway-7f', namespace: 'istio-system', domain: 'corp.local'})
+    expect(parseNodeId('sidecar~10.0.0.1~web.v2.shop~shop.svc.cluster.local')).toEqual({
+      type: 'sidecar',
+      ip: '10.0.0.1',
+      podName: 'web.v2',
+      namespace: 'shop',
+      domain: 'cluster.local',
+    })
+    expect(parseNodeId('router~10.0.0.9~istio-ingressgateway-7f.istio-system~istio-system.svc.corp.local')).toMatchObject({
+      type: 'router',
+      podName: 'istio-ingressgateway-7f',
+      namespace: 'istio-system',
+      domain: 'corp.local',
+    })
     // No DNS field: namespaces have no dots, so the last dot splits.
     expect(parseNodeId('sidecar~10.0.0.1~a.b.ns')).toMatchObject({podName: 'a.b', namespace: 'ns'})
     expect(parseNodeId('envoy-1')).toBeUndefined()
@@ -37,7 +48,13 @@ ingressControllerMode: "OFF"
 `
   it('reads the ConfigMap, its mesh text and the object alike', () => {
     const fromText = meshConfigFromText(mesh)
-    expect(fromText).toMatchObject({rootNamespace: 'mesh-root', outboundTrafficPolicy: 'REGISTRY_ONLY', proxyMetadata: {ISTIO_META_DNS_CAPTURE: 'true'}, ingressControllerMode: 'OFF', domainSuffix: 'cluster.local'})
+    expect(fromText).toMatchObject({
+      rootNamespace: 'mesh-root',
+      outboundTrafficPolicy: 'REGISTRY_ONLY',
+      proxyMetadata: {ISTIO_META_DNS_CAPTURE: 'true'},
+      ingressControllerMode: 'OFF',
+      domainSuffix: 'cluster.local',
+    })
     expect(meshConfigFromDocument({apiVersion: 'v1', kind: 'ConfigMap', metadata: {name: 'istio'}, data: {mesh}})).toEqual(fromText)
     // The audit reads through it too (lenient), with the same defaults as the model.
     expect(auditMeshConfig({clusterDomain: 'corp.local'})).toEqual({...DEFAULT_MESH_CONFIG, domainSuffix: 'corp.local'})
@@ -48,7 +65,10 @@ ingressControllerMode: "OFF"
     expect(() => meshConfigFromText('outboundTrafficPolicy: {mode: SOMETIMES}', {file: 'mesh.yaml'})).toThrow(BadInputError)
     expect(() => meshConfigFromText('a: [', {file: 'mesh.yaml'})).toThrow(/cannot read mesh config mesh\.yaml/)
     const notes: string[] = []
-    expect(meshConfigFromText('rootNamespace: r\noutboundTrafficPolicy: {mode: SOMETIMES}', {file: 'configmap istio', strict: false, notes})).toMatchObject({rootNamespace: 'r', outboundTrafficPolicy: 'ALLOW_ANY'})
+    expect(meshConfigFromText('rootNamespace: r\noutboundTrafficPolicy: {mode: SOMETIMES}', {file: 'configmap istio', strict: false, notes})).toMatchObject({
+      rootNamespace: 'r',
+      outboundTrafficPolicy: 'ALLOW_ANY',
+    })
     expect(meshConfigFromText('a: [', {strict: false, notes})).toEqual(DEFAULT_MESH_CONFIG)
     expect(notes).toHaveLength(2)
     expect(meshConfigFromObject({proxyMetadata: 'x', rootNamespace: 3})).toEqual(DEFAULT_MESH_CONFIG)

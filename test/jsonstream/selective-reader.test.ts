@@ -61,9 +61,21 @@ const tricky = JSON.stringify(
         ],
         static_listeners: [{listener: {name: 'admin_15000'}}],
       },
-      {'@type': 'type.googleapis.com/envoy.admin.v3.RoutesConfigDump', dynamic_route_configs: [{route_config: {name: '8080', virtual_hosts: [{name: 'a', domains: ['*']}]}}, {route_config: {name: '9080'}}]},
-      {'@type': 'type.googleapis.com/envoy.admin.v3.EndpointsConfigDump', dynamic_endpoint_configs: [{endpoint_config: {cluster_name: 'c1', endpoints: []}}, {endpoint_config: {cluster_name: 'c2'}}]},
-      {'@type': 'type.googleapis.com/envoy.admin.v3.SecretsConfigDump', dynamic_active_secrets: [{name: 'default', secret: {name: 'default'}}, {name: 'ROOTCA', secret: {name: 'ROOTCA'}}]},
+      {
+        '@type': 'type.googleapis.com/envoy.admin.v3.RoutesConfigDump',
+        dynamic_route_configs: [{route_config: {name: '8080', virtual_hosts: [{name: 'a', domains: ['*']}]}}, {route_config: {name: '9080'}}],
+      },
+      {
+        '@type': 'type.googleapis.com/envoy.admin.v3.EndpointsConfigDump',
+        dynamic_endpoint_configs: [{endpoint_config: {cluster_name: 'c1', endpoints: []}}, {endpoint_config: {cluster_name: 'c2'}}],
+      },
+      {
+        '@type': 'type.googleapis.com/envoy.admin.v3.SecretsConfigDump',
+        dynamic_active_secrets: [
+          {name: 'default', secret: {name: 'default'}},
+          {name: 'ROOTCA', secret: {name: 'ROOTCA'}},
+        ],
+      },
       {'@type': 'type.googleapis.com/example.FutureConfigDump', things: [{name: 'x'}]},
     ],
   },
@@ -89,11 +101,17 @@ describe('selective config_dump reader: same objects as JSON.parse', () => {
   })
 
   it('filters elements by their decoded names, wherever the chunks split them', () => {
-    const select: DumpSelection = {names: {clusters: ['outbound|80||caf\u00e9.ns.svc.cluster.local', 'emoji-\ud83d\ude80'], routes: ['9080'], endpoints: ['c2'], secrets: ['ROOTCA']}}
+    const select: DumpSelection = {
+      names: {clusters: ['outbound|80||caf\u00e9.ns.svc.cluster.local', 'emoji-\ud83d\ude80'], routes: ['9080'], endpoints: ['c2'], secrets: ['ROOTCA']},
+    }
     const full = JSON.parse(tricky)
     const want = structuredClone(full)
     want.configs[1].static_clusters = []
-    want.configs[1].dynamic_active_clusters = [full.configs[1].dynamic_active_clusters[0], full.configs[1].dynamic_active_clusters[2], full.configs[1].dynamic_active_clusters[3]]
+    want.configs[1].dynamic_active_clusters = [
+      full.configs[1].dynamic_active_clusters[0],
+      full.configs[1].dynamic_active_clusters[2],
+      full.configs[1].dynamic_active_clusters[3],
+    ]
     want.configs[3].dynamic_route_configs = [full.configs[3].dynamic_route_configs[1]]
     want.configs[4].dynamic_endpoint_configs = [full.configs[4].dynamic_endpoint_configs[1]]
     want.configs[5].dynamic_active_secrets = [full.configs[5].dynamic_active_secrets[1]]
@@ -145,14 +163,28 @@ describe('selective config_dump reader: same objects as JSON.parse', () => {
   it('reads camelCase sections (proto-JSON printers that keep field names in lowerCamel)', () => {
     const camel = JSON.stringify({
       configs: [
-        {'@type': 'type.googleapis.com/envoy.admin.v3.ClustersConfigDump', dynamicActiveClusters: [{cluster: {name: 'a'}}, {cluster: {name: 'b'}}], dynamicWarmingClusters: [{cluster: {name: 'b'}}]},
-        {'@type': 'type.googleapis.com/envoy.admin.v3.ListenersConfigDump', dynamicListeners: [{activeState: {listener: {name: 'x_1'}}}, {activeState: {listener: {name: 'y_2'}}}]},
+        {
+          '@type': 'type.googleapis.com/envoy.admin.v3.ClustersConfigDump',
+          dynamicActiveClusters: [{cluster: {name: 'a'}}, {cluster: {name: 'b'}}],
+          dynamicWarmingClusters: [{cluster: {name: 'b'}}],
+        },
+        {
+          '@type': 'type.googleapis.com/envoy.admin.v3.ListenersConfigDump',
+          dynamicListeners: [{activeState: {listener: {name: 'x_1'}}}, {activeState: {listener: {name: 'y_2'}}}],
+        },
         {'@type': 'type.googleapis.com/envoy.admin.v3.RoutesConfigDump', dynamicRouteConfigs: [{routeConfig: {name: 'r1'}}, {routeConfig: {name: 'r2'}}]},
-        {'@type': 'type.googleapis.com/envoy.admin.v3.EndpointsConfigDump', staticEndpointConfigs: [{endpointConfig: {clusterName: 'a'}}, {endpointConfig: {clusterName: 'b'}}]},
+        {
+          '@type': 'type.googleapis.com/envoy.admin.v3.EndpointsConfigDump',
+          staticEndpointConfigs: [{endpointConfig: {clusterName: 'a'}}, {endpointConfig: {clusterName: 'b'}}],
+        },
       ],
     })
     const out = scan(camel, {names: {clusters: ['b'], listeners: ['y_2'], routes: ['r1'], endpoints: ['a']}}, 4) as any
-    expect(out.configs[0]).toEqual({'@type': 'type.googleapis.com/envoy.admin.v3.ClustersConfigDump', dynamicActiveClusters: [{cluster: {name: 'b'}}], dynamicWarmingClusters: [{cluster: {name: 'b'}}]})
+    expect(out.configs[0]).toEqual({
+      '@type': 'type.googleapis.com/envoy.admin.v3.ClustersConfigDump',
+      dynamicActiveClusters: [{cluster: {name: 'b'}}],
+      dynamicWarmingClusters: [{cluster: {name: 'b'}}],
+    })
     expect(out.configs[1].dynamicListeners).toEqual([{activeState: {listener: {name: 'y_2'}}}])
     expect(out.configs[2].dynamicRouteConfigs).toEqual([{routeConfig: {name: 'r1'}}])
     expect(out.configs[3].staticEndpointConfigs).toEqual([{endpointConfig: {clusterName: 'a'}}])
@@ -196,7 +228,9 @@ describe('selective config_dump reader: bad input', () => {
 
   it('reports invalid JSON inside a kept element with the byte range, and trailing garbage', async () => {
     const bad = '{"configs":[{"@type":"type.googleapis.com/envoy.admin.v3.ClustersConfigDump","static_clusters":[{"cluster":{"name":"a","x":tru}}]}]}'
-    await expect(readConfigDumpSelective(writeTmp('bad.json', bad), {})).rejects.toThrow(`invalid JSON in an element of "static_clusters" at bytes ${bad.indexOf('{"cluster"')}-${bad.indexOf(']}]}')}`)
+    await expect(readConfigDumpSelective(writeTmp('bad.json', bad), {})).rejects.toThrow(
+      `invalid JSON in an element of "static_clusters" at bytes ${bad.indexOf('{"cluster"')}-${bad.indexOf(']}]}')}`,
+    )
     await expect(readConfigDumpSelective(writeTmp('trail.json', '{"configs":[]} x'), {})).rejects.toThrow(/after the JSON document at byte 15/)
     await expect(readConfigDumpSelective(writeTmp('close.json', '{"configs":[}'), {})).rejects.toThrow(/unexpected '}' at byte 12/)
   })
@@ -212,7 +246,10 @@ describe('selective config_dump reader: files', () => {
     const target = '|svc-12.ns-0.svc.cluster.local'
     const out = (await readConfigDumpSelective(
       p,
-      {sections: ['listeners', 'routes', 'clusters', 'endpoints'], names: {listeners: listenersForPort(8080), routes: ['8080'], clusters: (n) => n.endsWith(target), endpoints: (n) => n.endsWith(target)}},
+      {
+        sections: ['listeners', 'routes', 'clusters', 'endpoints'],
+        names: {listeners: listenersForPort(8080), routes: ['8080'], clusters: (n) => n.endsWith(target), endpoints: (n) => n.endsWith(target)},
+      },
       {highWaterMark: 1013},
     )) as any
     const byType = Object.fromEntries(out.configs.map((c: any) => [c['@type'].split('.').pop(), c]))
@@ -261,12 +298,17 @@ describe('selective config_dump reader: files', () => {
       {sections: [], keepUnknown: false},
     ]
     for (const select of selections) expect(await readIndexedDump(index, select)).toEqual(await readConfigDumpSelective(p, select))
-    const old = writeTmp('old-idx.json', JSON.stringify({configs: {clusters: {static_clusters: [{cluster: {name: 'a'}}, {cluster: {name: 'b'}}]}, other: {'@type': 'x.Unknown', v: 1}}}))
+    const old = writeTmp(
+      'old-idx.json',
+      JSON.stringify({configs: {clusters: {static_clusters: [{cluster: {name: 'a'}}, {cluster: {name: 'b'}}]}, other: {'@type': 'x.Unknown', v: 1}}}),
+    )
     const oldIndex = await indexConfigDump(old)
-    expect(await readIndexedDump(oldIndex, {names: {clusters: ['a']}, keepUnknown: false})).toEqual({configs: {clusters: {static_clusters: [{cluster: {name: 'a'}}]}}})
+    expect(await readIndexedDump(oldIndex, {names: {clusters: ['a']}, keepUnknown: false})).toEqual({
+      configs: {clusters: {static_clusters: [{cluster: {name: 'a'}}]}},
+    })
   })
 
-  it('turns what a command needs into a selection, with name regexes as RE2 full matches like Envoy\'s name_regex', () => {
+  it("turns what a command needs into a selection, with name regexes as RE2 full matches like Envoy's name_regex", () => {
     const s = selectionFromNeeds({routes: true, clusters: true, endpoints: true, routeNameRegex: '90.0', clusterNameRegex: 'outbound\\|9080\\|v[12]\\|.*'})
     expect(s.sections).toEqual(['routes', 'scopedRoutes', 'clusters', 'endpoints'])
     const routes = s.names!.routes as (n: string) => boolean
@@ -311,7 +353,10 @@ describe.skipIf(!hasShared)(`selective config_dump reader on real Envoy dumps ${
 
   it('keeps only the named route config and its cluster from the Istio 1.4 productpage dump', async () => {
     const f = sharedPath('fixtures/envoy-samples/istio-1.4_sidecar_productpage_config_dump.json')
-    const out = (await readConfigDumpSelective(f, {sections: ['routes', 'clusters'], names: {routes: ['9080'], clusters: ['outbound|9080||reviews.default.svc.cluster.local']}})) as any
+    const out = (await readConfigDumpSelective(f, {
+      sections: ['routes', 'clusters'],
+      names: {routes: ['9080'], clusters: ['outbound|9080||reviews.default.svc.cluster.local']},
+    })) as any
     const full = JSON.parse(readFileSync(f, 'utf8'))
     const fullRoutes = full.configs.find((c: any) => c['@type'].endsWith('.RoutesConfigDump'))
     const routes = out.configs.find((c: any) => c['@type'].endsWith('.RoutesConfigDump'))

@@ -41,7 +41,11 @@ describe('API error mapping (exit 4, exact next step)', () => {
   it('sends the bearer token and reads pods', async () => {
     nock(SERVER, {reqheaders: {authorization: 'Bearer t0k3n'}})
       .get('/api/v1/namespaces/bookinfo/pods/pp-1')
-      .reply(200, {metadata: {name: 'pp-1', namespace: 'bookinfo'}, spec: {containers: [{name: 'app'}, {name: 'istio-proxy', image: 'istio/proxyv2:1.24.2'}]}, status: {phase: 'Running', containerStatuses: [{name: 'istio-proxy', ready: true, state: {running: {}}}]}})
+      .reply(200, {
+        metadata: {name: 'pp-1', namespace: 'bookinfo'},
+        spec: {containers: [{name: 'app'}, {name: 'istio-proxy', image: 'istio/proxyv2:1.24.2'}]},
+        status: {phase: 'Running', containerStatuses: [{name: 'istio-proxy', ready: true, state: {running: {}}}]},
+      })
     const pod = await resolveOneProxyPod(await api(), parsePodRef('pp-1'))
     expect(pod.sidecar).toMatchObject({container: 'istio-proxy', kind: 'container', running: true})
   })
@@ -55,21 +59,34 @@ describe('API error mapping (exit 4, exact next step)', () => {
   })
 
   it('403: names the user, verb, resource and namespace, and how to check', async () => {
-    nock(SERVER).get('/api/v1/namespaces/bookinfo/pods').query(true).reply(403, forbidden('list', 'pods', 'bookinfo'))
+    nock(SERVER)
+      .get('/api/v1/namespaces/bookinfo/pods')
+      .query(true)
+      .reply(403, forbidden('list', 'pods', 'bookinfo'))
     const e = await resolvePods(await api(), parsePodRef(undefined, 'app=reviews')).catch((x) => x)
-    expect(e.message).toBe('RBAC denied: user "alice" cannot list pods in namespace "bookinfo" (needed to list pods in namespace bookinfo matching app=reviews)')
+    expect(e.message).toBe(
+      'RBAC denied: user "alice" cannot list pods in namespace "bookinfo" (needed to list pods in namespace bookinfo matching app=reviews)',
+    )
     expect(e.tryNext).toContain('check: kubectl auth can-i list pods -n bookinfo')
   })
 
   it('403 at cluster scope on an Istio CRD keeps the API group', async () => {
     nock(SERVER)
       .get('/apis/networking.istio.io')
-      .reply(200, {name: 'networking.istio.io', versions: [{groupVersion: 'networking.istio.io/v1beta1', version: 'v1beta1'}], preferredVersion: {version: 'v1beta1'}})
+      .reply(200, {
+        name: 'networking.istio.io',
+        versions: [{groupVersion: 'networking.istio.io/v1beta1', version: 'v1beta1'}],
+        preferredVersion: {version: 'v1beta1'},
+      })
       .get('/apis/networking.istio.io/v1beta1')
       .reply(200, {resources: [{name: 'virtualservices'}]})
       .get('/apis/networking.istio.io/v1beta1/virtualservices')
       .query(true)
-      .reply(403, {...forbidden('list', 'virtualservices'), message: 'virtualservices.networking.istio.io is forbidden: User "alice" cannot list resource "virtualservices" in API group "networking.istio.io" at the cluster scope'})
+      .reply(403, {
+        ...forbidden('list', 'virtualservices'),
+        message:
+          'virtualservices.networking.istio.io is forbidden: User "alice" cannot list resource "virtualservices" in API group "networking.istio.io" at the cluster scope',
+      })
     nock(SERVER).get('/apis/security.istio.io').reply(404, {kind: 'Status', code: 404})
     const e = await listMeshObjects(await api(), {namespaces: [], allNamespaces: true}).catch((x) => x)
     expect(e.message).toMatch(/^RBAC denied: user "alice" cannot list virtualservices\.networking\.istio\.io at cluster scope/)
@@ -86,7 +103,9 @@ describe('API error mapping (exit 4, exact next step)', () => {
       .get(/\/apis\/networking\.istio\.io\/(v1beta1|v1alpha3)\/namespaces\/(bookinfo|istio-system)\/\w+/)
       .query(true)
       .times(14)
-      .reply(200, (uri) => ({items: uri.includes('virtualservices') && uri.includes('bookinfo') ? [{metadata: {name: 'reviews', namespace: 'bookinfo'}, spec: {}}] : []}))
+      .reply(200, (uri) => ({
+        items: uri.includes('virtualservices') && uri.includes('bookinfo') ? [{metadata: {name: 'reviews', namespace: 'bookinfo'}, spec: {}}] : [],
+      }))
       .get('/apis/security.istio.io')
       .reply(404, {kind: 'Status', code: 404})
     nock(SERVER)
@@ -100,22 +119,41 @@ describe('API error mapping (exit 4, exact next step)', () => {
       .get('/api/v1/namespaces/istio-system/configmaps/istio')
       .reply(404, {kind: 'Status', code: 404})
     const r = await listMeshObjects(await api(), {namespaces: ['bookinfo']})
-    expect(r.versions).toEqual({VirtualService: 'v1beta1', DestinationRule: 'v1beta1', Gateway: 'v1beta1', ServiceEntry: 'v1beta1', Sidecar: 'v1beta1', EnvoyFilter: 'v1alpha3', WorkloadEntry: 'v1beta1'})
-    expect(r.objects).toEqual([{metadata: {name: 'reviews', namespace: 'bookinfo'}, spec: {}, apiVersion: 'networking.istio.io/v1beta1', kind: 'VirtualService'}])
-    expect(r.notes).toEqual(['PeerAuthentication (security.istio.io) is not served by this cluster', 'configmap istio not found in istio-system: mesh defaults assumed'])
+    expect(r.versions).toEqual({
+      VirtualService: 'v1beta1',
+      DestinationRule: 'v1beta1',
+      Gateway: 'v1beta1',
+      ServiceEntry: 'v1beta1',
+      Sidecar: 'v1beta1',
+      EnvoyFilter: 'v1alpha3',
+      WorkloadEntry: 'v1beta1',
+    })
+    expect(r.objects).toEqual([
+      {metadata: {name: 'reviews', namespace: 'bookinfo'}, spec: {}, apiVersion: 'networking.istio.io/v1beta1', kind: 'VirtualService'},
+    ])
+    expect(r.notes).toEqual([
+      'PeerAuthentication (security.istio.io) is not served by this cluster',
+      'configmap istio not found in istio-system: mesh defaults assumed',
+    ])
   })
 
   it('500: reports the server failure and the apiserver message', async () => {
-    nock(SERVER).get('/apis/apps/v1/namespaces/bookinfo/deployments/pp').reply(500, {kind: 'Status', code: 500, reason: 'InternalError', message: 'etcdserver: leader changed'})
+    nock(SERVER)
+      .get('/apis/apps/v1/namespaces/bookinfo/deployments/pp')
+      .reply(500, {kind: 'Status', code: 500, reason: 'InternalError', message: 'etcdserver: leader changed'})
     const e = await resolvePods(await api(), parsePodRef('deploy/pp')).catch((x) => x)
     expect(e.message).toBe('the API server failed (500 InternalError) while trying to get deployment bookinfo/pp: etcdserver: leader changed')
   })
 
   it('connection refused and TLS failures name the server and context', async () => {
-    nock(SERVER).get('/api/v1/namespaces/bookinfo/pods/x').replyWithError(Object.assign(new Error('connect ECONNREFUSED 10.0.0.1:6443'), {code: 'ECONNREFUSED'}))
+    nock(SERVER)
+      .get('/api/v1/namespaces/bookinfo/pods/x')
+      .replyWithError(Object.assign(new Error('connect ECONNREFUSED 10.0.0.1:6443'), {code: 'ECONNREFUSED'}))
     const refused = await resolvePods(await api(), parsePodRef('x')).catch((x) => x)
     expect(refused.message).toBe(`cannot reach the API server at ${SERVER} (context "prod"): ECONNREFUSED`)
-    nock(SERVER).get('/api/v1/namespaces/bookinfo/pods/x').replyWithError(Object.assign(new Error('unable to verify the first certificate'), {code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE'}))
+    nock(SERVER)
+      .get('/api/v1/namespaces/bookinfo/pods/x')
+      .replyWithError(Object.assign(new Error('unable to verify the first certificate'), {code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE'}))
     const tls = await resolvePods(await api(), parsePodRef('x')).catch((x) => x)
     expect(tls.message).toMatch(/^TLS handshake with the API server at https:\/\/k8s\.test:6443 failed \(UNABLE_TO_VERIFY_LEAF_SIGNATURE\)/)
     expect(tls.tryNext[0]).toMatch(/certificate-authority/)
@@ -127,12 +165,19 @@ describe('API error mapping (exit 4, exact next step)', () => {
       .get('/api/v1/namespaces/bookinfo/pods/plain')
       .reply(200, {...base, metadata: {...base.metadata, name: 'plain'}})
       .get('/api/v1/namespaces/bookinfo/pods/pending')
-      .reply(200, {...base, metadata: {...base.metadata, name: 'pending'}, status: {phase: 'Pending', conditions: [{type: 'PodScheduled', status: 'False', reason: 'Unschedulable'}]}})
+      .reply(200, {
+        ...base,
+        metadata: {...base.metadata, name: 'pending'},
+        status: {phase: 'Pending', conditions: [{type: 'PodScheduled', status: 'False', reason: 'Unschedulable'}]},
+      })
       .get('/api/v1/namespaces/bookinfo/pods/native')
       .reply(200, {
         ...base,
         metadata: {...base.metadata, name: 'native'},
-        spec: {containers: [{name: 'app'}], initContainers: [{name: 'istio-init'}, {name: 'istio-proxy', image: 'docker.io/istio/proxyv2:1.24.2', restartPolicy: 'Always'}]},
+        spec: {
+          containers: [{name: 'app'}],
+          initContainers: [{name: 'istio-init'}, {name: 'istio-proxy', image: 'docker.io/istio/proxyv2:1.24.2', restartPolicy: 'Always'}],
+        },
         status: {phase: 'Running', initContainerStatuses: [{name: 'istio-proxy', ready: true, state: {running: {}}}]},
       })
     const a = await api()

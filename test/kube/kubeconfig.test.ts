@@ -14,14 +14,34 @@ function kubeconfig(file: string, o: {current?: string; clusters: [string, strin
   if (o.current) lines.push(`current-context: ${o.current}`)
   lines.push('clusters:', ...o.clusters.flatMap(([n, s]) => [`- name: ${n}`, '  cluster:', `    server: ${s}`, '    certificate-authority: ca.crt']))
   lines.push('users:', ...(o.users ?? ['u']).flatMap((u) => [`- name: ${u}`, '  user:', `    token: tok-${u}`]))
-  lines.push('contexts:', ...o.contexts.flatMap(([n, c, ns]) => [`- name: ${n}`, '  context:', `    cluster: ${c}`, '    user: u', ...(ns ? [`    namespace: ${ns}`] : [])]))
+  lines.push(
+    'contexts:',
+    ...o.contexts.flatMap(([n, c, ns]) => [`- name: ${n}`, '  context:', `    cluster: ${c}`, '    user: u', ...(ns ? [`    namespace: ${ns}`] : [])]),
+  )
   writeFileSync(p, lines.join('\n') + '\n')
   return p
 }
 
 describe('loadKubeConfig (kubectl rules)', () => {
-  const a = kubeconfig('a.yaml', {current: 'ctx-a', clusters: [['c1', 'https://a.example:6443']], contexts: [['ctx-a', 'c1', 'team-a'], ['shared', 'c1']]})
-  const b = kubeconfig('b.yaml', {current: 'ctx-b', clusters: [['c1', 'https://b-duplicate.example'], ['c2', 'https://b.example']], contexts: [['ctx-b', 'c2'], ['shared', 'c2', 'from-b']]})
+  const a = kubeconfig('a.yaml', {
+    current: 'ctx-a',
+    clusters: [['c1', 'https://a.example:6443']],
+    contexts: [
+      ['ctx-a', 'c1', 'team-a'],
+      ['shared', 'c1'],
+    ],
+  })
+  const b = kubeconfig('b.yaml', {
+    current: 'ctx-b',
+    clusters: [
+      ['c1', 'https://b-duplicate.example'],
+      ['c2', 'https://b.example'],
+    ],
+    contexts: [
+      ['ctx-b', 'c2'],
+      ['shared', 'c2', 'from-b'],
+    ],
+  })
 
   it('merges $KUBECONFIG files: the first current-context and the first definition of a name win', async () => {
     const r = await loadKubeConfig({env: {KUBECONFIG: [a, b].join(delimiter)}, home: tmp})
@@ -53,7 +73,10 @@ describe('loadKubeConfig (kubectl rules)', () => {
   it('falls back to ~/.kube/config', async () => {
     const home = join(tmp, 'home')
     mkdirSync(join(home, '.kube'), {recursive: true})
-    writeFileSync(join(home, '.kube', 'config'), `apiVersion: v1\ncurrent-context: h\nclusters:\n- name: hc\n  cluster:\n    server: https://home.example\nusers:\n- name: u\n  user: {}\ncontexts:\n- name: h\n  context:\n    cluster: hc\n    user: u\n`)
+    writeFileSync(
+      join(home, '.kube', 'config'),
+      `apiVersion: v1\ncurrent-context: h\nclusters:\n- name: hc\n  cluster:\n    server: https://home.example\nusers:\n- name: u\n  user: {}\ncontexts:\n- name: h\n  context:\n    cluster: hc\n    user: u\n`,
+    )
     const r = await loadKubeConfig({env: {}, home})
     expect(r.server).toBe('https://home.example')
   })

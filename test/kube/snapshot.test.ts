@@ -21,15 +21,34 @@ beforeAll(async () => {
   const docs = lab.scenario.proxy(pp.ref)!
   const secrets = docs.configDump.configs.find((c) => String(c['@type']).endsWith('SecretsConfigDump'))!
   secrets.static_secrets = [
-    {name: 'file-cert', secret: {name: 'file-cert', tls_certificate: {certificate_chain: {inline_string: '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n'}, private_key: {inline_bytes: Buffer.from(PRIVATE_PEM).toString('base64')}, password: {inline_string: 'hunter2'}}}},
+    {
+      name: 'file-cert',
+      secret: {
+        name: 'file-cert',
+        tls_certificate: {
+          certificate_chain: {inline_string: '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n'},
+          private_key: {inline_bytes: Buffer.from(PRIVATE_PEM).toString('base64')},
+          password: {inline_string: 'hunter2'},
+        },
+      },
+    },
     {name: 'hmac', secret: {name: 'hmac', generic_secret: {secret: {inline_string: 's3cr3t'}}}},
   ]
   const boot = docs.configDump.configs.find((c) => String(c['@type']).endsWith('BootstrapConfigDump'))!
-  boot.bootstrap.static_resources.clusters.push({name: 'ext-authz', connect_timeout: '1s', request_headers_to_add: [{header: {key: 'authorization', value: `Bearer ${JWT}`}}], metadata: {filter_metadata: {x: {note: `token in text Bearer abc.def.ghi and ${PRIVATE_PEM}`}}}})
+  boot.bootstrap.static_resources.clusters.push({
+    name: 'ext-authz',
+    connect_timeout: '1s',
+    request_headers_to_add: [{header: {key: 'authorization', value: `Bearer ${JWT}`}}],
+    metadata: {filter_metadata: {x: {note: `token in text Bearer abc.def.ghi and ${PRIVATE_PEM}`}}},
+  })
   const pod = lab.scenario.objects.find((o) => o.kind === 'Pod' && o.metadata.name === pp.name)!
-  pod.spec.containers[0].env = [{name: 'API_TOKEN', value: 'plain-token-value'}, {name: 'LOG_LEVEL', value: 'debug'}]
+  pod.spec.containers[0].env = [
+    {name: 'API_TOKEN', value: 'plain-token-value'},
+    {name: 'LOG_LEVEL', value: 'debug'},
+  ]
   const cm = lab.scenario.objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'istio') as any
-  cm.data.mesh += 'extraKubeconfig: |\n  users:\n  - name: x\n    user:\n      client-key-data: LS0tLS1CRUdJTiBSU0EgUFJJVkFURSBLRVktLS0tLQ==\n      token: abcdef123456\n      password: hunter2\n'
+  cm.data.mesh +=
+    'extraKubeconfig: |\n  users:\n  - name: x\n    user:\n      client-key-data: LS0tLS1CRUdJTiBSU0EgUFJJVkFURSBLRVktLS0tLQ==\n      token: abcdef123456\n      password: hunter2\n'
 })
 afterAll(async () => {
   await lab?.close()
@@ -44,7 +63,13 @@ describe('meshctl snapshot save (saveSnapshot) and SnapshotSource', () => {
     expect(r.pods.map((p) => p.name.replace(/-[^-]+-[^-]+$/, ''))).toEqual(['reviews-v1', 'reviews-v2', 'reviews-v2', 'reviews-v3'])
     const snap = await Snapshot.open(out)
     expect(snap.manifest).toMatchObject({format: 'meshctl-snapshot/v1', meshctlVersion: '0.1.0-test', context: 'meshctl-lab', namespaces: ['bookinfo']})
-    expect(snap.manifest.objects.versions).toMatchObject({VirtualService: 'v1', DestinationRule: 'v1', EnvoyFilter: 'v1alpha3', PeerAuthentication: 'v1', kubernetes: 'v1.31.0-meshctl-lab'})
+    expect(snap.manifest.objects.versions).toMatchObject({
+      VirtualService: 'v1',
+      DestinationRule: 'v1',
+      EnvoyFilter: 'v1alpha3',
+      PeerAuthentication: 'v1',
+      kubernetes: 'v1.31.0-meshctl-lab',
+    })
     const kinds = new Set(snap.objects().map((o) => o.kind))
     for (const k of ['VirtualService', 'DestinationRule', 'Service', 'EndpointSlice', 'Pod']) expect(kinds).toContain(k)
     const pod = snap.pods[0]
@@ -71,7 +96,17 @@ describe('meshctl snapshot save (saveSnapshot) and SnapshotSource', () => {
       readFileSync(join(out, 'cluster', 'objects.json'), 'utf8'),
       readFileSync(join(out, 'cluster', 'mesh-config.yaml'), 'utf8'),
     ].join('\n')
-    for (const secret of ['hunter2', 's3cr3t', 'MIGHAgEAMBMGByqGSM49', Buffer.from(PRIVATE_PEM).toString('base64'), JWT, 'abc.def.ghi', 'plain-token-value', 'abcdef123456', 'LS0tLS1CRUdJTiBSU0EgUFJJVkFURSBLRVktLS0tLQ==']) {
+    for (const secret of [
+      'hunter2',
+      's3cr3t',
+      'MIGHAgEAMBMGByqGSM49',
+      Buffer.from(PRIVATE_PEM).toString('base64'),
+      JWT,
+      'abc.def.ghi',
+      'plain-token-value',
+      'abcdef123456',
+      'LS0tLS1CRUdJTiBSU0EgUFJJVkFURSBLRVktLS0tLQ==',
+    ]) {
       expect(all, `leaked ${secret}`).not.toContain(secret)
     }
     // What is not secret stays: certificate chains, ordinary env, the rest of the dump.

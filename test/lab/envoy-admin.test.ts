@@ -11,7 +11,14 @@ const types = (body: any) => body.configs.map((c: any) => String(c['@type']).spl
 
 describe('fake Envoy admin /config_dump honours Envoy query semantics', () => {
   it('leaves EDS out unless include_eds', () => {
-    expect(types(q('').body)).toEqual(['BootstrapConfigDump', 'ClustersConfigDump', 'ListenersConfigDump', 'ScopedRoutesConfigDump', 'RoutesConfigDump', 'SecretsConfigDump'])
+    expect(types(q('').body)).toEqual([
+      'BootstrapConfigDump',
+      'ClustersConfigDump',
+      'ListenersConfigDump',
+      'ScopedRoutesConfigDump',
+      'RoutesConfigDump',
+      'SecretsConfigDump',
+    ])
     expect(types(q('include_eds').body)).toContain('EndpointsConfigDump')
   })
 

@@ -41,7 +41,9 @@ describe('LiveSource over the lab (port-forward + admin API)', () => {
     const vh = rc.routeConfig.virtual_hosts.find((v: any) => v.name === 'reviews.bookinfo.svc.cluster.local:9080')
     expect(vh.routes[0].route.cluster).toBe('outbound|9080|v2|reviews.bookinfo.svc.cluster.local')
     expect(state.dump.clusters.map((c) => c.name)).toContain('outbound|9080|v1|reviews.bookinfo.svc.cluster.local')
-    expect(state.dump.endpoints.find((e) => e.clusterName === 'outbound|9080|v2|reviews.bookinfo.svc.cluster.local')?.assignment.endpoints[0].lb_endpoints).toHaveLength(2)
+    expect(
+      state.dump.endpoints.find((e) => e.clusterName === 'outbound|9080|v2|reviews.bookinfo.svc.cluster.local')?.assignment.endpoints[0].lb_endpoints,
+    ).toHaveLength(2)
     expect(state.clusterStatus!.find((c) => c.name === 'outbound|9080|v2|reviews.bookinfo.svc.cluster.local')!.hosts).toHaveLength(2)
     expect(state.serverInfo!.istioVersion).toBe('1.24.2')
     expect(state.pod).toMatchObject({namespace: 'bookinfo', labels: {app: 'productpage'}})
@@ -54,7 +56,10 @@ describe('LiveSource over the lab (port-forward + admin API)', () => {
     const s = await live(`pod/${pp.name}`)
     const state = await s.load({routes: true, routeNameRegex: '9080'})
     // Sent in parallel: compare as sets.
-    expect([...admin.requests].sort()).toEqual(['/config_dump?resource=dynamic_route_configs&name_regex=9080', '/config_dump?resource=static_route_configs&name_regex=9080'])
+    expect([...admin.requests].sort()).toEqual([
+      '/config_dump?resource=dynamic_route_configs&name_regex=9080',
+      '/config_dump?resource=static_route_configs&name_regex=9080',
+    ])
     expect(state.dump.routeConfigs.map((r) => r.name)).toEqual(['9080'])
     expect(state.dump.listeners).toEqual([])
     expect(state.clusterStatus).toBeUndefined()

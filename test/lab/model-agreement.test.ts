@@ -34,7 +34,8 @@ function diffPod(s: LabScenario, model: MeshModel, ref: string): DiffResult {
   return diffProxyConfig(intended, live, {manifests: manifestsOf(model), proxyNamespace: proxy.namespace, proxyKind: proxy.kind})
 }
 
-const summary = (r: DiffResult) => r.differences.map((d) => `${d.severity} ${d.change} ${d.kind} ${d.resource}${d.fields.length ? ` [${d.fields.join(',')}]` : ''}`)
+const summary = (r: DiffResult) =>
+  r.differences.map((d) => `${d.severity} ${d.change} ${d.kind} ${d.resource}${d.fields.length ? ` [${d.fields.join(',')}]` : ''}`)
 
 /** The scenario whose lab proxies run config generated from other objects than the cluster has (spec.proxyConfig). */
 const STALE = new Set(SMALL_SCENARIOS.filter((s) => s.proxyConfig).map((s) => s.name))
@@ -58,11 +59,16 @@ describe('lab and Istio model agree on every proxy of every small scenario', () 
         }
         // The proxies still run the subset clusters of the deleted DestinationRule reviews, and nothing else differs.
         const stale = r.differences.filter((d) => d.change === 'stale')
-        expect(stale.map((d) => d.source), ref).toEqual([{kind: 'DestinationRule', namespace: 'bookinfo', name: 'reviews'}])
+        expect(
+          stale.map((d) => d.source),
+          ref,
+        ).toEqual([{kind: 'DestinationRule', namespace: 'bookinfo', name: 'reviews'}])
         expect(stale[0].code).toBe('MESH0806')
         expect(r.findings.map((f) => f.code)).toContain('MESH0806')
         const rest = r.differences.filter((d) => d.change !== 'stale')
-        expect(rest.map((d) => `${d.change} ${d.resource}`).sort(), ref).toEqual(['v1', 'v2', 'v3'].map((v) => `extra outbound|9080|${v}|reviews.bookinfo.svc.cluster.local`))
+        expect(rest.map((d) => `${d.change} ${d.resource}`).sort(), ref).toEqual(
+          ['v1', 'v2', 'v3'].map((v) => `extra outbound|9080|${v}|reviews.bookinfo.svc.cluster.local`),
+        )
         expect(rest.every((d) => d.causeKind === 'deleted_object' && d.source?.name === 'reviews')).toBe(true)
       }
     })
@@ -81,7 +87,9 @@ describe('lab and Istio model agree on every proxy of every small scenario', () 
       const r = diffProxyConfig(intended.dump, live, {manifests: manifestsOf(source.model!), proxyNamespace: proxy.namespace, proxyKind: proxy.kind})
       if (STALE.has(spec.name)) {
         expect(r.differences.filter((d) => d.severity === 'error')).toEqual([])
-        expect(r.differences.filter((d) => d.change === 'stale').map((d) => `${d.source?.kind} ${d.source?.namespace}/${d.source?.name}`)).toEqual(['DestinationRule bookinfo/reviews'])
+        expect(r.differences.filter((d) => d.change === 'stale').map((d) => `${d.source?.kind} ${d.source?.namespace}/${d.source?.name}`)).toEqual([
+          'DestinationRule bookinfo/reviews',
+        ])
       } else expect(summary(r)).toEqual([])
     })
   }
@@ -123,7 +131,15 @@ function chainShape(c: EnvoyMessage) {
   const p = projectFilterChain(c)
   const {prefix_ranges: _ipv4Only, ...match} = (p.match ?? {}) as Record<string, unknown>
   const fold = (v?: string) => v?.replace(/^InboundPassthroughClusterIpv4$/, 'InboundPassthroughCluster')
-  return {name: c.name, match, terminal: p.terminal, tls: p.tls, routeConfig: fold(p.routeConfig), tcpCluster: fold(p.tcpCluster), statPrefix: fold(p.statPrefix)}
+  return {
+    name: c.name,
+    match,
+    terminal: p.terminal,
+    tls: p.tls,
+    routeConfig: fold(p.routeConfig),
+    tcpCluster: fold(p.tcpCluster),
+    statPrefix: fold(p.statPrefix),
+  }
 }
 
 describe.skipIf(!hasShared)(`evidence from real Istio dumps (${skipNoShared || 'shared fixtures present'})`, () => {
@@ -134,7 +150,8 @@ describe.skipIf(!hasShared)(`evidence from real Istio dumps (${skipNoShared || '
   }
 
   it('LB policy: istiod sets LEAST_REQUEST on outbound EDS clusters (cluster_traffic_policy.go defaultLBAlgorithm); the lab left it unset (ROUND_ROBIN)', () => {
-    const real = section(readJson('istioctl-testdata/istioctl/pkg/describe/testdata/describe/http_config.json'), 'ClustersConfigDump').dynamic_active_clusters[0].cluster
+    const real = section(readJson('istioctl-testdata/istioctl/pkg/describe/testdata/describe/http_config.json'), 'ClustersConfigDump')
+      .dynamic_active_clusters[0].cluster
     expect(real.name).toBe('outbound|9080|v1|productpage.default.svc.cluster.local')
     expect(real.lb_policy).toBe('LEAST_REQUEST')
     const {live, intended} = labProductpage('bookinfo')
@@ -156,9 +173,16 @@ describe.skipIf(!hasShared)(`evidence from real Istio dumps (${skipNoShared || '
 
   it('virtualInbound passthrough chains (PERMISSIVE): five sniffing chains, plaintext HTTP ALPNs without http/1.0, cluster name as HCM stat prefix; the lab had one TLS catch-all', () => {
     const real = authz()('virtualInbound')
-    const passthrough = (l: EnvoyMessage) => (l.filter_chains as EnvoyMessage[]).filter((c) => c.filter_chain_match?.destination_port === undefined).map(chainShape)
+    const passthrough = (l: EnvoyMessage) =>
+      (l.filter_chains as EnvoyMessage[]).filter((c) => c.filter_chain_match?.destination_port === undefined).map(chainShape)
     const expected = passthrough(real)
-    expect(expected.map((c) => c.name)).toEqual(['virtualInbound-catchall-http', 'virtualInbound-catchall-http', 'virtualInbound', 'virtualInbound', 'virtualInbound'])
+    expect(expected.map((c) => c.name)).toEqual([
+      'virtualInbound-catchall-http',
+      'virtualInbound-catchall-http',
+      'virtualInbound',
+      'virtualInbound',
+      'virtualInbound',
+    ])
     expect(expected[1].match).toEqual({application_protocols: ['h2c', 'http/1.1'], transport_protocol: 'raw_buffer'})
     const {live, intended} = labProductpage('bookinfo')
     const byName = (d: typeof live) => d.listeners.find((l) => l.name === 'virtualInbound')!.listener
@@ -169,8 +193,18 @@ describe.skipIf(!hasShared)(`evidence from real Istio dumps (${skipNoShared || '
   it('virtualInbound service-port chains (PERMISSIVE, HTTP): mTLS with every Istio ALPN, then plaintext', () => {
     const real = (authz()('virtualInbound').filter_chains as EnvoyMessage[]).filter((c) => c.filter_chain_match?.destination_port === 80).map(chainShape)
     const {live, intended} = labProductpage('bookinfo')
-    const port = (d: typeof live) => (d.listeners.find((l) => l.name === 'virtualInbound')!.listener.filter_chains as EnvoyMessage[]).filter((c) => c.filter_chain_match?.destination_port === 9080).map(chainShape)
-    const as9080 = real.map((c) => JSON.parse(JSON.stringify(c).replaceAll('0.0.0.0_80', '0.0.0.0_9080').replaceAll('inbound|80||', 'inbound|9080||').replaceAll('"destination_port":80', '"destination_port":9080')))
+    const port = (d: typeof live) =>
+      (d.listeners.find((l) => l.name === 'virtualInbound')!.listener.filter_chains as EnvoyMessage[])
+        .filter((c) => c.filter_chain_match?.destination_port === 9080)
+        .map(chainShape)
+    const as9080 = real.map((c) =>
+      JSON.parse(
+        JSON.stringify(c)
+          .replaceAll('0.0.0.0_80', '0.0.0.0_9080')
+          .replaceAll('inbound|80||', 'inbound|9080||')
+          .replaceAll('"destination_port":80', '"destination_port":9080'),
+      ),
+    )
     expect(port(live)).toEqual(as9080)
     expect(port(intended)).toEqual(as9080)
   })
@@ -178,7 +212,9 @@ describe.skipIf(!hasShared)(`evidence from real Istio dumps (${skipNoShared || '
   it('STRICT HTTP port: one TLS chain with no ALPN match (filterchain_options.go inboundStrictHTTPFilterChainMatchOptions); the lab kept the PERMISSIVE ALPN list', () => {
     const {live, intended} = labProductpage('mtls-conflict')
     for (const d of [live, intended]) {
-      const chains = (d.listeners.find((l) => l.name === 'virtualInbound')!.listener.filter_chains as EnvoyMessage[]).filter((c) => c.filter_chain_match?.destination_port === 9080)
+      const chains = (d.listeners.find((l) => l.name === 'virtualInbound')!.listener.filter_chains as EnvoyMessage[]).filter(
+        (c) => c.filter_chain_match?.destination_port === 9080,
+      )
       expect(chains.map((c) => projectFilterChain(c).match)).toEqual([{destination_port: 9080, transport_protocol: 'tls'}])
       expect(projectFilterChain(chains[0]).tls).toBe('mtls')
     }
@@ -198,8 +234,16 @@ describe.skipIf(!hasShared)(`evidence from real Istio dumps (${skipNoShared || '
   })
 
   it('telemetry filters (istio_authn, metadata exchange, istio.stats) sit on real chains and are not traffic: diff leaves them out, RBAC stays', () => {
-    const chain = (authz()('virtualInbound').filter_chains as EnvoyMessage[]).find((c) => c.name === 'virtualInbound' && c.filter_chain_match?.transport_protocol === 'raw_buffer')!
-    expect(chain.filters.map((f: EnvoyMessage) => f.name)).toEqual(['istio_authn', 'istio.metadata_exchange', 'envoy.filters.network.rbac', 'istio.stats', 'envoy.filters.network.tcp_proxy'])
+    const chain = (authz()('virtualInbound').filter_chains as EnvoyMessage[]).find(
+      (c) => c.name === 'virtualInbound' && c.filter_chain_match?.transport_protocol === 'raw_buffer',
+    )!
+    expect(chain.filters.map((f: EnvoyMessage) => f.name)).toEqual([
+      'istio_authn',
+      'istio.metadata_exchange',
+      'envoy.filters.network.rbac',
+      'istio.stats',
+      'envoy.filters.network.tcp_proxy',
+    ])
     expect(projectFilterChain(chain).otherFilters).toEqual(['envoy.extensions.filters.network.rbac.RBAC'])
   })
 })

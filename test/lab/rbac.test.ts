@@ -37,7 +37,11 @@ function attributes(line: string): {verb: string; group: string; resource: strin
 
 function allowed(a: {verb: string; group: string; resource: string; name?: string}): boolean {
   return rules.some(
-    (r) => r.apiGroups.includes(a.group) && r.resources.includes(a.resource) && r.verbs.includes(a.verb) && (!r.resourceNames || (a.name !== undefined && r.resourceNames.includes(a.name))),
+    (r) =>
+      r.apiGroups.includes(a.group) &&
+      r.resources.includes(a.resource) &&
+      r.verbs.includes(a.verb) &&
+      (!r.resourceNames || (a.name !== undefined && r.resourceNames.includes(a.name))),
   )
 }
 

@@ -17,7 +17,17 @@ const vhost = (dump: ReturnType<typeof parseConfigDump>, rc: string, name: strin
 
 describe('lab scenarios (committed fixtures)', () => {
   it('lists every scenario of the issue, plus large', () => {
-    expect(listScenarios()).toEqual(['bookinfo', 'canary', 'header-route', 'large', 'mtls-conflict', 'nc-missing-subset', 'stale-proxy', 'uh-no-endpoints', 'vs-not-applied'])
+    expect(listScenarios()).toEqual([
+      'bookinfo',
+      'canary',
+      'header-route',
+      'large',
+      'mtls-conflict',
+      'nc-missing-subset',
+      'stale-proxy',
+      'uh-no-endpoints',
+      'vs-not-applied',
+    ])
   })
 
   it('committed fixtures are what the builder produces today (regenerate with scripts/gen-scenarios.ts)', () => {
@@ -38,7 +48,18 @@ describe('lab scenarios (committed fixtures)', () => {
     expect(vo.use_original_dst).toBe(true)
     expect(vo.address.socket_address.port_value).toBe(15001)
     const vh = vhost(dump, '9080', 'reviews.bookinfo.svc.cluster.local:9080')
-    expect(vh.domains).toEqual(['reviews.bookinfo.svc.cluster.local', 'reviews.bookinfo.svc.cluster.local:9080', 'reviews', 'reviews:9080', 'reviews.bookinfo.svc', 'reviews.bookinfo.svc:9080', 'reviews.bookinfo', 'reviews.bookinfo:9080', '10.96.10.13', '10.96.10.13:9080'])
+    expect(vh.domains).toEqual([
+      'reviews.bookinfo.svc.cluster.local',
+      'reviews.bookinfo.svc.cluster.local:9080',
+      'reviews',
+      'reviews:9080',
+      'reviews.bookinfo.svc',
+      'reviews.bookinfo.svc:9080',
+      'reviews.bookinfo',
+      'reviews.bookinfo:9080',
+      '10.96.10.13',
+      '10.96.10.13:9080',
+    ])
     expect(vh.routes).toHaveLength(1)
     expect(vh.routes[0]).toMatchObject({name: 'default', match: {prefix: '/'}, route: {cluster: 'outbound|9080||reviews.bookinfo.svc.cluster.local'}})
     const v2 = dump.clusters.find((c) => c.name === 'outbound|9080|v2|reviews.bookinfo.svc.cluster.local')!.cluster
@@ -49,7 +70,9 @@ describe('lab scenarios (committed fixtures)', () => {
       subset: 'v2',
     })
     expect(v2.transport_socket_matches.map((m: any) => m.name)).toEqual(['tlsMode-istio', 'tlsMode-disabled'])
-    expect(dump.endpoints.find((e) => e.clusterName === 'outbound|9080|v2|reviews.bookinfo.svc.cluster.local')!.assignment.endpoints[0].lb_endpoints).toHaveLength(2)
+    expect(
+      dump.endpoints.find((e) => e.clusterName === 'outbound|9080|v2|reviews.bookinfo.svc.cluster.local')!.assignment.endpoints[0].lb_endpoints,
+    ).toHaveLength(2)
     // SDS: the key is redacted the way Envoy prints it (base64 of "[redacted]"), the certificate chain is real.
     const secret = docs.configDump.configs.find((c) => String(c['@type']).endsWith('SecretsConfigDump'))!.dynamic_active_secrets[0].secret
     expect(Buffer.from(secret.tls_certificate.private_key.inline_bytes, 'base64').toString()).toBe('[redacted]')
@@ -84,19 +107,33 @@ describe('lab scenarios (committed fixtures)', () => {
     expect(ratings.transport_socket).toBeUndefined()
     expect(ratings.transport_socket_matches).toBeUndefined()
     const server = proxyOf('mtls-conflict', 'ratings-v1').dump
-    const chains = server.listeners.find((l) => l.name === 'virtualInbound')!.listener.filter_chains.filter((c: any) => c.filter_chain_match?.destination_port === 9080)
+    const chains = server.listeners
+      .find((l) => l.name === 'virtualInbound')!
+      .listener.filter_chains.filter((c: any) => c.filter_chain_match?.destination_port === 9080)
     expect(chains.map((c: any) => c.filter_chain_match.transport_protocol)).toEqual(['tls'])
     const permissive = proxyOf('bookinfo', 'ratings-v1').dump
-    expect(permissive.listeners.find((l) => l.name === 'virtualInbound')!.listener.filter_chains.filter((c: any) => c.filter_chain_match?.destination_port === 9080).map((c: any) => c.filter_chain_match.transport_protocol)).toEqual(['tls', 'raw_buffer'])
+    expect(
+      permissive.listeners
+        .find((l) => l.name === 'virtualInbound')!
+        .listener.filter_chains.filter((c: any) => c.filter_chain_match?.destination_port === 9080)
+        .map((c: any) => c.filter_chain_match.transport_protocol),
+    ).toEqual(['tls', 'raw_buffer'])
   })
 
   it('vs-not-applied: none of the three VirtualServices reaches the productpage sidecar; stale-proxy cites a deleted DestinationRule', () => {
     const {dump, s} = proxyOf('vs-not-applied', 'productpage-v1')
-    expect(s.objects.filter((o) => o.kind === 'VirtualService').map((o) => `${o.metadata.namespace}/${o.metadata.name}`).sort()).toEqual(['bookinfo/reviews-gateway-only', 'ops/reviews-private', 'ops/reviews-short-host'])
+    expect(
+      s.objects
+        .filter((o) => o.kind === 'VirtualService')
+        .map((o) => `${o.metadata.namespace}/${o.metadata.name}`)
+        .sort(),
+    ).toEqual(['bookinfo/reviews-gateway-only', 'ops/reviews-private', 'ops/reviews-short-host'])
     expect(vhost(dump, '9080', 'reviews.bookinfo.svc.cluster.local:9080').routes.map((r: any) => r.name)).toEqual(['default'])
     const stale = proxyOf('stale-proxy', 'productpage-v1')
     expect(stale.s.objects.some((o) => o.kind === 'DestinationRule' && o.metadata.name === 'reviews')).toBe(false)
-    expect(stale.dump.clusters.find((c) => c.name === 'outbound|9080|v1|reviews.bookinfo.svc.cluster.local')!.cluster.metadata.filter_metadata.istio.config).toBe('/apis/networking.istio.io/v1/namespaces/bookinfo/destination-rule/reviews')
+    expect(
+      stale.dump.clusters.find((c) => c.name === 'outbound|9080|v1|reviews.bookinfo.svc.cluster.local')!.cluster.metadata.filter_metadata.istio.config,
+    ).toBe('/apis/networking.istio.io/v1/namespaces/bookinfo/destination-rule/reviews')
   })
 
   it('pods carry the sidecar and labels the live side reads', () => {

@@ -26,7 +26,11 @@ class NarrowingSource implements ProxySource {
         ...d,
         bootstrap: needs.bootstrap ? d.bootstrap : undefined,
         listeners: needs.listeners ? d.listeners.filter((l) => keep(needs.listenerNameRegex)(l.name)) : [],
-        routeConfigs: needs.routes ? d.routeConfigs.filter((r) => r.source !== 'inline' && keep(needs.routeNameRegex)(r.name)) : needs.listeners ? d.routeConfigs.filter((r) => r.source === 'inline') : [],
+        routeConfigs: needs.routes
+          ? d.routeConfigs.filter((r) => r.source !== 'inline' && keep(needs.routeNameRegex)(r.name))
+          : needs.listeners
+            ? d.routeConfigs.filter((r) => r.source === 'inline')
+            : [],
         clusters: needs.clusters ? d.clusters.filter((c) => keep(needs.clusterNameRegex)(c.name)) : [],
         endpoints: needs.endpoints ? d.endpoints.filter((e) => keep(needs.clusterNameRegex)(e.clusterName)) : [],
         secrets: [],
@@ -36,7 +40,16 @@ class NarrowingSource implements ProxySource {
   async close(): Promise<void> {}
 }
 
-const request: SimRequest = {authority: 'reviews:9080', port: 9080, path: '/', method: 'GET', headers: {'end-user': 'jason'}, protocol: 'http', tls: 'plaintext', direction: 'outbound'}
+const request: SimRequest = {
+  authority: 'reviews:9080',
+  port: 9080,
+  path: '/',
+  method: 'GET',
+  headers: {'end-user': 'jason'},
+  protocol: 'http',
+  tls: 'plaintext',
+  direction: 'outbound',
+}
 
 describe('staged loading for one request', () => {
   it('reads listeners for the port, then the route config they name, then only the picked cluster — and explains the same', async () => {
@@ -52,12 +65,14 @@ describe('staged loading for one request', () => {
       predicted: whole.predicted,
       outcome: whole.outcome,
     })
-    expect(source.calls.map((c) => Object.keys(c).filter((k) => (c as Record<string, unknown>)[k]).sort().join(','))).toEqual([
-      'bootstrap,serverInfo',
-      'listenerNameRegex,listeners',
-      'routeNameRegex,routes',
-      'clusterNameRegex,clusters,endpoints',
-    ])
+    expect(
+      source.calls.map((c) =>
+        Object.keys(c)
+          .filter((k) => (c as Record<string, unknown>)[k])
+          .sort()
+          .join(','),
+      ),
+    ).toEqual(['bootstrap,serverInfo', 'listenerNameRegex,listeners', 'routeNameRegex,routes', 'clusterNameRegex,clusters,endpoints'])
     expect(state.dump.clusters.length).toBeLessThan(dump.clusters.length / 2)
     // An Istio sidecar: only the outbound handoff listener and the listeners of the port.
     expect(state.dump.listeners.map((l) => l.name).every((n) => n === 'virtualOutbound' || n.endsWith('_9080'))).toBe(true)
@@ -73,7 +88,8 @@ describe('staged loading for one request', () => {
 
   it('keeps listeners of other control planes whose names say nothing about the port', () => {
     const re = RE2JS.compile(listenerNameRegexForPort(9080))
-    for (const name of ['0.0.0.0_9080', '10.96.0.1_9080', 'virtualOutbound', 'virtualInbound', 'default/eg/http', 'main_internal', '9080']) expect(re.matches(name), name).toBe(true)
+    for (const name of ['0.0.0.0_9080', '10.96.0.1_9080', 'virtualOutbound', 'virtualInbound', 'default/eg/http', 'main_internal', '9080'])
+      expect(re.matches(name), name).toBe(true)
     for (const name of ['0.0.0.0_15010', '10.96.0.1_443', '[::]_80']) expect(re.matches(name), name).toBe(false)
   })
 

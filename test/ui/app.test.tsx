@@ -96,7 +96,10 @@ describe('meshctl ui: navigation from contexts to a proxy', () => {
 
 describe('meshctl ui: proxy overview', () => {
   it('opens straight on a file proxy with sections, counts and versions', async () => {
-    const ds = singleProxyDataSource({label: 'file productpage.json', load: async () => bookinfoState(), close: async () => {}}, {saveSnapshot: async () => 'x'})
+    const ds = singleProxyDataSource(
+      {label: 'file productpage.json', load: async () => bookinfoState(), close: async () => {}},
+      {saveSnapshot: async () => 'x'},
+    )
     const {lastFrame, press} = app(ds)
     const f = await until(lastFrame, /Routes 2/)
     expect(f).toMatch(/Envoy abc\/1\.28\.0\/Clean\/RELEASE\/BoringSSL · Istio 1\.24\.1/)

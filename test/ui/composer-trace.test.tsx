@@ -137,7 +137,12 @@ describe('trace lines', () => {
 
   it('puts the verdict last, with the response flag, for a failure', () => {
     const lines = traceLines(
-      {outcome: 'error', error: 'no_route', predicted: {status: 404, responseFlag: 'NR'}, trace: [{step: 'route', result: 'no route matched', detail: ['rule 0 needs path prefix /api; the path is /']}]},
+      {
+        outcome: 'error',
+        error: 'no_route',
+        predicted: {status: 404, responseFlag: 'NR'},
+        trace: [{step: 'route', result: 'no route matched', detail: ['rule 0 needs path prefix /api; the path is /']}],
+      },
       78,
     )
     expect(lines[0]).toMatchObject({text: '1. Route: no route matched', tone: 'bad'})
@@ -148,7 +153,13 @@ describe('trace lines', () => {
 describe('request model', () => {
   it('takes destinations from the proxy’s virtual hosts with port and VIP', () => {
     const d = destinationsOf(bookinfoState())
-    expect(d[0]).toMatchObject({label: 'reviews.bookinfo.svc.cluster.local:9080', authority: 'reviews.bookinfo.svc.cluster.local', port: 9080, address: '10.96.0.10', routeConfig: '9080'})
+    expect(d[0]).toMatchObject({
+      label: 'reviews.bookinfo.svc.cluster.local:9080',
+      authority: 'reviews.bookinfo.svc.cluster.local',
+      port: 9080,
+      address: '10.96.0.10',
+      routeConfig: '9080',
+    })
     expect(d[1]).toMatchObject({label: 'allow_any', authority: '', port: 9080})
   })
 
@@ -162,8 +173,25 @@ describe('trace view opened by explain route (initialTrace)', () => {
   it('opens on the trace; Esc gives the composer pre-filled with the same request to tweak and re-run', async () => {
     const {fixedProxyDataSource} = await import('../../src/services/browse.js')
     const state = bookinfoState()
-    const request = {authority: 'reviews', port: 9080, path: '/r', method: 'GET', headers: {'end-user': 'jason'}, protocol: 'http' as const, tls: 'plaintext' as const, direction: 'outbound' as const}
-    const r = render(<App source={withExplain(fixedProxyDataSource(state), fakeExplain)} color={false} width={80} height={24} initialTrace={{state, request, result: fakeExplain(state, request)}} />)
+    const request = {
+      authority: 'reviews',
+      port: 9080,
+      path: '/r',
+      method: 'GET',
+      headers: {'end-user': 'jason'},
+      protocol: 'http' as const,
+      tls: 'plaintext' as const,
+      direction: 'outbound' as const,
+    }
+    const r = render(
+      <App
+        source={withExplain(fixedProxyDataSource(state), fakeExplain)}
+        color={false}
+        width={80}
+        height={24}
+        initialTrace={{state, request, result: fakeExplain(state, request)}}
+      />,
+    )
     const f = await until(r.lastFrame, /trace/)
     expect(f).toMatch(/meshctl › file productpage\.json › request › trace/)
     expect(f).toMatch(/✔ 200 · routed to outbound\|9080\|v2\|/)

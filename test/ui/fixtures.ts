@@ -85,8 +85,27 @@ export function bookinfoState(): ProxyState {
         name: `outbound|9080|v2|${FQDN}`,
         addedViaApi: true,
         hosts: [
-          {address: '10.1.0.7', port: 9080, healthy: true, failedOutlierCheck: false, failedActiveHealthCheck: false, pendingActiveHealthCheck: false, pendingDynamicRemoval: false, stats: {}},
-          {address: '10.1.0.8', port: 9080, healthy: false, edsHealthStatus: 'UNHEALTHY', failedOutlierCheck: true, failedActiveHealthCheck: false, pendingActiveHealthCheck: false, pendingDynamicRemoval: false, stats: {}},
+          {
+            address: '10.1.0.7',
+            port: 9080,
+            healthy: true,
+            failedOutlierCheck: false,
+            failedActiveHealthCheck: false,
+            pendingActiveHealthCheck: false,
+            pendingDynamicRemoval: false,
+            stats: {},
+          },
+          {
+            address: '10.1.0.8',
+            port: 9080,
+            healthy: false,
+            edsHealthStatus: 'UNHEALTHY',
+            failedOutlierCheck: true,
+            failedActiveHealthCheck: false,
+            pendingActiveHealthCheck: false,
+            pendingDynamicRemoval: false,
+            stats: {},
+          },
         ],
       },
     ],
@@ -119,7 +138,16 @@ export function fakeExplain(_state: ProxyState, req: SimRequest): ExplainResultL
     route: {name: null, index: jason ? 0 : 1, source: {kind: 'VirtualService', namespace: 'bookinfo', name: 'reviews', rule: jason ? 0 : 1}},
     cluster,
     weightedClusters: [],
-    endpoints: jason ? {total: 2, healthy: 1, hosts: [{address: '10.1.0.7:9080', health: 'HEALTHY'}, {address: '10.1.0.8:9080', health: 'UNHEALTHY', reason: 'outlier ejected'}]} : {total: 0, healthy: 0, hosts: []},
+    endpoints: jason
+      ? {
+          total: 2,
+          healthy: 1,
+          hosts: [
+            {address: '10.1.0.7:9080', health: 'HEALTHY'},
+            {address: '10.1.0.8:9080', health: 'UNHEALTHY', reason: 'outlier ejected'},
+          ],
+        }
+      : {total: 0, healthy: 0, hosts: []},
     predicted: jason ? {status: 200, responseFlag: '-'} : {status: 503, responseFlag: 'UH'},
     trace: [
       {step: 'listener', result: '0.0.0.0_9080', detail: ['no listener on 10.96.0.10:9080; 0.0.0.0_9080 takes the port']},
@@ -134,7 +162,14 @@ export function fakeExplain(_state: ProxyState, req: SimRequest): ExplainResultL
     ],
     findings: jason
       ? []
-      : [{code: 'MESH0301', severity: 'error', message: `cluster ${cluster} has no endpoints`, actions: [{title: 'check the subset labels', command: 'kubectl get pods -n bookinfo -l app=reviews,version=v1'}]}],
+      : [
+          {
+            code: 'MESH0301',
+            severity: 'error',
+            message: `cluster ${cluster} has no endpoints`,
+            actions: [{title: 'check the subset labels', command: 'kubectl get pods -n bookinfo -l app=reviews,version=v1'}],
+          },
+        ],
   }
 }
 

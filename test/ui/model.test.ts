@@ -48,7 +48,10 @@ describe('snapshot saved by `s`', () => {
     const dir = mkdtempSync(join(tmpdir(), 'meshctl-ui-snap-'))
     try {
       const state = bookinfoState()
-      const where = await directorySnapshotWriter(dir, () => new Date('2025-01-02T03:04:05Z'))({key: 'k', label: 'pod bookinfo/productpage-v1', name: 'productpage-v1'}, state)
+      const where = await directorySnapshotWriter(dir, () => new Date('2025-01-02T03:04:05Z'))(
+        {key: 'k', label: 'pod bookinfo/productpage-v1', name: 'productpage-v1'},
+        state,
+      )
       expect(where).toBe(join(dir, 'meshctl-snapshot-productpage-v1-2025-01-02T03-04-05-000Z'))
       const dump = parseConfigDump(JSON.parse(readFileSync(join(where, 'config_dump.json'), 'utf8')))
       expect(dump.listeners.map((l) => [l.name, l.state])).toEqual(state.dump.listeners.map((l) => [l.name, l.state]))
@@ -67,7 +70,9 @@ describe('snapshot saved by `s`', () => {
 
 describe('tty guard and pod rows', () => {
   it('refuses without a terminal with a usage error naming the alternative', () => {
-    expect(() => requireTty('meshctl explain route … -o json', {stdin: {isTTY: true}, stdout: {isTTY: false}})).toThrow(/needs a terminal \(stdout is not a terminal\)/)
+    expect(() => requireTty('meshctl explain route … -o json', {stdin: {isTTY: true}, stdout: {isTTY: false}})).toThrow(
+      /needs a terminal \(stdout is not a terminal\)/,
+    )
     expect(() => requireTty('x', {stdin: {isTTY: true}, stdout: {isTTY: true}})).not.toThrow()
   })
 

@@ -55,9 +55,18 @@ const DETAILS: Array<[RegExp, string]> = [
 
 /** Reasons inside upstream_reset…{reason} and UPSTREAM_TRANSPORT_FAILURE_REASON. */
 const RESET_REASONS: Array<[RegExp, string]> = [
-  [/CERTIFICATE_VERIFY_FAILED/, 'TLS handshake failed: the upstream certificate was not trusted or its SAN did not match (trust domain, DestinationRule subjectAltNames or caCertificates)'],
-  [/WRONG_VERSION_NUMBER|wrong_version_number/i, 'TLS handshake failed: one side speaks TLS and the other plaintext (DestinationRule tls.mode vs PeerAuthentication, or mTLS to a workload without a sidecar)'],
-  [/CERTIFICATE_REQUIRED|HANDSHAKE_FAILURE|TLSV1_ALERT|SSLV3_ALERT/, 'TLS handshake failed: the upstream refused the client certificate or TLS parameters (mTLS mode mismatch)'],
+  [
+    /CERTIFICATE_VERIFY_FAILED/,
+    'TLS handshake failed: the upstream certificate was not trusted or its SAN did not match (trust domain, DestinationRule subjectAltNames or caCertificates)',
+  ],
+  [
+    /WRONG_VERSION_NUMBER|wrong_version_number/i,
+    'TLS handshake failed: one side speaks TLS and the other plaintext (DestinationRule tls.mode vs PeerAuthentication, or mTLS to a workload without a sidecar)',
+  ],
+  [
+    /CERTIFICATE_REQUIRED|HANDSHAKE_FAILURE|TLSV1_ALERT|SSLV3_ALERT/,
+    'TLS handshake failed: the upstream refused the client certificate or TLS parameters (mTLS mode mismatch)',
+  ],
   [/TLS_error|tls_error/i, 'TLS handshake with the upstream failed'],
   [/delayed_connect_error:?_?111|Connection_refused|connection refused/i, 'connection refused: nothing listens on the upstream port (or the app is not ready)'],
   [/remote_connection_failure|connection_failure/, 'Envoy could not connect to the upstream host'],
@@ -91,7 +100,9 @@ function explainDetails(details: string | null, transportFailure: string | null)
 export function explainFlags(flags: string[]): FlagExplanation[] {
   return flags.map((flag) => {
     const info = lookupResponseFlag(flag)
-    return info ? {flag: info.flag, name: info.name, meaning: info.meaning, known: true} : {flag, name: 'unknown', meaning: `response flag ${flag} is not in meshctl's catalog (a newer Envoy?)`, known: false}
+    return info
+      ? {flag: info.flag, name: info.name, meaning: info.meaning, known: true}
+      : {flag, name: 'unknown', meaning: `response flag ${flag} is not in meshctl's catalog (a newer Envoy?)`, known: false}
   })
 }
 
@@ -160,17 +171,42 @@ function replay(entry: AccessLogEntry, request: SimRequest, state: ProxyState): 
   try {
     r = explainRoute(state, request, {})
   } catch (error) {
-    return {predicted: {cluster: null, weightedClusters: [], route: null, responseFlag: null, status: null, outcome: 'error', error: `simulation failed: ${(error as Error).message}`}, clusterMatches: null, flagMatches: null, verdict: 'not_simulated', notes: []}
+    return {
+      predicted: {
+        cluster: null,
+        weightedClusters: [],
+        route: null,
+        responseFlag: null,
+        status: null,
+        outcome: 'error',
+        error: `simulation failed: ${(error as Error).message}`,
+      },
+      clusterMatches: null,
+      flagMatches: null,
+      verdict: 'not_simulated',
+      notes: [],
+    }
   }
-  const predicted = {cluster: r.cluster, weightedClusters: r.weightedClusters.map((w) => w.cluster), route: r.route?.name ?? null, responseFlag: r.predicted.responseFlag, status: r.predicted.status, outcome: r.outcome, error: r.error}
+  const predicted = {
+    cluster: r.cluster,
+    weightedClusters: r.weightedClusters.map((w) => w.cluster),
+    route: r.route?.name ?? null,
+    responseFlag: r.predicted.responseFlag,
+    status: r.predicted.status,
+    outcome: r.outcome,
+    error: r.error,
+  }
   let clusterMatches: boolean | null = null
   if (entry.upstreamCluster) {
     const candidates = new Set([r.cluster, ...r.weightedClusters.map((w) => w.cluster)].filter(Boolean))
     clusterMatches = candidates.has(entry.upstreamCluster)
-    if (!clusterMatches) notes.push(`Envoy used cluster ${entry.upstreamCluster}; the configuration given routes this request to ${[...candidates].join(' or ') || 'no cluster'}`)
+    if (!clusterMatches)
+      notes.push(`Envoy used cluster ${entry.upstreamCluster}; the configuration given routes this request to ${[...candidates].join(' or ') || 'no cluster'}`)
   } else if (r.cluster && entry.responseFlags.some((f) => f === 'NR')) {
     clusterMatches = false
-    notes.push(`Envoy found no route (NR); the configuration given routes this request to ${r.cluster}: the proxy's config has changed since, or a header not in the log decided the route`)
+    notes.push(
+      `Envoy found no route (NR); the configuration given routes this request to ${r.cluster}: the proxy's config has changed since, or a header not in the log decided the route`,
+    )
   }
   let flagMatches: boolean | null = null
   const observedConfigFlags = entry.responseFlags.filter((f) => CONFIG_FLAGS.has(f))
@@ -180,14 +216,21 @@ function replay(entry: AccessLogEntry, request: SimRequest, state: ProxyState): 
     if (!flagMatches) notes.push(`the simulation predicts ${predictedFlag}, Envoy logged ${entry.responseFlags.join(',') || 'no flag'}`)
   } else if (observedConfigFlags.length) {
     flagMatches = false
-    notes.push(`Envoy logged ${observedConfigFlags.join(',')}, but the configuration given serves this request: it was fixed since, or the proxy had other config then`)
+    notes.push(
+      `Envoy logged ${observedConfigFlags.join(',')}, but the configuration given serves this request: it was fixed since, or the proxy had other config then`,
+    )
   } else if (entry.responseFlags.length) {
-    notes.push(`${entry.responseFlags.join(',')} depends on runtime conditions (connections, timeouts, clients), not on routing config: the simulation cannot predict it`)
+    notes.push(
+      `${entry.responseFlags.join(',')} depends on runtime conditions (connections, timeouts, clients), not on routing config: the simulation cannot predict it`,
+    )
   } else {
     flagMatches = true
   }
   const verdict = clusterMatches === false || flagMatches === false ? 'differs' : 'agrees'
-  if (verdict === 'differs' && request.protocol !== 'tcp') notes.push('headers other than Host, user-agent and x-request-id are not in the access log: routes that match on other headers may be predicted differently')
+  if (verdict === 'differs' && request.protocol !== 'tcp')
+    notes.push(
+      'headers other than Host, user-agent and x-request-id are not in the access log: routes that match on other headers may be predicted differently',
+    )
   return {predicted, clusterMatches, flagMatches, verdict, notes}
 }
 
@@ -197,7 +240,13 @@ export interface ExplainAccessLogOptions {
 }
 
 function causeKeyOf(entry: AccessLogEntry): string {
-  return [entry.responseFlags.join(',') || '-', entry.responseCode, entry.upstreamCluster ?? '-', entry.routeName ?? '-', entry.responseCodeDetails ?? '-'].join(' ')
+  return [
+    entry.responseFlags.join(',') || '-',
+    entry.responseCode,
+    entry.upstreamCluster ?? '-',
+    entry.routeName ?? '-',
+    entry.responseCodeDetails ?? '-',
+  ].join(' ')
 }
 
 export function explainEntry(entry: AccessLogEntry, state?: ProxyState): AccessLogLineResult {
@@ -223,7 +272,26 @@ export function explainEntry(entry: AccessLogEntry, state?: ProxyState): AccessL
     },
     flags,
     diagnosis,
-    replay: state && request ? replay(entry, request, state) : state ? {predicted: {cluster: null, weightedClusters: [], route: null, responseFlag: null, status: null, outcome: 'error', error: 'the request cannot be rebuilt from this line'}, clusterMatches: null, flagMatches: null, verdict: 'not_simulated', notes: ['no method/path (protocol error) or no destination port (no DOWNSTREAM_LOCAL_ADDRESS, no port in the cluster name)']} : null,
+    replay:
+      state && request
+        ? replay(entry, request, state)
+        : state
+          ? {
+              predicted: {
+                cluster: null,
+                weightedClusters: [],
+                route: null,
+                responseFlag: null,
+                status: null,
+                outcome: 'error',
+                error: 'the request cannot be rebuilt from this line',
+              },
+              clusterMatches: null,
+              flagMatches: null,
+              verdict: 'not_simulated',
+              notes: ['no method/path (protocol error) or no destination port (no DOWNSTREAM_LOCAL_ADDRESS, no port in the cluster name)'],
+            }
+          : null,
     causeKey: causeKeyOf(entry),
   }
 }
@@ -238,7 +306,18 @@ export function explainAccessLog(input: string | string[], state?: ProxyState, o
     const e = parsed.entries[i]
     let g = groups.get(r.causeKey)
     if (!g) {
-      g = {key: r.causeKey, count: 0, flags: e.responseFlags, status: e.responseCode || null, cluster: e.upstreamCluster, route: e.routeName, details: e.responseCodeDetails, diagnosis: r.diagnosis, lines: [], example: e.raw}
+      g = {
+        key: r.causeKey,
+        count: 0,
+        flags: e.responseFlags,
+        status: e.responseCode || null,
+        cluster: e.upstreamCluster,
+        route: e.routeName,
+        details: e.responseCodeDetails,
+        diagnosis: r.diagnosis,
+        lines: [],
+        example: e.raw,
+      }
       groups.set(r.causeKey, g)
     }
     g.count++

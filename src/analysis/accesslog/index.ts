@@ -1,3 +1,14 @@
 export {parseAccessLog, parseAccessLogLine, isMalformed, tokenize} from './parse.js'
 export {explainAccessLog, explainEntry, explainFlags, directionOf, requestFromEntry, type ExplainAccessLogOptions} from './explain.js'
-export type {AccessLogEntry, AccessLogFormat, AccessLogGroup, AccessLogLineResult, AccessLogResult, FlagExplanation, MalformedLine, ObservedOutcome, ParsedAccessLog, Replay} from './types.js'
+export type {
+  AccessLogEntry,
+  AccessLogFormat,
+  AccessLogGroup,
+  AccessLogLineResult,
+  AccessLogResult,
+  FlagExplanation,
+  MalformedLine,
+  ObservedOutcome,
+  ParsedAccessLog,
+  Replay,
+} from './types.js'

@@ -8,16 +8,48 @@ import type {AccessLogEntry, AccessLogFormat, MalformedLine, ParsedAccessLog} fr
 
 /** Istio TEXT: [%START_TIME%] "%REQ(:METHOD)% %REQ(X-ENVOY-ORIGINAL-PATH?:PATH)% %PROTOCOL%" %RESPONSE_CODE% … %ROUTE_NAME% */
 const ISTIO_TEXT_FIELDS = [
-  'startTime', 'request', 'responseCode', 'responseFlags', 'responseCodeDetails', 'connectionTerminationDetails',
-  'upstreamTransportFailureReason', 'bytesReceived', 'bytesSent', 'durationMs', 'upstreamServiceTimeMs', 'xForwardedFor',
-  'userAgent', 'requestId', 'authority', 'upstreamHost', 'upstreamCluster', 'upstreamLocalAddress', 'downstreamLocalAddress',
-  'downstreamRemoteAddress', 'requestedServerName', 'routeName',
+  'startTime',
+  'request',
+  'responseCode',
+  'responseFlags',
+  'responseCodeDetails',
+  'connectionTerminationDetails',
+  'upstreamTransportFailureReason',
+  'bytesReceived',
+  'bytesSent',
+  'durationMs',
+  'upstreamServiceTimeMs',
+  'xForwardedFor',
+  'userAgent',
+  'requestId',
+  'authority',
+  'upstreamHost',
+  'upstreamCluster',
+  'upstreamLocalAddress',
+  'downstreamLocalAddress',
+  'downstreamRemoteAddress',
+  'requestedServerName',
+  'routeName',
 ] as const
 /** Positions Istio's format quotes (a value there may hold spaces). */
 const ISTIO_QUOTED = new Set([1, 6, 11, 12, 13, 14, 15])
 
 /** Envoy's default format: no details, no cluster, no addresses. */
-const ENVOY_TEXT_FIELDS = ['startTime', 'request', 'responseCode', 'responseFlags', 'bytesReceived', 'bytesSent', 'durationMs', 'upstreamServiceTimeMs', 'xForwardedFor', 'userAgent', 'requestId', 'authority', 'upstreamHost'] as const
+const ENVOY_TEXT_FIELDS = [
+  'startTime',
+  'request',
+  'responseCode',
+  'responseFlags',
+  'bytesReceived',
+  'bytesSent',
+  'durationMs',
+  'upstreamServiceTimeMs',
+  'xForwardedFor',
+  'userAgent',
+  'requestId',
+  'authority',
+  'upstreamHost',
+] as const
 const ENVOY_QUOTED = new Set([1, 8, 9, 10, 11, 12])
 
 interface Token {
@@ -68,11 +100,33 @@ function num(v: unknown): number | null | 'bad' {
 
 function emptyEntry(line: number, format: AccessLogFormat, raw: string): AccessLogEntry {
   return {
-    line, format, raw, startTime: null, method: null, path: null, protocol: null, responseCode: 0, responseFlags: [],
-    responseCodeDetails: null, connectionTerminationDetails: null, upstreamTransportFailureReason: null, bytesReceived: null,
-    bytesSent: null, durationMs: null, upstreamServiceTimeMs: null, xForwardedFor: null, userAgent: null, requestId: null,
-    authority: null, upstreamHost: null, upstreamCluster: null, upstreamLocalAddress: null, downstreamLocalAddress: null,
-    downstreamRemoteAddress: null, requestedServerName: null, routeName: null,
+    line,
+    format,
+    raw,
+    startTime: null,
+    method: null,
+    path: null,
+    protocol: null,
+    responseCode: 0,
+    responseFlags: [],
+    responseCodeDetails: null,
+    connectionTerminationDetails: null,
+    upstreamTransportFailureReason: null,
+    bytesReceived: null,
+    bytesSent: null,
+    durationMs: null,
+    upstreamServiceTimeMs: null,
+    xForwardedFor: null,
+    userAgent: null,
+    requestId: null,
+    authority: null,
+    upstreamHost: null,
+    upstreamCluster: null,
+    upstreamLocalAddress: null,
+    downstreamLocalAddress: null,
+    downstreamRemoteAddress: null,
+    requestedServerName: null,
+    routeName: null,
   }
 }
 
@@ -88,7 +142,12 @@ function fill(entry: AccessLogEntry, values: Record<string, unknown>): string | 
       ;(entry as any)[field] = field === 'responseCode' ? (n ?? 0) : n
     } else if (field === 'responseFlags') {
       const f = dash(raw === null || raw === undefined ? null : String(raw))
-      entry.responseFlags = f ? f.split(',').map((s) => s.trim()).filter(Boolean) : []
+      entry.responseFlags = f
+        ? f
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean)
+        : []
       if (entry.responseFlags.some((x) => !/^[A-Z]{2,5}$/.test(x))) return `RESPONSE_FLAGS ${JSON.stringify(raw)} is not a list of flags (UH, NR, UF,URX…)`
     } else {
       ;(entry as any)[field] = dash(raw === null || raw === undefined ? null : String(raw))
@@ -98,7 +157,10 @@ function fill(entry: AccessLogEntry, values: Record<string, unknown>): string | 
 }
 
 function fieldLabel(field: string): string {
-  return field.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase().replace(/_MS$/, '')
+  return field
+    .replace(/[A-Z]/g, (c) => `_${c}`)
+    .toUpperCase()
+    .replace(/_MS$/, '')
 }
 
 function splitRequest(entry: AccessLogEntry, request: string): string | undefined {
@@ -131,10 +193,15 @@ function parseTextLine(lineNo: number, raw: string, text: string): AccessLogEntr
     fields = ENVOY_TEXT_FIELDS
     quoted = ENVOY_QUOTED
   } else {
-    return bad(`${tokens.length} fields: expected Istio's default access-log format (${ISTIO_TEXT_FIELDS.length} fields) or Envoy's (${ENVOY_TEXT_FIELDS.length})`)
+    return bad(
+      `${tokens.length} fields: expected Istio's default access-log format (${ISTIO_TEXT_FIELDS.length} fields) or Envoy's (${ENVOY_TEXT_FIELDS.length})`,
+    )
   }
   for (let i = 1; i < fields.length; i++) {
-    if (quoted.has(i) !== tokens[i].quoted) return bad(`field ${i + 1} (${fieldLabel(fields[i])}) should ${quoted.has(i) ? '' : 'not '}be quoted: the line does not follow the ${format === 'istio-text' ? 'Istio' : 'Envoy'} format`)
+    if (quoted.has(i) !== tokens[i].quoted)
+      return bad(
+        `field ${i + 1} (${fieldLabel(fields[i])}) should ${quoted.has(i) ? '' : 'not '}be quoted: the line does not follow the ${format === 'istio-text' ? 'Istio' : 'Envoy'} format`,
+      )
   }
   const entry = emptyEntry(lineNo, format, raw)
   entry.startTime = tokens[0].text

@@ -68,7 +68,15 @@ export interface ObservedOutcome {
 
 export interface Replay {
   /** The prediction on the proxy state given. */
-  predicted: {cluster: string | null; weightedClusters: string[]; route: string | null; responseFlag: string | null; status: number | 'forwarded' | 'closed' | null; outcome: string; error: string | null}
+  predicted: {
+    cluster: string | null
+    weightedClusters: string[]
+    route: string | null
+    responseFlag: string | null
+    status: number | 'forwarded' | 'closed' | null
+    outcome: string
+    error: string | null
+  }
   /** What agrees and what does not. */
   clusterMatches: boolean | null
   flagMatches: boolean | null

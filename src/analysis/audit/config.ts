@@ -21,16 +21,24 @@ export interface AuditConfig {
 
 export function auditConfigFromObject(doc: unknown, file: string): AuditConfig {
   if (doc === null || doc === undefined) return {suppressions: []}
-  if (typeof doc !== 'object' || Array.isArray(doc)) throw new BadInputError(`${file}: expected a mapping with an "audit" section`, ['see meshctl audit --help for the .meshctl.yaml format'], file)
+  if (typeof doc !== 'object' || Array.isArray(doc))
+    throw new BadInputError(`${file}: expected a mapping with an "audit" section`, ['see meshctl audit --help for the .meshctl.yaml format'], file)
   const root = doc as Record<string, unknown>
   const section = (root.audit && typeof root.audit === 'object' ? root.audit : root) as Record<string, unknown>
   const out: AuditConfig = {suppressions: []}
   if (section.failOn !== undefined) {
-    if (!isSeverity(section.failOn)) throw new BadInputError(`${file}: audit.failOn must be error, warning or info, got ${JSON.stringify(section.failOn)}`, [], file, 'audit.failOn')
+    if (!isSeverity(section.failOn))
+      throw new BadInputError(`${file}: audit.failOn must be error, warning or info, got ${JSON.stringify(section.failOn)}`, [], file, 'audit.failOn')
     out.failOn = section.failOn
   }
   const list = section.suppress ?? section.suppressions
-  if (list !== undefined && !Array.isArray(list)) throw new BadInputError(`${file}: audit.suppress must be a list`, ['suppress:\n  - MESH0601\n  - "IST0101=VirtualService reviews.bookinfo"'], file, 'audit.suppress')
+  if (list !== undefined && !Array.isArray(list))
+    throw new BadInputError(
+      `${file}: audit.suppress must be a list`,
+      ['suppress:\n  - MESH0601\n  - "IST0101=VirtualService reviews.bookinfo"'],
+      file,
+      'audit.suppress',
+    )
   for (const [i, item] of (Array.isArray(list) ? list : []).entries()) {
     const field = `audit.suppress[${i}]`
     try {

@@ -137,7 +137,12 @@ export class AuditContext {
         resource: r,
       }
       const anno = r.annotations['networking.istio.io/exportTo']
-      const scopes = anno ? anno.split(',').map((s) => s.trim()).map((s) => (s === '.' ? r.namespace : s)) : ['*']
+      const scopes = anno
+        ? anno
+            .split(',')
+            .map((s) => s.trim())
+            .map((s) => (s === '.' ? r.namespace : s))
+        : ['*']
       for (const scope of scopes) result.set(`${scope}/${host}`, svc)
     }
     this.registryCache = result
@@ -192,7 +197,11 @@ export function labelMap(v: unknown): Record<string, string> {
 
 function portList(v: unknown): RegistryService['ports'] {
   if (!Array.isArray(v)) return []
-  return v.map((p: any) => ({number: Number(p?.number), name: typeof p?.name === 'string' ? p.name : '', protocol: typeof p?.protocol === 'string' ? p.protocol : ''}))
+  return v.map((p: any) => ({
+    number: Number(p?.number),
+    name: typeof p?.name === 'string' ? p.name : '',
+    protocol: typeof p?.protocol === 'string' ? p.protocol : '',
+  }))
 }
 
 /** The ingress gateway istioctl analyze assumes when analyzing files alone (local/defaults.go). */

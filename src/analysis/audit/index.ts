@@ -58,7 +58,11 @@ export function auditManifests(resources: AuditResource[], opts: AuditOptions = 
   const annotationCodes = new Map<string, string[]>()
   for (const r of resources) {
     const anno = r.annotations['galley.istio.io/analyze-suppress']
-    if (anno) annotationCodes.set(subjectLabel(subjectOf(r)), anno.split(',').map((s) => s.trim().toUpperCase()))
+    if (anno)
+      annotationCodes.set(
+        subjectLabel(subjectOf(r)),
+        anno.split(',').map((s) => s.trim().toUpperCase()),
+      )
   }
 
   const seen = new Set<string>()
@@ -94,7 +98,9 @@ export function summarizeFindings(findings: Finding[]): Pick<AuditSummary, 'tota
 
 function resolveMeshConfig(resources: AuditResource[], explicit: Record<string, any> | undefined): AuditMeshConfig {
   if (explicit) return meshConfigFromObject(explicit)
-  const cm = resources.find((r) => r.kind === 'ConfigMap' && r.name === 'istio' && (r.namespace === DEFAULT_AUDIT_MESH_CONFIG.rootNamespace || r.namespace === 'istio-system'))
+  const cm = resources.find(
+    (r) => r.kind === 'ConfigMap' && r.name === 'istio' && (r.namespace === DEFAULT_AUDIT_MESH_CONFIG.rootNamespace || r.namespace === 'istio-system'),
+  )
   // An unreadable mesh config in a ConfigMap is reported by istiod, not by the audit: the defaults are kept.
   return cm ? meshConfigFromDocument(cm.raw, {strict: false}) : DEFAULT_AUDIT_MESH_CONFIG
 }

@@ -140,7 +140,10 @@ export class LiveAuditor {
     this.targeted++
     this.unreachable++
     const label = `${pod.namespace}/${pod.name}`
-    this.aggregate.add(makeFinding('MESH0901', {subject: {kind: 'Pod', namespace: pod.namespace, name: pod.name}, args: {pod: label, error}, evidence: {error}}), [label])
+    this.aggregate.add(
+      makeFinding('MESH0901', {subject: {kind: 'Pod', namespace: pod.namespace, name: pod.name}, args: {pod: label, error}, evidence: {error}}),
+      [label],
+    )
   }
 
   get counts(): {targeted: number; audited: number; unreachable: number} {
@@ -162,7 +165,11 @@ export class LiveAuditor {
     const annotationCodes = new Map<string, string[]>()
     for (const r of input.resources) {
       const anno = r.annotations['galley.istio.io/analyze-suppress']
-      if (anno) annotationCodes.set(subjectLabel({kind: r.kind, namespace: r.namespace || undefined, name: r.name}), anno.split(',').map((s) => s.trim().toUpperCase()))
+      if (anno)
+        annotationCodes.set(
+          subjectLabel({kind: r.kind, namespace: r.namespace || undefined, name: r.name}),
+          anno.split(',').map((s) => s.trim().toUpperCase()),
+        )
     }
     const seen = new Set<string>()
     const kept: Finding[] = []
@@ -197,7 +204,11 @@ export class LiveAuditor {
 /** The Istio model of what the cluster holds. */
 function buildModel(resources: AuditResource[], mesh: MeshConfig, notes: string[]): MeshModel | undefined {
   try {
-    return loadManifestsFromObjects(resources.map((r) => r.raw), 'cluster', {domainSuffix: mesh.domainSuffix})
+    return loadManifestsFromObjects(
+      resources.map((r) => r.raw),
+      'cluster',
+      {domainSuffix: mesh.domainSuffix},
+    )
   } catch (error) {
     notes.push(`the Istio model of the cluster objects could not be built (${(error as Error).message}): TLS and drift checks skipped`)
     return undefined
@@ -225,4 +236,3 @@ export function clusterProxyEnv(input: Pick<LiveAuditInput, 'resources' | 'meshC
   env.notes.push(...notes)
   return env
 }
-

@@ -24,13 +24,20 @@ export function parseSuppression(text: string): Suppression {
     ])
   }
   if (resource !== undefined && !/^\S+ \S+$/.test(resource)) {
-    throw new UsageError(`invalid suppression ${JSON.stringify(text)}: the resource must be "Kind name.namespace"`, ['--suppress "IST0101=VirtualService reviews.bookinfo"'])
+    throw new UsageError(`invalid suppression ${JSON.stringify(text)}: the resource must be "Kind name.namespace"`, [
+      '--suppress "IST0101=VirtualService reviews.bookinfo"',
+    ])
   }
   return resource ? {code: code.toUpperCase(), resource} : {code: code.toUpperCase()}
 }
 
 function glob(pattern: string, value: string): boolean {
-  const re = new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`)
+  const re = new RegExp(
+    `^${pattern
+      .split('*')
+      .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+  )
   return re.test(value)
 }
 
@@ -52,7 +59,9 @@ export function parseShard(text: string): Shard {
   const m = /^(\d+)\/(\d+)$/.exec(text.trim())
   const shard = m ? {index: Number(m[1]), count: Number(m[2])} : undefined
   if (!shard || shard.count < 1 || shard.index >= shard.count) {
-    throw new UsageError(`invalid --shard ${JSON.stringify(text)}: expected i/n with 0 <= i < n (0-based, like JOB_COMPLETION_INDEX)`, ['--shard 0/3, --shard 1/3, --shard 2/3'])
+    throw new UsageError(`invalid --shard ${JSON.stringify(text)}: expected i/n with 0 <= i < n (0-based, like JOB_COMPLETION_INDEX)`, [
+      '--shard 0/3, --shard 1/3, --shard 2/3',
+    ])
   }
   return shard
 }

@@ -34,7 +34,16 @@ export {CHECKS, ANALYZERS, objectChecks, type ObjectCheck} from './registry.js'
 export {runCheck} from './run.js'
 export {RootCauseAggregator, rootCauseKey} from './aggregate.js'
 export {ProxyCheckEnv, knownFromObjects, type KnownObjects, type ProxyEnvOptions} from './env.js'
-export {CHECK_SCOPES, scopesOf, type Check, type CheckScope, type ObjectCheckContext, type ProxyCheckContext, type ProxyPod, type RequestCheckContext} from './types.js'
+export {
+  CHECK_SCOPES,
+  scopesOf,
+  type Check,
+  type CheckScope,
+  type ObjectCheckContext,
+  type ProxyCheckContext,
+  type ProxyPod,
+  type RequestCheckContext,
+} from './types.js'
 export {clusterProxyEnv} from '../audit/live.js'
 
 export function runObjectChecks(ctx: ObjectCheckContext, opts: {analyzers?: string[]} = {}): Finding[] {
@@ -106,8 +115,16 @@ export interface ProxyFindingsOptions {
  * (rejected and warming config, UH/NC routes) is checked.
  */
 export function proxyFindings(state: ProxyState, opts: ProxyFindingsOptions = {}): Finding[] {
-  const env = opts.env ?? (opts.resources ? clusterProxyEnv({resources: opts.resources, meshConfig: opts.meshConfig, kindsListed: opts.kindsListed}, {drift: opts.drift}) : new ProxyCheckEnv({drift: opts.drift}))
-  const pod = opts.pod ?? (state.pod ? {namespace: state.pod.namespace, name: state.pod.name, labels: state.pod.labels ?? {}, ...(state.pod.ip ? {ip: state.pod.ip} : {})} : undefined)
+  const env =
+    opts.env ??
+    (opts.resources
+      ? clusterProxyEnv({resources: opts.resources, meshConfig: opts.meshConfig, kindsListed: opts.kindsListed}, {drift: opts.drift})
+      : new ProxyCheckEnv({drift: opts.drift}))
+  const pod =
+    opts.pod ??
+    (state.pod
+      ? {namespace: state.pod.namespace, name: state.pod.name, labels: state.pod.labels ?? {}, ...(state.pod.ip ? {ip: state.pod.ip} : {})}
+      : undefined)
   const agg = new RootCauseAggregator()
   const label = pod ? `${pod.namespace}/${pod.name}` : state.label
   for (const f of runProxyChecks(proxyCheckContext(env, state, pod))) agg.add(f, [label])

@@ -21,14 +21,26 @@ export function rejectedAndWarming(ctx: Pick<ProxyCheckContext, 'state' | 'subje
   for (const l of dump.listeners) {
     if (!l.errorState) continue
     const detail = l.errorState.details ?? 'update rejected'
-    out.push(makeFinding('MESH0807', {subject: {kind: 'Listener', name: l.name}, args: {listener: l.name, detail}, evidence: {lastUpdateAttempt: l.errorState.lastUpdateAttempt ?? null, versionInfo: l.versionInfo ?? null}}))
+    out.push(
+      makeFinding('MESH0807', {
+        subject: {kind: 'Listener', name: l.name},
+        args: {listener: l.name, detail},
+        evidence: {lastUpdateAttempt: l.errorState.lastUpdateAttempt ?? null, versionInfo: l.versionInfo ?? null},
+      }),
+    )
   }
   const warming: string[] = []
   for (const c of dump.clusters) {
     if (c.errorState) {
       const dr = clusterMetadata(c.cluster).destinationRule
       const detail = c.errorState.details ?? 'update rejected'
-      out.push(makeFinding('MESH0905', {subject: dr ? refSubject(dr) : {kind: 'Cluster', name: c.name}, args: {cluster: c.name, detail}, evidence: {lastUpdateAttempt: c.errorState.lastUpdateAttempt ?? null}}))
+      out.push(
+        makeFinding('MESH0905', {
+          subject: dr ? refSubject(dr) : {kind: 'Cluster', name: c.name},
+          args: {cluster: c.name, detail},
+          evidence: {lastUpdateAttempt: c.errorState.lastUpdateAttempt ?? null},
+        }),
+      )
     }
     // A warming update of a cluster that has an active version does not fail requests: the active one serves.
     if (c.state === 'warming' && !dump.clusters.some((o) => o.name === c.name && o.state === 'active')) warming.push(c.name)

@@ -22,7 +22,13 @@ import type {ProxyCheckContext, ProxyPod} from './types.js'
 
 const UNCHECKED_CLUSTER_TYPES = new Set(['ORIGINAL_DST'])
 /** Routes to these are deliberate (REGISTRY_ONLY blocks, passthrough), not a missing backend. */
-const DELIBERATE_CLUSTERS = new Set(['BlackHoleCluster', 'PassthroughCluster', 'InboundPassthroughCluster', 'InboundPassthroughClusterIpv4', 'InboundPassthroughClusterIpv6'])
+const DELIBERATE_CLUSTERS = new Set([
+  'BlackHoleCluster',
+  'PassthroughCluster',
+  'InboundPassthroughCluster',
+  'InboundPassthroughClusterIpv4',
+  'InboundPassthroughClusterIpv6',
+])
 
 interface ServerTls {
   /** Modes the destination's sidecars accept on the target port, with the workloads and policies behind each. */
@@ -33,7 +39,9 @@ interface ServerTls {
 /** Who the proxy is when the caller did not say (explain, UI): the state's pod, else its label. */
 function podOf(ctx: ProxyCheckContext): ProxyPod {
   const p = ctx.state.pod
-  return p ? {namespace: p.namespace, name: p.name, labels: p.labels ?? {}, ...(p.ip ? {ip: p.ip} : {})} : {namespace: ctx.subject.namespace ?? 'default', name: ctx.subject.name, labels: {}}
+  return p
+    ? {namespace: p.namespace, name: p.name, labels: p.labels ?? {}, ...(p.ip ? {ip: p.ip} : {})}
+    : {namespace: ctx.subject.namespace ?? 'default', name: ctx.subject.name, labels: {}}
 }
 
 /** Every route's clusters: absent from the proxy (NC), or with no healthy endpoint (UH). */
@@ -60,7 +68,7 @@ export function routeClusters(ctx: ProxyCheckContext): Finding[] {
           const v = verdictOf(cluster)
           if (!v) continue
           const source = env.sourceOf(route)
-          const subject = source ? refSubject(source) : serviceSubject(cluster) ?? podSubject
+          const subject = source ? refSubject(source) : (serviceSubject(cluster) ?? podSubject)
           const key = `${v === 'missing' ? 'NC' : v.why + v.outcome}\u0000${subjectLabel(subject)}\u0000${rc.name}\u0000${vh.name}\u0000${route.name ?? ''}#${i}\u0000${cluster}`
           out.push(
             env.cachedFinding(key, () => {
@@ -79,7 +87,11 @@ export function routeClusters(ctx: ProxyCheckContext): Finding[] {
 }
 
 /** null: fine or cannot tell; 'missing': no such cluster; else why no healthy endpoint and what Envoy does. */
-function clusterVerdict(index: ReturnType<typeof indexConfigDump>, name: string, statuses: Map<string, ClusterStatus> | undefined): {why: string; outcome: string} | 'missing' | null {
+function clusterVerdict(
+  index: ReturnType<typeof indexConfigDump>,
+  name: string,
+  statuses: Map<string, ClusterStatus> | undefined,
+): {why: string; outcome: string} | 'missing' | null {
   if (DELIBERATE_CLUSTERS.has(name)) return null
   const entry = index.cluster(name)
   if (!entry) return 'missing'
@@ -101,7 +113,6 @@ function clusterVerdict(index: ReturnType<typeof indexConfigDump>, name: string,
   return {why, outcome: "Envoy's panic mode balances over the unhealthy hosts anyway, so requests go to failing endpoints (503 UF/UC/URX)."}
 }
 
-
 /** Client TLS (what the proxy's cluster sends) against what the destination's sidecars accept (PeerAuthentication). */
 export function tlsConflicts(ctx: ProxyCheckContext): Finding[] {
   const {env} = ctx
@@ -117,7 +128,7 @@ export function tlsConflicts(ctx: ProxyCheckContext): Finding[] {
     if (!conflict) continue
     const dr = clusterMetadata(c.cluster).destinationRule
     const policies = [...new Set([...server.modes.get(conflict.serverMode)!.policies])]
-    const subject = dr ? refSubject(dr) : serviceSubject(c.name) ?? {kind: 'Cluster', name: c.name}
+    const subject = dr ? refSubject(dr) : (serviceSubject(c.name) ?? {kind: 'Cluster', name: c.name})
     out.push(
       makeFinding('MESH0903', {
         subject,
@@ -132,7 +143,12 @@ export function tlsConflicts(ctx: ProxyCheckContext): Finding[] {
           outcome: conflict.outcome,
           fix: conflict.fix(dr ? `${dr.name}.${dr.namespace}` : undefined),
         },
-        evidence: {clientMode: client, serverMode: conflict.serverMode, destinationPods: server.modes.get(conflict.serverMode)!.pods, peerAuthentications: policies},
+        evidence: {
+          clientMode: client,
+          serverMode: conflict.serverMode,
+          destinationPods: server.modes.get(conflict.serverMode)!.pods,
+          peerAuthentications: policies,
+        },
       }),
     )
   }
@@ -157,7 +173,11 @@ function computeServerTls(env: ProxyCheckEnv, clusterName: string): ServerTls | 
   if (!port) return undefined
   let subsetLabels: Record<string, string> = {}
   if (parsed.subset) {
-    const dr = model.destinationRules.find((d) => d.spec?.subsets?.some((s: any) => s?.name === parsed.subset) && configHostMatches(String(d.spec.host ?? ''), d.namespace, svc.hostname, env.mesh.domainSuffix))
+    const dr = model.destinationRules.find(
+      (d) =>
+        d.spec?.subsets?.some((s: any) => s?.name === parsed.subset) &&
+        configHostMatches(String(d.spec.host ?? ''), d.namespace, svc.hostname, env.mesh.domainSuffix),
+    )
     subsetLabels = (dr?.spec.subsets.find((s: any) => s?.name === parsed.subset)?.labels ?? {}) as Record<string, string>
   }
   const want = {...svc.selector, ...subsetLabels}
@@ -182,7 +202,6 @@ function computeServerTls(env: ProxyCheckEnv, clusterName: string): ServerTls | 
   if (modes.size === 0) return undefined
   return {modes, port: targetPortSeen}
 }
-
 
 /**
  * Drift on what decides routing (clusters, route configs, virtual hosts, routes): the config the cluster's Istio
@@ -274,8 +293,14 @@ function routingOnly(dump: ConfigDump): ConfigDump {
  */
 function fingerprint(dump: ConfigDump): string {
   const h = createHash('sha1')
-  for (const c of dump.clusters) h.update(`${c.name}\u0000${c.state}\u0000`).update(c.versionInfo ?? JSON.stringify(c.cluster)).update('\u0001')
-  for (const r of dump.routeConfigs) h.update(`${r.name}\u0000`).update(r.versionInfo ?? JSON.stringify(r.routeConfig)).update('\u0001')
+  for (const c of dump.clusters)
+    h.update(`${c.name}\u0000${c.state}\u0000`)
+      .update(c.versionInfo ?? JSON.stringify(c.cluster))
+      .update('\u0001')
+  for (const r of dump.routeConfigs)
+    h.update(`${r.name}\u0000`)
+      .update(r.versionInfo ?? JSON.stringify(r.routeConfig))
+      .update('\u0001')
   return h.digest('hex')
 }
 
@@ -342,7 +367,10 @@ function tlsConflict(client: string, server: ServerTls): TlsConflict | undefined
       serverText: 'only Istio mTLS (STRICT)',
       outcome: 'the destination sidecars close plaintext connections, so requests fail with 503 UC.',
       fromDestinationRule: true,
-      fix: (dr) => (dr ? `remove tls.mode DISABLE from DestinationRule ${dr} (or set ISTIO_MUTUAL), or set the PeerAuthentication to PERMISSIVE` : 'enable mTLS for this destination (DestinationRule tls.mode ISTIO_MUTUAL, or meshConfig.enableAutoMtls), or set the PeerAuthentication to PERMISSIVE'),
+      fix: (dr) =>
+        dr
+          ? `remove tls.mode DISABLE from DestinationRule ${dr} (or set ISTIO_MUTUAL), or set the PeerAuthentication to PERMISSIVE`
+          : 'enable mTLS for this destination (DestinationRule tls.mode ISTIO_MUTUAL, or meshConfig.enableAutoMtls), or set the PeerAuthentication to PERMISSIVE',
     }
   }
   if (client === 'SIMPLE' && strict) {
@@ -365,7 +393,10 @@ function tlsConflict(client: string, server: ServerTls): TlsConflict | undefined
         ? 'istiod sends plaintext to DISABLE workloads, so this proxy runs outdated config and its TLS reaches the application as garbage: requests fail (503 UC).'
         : 'the destination sidecars do not terminate TLS, so the application receives TLS bytes and requests fail (503 UC).',
       fromDestinationRule: !auto,
-      fix: (dr) => (auto ? 'istioctl proxy-status (the proxy missed the push that follows the PeerAuthentication)' : `set tls.mode DISABLE${dr ? ` in DestinationRule ${dr}` : ''}, or enable mTLS on the destination (PeerAuthentication PERMISSIVE or STRICT)`),
+      fix: (dr) =>
+        auto
+          ? 'istioctl proxy-status (the proxy missed the push that follows the PeerAuthentication)'
+          : `set tls.mode DISABLE${dr ? ` in DestinationRule ${dr}` : ''}, or enable mTLS on the destination (PeerAuthentication PERMISSIVE or STRICT)`,
     }
   }
   return undefined

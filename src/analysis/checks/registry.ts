@@ -19,7 +19,13 @@ import {
 import {unreachableRulesAnalyzer} from '../audit/analyzers/vs-rules.js'
 import {caCertificateAnalyzer, subsetSelectsPodsAnalyzer, tlsPeerAuthConflictAnalyzer} from '../audit/analyzers/destinationrule.js'
 import {certificateAnalyzer, conflictingGatewayAnalyzer, ingressGatewayPortAnalyzer, secretAnalyzer} from '../audit/analyzers/gateway.js'
-import {portNameAnalyzer, serviceAssociationAnalyzer, serviceEntryAddressesAnalyzer, serviceEntryProtocolConflictAnalyzer, sidecarSelectorAnalyzer} from '../audit/analyzers/workloads.js'
+import {
+  portNameAnalyzer,
+  serviceAssociationAnalyzer,
+  serviceEntryAddressesAnalyzer,
+  serviceEntryProtocolConflictAnalyzer,
+  sidecarSelectorAnalyzer,
+} from '../audit/analyzers/workloads.js'
 import {envoyPatchAnalyzer} from '../audit/analyzers/envoyfilter.js'
 import {compareExplanations} from '../diagnose/compare.js'
 import {diagnoseEndpoints} from '../diagnose/endpoints.js'
@@ -69,7 +75,11 @@ export const CHECKS: readonly Check[] = [
     request: diagnoseUpstream,
   }),
   // istioctl's three gateway analyzers each report a selector that matches no pod (MESH0301): one owner here.
-  objectCheck('gateway.GatewayWorkloadAnalyzer', ['MESH0301', 'MESH0302', 'MESH0303', 'MESH0304', 'MESH0306'], [ingressGatewayPortAnalyzer, secretAnalyzer, conflictingGatewayAnalyzer]),
+  objectCheck(
+    'gateway.GatewayWorkloadAnalyzer',
+    ['MESH0301', 'MESH0302', 'MESH0303', 'MESH0304', 'MESH0306'],
+    [ingressGatewayPortAnalyzer, secretAnalyzer, conflictingGatewayAnalyzer],
+  ),
   objectCheck('gateway.CertificateAnalyzer', ['MESH0305'], [certificateAnalyzer]),
   objectCheck('serviceentry.ProtocolAddressesAnalyzer', ['MESH0401'], [serviceEntryAddressesAnalyzer]),
   objectCheck('serviceentry.ConflictingServiceEntryProtocolAnalyzer', ['MESH0402'], [serviceEntryProtocolConflictAnalyzer]),
@@ -99,9 +109,30 @@ export const CHECKS: readonly Check[] = [
     id: 'request.Routing',
     description:
       'Why the request took (or found no) listener, route and cluster: VirtualService binding, scoping, exportTo, missing clusters; with --expect-subset/--expect-cluster, why it misses the expected one',
-    codes: ['MESH0801', 'MESH0803', 'MESH0804', 'MESH0805', 'MESH0809', 'MESH0810', 'MESH0811', 'MESH0818', 'MESH0819', 'MESH0820', 'MESH0821', 'MESH0822', 'MESH0823', 'MESH0824', 'MESH0827'],
+    codes: [
+      'MESH0801',
+      'MESH0803',
+      'MESH0804',
+      'MESH0805',
+      'MESH0809',
+      'MESH0810',
+      'MESH0811',
+      'MESH0818',
+      'MESH0819',
+      'MESH0820',
+      'MESH0821',
+      'MESH0822',
+      'MESH0823',
+      'MESH0824',
+      'MESH0827',
+    ],
     // One check: the expectation names the same causes (a VirtualService bound elsewhere, not exported…) as routing.
-    request: (ctx) => [...diagnoseRouting(ctx), ...diagnoseIgnoredVirtualServices(ctx), ...diagnoseMissingClusters(ctx), ...(ctx.expect ? diagnoseExpectation(ctx, ctx.expect) : [])],
+    request: (ctx) => [
+      ...diagnoseRouting(ctx),
+      ...diagnoseIgnoredVirtualServices(ctx),
+      ...diagnoseMissingClusters(ctx),
+      ...(ctx.expect ? diagnoseExpectation(ctx, ctx.expect) : []),
+    ],
   },
   // Drift: on a proxy, its routing config against what the model implies; on a request, the two explanations compared.
   {

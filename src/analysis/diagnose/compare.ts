@@ -11,7 +11,9 @@ function routeKey(r: ExplainResult): string {
   if (!r.route) return 'none'
   const s = r.route.source
   // Live dumps carry the rule name, generated config also the rule index: compare on what both have.
-  return s ? `${s.kind} ${s.name}.${s.namespace}${r.route.name ? ` "${r.route.name}"` : ` route ${r.route.index}`}` : `route ${r.route.index}${r.route.name ? ` "${r.route.name}"` : ''}`
+  return s
+    ? `${s.kind} ${s.name}.${s.namespace}${r.route.name ? ` "${r.route.name}"` : ` route ${r.route.index}`}`
+    : `route ${r.route.index}${r.route.name ? ` "${r.route.name}"` : ''}`
 }
 
 function routeText(r: ExplainResult): string {
@@ -42,13 +44,15 @@ export function compareExplanations(
   origin: 'manifests' | 'cluster' = 'manifests',
 ): {comparison: ExplainComparison; finding?: Finding} {
   const differences: ExplainDifference[] = []
-  if (live.outcome !== intended.outcome || live.error !== intended.error) differences.push({field: 'outcome', live: live.error ?? live.outcome, intended: intended.error ?? intended.outcome})
+  if (live.outcome !== intended.outcome || live.error !== intended.error)
+    differences.push({field: 'outcome', live: live.error ?? live.outcome, intended: intended.error ?? intended.outcome})
   if (routeKey(live) !== routeKey(intended)) differences.push({field: 'route', live: routeText(live), intended: routeText(intended)})
   if (clusterKey(live) !== clusterKey(intended)) differences.push({field: 'cluster', live: clusterKey(live), intended: clusterKey(intended)})
   if (outcomeText(live) !== outcomeText(intended)) differences.push({field: 'status', live: outcomeText(live), intended: outcomeText(intended)})
   const liveEmpty = live.endpoints ? live.endpoints.healthy + live.endpoints.degraded === 0 : undefined
   const intendedEmpty = intended.endpoints ? intended.endpoints.healthy + intended.endpoints.degraded === 0 : undefined
-  if (liveEmpty !== undefined && intendedEmpty !== undefined && liveEmpty !== intendedEmpty) differences.push({field: 'endpoints', live: endpointText(live), intended: endpointText(intended)})
+  if (liveEmpty !== undefined && intendedEmpty !== undefined && liveEmpty !== intendedEmpty)
+    differences.push({field: 'endpoints', live: endpointText(live), intended: endpointText(intended)})
 
   const comparison: ExplainComparison = {
     intended: {
@@ -95,24 +99,44 @@ export function compareExplanations(
   return {comparison, finding: makeFinding('MESH0825', {subject, args: {live: liveText, intended: intendedText, fields: fields.join(', '), cause}, evidence})}
 }
 
-function likelyCause(live: ExplainResult, intended: ExplainResult, diffs: ExplainDifference[], liveFindings: Finding[], origin: 'manifests' | 'cluster'): string {
+function likelyCause(
+  live: ExplainResult,
+  intended: ExplainResult,
+  diffs: ExplainDifference[],
+  liveFindings: Finding[],
+  origin: 'manifests' | 'cluster',
+): string {
   const stale = liveFindings.filter((f) => f.code === 'MESH0806' || f.code === 'MESH0904')
   const used = stale.map((f) => `${f.subject.kind} ${f.subject.name}.${f.subject.namespace}`).join(', ')
-  if (stale.length && origin === 'cluster') return `the proxy runs stale config: it still uses ${used}, which the cluster no longer has (istiod has not pushed the change to it, or the proxy rejected it).`
-  if (stale.length) return `the proxy runs stale config: it still uses ${used}, which the manifests no longer contain (istiod has not pushed to it, or the object still exists in the cluster).`
+  if (stale.length && origin === 'cluster')
+    return `the proxy runs stale config: it still uses ${used}, which the cluster no longer has (istiod has not pushed the change to it, or the proxy rejected it).`
+  if (stale.length)
+    return `the proxy runs stale config: it still uses ${used}, which the manifests no longer contain (istiod has not pushed to it, or the object still exists in the cluster).`
   const config = origin === 'cluster' ? "the cluster's config" : 'the manifests'
   const rejected = liveFindings.filter((f) => f.code === 'MESH0807' || f.code === 'MESH0826')
   if (rejected.length) return `Envoy rejected part of the config (${rejected.map((f) => f.subject.name).join(', ')}), so it keeps older config.`
   const notPushed = liveFindings.find((f) => f.code === 'MESH0811')
-  if (notPushed) return `the proxy lacks the subset cluster ${config} define${origin === 'cluster' ? 's' : ''} (DestinationRule ${notPushed.subject.name}.${notPushed.subject.namespace} not applied, applied after the VirtualService, or not pushed yet).`
+  if (notPushed)
+    return `the proxy lacks the subset cluster ${config} define${origin === 'cluster' ? 's' : ''} (DestinationRule ${notPushed.subject.name}.${notPushed.subject.namespace} not applied, applied after the VirtualService, or not pushed yet).`
   const fields = new Set(diffs.map((d) => d.field))
   if (fields.has('route')) {
     const ls = live.route?.source
     const is = intended.route?.source
-    if (ls && is && (ls.name !== is.name || ls.namespace !== is.namespace)) return origin === 'cluster' ? `a different VirtualService serves this host on the proxy (${ls.name}.${ls.namespace}) than in the cluster's config (${is.name}.${is.namespace}): istiod has not pushed the change to the proxy.` : `a different VirtualService serves this host on the proxy (${ls.name}.${ls.namespace}) than in the manifests (${is.name}.${is.namespace}): several VirtualServices for one host, or the manifests are not what is applied.`
-    return origin === 'cluster' ? "the VirtualService the proxy runs differs from the cluster's (rule order or matches changed): istiod has not pushed the change to the proxy yet." : 'the applied VirtualService differs from the manifests (rule order or matches changed, or the manifests are not applied yet).'
+    if (ls && is && (ls.name !== is.name || ls.namespace !== is.namespace))
+      return origin === 'cluster'
+        ? `a different VirtualService serves this host on the proxy (${ls.name}.${ls.namespace}) than in the cluster's config (${is.name}.${is.namespace}): istiod has not pushed the change to the proxy.`
+        : `a different VirtualService serves this host on the proxy (${ls.name}.${ls.namespace}) than in the manifests (${is.name}.${is.namespace}): several VirtualServices for one host, or the manifests are not what is applied.`
+    return origin === 'cluster'
+      ? "the VirtualService the proxy runs differs from the cluster's (rule order or matches changed): istiod has not pushed the change to the proxy yet."
+      : 'the applied VirtualService differs from the manifests (rule order or matches changed, or the manifests are not applied yet).'
   }
-  if (fields.has('cluster')) return `the route is the same but its destination differs: the VirtualService or DestinationRule subsets the proxy runs differ from ${config}.`
-  if (fields.has('endpoints')) return live.endpoints && live.endpoints.healthy + live.endpoints.degraded === 0 ? `the config agrees, but at runtime no endpoint is healthy (pods not ready, or ejected by outlier detection): ${config} cannot show runtime health.` : `${config} list${origin === 'cluster' ? 's' : ''} pods that the live proxy does not use, or the live endpoints are not in ${config}.`
-  return origin === 'cluster' ? "istiod has not pushed the cluster's config to this proxy, or the proxy rejected it." : 'the manifests are not what the cluster runs, or istiod has not pushed them to this proxy.'
+  if (fields.has('cluster'))
+    return `the route is the same but its destination differs: the VirtualService or DestinationRule subsets the proxy runs differ from ${config}.`
+  if (fields.has('endpoints'))
+    return live.endpoints && live.endpoints.healthy + live.endpoints.degraded === 0
+      ? `the config agrees, but at runtime no endpoint is healthy (pods not ready, or ejected by outlier detection): ${config} cannot show runtime health.`
+      : `${config} list${origin === 'cluster' ? 's' : ''} pods that the live proxy does not use, or the live endpoints are not in ${config}.`
+  return origin === 'cluster'
+    ? "istiod has not pushed the cluster's config to this proxy, or the proxy rejected it."
+    : 'the manifests are not what the cluster runs, or istiod has not pushed them to this proxy.'
 }

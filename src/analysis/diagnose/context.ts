@@ -167,7 +167,9 @@ export function pods(model: MeshModel): PodInfo[] {
     .filter((o) => o.kind === 'Pod')
     .map((o) => {
       const status = o.raw.status ?? {}
-      const ready = Array.isArray(status.conditions) ? status.conditions.some((c: EnvoyMessage) => c?.type === 'Ready' && String(c.status) === 'True') : undefined
+      const ready = Array.isArray(status.conditions)
+        ? status.conditions.some((c: EnvoyMessage) => c?.type === 'Ready' && String(c.status) === 'True')
+        : undefined
       return {
         name: o.name,
         namespace: o.namespace,

@@ -67,9 +67,7 @@ function hostEvidence(ep: EndpointsSummary): Array<{address: string; health: str
 function podList(ps: PodInfo[], keys: string[]): string {
   if (ps.length === 0) return 'none'
   const compared = (p: PodInfo) =>
-    keys.length
-      ? keys.map((k) => (p.labels[k] !== undefined ? `${k}=${p.labels[k]}` : `no ${k} label`)).join(',')
-      : labelText(p.labels)
+    keys.length ? keys.map((k) => (p.labels[k] !== undefined ? `${k}=${p.labels[k]}` : `no ${k} label`)).join(',') : labelText(p.labels)
   const shown = ps.slice(0, 6).map((p) => `${p.name} (${compared(p)}; ${podState(p)})`)
   return shown.join(', ') + (ps.length > 6 ? `, … ${ps.length - 6} more` : '')
 }
@@ -112,7 +110,13 @@ function noEndpoints(ctx: DiagnoseContext, cluster: string, ep: EndpointsSummary
       const why = serving.length
         ? `pods ${podList(serving, Object.keys(sub.labels))} have the subset labels and run, but the proxy received no endpoint for them (EDS not delivered, or the pods are not ready in the live cluster)`
         : `the pods with the subset labels do not serve: ${podList(matching, Object.keys(sub.labels))}`
-      return makeFinding('MESH0813', {subject: {kind: 'DestinationRule', namespace: dr.namespace, name: dr.name}, path: `spec.subsets[${sub.index}]`, args: {cluster, why, service: svc.name, selector: labelText(selector), nsFlag}, evidence, file: dr.source.file})
+      return makeFinding('MESH0813', {
+        subject: {kind: 'DestinationRule', namespace: dr.namespace, name: dr.name},
+        path: `spec.subsets[${sub.index}]`,
+        args: {cluster, why, service: svc.name, selector: labelText(selector), nsFlag},
+        evidence,
+        file: dr.source.file,
+      })
     }
     if (!subset) {
       const serving = servicePods.filter(podServes)
@@ -123,20 +127,40 @@ function noEndpoints(ctx: DiagnoseContext, cluster: string, ep: EndpointsSummary
           : serving.length === 0
             ? `the pods of Service ${refText(svc)} do not serve: ${podList(servicePods, Object.keys(svc.selector))}`
             : `pods ${podList(serving, Object.keys(svc.selector))} match the selector of Service ${refText(svc)}, but the proxy received no endpoint for them (not ready in the live cluster, or EDS not delivered)`
-      return makeFinding('MESH0813', {subject: {kind: 'Service', namespace: svc.namespace, name: svc.name}, path: 'spec.selector', args: {cluster, why, service: svc.name, selector: labelText(svc.selector ?? {}), nsFlag}, evidence, file: svc.source.file})
+      return makeFinding('MESH0813', {
+        subject: {kind: 'Service', namespace: svc.namespace, name: svc.name},
+        path: 'spec.selector',
+        args: {cluster, why, service: svc.name, selector: labelText(svc.selector ?? {}), nsFlag},
+        evidence,
+        file: svc.source.file,
+      })
     }
   }
   if (subset) {
     return makeFinding('MESH0802', {
       subject: subjectOf(ctx, cluster),
       path: 'spec.subsets',
-      args: {cluster, subset, labels: '(not in the dump: pass --manifests to compare them with the pods)', healthy: 0, total: 0, selector: `<labels of subset ${subset}>`, nsFlag},
+      args: {
+        cluster,
+        subset,
+        labels: '(not in the dump: pass --manifests to compare them with the pods)',
+        healthy: 0,
+        total: 0,
+        selector: `<labels of subset ${subset}>`,
+        nsFlag,
+      },
       evidence,
     })
   }
   return makeFinding('MESH0813', {
     subject: subjectOf(ctx, cluster),
-    args: {cluster, why: `the proxy knows no endpoint of ${fqdn || cluster} (no ready pod behind the service, or EDS not delivered)`, service: hostShort(fqdn || cluster), selector: '<service selector>', nsFlag},
+    args: {
+      cluster,
+      why: `the proxy knows no endpoint of ${fqdn || cluster} (no ready pod behind the service, or EDS not delivered)`,
+      service: hostShort(fqdn || cluster),
+      selector: '<service selector>',
+      nsFlag,
+    },
     evidence,
   })
 }

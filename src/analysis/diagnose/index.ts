@@ -16,7 +16,16 @@ import {explainRoute, type ExplainOptions} from '../explain/explain-route.js'
 import type {ExplainResult} from '../explain/types.js'
 import {createProxyCheckEnv, proxyCheckContext, runProxyChecks, runRequestChecks, type RequestCheckContext} from '../checks/index.js'
 import {knownFromObjects, type KnownObjects} from '../checks/env.js'
-import {makeScope, modelCovers, proxyIdentityFromState, targetClusters, type ModelCoverage, type ModelOrigin, type ProxyStats, type VerdictCause} from './context.js'
+import {
+  makeScope,
+  modelCovers,
+  proxyIdentityFromState,
+  targetClusters,
+  type ModelCoverage,
+  type ModelOrigin,
+  type ProxyStats,
+  type VerdictCause,
+} from './context.js'
 import type {Expectation} from './routing.js'
 
 export {proxyIdentityFromState, targetClusters, type ModelCoverage, type ModelOrigin, type ProxyStats} from './context.js'
@@ -102,8 +111,18 @@ function runDiagnoses(result: ExplainResult, input: Omit<DiagnoseInput, 'intende
  * request's proxy config (rejected, warming, stale: the same functions live audit and diff run) have already run,
  * their findings first, as the request meets them before its route.
  */
-function requestContext(result: ExplainResult, input: Omit<DiagnoseInput, 'intended'>, causes: Map<string, VerdictCause>, proxyChecks = true): RequestCheckContext {
-  const proxy = input.proxy ?? proxyIdentityFromState(input.state, {...(input.explain?.proxy?.kind ? {kind: input.explain.proxy.kind} : {}), ...(input.explain?.proxy?.namespace ? {namespace: input.explain.proxy.namespace} : {})})
+function requestContext(
+  result: ExplainResult,
+  input: Omit<DiagnoseInput, 'intended'>,
+  causes: Map<string, VerdictCause>,
+  proxyChecks = true,
+): RequestCheckContext {
+  const proxy =
+    input.proxy ??
+    proxyIdentityFromState(input.state, {
+      ...(input.explain?.proxy?.kind ? {kind: input.explain.proxy.kind} : {}),
+      ...(input.explain?.proxy?.namespace ? {namespace: input.explain.proxy.namespace} : {}),
+    })
   const mesh = input.mesh ?? DEFAULT_MESH_CONFIG
   const stateFromModel = input.stateFromModel ?? false
   const modelOrigin = input.modelOrigin ?? 'manifests'
@@ -147,7 +166,10 @@ function orderFindings(list: Finding[]): Finding[] {
     seen.add(k)
     return true
   })
-  return unique.map((f, i) => ({f, i})).sort((a, b) => SEVERITY_RANK[b.f.severity] - SEVERITY_RANK[a.f.severity] || a.i - b.i).map((x) => x.f)
+  return unique
+    .map((f, i) => ({f, i}))
+    .sort((a, b) => SEVERITY_RANK[b.f.severity] - SEVERITY_RANK[a.f.severity] || a.i - b.i)
+    .map((x) => x.f)
 }
 
 /**
@@ -157,10 +179,13 @@ function orderFindings(list: Finding[]): Finding[] {
 function modelHoldsSources(result: ExplainResult, input: DiagnoseInput): boolean {
   if (!input.modelCoverage) return true
   const index = indexConfigDump(input.state.dump)
-  const refs = [result.route?.source, ...targetClusters(result).map((t) => {
-    const c = index.cluster(t.name)
-    return c ? clusterMetadata(c.cluster).destinationRule : undefined
-  })]
+  const refs = [
+    result.route?.source,
+    ...targetClusters(result).map((t) => {
+      const c = index.cluster(t.name)
+      return c ? clusterMetadata(c.cluster).destinationRule : undefined
+    }),
+  ]
   return refs.every((ref) => !ref || modelCovers(input.modelCoverage, ref.kind, ref.namespace))
 }
 

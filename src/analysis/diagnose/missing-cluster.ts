@@ -46,9 +46,14 @@ function subsetCause(ctx: DiagnoseContext, cluster: string, f: Finding): string 
   const parsed = parsedCluster(cluster)
   if (!parsed?.subset) return undefined
   const used = usedDestinationRule(ctx, parsed.fqdn)
-  const names = (dr: ConfigObject) => ((dr.spec.subsets ?? []) as Array<{name?: string}>).map((x) => x?.name).filter(Boolean).join(', ') || 'none'
+  const names = (dr: ConfigObject) =>
+    ((dr.spec.subsets ?? []) as Array<{name?: string}>)
+      .map((x) => x?.name)
+      .filter(Boolean)
+      .join(', ') || 'none'
   const vs = routeText(ctx.result)
-  if (used) return `${vs} routes to subset "${parsed.subset}", but DestinationRule ${refText(used)}, the one this proxy uses for ${parsed.fqdn}, defines subsets ${names(used)} only: cluster ${cluster} does not exist, so Envoy answers 503 NC.`
+  if (used)
+    return `${vs} routes to subset "${parsed.subset}", but DestinationRule ${refText(used)}, the one this proxy uses for ${parsed.fqdn}, defines subsets ${names(used)} only: cluster ${cluster} does not exist, so Envoy answers 503 NC.`
   return `${vs} routes to subset "${parsed.subset}", but no DestinationRule for ${parsed.fqdn} is visible to this proxy, so no subset cluster exists: Envoy answers 503 NC.`
 }
 
@@ -71,7 +76,18 @@ function missingCluster(ctx: DiagnoseContext, cluster: string, probability: numb
   const evidence: Record<string, unknown> = {cluster, routeConfig: r.routeConfig, virtualHost: r.virtualHost, clustersOnProxyForHost: onProxy}
 
   if (!parsed || !fqdn) {
-    return [makeFinding('MESH0827', {subject, path: vsPath, args: {route, cluster, why: 'it is not an Istio service cluster; the config that names it (EnvoyFilter, static config) points at a cluster nobody defines'}, evidence})]
+    return [
+      makeFinding('MESH0827', {
+        subject,
+        path: vsPath,
+        args: {
+          route,
+          cluster,
+          why: 'it is not an Istio service cluster; the config that names it (EnvoyFilter, static config) points at a cluster nobody defines',
+        },
+        evidence,
+      }),
+    ]
   }
   if (!subset) return [hostWithoutCluster(ctx, cluster, fqdn, parsed.port, route, subject, vsPath, evidence)]
 
@@ -84,7 +100,11 @@ function missingCluster(ctx: DiagnoseContext, cluster: string, probability: numb
   const all = destinationRulesForHost(model, fqdn)
   const defining = all.filter((dr) => subsetOf(dr, subset))
   const used = usedDestinationRule(ctx, fqdn)
-  evidence.destinationRulesForHost = all.map((dr) => ({name: refText(dr), exportTo: exportToOf(dr), subsets: ((dr.spec.subsets ?? []) as Array<{name?: string}>).map((s) => s?.name)}))
+  evidence.destinationRulesForHost = all.map((dr) => ({
+    name: refText(dr),
+    exportTo: exportToOf(dr),
+    subsets: ((dr.spec.subsets ?? []) as Array<{name?: string}>).map((s) => s?.name),
+  }))
   if (used) evidence.destinationRuleUsed = refText(used)
   if (defining.length === 0) return [makeFinding('MESH0801', {subject, path: vsPath, args, evidence})]
 
@@ -124,14 +144,23 @@ function missingCluster(ctx: DiagnoseContext, cluster: string, probability: numb
       : 'it is not visible from this namespace'
     : used.namespace === proxyNs && definedIn.namespace !== proxyNs
       ? `a DestinationRule in the proxy's own namespace ${proxyNs} wins over the one in ${definedIn.namespace}`
-      : resolveShortName(String(used.spec.host), used.namespace, model.configDomainSuffix) === fqdn && resolveShortName(String(definedIn.spec.host), definedIn.namespace, model.configDomainSuffix) !== fqdn
+      : resolveShortName(String(used.spec.host), used.namespace, model.configDomainSuffix) === fqdn &&
+          resolveShortName(String(definedIn.spec.host), definedIn.namespace, model.configDomainSuffix) !== fqdn
         ? `its host "${used.spec.host}" is more specific than "${definedIn.spec.host}"`
         : `istiod looks in namespace ${proxyNs}, then the service's namespace, then the root namespace, and uses the first match`
   return [
     makeFinding('MESH0810', {
       subject: {kind: 'DestinationRule', namespace: definedIn.namespace, name: definedIn.name},
       path: `spec.subsets[${subsetOf(definedIn, subset)!.index}]`,
-      args: {subset, host: fqdn, hostShort: hostShort(fqdn), definedIn: refText(definedIn), used: used ? refText(used) : '(none)', proxyNamespace: proxyNs, why},
+      args: {
+        subset,
+        host: fqdn,
+        hostShort: hostShort(fqdn),
+        definedIn: refText(definedIn),
+        used: used ? refText(used) : '(none)',
+        proxyNamespace: proxyNs,
+        why,
+      },
       evidence,
       file: definedIn.source.file,
     }),
@@ -151,18 +180,33 @@ function hostWithoutCluster(
 ): ReturnType<typeof makeFinding> {
   const onProxy = evidence.clustersOnProxyForHost as string[]
   let why = onProxy.length ? `the proxy has ${fqdn} only as ${onProxy.join(', ')}` : `the proxy has no cluster for ${fqdn} on any port`
-  const otherPorts = ctx.index.dump.clusters.map((c) => parsedCluster(c.name)).filter((p) => p?.fqdn === fqdn && p.port !== port).map((p) => p!.port)
+  const otherPorts = ctx.index.dump.clusters
+    .map((c) => parsedCluster(c.name))
+    .filter((p) => p?.fqdn === fqdn && p.port !== port)
+    .map((p) => p!.port)
   if (otherPorts.length) why = `${fqdn} has no port ${port} on this proxy (its ports: ${[...new Set(otherPorts)].join(', ')})`
   if (ctx.model) {
     const svc = ctx.model.services.find((s) => s.hostname === fqdn)
     const proxyNs = ctx.scope?.configNamespace ?? ctx.proxy.namespace
     if (!svc) why = `no Service or ServiceEntry in the manifests defines ${fqdn}`
     else if (!namespaceVisible(svc.exportTo, svc.namespace, proxyNs)) {
-      return makeFinding('MESH0805', {subject: {kind: svc.registry === 'Kubernetes' ? 'Service' : 'ServiceEntry', namespace: svc.namespace, name: svc.name}, path: svc.registry === 'Kubernetes' ? 'metadata.annotations["networking.istio.io/exportTo"]' : 'spec.exportTo', args: {exportTo: svc.exportTo, proxyNamespace: proxyNs}, evidence})
+      return makeFinding('MESH0805', {
+        subject: {kind: svc.registry === 'Kubernetes' ? 'Service' : 'ServiceEntry', namespace: svc.namespace, name: svc.name},
+        path: svc.registry === 'Kubernetes' ? 'metadata.annotations["networking.istio.io/exportTo"]' : 'spec.exportTo',
+        args: {exportTo: svc.exportTo, proxyNamespace: proxyNs},
+        evidence,
+      })
     } else if (ctx.scope && !serviceInEgress(svc, ctx.scope.egress) && ctx.scope.sidecar) {
       const sc = ctx.scope.sidecar
-      return makeFinding('MESH0809', {subject: {kind: 'Sidecar', namespace: sc.namespace, name: sc.name}, path: 'spec.egress', args: {egressHosts: ctx.scope.egress.flatMap((l) => l.hosts.map((h) => `${h.namespace}/${h.host}`)), host: fqdn}, evidence, file: sc.source.file})
-    } else if (!serviceFor(ctx, fqdn)?.ports.some((p) => p.port === port)) why = `${fqdn} has no port ${port} (its ports: ${svc.ports.map((p) => p.port).join(', ')})`
+      return makeFinding('MESH0809', {
+        subject: {kind: 'Sidecar', namespace: sc.namespace, name: sc.name},
+        path: 'spec.egress',
+        args: {egressHosts: ctx.scope.egress.flatMap((l) => l.hosts.map((h) => `${h.namespace}/${h.host}`)), host: fqdn},
+        evidence,
+        file: sc.source.file,
+      })
+    } else if (!serviceFor(ctx, fqdn)?.ports.some((p) => p.port === port))
+      why = `${fqdn} has no port ${port} (its ports: ${svc.ports.map((p) => p.port).join(', ')})`
   }
   return makeFinding('MESH0827', {subject, path, args: {route, cluster, why}, evidence})
 }

@@ -40,7 +40,12 @@ function knownHosts(ctx: DiagnoseContext): Map<string, Set<number>> {
 function hostHint(ctx: DiagnoseContext, host: string, port: number): {hint: string; fix: string; candidates: string[]} {
   const hosts = knownHosts(ctx)
   const exact = hosts.get(host)
-  if (exact && !exact.has(port)) return {hint: `${host} is a known service, but not on port ${port} (its ports: ${[...exact].sort((a, b) => a - b).join(', ')}).`, fix: `call ${host} on one of its ports ${[...exact].join(', ')}`, candidates: [host]}
+  if (exact && !exact.has(port))
+    return {
+      hint: `${host} is a known service, but not on port ${port} (its ports: ${[...exact].sort((a, b) => a - b).join(', ')}).`,
+      fix: `call ${host} on one of its ports ${[...exact].join(', ')}`,
+      candidates: [host],
+    }
   const short = host.split('.')
   const candidates = [...hosts.keys()].filter((h) => {
     if (h === host) return false
@@ -51,11 +56,19 @@ function hostHint(ctx: DiagnoseContext, host: string, port: number): {hint: stri
   if (candidates.length) {
     const other = candidates.find((c) => c.split('.')[1] !== ctx.proxy.namespace) ?? candidates[0]
     const ns = other.split('.')[1]
-    const why = short.length === 1 ? `A short name resolves in the caller's namespace (${ctx.proxy.namespace}); ${host} exists in namespace ${ns}.` : `Did you mean ${other}?`
+    const why =
+      short.length === 1
+        ? `A short name resolves in the caller's namespace (${ctx.proxy.namespace}); ${host} exists in namespace ${ns}.`
+        : `Did you mean ${other}?`
     return {hint: why, fix: `call ${other} (the FQDN)`, candidates}
   }
   const internal = host.endsWith(`.svc.${ctx.mesh.domainSuffix || 'cluster.local'}`) || short.length <= 2
-  if (internal) return {hint: `No service named ${host} is known to this proxy.`, fix: `check the service name and namespace (kubectl get svc -A | grep ${short[0]}); a Sidecar egress or exportTo may hide it`, candidates: []}
+  if (internal)
+    return {
+      hint: `No service named ${host} is known to this proxy.`,
+      fix: `check the service name and namespace (kubectl get svc -A | grep ${short[0]}); a Sidecar egress or exportTo may hide it`,
+      candidates: [],
+    }
   return {hint: `No ServiceEntry defines ${host}.`, fix: `add a ServiceEntry for ${host} (port ${port})`, candidates: []}
 }
 
@@ -81,10 +94,20 @@ export function diagnoseRouting(ctx: DiagnoseContext): Finding[] {
     if (!host) continue
     const h = hostHint(ctx, host, r.request.port)
     const args = {authority: authority || host, port: r.request.port, hint: h.hint, fix: h.fix, cluster: t.name}
-    const subject = sourceSubject(r.route?.source, r.routeConfig !== null ? {kind: 'RouteConfiguration', name: r.routeConfig} : {kind: 'Listener', name: r.listener ?? ''})
+    const subject = sourceSubject(
+      r.route?.source,
+      r.routeConfig !== null ? {kind: 'RouteConfiguration', name: r.routeConfig} : {kind: 'Listener', name: r.listener ?? ''},
+    )
     // Passing through a name the mesh knows elsewhere (short name of another namespace, wrong port) is a mistake.
     const severity = t.name === 'PassthroughCluster' && h.candidates.length ? 'warning' : undefined
-    out.push(makeFinding(t.name === 'BlackHoleCluster' ? 'MESH0819' : 'MESH0820', {subject, severity, args, evidence: {authority, cluster: t.name, virtualHost: r.virtualHost, candidates: h.candidates}}))
+    out.push(
+      makeFinding(t.name === 'BlackHoleCluster' ? 'MESH0819' : 'MESH0820', {
+        subject,
+        severity,
+        args,
+        evidence: {authority, cluster: t.name, virtualHost: r.virtualHost, candidates: h.candidates},
+      }),
+    )
     out.push(...hiddenHostFindings(ctx, h.candidates.length ? h.candidates : [host]))
   }
   return out
@@ -98,10 +121,25 @@ function hiddenHostFindings(ctx: DiagnoseContext, hosts: string[]): Finding[] {
   for (const h of hosts) {
     for (const svc of ctx.model.services.filter((s) => s.hostname === h)) {
       if (!namespaceVisible(svc.exportTo, svc.namespace, ns)) {
-        out.push(makeFinding('MESH0805', {subject: {kind: svc.registry === 'Kubernetes' ? 'Service' : 'ServiceEntry', namespace: svc.namespace, name: svc.name}, args: {exportTo: svc.exportTo, proxyNamespace: ns}, evidence: {host: h}, file: svc.source.file}))
+        out.push(
+          makeFinding('MESH0805', {
+            subject: {kind: svc.registry === 'Kubernetes' ? 'Service' : 'ServiceEntry', namespace: svc.namespace, name: svc.name},
+            args: {exportTo: svc.exportTo, proxyNamespace: ns},
+            evidence: {host: h},
+            file: svc.source.file,
+          }),
+        )
       } else if (!ctx.scope.serviceByHost.has(h) && ctx.scope.sidecar) {
         const sc = ctx.scope.sidecar
-        out.push(makeFinding('MESH0809', {subject: {kind: 'Sidecar', namespace: sc.namespace, name: sc.name}, path: 'spec.egress', args: {egressHosts: ctx.scope.egress.flatMap((l) => l.hosts.map((x) => `${x.namespace}/${x.host}`)), host: h}, evidence: {host: h}, file: sc.source.file}))
+        out.push(
+          makeFinding('MESH0809', {
+            subject: {kind: 'Sidecar', namespace: sc.namespace, name: sc.name},
+            path: 'spec.egress',
+            args: {egressHosts: ctx.scope.egress.flatMap((l) => l.hosts.map((x) => `${x.namespace}/${x.host}`)), host: h},
+            evidence: {host: h},
+            file: sc.source.file,
+          }),
+        )
       }
     }
   }
@@ -123,7 +161,10 @@ function virtualHostRoutes(ctx: DiagnoseContext): {vh: EnvoyMessage; routes: Vho
   if (!vh) return undefined
   const routes = ((vh.routes ?? []) as EnvoyMessage[]).map((route, index) => {
     const ra = route.route ?? {}
-    const clusters = typeof ra.cluster === 'string' ? [{name: ra.cluster, weight: 1}] : ((ra.weighted_clusters?.clusters ?? []) as EnvoyMessage[]).map((c) => ({name: String(c.name), weight: Number(c.weight?.value ?? c.weight ?? 0)}))
+    const clusters =
+      typeof ra.cluster === 'string'
+        ? [{name: ra.cluster, weight: 1}]
+        : ((ra.weighted_clusters?.clusters ?? []) as EnvoyMessage[]).map((c) => ({name: String(c.name), weight: Number(c.weight?.value ?? c.weight ?? 0)}))
     return {index, route, clusters}
   })
   return {vh, routes}
@@ -162,7 +203,14 @@ function noRoute(ctx: DiagnoseContext): Finding {
   }
   return makeFinding('MESH0821', {
     subject: {kind: 'VirtualHost', name: r.virtualHost ?? ''},
-    args: {count: vr?.routes.length ?? 0, virtualHost: r.virtualHost ?? '', request: `${r.request.method} ${r.request.path}`, closest, vs, routeConfig: r.routeConfig ?? ''},
+    args: {
+      count: vr?.routes.length ?? 0,
+      virtualHost: r.virtualHost ?? '',
+      request: `${r.request.method} ${r.request.path}`,
+      closest,
+      vs,
+      routeConfig: r.routeConfig ?? '',
+    },
     evidence: {virtualHost: r.virtualHost, routeConfig: r.routeConfig, headers: r.request.headers, path: r.request.path},
   })
 }
@@ -188,7 +236,12 @@ export function diagnoseExpectation(ctx: DiagnoseContext, expect: Expectation): 
   const r = ctx.result
   const targets = targetClusters(r)
   const expected = describeExpectation(expect)
-  const actual = r.outcome === 'error' ? `no upstream (${r.error}, ${r.predicted.status ?? ''} ${r.predicted.responseFlag ?? ''})`.replace(/\s+\)/, ')') : targets.length === 0 ? 'no cluster' : targets.map((t) => (t.probability < 1 ? `${t.name} (${pct(t.probability)})` : t.name)).join(', ')
+  const actual =
+    r.outcome === 'error'
+      ? `no upstream (${r.error}, ${r.predicted.status ?? ''} ${r.predicted.responseFlag ?? ''})`.replace(/\s+\)/, ')')
+      : targets.length === 0
+        ? 'no cluster'
+        : targets.map((t) => (t.probability < 1 ? `${t.name} (${pct(t.probability)})` : t.name)).join(', ')
   const hitting = targets.filter((t) => clusterMeets(t.name, expect))
   if (targets.length && hitting.length === targets.length) return []
   const subject = sourceSubject(r.route?.source, {kind: 'VirtualHost', name: r.virtualHost ?? ''})
@@ -231,20 +284,38 @@ export function diagnoseExpectation(ctx: DiagnoseContext, expect: Expectation): 
       why = m.matched
         ? `${label} would match this request too, but ${routeText(r)} (route ${matchedIndex}) comes first and Envoy takes the first matching route.`
         : `${routeText(r)} (route ${matchedIndex}) matches first; ${label} comes later and would not match anyway: ${m.reasons.join('; ')}.${matchHints(c.route, mctx.headers, ctx)}`
-      fix = m.matched ? `move the rule for ${expected} before ${routeText(r)}, or make the earlier rule's match narrower` : `fix the match of ${label} and put it before route ${matchedIndex}`
+      fix = m.matched
+        ? `move the rule for ${expected} before ${routeText(r)}, or make the earlier rule's match narrower`
+        : `fix the match of ${label} and put it before route ${matchedIndex}`
     } else {
       why = `${label} routes to ${expected} but does not match: ${m.reasons.join('; ') || 'no reason recorded'}.${matchHints(c.route, mctx.headers, ctx)}`
       fix = `change the request or the match of ${label}`
     }
     const src = configSource(c.route)
-    out.push(makeFinding('MESH0822', {subject: src ? {kind: src.kind, namespace: src.namespace, name: src.name} : subject, args: {expected, actual, why, fix}, evidence: {...evidence, candidate: {index: c.index, name: c.route.name ?? null, reasons: m.reasons}}}))
+    out.push(
+      makeFinding('MESH0822', {
+        subject: src ? {kind: src.kind, namespace: src.namespace, name: src.name} : subject,
+        args: {expected, actual, why, fix},
+        evidence: {...evidence, candidate: {index: c.index, name: c.route.name ?? null, reasons: m.reasons}},
+      }),
+    )
     return out
   }
   // No route of this virtual host leads there: look for the rule in the manifests and why the proxy lacks it.
   const why = `no route of ${r.virtualHost ? `virtual host ${r.virtualHost}` : 'this proxy'} sends traffic to ${expected}.`
   const fromModel = ctx.model ? manifestRulesFor(ctx, expect) : []
-  const explained = fromModel.length ? ` ${fromModel.map((x) => x.text).join(' ')}` : ctx.model ? ' No VirtualService in the manifests routes there either.' : ' Pass --manifests to find the VirtualService rule meant to route there.'
-  out.push(makeFinding('MESH0822', {subject, args: {expected, actual, why: why + explained, fix: fromModel[0]?.fix ?? `add a VirtualService rule that routes to ${expected}`}, evidence}))
+  const explained = fromModel.length
+    ? ` ${fromModel.map((x) => x.text).join(' ')}`
+    : ctx.model
+      ? ' No VirtualService in the manifests routes there either.'
+      : ' Pass --manifests to find the VirtualService rule meant to route there.'
+  out.push(
+    makeFinding('MESH0822', {
+      subject,
+      args: {expected, actual, why: why + explained, fix: fromModel[0]?.fix ?? `add a VirtualService rule that routes to ${expected}`},
+      evidence,
+    }),
+  )
   for (const x of fromModel) if (x.finding) out.push(x.finding)
   return out
 }
@@ -275,20 +346,31 @@ function matchHints(route: EnvoyMessage, headers: ReturnType<typeof requestHeade
     }
     const value = headers.first(name)
     if (value === undefined) continue
-    const sm = h.string_match ?? (h.exact_match !== undefined ? {exact: h.exact_match} : h.prefix_match !== undefined ? {prefix: h.prefix_match} : h.safe_regex_match ? {safe_regex: h.safe_regex_match} : undefined)
+    const sm =
+      h.string_match ??
+      (h.exact_match !== undefined
+        ? {exact: h.exact_match}
+        : h.prefix_match !== undefined
+          ? {prefix: h.prefix_match}
+          : h.safe_regex_match
+            ? {safe_regex: h.safe_regex_match}
+            : undefined)
     if (!sm) continue
     const ignoreCase = sm.ignore_case === true
     if (sm.exact !== undefined) {
       const want = String(sm.exact)
-      if (!ignoreCase && want.toLowerCase() === value.toLowerCase() && want !== value) hints.push(`"${value}" differs from "${want}" only by case: exact matches are case-sensitive`)
+      if (!ignoreCase && want.toLowerCase() === value.toLowerCase() && want !== value)
+        hints.push(`"${value}" differs from "${want}" only by case: exact matches are case-sensitive`)
       else if (value.startsWith(want) && value !== want) hints.push(`"${value}" starts with "${want}" but an exact match needs the whole value (use prefix)`)
     } else if (sm.prefix !== undefined) {
       const want = String(sm.prefix)
-      if (!ignoreCase && value.toLowerCase().startsWith(want.toLowerCase()) && !value.startsWith(want)) hints.push(`"${value}" has prefix "${want}" only ignoring case: prefix matches are case-sensitive`)
+      if (!ignoreCase && value.toLowerCase().startsWith(want.toLowerCase()) && !value.startsWith(want))
+        hints.push(`"${value}" has prefix "${want}" only ignoring case: prefix matches are case-sensitive`)
     } else if (sm.safe_regex?.regex !== undefined) {
       const re = String(sm.safe_regex.regex)
       try {
-        if (!fullMatch(re, value) && compileRe2(re).matcher(value).find()) hints.push(`regex "${re}" matches part of "${value}", but Envoy's RE2 regex must match the whole value (use ".*${re}.*")`)
+        if (!fullMatch(re, value) && compileRe2(re).matcher(value).find())
+          hints.push(`regex "${re}" matches part of "${value}", but Envoy's RE2 regex must match the whole value (use ".*${re}.*")`)
       } catch {
         // invalid regexes are reported by the route engine itself
       }
@@ -296,11 +378,13 @@ function matchHints(route: EnvoyMessage, headers: ReturnType<typeof requestHeade
   }
   const pm = route.match ?? {}
   const path = (headers.first(':path') ?? '').split('?')[0]
-  if (pm.path !== undefined && path.startsWith(String(pm.path)) && path !== pm.path) hints.push(`path "${path}" starts with "${pm.path}" but the rule matches the exact path (use prefix)`)
+  if (pm.path !== undefined && path.startsWith(String(pm.path)) && path !== pm.path)
+    hints.push(`path "${path}" starts with "${pm.path}" but the rule matches the exact path (use prefix)`)
   if (pm.safe_regex?.regex !== undefined) {
     try {
       const re = String(pm.safe_regex.regex)
-      if (!fullMatch(re, path) && compileRe2(re).matcher(path).find()) hints.push(`path regex "${pm.safe_regex.regex}" matches part of "${path}", but it must match the whole path`)
+      if (!fullMatch(re, path) && compileRe2(re).matcher(path).find())
+        hints.push(`path regex "${pm.safe_regex.regex}" matches part of "${path}", but it must match the whole path`)
     } catch {
       // reported by the route engine
     }
@@ -311,16 +395,32 @@ function matchHints(route: EnvoyMessage, headers: ReturnType<typeof requestHeade
 /** VirtualService rules in the manifests that route to the expected subset/cluster for this host, and why the proxy lacks them. */
 function manifestRulesFor(ctx: DiagnoseContext, expect: Expectation): Array<{text: string; fix: string; finding?: Finding}> {
   const model = ctx.model!
-  const fqdn = expect.cluster ? parseIstioClusterName(expect.cluster)?.fqdn : (() => {
-    const c = targetClusters(ctx.result)[0]?.name
-    const fromCluster = c ? parseIstioClusterName(c)?.fqdn : undefined
-    return fromCluster || (ctx.result.request.authority ? resolveShortName(hostOf(ctx.result.request.authority).split('.')[0]!, hostOf(ctx.result.request.authority).split('.')[1] ?? ctx.proxy.namespace, model.configDomainSuffix) : undefined)
-  })()
+  const fqdn = expect.cluster
+    ? parseIstioClusterName(expect.cluster)?.fqdn
+    : (() => {
+        const c = targetClusters(ctx.result)[0]?.name
+        const fromCluster = c ? parseIstioClusterName(c)?.fqdn : undefined
+        return (
+          fromCluster ||
+          (ctx.result.request.authority
+            ? resolveShortName(
+                hostOf(ctx.result.request.authority).split('.')[0]!,
+                hostOf(ctx.result.request.authority).split('.')[1] ?? ctx.proxy.namespace,
+                model.configDomainSuffix,
+              )
+            : undefined)
+        )
+      })()
   const subset = expect.subset ?? (expect.cluster ? parseIstioClusterName(expect.cluster)?.subset : undefined)
   if (!fqdn) return []
   const forHost = model.virtualServices.filter((vs) => vsHostsOf(vs, model).some((h) => h === fqdn)).sort(byAge)
   const routing = forHost.filter((vs) =>
-    ((vs.spec.http ?? []) as EnvoyMessage[]).some((rule) => ((rule?.route ?? []) as EnvoyMessage[]).some((d) => resolveShortName(String(d?.destination?.host ?? ''), vs.namespace, model.configDomainSuffix) === fqdn && (!subset || d.destination.subset === subset))),
+    ((vs.spec.http ?? []) as EnvoyMessage[]).some((rule) =>
+      ((rule?.route ?? []) as EnvoyMessage[]).some(
+        (d) =>
+          resolveShortName(String(d?.destination?.host ?? ''), vs.namespace, model.configDomainSuffix) === fqdn && (!subset || d.destination.subset === subset),
+      ),
+    ),
   )
   const out: Array<{text: string; fix: string; finding?: Finding}> = []
   for (const vs of routing) {
@@ -328,7 +428,10 @@ function manifestRulesFor(ctx: DiagnoseContext, expect: Expectation): Array<{tex
     if (why) out.push(why)
     else if (!ctx.stateFromModel) {
       const config = ctx.modelOrigin === 'cluster' ? "in the cluster's config" : 'in the manifests'
-      out.push({text: `VirtualService ${refText(vs)} ${config} routes there, but the proxy does not have that rule: the VirtualService the proxy runs differs${ctx.modelOrigin === 'cluster' ? ' (istiod has not pushed it, or the proxy rejected it)' : ' from the manifests, or the proxy is stale'}.`, fix: `kubectl get virtualservice ${vs.name} -n ${vs.namespace} -o yaml; istioctl proxy-status`})
+      out.push({
+        text: `VirtualService ${refText(vs)} ${config} routes there, but the proxy does not have that rule: the VirtualService the proxy runs differs${ctx.modelOrigin === 'cluster' ? ' (istiod has not pushed it, or the proxy rejected it)' : ' from the manifests, or the proxy is stale'}.`,
+        fix: `kubectl get virtualservice ${vs.name} -n ${vs.namespace} -o yaml; istioctl proxy-status`,
+      })
     }
   }
   return out
@@ -341,7 +444,14 @@ type NotApplied = {text: string; fix: string; finding: Finding}
  * gateway, to "mesh" only), exportTo, the Sidecar's egress hosts, or another VirtualService for the same host that
  * sidecars use instead. Undefined when it does apply.
  */
-function whyNotApplied(ctx: DiagnoseContext, vs: ConfigObject, fqdn: string, forHost: ConfigObject[], lead: string, severity?: Severity): NotApplied | undefined {
+function whyNotApplied(
+  ctx: DiagnoseContext,
+  vs: ConfigObject,
+  fqdn: string,
+  forHost: ConfigObject[],
+  lead: string,
+  severity?: Severity,
+): NotApplied | undefined {
   const scope = ctx.scope!
   const ref = refText(vs)
   const subject = {kind: 'VirtualService', namespace: vs.namespace, name: vs.name}
@@ -358,7 +468,17 @@ function whyNotApplied(ctx: DiagnoseContext, vs: ConfigObject, fqdn: string, for
     return {
       text: `VirtualService ${ref} ${lead}, but applies to sidecars ("mesh") only; this gateway ignores it.`,
       fix: `add the gateway to spec.gateways of VirtualService ${ref}`,
-      finding: makeFinding('MESH0823', {subject, path: 'spec.gateways', severity, args: {gateway: ctx.proxy.name ?? `namespace ${ctx.proxy.namespace}`, host: fqdn, gatewayHint: gatewaysOf(ctx).join(', ') || '<namespace>/<gateway name>'}, file: vs.source.file}),
+      finding: makeFinding('MESH0823', {
+        subject,
+        path: 'spec.gateways',
+        severity,
+        args: {
+          gateway: ctx.proxy.name ?? `namespace ${ctx.proxy.namespace}`,
+          host: fqdn,
+          gatewayHint: gatewaysOf(ctx).join(', ') || '<namespace>/<gateway name>',
+        },
+        file: vs.source.file,
+      }),
     }
   }
   if (!namespaceVisible(exportTo, vs.namespace, scope.configNamespace)) {
@@ -366,7 +486,13 @@ function whyNotApplied(ctx: DiagnoseContext, vs: ConfigObject, fqdn: string, for
       text: `VirtualService ${ref} ${lead}, but is exported to ${exportTo.join(', ')} only.`,
       fix: `add ${scope.configNamespace} to spec.exportTo of VirtualService ${ref}`,
       // Exporting to a few namespaces is usually deliberate: worth knowing, not a warning, unless the caller expected it.
-      finding: makeFinding('MESH0805', {subject, path: 'spec.exportTo', severity: severity ?? 'info', args: {exportTo, proxyNamespace: scope.configNamespace}, file: vs.source.file}),
+      finding: makeFinding('MESH0805', {
+        subject,
+        path: 'spec.exportTo',
+        severity: severity ?? 'info',
+        args: {exportTo, proxyNamespace: scope.configNamespace},
+        file: vs.source.file,
+      }),
     }
   }
   if (!gateway && !scope.virtualServices.includes(vs) && scope.sidecar) {
@@ -374,7 +500,13 @@ function whyNotApplied(ctx: DiagnoseContext, vs: ConfigObject, fqdn: string, for
     return {
       text: `VirtualService ${ref} ${lead}, but Sidecar ${refText(sc)} egress hosts do not include it.`,
       fix: `add ${vs.namespace}/${fqdn} to the egress hosts of Sidecar ${refText(sc)}`,
-      finding: makeFinding('MESH0809', {subject: {kind: 'Sidecar', namespace: sc.namespace, name: sc.name}, path: 'spec.egress', severity, args: {egressHosts: scope.egress.flatMap((l) => l.hosts.map((x) => `${x.namespace}/${x.host}`)), host: fqdn}, file: sc.source.file}),
+      finding: makeFinding('MESH0809', {
+        subject: {kind: 'Sidecar', namespace: sc.namespace, name: sc.name},
+        path: 'spec.egress',
+        severity,
+        args: {egressHosts: scope.egress.flatMap((l) => l.hosts.map((x) => `${x.namespace}/${x.host}`)), host: fqdn},
+        file: sc.source.file,
+      }),
     }
   }
   const visible = forHost.filter((v) => scope.virtualServices.includes(v))
@@ -382,7 +514,12 @@ function whyNotApplied(ctx: DiagnoseContext, vs: ConfigObject, fqdn: string, for
     return {
       text: `VirtualService ${ref} ${lead}, but ${visible.length} VirtualServices define ${fqdn} and sidecars use only the oldest, ${refText(visible[0])}.`,
       fix: `merge the rules of ${ref} into ${refText(visible[0])}`,
-      finding: makeFinding('MESH0824', {subject, severity, args: {virtualServices: visible.map(refText), host: fqdn, used: refText(visible[0])}, file: vs.source.file}),
+      finding: makeFinding('MESH0824', {
+        subject,
+        severity,
+        args: {virtualServices: visible.map(refText), host: fqdn, used: refText(visible[0])},
+        file: vs.source.file,
+      }),
     }
   }
   return undefined
@@ -431,7 +568,12 @@ export function diagnoseIgnoredVirtualServices(ctx: DiagnoseContext): Finding[] 
         subject: {kind: 'VirtualService', namespace: vs.namespace, name: vs.name},
         path: `spec.hosts[${((vs.spec.hosts ?? []) as unknown[]).findIndex((h) => String(h) === short)}]`,
         args: {host: short, resolved, intended: fqdn},
-        evidence: {host: short, resolved, intended: fqdn, servicesNamed: model.services.filter((s) => s.hostname.split('.')[0] === short).map((s) => s.hostname)},
+        evidence: {
+          host: short,
+          resolved,
+          intended: fqdn,
+          servicesNamed: model.services.filter((s) => s.hostname.split('.')[0] === short).map((s) => s.hostname),
+        },
         file: vs.source.file,
       }),
     )

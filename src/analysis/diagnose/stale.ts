@@ -21,7 +21,18 @@ export function diagnoseTargetClusterState(ctx: DiagnoseContext): Finding[] {
       const detail = c.errorState
         ? `Envoy rejected its last update (${c.errorState.details ?? 'no details'}) and keeps the previous version`
         : 'it has not received its endpoints (EDS) or its update is pending, so Envoy does not use it yet: requests to it fail until it is warm'
-      out.push(makeFinding('MESH0826', {subject: {kind: 'Cluster', name: t.name}, args: {cluster: t.name, state: c.errorState ? 'rejected' : 'warming', detail}, evidence: {state: c.state, lastUpdated: c.lastUpdated ?? null, versionInfo: c.versionInfo ?? null, lastUpdateAttempt: c.errorState?.lastUpdateAttempt ?? null}}))
+      out.push(
+        makeFinding('MESH0826', {
+          subject: {kind: 'Cluster', name: t.name},
+          args: {cluster: t.name, state: c.errorState ? 'rejected' : 'warming', detail},
+          evidence: {
+            state: c.state,
+            lastUpdated: c.lastUpdated ?? null,
+            versionInfo: c.versionInfo ?? null,
+            lastUpdateAttempt: c.errorState?.lastUpdateAttempt ?? null,
+          },
+        }),
+      )
     }
   }
   return out

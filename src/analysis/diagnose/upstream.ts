@@ -109,7 +109,8 @@ function targetPortOf(svc: MeshService, port: number, pod?: PodInfo): number {
   if (typeof sp.targetPort === 'number') return sp.targetPort
   if (typeof sp.targetPort === 'string' && /^\d+$/.test(sp.targetPort)) return Number(sp.targetPort)
   if (typeof sp.targetPort === 'string' && pod) {
-    for (const c of (pod.object.spec.containers ?? []) as EnvoyMessage[]) for (const p of (c.ports ?? []) as EnvoyMessage[]) if (p.name === sp.targetPort) return Number(p.containerPort)
+    for (const c of (pod.object.spec.containers ?? []) as EnvoyMessage[])
+      for (const p of (c.ports ?? []) as EnvoyMessage[]) if (p.name === sp.targetPort) return Number(p.containerPort)
   }
   return port
 }
@@ -117,13 +118,19 @@ function targetPortOf(svc: MeshService, port: number, pod?: PodInfo): number {
 function tlsFindings(ctx: DiagnoseContext, cluster: string, raw: EnvoyMessage, fqdn: string, port: number, subset: string): Finding[] {
   const transport = upstreamTransport(raw)
   const drRef = clusterMetadata(raw).destinationRule
-  const evidence: Record<string, unknown> = {cluster, transport, transportSocket: raw.transport_socket_matches ? 'transport_socket_matches' : raw.transport_socket?.name ?? 'none'}
+  const evidence: Record<string, unknown> = {
+    cluster,
+    transport,
+    transportSocket: raw.transport_socket_matches ? 'transport_socket_matches' : (raw.transport_socket?.name ?? 'none'),
+  }
   if (!ctx.model) {
     const check: Record<UpstreamTransport, string | undefined> = {
       plaintext: `If the destination's PeerAuthentication is STRICT, its sidecar resets these connections (503 UC); check the DestinationRule${drRef ? ` ${drRef.name}.${drRef.namespace}` : ''} tls.mode (DISABLE?) and the PeerAuthentication of the destination.`,
-      'istio-mtls': 'A destination without a sidecar (or with PeerAuthentication DISABLE) cannot terminate it: requests fail with 503 UF/UC. Check that the destination pods are injected.',
+      'istio-mtls':
+        'A destination without a sidecar (or with PeerAuthentication DISABLE) cannot terminate it: requests fail with 503 UF/UC. Check that the destination pods are injected.',
       tls: 'A destination sidecar that requires Istio mTLS (PeerAuthentication STRICT) rejects this handshake (503 UF); TLS origination is meant for servers outside the mesh.',
-      'mutual-tls': 'A destination sidecar that requires Istio mTLS rejects a certificate it does not trust (503 UF); this mode is meant for servers outside the mesh.',
+      'mutual-tls':
+        'A destination sidecar that requires Istio mTLS rejects a certificate it does not trust (503 UF); this mode is meant for servers outside the mesh.',
       'auto-mtls': undefined,
     }
     const text = check[transport]
@@ -140,7 +147,8 @@ function tlsFindings(ctx: DiagnoseContext, cluster: string, raw: EnvoyMessage, f
   const sub = subset && dr ? subsetOf(dr, subset) : undefined
   const servicePods = podsOfService(model, svc).filter((p) => !sub || labelsMatch(sub.labels, p.labels))
   const withoutSidecar = servicePods.filter((p) => p.sidecar === false)
-  const origin = drMode && dr ? `DestinationRule ${refText(dr)} ${drMode.path} ${drMode.mode}` : transport === 'auto-mtls' ? 'auto mTLS' : 'no DestinationRule TLS setting'
+  const origin =
+    drMode && dr ? `DestinationRule ${refText(dr)} ${drMode.path} ${drMode.mode}` : transport === 'auto-mtls' ? 'auto mTLS' : 'no DestinationRule TLS setting'
   evidence.destinationRuleTls = drMode ? {destinationRule: refText(dr!), ...drMode} : null
 
   // The destination side: its sidecar (or none) and the PeerAuthentication mode on the target port.
@@ -150,7 +158,13 @@ function tlsFindings(ctx: DiagnoseContext, cluster: string, raw: EnvoyMessage, f
   const targetPort = targetPortOf(svc, port, sample)
   const serverMode: MtlsMode = modeForPort(policy, targetPort)
   const pa = policy.sources[0]
-  evidence.server = {service: refText(svc), targetPort, peerAuthenticationMode: serverMode, peerAuthentication: pa ? refText(pa) : null, pods: servicePods.map((p) => ({name: p.name, sidecar: p.sidecar ?? null}))}
+  evidence.server = {
+    service: refText(svc),
+    targetPort,
+    peerAuthenticationMode: serverMode,
+    peerAuthentication: pa ? refText(pa) : null,
+    pods: servicePods.map((p) => ({name: p.name, sidecar: p.sidecar ?? null})),
+  }
 
   const allWithoutSidecar = servicePods.length > 0 && withoutSidecar.length === servicePods.length
   const subject = dr ? {kind: 'DestinationRule', namespace: dr.namespace, name: dr.name} : {kind: 'Service', namespace: svc.namespace, name: svc.name}
@@ -164,7 +178,14 @@ function tlsFindings(ctx: DiagnoseContext, cluster: string, raw: EnvoyMessage, f
       makeFinding('MESH0815', {
         subject,
         path,
-        args: {clientTls, host: fqdn, origin, server: `its pods (${withoutSidecar.map((p) => p.name).join(', ')}) have no sidecar (sidecar.istio.io/inject=false) and cannot terminate Istio mTLS`, flag: 'UF/UC', fix: 'remove tls.mode ISTIO_MUTUAL from the DestinationRule (auto mTLS sends plaintext to pods without a sidecar), or inject the pods'},
+        args: {
+          clientTls,
+          host: fqdn,
+          origin,
+          server: `its pods (${withoutSidecar.map((p) => p.name).join(', ')}) have no sidecar (sidecar.istio.io/inject=false) and cannot terminate Istio mTLS`,
+          flag: 'UF/UC',
+          fix: 'remove tls.mode ISTIO_MUTUAL from the DestinationRule (auto mTLS sends plaintext to pods without a sidecar), or inject the pods',
+        },
         evidence,
         file,
       }),
@@ -179,7 +200,14 @@ function tlsFindings(ctx: DiagnoseContext, cluster: string, raw: EnvoyMessage, f
         makeFinding('MESH0205', {
           subject,
           path,
-          args: {mode: drMode.mode, host: fqdn, portText: ` port ${port}`, peerAuthentication: pa ? refText(pa) : '(mesh default)', flag, portOrAll: targetPort},
+          args: {
+            mode: drMode.mode,
+            host: fqdn,
+            portText: ` port ${port}`,
+            peerAuthentication: pa ? refText(pa) : '(mesh default)',
+            flag,
+            portOrAll: targetPort,
+          },
           evidence,
           file,
         }),
@@ -189,7 +217,14 @@ function tlsFindings(ctx: DiagnoseContext, cluster: string, raw: EnvoyMessage, f
       makeFinding('MESH0815', {
         subject,
         path,
-        args: {clientTls, host: fqdn, origin, server: `PeerAuthentication ${pa ? refText(pa) : '(mesh)'} requires STRICT mTLS on port ${targetPort}`, flag, fix: 'enable auto mTLS (meshConfig.enableAutoMtls) or set tls.mode ISTIO_MUTUAL in a DestinationRule for the host'},
+        args: {
+          clientTls,
+          host: fqdn,
+          origin,
+          server: `PeerAuthentication ${pa ? refText(pa) : '(mesh)'} requires STRICT mTLS on port ${targetPort}`,
+          flag,
+          fix: 'enable auto mTLS (meshConfig.enableAutoMtls) or set tls.mode ISTIO_MUTUAL in a DestinationRule for the host',
+        },
         evidence,
         file,
       }),
@@ -201,7 +236,14 @@ function tlsFindings(ctx: DiagnoseContext, cluster: string, raw: EnvoyMessage, f
       makeFinding('MESH0815', {
         subject,
         path,
-        args: {clientTls, host: fqdn, origin, server: `PeerAuthentication ${pa ? refText(pa) : ''} sets mTLS DISABLE on port ${targetPort}, so the destination sidecar expects plaintext`, flag: 'UC', fix: 'remove tls.mode ISTIO_MUTUAL (auto mTLS follows the server), or set the PeerAuthentication to PERMISSIVE/STRICT'},
+        args: {
+          clientTls,
+          host: fqdn,
+          origin,
+          server: `PeerAuthentication ${pa ? refText(pa) : ''} sets mTLS DISABLE on port ${targetPort}, so the destination sidecar expects plaintext`,
+          flag: 'UC',
+          fix: 'remove tls.mode ISTIO_MUTUAL (auto mTLS follows the server), or set the PeerAuthentication to PERMISSIVE/STRICT',
+        },
         evidence,
         file: pa?.source.file ?? file,
       }),

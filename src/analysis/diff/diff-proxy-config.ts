@@ -124,12 +124,18 @@ export function diffProxyConfig(intended: ConfigDump, live: ConfigDump, opts: Di
     if (change === 'extra' && source) {
       const obj = manifestIndex?.get(refKey(source))
       if (manifestIndex && !obj) {
-        return {causeKind: 'deleted_object', cause: `generated from ${refLabel(source)}, which is not in the manifests: the proxy still runs config from a deleted object (stale push), or the manifests given are incomplete`}
+        return {
+          causeKind: 'deleted_object',
+          cause: `generated from ${refLabel(source)}, which is not in the manifests: the proxy still runs config from a deleted object (stale push), or the manifests given are incomplete`,
+        }
       }
       const reason = obj ? scopingReason(obj, opts.proxyNamespace, opts.proxyKind) : undefined
       if (reason) return {causeKind: reason.kind, cause: `${reason.message}; the proxy still runs an older push that had it`, reason}
       if (!I.citations.has(refKey(source))) {
-        return {causeKind: 'stale_push', cause: `generated from ${refLabel(source)}, which the intended config does not use: a stale push (the object changed or was removed since)`}
+        return {
+          causeKind: 'stale_push',
+          cause: `generated from ${refLabel(source)}, which the intended config does not use: a stale push (the object changed or was removed since)`,
+        }
       }
     }
     if (change === 'changed') {
@@ -153,7 +159,8 @@ export function diffProxyConfig(intended: ConfigDump, live: ConfigDump, opts: Di
     }
     return {
       causeKind: 'unexplained',
-      cause: 'not produced by the manifests given: an object applied in the cluster but missing from the manifests (ServiceEntry, EnvoyFilter, another namespace), or a stale push',
+      cause:
+        'not produced by the manifests given: an object applied in the cluster but missing from the manifests (ServiceEntry, EnvoyFilter, another namespace), or a stale push',
     }
   }
 
@@ -161,7 +168,11 @@ export function diffProxyConfig(intended: ConfigDump, live: ConfigDump, opts: Di
     const c = d.causeKind && d.cause ? {causeKind: d.causeKind, cause: d.cause} : causeOf(d.change, d.source)
     differences.push({...d, ...c} as Difference)
     const reason = (c as {reason?: ScopingReason}).reason
-    if (reason && d.source && !findings.some((f) => f.code === reason.code && f.subject.name === d.source!.name && f.subject.namespace === d.source!.namespace)) {
+    if (
+      reason &&
+      d.source &&
+      !findings.some((f) => f.code === reason.code && f.subject.name === d.source!.name && f.subject.namespace === d.source!.namespace)
+    ) {
       findings.push(makeFinding(reason.code, {subject: d.source, args: reason.args, evidence: {resource: d.resource}}))
     }
   }
@@ -191,7 +202,11 @@ export function diffProxyConfig(intended: ConfigDump, live: ConfigDump, opts: Di
     findings.push(
       makeFinding('MESH0806', {
         subject: ref,
-        args: {resourceType: resources.length === 1 ? resources[0].split(' ')[0] : 'config', resource: resources.length === 1 ? resources[0].replace(/^\S+ /, '') : resources.join(', '), source: refLabel(ref)},
+        args: {
+          resourceType: resources.length === 1 ? resources[0].split(' ')[0] : 'config',
+          resource: resources.length === 1 ? resources[0].replace(/^\S+ /, '') : resources.join(', '),
+          source: refLabel(ref),
+        },
         evidence: {resources},
       }),
     )
@@ -261,7 +276,13 @@ export function diffProxyConfig(intended: ConfigDump, live: ConfigDump, opts: Di
   }
 
   // Rejected and warming config: the same proxy check live audit and explain run (src/analysis/checks).
-  findings.push(...runCheck(REJECTED_CONFIG_CHECK, 'proxy', {env: new ProxyCheckEnv({drift: false}), state: {label: opts.liveLabel ?? 'live', dump: live}, subject: {kind: 'Proxy', name: opts.liveLabel ?? 'live'}}))
+  findings.push(
+    ...runCheck(REJECTED_CONFIG_CHECK, 'proxy', {
+      env: new ProxyCheckEnv({drift: false}),
+      state: {label: opts.liveLabel ?? 'live', dump: live},
+      subject: {kind: 'Proxy', name: opts.liveLabel ?? 'live'},
+    }),
+  )
 
   if (!live.listeners.length && live.clusters.length) notes.push('the live dump has no listeners section: listeners were not compared')
   if (!live.clusters.length && live.listeners.length) notes.push('the live dump has no clusters section: clusters were not compared')
@@ -288,7 +309,11 @@ const SEVERITY_ORDER: Record<Severity, number> = {error: 0, warning: 1, info: 2}
 const KIND_ORDER: Record<DiffResourceKind, number> = {listener: 0, filterChain: 1, routeConfig: 2, virtualHost: 3, route: 4, cluster: 5}
 
 function compareDifferences(a: Difference, b: Difference): number {
-  return SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] || KIND_ORDER[a.kind] - KIND_ORDER[b.kind] || (a.resource < b.resource ? -1 : a.resource > b.resource ? 1 : 0)
+  return (
+    SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] ||
+    KIND_ORDER[a.kind] - KIND_ORDER[b.kind] ||
+    (a.resource < b.resource ? -1 : a.resource > b.resource ? 1 : 0)
+  )
 }
 
 type AddFn = (d: Omit<Difference, 'causeKind' | 'cause'> & Partial<Pick<Difference, 'causeKind' | 'cause'>>) => void
@@ -311,7 +336,16 @@ function diffClusters(I: Side, L: Side, add: AddFn, compared: Compared): void {
     const lc = L.clusters.get(name)
     compared.clusters++
     if (!lc) {
-      add({kind: 'cluster', change: 'missing', severity: 'error', resource: name, fields: [], intended: projectCluster(ic.cluster, clusterSubset(ic)), live: null, source: clusterSourceRef(ic.cluster)})
+      add({
+        kind: 'cluster',
+        change: 'missing',
+        severity: 'error',
+        resource: name,
+        fields: [],
+        intended: projectCluster(ic.cluster, clusterSubset(ic)),
+        live: null,
+        source: clusterSourceRef(ic.cluster),
+      })
       continue
     }
     const ip = projectCluster(ic.cluster, clusterSubset(ic))
@@ -339,7 +373,16 @@ function diffClusters(I: Side, L: Side, add: AddFn, compared: Compared): void {
   }
   for (const [name, lc] of L.clusters) {
     if (I.clusters.has(name)) continue
-    add({kind: 'cluster', change: 'extra', severity: 'warning', resource: name, fields: [], intended: null, live: projectCluster(lc.cluster, clusterSubset(lc)), source: clusterSourceRef(lc.cluster)})
+    add({
+      kind: 'cluster',
+      change: 'extra',
+      severity: 'warning',
+      resource: name,
+      fields: [],
+      intended: null,
+      live: projectCluster(lc.cluster, clusterSubset(lc)),
+      source: clusterSourceRef(lc.cluster),
+    })
   }
 }
 
@@ -384,13 +427,34 @@ function diffListeners(I: Side, L: Side, add: AddFn, compared: Compared): void {
       continue
     }
     const la = listenerAddressList(ll.listener)
-    if (!sameProjection(ia, la)) add({kind: 'listener', change: 'changed', severity: 'error', resource: name, fields: ['address'], intended: {addresses: ia}, live: {addresses: la}, source: null, causeKind: 'stale_push', cause: 'the listener binds another address or port than the intended config: a stale push or a different Service/Sidecar port'})
+    if (!sameProjection(ia, la))
+      add({
+        kind: 'listener',
+        change: 'changed',
+        severity: 'error',
+        resource: name,
+        fields: ['address'],
+        intended: {addresses: ia},
+        live: {addresses: la},
+        source: null,
+        causeKind: 'stale_push',
+        cause: 'the listener binds another address or port than the intended config: a stale push or a different Service/Sidecar port',
+      })
     const ic = chainsOf(il.listener)
     const lc = chainsOf(ll.listener)
     for (const [key, ich] of ic) {
       const lch = lc.get(key)
       if (!lch) {
-        add({kind: 'filterChain', change: 'missing', severity: 'error', resource: `${name} › ${ich.label}`, fields: [], intended: ich.projection, live: null, source: ich.source})
+        add({
+          kind: 'filterChain',
+          change: 'missing',
+          severity: 'error',
+          resource: `${name} › ${ich.label}`,
+          fields: [],
+          intended: ich.projection,
+          live: null,
+          source: ich.source,
+        })
         continue
       }
       const severe = (['terminal', 'routeConfig', 'tcpCluster', 'tls'] as const).filter((f) => !sameProjection(ich.projection[f], lch.projection[f]))
@@ -406,18 +470,47 @@ function diffListeners(I: Side, L: Side, add: AddFn, compared: Compared): void {
         intended: pick(ich.projection, fields),
         live: pick(lch.projection, fields),
         source: lch.source ?? ich.source,
-        ...(severe.includes('tls') ? {causeKind: 'tls_setting' as const, cause: `downstream TLS is ${lch.projection.tls} in Envoy but ${ich.projection.tls} in the intended config: the PeerAuthentication mode applied differs from the manifests`} : {}),
-        ...(!severe.length ? {causeKind: 'stale_push' as const, cause: 'a cosmetic difference (stats prefix or auxiliary filters such as telemetry): traffic is handled the same way; usually another Istio version or a stale push'} : {}),
+        ...(severe.includes('tls')
+          ? {
+              causeKind: 'tls_setting' as const,
+              cause: `downstream TLS is ${lch.projection.tls} in Envoy but ${ich.projection.tls} in the intended config: the PeerAuthentication mode applied differs from the manifests`,
+            }
+          : {}),
+        ...(!severe.length
+          ? {
+              causeKind: 'stale_push' as const,
+              cause:
+                'a cosmetic difference (stats prefix or auxiliary filters such as telemetry): traffic is handled the same way; usually another Istio version or a stale push',
+            }
+          : {}),
       })
     }
     for (const [key, lch] of lc) {
       if (ic.has(key)) continue
-      add({kind: 'filterChain', change: 'extra', severity: 'error', resource: `${name} › ${lch.label}`, fields: [], intended: null, live: lch.projection, source: lch.source})
+      add({
+        kind: 'filterChain',
+        change: 'extra',
+        severity: 'error',
+        resource: `${name} › ${lch.label}`,
+        fields: [],
+        intended: null,
+        live: lch.projection,
+        source: lch.source,
+      })
     }
   }
   for (const [name, ll] of L.listeners) {
     if (I.listeners.has(name)) continue
-    add({kind: 'listener', change: 'extra', severity: 'warning', resource: name, fields: [], intended: null, live: {addresses: listenerAddressList(ll.listener)}, source: null})
+    add({
+      kind: 'listener',
+      change: 'extra',
+      severity: 'warning',
+      resource: name,
+      fields: [],
+      intended: null,
+      live: {addresses: listenerAddressList(ll.listener)},
+      source: null,
+    })
   }
 }
 
@@ -442,7 +535,16 @@ function diffRouteConfigs(I: Side, L: Side, add: AddFn, compared: Compared): voi
     const lrcItem = L.routeConfigs.get(key)
     if (!lrcItem) {
       const firstRoute = ((irc.virtual_hosts ?? [])[0]?.routes ?? [])[0]
-      add({kind: 'routeConfig', change: 'missing', severity: 'error', resource: key, fields: [], intended: {virtualHosts: ((irc.virtual_hosts ?? []) as EnvoyMessage[]).map((v) => v.name)}, live: null, source: firstRoute ? routeSource(firstRoute) : null})
+      add({
+        kind: 'routeConfig',
+        change: 'missing',
+        severity: 'error',
+        resource: key,
+        fields: [],
+        intended: {virtualHosts: ((irc.virtual_hosts ?? []) as EnvoyMessage[]).map((v) => v.name)},
+        live: null,
+        source: firstRoute ? routeSource(firstRoute) : null,
+      })
       continue
     }
     const iv = vhostsOf(irc)
@@ -453,7 +555,16 @@ function diffRouteConfigs(I: Side, L: Side, add: AddFn, compared: Compared): voi
       const where = `${key} › ${vkey}`
       const firstSource = ((ivh.routes ?? []) as EnvoyMessage[]).map(routeSource).find(Boolean) ?? null
       if (!lvh) {
-        add({kind: 'virtualHost', change: 'missing', severity: 'error', resource: where, fields: [], intended: {domains: ivh.domains ?? []}, live: null, source: firstSource})
+        add({
+          kind: 'virtualHost',
+          change: 'missing',
+          severity: 'error',
+          resource: where,
+          fields: [],
+          intended: {domains: ivh.domains ?? []},
+          live: null,
+          source: firstSource,
+        })
         continue
       }
       const idom = [...new Set(((ivh.domains ?? []) as string[]).map((d) => d.toLowerCase()))].sort()
@@ -475,13 +586,31 @@ function diffRouteConfigs(I: Side, L: Side, add: AddFn, compared: Compared): voi
     for (const [vkey, lvh] of lv) {
       if (iv.has(vkey)) continue
       const src = ((lvh.routes ?? []) as EnvoyMessage[]).map(routeSource).find(Boolean) ?? null
-      add({kind: 'virtualHost', change: 'extra', severity: 'warning', resource: `${key} › ${vkey}`, fields: [], intended: null, live: {domains: lvh.domains ?? []}, source: src})
+      add({
+        kind: 'virtualHost',
+        change: 'extra',
+        severity: 'warning',
+        resource: `${key} › ${vkey}`,
+        fields: [],
+        intended: null,
+        live: {domains: lvh.domains ?? []},
+        source: src,
+      })
     }
   }
   for (const [key, {rc}] of L.routeConfigs) {
     if (I.routeConfigs.has(key)) continue
     const firstRoute = ((rc.virtual_hosts ?? [])[0]?.routes ?? [])[0]
-    add({kind: 'routeConfig', change: 'extra', severity: 'warning', resource: key, fields: [], intended: null, live: {virtualHosts: ((rc.virtual_hosts ?? []) as EnvoyMessage[]).map((v) => v.name)}, source: firstRoute ? routeSource(firstRoute) : null})
+    add({
+      kind: 'routeConfig',
+      change: 'extra',
+      severity: 'warning',
+      resource: key,
+      fields: [],
+      intended: null,
+      live: {virtualHosts: ((rc.virtual_hosts ?? []) as EnvoyMessage[]).map((v) => v.name)},
+      source: firstRoute ? routeSource(firstRoute) : null,
+    })
   }
 }
 
@@ -506,7 +635,20 @@ function routeItems(routes: EnvoyMessage[]): RouteItem[] {
   })
 }
 
-const ROUTE_FIELDS: Array<keyof RouteProjection> = ['match', 'action', 'cluster', 'weightedClusters', 'clusterHeader', 'redirect', 'directResponse', 'rewrite', 'timeout', 'retries', 'mirrors', 'fault']
+const ROUTE_FIELDS: Array<keyof RouteProjection> = [
+  'match',
+  'action',
+  'cluster',
+  'weightedClusters',
+  'clusterHeader',
+  'redirect',
+  'directResponse',
+  'rewrite',
+  'timeout',
+  'retries',
+  'mirrors',
+  'fault',
+]
 
 function diffRoutes(where: string, intended: EnvoyMessage[], live: EnvoyMessage[], add: AddFn, compared: Compared): void {
   const ir = routeItems(intended)
@@ -541,8 +683,28 @@ function diffRoutes(where: string, intended: EnvoyMessage[], live: EnvoyMessage[
       ...(shortHost ?? {}),
     })
   }
-  for (const m of missing) add({kind: 'route', change: 'missing', severity: 'error', resource: `${where} › ${m.label}`, fields: [], intended: {index: m.index, ...m.projection}, live: null, source: routeSource(m.route)})
-  for (const e of extra) add({kind: 'route', change: 'extra', severity: 'error', resource: `${where} › ${e.label}`, fields: [], intended: null, live: {index: e.index, ...e.projection}, source: routeSource(e.route)})
+  for (const m of missing)
+    add({
+      kind: 'route',
+      change: 'missing',
+      severity: 'error',
+      resource: `${where} › ${m.label}`,
+      fields: [],
+      intended: {index: m.index, ...m.projection},
+      live: null,
+      source: routeSource(m.route),
+    })
+  for (const e of extra)
+    add({
+      kind: 'route',
+      change: 'extra',
+      severity: 'error',
+      resource: `${where} › ${e.label}`,
+      fields: [],
+      intended: null,
+      live: {index: e.index, ...e.projection},
+      source: routeSource(e.route),
+    })
   // Envoy takes the first route that matches: the same routes in another order route differently.
   const intendedKeyOfLive = new Map<RouteItem, string>(pairs.map(([i, l]) => [l, i.key]))
   const pairedIntended = new Set(pairs.map(([i]) => i))
@@ -561,7 +723,8 @@ function diffRoutes(where: string, intended: EnvoyMessage[], live: EnvoyMessage[
       live: lKeys.map((k) => labelOf.get(k)),
       source: iOrder.map((r) => routeSource(r.route)).find(Boolean) ?? null,
       causeKind: 'stale_push',
-      cause: 'the routes are the same but in another order: Envoy takes the first match, so requests matching several routes go elsewhere; the VirtualService rule order (or the merge order of several VirtualServices for one host, by creation time) differs from what is applied',
+      cause:
+        'the routes are the same but in another order: Envoy takes the first match, so requests matching several routes go elsewhere; the VirtualService rule order (or the merge order of several VirtualServices for one host, by creation time) differs from what is applied',
     })
   }
 }

@@ -1,5 +1,14 @@
 export {diffProxyConfig} from './diff-proxy-config.js'
-export {canonical, clusterTlsMode, projectCluster, projectFilterChain, projectRoute, projectRouteMatch, transportSocketMode, type UpstreamTlsMode} from './normalize.js'
+export {
+  canonical,
+  clusterTlsMode,
+  projectCluster,
+  projectFilterChain,
+  projectRoute,
+  projectRouteMatch,
+  transportSocketMode,
+  type UpstreamTlsMode,
+} from './normalize.js'
 export {scopingReason, type ScopingReason} from './scoping.js'
 export type {DiffCauseKind, DiffChange, DiffOptions, DiffResourceKind, DiffResult, DiffSummary, Difference, IstioObjectRef, ManifestObject} from './types.js'
 export {proxyIdentityFromBootstrap, type ProxyIdentityFromDump} from './proxy-identity.js'

@@ -137,11 +137,30 @@ export function projectRoute(route: EnvoyMessage): RouteProjection {
     }
     if (r.cluster_header) p.clusterHeader = String(r.cluster_header)
     p.timeout = canonicalDuration(String(r.timeout ?? DEFAULT_ROUTE_TIMEOUT))
-    const rewrite = canonical({prefix_rewrite: r.prefix_rewrite, regex_rewrite: r.regex_rewrite, host_rewrite_literal: r.host_rewrite_literal, auto_host_rewrite: r.auto_host_rewrite, path_rewrite_policy: r.path_rewrite_policy})
+    const rewrite = canonical({
+      prefix_rewrite: r.prefix_rewrite,
+      regex_rewrite: r.regex_rewrite,
+      host_rewrite_literal: r.host_rewrite_literal,
+      auto_host_rewrite: r.auto_host_rewrite,
+      path_rewrite_policy: r.path_rewrite_policy,
+    })
     if (rewrite) p.rewrite = rewrite
-    const retries = canonical({retry_on: r.retry_policy?.retry_on ? String(r.retry_policy.retry_on).split(',').map((s) => s.trim()).sort().join(',') : undefined, num_retries: r.retry_policy?.num_retries?.value ?? r.retry_policy?.num_retries, per_try_timeout: r.retry_policy?.per_try_timeout})
+    const retries = canonical({
+      retry_on: r.retry_policy?.retry_on
+        ? String(r.retry_policy.retry_on)
+            .split(',')
+            .map((s) => s.trim())
+            .sort()
+            .join(',')
+        : undefined,
+      num_retries: r.retry_policy?.num_retries?.value ?? r.retry_policy?.num_retries,
+      per_try_timeout: r.retry_policy?.per_try_timeout,
+    })
     if (retries) p.retries = retries
-    const mirrors = (Array.isArray(r.request_mirror_policies) ? r.request_mirror_policies : []).map((m: EnvoyMessage) => String(m.cluster ?? '')).filter(Boolean).sort()
+    const mirrors = (Array.isArray(r.request_mirror_policies) ? r.request_mirror_policies : [])
+      .map((m: EnvoyMessage) => String(m.cluster ?? ''))
+      .filter(Boolean)
+      .sort()
     if (mirrors.length) p.mirrors = mirrors
   } else if (route.redirect) {
     p.action = 'redirect'
@@ -188,7 +207,9 @@ export function transportSocketMode(ts: EnvoyMessage | undefined): UpstreamTlsMo
   if (type.endsWith('RawBuffer') || name.endsWith('raw_buffer')) return 'DISABLE'
   if (type.endsWith('UpstreamTlsContext') || name === 'tls' || name === 'envoy.transport_sockets.tls') {
     const ctc = tc.common_tls_context ?? {}
-    const sds: string[] = (Array.isArray(ctc.tls_certificate_sds_secret_configs) ? ctc.tls_certificate_sds_secret_configs : []).map((s: EnvoyMessage) => String(s?.name ?? ''))
+    const sds: string[] = (Array.isArray(ctc.tls_certificate_sds_secret_configs) ? ctc.tls_certificate_sds_secret_configs : []).map((s: EnvoyMessage) =>
+      String(s?.name ?? ''),
+    )
     if (sds.includes(ISTIO_WORKLOAD_SECRET)) return 'ISTIO_MUTUAL'
     if (sds.length || (Array.isArray(ctc.tls_certificates) && ctc.tls_certificates.length)) return 'MUTUAL'
     return 'SIMPLE'
@@ -203,7 +224,7 @@ export function clusterTlsMode(cluster: EnvoyMessage): UpstreamTlsMode | string 
     const modes = matches.map((m) => ({istio: m.match?.tlsMode === 'istio', mode: transportSocketMode(m.transport_socket)}))
     const istio = modes.find((m) => m.istio)
     const rest = modes.filter((m) => !m.istio)
-    const fallback = cluster.transport_socket ? transportSocketMode(cluster.transport_socket) : rest[0]?.mode ?? 'DISABLE'
+    const fallback = cluster.transport_socket ? transportSocketMode(cluster.transport_socket) : (rest[0]?.mode ?? 'DISABLE')
     if (istio?.mode === 'ISTIO_MUTUAL' && fallback === 'DISABLE') return 'ISTIO_MUTUAL (auto)'
     return modes.map((m) => `${m.istio ? 'tlsMode=istio: ' : ''}${m.mode}`).join(', ')
   }
@@ -244,7 +265,8 @@ export interface FilterChainProjection {
 
 export function filterKind(f: EnvoyMessage): string {
   const type = f?.typed_config?.['@type']
-  if (type === 'type.googleapis.com/udpa.type.v1.TypedStruct' || type === 'type.googleapis.com/xds.type.v3.TypedStruct') return String(f.typed_config.type_url ?? f.name ?? '').replace(/^.*\//, '')
+  if (type === 'type.googleapis.com/udpa.type.v1.TypedStruct' || type === 'type.googleapis.com/xds.type.v3.TypedStruct')
+    return String(f.typed_config.type_url ?? f.name ?? '').replace(/^.*\//, '')
   if (type) return versionlessType(String(type))
   return String(f?.name ?? 'unknown')
 }
@@ -278,14 +300,22 @@ export function projectFilterChain(chain: EnvoyMessage): FilterChainProjection {
   const p: FilterChainProjection = {
     match: projectChainMatch(chain.filter_chain_match),
     terminal: last ? filterKind(last) : 'none',
-    otherFilters: filters.slice(0, -1).map(filterKind).filter((k) => !isObserverFilter(k)).sort(),
+    otherFilters: filters
+      .slice(0, -1)
+      .map(filterKind)
+      .filter((k) => !isObserverFilter(k))
+      .sort(),
     tls: downstreamTls(chain),
   }
   const tc = last?.typed_config ?? {}
   if (tc.rds?.route_config_name !== undefined) p.routeConfig = String(tc.rds.route_config_name)
   else if (tc.route_config) p.routeConfig = String(tc.route_config.name ?? '')
   if (tc.cluster) p.tcpCluster = String(tc.cluster)
-  else if (tc.weighted_clusters) p.tcpCluster = (tc.weighted_clusters.clusters ?? []).map((c: EnvoyMessage) => `${c.name}:${c.weight ?? 0}`).sort().join(',')
+  else if (tc.weighted_clusters)
+    p.tcpCluster = (tc.weighted_clusters.clusters ?? [])
+      .map((c: EnvoyMessage) => `${c.name}:${c.weight ?? 0}`)
+      .sort()
+      .join(',')
   if (tc.stat_prefix) p.statPrefix = String(tc.stat_prefix)
   return p
 }

@@ -11,16 +11,7 @@ export type DiffResourceKind = 'cluster' | 'listener' | 'filterChain' | 'routeCo
 export type DiffChange = 'missing' | 'extra' | 'changed' | 'order' | 'stale' | 'rejected' | 'warming'
 
 export type DiffCauseKind =
-  | 'rejected'
-  | 'warming'
-  | 'stale_push'
-  | 'deleted_object'
-  | 'export_to'
-  | 'not_bound_to_mesh'
-  | 'sidecar_egress'
-  | 'short_host'
-  | 'tls_setting'
-  | 'unexplained'
+  'rejected' | 'warming' | 'stale_push' | 'deleted_object' | 'export_to' | 'not_bound_to_mesh' | 'sidecar_egress' | 'short_host' | 'tls_setting' | 'unexplained'
 
 export interface IstioObjectRef {
   kind: string

@@ -7,7 +7,17 @@
 import type {ClusterEntry, EnvoyMessage, SimRequest} from '../../envoy/model.js'
 import {indexConfigDump, type EnvoyIndex} from '../../envoy/configdump/index.js'
 import {clusterMetadata, configSource, parseIstioClusterName} from '../../envoy/configdump/istio-names.js'
-import {chainLabel, inspectFilterChain, isWildcardAddress, listenerAddresses, selectFilterChain, selectListener, type ChainInspection, type ConnectionInfo, type DownstreamTls} from '../../envoy/listener/index.js'
+import {
+  chainLabel,
+  inspectFilterChain,
+  isWildcardAddress,
+  listenerAddresses,
+  selectFilterChain,
+  selectListener,
+  type ChainInspection,
+  type ConnectionInfo,
+  type DownstreamTls,
+} from '../../envoy/listener/index.js'
 import {describeHeaderMatcher, routeRequest, type RouteDecision} from '../../envoy/route/index.js'
 import type {ProxyState} from '../../envoy/proxy-state.js'
 import {clusterEndpoints} from './endpoints.js'
@@ -106,7 +116,7 @@ export function explainRoute(state: ProxyState, request: SimRequest, opts: Expla
   const conn: ConnectionInfo = {
     destinationIp: address,
     destinationPort: request.port,
-    sourceIp: opts.sourceIp ?? (direction === 'outbound' ? opts.proxy?.ip ?? state.pod?.ip : undefined),
+    sourceIp: opts.sourceIp ?? (direction === 'outbound' ? (opts.proxy?.ip ?? state.pod?.ip) : undefined),
     sourcePort: opts.sourcePort,
     tls: request.tls,
     sni: request.sni,
@@ -125,7 +135,11 @@ export function explainRoute(state: ProxyState, request: SimRequest, opts: Expla
         next: [`meshctl proxy listeners <pod> --port ${request.port} -o yaml`],
       })
     }
-    trace.push({step: 'filter_chain', result: 'no filter chain matches', detail: [...fcDetail, 'no default_filter_chain: Envoy closes the connection (listener stat no_filter_chain_match)']})
+    trace.push({
+      step: 'filter_chain',
+      result: 'no filter chain matches',
+      detail: [...fcDetail, 'no default_filter_chain: Envoy closes the connection (listener stat no_filter_chain_match)'],
+    })
     return fail('no_filter_chain', {
       status: 'closed',
       responseFlag: 'NR',
@@ -140,7 +154,11 @@ export function explainRoute(state: ProxyState, request: SimRequest, opts: Expla
   const fcStep: TraceStep = {
     step: 'filter_chain',
     result: `${chainName} → ${describeTarget(inspection)}`,
-    detail: [...fcDetail, ...(fcs.isDefault ? ['no filter chain matched: the listener\'s default_filter_chain takes the connection'] : []), `network filters: ${inspection.filters.join(', ') || '(none)'}`],
+    detail: [
+      ...fcDetail,
+      ...(fcs.isDefault ? ["no filter chain matched: the listener's default_filter_chain takes the connection"] : []),
+      `network filters: ${inspection.filters.join(', ') || '(none)'}`,
+    ],
   }
   trace.push(fcStep)
 
@@ -149,7 +167,12 @@ export function explainRoute(state: ProxyState, request: SimRequest, opts: Expla
   if (tlsCtx) fcStep.detail.push(describeTls(tlsCtx))
   if (tlsCtx && request.tls === 'plaintext') {
     fcStep.detail.push('the chain terminates TLS but the client speaks plaintext: the TLS handshake fails')
-    return fail('tls_error', {status: 'closed', responseFlag: null, cause: 'plaintext sent to a chain that expects TLS: the handshake fails and the connection is closed', next: ['check the client: it must originate TLS (DestinationRule tls mode) for this port']})
+    return fail('tls_error', {
+      status: 'closed',
+      responseFlag: null,
+      cause: 'plaintext sent to a chain that expects TLS: the handshake fails and the connection is closed',
+      next: ['check the client: it must originate TLS (DestinationRule tls mode) for this port'],
+    })
   }
   if (tlsCtx && requiresIstioMtls(tlsCtx, opts.mtlsSecretName) !== (request.tls === 'mtls')) {
     const msg =
@@ -157,7 +180,12 @@ export function explainRoute(state: ProxyState, request: SimRequest, opts: Expla
         ? 'the client uses Istio mutual TLS, but this chain does not (it does not present the workload certificate and require a client certificate): the handshake or the identity check fails'
         : 'the chain requires Istio mutual TLS (client certificate required) but the client sends plain TLS without the workload certificate'
     fcStep.detail.push(msg)
-    return fail('mtls_error', {status: 'closed', responseFlag: null, cause: msg, next: ['kubectl get peerauthentication -A', 'kubectl get destinationrule -A (tls mode of the client)']})
+    return fail('mtls_error', {
+      status: 'closed',
+      responseFlag: null,
+      cause: msg,
+      next: ['kubectl get peerauthentication -A', 'kubectl get destinationrule -A (tls mode of the client)'],
+    })
   }
 
   // 3. Network filter
@@ -165,17 +193,36 @@ export function explainRoute(state: ProxyState, request: SimRequest, opts: Expla
   if (target.kind === 'http') {
     if (request.tls !== 'plaintext' && !tlsCtx) {
       fcStep.detail.push('TLS bytes reach the HTTP connection manager without being decrypted: HTTP parsing fails')
-      return fail('protocol_error', {status: 400, responseFlag: 'DPE', cause: 'TLS sent to a plaintext HTTP chain: the HTTP codec cannot parse it', next: ['check the port protocol (Service port name / appProtocol) and the client TLS settings']})
+      return fail('protocol_error', {
+        status: 400,
+        responseFlag: 'DPE',
+        cause: 'TLS sent to a plaintext HTTP chain: the HTTP codec cannot parse it',
+        next: ['check the port protocol (Service port name / appProtocol) and the client TLS settings'],
+      })
     }
     if (request.protocol === 'tcp') {
       fcStep.detail.push('raw TCP bytes reach the HTTP connection manager: HTTP parsing fails')
-      return fail('protocol_error', {status: 400, responseFlag: 'DPE', cause: 'non-HTTP traffic sent to a port Envoy treats as HTTP', next: ['declare the port as TCP (Service port name tcp-… or appProtocol: tcp)']})
+      return fail('protocol_error', {
+        status: 400,
+        responseFlag: 'DPE',
+        cause: 'non-HTTP traffic sent to a port Envoy treats as HTTP',
+        next: ['declare the port as TCP (Service port name tcp-… or appProtocol: tcp)'],
+      })
     }
     return routeHttp(result, index, state, request, target, fail)
   }
   if (target.kind === 'tcp') return routeTcp(result, index, state, target, fail)
-  trace.push({step: 'route', result: `terminal filter ${target.filterName ?? '(none)'} is not simulated`, detail: ['meshctl follows http_connection_manager and tcp_proxy only']})
-  result.predicted = {status: null, responseFlag: null, cause: `the chain ends in ${target.filterName ?? 'no filter'}, which meshctl does not simulate`, next: []}
+  trace.push({
+    step: 'route',
+    result: `terminal filter ${target.filterName ?? '(none)'} is not simulated`,
+    detail: ['meshctl follows http_connection_manager and tcp_proxy only'],
+  })
+  result.predicted = {
+    status: null,
+    responseFlag: null,
+    cause: `the chain ends in ${target.filterName ?? 'no filter'}, which meshctl does not simulate`,
+    next: [],
+  }
   return result
 }
 
@@ -198,37 +245,79 @@ function routeHttp(
     rc = index.routeConfig(target.routeConfigName)?.routeConfig
     rcDetail.push(`RDS route configuration "${target.routeConfigName}"`)
     if (!rc) {
-      trace.push({step: 'route_config', result: `route configuration ${target.routeConfigName} is missing`, detail: [...rcDetail, 'the dump has no route configuration of that name (partial dump, or RDS not answered: Envoy keeps the listener warming)']})
-      return fail('no_route', {status: 404, responseFlag: 'NR', cause: `route configuration ${target.routeConfigName} is not in the dump`, next: ['capture the full dump: pilot-agent request GET config_dump', 'istioctl proxy-status']})
+      trace.push({
+        step: 'route_config',
+        result: `route configuration ${target.routeConfigName} is missing`,
+        detail: [...rcDetail, 'the dump has no route configuration of that name (partial dump, or RDS not answered: Envoy keeps the listener warming)'],
+      })
+      return fail('no_route', {
+        status: 404,
+        responseFlag: 'NR',
+        cause: `route configuration ${target.routeConfigName} is not in the dump`,
+        next: ['capture the full dump: pilot-agent request GET config_dump', 'istioctl proxy-status'],
+      })
     }
   } else if (target.scopedRoutes) {
-    trace.push({step: 'route_config', result: 'scoped routes (not simulated)', detail: ['the route configuration is chosen per request by scoped_routes keys; meshctl does not simulate scoped routes']})
+    trace.push({
+      step: 'route_config',
+      result: 'scoped routes (not simulated)',
+      detail: ['the route configuration is chosen per request by scoped_routes keys; meshctl does not simulate scoped routes'],
+    })
     result.predicted = {status: null, responseFlag: null, cause: 'scoped route configurations are not simulated', next: []}
     return result
   }
-  if (target.stripPort !== 'none') rcDetail.push(`the connection manager strips ${target.stripPort === 'any' ? 'any port' : `the port when it is ${request.port}`} from the Host before routing`)
+  if (target.stripPort !== 'none')
+    rcDetail.push(
+      `the connection manager strips ${target.stripPort === 'any' ? 'any port' : `the port when it is ${request.port}`} from the Host before routing`,
+    )
   trace.push({step: 'route_config', result: result.routeConfig || '(inline)', detail: rcDetail})
 
   const decision = routeRequest(rc ?? {}, request, {stripPort: target.stripPort, listenerPort: request.port})
   if (decision.action === 'no_virtual_host') {
     const miss = decision.noVirtualHost
-    const detail = [`no virtual host domain matches Host "${decision.authority}" (${miss?.domainCount ?? 0} domains in ${miss?.virtualHostCount ?? 0} virtual hosts, and no "*")`]
+    const detail = [
+      `no virtual host domain matches Host "${decision.authority}" (${miss?.domainCount ?? 0} domains in ${miss?.virtualHostCount ?? 0} virtual hosts, and no "*")`,
+    ]
     if (miss?.closest.length) detail.push(`closest domains: ${miss.closest.map((c) => `${c.domain} (${c.virtualHost})`).join(', ')}`)
     trace.push({step: 'virtual_host', result: 'no virtual host matches', detail})
-    return fail('no_virtual_host', {status: 404, responseFlag: 'NR', cause: `no virtual host of route configuration ${result.routeConfig} serves Host "${decision.authority}"`, next: [`meshctl proxy routes <pod> --name ${result.routeConfig}`, 'check the VirtualService hosts and the Sidecar egress hosts of this namespace']})
+    return fail('no_virtual_host', {
+      status: 404,
+      responseFlag: 'NR',
+      cause: `no virtual host of route configuration ${result.routeConfig} serves Host "${decision.authority}"`,
+      next: [`meshctl proxy routes <pod> --name ${result.routeConfig}`, 'check the VirtualService hosts and the Sidecar egress hosts of this namespace'],
+    })
   }
   const vh = decision.virtualHost!
   result.virtualHost = vh.name
-  trace.push({step: 'virtual_host', result: vh.name, detail: [`Host "${decision.authority}" matches domain "${vh.matchedDomain}" (${vh.matchKind === 'wildcard' ? 'catch-all "*"' : `${vh.matchKind} match`})`, ...notesFor(decision)]})
+  trace.push({
+    step: 'virtual_host',
+    result: vh.name,
+    detail: [
+      `Host "${decision.authority}" matches domain "${vh.matchedDomain}" (${vh.matchKind === 'wildcard' ? 'catch-all "*"' : `${vh.matchKind} match`})`,
+      ...notesFor(decision),
+    ],
+  })
   if (decision.action === 'require_tls_redirect') {
     trace.push({step: 'route', result: `301 to ${decision.redirect?.url}`, detail: decision.notes})
     result.redirect = decision.redirect ?? null
-    return fail('tls_redirect', {status: 301, responseFlag: '-', cause: `virtual host ${vh.name} requires TLS: plaintext requests are redirected to https`, next: ['call it with https (or through the gateway\'s TLS port)']})
+    return fail('tls_redirect', {
+      status: 301,
+      responseFlag: '-',
+      cause: `virtual host ${vh.name} requires TLS: plaintext requests are redirected to https`,
+      next: ["call it with https (or through the gateway's TLS port)"],
+    })
   }
-  const routeDetail = decision.trace.filter((c) => !c.matched).map((c) => `route ${c.index}${c.name ? ` "${c.name}"` : ''} does not match: ${c.reasons.join('; ')}`)
+  const routeDetail = decision.trace
+    .filter((c) => !c.matched)
+    .map((c) => `route ${c.index}${c.name ? ` "${c.name}"` : ''} does not match: ${c.reasons.join('; ')}`)
   if (decision.action === 'no_route' && !decision.route) {
     trace.push({step: 'route', result: 'no route matches', detail: routeDetail})
-    return fail('no_route', {status: 404, responseFlag: 'NR', cause: `none of the ${decision.trace.length} routes of ${vh.name} matches ${request.method} ${request.path}`, next: [`meshctl proxy routes <pod> --name ${result.routeConfig} -o yaml`]})
+    return fail('no_route', {
+      status: 404,
+      responseFlag: 'NR',
+      cause: `none of the ${decision.trace.length} routes of ${vh.name} matches ${request.method} ${request.path}`,
+      next: [`meshctl proxy routes <pod> --name ${result.routeConfig} -o yaml`],
+    })
   }
   const r = decision.route!
   const source = routeSource(r.route)
@@ -237,7 +326,11 @@ function routeHttp(
   trace.push({
     step: 'route',
     result: `route ${r.index}${r.name ? ` "${r.name}"` : ''}${source ? ` from ${describeSource(source)}` : ''}`,
-    detail: [...routeDetail, `route ${r.index} matches${matched?.reasons.length ? `: ${matched.reasons.join('; ')}` : ` (${describeRouteMatch(r.route.match ?? {})})`}`, ...decision.notes],
+    detail: [
+      ...routeDetail,
+      `route ${r.index} matches${matched?.reasons.length ? `: ${matched.reasons.join('; ')}` : ` (${describeRouteMatch(r.route.match ?? {})})`}`,
+      ...decision.notes,
+    ],
     ...(source ? {source} : {}),
   })
 
@@ -247,8 +340,15 @@ function routeHttp(
       result.predicted = {status: decision.redirect?.status ?? 301, responseFlag: '-', cause: `the route redirects to ${decision.redirect?.url}`, next: []}
       return result
     case 'direct_response':
-      result.directResponse = decision.directResponse ? {status: decision.directResponse.status, ...(decision.directResponse.body !== undefined ? {body: decision.directResponse.body} : {})} : null
-      result.predicted = {status: decision.directResponse?.status ?? 200, responseFlag: '-', cause: 'the route answers directly (direct_response), nothing is forwarded', next: []}
+      result.directResponse = decision.directResponse
+        ? {status: decision.directResponse.status, ...(decision.directResponse.body !== undefined ? {body: decision.directResponse.body} : {})}
+        : null
+      result.predicted = {
+        status: decision.directResponse?.status ?? 200,
+        responseFlag: '-',
+        cause: 'the route answers directly (direct_response), nothing is forwarded',
+        next: [],
+      }
       return result
     case 'cluster':
     case 'cluster_header':
@@ -271,7 +371,11 @@ function routeTcp(
   if (target.weightedClusters?.length) {
     result.weightedClusters = target.weightedClusters
     const top = [...target.weightedClusters].sort((a, b) => b.probability - a.probability)[0]
-    result.trace.push({step: 'cluster', result: `weighted: ${target.weightedClusters.map((w) => `${w.cluster} ${pct(w.probability)}`).join(', ')}`, detail: ['tcp_proxy splits connections by weight']})
+    result.trace.push({
+      step: 'cluster',
+      result: `weighted: ${target.weightedClusters.map((w) => `${w.cluster} ${pct(w.probability)}`).join(', ')}`,
+      detail: ['tcp_proxy splits connections by weight'],
+    })
     return explainCluster(result, index, state, top.cluster, 'tcp', undefined, true)
   }
   return explainCluster(result, index, state, target.cluster ?? '', 'tcp')
@@ -286,7 +390,10 @@ function explainWeighted(result: ExplainResult, index: EnvoyIndex, state: ProxyS
     const health = !present ? 'missing from the proxy (503 NC for this share)' : ep ? `${ep.healthy}/${ep.total} endpoints healthy` : 'present'
     return `${pct(e.probability)} (weight ${e.weight}) → ${e.cluster}: ${health}`
   })
-  if (decision.weightedPick) detail.push(`random value ${decision.weightedPick.randomValue} % ${decision.weightedPick.total} = ${decision.weightedPick.selected} falls in the interval of ${decision.cluster}`)
+  if (decision.weightedPick)
+    detail.push(
+      `random value ${decision.weightedPick.randomValue} % ${decision.weightedPick.total} = ${decision.weightedPick.selected} falls in the interval of ${decision.cluster}`,
+    )
   result.trace.push({step: 'cluster', result: `split ${entries.map((e) => pct(e.probability)).join(' / ')}`, detail})
   const chosen = decision.cluster ?? [...entries].sort((a, b) => b.probability - a.probability)[0]?.cluster
   if (!chosen) {
@@ -296,7 +403,8 @@ function explainWeighted(result: ExplainResult, index: EnvoyIndex, state: ProxyS
   const out = explainCluster(result, index, state, chosen, 'http', decision, !decision.cluster)
   if (!decision.cluster) {
     const others = entries.filter((e) => e.cluster !== chosen && e.weight > 0)
-    if (others.length) out.predicted.cause += ` — for the ${pct(entries.find((e) => e.cluster === chosen)?.probability ?? 0)} share; the rest goes to ${others.map((e) => `${e.cluster} (${pct(e.probability)})`).join(', ')}`
+    if (others.length)
+      out.predicted.cause += ` — for the ${pct(entries.find((e) => e.cluster === chosen)?.probability ?? 0)} share; the rest goes to ${others.map((e) => `${e.cluster} (${pct(e.probability)})`).join(', ')}`
   }
   return out
 }
@@ -327,7 +435,16 @@ function explainCluster(
   const entry: ClusterEntry | undefined = name ? index.cluster(name) : undefined
   const share = likeliest ? ' (the most likely share)' : ''
   if (!entry) {
-    trace.push({step: 'cluster', result: `${name || '(empty cluster name)'} is not on this proxy${share}`, detail: [decision?.action === 'cluster_header' ? `the cluster comes from header ${decision.clusterHeader}` : 'the route points to a cluster the proxy does not have', ...missingClusterHints(name, index)]})
+    trace.push({
+      step: 'cluster',
+      result: `${name || '(empty cluster name)'} is not on this proxy${share}`,
+      detail: [
+        decision?.action === 'cluster_header'
+          ? `the cluster comes from header ${decision.clusterHeader}`
+          : 'the route points to a cluster the proxy does not have',
+        ...missingClusterHints(name, index),
+      ],
+    })
     result.predicted = {
       status: proto === 'http' ? 503 : 'closed',
       responseFlag: 'NC',
@@ -338,7 +455,14 @@ function explainCluster(
   }
   const cluster = entry.cluster
   const meta = clusterMetadata(cluster)
-  const source: SourceRef | undefined = meta.destinationRule ? {kind: meta.destinationRule.kind, namespace: meta.destinationRule.namespace, name: meta.destinationRule.name, ...(meta.subset ? {subset: meta.subset} : {})} : undefined
+  const source: SourceRef | undefined = meta.destinationRule
+    ? {
+        kind: meta.destinationRule.kind,
+        namespace: meta.destinationRule.namespace,
+        name: meta.destinationRule.name,
+        ...(meta.subset ? {subset: meta.subset} : {}),
+      }
+    : undefined
   if (!likeliest) result.clusterSource = source ?? null
   const type = String(cluster.type ?? (cluster.eds_cluster_config ? 'EDS' : cluster.cluster_type ? 'custom' : 'STATIC'))
   const cDetail = [`type ${type}${entry.state !== 'active' && entry.state !== 'static' ? `, ${entry.state} (not serving yet)` : ''}`]
@@ -347,57 +471,130 @@ function explainCluster(
   trace.push({step: 'cluster', result: `${name}${share}`, detail: cDetail, ...(source ? {source} : {})})
 
   if (name === 'BlackHoleCluster') {
-    result.predicted = proto === 'http'
-      ? {status: 502, responseFlag: '-', cause: 'BlackHoleCluster: Istio drops traffic to destinations outside the registry (outboundTrafficPolicy REGISTRY_ONLY, or a port with no service)', next: ['add a ServiceEntry for the destination', 'kubectl get configmap istio -n istio-system -o yaml (outboundTrafficPolicy)']}
-      : {status: 'closed', responseFlag: 'UH', cause: 'BlackHoleCluster has no hosts: Istio drops connections to destinations outside the registry', next: ['add a ServiceEntry for the destination']}
+    result.predicted =
+      proto === 'http'
+        ? {
+            status: 502,
+            responseFlag: '-',
+            cause:
+              'BlackHoleCluster: Istio drops traffic to destinations outside the registry (outboundTrafficPolicy REGISTRY_ONLY, or a port with no service)',
+            next: ['add a ServiceEntry for the destination', 'kubectl get configmap istio -n istio-system -o yaml (outboundTrafficPolicy)'],
+          }
+        : {
+            status: 'closed',
+            responseFlag: 'UH',
+            cause: 'BlackHoleCluster has no hosts: Istio drops connections to destinations outside the registry',
+            next: ['add a ServiceEntry for the destination'],
+          }
     return result
   }
   if (type === 'ORIGINAL_DST' || PASSTHROUGH.test(name)) {
     const dest = result.request.address ? `${result.request.address}:${result.request.port}` : `the original destination (port ${result.request.port})`
-    trace.push({step: 'endpoints', result: `original destination ${dest}`, detail: ['ORIGINAL_DST cluster: Envoy connects to the address the client asked for, no endpoint list']})
-    result.predicted = {status: proto === 'http' && !PASSTHROUGH.test(name) ? 200 : 'forwarded', responseFlag: '-', cause: `forwarded to ${dest} as is${PASSTHROUGH.test(name) ? ' (pass-through: not a known mesh service on this port)' : ''}`, next: []}
+    trace.push({
+      step: 'endpoints',
+      result: `original destination ${dest}`,
+      detail: ['ORIGINAL_DST cluster: Envoy connects to the address the client asked for, no endpoint list'],
+    })
+    result.predicted = {
+      status: proto === 'http' && !PASSTHROUGH.test(name) ? 200 : 'forwarded',
+      responseFlag: '-',
+      cause: `forwarded to ${dest} as is${PASSTHROUGH.test(name) ? ' (pass-through: not a known mesh service on this port)' : ''}`,
+      next: [],
+    }
     return result
   }
   const ep = clusterEndpoints(index, cluster, state.clusterStatus)
   if (!ep) {
-    trace.push({step: 'endpoints', result: 'health unknown', detail: ['the dump has no endpoints for this cluster (capture config_dump?include_eds, or pass --clusters)']})
-    result.predicted = {status: proto === 'http' ? 200 : 'forwarded', responseFlag: '-', cause: `forwarded to ${name}; endpoint health is not in the input, so UH cannot be ruled out`, next: [`meshctl explain route … --clusters clusters.json`]}
+    trace.push({
+      step: 'endpoints',
+      result: 'health unknown',
+      detail: ['the dump has no endpoints for this cluster (capture config_dump?include_eds, or pass --clusters)'],
+    })
+    result.predicted = {
+      status: proto === 'http' ? 200 : 'forwarded',
+      responseFlag: '-',
+      cause: `forwarded to ${name}; endpoint health is not in the input, so UH cannot be ruled out`,
+      next: [`meshctl explain route … --clusters clusters.json`],
+    }
     return result
   }
   if (!likeliest) result.endpoints = ep
   const epDetail = ep.hosts.slice(0, 20).map((h) => `${h.address}: ${h.reason}`)
   if (ep.hosts.length > 20) epDetail.push(`… ${ep.hosts.length - 20} more`)
-  epDetail.push(`health from ${ep.source === 'clusters' ? 'the /clusters output' : ep.source === 'eds' ? "the dump's EDS section" : "the cluster's load_assignment"}`)
+  epDetail.push(
+    `health from ${ep.source === 'clusters' ? 'the /clusters output' : ep.source === 'eds' ? "the dump's EDS section" : "the cluster's load_assignment"}`,
+  )
   const subset = source?.subset ? ` (subset ${source.subset})` : ''
   if (ep.total === 0) {
     trace.push({step: 'endpoints', result: '0 endpoints', detail: [...epDetail, `no host in ${name}${subset}: nothing to send to`]})
-    result.predicted = {status: proto === 'http' ? 503 : 'closed', responseFlag: 'UH', cause: `cluster ${name} has no endpoints${subset ? `: no running pod matches the labels of subset ${source!.subset}` : ''}`, next: [`meshctl proxy endpoints <pod> --cluster "${name}"`, ...(source?.subset ? [`kubectl get pods -n ${meta.services[0]?.namespace ?? '<ns>'} -l <labels of subset ${source.subset}>`] : [])]}
+    result.predicted = {
+      status: proto === 'http' ? 503 : 'closed',
+      responseFlag: 'UH',
+      cause: `cluster ${name} has no endpoints${subset ? `: no running pod matches the labels of subset ${source!.subset}` : ''}`,
+      next: [
+        `meshctl proxy endpoints <pod> --cluster "${name}"`,
+        ...(source?.subset ? [`kubectl get pods -n ${meta.services[0]?.namespace ?? '<ns>'} -l <labels of subset ${source.subset}>`] : []),
+      ],
+    }
     return result
   }
   const usable = ep.healthy + ep.degraded
   if (usable === 0 && ep.panicThreshold === 0) {
-    trace.push({step: 'endpoints', result: `0/${ep.total} healthy`, detail: [...epDetail, 'healthy_panic_threshold is 0 (Istio sets it when the DestinationRule has outlierDetection): Envoy will not fall back to unhealthy hosts']})
-    result.predicted = {status: proto === 'http' ? 503 : 'closed', responseFlag: 'UH', cause: `no healthy endpoint in ${name}${subset} and panic mode is disabled`, next: [`meshctl proxy endpoints <pod> --cluster "${name}"`, 'check the upstream pods (outlier ejections follow 5xx errors)']}
+    trace.push({
+      step: 'endpoints',
+      result: `0/${ep.total} healthy`,
+      detail: [
+        ...epDetail,
+        'healthy_panic_threshold is 0 (Istio sets it when the DestinationRule has outlierDetection): Envoy will not fall back to unhealthy hosts',
+      ],
+    })
+    result.predicted = {
+      status: proto === 'http' ? 503 : 'closed',
+      responseFlag: 'UH',
+      cause: `no healthy endpoint in ${name}${subset} and panic mode is disabled`,
+      next: [`meshctl proxy endpoints <pod> --cluster "${name}"`, 'check the upstream pods (outlier ejections follow 5xx errors)'],
+    }
     return result
   }
   if (ep.panic) {
-    trace.push({step: 'endpoints', result: `${usable}/${ep.total} healthy — panic mode`, detail: [...epDetail, `fewer than ${ep.panicThreshold}% of the hosts are healthy (after the 1.4 overprovisioning factor): Envoy's panic mode balances over ALL ${ep.total} hosts, healthy or not`]})
-    result.predicted = {status: proto === 'http' ? 200 : 'forwarded', responseFlag: '-', cause: `forwarded to ${name} in panic mode: requests also go to unhealthy hosts and may fail (503 UF/UC/URX)`, next: [`meshctl proxy endpoints <pod> --cluster "${name}"`]}
+    trace.push({
+      step: 'endpoints',
+      result: `${usable}/${ep.total} healthy — panic mode`,
+      detail: [
+        ...epDetail,
+        `fewer than ${ep.panicThreshold}% of the hosts are healthy (after the 1.4 overprovisioning factor): Envoy's panic mode balances over ALL ${ep.total} hosts, healthy or not`,
+      ],
+    })
+    result.predicted = {
+      status: proto === 'http' ? 200 : 'forwarded',
+      responseFlag: '-',
+      cause: `forwarded to ${name} in panic mode: requests also go to unhealthy hosts and may fail (503 UF/UC/URX)`,
+      next: [`meshctl proxy endpoints <pod> --cluster "${name}"`],
+    }
     return result
   }
   trace.push({step: 'endpoints', result: `${usable}/${ep.total} healthy`, detail: epDetail})
-  result.predicted = {status: proto === 'http' ? 200 : 'forwarded', responseFlag: '-', cause: `forwarded to ${name}${subset}, ${usable} of ${ep.total} endpoints healthy`, next: []}
+  result.predicted = {
+    status: proto === 'http' ? 200 : 'forwarded',
+    responseFlag: '-',
+    cause: `forwarded to ${name}${subset}, ${usable} of ${ep.total} endpoints healthy`,
+    next: [],
+  }
   return result
 }
 
 function missingClusterHints(name: string, index: EnvoyIndex): string[] {
   const parsed = parseIstioClusterName(name)
   if (!parsed?.fqdn) return []
-  const siblings = index.dump.clusters.map((c) => c.name).filter((n) => {
-    const p = parseIstioClusterName(n)
-    return p?.fqdn === parsed.fqdn && p.port === parsed.port && p.direction === parsed.direction
-  })
-  return siblings.length ? [`clusters this proxy has for ${parsed.fqdn}:${parsed.port}: ${siblings.join(', ')}`] : [`this proxy has no cluster at all for ${parsed.fqdn}:${parsed.port}`]
+  const siblings = index.dump.clusters
+    .map((c) => c.name)
+    .filter((n) => {
+      const p = parseIstioClusterName(n)
+      return p?.fqdn === parsed.fqdn && p.port === parsed.port && p.direction === parsed.direction
+    })
+  return siblings.length
+    ? [`clusters this proxy has for ${parsed.fqdn}:${parsed.port}: ${siblings.join(', ')}`]
+    : [`this proxy has no cluster at all for ${parsed.fqdn}:${parsed.port}`]
 }
 
 function subsetHint(name: string): string {
@@ -410,7 +607,13 @@ function routeSource(route: EnvoyMessage): SourceRef | null {
   const extra = route.metadata?.filter_metadata?.['meshctl.source']
   if (!ref) return null
   const rule = typeof extra?.rule === 'number' ? extra.rule : undefined
-  return {kind: ref.kind, namespace: ref.namespace, name: ref.name, ...(rule !== undefined ? {rule} : {}), ...(route.name ? {ruleName: String(route.name)} : {})}
+  return {
+    kind: ref.kind,
+    namespace: ref.namespace,
+    name: ref.name,
+    ...(rule !== undefined ? {rule} : {}),
+    ...(route.name ? {ruleName: String(route.name)} : {}),
+  }
 }
 
 export function describeSource(s: SourceRef): string {
@@ -425,13 +628,22 @@ function requiresIstioMtls(tls: DownstreamTls, secretName = 'default'): boolean 
 }
 
 function describeTls(tls: DownstreamTls): string {
-  const cert = tls.certificateSecrets.length ? `certificate from SDS "${tls.certificateSecrets.join('", "')}"` : tls.inlineCertificates ? 'inline certificate' : 'no certificate configured'
+  const cert = tls.certificateSecrets.length
+    ? `certificate from SDS "${tls.certificateSecrets.join('", "')}"`
+    : tls.inlineCertificates
+      ? 'inline certificate'
+      : 'no certificate configured'
   return `terminates TLS: ${cert}, client certificate ${tls.requireClientCertificate ? 'required (mutual TLS)' : 'not required'}`
 }
 
 function describeTarget(i: ChainInspection): string {
   const t = i.target
-  if (t.kind === 'http') return t.inlineRouteConfig ? `HTTP, inline routes${t.inlineRouteConfig.name ? ` ${t.inlineRouteConfig.name}` : ''}` : t.routeConfigName !== undefined ? `HTTP, routes "${t.routeConfigName}"` : 'HTTP'
+  if (t.kind === 'http')
+    return t.inlineRouteConfig
+      ? `HTTP, inline routes${t.inlineRouteConfig.name ? ` ${t.inlineRouteConfig.name}` : ''}`
+      : t.routeConfigName !== undefined
+        ? `HTTP, routes "${t.routeConfigName}"`
+        : 'HTTP'
   if (t.kind === 'tcp') return t.cluster ? `TCP proxy to ${t.cluster}` : 'TCP proxy (weighted)'
   return `${t.filterName ?? 'no network filter'}`
 }

@@ -1,4 +1,15 @@
 export {explainRoute, describeSource, inferDestinationAddress, type ExplainOptions} from './explain-route.js'
 export {clusterEndpoints, panicThreshold} from './endpoints.js'
-export type {ExplainResult, ExplainError, TraceStep, TraceStepKind, SourceRef, EndpointsSummary, EndpointHost, PredictedOutcome, ExplainComparison, ExplainDifference} from './types.js'
+export type {
+  ExplainResult,
+  ExplainError,
+  TraceStep,
+  TraceStepKind,
+  SourceRef,
+  EndpointsSummary,
+  EndpointHost,
+  PredictedOutcome,
+  ExplainComparison,
+  ExplainDifference,
+} from './types.js'
 export type {Finding} from './finding.js'

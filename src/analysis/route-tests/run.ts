@@ -46,7 +46,14 @@ export function summarizeOutcome(r: ExplainResult, state: ProxyState): TestOutco
   return {
     outcome: r.outcome,
     error: r.error,
-    request: {direction: r.request.direction, authority: r.request.authority, port: r.request.port, path: r.request.path, method: r.request.method, headers: r.request.headers},
+    request: {
+      direction: r.request.direction,
+      authority: r.request.authority,
+      port: r.request.port,
+      path: r.request.path,
+      method: r.request.method,
+      headers: r.request.headers,
+    },
     listener: r.listener,
     virtualHost: r.virtualHost,
     route: r.route ? {name: r.route.name, index: r.route.index, virtualService: vs, rule: src?.rule ?? null, ruleName: src?.ruleName ?? null} : null,
@@ -154,14 +161,48 @@ export function checkExpectations(expect: Expectations, o: TestOutcome, proxyNam
     fail(check, expected, `split: ${split}`, `the route splits traffic; assert the split with weights${o.why[0] ? `; ${o.why[0]}` : ''}`)
   }
 
-  if (expect.host !== undefined) destination('host', expect.host, o.host, (s) => s.host, (e, a) => hostMatches(e, a, hostContext))
-  if (expect.port !== undefined) destination('port', expect.port, o.port, (s) => (s.cluster ? parseIstioClusterName(s.cluster)?.port ?? null : null), (e, a) => e === a)
-  if (expect.subset !== undefined) destination('subset', expect.subset, o.subset, (s) => s.subset, (e, a) => a !== null && e === a)
-  if (expect.cluster !== undefined) destination('cluster', expect.cluster, o.cluster, (s) => s.cluster, (e, a) => e === a)
+  if (expect.host !== undefined)
+    destination(
+      'host',
+      expect.host,
+      o.host,
+      (s) => s.host,
+      (e, a) => hostMatches(e, a, hostContext),
+    )
+  if (expect.port !== undefined)
+    destination(
+      'port',
+      expect.port,
+      o.port,
+      (s) => (s.cluster ? (parseIstioClusterName(s.cluster)?.port ?? null) : null),
+      (e, a) => e === a,
+    )
+  if (expect.subset !== undefined)
+    destination(
+      'subset',
+      expect.subset,
+      o.subset,
+      (s) => s.subset,
+      (e, a) => a !== null && e === a,
+    )
+  if (expect.cluster !== undefined)
+    destination(
+      'cluster',
+      expect.cluster,
+      o.cluster,
+      (s) => s.cluster,
+      (e, a) => e === a,
+    )
   if (expect.destinationRule !== undefined) {
     if (o.cluster !== null || o.weights.length <= 1) {
       if (!configRefMatches(expect.destinationRule, o.destinationRule)) fail('destinationRule', expect.destinationRule, o.destinationRule)
-    } else fail('destinationRule', expect.destinationRule, `split: ${o.weights.map((s) => `${s.cluster} ${s.percent}%`).join(' / ')}`, 'the route splits traffic across clusters; assert the split with weights')
+    } else
+      fail(
+        'destinationRule',
+        expect.destinationRule,
+        `split: ${o.weights.map((s) => `${s.cluster} ${s.percent}%`).join(' / ')}`,
+        'the route splits traffic across clusters; assert the split with weights',
+      )
   }
   if (expect.status !== undefined && expect.status !== o.status) fail('status', expect.status, o.status)
   if (expect.responseFlag !== undefined && expect.responseFlag !== o.responseFlag) fail('responseFlag', expect.responseFlag, o.responseFlag)
@@ -170,7 +211,12 @@ export function checkExpectations(expect: Expectations, o: TestOutcome, proxyNam
     if (expect.error !== actual) fail('error', expect.error, actual)
   }
   if (expect.virtualService !== undefined && !configRefMatches(expect.virtualService, o.route?.virtualService ?? null)) {
-    fail('virtualService', expect.virtualService, o.route?.virtualService ?? null, o.route && !o.route.virtualService ? `${o.why[0]}; no VirtualService is behind this route (Istio's default route for the service)` : undefined)
+    fail(
+      'virtualService',
+      expect.virtualService,
+      o.route?.virtualService ?? null,
+      o.route && !o.route.virtualService ? `${o.why[0]}; no VirtualService is behind this route (Istio's default route for the service)` : undefined,
+    )
   }
   if (expect.rule !== undefined) checkRule(expect.rule, o, fail)
   if (expect.routeName !== undefined && expect.routeName !== (o.route?.name ?? null)) fail('routeName', expect.routeName, o.route?.name ?? null)
@@ -183,7 +229,12 @@ function checkRule(expected: number | string, o: TestOutcome, fail: (c: CheckNam
   if (typeof expected === 'number') {
     if (route && route.virtualService && route.rule === null) {
       // istiod's route metadata names the VirtualService but not the rule position: only manifests know it.
-      fail('rule', expected, route.ruleName ?? null, `the proxy's config records VirtualService ${route.virtualService} but not which spec.http rule; assert the rule by name, or run against --manifests`)
+      fail(
+        'rule',
+        expected,
+        route.ruleName ?? null,
+        `the proxy's config records VirtualService ${route.virtualService} but not which spec.http rule; assert the rule by name, or run against --manifests`,
+      )
       return
     }
     if (route?.rule !== expected) fail('rule', expected, route?.rule ?? null)
@@ -194,8 +245,14 @@ function checkRule(expected: number | string, o: TestOutcome, fail: (c: CheckNam
   if (!(name !== null && (name === expected || name.startsWith(`${expected}.`)))) fail('rule', expected, name)
 }
 
-function checkWeights(expected: Record<string, number>, o: TestOutcome, hostContext: string | undefined, fail: (c: CheckName, e: unknown, a: unknown, note?: string) => void): void {
-  const keyMatches = (key: string, s: WeightShare) => key === s.cluster || (s.subset !== null && s.subset !== '' && key === s.subset) || hostMatches(key, s.host, hostContext)
+function checkWeights(
+  expected: Record<string, number>,
+  o: TestOutcome,
+  hostContext: string | undefined,
+  fail: (c: CheckName, e: unknown, a: unknown, note?: string) => void,
+): void {
+  const keyMatches = (key: string, s: WeightShare) =>
+    key === s.cluster || (s.subset !== null && s.subset !== '' && key === s.subset) || hostMatches(key, s.host, hostContext)
   const claimed = new Set<WeightShare>()
   let ok = true
   for (const [key, percent] of Object.entries(expected)) {
@@ -212,7 +269,7 @@ function checkWeights(expected: Record<string, number>, o: TestOutcome, hostCont
 function actualWeights(shares: WeightShare[]): Record<string, number> {
   const distinct = (key: (s: WeightShare) => string | null) => {
     const keys = shares.map(key)
-    return keys.every((k) => k) && new Set(keys).size === keys.length ? keys as string[] : undefined
+    return keys.every((k) => k) && new Set(keys).size === keys.length ? (keys as string[]) : undefined
   }
   const keys = distinct((s) => s.subset) ?? distinct((s) => s.host) ?? shares.map((s) => s.cluster)
   const out: Record<string, number> = {}

@@ -126,4 +126,3 @@ export function emitAuditResult(cmd: BaseCommand<any>, {result, failOn, notes}: 
   }
   if (result.findings.some((f) => atLeast(f.severity, failOn))) c.resultExitCode = 1
 }
-

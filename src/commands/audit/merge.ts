@@ -20,7 +20,10 @@ report with a recomputed summary, in any audit output format. Exit 1 when a merg
   async run(): Promise<AuditResult> {
     const {argv} = await this.parse(AuditMerge)
     rejectQueryWithReport(this.flags.query, this.flags.output)
-    const outcome = mergeAuditReports((argv as string[]).filter((a) => typeof a === 'string'), this.flags['fail-on'])
+    const outcome = mergeAuditReports(
+      (argv as string[]).filter((a) => typeof a === 'string'),
+      this.flags['fail-on'],
+    )
     emitAuditResult(this, outcome)
     return outcome.result
   }

@@ -46,7 +46,12 @@ under --fail-under; exit 3 when a file is unreadable or invalid.`
     })
     const view = {
       ...result,
-      config: {file: config.file, source: config.source, ...(config.listenerName ? {listenerName: config.listenerName} : {}), otherRouteConfigs: config.otherRouteConfigs},
+      config: {
+        file: config.file,
+        source: config.source,
+        ...(config.listenerName ? {listenerName: config.listenerName} : {}),
+        otherRouteConfigs: config.otherRouteConfigs,
+      },
       testsFile: this.flags.tests,
     }
     this.emit(view, (r, color) => renderRouteCheck({...r, details: this.flags.details}, color))

@@ -5,7 +5,8 @@ import {renderAccessLog} from '../../render/text/accesslog.js'
 import {explainAccessLogInput} from '../../services/accesslog.js'
 
 export default class ExplainAccesslog extends BaseCommand<typeof ExplainAccesslog> {
-  static override summary = 'Explain Envoy access-log lines (Istio TEXT or JSON format, HTTP and TCP): flags in plain words, grouped by cause, optionally replayed on the proxy config.'
+  static override summary =
+    'Explain Envoy access-log lines (Istio TEXT or JSON format, HTTP and TCP): flags in plain words, grouped by cause, optionally replayed on the proxy config.'
   static override description =
     'Reads one line (argument), a file (--file) or stdin (-). Each line becomes the request the proxy saw and the outcome it logged; ' +
     'with --dump (the same proxy config_dump) the request is simulated again and the prediction compared with what Envoy logged. ' +

@@ -13,7 +13,13 @@ export default class ExplainFlag extends BaseCommand<typeof ExplainFlag> {
   }
 
   async run(): Promise<void> {
-    const wanted = this.flags.all || !this.args.flags ? RESPONSE_FLAGS.map((f) => f.flag) : this.args.flags.split(',').map((s) => s.trim()).filter(Boolean)
+    const wanted =
+      this.flags.all || !this.args.flags
+        ? RESPONSE_FLAGS.map((f) => f.flag)
+        : this.args.flags
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean)
     const entries = wanted.map((code) => {
       const info = lookupResponseFlag(code)
       if (!info) throw new BadInputError(`unknown response flag ${JSON.stringify(code)}`, ['meshctl explain flag --all lists every flag Envoy reports'])

@@ -7,7 +7,8 @@ import {openExplainSession} from '../../services/explain.js'
 import type {ExplainResult} from '../../analysis/explain/types.js'
 
 export default class ExplainRoute extends BaseCommand<typeof ExplainRoute> {
-  static override summary = 'Explain what a proxy does with a request: listener, filter chain, route (VirtualService rule), cluster (DestinationRule subset), endpoints, and the predicted status and response flag.'
+  static override summary =
+    'Explain what a proxy does with a request: listener, filter chain, route (VirtualService rule), cluster (DestinationRule subset), endpoints, and the predicted status and response flag.'
   static override description =
     'Simulates the request through the Envoy configuration of one proxy, the way Envoy matches it, and names the Istio object behind every step. ' +
     'The exit code is 0 whenever the simulation ran, even when the predicted outcome is an error (NR, NC, UH…): that is the answer.'
@@ -31,15 +32,37 @@ export default class ExplainRoute extends BaseCommand<typeof ExplainRoute> {
     header: Flags.string({char: 'H', description: "Request header 'name: value' (repeatable).", multiple: true, helpGroup: 'REQUEST'}),
     method: Flags.string({description: 'HTTP method (default GET; POST for grpc).', helpGroup: 'REQUEST'}),
     protocol: Flags.string({description: 'What the client speaks.', options: ['http', 'http2', 'grpc', 'tcp'], helpGroup: 'REQUEST'}),
-    tls: Flags.string({description: 'Client transport: plaintext (an app behind a sidecar), tls, or mtls (another sidecar).', options: ['plaintext', 'tls', 'mtls'], helpGroup: 'REQUEST'}),
+    tls: Flags.string({
+      description: 'Client transport: plaintext (an app behind a sidecar), tls, or mtls (another sidecar).',
+      options: ['plaintext', 'tls', 'mtls'],
+      helpGroup: 'REQUEST',
+    }),
     sni: Flags.string({description: 'TLS server name (default: the host, for --tls tls).', helpGroup: 'REQUEST'}),
     alpn: Flags.string({description: 'ALPN offered in the TLS handshake, comma-separated.', helpGroup: 'REQUEST'}),
     address: Flags.string({description: 'Destination IP the app connects to (default: the service VIP found in the dump).', helpGroup: 'REQUEST'}),
-    direction: Flags.string({description: 'outbound (app → sidecar), inbound (→ this pod), gateway (no iptables).', options: ['outbound', 'inbound', 'gateway'], helpGroup: 'REQUEST'}),
-    request: Flags.string({description: 'Call file (Istio simulation corpus `call` fields: address, port, protocol, tls, alpn, sni, host, path, callMode, headers).', helpGroup: 'REQUEST'}),
-    'expect-subset': Flags.string({description: 'The subset the request should reach: when it does not, a finding explains which rule won and why the intended one did not.', helpGroup: 'DIAGNOSIS'}),
-    'no-interactive': Flags.boolean({description: 'Print the trace even on a terminal (the interactive trace view opens by default there).', default: false, helpGroup: 'OUTPUT'}),
-    'expect-cluster': Flags.string({description: 'The Envoy cluster the request should reach (e.g. outbound|9080|v2|reviews.bookinfo.svc.cluster.local).', helpGroup: 'DIAGNOSIS', exclusive: ['expect-subset']}),
+    direction: Flags.string({
+      description: 'outbound (app → sidecar), inbound (→ this pod), gateway (no iptables).',
+      options: ['outbound', 'inbound', 'gateway'],
+      helpGroup: 'REQUEST',
+    }),
+    request: Flags.string({
+      description: 'Call file (Istio simulation corpus `call` fields: address, port, protocol, tls, alpn, sni, host, path, callMode, headers).',
+      helpGroup: 'REQUEST',
+    }),
+    'expect-subset': Flags.string({
+      description: 'The subset the request should reach: when it does not, a finding explains which rule won and why the intended one did not.',
+      helpGroup: 'DIAGNOSIS',
+    }),
+    'no-interactive': Flags.boolean({
+      description: 'Print the trace even on a terminal (the interactive trace view opens by default there).',
+      default: false,
+      helpGroup: 'OUTPUT',
+    }),
+    'expect-cluster': Flags.string({
+      description: 'The Envoy cluster the request should reach (e.g. outbound|9080|v2|reviews.bookinfo.svc.cluster.local).',
+      helpGroup: 'DIAGNOSIS',
+      exclusive: ['expect-subset'],
+    }),
   }
 
   async run(): Promise<ExplainResult> {

@@ -15,7 +15,10 @@ export default class LabStart extends BaseCommand<typeof LabStart> {
     'KUBECONFIG=$(meshctl lab start -o json --query kubeconfig) … (in another shell)',
   ]
   static override flags = {
-    scenario: Flags.string({description: `Scenario to serve (${listScenarios().join(', ')}; large:<namespaces>x<services> for a custom size).`, default: 'bookinfo'}),
+    scenario: Flags.string({
+      description: `Scenario to serve (${listScenarios().join(', ')}; large:<namespaces>x<services> for a custom size).`,
+      default: 'bookinfo',
+    }),
     port: Flags.integer({description: 'API server port on 127.0.0.1 (default: a free port).', min: 0, max: 65535}),
     'write-kubeconfig': Flags.string({description: 'Write the kubeconfig here instead of a temporary file (removed on exit).'}),
   }

@@ -7,7 +7,11 @@ import {manifestSourceFlags, proxySourceFlags} from '../../flags.js'
 
 export default class ProxyAll extends BaseCommand<typeof ProxyAll> {
   static override summary = "Show all of a proxy's tables: versions, clusters, listeners, routes, secrets, endpoints (like istioctl proxy-config all)."
-  static override examples = ['<%= config.bin %> proxy all --file config_dump.json', '<%= config.bin %> proxy all -f dump.json --headers', '<%= config.bin %> proxy all -f dump.json -o json']
+  static override examples = [
+    '<%= config.bin %> proxy all --file config_dump.json',
+    '<%= config.bin %> proxy all -f dump.json --headers',
+    '<%= config.bin %> proxy all -f dump.json -o json',
+  ]
   static override args = {pod: Args.string({description: 'Pod to read live (pod/name, deploy/name, name.namespace).', required: false})}
   static override flags = {
     ...proxySourceFlags,
@@ -26,12 +30,15 @@ export default class ProxyAll extends BaseCommand<typeof ProxyAll> {
 
   async run(): Promise<AllTables> {
     const f = this.flags
-    const result = await proxyAll({...f, pod: this.args.pod}, {
-      cluster: {fqdn: f.fqdn, port: f.port, subset: f.subset, direction: f.direction},
-      listener: {address: f.address, port: f.port, type: f.type},
-      route: {name: f.name},
-      endpoint: {address: f.address, port: f.port, status: f.status},
-    })
+    const result = await proxyAll(
+      {...f, pod: this.args.pod},
+      {
+        cluster: {fqdn: f.fqdn, port: f.port, subset: f.subset, direction: f.direction},
+        listener: {address: f.address, port: f.port, type: f.type},
+        route: {name: f.name},
+        endpoint: {address: f.address, port: f.port, status: f.status},
+      },
+    )
     this.emit(result, (r) => renderAllTables(r, {wide: f.wide, headers: f.headers}))
     return result
   }

@@ -7,7 +7,10 @@ import {manifestSourceFlags, proxySourceFlags} from '../../flags.js'
 
 export default class ProxyListeners extends BaseCommand<typeof ProxyListeners> {
   static override summary = "Show a proxy's listeners and filter chains: addresses, match and destination (like istioctl proxy-config listeners)."
-  static override examples = ['<%= config.bin %> proxy listeners --file config_dump.json', '<%= config.bin %> proxy listeners -f dump.json --port 9080 --type HTTP']
+  static override examples = [
+    '<%= config.bin %> proxy listeners --file config_dump.json',
+    '<%= config.bin %> proxy listeners -f dump.json --port 9080 --type HTTP',
+  ]
   static override args = {pod: Args.string({description: 'Pod to read live (pod/name, deploy/name, name.namespace).', required: false})}
   static override flags = {
     ...proxySourceFlags,
@@ -15,7 +18,11 @@ export default class ProxyListeners extends BaseCommand<typeof ProxyListeners> {
     address: Flags.string({description: 'Only listeners bound to this IP.'}),
     port: Flags.integer({description: 'Only listeners on this port.'}),
     type: Flags.string({description: 'Only listeners of this type (HTTP, TCP, HTTP+TCP, UNKNOWN).'}),
-    wide: Flags.boolean({char: 'w', description: 'Add the state column and warming/draining/rejected listeners; default is istioctl’s layout.', default: false}),
+    wide: Flags.boolean({
+      char: 'w',
+      description: 'Add the state column and warming/draining/rejected listeners; default is istioctl’s layout.',
+      default: false,
+    }),
   }
 
   async run(): Promise<ListenerTable> {

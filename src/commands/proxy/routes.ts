@@ -13,7 +13,11 @@ export default class ProxyRoutes extends BaseCommand<typeof ProxyRoutes> {
     ...proxySourceFlags,
     ...manifestSourceFlags,
     name: Flags.string({description: 'Only this route configuration (e.g. 9080, http.8080).'}),
-    wide: Flags.boolean({char: 'w', description: 'Add each route’s destination and the route configs inline in listeners; default is istioctl’s layout.', default: false}),
+    wide: Flags.boolean({
+      char: 'w',
+      description: 'Add each route’s destination and the route configs inline in listeners; default is istioctl’s layout.',
+      default: false,
+    }),
   }
 
   async run(): Promise<RouteTable> {

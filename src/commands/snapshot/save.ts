@@ -59,7 +59,9 @@ export default class SnapshotSave extends BaseCommand<typeof SnapshotSave> {
 }
 
 function renderSnapshotSaved(r: SaveSnapshotResult): string {
-  const lines = [`Saved snapshot ${r.path} (${r.format}, ${Math.round(r.bytes / 1024)} KB): ${r.pods.length} pod(s), ${r.objects} objects, ${r.redactions} value(s) redacted.`]
+  const lines = [
+    `Saved snapshot ${r.path} (${r.format}, ${Math.round(r.bytes / 1024)} KB): ${r.pods.length} pod(s), ${r.objects} objects, ${r.redactions} value(s) redacted.`,
+  ]
   for (const p of r.pods) lines.push(`  ${p.namespace}/${p.name}: ${p.files.join(', ')}`)
   for (const n of r.notes) lines.push(`  note: ${n}`)
   lines.push(`Read it offline: meshctl proxy routes ${r.pods[0] ? `pod/${r.pods[0].name} ` : ''}--snapshot ${r.path}`)

@@ -44,7 +44,8 @@ file or input, 4 cluster access error.`
   async run(): Promise<RouteTestsReport> {
     const flags = this.flags
     const format = (flags as {output: string}).output
-    if (flags.query && format === 'junit') throw new UsageError('--query applies to the JSON result; it cannot be combined with -o junit', ['use -o json --query …'])
+    if (flags.query && format === 'junit')
+      throw new UsageError('--query applies to the JSON result; it cannot be combined with -o junit', ['use -o json --query …'])
     const {report, file, notes} = await runRouteTestsFile(this.args.tests, flags)
     for (const n of notes) this.info(`note: ${n}`)
     if (format === 'junit') process.stdout.write(renderRouteTestsJunit(report, {file}) + '\n')

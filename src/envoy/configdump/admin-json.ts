@@ -23,23 +23,27 @@ export function toEnvoyConfigDump(d: ConfigDump): EnvoyMessage {
         const st = {version_info: l.versionInfo, listener: typed(l.listener, lt), last_updated: l.lastUpdated}
         const entry: EnvoyMessage = {name: l.name, [`${l.state}_state`]: st}
         if (l.errorState)
-          entry.error_state = {details: l.errorState.details, last_update_attempt: l.errorState.lastUpdateAttempt, failed_configuration: l.errorState.failedConfiguration}
+          entry.error_state = {
+            details: l.errorState.details,
+            last_update_attempt: l.errorState.lastUpdateAttempt,
+            failed_configuration: l.errorState.failedConfiguration,
+          }
         return entry
       }),
   })
   const rt = 'envoy.config.route.v3.RouteConfiguration'
   configs.push({
     '@type': T + 'envoy.admin.v3.RoutesConfigDump',
-    static_route_configs: d.routeConfigs.filter((r) => r.source === 'static').map((r) => ({route_config: typed(r.routeConfig, rt), last_updated: r.lastUpdated})),
+    static_route_configs: d.routeConfigs
+      .filter((r) => r.source === 'static')
+      .map((r) => ({route_config: typed(r.routeConfig, rt), last_updated: r.lastUpdated})),
     dynamic_route_configs: d.routeConfigs
       .filter((r) => r.source === 'dynamic')
       .map((r) => ({version_info: r.versionInfo, route_config: typed(r.routeConfig, rt), last_updated: r.lastUpdated})),
   })
   const ct = 'envoy.config.cluster.v3.Cluster'
   const cl = (state: string) =>
-    d.clusters
-      .filter((c) => c.state === state)
-      .map((c) => ({version_info: c.versionInfo, cluster: typed(c.cluster, ct), last_updated: c.lastUpdated}))
+    d.clusters.filter((c) => c.state === state).map((c) => ({version_info: c.versionInfo, cluster: typed(c.cluster, ct), last_updated: c.lastUpdated}))
   configs.push({
     '@type': T + 'envoy.admin.v3.ClustersConfigDump',
     static_clusters: cl('static').map(({cluster, last_updated}) => ({cluster, last_updated})),
@@ -55,7 +59,15 @@ export function toEnvoyConfigDump(d: ConfigDump): EnvoyMessage {
     })
   }
   if (d.secrets.length > 0) {
-    const sec = (state: string) => d.secrets.filter((s) => s.state === state).map((s) => ({name: s.name, version_info: s.versionInfo, last_updated: s.lastUpdated, secret: typed(s.secret, 'envoy.extensions.transport_sockets.tls.v3.Secret')}))
+    const sec = (state: string) =>
+      d.secrets
+        .filter((s) => s.state === state)
+        .map((s) => ({
+          name: s.name,
+          version_info: s.versionInfo,
+          last_updated: s.lastUpdated,
+          secret: typed(s.secret, 'envoy.extensions.transport_sockets.tls.v3.Secret'),
+        }))
     configs.push({
       '@type': T + 'envoy.admin.v3.SecretsConfigDump',
       static_secrets: sec('static'),

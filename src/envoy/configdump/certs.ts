@@ -40,7 +40,12 @@ export function parsePemCertificates(pem: string, now: Date = new Date()): Parse
         serialNumber: serialHex(c.serialNumber),
         notBefore: rfc3339(notBefore),
         notAfter: rfc3339(notAfter),
-        subjectAltNames: c.subjectAltName ? c.subjectAltName.split(/,\s*/).map((s) => s.trim()).filter(Boolean) : [],
+        subjectAltNames: c.subjectAltName
+          ? c.subjectAltName
+              .split(/,\s*/)
+              .map((s) => s.trim())
+              .filter(Boolean)
+          : [],
         valid: now >= notBefore && now <= notAfter,
         isCA: c.ca,
       })

@@ -103,17 +103,7 @@ export function parseRouteConfigName(name: string): IstioRouteConfigName {
 }
 
 export type IstioConfigKind =
-  | 'VirtualService'
-  | 'DestinationRule'
-  | 'Gateway'
-  | 'ServiceEntry'
-  | 'Sidecar'
-  | 'EnvoyFilter'
-  | 'HTTPRoute'
-  | 'GRPCRoute'
-  | 'TCPRoute'
-  | 'TLSRoute'
-  | string
+  'VirtualService' | 'DestinationRule' | 'Gateway' | 'ServiceEntry' | 'Sidecar' | 'EnvoyFilter' | 'HTTPRoute' | 'GRPCRoute' | 'TCPRoute' | 'TLSRoute' | string
 
 export interface IstioConfigRef {
   kind: IstioConfigKind
@@ -168,7 +158,13 @@ export interface IstioClusterMetadata {
 export function clusterMetadata(cluster: EnvoyMessage): IstioClusterMetadata {
   const md = istioMetadata(cluster) ?? {}
   const services = Array.isArray(md.services)
-    ? md.services.filter((s: unknown) => s && typeof s === 'object').map((s: EnvoyMessage) => ({host: String(s.host ?? ''), ...(s.name ? {name: String(s.name)} : {}), ...(s.namespace ? {namespace: String(s.namespace)} : {})}))
+    ? md.services
+        .filter((s: unknown) => s && typeof s === 'object')
+        .map((s: EnvoyMessage) => ({
+          host: String(s.host ?? ''),
+          ...(s.name ? {name: String(s.name)} : {}),
+          ...(s.namespace ? {namespace: String(s.namespace)} : {}),
+        }))
     : []
   const dr = parseIstioConfigPath(md.config)
   return {

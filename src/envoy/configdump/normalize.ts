@@ -45,7 +45,9 @@ function isTypedStruct(o: EnvoyMessage): boolean {
 function isMetadataMessage(v: unknown): boolean {
   if (!v || typeof v !== 'object' || Array.isArray(v)) return false
   const keys = Object.keys(v)
-  return keys.length === 0 || keys.every((k) => k === 'filter_metadata' || k === 'filterMetadata' || k === 'typed_filter_metadata' || k === 'typedFilterMetadata')
+  return (
+    keys.length === 0 || keys.every((k) => k === 'filter_metadata' || k === 'filterMetadata' || k === 'typed_filter_metadata' || k === 'typedFilterMetadata')
+  )
 }
 
 const snakeCache = new Map<string, string>()
@@ -186,8 +188,7 @@ const V2_FILTER_NAMES: Record<'network' | 'http' | 'listener', Record<string, st
 
 /** Type of the v3 config of a few filters, so a v2 `config` (Struct form) can become a `typed_config`. */
 const FILTER_CONFIG_TYPES: Record<string, string> = {
-  'envoy.filters.network.http_connection_manager':
-    'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager',
+  'envoy.filters.network.http_connection_manager': 'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager',
   'envoy.filters.network.tcp_proxy': 'type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy',
   'envoy.filters.http.router': 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router',
   'envoy.filters.http.cors': 'type.googleapis.com/envoy.extensions.filters.http.cors.v3.Cors',
@@ -280,7 +281,8 @@ export function upgradeV2(value: unknown, ctx: UpgradeContext): void {
       for (const f of Array.isArray(fc?.filters) ? fc.filters : []) {
         if (!f || typeof f !== 'object') continue
         upgradeFilter(f, 'network')
-        for (const hf of Array.isArray(f.typed_config?.http_filters) ? f.typed_config.http_filters : []) if (hf && typeof hf === 'object') upgradeFilter(hf, 'http')
+        for (const hf of Array.isArray(f.typed_config?.http_filters) ? f.typed_config.http_filters : [])
+          if (hf && typeof hf === 'object') upgradeFilter(hf, 'http')
       }
     }
   }

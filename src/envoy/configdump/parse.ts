@@ -63,9 +63,11 @@ export function describeJsonShape(json: unknown): string {
   if (json === null) return 'null'
   if (Array.isArray(json)) {
     const first = json[0]
-    if (first && typeof first === 'object' && ('cluster_name' in first || 'clusterName' in first)) return 'a list of ClusterLoadAssignments (istioctl proxy-config endpoint -o json output)'
+    if (first && typeof first === 'object' && ('cluster_name' in first || 'clusterName' in first))
+      return 'a list of ClusterLoadAssignments (istioctl proxy-config endpoint -o json output)'
     if (first && typeof first === 'object' && 'virtual_hosts' in first) return 'a list of RouteConfigurations (istioctl proxy-config routes -o json output)'
-    if (first && typeof first === 'object' && ('filter_chains' in first || 'filterChains' in first)) return 'a list of Listeners (istioctl proxy-config listeners -o json output)'
+    if (first && typeof first === 'object' && ('filter_chains' in first || 'filterChains' in first))
+      return 'a list of Listeners (istioctl proxy-config listeners -o json output)'
     if (first && typeof first === 'object' && 'connect_timeout' in first) return 'a list of Clusters (istioctl proxy-config clusters -o json output)'
     return `a JSON array of ${json.length} items`
   }
@@ -95,16 +97,32 @@ export function parseConfigDump(json: unknown, opts: ParseOptions = {}): ConfigD
     const configs = (json as EnvoyMessage).configs
     if (Array.isArray(configs)) items = configs
     else if (configs && typeof configs === 'object') items = Object.values(configs)
-    else throw new BadInputError(`${source}: "configs" is ${configs === null ? 'null' : typeof configs}, expected a list of config sections`, ['fetch it again with: curl localhost:15000/config_dump'], opts.source, 'configs')
+    else
+      throw new BadInputError(
+        `${source}: "configs" is ${configs === null ? 'null' : typeof configs}, expected a list of config sections`,
+        ['fetch it again with: curl localhost:15000/config_dump'],
+        opts.source,
+        'configs',
+      )
   } else if (json && typeof json === 'object' && !Array.isArray(json) && typeof (json as EnvoyMessage)['@type'] === 'string') {
     items = [json]
-  } else if (json && typeof json === 'object' && !Array.isArray(json) && Object.keys(json).length === 1 && (json as EnvoyMessage).bootstrap && typeof (json as EnvoyMessage).bootstrap === 'object') {
+  } else if (
+    json &&
+    typeof json === 'object' &&
+    !Array.isArray(json) &&
+    Object.keys(json).length === 1 &&
+    (json as EnvoyMessage).bootstrap &&
+    typeof (json as EnvoyMessage).bootstrap === 'object'
+  ) {
     // `istioctl proxy-config bootstrap -o json`: a BootstrapConfigDump without its @type.
     items = [{'@type': `type.googleapis.com/${ADMIN}BootstrapConfigDump`, ...(json as EnvoyMessage)}]
   } else {
     throw new BadInputError(
       `${source} is not an Envoy config_dump: it looks like ${describeJsonShape(json)}`,
-      ['capture one with: kubectl exec <pod> -c istio-proxy -- pilot-agent request GET config_dump > dump.json', 'or: istioctl proxy-config all <pod> -o json > dump.json'],
+      [
+        'capture one with: kubectl exec <pod> -c istio-proxy -- pilot-agent request GET config_dump > dump.json',
+        'or: istioctl proxy-config all <pod> -o json > dump.json',
+      ],
       opts.source,
     )
   }
@@ -379,7 +397,12 @@ function parseClusterStatusText(text: string, opts: ParseOptions): ClusterStatus
   for (const [i, line] of lines.entries()) {
     if (!line.trim()) continue
     const parts = splitClusterTextLine(line)
-    if (parts.length < 3) throw new BadInputError(`${opts.source ?? 'clusters text'} line ${i + 1} is not in "cluster::key::value" form: ${JSON.stringify(line.slice(0, 80))}`, ['use /clusters?format=json when you can'], opts.source)
+    if (parts.length < 3)
+      throw new BadInputError(
+        `${opts.source ?? 'clusters text'} line ${i + 1} is not in "cluster::key::value" form: ${JSON.stringify(line.slice(0, 80))}`,
+        ['use /clusters?format=json when you can'],
+        opts.source,
+      )
     const [name, key] = parts
     let c = clusters.get(name)
     if (!c) {
@@ -484,7 +507,11 @@ export function parseEnvoyBuildVersion(v: string | undefined): EnvoyBuildVersion
 
 export function parseServerInfo(input: unknown, opts: ParseOptions = {}): ServerInfo {
   if (!input || typeof input !== 'object' || Array.isArray(input) || !('version' in input || 'node' in input)) {
-    throw new BadInputError(`${opts.source ?? 'server info'} is not Envoy /server_info output: it looks like ${describeJsonShape(input)}`, ['capture it with: kubectl exec <pod> -c istio-proxy -- pilot-agent request GET server_info'], opts.source)
+    throw new BadInputError(
+      `${opts.source ?? 'server info'} is not Envoy /server_info output: it looks like ${describeJsonShape(input)}`,
+      ['capture it with: kubectl exec <pod> -c istio-proxy -- pilot-agent request GET server_info'],
+      opts.source,
+    )
   }
   const raw = detectCamelCase(input) === 'camel' ? (snakeCaseKeys(input) as EnvoyMessage) : (input as EnvoyMessage)
   const node = raw.node ?? {}

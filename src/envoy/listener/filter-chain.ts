@@ -161,7 +161,10 @@ function criteriaFor(conn: ConnectionInfo, det: DetectedConnection): Criterion[]
 
 function describeValue(c: Criterion, m: EnvoyMessage): string {
   const v = m[c.field]
-  if (c.field === 'prefix_ranges' || c.field.endsWith('prefix_ranges')) return list(v).map((r: CidrRange) => formatCidr(r)).join(', ')
+  if (c.field === 'prefix_ranges' || c.field.endsWith('prefix_ranges'))
+    return list(v)
+      .map((r: CidrRange) => formatCidr(r))
+      .join(', ')
   if (Array.isArray(v)) return v.map((x) => `"${x}"`).join(', ')
   if (typeof v === 'object' && v !== null) return String(uint(v))
   return String(v)
@@ -188,9 +191,7 @@ export function selectFilterChain(listener: EnvoyMessage, conn: ConnectionInfo):
     const before = candidates
     const set = before.filter((r) => c.isSet(r.chain.filter_chain_match ?? {}))
     if (set.length === 0) continue
-    const scored = set
-      .map((r) => ({r, s: c.score(r.chain.filter_chain_match ?? {})}))
-      .filter((x): x is {r: FilterChainRef; s: number} => x.s !== undefined)
+    const scored = set.map((r) => ({r, s: c.score(r.chain.filter_chain_match ?? {})})).filter((x): x is {r: FilterChainRef; s: number} => x.s !== undefined)
     if (scored.length > 0) {
       const best = Math.max(...scored.map((x) => x.s))
       candidates = scored.filter((x) => x.s === best).map((x) => x.r)
@@ -204,9 +205,17 @@ export function selectFilterChain(listener: EnvoyMessage, conn: ConnectionInfo):
       candidates = before.filter((r) => !c.isSet(r.chain.filter_chain_match ?? {}))
       const detail =
         `no chain's ${c.label} rule matches ${c.connection}` +
-        (set.length <= 4 ? ` (${set.map((r) => `${chainLabel(r)} wants ${describeValue(c, r.chain.filter_chain_match)}`).join('; ')})` : ` (${set.length} chains have one)`) +
+        (set.length <= 4
+          ? ` (${set.map((r) => `${chainLabel(r)} wants ${describeValue(c, r.chain.filter_chain_match)}`).join('; ')})`
+          : ` (${set.length} chains have one)`) +
         (candidates.length ? `; falling back to chains without one: ${candidates.map(chainLabel).join(', ')}` : '; no chain leaves it unset')
-      steps.push({criterion: c.field, connection: c.connection, outcome: candidates.length ? 'fell_back_to_unset' : 'none', kept: candidates.map(chainLabel), detail})
+      steps.push({
+        criterion: c.field,
+        connection: c.connection,
+        outcome: candidates.length ? 'fell_back_to_unset' : 'none',
+        kept: candidates.map(chainLabel),
+        detail,
+      })
     }
   }
   if (candidates.length === 1) return {selected: candidates[0], isDefault: false, via: 'filter_chain_match', detected, steps}
@@ -218,15 +227,26 @@ export function selectFilterChain(listener: EnvoyMessage, conn: ConnectionInfo):
 
 function selectWithMatcher(listener: EnvoyMessage, conn: ConnectionInfo, detected: DetectedConnection): FilterChainSelection {
   const r = evaluateFilterChainMatcher(listener.filter_chain_matcher, conn, detected)
-  const steps: FilterChainStep[] = r.path.map((p) => ({criterion: p.input, connection: p.value, outcome: p.matched ? 'matched' : 'none', kept: [], detail: p.detail}))
+  const steps: FilterChainStep[] = r.path.map((p) => ({
+    criterion: p.input,
+    connection: p.value,
+    outcome: p.matched ? 'matched' : 'none',
+    kept: [],
+    detail: p.detail,
+  }))
   if (r.action !== undefined) {
     const ref = refsOf(listener).find((x) => x.name === r.action)
     if (ref) return {selected: ref, isDefault: false, via: 'filter_chain_matcher', detected, steps}
-    steps.push({criterion: 'action', connection: r.action, outcome: 'none', kept: [], detail: `the matcher names filter chain "${r.action}", which the listener does not have`})
+    steps.push({
+      criterion: 'action',
+      connection: r.action,
+      outcome: 'none',
+      kept: [],
+      detail: `the matcher names filter chain "${r.action}", which the listener does not have`,
+    })
     return {isDefault: false, error: 'no_filter_chain', via: 'filter_chain_matcher', detected, steps}
   }
   const def = defaultRef(listener)
   if (def) return {selected: def, isDefault: true, via: 'filter_chain_matcher', detected, steps}
   return {isDefault: false, error: 'no_filter_chain', via: 'filter_chain_matcher', detected, steps}
 }
-

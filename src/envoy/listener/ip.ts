@@ -10,7 +10,10 @@ export interface ParsedIp {
 }
 
 export function parseIp(text: string): ParsedIp | undefined {
-  const s = text.trim().replace(/^\[|\]$/g, '').replace(/%.*$/, '')
+  const s = text
+    .trim()
+    .replace(/^\[|\]$/g, '')
+    .replace(/%.*$/, '')
   if (/^\d{1,3}(\.\d{1,3}){3}$/.test(s)) {
     const parts = s.split('.').map(Number)
     if (parts.some((p) => p > 255)) return undefined

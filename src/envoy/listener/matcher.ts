@@ -105,8 +105,14 @@ function evalPredicate(p: EnvoyMessage, ctx: Ctx): boolean {
     const value = inputValue(kind, ctx.conn, ctx.det)
     let ok = false
     if (value !== undefined && p.single_predicate.value_match) ok = matchStringMatcher(p.single_predicate.value_match, value)
-    else if (value !== undefined && p.single_predicate.custom_match) ok = ipRangeMatchers(p.single_predicate.custom_match).some((rm) => rm.ranges.some((r) => cidrContains(r, value) !== undefined))
-    ctx.path.push({input: kind, value: value ?? '(none)', matched: ok, detail: `${INPUT_LABEL[kind] ?? kind} ${value ?? '(none)'} ${ok ? 'matches' : 'does not match'} the predicate`})
+    else if (value !== undefined && p.single_predicate.custom_match)
+      ok = ipRangeMatchers(p.single_predicate.custom_match).some((rm) => rm.ranges.some((r) => cidrContains(r, value) !== undefined))
+    ctx.path.push({
+      input: kind,
+      value: value ?? '(none)',
+      matched: ok,
+      detail: `${INPUT_LABEL[kind] ?? kind} ${value ?? '(none)'} ${ok ? 'matches' : 'does not match'} the predicate`,
+    })
     return ok
   }
   if (p.or_matcher) return (p.or_matcher.predicate ?? []).some((x: EnvoyMessage) => evalPredicate(x, ctx))
@@ -148,14 +154,26 @@ function evalTree(tree: EnvoyMessage, ctx: Ctx): string | undefined {
       input: kind,
       value: value ?? '(none)',
       matched: Boolean(hit),
-      detail: hit ? `${label} ${value} is in the exact map` : `${label} ${value ?? '(none)'} is not among ${Object.keys(map).slice(0, 8).join(', ')}${Object.keys(map).length > 8 ? ', …' : ''}`,
+      detail: hit
+        ? `${label} ${value} is in the exact map`
+        : `${label} ${value ?? '(none)'} is not among ${Object.keys(map).slice(0, 8).join(', ')}${Object.keys(map).length > 8 ? ', …' : ''}`,
     })
     return hit ? evalOnMatch(hit, ctx) : undefined
   }
   if (tree.prefix_match_map) {
     const map: Record<string, EnvoyMessage> = tree.prefix_match_map.map ?? {}
-    const keys = value === undefined ? [] : Object.keys(map).filter((k) => value.startsWith(k)).sort((a, b) => b.length - a.length)
-    ctx.path.push({input: kind, value: value ?? '(none)', matched: keys.length > 0, detail: keys.length ? `${label} ${value} starts with "${keys[0]}"` : `${label} ${value ?? '(none)'} starts with no prefix in the map`})
+    const keys =
+      value === undefined
+        ? []
+        : Object.keys(map)
+            .filter((k) => value.startsWith(k))
+            .sort((a, b) => b.length - a.length)
+    ctx.path.push({
+      input: kind,
+      value: value ?? '(none)',
+      matched: keys.length > 0,
+      detail: keys.length ? `${label} ${value} starts with "${keys[0]}"` : `${label} ${value ?? '(none)'} starts with no prefix in the map`,
+    })
     for (const k of keys) {
       const r = evalOnMatch(map[k], ctx)
       if (r !== undefined) return r
@@ -163,15 +181,20 @@ function evalTree(tree: EnvoyMessage, ctx: Ctx): string | undefined {
     return undefined
   }
   if (tree.custom_match) {
-    const candidates = value === undefined ? [] : ipRangeMatchers(tree.custom_match)
-      .map((rm) => ({rm, len: Math.max(-1, ...rm.ranges.map((r) => cidrContains(r, value) ?? -1))}))
-      .filter((x) => x.len >= 0)
-      .sort((a, b) => b.len - a.len)
+    const candidates =
+      value === undefined
+        ? []
+        : ipRangeMatchers(tree.custom_match)
+            .map((rm) => ({rm, len: Math.max(-1, ...rm.ranges.map((r) => cidrContains(r, value) ?? -1))}))
+            .filter((x) => x.len >= 0)
+            .sort((a, b) => b.len - a.len)
     ctx.path.push({
       input: kind,
       value: value ?? '(none)',
       matched: candidates.length > 0,
-      detail: candidates.length ? `${label} ${value} is in ${candidates[0].rm.ranges.map(formatCidr).join(', ')}` : `${label} ${value ?? '(none)'} is in no range of the IP matcher`,
+      detail: candidates.length
+        ? `${label} ${value} is in ${candidates[0].rm.ranges.map(formatCidr).join(', ')}`
+        : `${label} ${value ?? '(none)'} is in no range of the IP matcher`,
     })
     for (const c of candidates) {
       if (c.rm.exclude) return undefined

@@ -68,9 +68,7 @@ export function isTcpProxy(f: EnvoyMessage): boolean {
 }
 
 export function downstreamTls(chain: EnvoyMessage): DownstreamTls | undefined {
-  const ctx: EnvoyMessage | undefined = chain.transport_socket
-    ? chain.transport_socket.typed_config ?? chain.transport_socket.config
-    : chain.tls_context
+  const ctx: EnvoyMessage | undefined = chain.transport_socket ? (chain.transport_socket.typed_config ?? chain.transport_socket.config) : chain.tls_context
   if (!ctx) return undefined
   // A transport socket that is not TLS (raw_buffer, tap, proxy protocol) terminates nothing.
   const tsType = String(chain.transport_socket?.typed_config?.['@type'] ?? '')

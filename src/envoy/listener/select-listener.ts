@@ -70,7 +70,10 @@ function notServingNote(all: ListenerEntry[], address: string, port: number): st
   return all
     .filter((e) => e.state === 'warming' || e.state === 'draining')
     .filter((e) => listenerAddresses(e.listener).some((a) => a.port === port && (sameIp(a.address, address) || isWildcardAddress(a.address))))
-    .map((e) => `listener ${e.name} for this port is ${e.state}, not serving (${e.state === 'warming' ? 'waiting for its routes/clusters or rejected' : 'being replaced'})`)
+    .map(
+      (e) =>
+        `listener ${e.name} for this port is ${e.state}, not serving (${e.state === 'warming' ? 'waiting for its routes/clusters or rejected' : 'being replaced'})`,
+    )
 }
 
 /** Exact address:port first, then the wildcard of the same family (IPv4 traffic may also land on "::"). */
@@ -79,7 +82,7 @@ function byAddress(entries: ListenerEntry[], address: string | undefined, port: 
     const exact = findBound(entries, (a) => a.port === port && !isWildcardAddress(a.address) && sameIp(a.address, address))
     if (exact) return {entry: exact, how: 'exact_address'}
   }
-  const fam = address ? parseIp(address)?.family ?? 4 : 4
+  const fam = address ? (parseIp(address)?.family ?? 4) : 4
   const wildcard =
     findBound(entries, (a) => a.port === port && isWildcardAddress(a.address) && parseIp(a.address)?.family === fam) ??
     (fam === 4 ? findBound(entries, (a) => a.port === port && isWildcardAddress(a.address)) : undefined)
@@ -95,13 +98,23 @@ export function selectListener(all: ListenerEntry[], direction: Direction, addre
     const vi = entries.find((e) => e.name === 'virtualInbound') ?? findBound(entries, (a) => a.port === 15006)
     if (vi) return {entry: vi, how: 'virtual_inbound', detail: [`inbound traffic to ${target} is redirected by iptables to ${vi.name} (port 15006)`, ...notes]}
     const legacy = byAddress(entries, address, port)
-    if (legacy.entry) return {entry: legacy.entry, how: legacy.how, detail: [`no virtualInbound listener: inbound ${target} is served by ${legacy.entry.name} (per-port inbound listener)`, ...notes]}
+    if (legacy.entry)
+      return {
+        entry: legacy.entry,
+        how: legacy.how,
+        detail: [`no virtualInbound listener: inbound ${target} is served by ${legacy.entry.name} (per-port inbound listener)`, ...notes],
+      }
     return {detail: [`no virtualInbound listener (port 15006) and no listener bound to ${target}`, ...notes]}
   }
 
   const found = byAddress(entries, address, port)
   if (direction === 'gateway') {
-    if (found.entry) return {entry: found.entry, how: found.how, detail: [`${found.entry.name} is bound to ${found.how === 'exact_address' ? target : `port ${port} on every address`}`, ...notes]}
+    if (found.entry)
+      return {
+        entry: found.entry,
+        how: found.how,
+        detail: [`${found.entry.name} is bound to ${found.how === 'exact_address' ? target : `port ${port} on every address`}`, ...notes],
+      }
     return {detail: [`no listener is bound to port ${port}${address ? ` (on ${address} or 0.0.0.0)` : ''}: the gateway does not accept this port`, ...notes]}
   }
 
@@ -110,7 +123,10 @@ export function selectListener(all: ListenerEntry[], direction: Direction, addre
     const lead = capture
       ? `iptables redirects ${target} to ${capture.name}, which hands the connection (use_original_dst) to ${found.entry.name}`
       : `${found.entry.name} matches ${target}`
-    const why = found.how === 'exact_address' ? `bound exactly to ${target}` : `no listener is bound to ${target}; ${found.entry.name} takes port ${port} on every address`
+    const why =
+      found.how === 'exact_address'
+        ? `bound exactly to ${target}`
+        : `no listener is bound to ${target}; ${found.entry.name} takes port ${port} on every address`
     return {entry: found.entry, how: found.how, handoffFrom: capture?.name, detail: [`${lead}: ${why}`, ...notes]}
   }
   if (capture) {

@@ -126,7 +126,10 @@ function redirectRewrittenPath(redirect: EnvoyMessage, route: EnvoyMessage, head
   const path = headers.first(':path') ?? ''
   if (redirect.regex_rewrite) {
     const justPath = pathWithoutQuery(path)
-    return re2GlobalReplace(String(redirect.regex_rewrite.pattern?.regex ?? ''), justPath, String(redirect.regex_rewrite.substitution ?? '')) + path.slice(justPath.length)
+    return (
+      re2GlobalReplace(String(redirect.regex_rewrite.pattern?.regex ?? ''), justPath, String(redirect.regex_rewrite.substitution ?? '')) +
+      path.slice(justPath.length)
+    )
   }
   if (typeof redirect.prefix_rewrite === 'string') return rewritePrefix(route.match ?? {}, path, redirect.prefix_rewrite)
   return undefined

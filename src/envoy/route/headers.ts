@@ -81,15 +81,7 @@ function isRecord(x: unknown): x is Record<string, string | string[]> {
 }
 
 export type HeaderMatchKind =
-  | 'string_match'
-  | 'exact_match'
-  | 'prefix_match'
-  | 'suffix_match'
-  | 'contains_match'
-  | 'safe_regex_match'
-  | 'regex_match'
-  | 'range_match'
-  | 'present_match'
+  'string_match' | 'exact_match' | 'prefix_match' | 'suffix_match' | 'contains_match' | 'safe_regex_match' | 'regex_match' | 'range_match' | 'present_match'
 
 /** Which specifier a HeaderMatcher uses; no specifier means "present". */
 export function headerMatchKind(h: EnvoyMessage): HeaderMatchKind {
@@ -207,9 +199,7 @@ export function describeHeaderMatcher(h: EnvoyMessage): string {
       what = `an integer in [${h.range_match.start ?? 0}, ${h.range_match.end ?? 0})`
       break
     case 'present_match':
-      return h.present_match === false !== (h.invert_match === true)
-        ? `needs header ${name} to be absent`
-        : `needs header ${name} to be present`
+      return (h.present_match === false) !== (h.invert_match === true) ? `needs header ${name} to be absent` : `needs header ${name} to be present`
   }
   return `needs header ${name} ${not}${what}`
 }

@@ -80,7 +80,14 @@ export interface RouteDecision {
   weightedPick?: {randomValue: number; total: number; selected: number; index: number}
   clusterSpecifierPlugin?: string
   redirect?: {url: string; status: number}
-  directResponse?: {status: number; body?: string; bodySource?: 'inline_string' | 'inline_bytes' | 'filename'; filename?: string; headers: Record<string, string | string[]>; uri: string}
+  directResponse?: {
+    status: number
+    body?: string
+    bodySource?: 'inline_string' | 'inline_bytes' | 'filename'
+    filename?: string
+    headers: Record<string, string | string[]>
+    uri: string
+  }
   /** The new :path when the route rewrites it (prefix_rewrite, regex_rewrite, path template rewrite). */
   pathRewrite?: string
   /** The new :authority when the route rewrites it; `auto` when it depends on the upstream host. */
@@ -170,7 +177,10 @@ export function routeHeaders(rc: EnvoyMessage, requestHeaders: HeaderMap, ctx: R
       redirect: {url: newUri(headers, {https_redirect: true}), status: 301},
       requestHeaders: headers.toJSON(),
       responseHeaders: {},
-      notes: [...notes, `virtual host ${selection.name} has require_tls ${tlsRequirement}: a ${scheme} request${tlsRequirement === 'EXTERNAL_ONLY' ? ' that is not internal (x-envoy-internal: true)' : ''} gets a 301 to https`],
+      notes: [
+        ...notes,
+        `virtual host ${selection.name} has require_tls ${tlsRequirement}: a ${scheme} request${tlsRequirement === 'EXTERNAL_ONLY' ? ' that is not internal (x-envoy-internal: true)' : ''} gets a 301 to https`,
+      ],
     }
   }
 
@@ -225,7 +235,14 @@ export function routeHeaders(rc: EnvoyMessage, requestHeaders: HeaderMap, ctx: R
       }
       for (const [k, v] of Object.entries(local.toJSON())) for (const val of [v].flat()) responseHeaders.add(k, val)
       decision.action = 'direct_response'
-      decision.directResponse = {status, ...(body !== undefined ? {body} : {}), ...(source ? {bodySource: source} : {}), ...(filename ? {filename} : {}), headers: {}, uri: newUri(headers, undefined)}
+      decision.directResponse = {
+        status,
+        ...(body !== undefined ? {body} : {}),
+        ...(source ? {bodySource: source} : {}),
+        ...(filename ? {filename} : {}),
+        headers: {},
+        uri: newUri(headers, undefined),
+      }
     }
     for (const [add, remove] of responseParsers) applyHeaderMutations(responseHeaders, add, remove, fmt)
     decision.responseHeaders = responseHeaders.toJSON()
@@ -323,7 +340,9 @@ export function routeHeaders(rc: EnvoyMessage, requestHeaders: HeaderMap, ctx: R
     rewritten = rewritePrefix(route.match ?? {}, currentPath, ra.prefix_rewrite)
   } else if (ra.regex_rewrite) {
     const justPath = pathWithoutQuery(currentPath)
-    rewritten = re2GlobalReplace(String(ra.regex_rewrite.pattern?.regex ?? ''), justPath, String(ra.regex_rewrite.substitution ?? '')) + currentPath.slice(justPath.length)
+    rewritten =
+      re2GlobalReplace(String(ra.regex_rewrite.pattern?.regex ?? ''), justPath, String(ra.regex_rewrite.substitution ?? '')) +
+      currentPath.slice(justPath.length)
   } else if (ra.path_rewrite_policy) {
     notes.push('path_rewrite_policy (URI template rewrite) is not simulated; the path is shown unchanged')
   }
@@ -354,7 +373,10 @@ function orderParsers<T>(route: T, vhost: T, global: T, specificFirst: boolean):
   return specificFirst ? [route, vhost, global] : [global, vhost, route]
 }
 
-function directResponseBody(body: EnvoyMessage | undefined, notes: string[]): {body?: string; source?: 'inline_string' | 'inline_bytes' | 'filename'; filename?: string} {
+function directResponseBody(
+  body: EnvoyMessage | undefined,
+  notes: string[],
+): {body?: string; source?: 'inline_string' | 'inline_bytes' | 'filename'; filename?: string} {
   if (!body) return {}
   if (typeof body.inline_string === 'string') return {body: body.inline_string, source: 'inline_string'}
   if (typeof body.inline_bytes === 'string') return {body: Buffer.from(body.inline_bytes, 'base64').toString('utf8'), source: 'inline_bytes'}

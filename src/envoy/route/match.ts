@@ -230,9 +230,13 @@ export function matchRoute(route: EnvoyMessage, ctx: MatchContext): RouteMatchRe
       const presented = tc.presented?.value ?? tc.presented
       const validated = tc.validated?.value ?? tc.validated
       if (typeof presented === 'boolean' && presented !== tls.peerCertificatePresented)
-        reasons.push(`needs a client certificate ${presented ? 'presented' : 'not presented'}; the connection ${tls.peerCertificatePresented ? 'has one' : 'has none'}`)
+        reasons.push(
+          `needs a client certificate ${presented ? 'presented' : 'not presented'}; the connection ${tls.peerCertificatePresented ? 'has one' : 'has none'}`,
+        )
       if (typeof validated === 'boolean' && validated !== tls.peerCertificateValidated)
-        reasons.push(`needs a client certificate ${validated ? 'validated' : 'not validated'}; the connection's is ${tls.peerCertificateValidated ? 'validated' : 'not validated'}`)
+        reasons.push(
+          `needs a client certificate ${validated ? 'validated' : 'not validated'}; the connection's is ${tls.peerCertificateValidated ? 'validated' : 'not validated'}`,
+        )
     }
     for (const dm of (match.dynamic_metadata ?? []) as EnvoyMessage[]) {
       const r = matchMetadata(dm, ctx.dynamicMetadata)
@@ -251,13 +255,19 @@ function matchQueryParameter(qp: EnvoyMessage, query: Map<string, string[]>): {o
   if (values === undefined) return {ok: false, reason: `needs query parameter ${name}; the request has none`}
   const value = values[0]
   if (qp.string_match) {
-    return {ok: matchString(qp.string_match, value), reason: `needs query parameter ${name} ${describeStringMatcher(qp.string_match)}; the request has ${JSON.stringify(value)}`}
+    return {
+      ok: matchString(qp.string_match, value),
+      reason: `needs query parameter ${name} ${describeStringMatcher(qp.string_match)}; the request has ${JSON.stringify(value)}`,
+    }
   }
   // Legacy v2 form: `value` (exact, or regex when `regex: true`); no value means a presence check.
   if (typeof qp.value === 'string' && qp.value !== '') {
     const isRegex = qp.regex === true || qp.regex?.value === true
     const ok = isRegex ? fullMatch(qp.value, value) : value === qp.value
-    return {ok, reason: `needs query parameter ${name} ${isRegex ? 'fully matching regex ' + qp.value : 'exactly ' + JSON.stringify(qp.value)}; the request has ${JSON.stringify(value)}`}
+    return {
+      ok,
+      reason: `needs query parameter ${name} ${isRegex ? 'fully matching regex ' + qp.value : 'exactly ' + JSON.stringify(qp.value)}; the request has ${JSON.stringify(value)}`,
+    }
   }
   return {ok: true, reason: ''}
 }

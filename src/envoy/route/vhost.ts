@@ -159,7 +159,8 @@ function lookupDomain(index: DomainIndex, host: string): DomainEntry | undefined
 function closestDomains(vhosts: EnvoyMessage[], host: string): {domain: string; virtualHost: string}[] {
   const all: {domain: string; virtualHost: string; d: number}[] = []
   for (const vh of vhosts)
-    for (const domain of vh.domains ?? []) all.push({domain: String(domain), virtualHost: String(vh.name ?? ''), d: editDistance(host, String(domain).toLowerCase())})
+    for (const domain of vh.domains ?? [])
+      all.push({domain: String(domain), virtualHost: String(vh.name ?? ''), d: editDistance(host, String(domain).toLowerCase())})
   return all
     .sort((a, b) => a.d - b.d)
     .slice(0, 3)

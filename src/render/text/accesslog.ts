@@ -13,7 +13,9 @@ function lineSummary(l: AccessLogLineResult): string {
 export function renderAccessLog(r: AccessLogResult, color: boolean): string {
   const s = r.summary
   const out: string[] = []
-  out.push(`${s.parsed} of ${s.lines} lines parsed, ${s.withFlags} with response flags, ${s.groups} distinct causes${r.proxy ? `; replayed on ${r.proxy}: ${s.replayed} simulated, ${s.disagreements} disagree` : ''}`)
+  out.push(
+    `${s.parsed} of ${s.lines} lines parsed, ${s.withFlags} with response flags, ${s.groups} distinct causes${r.proxy ? `; replayed on ${r.proxy}: ${s.replayed} simulated, ${s.disagreements} disagree` : ''}`,
+  )
   r.groups.forEach((g, i) => {
     out.push('')
     const flags = g.flags.length ? g.flags.join(',') : '-'
@@ -35,7 +37,7 @@ export function renderAccessLog(r: AccessLogResult, color: boolean): string {
     out.push('', `Replay on the proxy configuration: ${agree} agree, ${differs.length} differ, ${replayed.length - agree - differs.length} not simulated`)
     for (const l of differs.slice(0, MAX_REPLAY_ROWS)) {
       const rp = l.replay!
-      const predicted = rp.predicted.cluster ?? (rp.predicted.weightedClusters.length ? rp.predicted.weightedClusters.join(' | ') : rp.predicted.error ?? '-')
+      const predicted = rp.predicted.cluster ?? (rp.predicted.weightedClusters.length ? rp.predicted.weightedClusters.join(' | ') : (rp.predicted.error ?? '-'))
       out.push(`  ${paint(color, 'red', 'DIFFERS')} ${lineSummary(l)}`)
       out.push(`      observed cluster ${l.observed.cluster ?? '-'}; predicted cluster ${predicted}, flag ${rp.predicted.responseFlag ?? '-'}`)
       for (const n of rp.notes) out.push(`      ${paint(color, 'dim', n)}`)

@@ -64,4 +64,3 @@ export function proxiesLine(result: AuditResult): string {
   if (p.skipped) parts.push(`${p.skipped} skipped (not running)`)
   return `\nProxies: ${parts.join(', ')}.`
 }
-

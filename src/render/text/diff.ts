@@ -2,7 +2,14 @@ import type {DiffResult, Difference} from '../../analysis/diff/index.js'
 import {paint, type Style} from '../color.js'
 
 const SEVERITY_STYLE: Record<string, Style> = {error: 'red', warning: 'yellow', info: 'gray'}
-const KIND_LABEL: Record<string, string> = {cluster: 'cluster', listener: 'listener', filterChain: 'filter chain', routeConfig: 'route config', virtualHost: 'virtual host', route: 'route'}
+const KIND_LABEL: Record<string, string> = {
+  cluster: 'cluster',
+  listener: 'listener',
+  filterChain: 'filter chain',
+  routeConfig: 'route config',
+  virtualHost: 'virtual host',
+  route: 'route',
+}
 
 function value(v: unknown): string {
   if (v === null || v === undefined) return '-'

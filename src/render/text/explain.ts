@@ -67,7 +67,8 @@ function renderComparison(c: ExplainComparison, color: boolean): string[] {
   const head = `${paint(color, 'bold', 'Manifests')} ${i.source}: ${c.agree ? paint(color, 'green', 'agree with the proxy') : paint(color, 'red', `disagree on ${c.differences.map((d) => d.field).join(', ')}`)}`
   const lines = [head]
   lines.push(`  ${paint(color, 'dim', 'would give')} ${i.predicted.status ?? 'no answer'}${flag}${i.error ? ` [${i.error}]` : ''} — ${i.predicted.cause}`)
-  if (i.findings.length) lines.push(`  ${paint(color, 'dim', 'manifests findings')} ${i.findings.map((f) => f.code).join(', ')} (see -o json: comparison.intended.findings)`)
+  if (i.findings.length)
+    lines.push(`  ${paint(color, 'dim', 'manifests findings')} ${i.findings.map((f) => f.code).join(', ')} (see -o json: comparison.intended.findings)`)
   for (const d of c.differences) {
     lines.push(`  ${d.field.padEnd(10)}proxy:     ${d.live}`)
     lines.push(`  ${''.padEnd(10)}manifests: ${d.intended}`)
@@ -94,7 +95,10 @@ function clip(s: string): string {
 function renderFinding(f: Finding, color: boolean): string[] {
   const codes = f.istioCode ? `${f.code} [${f.istioCode}]` : f.code
   const where = `${subjectLabel(f.subject)}${f.path ? ` ${f.path}` : ''}${f.file ? ` (${f.file})` : ''}`
-  const lines = [`  ${paint(color, SEVERITY_STYLE[f.severity], SEVERITY_LABEL[f.severity].padEnd(5))} ${codes}  ${paint(color, 'cyan', where)}`, `        ${f.message}`]
+  const lines = [
+    `  ${paint(color, SEVERITY_STYLE[f.severity], SEVERITY_LABEL[f.severity].padEnd(5))} ${codes}  ${paint(color, 'cyan', where)}`,
+    `        ${f.message}`,
+  ]
   const evidence = Object.entries(f.evidence)
   if (evidence.length) {
     lines.push(`        ${paint(color, 'dim', 'Evidence:')}`)

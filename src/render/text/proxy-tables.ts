@@ -18,9 +18,7 @@ const SERVING = new Set(['active', 'static'])
 function clusterCells(r: ClusterRow, typed: boolean): string[] {
   const isKey = r.port !== null
   const name = typed ? `cluster/${r.name}` : r.name
-  const cells = isKey
-    ? [r.fqdn, String(r.port), r.subset || '-', r.direction, r.type, r.destinationRule]
-    : [name, '-', '-', '-', r.type, r.destinationRule]
+  const cells = isKey ? [r.fqdn, String(r.port), r.subset || '-', r.direction, r.type, r.destinationRule] : [name, '-', '-', '-', r.type, r.destinationRule]
   return typed ? [name, ...cells] : cells
 }
 

@@ -22,7 +22,8 @@ export function renderRouteCheck(r: RouteCheckView, color: boolean): string {
       const target = t.route.cluster !== undefined ? ` → cluster ${JSON.stringify(t.route.cluster)}` : t.route.redirect ? ` → ${t.route.redirect}` : ''
       lines.push(paint(color, 'dim', `    ${where}${route}: ${t.route.action}${target}`))
       if (r.details) {
-        for (const c of t.route.trace.filter((c) => !c.matched)) lines.push(paint(color, 'dim', `      route ${c.index}${c.name ? ` (${c.name})` : ''} skipped: ${c.reasons.join('; ')}`))
+        for (const c of t.route.trace.filter((c) => !c.matched))
+          lines.push(paint(color, 'dim', `      route ${c.index}${c.name ? ` (${c.name})` : ''} skipped: ${c.reasons.join('; ')}`))
       }
       for (const n of t.route.notes) lines.push(paint(color, 'yellow', `    note: ${n}`))
     }
@@ -32,10 +33,12 @@ export function renderRouteCheck(r: RouteCheckView, color: boolean): string {
   lines.push('', s.failed > 0 ? paint(color, 'red', summary) : paint(color, 'green', summary))
   const cov = s.coverage
   if (cov.missing) {
-    for (const m of cov.missing) lines.push(`Missing test for host: ${m.virtualHost}, route ${m.routeName ? `name: ${m.routeName}` : `${m.routeIndex}: ${JSON.stringify(m.match)}`}`)
+    for (const m of cov.missing)
+      lines.push(`Missing test for host: ${m.virtualHost}, route ${m.routeName ? `name: ${m.routeName}` : `${m.routeIndex}: ${JSON.stringify(m.match)}`}`)
   }
   lines.push(`Current route coverage: ${cov.percent}%${cov.comprehensive ? ' (all fields, --covall)' : ''}`)
   if (cov.met === false) lines.push(paint(color, 'red', `Failed to meet coverage requirement: ${cov.failUnder}%`))
-  if (r.config?.otherRouteConfigs?.length) lines.push(paint(color, 'yellow', `note: ${r.config.file} has other route configurations, not tested: ${r.config.otherRouteConfigs.join(', ')}`))
+  if (r.config?.otherRouteConfigs?.length)
+    lines.push(paint(color, 'yellow', `note: ${r.config.file} has other route configurations, not tested: ${r.config.otherRouteConfigs.join(', ')}`))
   return lines.join('\n')
 }

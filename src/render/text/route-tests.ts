@@ -29,8 +29,12 @@ export function renderRouteTestsText(report: RouteTestsReport, color: boolean): 
 
 /** "outbound|9080|v1|reviews… via VirtualService reviews.bookinfo rule 2 "default" · 200" */
 export function outcomeLine(o: TestOutcome): string {
-  const via = o.route?.virtualService ? ` via VirtualService ${o.route.virtualService}${o.route.rule !== null ? ` rule ${o.route.rule}` : ''}${o.route.ruleName ? ` "${o.route.ruleName}"` : ''}` : o.route ? ` via route ${o.route.index}${o.route.name ? ` "${o.route.name}"` : ''}` : ''
-  const dest = o.cluster ?? (o.weights.length ? o.weights.map((w) => `${w.cluster} ${w.percent}%`).join(' / ') : o.error ?? 'nothing')
+  const via = o.route?.virtualService
+    ? ` via VirtualService ${o.route.virtualService}${o.route.rule !== null ? ` rule ${o.route.rule}` : ''}${o.route.ruleName ? ` "${o.route.ruleName}"` : ''}`
+    : o.route
+      ? ` via route ${o.route.index}${o.route.name ? ` "${o.route.name}"` : ''}`
+      : ''
+  const dest = o.cluster ?? (o.weights.length ? o.weights.map((w) => `${w.cluster} ${w.percent}%`).join(' / ') : (o.error ?? 'nothing'))
   const status = o.status === null ? 'no response' : String(o.status)
   const flag = o.responseFlag && o.responseFlag !== '-' ? ` ${o.responseFlag}` : ''
   return `${dest}${via} · ${status}${flag}`
@@ -39,7 +43,11 @@ export function outcomeLine(o: TestOutcome): string {
 export function renderRouteTestsJunit(report: RouteTestsReport, opts: {suiteName?: string; file?: string} = {}): string {
   const suite = opts.suiteName ?? `meshctl test routes${opts.file ? ` ${opts.file}` : ''}`
   const classname = `meshctl.routes${opts.file ? `.${opts.file.replace(/^.*[\\/]/, '').replace(/\.(ya?ml|json)$/i, '')}` : ''}`
-  return junitDocument(suite, report.tests.map((t) => testCase(t, classname, opts.file)), report.summary.failed)
+  return junitDocument(
+    suite,
+    report.tests.map((t) => testCase(t, classname, opts.file)),
+    report.summary.failed,
+  )
 }
 
 function testCase(t: RouteTestResult, classname: string, file: string | undefined): string {
@@ -47,5 +55,10 @@ function testCase(t: RouteTestResult, classname: string, file: string | undefine
   const out = `      <system-out>${xmlEscape([`proxy: ${t.proxy}`, `got: ${outcomeLine(t.outcome)}`, ...t.outcome.why].join('\n'))}</system-out>`
   if (t.passed) return [open, out, '    </testcase>'].join('\n')
   const body = [...t.failures.map((f) => f.message), '', `proxy: ${t.proxy}`, `got: ${outcomeLine(t.outcome)}`].join('\n')
-  return [open, `      <failure message="${xmlEscape(t.failures[0]?.message ?? 'failed')}" type="RoutingExpectation">${xmlEscape(body)}</failure>`, out, '    </testcase>'].join('\n')
+  return [
+    open,
+    `      <failure message="${xmlEscape(t.failures[0]?.message ?? 'failed')}" type="RoutingExpectation">${xmlEscape(body)}</failure>`,
+    out,
+    '    </testcase>',
+  ].join('\n')
 }

@@ -174,7 +174,7 @@ export function destinationsOf(state: ProxyState): Destination[] {
       const port = portFromRouteConfigName(rc.name) ?? routePorts.get(rc.name) ?? (vhPort ? Number(vhPort) : undefined) ?? 80
       out.push({
         label: String(vh.name ?? concrete ?? domains[0] ?? '(unnamed)'),
-        authority: concrete ? hostOf(concrete) : (domains[0] === '*' ? '' : hostOf(domains[0] ?? '')),
+        authority: concrete ? hostOf(concrete) : domains[0] === '*' ? '' : hostOf(domains[0] ?? ''),
         port,
         address,
         routeConfig: rc.name || (rc.listenerName ? `inline:${rc.listenerName}` : '(inline)'),
@@ -205,7 +205,11 @@ function endpointRows(state: ProxyState): OverviewRow[] {
     for (const cs of state.clusterStatus) {
       for (const h of cs.hosts) {
         const addr = h.port === undefined ? h.address : `${h.address}:${h.port}`
-        const why = h.failedOutlierCheck ? 'outlier ejected' : h.failedActiveHealthCheck ? 'failed health check' : (h.edsHealthStatus ?? (h.healthy ? 'HEALTHY' : 'UNHEALTHY'))
+        const why = h.failedOutlierCheck
+          ? 'outlier ejected'
+          : h.failedActiveHealthCheck
+            ? 'failed health check'
+            : (h.edsHealthStatus ?? (h.healthy ? 'HEALTHY' : 'UNHEALTHY'))
         rows.push({key: `e:${cs.name}:${addr}`, cells: [addr, h.healthy ? 'HEALTHY' : 'UNHEALTHY', why, cs.name], tone: h.healthy ? 'ok' : 'bad', raw: h})
       }
     }
@@ -219,7 +223,12 @@ function endpointRows(state: ProxyState): OverviewRow[] {
         const health = String(lb.health_status ?? 'UNKNOWN')
         // EDS UNKNOWN means "no health info": Envoy treats the host as healthy.
         const healthy = health === 'HEALTHY' || health === 'UNKNOWN'
-        rows.push({key: `e:${e.clusterName}:${addr}`, cells: [addr, healthy ? 'HEALTHY' : health, `EDS ${health}`, e.clusterName], tone: healthy ? 'ok' : 'bad', raw: lb})
+        rows.push({
+          key: `e:${e.clusterName}:${addr}`,
+          cells: [addr, healthy ? 'HEALTHY' : health, `EDS ${health}`, e.clusterName],
+          tone: healthy ? 'ok' : 'bad',
+          raw: lb,
+        })
       }
     }
   }
@@ -239,7 +248,9 @@ export function proxyOverview(state: ProxyState, findings: readonly Finding[] = 
   })
   const destinations = destinationsOf(state)
   const routes: OverviewRow[] = destinations.map((dest, i) => {
-    const rc = d.routeConfigs.find((r) => (r.name || (r.listenerName ? `inline:${r.listenerName}` : '(inline)')) === dest.routeConfig && r.listenerName === dest.listenerName)
+    const rc = d.routeConfigs.find(
+      (r) => (r.name || (r.listenerName ? `inline:${r.listenerName}` : '(inline)')) === dest.routeConfig && r.listenerName === dest.listenerName,
+    )
     const vh = ((rc?.routeConfig.virtual_hosts ?? []) as EnvoyMessage[]).find((v) => String(v.name ?? '') === dest.virtualHost)
     const domains = ((vh?.domains ?? []) as string[]).join(',')
     return {

@@ -56,7 +56,7 @@ export function traceLines(result: ExplainResultLike, width: number): TraceLine[
     lines.push({text: 'Weighted clusters', tone: 'heading', raw: wc})
     const barWidth = Math.max(5, Math.min(20, w - 40))
     for (const c of wc) {
-      const pct = `${(c.probability * 100).toFixed(c.probability * 100 % 1 === 0 ? 0 : 1)}%`.padStart(6)
+      const pct = `${(c.probability * 100).toFixed((c.probability * 100) % 1 === 0 ? 0 : 1)}%`.padStart(6)
       const label = truncate(c.cluster, w - barWidth - 14)
       lines.push({text: `   ${bar(c.probability, barWidth)} ${pct}  ${label}`, raw: c})
     }
@@ -75,13 +75,16 @@ export function traceLines(result: ExplainResultLike, width: number): TraceLine[
     lines.push({text: `Findings (${findings.length})`, tone: 'heading', raw: findings})
     for (const f of findings) {
       const head = `${f.severity ? f.severity.toUpperCase() + ' ' : ''}${f.code ? `[${f.code}] ` : ''}${f.message}`
-      for (const [j, l] of wrap(head, w - 3).entries()) lines.push({text: `${j === 0 ? ' ! ' : '   '}${l}`, tone: f.severity === 'info' ? undefined : 'warn', raw: f})
-      for (const a of f.actions ?? []) for (const [j, l] of wrap(describeAction(a), w - 5).entries()) lines.push({text: `${j === 0 ? '   → ' : '     '}${l}`, raw: f})
+      for (const [j, l] of wrap(head, w - 3).entries())
+        lines.push({text: `${j === 0 ? ' ! ' : '   '}${l}`, tone: f.severity === 'info' ? undefined : 'warn', raw: f})
+      for (const a of f.actions ?? [])
+        for (const [j, l] of wrap(describeAction(a), w - 5).entries()) lines.push({text: `${j === 0 ? '   → ' : '     '}${l}`, raw: f})
     }
   }
   const v = verdict(result)
   lines.push({text: truncate(v.text, w), tone: v.tone, raw: result.predicted ?? result})
   if (result.predicted?.cause) for (const l of wrap(result.predicted.cause, w - 3)) lines.push({text: `   ${l}`, raw: result.predicted})
-  for (const n of result.predicted?.next ?? []) for (const [j, l] of wrap(n, w - 5).entries()) lines.push({text: `${j === 0 ? '   → ' : '     '}${l}`, tone: 'dim', raw: result.predicted})
+  for (const n of result.predicted?.next ?? [])
+    for (const [j, l] of wrap(n, w - 5).entries()) lines.push({text: `${j === 0 ? '   → ' : '     '}${l}`, tone: 'dim', raw: result.predicted})
   return lines
 }

@@ -9,7 +9,9 @@ export function RawScreen(props: {title: string; format: 'json' | 'yaml'; lines:
   const pos = `${Math.min(props.offset + 1, props.lines.length)}-${Math.min(props.offset + body.length, props.lines.length)}/${props.lines.length}`
   return (
     <Box flexDirection="column" height={props.height}>
-      <Styled tone="accent">{truncate(`${props.format.toUpperCase()} · ${props.title} · ${pos} · y: ${props.format === 'json' ? 'YAML' : 'JSON'}, Esc: close`, props.width)}</Styled>
+      <Styled tone="accent">
+        {truncate(`${props.format.toUpperCase()} · ${props.title} · ${pos} · y: ${props.format === 'json' ? 'YAML' : 'JSON'}, Esc: close`, props.width)}
+      </Styled>
       {body.map((l, i) => (
         <Styled key={i}>{truncate(l, props.width)}</Styled>
       ))}

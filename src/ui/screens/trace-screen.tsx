@@ -6,7 +6,14 @@ import type {TraceLine} from '../model/trace.js'
 import {truncate} from '../text.js'
 
 /** The trace: request on top, then the steps, bars, endpoints, findings and the verdict, scrollable. */
-export function TraceScreen(props: {request: string; verdict: {text: string; tone: 'ok' | 'bad' | 'warn' | undefined}; lines: TraceLine[]; cursor: number; width: number; height: number}): React.ReactElement {
+export function TraceScreen(props: {
+  request: string
+  verdict: {text: string; tone: 'ok' | 'bad' | 'warn' | undefined}
+  lines: TraceLine[]
+  cursor: number
+  width: number
+  height: number
+}): React.ReactElement {
   return (
     <Box flexDirection="column" height={props.height}>
       <Styled tone="accent">{truncate(props.request, props.width)}</Styled>

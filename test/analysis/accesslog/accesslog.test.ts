@@ -33,17 +33,43 @@ describe('parseAccessLogLine', () => {
     )
     if (isMalformed(e)) throw new Error(e.reason)
     expect(e).toMatchObject({
-      line: 7, format: 'istio-text', method: 'GET', path: '/details/0', protocol: 'HTTP/1.1', responseCode: 503, responseFlags: ['UF', 'URX'],
-      responseCodeDetails: 'upstream_reset_before_response_started{remote_connection_failure,delayed_connect_error:_111}', connectionTerminationDetails: null,
-      upstreamTransportFailureReason: 'delayed_connect_error:_111', bytesReceived: 0, bytesSent: 95, durationMs: 1, upstreamServiceTimeMs: null,
-      userAgent: 'python-requests/2.31.0', requestId: '8b0e-0002', authority: 'details:9080', upstreamHost: '10.244.2.9:9080',
-      upstreamCluster: 'outbound|9080|v1|details.bookinfo.svc.cluster.local', downstreamLocalAddress: '10.96.88.10:9080', requestedServerName: null, routeName: 'my-route',
+      line: 7,
+      format: 'istio-text',
+      method: 'GET',
+      path: '/details/0',
+      protocol: 'HTTP/1.1',
+      responseCode: 503,
+      responseFlags: ['UF', 'URX'],
+      responseCodeDetails: 'upstream_reset_before_response_started{remote_connection_failure,delayed_connect_error:_111}',
+      connectionTerminationDetails: null,
+      upstreamTransportFailureReason: 'delayed_connect_error:_111',
+      bytesReceived: 0,
+      bytesSent: 95,
+      durationMs: 1,
+      upstreamServiceTimeMs: null,
+      userAgent: 'python-requests/2.31.0',
+      requestId: '8b0e-0002',
+      authority: 'details:9080',
+      upstreamHost: '10.244.2.9:9080',
+      upstreamCluster: 'outbound|9080|v1|details.bookinfo.svc.cluster.local',
+      downstreamLocalAddress: '10.96.88.10:9080',
+      requestedServerName: null,
+      routeName: 'my-route',
     })
   })
 
   it('reads TCP lines ("- - -") and Envoy default-format lines', () => {
-    const tcp = parseAccessLogLine('[2024-05-01T10:05:01.000Z] "- - -" 0 UF,URX - - "delayed_connect_error:_111" 0 0 1002 - "-" "-" "-" "-" "10.244.2.40:27017" outbound|27017||mongodb.bookinfo.svc.cluster.local - 10.96.88.50:27017 10.244.1.12:41830 - -')
-    expect(tcp).toMatchObject({method: null, path: null, protocol: null, responseCode: 0, responseFlags: ['UF', 'URX'], upstreamCluster: 'outbound|27017||mongodb.bookinfo.svc.cluster.local'})
+    const tcp = parseAccessLogLine(
+      '[2024-05-01T10:05:01.000Z] "- - -" 0 UF,URX - - "delayed_connect_error:_111" 0 0 1002 - "-" "-" "-" "-" "10.244.2.40:27017" outbound|27017||mongodb.bookinfo.svc.cluster.local - 10.96.88.50:27017 10.244.1.12:41830 - -',
+    )
+    expect(tcp).toMatchObject({
+      method: null,
+      path: null,
+      protocol: null,
+      responseCode: 0,
+      responseFlags: ['UF', 'URX'],
+      upstreamCluster: 'outbound|27017||mongodb.bookinfo.svc.cluster.local',
+    })
     const envoy = parseAccessLog(read('envoy-default.log'))
     expect(envoy.malformed).toEqual([])
     expect(envoy.entries.map((e) => [e.format, e.responseCode, e.responseFlags.join(','), e.authority])).toEqual([
@@ -66,7 +92,9 @@ describe('parseAccessLogLine', () => {
   })
 
   it('strips a kubectl --timestamps prefix', () => {
-    const e = parseAccessLogLine('2024-05-01T10:00:00.123456789Z [2024-05-01T10:00:00.000Z] "GET / HTTP/1.1" 200 - via_upstream - "-" 0 10 1 1 "-" "curl" "id" "a:80" "1.2.3.4:80" outbound|80||a.default.svc.cluster.local - 10.0.0.1:80 10.0.0.2:1234 - -')
+    const e = parseAccessLogLine(
+      '2024-05-01T10:00:00.123456789Z [2024-05-01T10:00:00.000Z] "GET / HTTP/1.1" 200 - via_upstream - "-" 0 10 1 1 "-" "curl" "id" "a:80" "1.2.3.4:80" outbound|80||a.default.svc.cluster.local - 10.0.0.1:80 10.0.0.2:1234 - -',
+    )
     expect(isMalformed(e)).toBe(false)
   })
 })
@@ -95,7 +123,14 @@ describe('explainAccessLog', () => {
   it('groups identical causes with a count and one example', () => {
     const line = read('istio-text-all-flags.log').split('\n')[1]
     const r = explainAccessLog([line, line, line, read('istio-text-all-flags.log').split('\n')[0]])
-    expect(r.groups[0]).toMatchObject({count: 3, flags: ['UH'], status: 503, cluster: 'outbound|9080|v2|reviews.bookinfo.svc.cluster.local', route: 'jason', lines: [1, 2, 3]})
+    expect(r.groups[0]).toMatchObject({
+      count: 3,
+      flags: ['UH'],
+      status: 503,
+      cluster: 'outbound|9080|v2|reviews.bookinfo.svc.cluster.local',
+      route: 'jason',
+      lines: [1, 2, 3],
+    })
     expect(r.groups[0].example).toBe(line)
     expect(r.groups[1]).toMatchObject({count: 1, flags: []})
   })

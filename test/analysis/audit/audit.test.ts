@@ -55,7 +55,10 @@ describe('summary, suppressions and sharding', () => {
     expect(audit(many, {suppressions: [parseSuppression('IST0101=VirtualService vs-a.ns-a')]}).summary).toMatchObject({total: 7, suppressed: 1})
     expect(audit(many, {suppressions: [parseSuppression('*=VirtualService *.ns-[ab]')]}).summary.total).toBe(8)
     expect(audit(many, {suppressions: [parseSuppression('*=VirtualService vs-*.ns-b')]}).summary.total).toBe(7)
-    const annotated = many.replace('metadata: {name: vs-c, namespace: ns-c}', 'metadata: {name: vs-c, namespace: ns-c, annotations: {galley.istio.io/analyze-suppress: "IST0101"}}')
+    const annotated = many.replace(
+      'metadata: {name: vs-c, namespace: ns-c}',
+      'metadata: {name: vs-c, namespace: ns-c, annotations: {galley.istio.io/analyze-suppress: "IST0101"}}',
+    )
     expect(reported(audit(annotated).findings)).not.toContain('MESH0101 VirtualService ns-c/vs-c')
   })
 
@@ -87,7 +90,10 @@ describe('summary, suppressions and sharding', () => {
 
 describe('.meshctl.yaml audit settings', () => {
   it('reads failOn and suppressions in both forms', () => {
-    const cfg = auditConfigFromObject({audit: {failOn: 'warning', suppress: ['MESH0601', {code: 'IST0101', resource: 'VirtualService *.staging'}]}}, '.meshctl.yaml')
+    const cfg = auditConfigFromObject(
+      {audit: {failOn: 'warning', suppress: ['MESH0601', {code: 'IST0101', resource: 'VirtualService *.staging'}]}},
+      '.meshctl.yaml',
+    )
     expect(cfg).toEqual({failOn: 'warning', suppressions: [{code: 'MESH0601'}, {code: 'IST0101', resource: 'VirtualService *.staging'}]})
     expect(auditConfigFromObject({suppress: ['IST0118']}, 'x').suppressions).toEqual([{code: 'IST0118'}])
   })

@@ -23,10 +23,16 @@ describe('TLS without server verification (istioctl destinationrule.CaCertificat
   it('warns for SIMPLE/MUTUAL without caCertificates, at destination and port level', () => {
     const r = audit(
       dr('dest', '  host: db\n  trafficPolicy:\n    tls: {mode: SIMPLE}\n') +
-        dr('port', '  host: db\n  trafficPolicy:\n    portLevelSettings:\n    - port: {number: 5432}\n      tls: {mode: MUTUAL, clientCertificate: /c, privateKey: /k}\n') +
+        dr(
+          'port',
+          '  host: db\n  trafficPolicy:\n    portLevelSettings:\n    - port: {number: 5432}\n      tls: {mode: MUTUAL, clientCertificate: /c, privateKey: /k}\n',
+        ) +
         dr('verified', '  host: db\n  trafficPolicy:\n    tls: {mode: SIMPLE, caCertificates: /etc/ca.pem}\n') +
         dr('istio', '  host: db\n  trafficPolicy:\n    tls: {mode: ISTIO_MUTUAL}\n') +
-        dr('credential-with-selector', '  host: db\n  workloadSelector: {matchLabels: {app: egress}}\n  trafficPolicy:\n    tls: {mode: SIMPLE, credentialName: db-ca}\n'),
+        dr(
+          'credential-with-selector',
+          '  host: db\n  workloadSelector: {matchLabels: {app: egress}}\n  trafficPolicy:\n    tls: {mode: SIMPLE, credentialName: db-ca}\n',
+        ),
       only('destinationrule.CaCertificateAnalyzer'),
     )
     expect(r.findings.map((f) => `${f.code} ${f.istioCode} ${f.subject.name} ${f.path}`)).toEqual([
@@ -82,7 +88,10 @@ spec:
   })
 
   it('reports a DestinationRule whose host no service defines', () => {
-    const r = audit(svc + dr('ghost', '  host: ghost.data.svc.cluster.local\n  subsets: [{name: v1, labels: {version: v1}}]\n'), only('destinationrule.PodNotSelectedAnalyzer'))
+    const r = audit(
+      svc + dr('ghost', '  host: ghost.data.svc.cluster.local\n  subsets: [{name: v1, labels: {version: v1}}]\n'),
+      only('destinationrule.PodNotSelectedAnalyzer'),
+    )
     expect(reported(r.findings)).toEqual(['MESH0204 DestinationRule data/ghost'])
     expect(r.findings[0].istioCode).toBe('IST0174')
   })
@@ -98,7 +107,10 @@ spec:
 `
   it('reports plaintext (UC) and SIMPLE TLS (UF) towards STRICT workloads, with the PeerAuthentication as evidence', () => {
     const r = audit(
-      svc + strictNs + dr('plain', '  host: db\n  trafficPolicy:\n    tls: {mode: DISABLE}\n') + dr('simple', '  host: db.data.svc.cluster.local\n  trafficPolicy:\n    tls: {mode: SIMPLE, caCertificates: /ca}\n', 'clients'),
+      svc +
+        strictNs +
+        dr('plain', '  host: db\n  trafficPolicy:\n    tls: {mode: DISABLE}\n') +
+        dr('simple', '  host: db.data.svc.cluster.local\n  trafficPolicy:\n    tls: {mode: SIMPLE, caCertificates: /ca}\n', 'clients'),
       only('meshctl.TLSModeConflictAnalyzer'),
     )
     expect(reported(r.findings)).toEqual(['MESH0205 DestinationRule clients/simple', 'MESH0205 DestinationRule data/plain'])

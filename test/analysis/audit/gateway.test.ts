@@ -43,7 +43,10 @@ describe('gateway workload and ports (istioctl gateway.IngressGatewayPortAnalyze
   })
 
   it('assumes the default istio-ingressgateway (ports 80, 443, 31400, 15443) like istioctl analyze on files', () => {
-    const r = audit(gateway('default-gw', 'istio: ingressgateway', '  - port: {number: 80, name: http, protocol: HTTP}\n    hosts: ["*"]\n'), only('gateway.IngressGatewayPortAnalyzer'))
+    const r = audit(
+      gateway('default-gw', 'istio: ingressgateway', '  - port: {number: 80, name: http, protocol: HTTP}\n    hosts: ["*"]\n'),
+      only('gateway.IngressGatewayPortAnalyzer'),
+    )
     expect(r.findings).toEqual([])
     const off = audit(gateway('default-gw', 'istio: ingressgateway', '  - port: {number: 80, name: http, protocol: HTTP}\n    hosts: ["*"]\n'), {
       ...only('gateway.IngressGatewayPortAnalyzer'),
@@ -63,7 +66,13 @@ metadata: {name: shop-cert, namespace: istio-system}
 type: kubernetes.io/tls
 data: {tls.crt: "", tls.key: ""}
 `
-    const r = audit(secret + gateway('default', 'istio: ingressgateway', tlsServer('missing-cert')) + gateway('edge', 'app: edge-gw', tlsServer('shop-cert'), 'istio-system') + customGatewayWorkload, only('gateway.SecretAnalyzer'))
+    const r = audit(
+      secret +
+        gateway('default', 'istio: ingressgateway', tlsServer('missing-cert')) +
+        gateway('edge', 'app: edge-gw', tlsServer('shop-cert'), 'istio-system') +
+        customGatewayWorkload,
+      only('gateway.SecretAnalyzer'),
+    )
     expect(reported(r.findings)).toEqual(['MESH0303 Gateway default', 'MESH0303 Gateway istio-system/edge'])
     expect(r.findings.find((f) => f.subject.name === 'edge')!.message).toContain('namespace edge')
   })
@@ -100,7 +109,8 @@ data: {${data}}
 })
 
 describe('duplicate certificates and conflicting gateways', () => {
-  const tls = (cred: string, host: string) => `  - port: {number: 443, name: https, protocol: HTTPS}\n    tls: {mode: SIMPLE, credentialName: ${cred}}\n    hosts: ["${host}"]\n`
+  const tls = (cred: string, host: string) =>
+    `  - port: {number: 443, name: https, protocol: HTTPS}\n    tls: {mode: SIMPLE, credentialName: ${cred}}\n    hosts: ["${host}"]\n`
   it('reports Gateways on the same workload sharing a certificate (IST0138)', () => {
     const r = audit(
       gateway('a', 'istio: ingressgateway', tls('shared', 'a.com'), 'istio-system') +

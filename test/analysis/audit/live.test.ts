@@ -76,7 +76,9 @@ describe('live audit over the lab scenarios (pure)', () => {
     expect(tls.length).toBeGreaterThan(0)
     for (const f of tls) {
       expect(f.subject).toEqual({kind: 'DestinationRule', namespace: 'bookinfo', name: 'ratings'})
-      expect(f.message).toMatch(/sends plaintext \(DestinationRule ratings\.bookinfo\) but the destination workloads accept only Istio mTLS \(STRICT\) on port 9080 \(PeerAuthentication default\.bookinfo\)/)
+      expect(f.message).toMatch(
+        /sends plaintext \(DestinationRule ratings\.bookinfo\) but the destination workloads accept only Istio mTLS \(STRICT\) on port 9080 \(PeerAuthentication default\.bookinfo\)/,
+      )
       expect(f.evidence.destinationPods).toEqual([expect.stringMatching(/^bookinfo\/ratings-v1-/)])
     }
   })
@@ -113,12 +115,21 @@ describe('live audit over the lab scenarios (pure)', () => {
   it('finds a route to a cluster the proxy does not have (NC)', () => {
     const nc = byCode(auditLive(scenarioInput('nc-missing-subset')), 'MESH0906')
     expect(nc).toHaveLength(1)
-    expect(nc[0].message).toMatch(/cluster outbound\|9080\|v4\|reviews\.bookinfo\.svc\.cluster\.local, which this proxy does not have; Envoy answers 503 with response flag NC/)
+    expect(nc[0].message).toMatch(
+      /cluster outbound\|9080\|v4\|reviews\.bookinfo\.svc\.cluster\.local, which this proxy does not have; Envoy answers 503 with response flag NC/,
+    )
   })
 
   it('reports routing drift when the cluster holds another version of a VirtualService than the proxies run', () => {
     const toV3 = (objects: KubeObject[]) =>
-      objects.map((o) => (o.kind === 'VirtualService' && o.metadata.name === 'reviews' ? {...o, spec: {...o.spec, http: o.spec.http.map((h: any) => (h.name === 'jason' ? {...h, route: [{destination: {host: 'reviews', subset: 'v3'}}]} : h))}} : o))
+      objects.map((o) =>
+        o.kind === 'VirtualService' && o.metadata.name === 'reviews'
+          ? {
+              ...o,
+              spec: {...o.spec, http: o.spec.http.map((h: any) => (h.name === 'jason' ? {...h, route: [{destination: {host: 'reviews', subset: 'v3'}}]} : h))},
+            }
+          : o,
+      )
     const drift = byCode(auditLive(scenarioInput('header-route', {objects: toV3})), 'MESH0907')
     expect(drift.length).toBeGreaterThan(0)
     expect(drift.some((f) => f.subject.kind === 'VirtualService' && f.subject.name === 'reviews' && /jason/.test(f.message))).toBe(true)
@@ -167,7 +178,12 @@ describe('live sharding', () => {
     const one = pods(Array.from({length: 40}, (_, i) => ['big', `pod-${i}`] as [string, string]))
     for (const list of [many, one]) {
       const shards = [0, 1, 2].map((index) => selectShardPods(list, {index, count: 3}))
-      expect(shards.flatMap((s) => s.pods).map((p) => p.name).sort()).toEqual(list.map((p) => p.name).sort())
+      expect(
+        shards
+          .flatMap((s) => s.pods)
+          .map((p) => p.name)
+          .sort(),
+      ).toEqual(list.map((p) => p.name).sort())
       expect(shards.filter((s) => s.pods.length > 0).length).toBeGreaterThan(1)
       expect(selectShardPods(list, {index: 1, count: 3})).toEqual(shards[1])
     }
@@ -175,7 +191,8 @@ describe('live sharding', () => {
     expect(selectShardPods(one, {index: 0, count: 3}).by).toBe('pod')
     // a namespace never straddles shards
     const owners = new Map<string, Set<number>>()
-    for (const index of [0, 1, 2]) for (const p of selectShardPods(many, {index, count: 3}).pods) owners.set(p.namespace, (owners.get(p.namespace) ?? new Set()).add(index))
+    for (const index of [0, 1, 2])
+      for (const p of selectShardPods(many, {index, count: 3}).pods) owners.set(p.namespace, (owners.get(p.namespace) ?? new Set()).add(index))
     expect([...owners.values()].map((s) => s.size)).toEqual(Array(7).fill(1))
   })
 

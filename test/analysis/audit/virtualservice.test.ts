@@ -89,7 +89,10 @@ describe('destination hosts (istioctl virtualservice.DestinationHostAnalyzer)', 
   })
 
   it('checks mirror hosts too', () => {
-    const r = audit(services + vs('m', 'bookinfo', '  - route: [{destination: {host: reviews}}]\n    mirror: {host: shadow}\n'), only('virtualservice.DestinationHostAnalyzer'))
+    const r = audit(
+      services + vs('m', 'bookinfo', '  - route: [{destination: {host: reviews}}]\n    mirror: {host: shadow}\n'),
+      only('virtualservice.DestinationHostAnalyzer'),
+    )
     expect(reported(r.findings)).toEqual(['MESH0103 VirtualService bookinfo/m'])
   })
 })
@@ -105,7 +108,13 @@ spec:
 `
   it('reports a subset no DestinationRule defines (a route to it fails with NC) and accepts defined ones', () => {
     const r = audit(
-      services + dr + vs('r', 'bookinfo', '  - route:\n    - {destination: {host: reviews, subset: v1}, weight: 50}\n    - {destination: {host: reviews, subset: v2}, weight: 50}\n'),
+      services +
+        dr +
+        vs(
+          'r',
+          'bookinfo',
+          '  - route:\n    - {destination: {host: reviews, subset: v1}, weight: 50}\n    - {destination: {host: reviews, subset: v2}, weight: 50}\n',
+        ),
       only('virtualservice.DestinationRuleAnalyzer'),
     )
     expect(reported(r.findings)).toEqual(['MESH0108 VirtualService bookinfo/r'])
@@ -113,7 +122,10 @@ spec:
   })
 
   it('matches a FQDN destination with a short-named DestinationRule host', () => {
-    const r = audit(services + dr + vs('f', 'other', '  - route: [{destination: {host: reviews.bookinfo.svc.cluster.local, subset: v1}}]\n'), only('virtualservice.DestinationRuleAnalyzer'))
+    const r = audit(
+      services + dr + vs('f', 'other', '  - route: [{destination: {host: reviews.bookinfo.svc.cluster.local, subset: v1}}]\n'),
+      only('virtualservice.DestinationRuleAnalyzer'),
+    )
     expect(r.findings).toEqual([])
   })
 })
@@ -132,14 +144,27 @@ spec:
   it('reports a missing gateway and a gateway that serves none of the hosts', () => {
     const r = audit(
       gw +
-        vs('shop', 'bookinfo', '  - route: [{destination: {host: reviews}}]\n', '  gateways: [istio-system/public, missing-gw]\n').replace('hosts: [shop]', 'hosts: [www.shop.com]') +
-        vs('admin', 'other', '  - route: [{destination: {host: reviews}}]\n', '  gateways: [istio-system/public]\n').replace('hosts: [admin]', 'hosts: [admin.shop.com]') +
-        vs('admin', 'istio-system', '  - route: [{destination: {host: reviews}}]\n', '  gateways: [public]\n').replace('hosts: [admin]', 'hosts: [admin.shop.com]') +
+        vs('shop', 'bookinfo', '  - route: [{destination: {host: reviews}}]\n', '  gateways: [istio-system/public, missing-gw]\n').replace(
+          'hosts: [shop]',
+          'hosts: [www.shop.com]',
+        ) +
+        vs('admin', 'other', '  - route: [{destination: {host: reviews}}]\n', '  gateways: [istio-system/public]\n').replace(
+          'hosts: [admin]',
+          'hosts: [admin.shop.com]',
+        ) +
+        vs('admin', 'istio-system', '  - route: [{destination: {host: reviews}}]\n', '  gateways: [public]\n').replace(
+          'hosts: [admin]',
+          'hosts: [admin.shop.com]',
+        ) +
         vs('meshonly', 'bookinfo', '  - route: [{destination: {host: reviews}}]\n', '  gateways: [mesh]\n'),
       only('virtualservice.GatewayAnalyzer'),
     )
     // "bookinfo/*.shop.com" serves only bookinfo's configs; "./admin.shop.com" only istio-system's
-    expect(reported(r.findings)).toEqual(['MESH0105 VirtualService bookinfo/shop', 'MESH0106 VirtualService bookinfo/shop', 'MESH0106 VirtualService other/admin'])
+    expect(reported(r.findings)).toEqual([
+      'MESH0105 VirtualService bookinfo/shop',
+      'MESH0106 VirtualService bookinfo/shop',
+      'MESH0106 VirtualService other/admin',
+    ])
     const notServed = r.findings.find((f) => f.code === 'MESH0106' && f.subject.name === 'shop')!
     expect(notServed.path).toBe('spec.gateways[1]')
     expect(notServed.istioCode).toBe('IST0132')
@@ -168,7 +193,10 @@ describe('conflicting mesh hosts (istioctl virtualservice.ConflictingMeshGateway
   it('reports every mesh-bound VirtualService defining the same host, but not gateway-only or differently exported ones', () => {
     const r = audit(
       vs('reviews', 'bookinfo', '  - route: [{destination: {host: reviews}}]\n') +
-        vs('reviews2', 'bookinfo', '  - route: [{destination: {host: reviews}}]\n').replace('hosts: [reviews2]', 'hosts: [reviews.bookinfo.svc.cluster.local]') +
+        vs('reviews2', 'bookinfo', '  - route: [{destination: {host: reviews}}]\n').replace(
+          'hosts: [reviews2]',
+          'hosts: [reviews.bookinfo.svc.cluster.local]',
+        ) +
         vs('gw-only', 'bookinfo', '  - route: [{destination: {host: reviews}}]\n', '  gateways: [public]\n').replace('hosts: [gw-only]', 'hosts: [reviews]') +
         vs('local-a', 'team-a', '  - route: [{destination: {host: x}}]\n', '  exportTo: ["."]\n').replace('hosts: [local-a]', 'hosts: [x.svc]') +
         vs('local-b', 'team-b', '  - route: [{destination: {host: x}}]\n', '  exportTo: ["."]\n').replace('hosts: [local-b]', 'hosts: [x.svc]'),
@@ -227,7 +255,10 @@ spec:
   - match: [{port: 31400}]
     route: [{destination: {host: b}}]
 `
-    expect(reported(audit(spec, only('virtualservice.UnreachableRulesAnalyzer')).findings)).toEqual(['MESH0109 VirtualService x/t', 'MESH0110 VirtualService x/t'])
+    expect(reported(audit(spec, only('virtualservice.UnreachableRulesAnalyzer')).findings)).toEqual([
+      'MESH0109 VirtualService x/t',
+      'MESH0110 VirtualService x/t',
+    ])
   })
 })
 
@@ -247,8 +278,14 @@ describe('gateway routes that bypass subset routing (IST0140)', () => {
   it('reports a gateway VirtualService routing without subset to a host another VirtualService splits by subset', () => {
     const yaml =
       vs('ratings', 'default', '  - route: [{destination: {host: ratings, subset: v1}}]\n') +
-      vs('ingress', 'default', '  - route: [{destination: {host: ratings}}]\n', '  gateways: [istio-system/gw]\n').replace('hosts: [ingress]', 'hosts: [shop.com]') +
-      vs('ingress-subset', 'default', '  - route: [{destination: {host: ratings, subset: v1}}]\n', '  gateways: [istio-system/gw]\n').replace('hosts: [ingress-subset]', 'hosts: [shop2.com]')
+      vs('ingress', 'default', '  - route: [{destination: {host: ratings}}]\n', '  gateways: [istio-system/gw]\n').replace(
+        'hosts: [ingress]',
+        'hosts: [shop.com]',
+      ) +
+      vs('ingress-subset', 'default', '  - route: [{destination: {host: ratings, subset: v1}}]\n', '  gateways: [istio-system/gw]\n').replace(
+        'hosts: [ingress-subset]',
+        'hosts: [shop2.com]',
+      )
     const r = audit(yaml, only('virtualservice.DestinationHostAnalyzer'))
     expect(reported(r.findings.filter((f) => f.istioCode === 'IST0140'))).toEqual(['MESH0111 VirtualService default/ingress'])
   })
@@ -257,7 +294,12 @@ describe('gateway routes that bypass subset routing (IST0140)', () => {
 describe('gateway references istioctl also checks', () => {
   it('warns about a reference to a Gateway Istio generates from a Kubernetes Gateway (IST0165)', () => {
     const r = audit(
-      vs('internal', 'default', '  - route: [{destination: {host: reviews}}]\n', '  gateways: [istio-system/gateway-istio-autogenerated-k8s-gateway-default]\n'),
+      vs(
+        'internal',
+        'default',
+        '  - route: [{destination: {host: reviews}}]\n',
+        '  gateways: [istio-system/gateway-istio-autogenerated-k8s-gateway-default]\n',
+      ),
       only('virtualservice.GatewayAnalyzer'),
     )
     expect(r.findings.map((f) => `${f.code} ${f.istioCode} ${f.path}`)).toEqual(['MESH0113 IST0165 spec.gateways[0]'])

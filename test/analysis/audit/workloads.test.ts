@@ -16,7 +16,10 @@ describe('ServiceEntry checks', () => {
       se('unset', '  hosts: [x.example.com]\n  ports: [{number: 9000, name: x}]\n  resolution: DNS\n') +
       se('https', '  hosts: [api.example.com]\n  ports: [{number: 443, name: https, protocol: HTTPS}]\n  resolution: DNS\n') +
       se('with-vip', '  hosts: [y.example.com]\n  addresses: [240.0.0.1]\n  ports: [{number: 9000, name: tcp, protocol: TCP}]\n  resolution: DNS\n')
-    expect(reported(audit(yaml, only('serviceentry.ProtocolAddressesAnalyzer')).findings)).toEqual(['MESH0401 ServiceEntry default/tcp', 'MESH0401 ServiceEntry default/unset'])
+    expect(reported(audit(yaml, only('serviceentry.ProtocolAddressesAnalyzer')).findings)).toEqual([
+      'MESH0401 ServiceEntry default/tcp',
+      'MESH0401 ServiceEntry default/unset',
+    ])
     const autoAllocate = {defaultConfig: {proxyMetadata: {ISTIO_META_DNS_CAPTURE: 'true', ISTIO_META_DNS_AUTO_ALLOCATE: 'true'}}}
     expect(audit(yaml, {...only('serviceentry.ProtocolAddressesAnalyzer'), meshConfig: autoAllocate}).findings).toEqual([])
     // the same setting read from the istio ConfigMap among the manifests
@@ -31,7 +34,9 @@ data:
 `
     expect(audit(yaml + cm, only('serviceentry.ProtocolAddressesAnalyzer')).findings).toEqual([])
     // istiod's own IP auto-allocation records the VIPs in status.addresses
-    const allocated = se('allocated', '  hosts: [z.example.com]\n  ports: [{number: 22, name: tcp, protocol: TCP}]\n') + 'status:\n  addresses: [{host: z.example.com, value: 240.240.0.1}]\n'
+    const allocated =
+      se('allocated', '  hosts: [z.example.com]\n  ports: [{number: 22, name: tcp, protocol: TCP}]\n') +
+      'status:\n  addresses: [{host: z.example.com, value: 240.240.0.1}]\n'
     expect(audit(allocated, only('serviceentry.ProtocolAddressesAnalyzer')).findings).toEqual([])
   })
 
@@ -170,7 +175,8 @@ metadata: {name: ${name}, namespace: bookinfo}
 spec:
 ${priority !== undefined ? `  priority: ${priority}\n` : ''}  configPatches:
 ${patches}`
-  const patch = (applyTo: string, op: string, value = '{name: envoy.lua}', match = '{context: SIDECAR_INBOUND}') => `  - applyTo: ${applyTo}\n    match: ${match}\n    patch: {operation: ${op}, value: ${value}}\n`
+  const patch = (applyTo: string, op: string, value = '{name: envoy.lua}', match = '{context: SIDECAR_INBOUND}') =>
+    `  - applyTo: ${applyTo}\n    match: ${match}\n    patch: {operation: ${op}, value: ${value}}\n`
   it('reports relative operations without priority, and operations ignored for their applyTo', () => {
     const r = audit(
       ef('insert', patch('HTTP_FILTER', 'INSERT_BEFORE')) +
@@ -191,7 +197,10 @@ ${patches}`
 
   it('warns about upgrades when a filter already patched under a proxyVersion match is patched relatively again', () => {
     const versioned = '{proxy: {proxyVersion: "^1\\\\.2.*"}, context: SIDECAR_INBOUND}'
-    const r = audit(ef('v', patch('HTTP_FILTER', 'INSERT_AFTER', '{name: envoy.lua1}', versioned) + patch('HTTP_FILTER', 'INSERT_AFTER', '{name: envoy.lua1}')), only('envoyfilter.EnvoyPatchAnalyzer'))
+    const r = audit(
+      ef('v', patch('HTTP_FILTER', 'INSERT_AFTER', '{name: envoy.lua1}', versioned) + patch('HTTP_FILTER', 'INSERT_AFTER', '{name: envoy.lua1}')),
+      only('envoyfilter.EnvoyPatchAnalyzer'),
+    )
     expect(r.findings.map((f) => `${f.code} ${f.path}`)).toEqual(['MESH0701 spec.configPatches[0]', 'MESH0705 spec.configPatches[1]'])
   })
 })

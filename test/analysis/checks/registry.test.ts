@@ -14,7 +14,11 @@ const root = join(import.meta.dirname, '../../..')
 
 /** Every `MESHnnnn` literal of a source file (what it can pass to makeFinding). */
 function codesIn(file: string): Set<string> {
-  return new Set(readFileSync(join(root, file), 'utf8').match(/'MESH\d{4}'/g)?.map((c) => c.slice(1, -1)) ?? [])
+  return new Set(
+    readFileSync(join(root, file), 'utf8')
+      .match(/'MESH\d{4}'/g)
+      ?.map((c) => c.slice(1, -1)) ?? [],
+  )
 }
 
 /** Source files whose findings reach users only through a check of the registry. */
@@ -31,7 +35,10 @@ describe('the check registry', () => {
     for (const c of CHECKS) for (const code of c.codes) owners.set(code, [...(owners.get(code) ?? []), c.id])
     const shared = [...owners].filter(([, ids]) => ids.length > 1)
     expect(shared, 'codes declared by several checks').toEqual([])
-    expect([...owners.keys()].filter((code) => !catalogEntry(code)), 'codes missing from the catalog').toEqual([])
+    expect(
+      [...owners.keys()].filter((code) => !catalogEntry(code)),
+      'codes missing from the catalog',
+    ).toEqual([])
     expect(new Set(CHECKS.map((c) => c.id)).size).toBe(CHECKS.length)
   })
 
@@ -47,9 +54,14 @@ describe('the check registry', () => {
 
   it('the duplicates of old (rejected listener, warming, stale, drift) now come from one file each', () => {
     const emitters = (code: string) =>
-      ['src/analysis/audit/live.ts', 'src/analysis/diff/diff-proxy-config.ts', 'src/analysis/diagnose/stale.ts', 'src/analysis/diagnose/compare.ts', 'src/analysis/checks/proxy-config.ts', 'src/analysis/checks/proxy-routing.ts'].filter((f) =>
-        new RegExp(`makeFinding\\('${code}'`).test(readFileSync(join(root, f), 'utf8')),
-      )
+      [
+        'src/analysis/audit/live.ts',
+        'src/analysis/diff/diff-proxy-config.ts',
+        'src/analysis/diagnose/stale.ts',
+        'src/analysis/diagnose/compare.ts',
+        'src/analysis/checks/proxy-config.ts',
+        'src/analysis/checks/proxy-routing.ts',
+      ].filter((f) => new RegExp(`makeFinding\\('${code}'`).test(readFileSync(join(root, f), 'utf8')))
     expect(emitters('MESH0807')).toEqual(['src/analysis/checks/proxy-config.ts'])
     expect(emitters('MESH0808')).toEqual(['src/analysis/checks/proxy-config.ts'])
     expect(emitters('MESH0904')).toEqual(['src/analysis/checks/proxy-config.ts'])
@@ -59,7 +71,12 @@ describe('the check registry', () => {
   })
 
   it('refuses a finding whose code the check did not declare', () => {
-    const rogue: Check = {id: 'test.Rogue', description: '', codes: ['MESH0807'], proxy: () => [makeFinding('MESH0808', {subject: {kind: 'Proxy', name: 'p'}, args: {count: 1, clusters: []}})]}
+    const rogue: Check = {
+      id: 'test.Rogue',
+      description: '',
+      codes: ['MESH0807'],
+      proxy: () => [makeFinding('MESH0808', {subject: {kind: 'Proxy', name: 'p'}, args: {count: 1, clusters: []}})],
+    }
     const ctx = {env: new ProxyCheckEnv(), state: {label: 'p', dump: parseConfigDump({configs: []})}, subject: {kind: 'Proxy', name: 'p'}}
     expect(() => runCheck(rogue, 'proxy', ctx)).toThrow(/test.Rogue emitted MESH0808, which it does not declare/)
   })
@@ -90,7 +107,9 @@ describe('proxyFindings: one proxy, as live audit reports it', () => {
         const label = `${p.pod.namespace}/${p.pod.name}`
         const own = proxyFindings(p.state!, {env, pod: p.pod})
         const listed = audit.findings.filter((f) => (f.evidence.proxies as string[] | undefined)?.includes(label))
-        expect(own.map((f) => `${f.code} ${f.subject.kind}/${f.subject.name}`).sort(), label).toEqual(listed.map((f) => `${f.code} ${f.subject.kind}/${f.subject.name}`).sort())
+        expect(own.map((f) => `${f.code} ${f.subject.kind}/${f.subject.name}`).sort(), label).toEqual(
+          listed.map((f) => `${f.code} ${f.subject.kind}/${f.subject.name}`).sort(),
+        )
         total += own.length
       }
       // the scenario exists to show a problem: the per-proxy view is not empty

@@ -21,7 +21,12 @@ function proxyState(scenario: string): ProxyState {
   const dir = join(scenarioDir(scenario), 'proxies', PRODUCTPAGE)
   const dump = parseConfigDump(JSON.parse(readFileSync(join(dir, 'config_dump.json'), 'utf8')))
   const clusterStatus = parseClusterStatus(JSON.parse(readFileSync(join(dir, 'clusters.json'), 'utf8')))
-  return {label: `pod bookinfo/productpage-v1-bd56fbbb6b-nlf6t`, dump, clusterStatus, pod: {namespace: 'bookinfo', name: 'productpage-v1-bd56fbbb6b-nlf6t', labels: {app: 'productpage', version: 'v1'}}}
+  return {
+    label: `pod bookinfo/productpage-v1-bd56fbbb6b-nlf6t`,
+    dump,
+    clusterStatus,
+    pod: {namespace: 'bookinfo', name: 'productpage-v1-bd56fbbb6b-nlf6t', labels: {app: 'productpage', version: 'v1'}},
+  }
 }
 
 function clusterObjects(scenario: string, keep: (o: KubeObject) => boolean = () => true, coverage: ModelCoverage = {}): ClusterObjects {
@@ -34,7 +39,15 @@ function clusterObjects(scenario: string, keep: (o: KubeObject) => boolean = () 
 function withCluster(state: ProxyState, objs: ClusterObjects): Omit<DiagnoseInput, 'request'> {
   const proxy = proxyIdentityFromState(state)
   const m = buildClusterModel(objs, proxy)
-  return {state, model: m.model, mesh: m.mesh, proxy, intended: m.intended, modelOrigin: 'cluster', ...(Object.keys(objs.coverage).length ? {modelCoverage: objs.coverage} : {})}
+  return {
+    state,
+    model: m.model,
+    mesh: m.mesh,
+    proxy,
+    intended: m.intended,
+    modelOrigin: 'cluster',
+    ...(Object.keys(objs.coverage).length ? {modelCoverage: objs.coverage} : {}),
+  }
 }
 
 function run(input: Omit<DiagnoseInput, 'request'>, flags: RequestFlags) {
@@ -86,7 +99,10 @@ describe('the cluster objects as the model', () => {
     const notBookinfo = (o: KubeObject) => !((o.kind === 'DestinationRule' || o.kind === 'VirtualService') && o.metadata.namespace === 'bookinfo')
     const stale = run(withCluster(proxyState('stale-proxy'), clusterObjects('stale-proxy', notBookinfo, coverage)), {to: 'reviews:9080'})
     expect(codes(stale)).not.toContain('MESH0904')
-    const routed = run(withCluster(proxyState('header-route'), clusterObjects('header-route', notBookinfo, coverage)), {to: 'reviews:9080', header: ['end-user: jason']})
+    const routed = run(withCluster(proxyState('header-route'), clusterObjects('header-route', notBookinfo, coverage)), {
+      to: 'reviews:9080',
+      header: ['end-user: jason'],
+    })
     expect(routed.comparison).toBeNull()
     expect(codes(routed)).not.toContain('MESH0907')
   })
@@ -95,7 +111,9 @@ describe('the cluster objects as the model', () => {
     // The proxy still runs header-route's VirtualService; the cluster now holds canary's.
     const r = run(withCluster(proxyState('header-route'), clusterObjects('canary')), {to: 'reviews:9080', header: ['end-user: jason']})
     const f = r.findings.find((x) => x.code === 'MESH0907')!
-    expect(f.message).toContain('Request GET reviews:9080/ is handled differently on the proxy versus what the Istio config in the cluster implies (route, cluster differ)')
+    expect(f.message).toContain(
+      'Request GET reviews:9080/ is handled differently on the proxy versus what the Istio config in the cluster implies (route, cluster differ)',
+    )
     expect(f.message).toContain("the cluster's config implies it should take")
     expect(f.message).not.toContain('manifests')
     expect(r.comparison?.differences.map((d) => d.field)).toEqual(['route', 'cluster'])
@@ -103,7 +121,9 @@ describe('the cluster objects as the model', () => {
 
   it('NC and UH verdicts name the DestinationRule, its subsets and the pods compared', () => {
     const nc = run(withCluster(proxyState('nc-missing-subset'), clusterObjects('nc-missing-subset')), {to: 'reviews:9080'})
-    expect(nc.predicted.cause).toMatch(/^MESH0801: VirtualService reviews\.bookinfo .* routes to subset "v4", but DestinationRule reviews\.bookinfo, the one this proxy uses for reviews\.bookinfo\.svc\.cluster\.local, defines subsets v1, v2, v3 only/)
+    expect(nc.predicted.cause).toMatch(
+      /^MESH0801: VirtualService reviews\.bookinfo .* routes to subset "v4", but DestinationRule reviews\.bookinfo, the one this proxy uses for reviews\.bookinfo\.svc\.cluster\.local, defines subsets v1, v2, v3 only/,
+    )
     const uh = run(withCluster(proxyState('uh-no-endpoints'), clusterObjects('uh-no-endpoints')), {to: 'reviews:9080'})
     expect(uh.predicted.cause).toMatch(/^MESH0203: Subset "v4" of DestinationRule reviews\.bookinfo \(labels version=v4\)/)
     expect(uh.predicted.cause).toContain('reviews-v2-4b8bbb5bbd-4jwgq (version=v2; Running)')
@@ -136,7 +156,9 @@ describe('reading the cluster config: bounds and refusals', () => {
     const f = clusterConfigNotReadFinding(why, fix)
     expect(f.severity).toBe('info')
     expect(f.code).toBe('MESH0828')
-    expect(f.message).toContain('RBAC denied user "alice" list pods in namespace "bookinfo"; list peerauthentications.security.istio.io in namespace "istio-system"')
+    expect(f.message).toContain(
+      'RBAC denied user "alice" list pods in namespace "bookinfo"; list peerauthentications.security.istio.io in namespace "istio-system"',
+    )
     expect(f.message).toContain("the diagnosis uses the proxy's config dump alone")
     expect(f.actions[0]).toMatch(/^check: kubectl auth can-i list pods -n bookinfo;/)
   })

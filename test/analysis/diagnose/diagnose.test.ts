@@ -27,11 +27,21 @@ function model(paths: string[], extraYaml?: string) {
 }
 
 /** The proxy computed from manifests, as `explain route --manifests` does. */
-function fromManifests(paths: string[], proxy: ProxySpec = productpage, opts: {extraYaml?: string; mesh?: Partial<MeshConfig>} = {}): Omit<DiagnoseInput, 'request'> {
+function fromManifests(
+  paths: string[],
+  proxy: ProxySpec = productpage,
+  opts: {extraYaml?: string; mesh?: Partial<MeshConfig>} = {},
+): Omit<DiagnoseInput, 'request'> {
   const m = model(paths, opts.extraYaml)
   const mesh = {...DEFAULT_MESH_CONFIG, ...opts.mesh}
   const dump = buildProxyConfig(m, proxy, mesh)
-  return {state: {label: 'manifests', dump, pod: {namespace: proxy.namespace, name: 'client', labels: proxy.labels}}, model: m, mesh, proxy, stateFromModel: true}
+  return {
+    state: {label: 'manifests', dump, pod: {namespace: proxy.namespace, name: 'client', labels: proxy.labels}},
+    model: m,
+    mesh,
+    proxy,
+    stateFromModel: true,
+  }
 }
 
 function run(input: Omit<DiagnoseInput, 'request'>, flags: RequestFlags, expect?: DiagnoseInput['expect']) {
@@ -60,7 +70,10 @@ describe('NC: route to a subset cluster the proxy does not have', () => {
   })
 
   it("a DestinationRule in the proxy's namespace shadows the one that defines the subset", () => {
-    const r = run(fromManifests([`${M}/base`, `${M}/bookinfo/dr-reviews.yaml`, `${M}/bookinfo/vs-reviews.yaml`, `${M}/variants/reviews-dr-frontend-shadow.yaml`], frontend), {to: 'reviews.bookinfo:9080', header: ['end-user: tester']})
+    const r = run(
+      fromManifests([`${M}/base`, `${M}/bookinfo/dr-reviews.yaml`, `${M}/bookinfo/vs-reviews.yaml`, `${M}/variants/reviews-dr-frontend-shadow.yaml`], frontend),
+      {to: 'reviews.bookinfo:9080', header: ['end-user: tester']},
+    )
     expect(r.predicted.responseFlag).toBe('NC')
     const f = r.findings.find((x) => x.code === 'MESH0810')!
     expect(f.subject).toEqual({kind: 'DestinationRule', namespace: 'bookinfo', name: 'reviews'})
@@ -69,7 +82,9 @@ describe('NC: route to a subset cluster the proxy does not have', () => {
   })
 
   it('a DestinationRule exported only to its own namespace is invisible: an error, since the cluster is missing', () => {
-    const r = run(fromManifests([`${M}/base`, `${M}/bookinfo/vs-reviews.yaml`, `${M}/variants/reviews-dr-exportto-local.yaml`], frontend), {to: 'reviews.bookinfo:9080'})
+    const r = run(fromManifests([`${M}/base`, `${M}/bookinfo/vs-reviews.yaml`, `${M}/variants/reviews-dr-exportto-local.yaml`], frontend), {
+      to: 'reviews.bookinfo:9080',
+    })
     expect(r.predicted.responseFlag).toBe('NC')
     const f = r.findings.find((x) => x.code === 'MESH0805')!
     expect(f).toMatchObject({severity: 'error', path: 'spec.exportTo', subject: {kind: 'DestinationRule', name: 'reviews'}})
@@ -96,7 +111,12 @@ describe('UH and panic mode', () => {
   it('with manifests: the subset labels are compared with the pods of the service, which are listed', () => {
     const r = run(fromManifests(BOOKINFO), {to: 'reviews:9080', header: ['end-user: tester']})
     const f = r.findings[0]
-    expect(f).toMatchObject({code: 'MESH0203', istioCode: 'IST0173', path: 'spec.subsets[2].labels', subject: {kind: 'DestinationRule', namespace: 'bookinfo', name: 'reviews'}})
+    expect(f).toMatchObject({
+      code: 'MESH0203',
+      istioCode: 'IST0173',
+      path: 'spec.subsets[2].labels',
+      subject: {kind: 'DestinationRule', namespace: 'bookinfo', name: 'reviews'},
+    })
     expect(f.message).toMatch(/Subset "v3" of DestinationRule reviews.bookinfo \(labels version=v3\) selects no pod/)
     // Each pod shown with the label the subset selects on, not every label it carries.
     expect(f.message).toContain('reviews-v1-5c9b8d7f6-abcde (version=v1; Running)')
@@ -199,7 +219,10 @@ describe('UO: circuit breakers', () => {
 
 describe('NR, BlackHole and pass-through', () => {
   it('a Host no virtual host serves on a gateway: NR with the fix', () => {
-    const r = run({state: {label: 'gw', dump: parseConfigDump(json('fixtures/dumps/bookinfo-ingressgateway.json'))}}, {direction: 'gateway', to: 'shop.example.com:8080'})
+    const r = run(
+      {state: {label: 'gw', dump: parseConfigDump(json('fixtures/dumps/bookinfo-ingressgateway.json'))}},
+      {direction: 'gateway', to: 'shop.example.com:8080'},
+    )
     expect(r.predicted.responseFlag).toBe('NR')
     expect(r.findings[0]).toMatchObject({code: 'MESH0818', subject: {kind: 'RouteConfiguration'}})
     expect(r.findings[0].message).toContain('Host "shop.example.com:8080" matches no domain')
@@ -231,7 +254,9 @@ describe('NR, BlackHole and pass-through', () => {
     const f = r.findings[0]
     expect(f.code).toBe('MESH0821')
     expect(f.message).toContain('None of the 2 routes')
-    expect(f.message).toContain('Closest: VirtualService reviews.bookinfo rule "jason" (route 0) — needs header end-user exactly "jason"; the request has "jasonx"')
+    expect(f.message).toContain(
+      'Closest: VirtualService reviews.bookinfo rule "jason" (route 0) — needs header end-user exactly "jason"; the request has "jasonx"',
+    )
   })
 })
 
@@ -266,7 +291,11 @@ describe('wrong version: --expect-subset / --expect-cluster', () => {
   })
 
   it('the VirtualService meant for it is bound to a gateway only: sidecars ignore it', () => {
-    const r = run(fromManifests([`${M}/base`, `${M}/bookinfo/dr-reviews.yaml`, `${M}/variants/reviews-vs-gateway-only.yaml`]), {to: 'reviews:9080', header: ['end-user: jason']}, {subset: 'v2'})
+    const r = run(
+      fromManifests([`${M}/base`, `${M}/bookinfo/dr-reviews.yaml`, `${M}/variants/reviews-vs-gateway-only.yaml`]),
+      {to: 'reviews:9080', header: ['end-user: jason']},
+      {subset: 'v2'},
+    )
     expect(codes(r)).toEqual(['MESH0822', 'MESH0803'])
     expect(r.findings[0].message).toContain('lists gateways ["bookinfo-gateway"] without "mesh"')
   })
@@ -288,7 +317,11 @@ spec:
   http: [{route: [{destination: {host: reviews, port: {number: 9080}}}]}]
 `
     const ingress: ProxySpec = {kind: 'gateway', namespace: 'istio-system', labels: {istio: 'ingressgateway'}}
-    const r = run(fromManifests(BOOKINFO, ingress, {extraYaml: gw}), {direction: 'gateway', to: 'bookinfo.example.com:8080', header: ['end-user: jason']}, {subset: 'v2'})
+    const r = run(
+      fromManifests(BOOKINFO, ingress, {extraYaml: gw}),
+      {direction: 'gateway', to: 'bookinfo.example.com:8080', header: ['end-user: jason']},
+      {subset: 'v2'},
+    )
     expect(r.cluster).toBe('outbound|9080||reviews.bookinfo.svc.cluster.local')
     expect(codes(r)).toEqual(['MESH0822', 'MESH0823'])
     expect(r.findings[0].message).toContain('VirtualService reviews.bookinfo routes there, but applies to sidecars ("mesh") only')
@@ -306,7 +339,10 @@ spec:
 describe('stale or rejected config', () => {
   it('a rejected listener and a warming destination cluster', () => {
     const state = live()
-    state.dump.listeners.find((l) => l.name === '0.0.0.0_9080')!.errorState = {details: 'Error adding/updating listener(s) 0.0.0.0_9080: duplicate matcher', lastUpdateAttempt: '2026-11-23T10:00:00Z'}
+    state.dump.listeners.find((l) => l.name === '0.0.0.0_9080')!.errorState = {
+      details: 'Error adding/updating listener(s) 0.0.0.0_9080: duplicate matcher',
+      lastUpdateAttempt: '2026-11-23T10:00:00Z',
+    }
     state.dump.clusters.find((c) => c.name === 'outbound|9080|v2|reviews.bookinfo.svc.cluster.local')!.state = 'warming'
     const r = run({state}, {to: 'reviews:9080', header: ['end-user: jason']})
     expect(codes(r)).toEqual(['MESH0807', 'MESH0826', 'MESH0808'])
@@ -325,7 +361,13 @@ describe('stale or rejected config', () => {
 
 describe('proxy identity', () => {
   it('comes from the bootstrap node of a dump (namespace, labels, sidecar or router)', () => {
-    expect(proxyIdentityFromState(live())).toMatchObject({kind: 'sidecar', namespace: 'bookinfo', name: 'productpage-v1-6b746f74dc-x8p2k', ip: '10.244.1.12', labels: {app: 'productpage', version: 'v1'}})
+    expect(proxyIdentityFromState(live())).toMatchObject({
+      kind: 'sidecar',
+      namespace: 'bookinfo',
+      name: 'productpage-v1-6b746f74dc-x8p2k',
+      ip: '10.244.1.12',
+      labels: {app: 'productpage', version: 'v1'},
+    })
     expect(proxyIdentityFromState({label: 'gw', dump: parseConfigDump(json('fixtures/dumps/bookinfo-ingressgateway.json'))}).kind).toBe('gateway')
   })
 })

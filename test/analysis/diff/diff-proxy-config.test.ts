@@ -37,7 +37,10 @@ describe('diffProxyConfig on dumps', () => {
   })
 
   it('reports route order, domains, TLS mode, a missing subset cluster and a rejected listener, with sources and causes', () => {
-    const r = diffProxyConfig(base, fixture('fixtures/diff/productpage-drift.json'), {intendedLabel: 'bookinfo-productpage.json', liveLabel: 'productpage-drift.json'})
+    const r = diffProxyConfig(base, fixture('fixtures/diff/productpage-drift.json'), {
+      intendedLabel: 'bookinfo-productpage.json',
+      liveLabel: 'productpage-drift.json',
+    })
     const by = (change: string, kind: string) => r.differences.filter((d) => d.change === change && d.kind === kind)
     const order = by('order', 'route')
     expect(order).toHaveLength(1)
@@ -61,9 +64,20 @@ describe('diffProxyConfig on dumps', () => {
   })
 
   it('names the deleted object when the live config cites one the manifests do not have', () => {
-    const r = diffProxyConfig(base, base, {manifests: [{kind: 'VirtualService', namespace: 'bookinfo', name: 'reviews'}, {kind: 'VirtualService', namespace: 'bookinfo', name: 'ratings'}, {kind: 'VirtualService', namespace: 'bookinfo', name: 'details'}, {kind: 'VirtualService', namespace: 'bookinfo', name: 'productpage'}]})
+    const r = diffProxyConfig(base, base, {
+      manifests: [
+        {kind: 'VirtualService', namespace: 'bookinfo', name: 'reviews'},
+        {kind: 'VirtualService', namespace: 'bookinfo', name: 'ratings'},
+        {kind: 'VirtualService', namespace: 'bookinfo', name: 'details'},
+        {kind: 'VirtualService', namespace: 'bookinfo', name: 'productpage'},
+      ],
+    })
     const stale = r.differences.filter((d) => d.change === 'stale')
-    expect(stale.map((d) => `${d.source?.kind} ${d.source?.name}`).sort()).toEqual(['DestinationRule details', 'DestinationRule ratings', 'DestinationRule reviews'])
+    expect(stale.map((d) => `${d.source?.kind} ${d.source?.name}`).sort()).toEqual([
+      'DestinationRule details',
+      'DestinationRule ratings',
+      'DestinationRule reviews',
+    ])
     expect(stale.every((d) => d.code === 'MESH0806' && d.causeKind === 'deleted_object')).toBe(true)
     expect(r.findings.filter((f) => f.code === 'MESH0806')).toHaveLength(3)
   })
@@ -78,7 +92,10 @@ describe('diffProxyConfig on dumps', () => {
       proxyNamespace: 'bookinfo',
     })
     const extra = r.differences.filter((d) => d.kind === 'route' && d.change === 'extra')
-    expect(extra.map((d) => d.resource)).toEqual(['9080 › reviews.bookinfo.svc.cluster.local:9080 › route jason', '9080 › reviews.bookinfo.svc.cluster.local:9080 › route testers-v3'])
+    expect(extra.map((d) => d.resource)).toEqual([
+      '9080 › reviews.bookinfo.svc.cluster.local:9080 › route jason',
+      '9080 › reviews.bookinfo.svc.cluster.local:9080 › route testers-v3',
+    ])
     expect(extra[0].causeKind).toBe('not_bound_to_mesh')
     expect(r.findings.map((f) => f.code)).toContain('MESH0803')
   })
@@ -97,19 +114,45 @@ describe('normalised projections', () => {
   })
 
   it('compares header matchers as a set and the legacy exact_match as string_match', () => {
-    const a = projectRouteMatch({prefix: '/', headers: [{name: 'a', exact_match: '1'}, {name: 'b', string_match: {prefix: 'x'}}]})
-    const b = projectRouteMatch({prefix: '/', case_sensitive: true, headers: [{name: 'b', string_match: {prefix: 'x'}}, {name: 'a', string_match: {exact: '1'}}]})
+    const a = projectRouteMatch({
+      prefix: '/',
+      headers: [
+        {name: 'a', exact_match: '1'},
+        {name: 'b', string_match: {prefix: 'x'}},
+      ],
+    })
+    const b = projectRouteMatch({
+      prefix: '/',
+      case_sensitive: true,
+      headers: [
+        {name: 'b', string_match: {prefix: 'x'}},
+        {name: 'a', string_match: {exact: '1'}},
+      ],
+    })
     expect(a).toEqual(b)
     expect(projectRouteMatch({prefix: '/', case_sensitive: false})).not.toEqual(projectRouteMatch({prefix: '/'}))
   })
 
   it('reads TLS modes the way DestinationRule names them', () => {
-    const tls = (names: string[], extra: object = {}) => ({name: 'envoy.transport_sockets.tls', typed_config: {'@type': 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext', common_tls_context: {tls_certificate_sds_secret_configs: names.map((name) => ({name})), ...extra}}})
+    const tls = (names: string[], extra: object = {}) => ({
+      name: 'envoy.transport_sockets.tls',
+      typed_config: {
+        '@type': 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext',
+        common_tls_context: {tls_certificate_sds_secret_configs: names.map((name) => ({name})), ...extra},
+      },
+    })
     expect(clusterTlsMode({})).toBe('DISABLE')
     expect(clusterTlsMode({transport_socket: tls(['default'])})).toBe('ISTIO_MUTUAL')
     expect(clusterTlsMode({transport_socket: tls([])})).toBe('SIMPLE')
     expect(clusterTlsMode({transport_socket: tls(['file-cert:/etc/certs/cert.pem~/etc/certs/key.pem'])})).toBe('MUTUAL')
-    expect(clusterTlsMode({transport_socket_matches: [{name: 'tlsMode-istio', match: {tlsMode: 'istio'}, transport_socket: tls(['default'])}, {name: 'tlsMode-disabled', match: {}, transport_socket: {name: 'envoy.transport_sockets.raw_buffer'}}]})).toBe('ISTIO_MUTUAL (auto)')
+    expect(
+      clusterTlsMode({
+        transport_socket_matches: [
+          {name: 'tlsMode-istio', match: {tlsMode: 'istio'}, transport_socket: tls(['default'])},
+          {name: 'tlsMode-disabled', match: {}, transport_socket: {name: 'envoy.transport_sockets.raw_buffer'}},
+        ],
+      }),
+    ).toBe('ISTIO_MUTUAL (auto)')
   })
 })
 

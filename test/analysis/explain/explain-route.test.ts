@@ -20,7 +20,14 @@ function explain(state: ProxyState, flags: RequestFlags) {
 describe('explain route on the bookinfo productpage sidecar', () => {
   it('routes end-user jason to reviews v2 and cites the VirtualService and DestinationRule subset', () => {
     const r = explain(sidecar, {to: 'reviews:9080', header: ['end-user: jason']})
-    expect(r).toMatchObject({outcome: 'routed', error: null, listener: '0.0.0.0_9080', filterChain: '0.0.0.0_9080', routeConfig: '9080', virtualHost: 'reviews.bookinfo.svc.cluster.local:9080'})
+    expect(r).toMatchObject({
+      outcome: 'routed',
+      error: null,
+      listener: '0.0.0.0_9080',
+      filterChain: '0.0.0.0_9080',
+      routeConfig: '9080',
+      virtualHost: 'reviews.bookinfo.svc.cluster.local:9080',
+    })
     expect(r.route).toEqual({name: 'jason', index: 0, source: {kind: 'VirtualService', namespace: 'bookinfo', name: 'reviews', ruleName: 'jason'}})
     expect(r.cluster).toBe('outbound|9080|v2|reviews.bookinfo.svc.cluster.local')
     expect(r.clusterSource).toEqual({kind: 'DestinationRule', namespace: 'bookinfo', name: 'reviews', subset: 'v2'})
@@ -120,7 +127,12 @@ describe('explain route on the bookinfo productpage sidecar', () => {
 describe('explain route on the bookinfo ingress gateway', () => {
   it('routes the bookinfo host and ignores the port in host matching', () => {
     const r = explain(gateway, {to: 'bookinfo.example.com:8080', path: '/productpage', direction: 'gateway'})
-    expect(r).toMatchObject({listener: '0.0.0.0_8080', routeConfig: 'http.8080', virtualHost: 'bookinfo.example.com:80', cluster: 'outbound|9080||productpage.bookinfo.svc.cluster.local'})
+    expect(r).toMatchObject({
+      listener: '0.0.0.0_8080',
+      routeConfig: 'http.8080',
+      virtualHost: 'bookinfo.example.com:80',
+      cluster: 'outbound|9080||productpage.bookinfo.svc.cluster.local',
+    })
     expect(r.route?.source).toMatchObject({kind: 'VirtualService', name: 'bookinfo', namespace: 'bookinfo'})
   })
 
@@ -152,7 +164,12 @@ describe.skipIf(!hasShared)(`explain route on real Istio dumps (../shared fixtur
     const r = explain({label: 'shared', dump}, {to: 'reviews:9080'})
     // Read from the dump: listener 0.0.0.0_9080 has an own-IP tcp_proxy chain and a catch-all HCM chain with RDS "9080";
     // vhost reviews.default.svc.cluster.local:9080 has one route, prefix "/" → outbound|9080||reviews.default.svc.cluster.local.
-    expect(r).toMatchObject({listener: '0.0.0.0_9080', routeConfig: '9080', virtualHost: 'reviews.default.svc.cluster.local:9080', cluster: 'outbound|9080||reviews.default.svc.cluster.local'})
+    expect(r).toMatchObject({
+      listener: '0.0.0.0_9080',
+      routeConfig: '9080',
+      virtualHost: 'reviews.default.svc.cluster.local:9080',
+      cluster: 'outbound|9080||reviews.default.svc.cluster.local',
+    })
     expect(r.route?.index).toBe(0)
   })
 })

@@ -36,10 +36,29 @@ describe('building the simulated request', () => {
   })
 
   it('reads the Istio simulation call and proxy objects', () => {
-    const call = file('call.json', {call: {port: 80, protocol: 'http', tls: 'mtls', callMode: 'inbound', host: 'foo.bar', path: '/x', address: '1.3.3.7', mtlsSecretConfigName: 'file-cert:a~b'}})
+    const call = file('call.json', {
+      call: {
+        port: 80,
+        protocol: 'http',
+        tls: 'mtls',
+        callMode: 'inbound',
+        host: 'foo.bar',
+        path: '/x',
+        address: '1.3.3.7',
+        mtlsSecretConfigName: 'file-cert:a~b',
+      },
+    })
     const proxy = file('proxy.json', {kind: 'gateway', namespace: 'istio-system', labels: {istio: 'ingressgateway'}, ip: '1.1.1.1', istioVersion: '1.23.0'})
     const b = buildRequest({request: call, proxy})
-    expect(b.request).toMatchObject({authority: 'foo.bar', port: 80, path: '/x', tls: 'mtls', direction: 'inbound', address: '1.3.3.7', alpn: ['istio-http/1.1']})
+    expect(b.request).toMatchObject({
+      authority: 'foo.bar',
+      port: 80,
+      path: '/x',
+      tls: 'mtls',
+      direction: 'inbound',
+      address: '1.3.3.7',
+      alpn: ['istio-http/1.1'],
+    })
     expect(b.mtlsSecretName).toBe('file-cert:a~b')
     expect(b.proxy).toMatchObject({kind: 'gateway', namespace: 'istio-system', ip: '1.1.1.1'})
     // Flags override the file.

@@ -29,7 +29,15 @@ describe('routing tests file', () => {
       'f.yaml',
     )
     expect(f.tests[0].from).toEqual({namespace: 'bookinfo', labels: {app: 'productpage'}})
-    expect(f.tests[0].request).toMatchObject({authority: 'reviews', port: 9080, path: '/', method: 'GET', protocol: 'http', tls: 'plaintext', headers: {'x-team': 'a', 'end-user': 'jason'}})
+    expect(f.tests[0].request).toMatchObject({
+      authority: 'reviews',
+      port: 9080,
+      path: '/',
+      method: 'GET',
+      protocol: 'http',
+      tls: 'plaintext',
+      headers: {'x-team': 'a', 'end-user': 'jason'},
+    })
     expect(f.tests[0].directionGiven).toBe(false)
     expect(f.tests[1].from).toEqual({gateway: true})
     expect(f.tests[1].request).toMatchObject({authority: 'shop.example.com:8080', port: 8080, path: '/api'})
@@ -44,7 +52,17 @@ describe('routing tests file', () => {
   })
 
   it('rejects a mistyped expectation instead of ignoring it, naming file, test and field', () => {
-    const e = badInput(() => routeTestsFromObject({tests: [{name: 'ok', request: {host: 'r', port: 1}, expect: {subset: 'v1'}}, {name: 'jason', request: {host: 'r', port: 1}, expect: {subet: 'v2'}}]}, 'rt.yaml'))
+    const e = badInput(() =>
+      routeTestsFromObject(
+        {
+          tests: [
+            {name: 'ok', request: {host: 'r', port: 1}, expect: {subset: 'v1'}},
+            {name: 'jason', request: {host: 'r', port: 1}, expect: {subet: 'v2'}},
+          ],
+        },
+        'rt.yaml',
+      ),
+    )
     expect(e.message).toMatch(/^rt\.yaml: tests\[1\] \("jason"\)\.expect\.subet: unknown field "subet"; .*subset/)
     expect(e.file).toBe('rt.yaml')
     expect(e.field).toBe('tests[1].expect.subet')

@@ -1,5 +1,14 @@
 import {describe, expect, it} from 'vitest'
-import {checkExpectations, fromKey, hostMatches, podMatchingFrom, proxySpecForFrom, runRouteTests, type RouteTestCase, type TestProxy} from '../../../src/analysis/route-tests/index.js'
+import {
+  checkExpectations,
+  fromKey,
+  hostMatches,
+  podMatchingFrom,
+  proxySpecForFrom,
+  runRouteTests,
+  type RouteTestCase,
+  type TestProxy,
+} from '../../../src/analysis/route-tests/index.js'
 import {routeTestsFromObject} from '../../../src/input/route-tests-file.js'
 import {buildProxyConfig} from '../../../src/istio/build.js'
 import {loadManifestsFromText} from '../../../src/istio/load.js'
@@ -95,7 +104,15 @@ const model = loadManifestsFromText([{file: 'mesh.yaml', text: MANIFESTS}])
 const SIDECAR: ProxySpec = {kind: 'sidecar', namespace: 'shop', labels: {app: 'front'}}
 
 function proxyFor(spec: ProxySpec): TestProxy {
-  return {state: {label: `${spec.kind} ${spec.namespace}`, dump: buildProxyConfig(model, spec, DEFAULT_MESH_CONFIG), pod: {namespace: spec.namespace, name: 'x', labels: spec.labels}}, kind: spec.kind, namespace: spec.namespace}
+  return {
+    state: {
+      label: `${spec.kind} ${spec.namespace}`,
+      dump: buildProxyConfig(model, spec, DEFAULT_MESH_CONFIG),
+      pod: {namespace: spec.namespace, name: 'x', labels: spec.labels},
+    },
+    kind: spec.kind,
+    namespace: spec.namespace,
+  }
 }
 const cache = new Map<string, TestProxy>()
 const proxyOf = (t: RouteTestCase) => {
@@ -108,13 +125,26 @@ function run(tests: unknown[], defaults: Record<string, unknown> = {port: 9080})
   const file = routeTestsFromObject({apiVersion: 'meshctl.dev/v1', kind: 'RoutingTests', defaults, tests}, 'tests.yaml')
   return runRouteTests(file.tests, proxyOf)
 }
-const one = (request: Record<string, unknown>, expectations: Record<string, unknown>, from?: Record<string, unknown>) => run([{name: 't', request, expect: expectations, ...(from ? {from} : {})}]).tests[0]
+const one = (request: Record<string, unknown>, expectations: Record<string, unknown>, from?: Record<string, unknown>) =>
+  run([{name: 't', request, expect: expectations, ...(from ? {from} : {})}]).tests[0]
 
 describe('route tests: passing expectations of every kind', () => {
   it('header rule: host (FQDN, name.namespace, short), port, subset, cluster, VirtualService, rule by index and by name, route name, DestinationRule', () => {
     const t = one(
       {host: 'reviews', headers: {'x-beta': '1'}},
-      {host: 'reviews.shop.svc.cluster.local', port: 9080, subset: 'v2', cluster: 'outbound|9080|v2|reviews.shop.svc.cluster.local', virtualService: 'reviews-routes.shop', rule: 0, routeName: 'beta', destinationRule: 'reviews.shop', status: 200, responseFlag: '-', error: 'none'},
+      {
+        host: 'reviews.shop.svc.cluster.local',
+        port: 9080,
+        subset: 'v2',
+        cluster: 'outbound|9080|v2|reviews.shop.svc.cluster.local',
+        virtualService: 'reviews-routes.shop',
+        rule: 0,
+        routeName: 'beta',
+        destinationRule: 'reviews.shop',
+        status: 200,
+        responseFlag: '-',
+        error: 'none',
+      },
     )
     expect(t.failures).toEqual([])
     expect(t.passed).toBe(true)
@@ -141,7 +171,10 @@ describe('route tests: passing expectations of every kind', () => {
 
   it('gateway: routes by path, 404 NR for an unrouted path and an unknown host', () => {
     const gw = {gateway: true}
-    expect(one({host: 'shop.example.com', port: 8080, path: '/api/x'}, {host: 'reviews.shop', subset: 'v1', virtualService: 'shop-front.shop', rule: 'api'}, gw).failures).toEqual([])
+    expect(
+      one({host: 'shop.example.com', port: 8080, path: '/api/x'}, {host: 'reviews.shop', subset: 'v1', virtualService: 'shop-front.shop', rule: 'api'}, gw)
+        .failures,
+    ).toEqual([])
     expect(one({host: 'shop.example.com', port: 8080, path: '/admin'}, {status: 404, responseFlag: 'NR', error: 'no_route'}, gw).failures).toEqual([])
     expect(one({host: 'nope.example.com', port: 8080}, {status: 404, responseFlag: 'NR', error: 'no_virtual_host'}, gw).failures).toEqual([])
     expect(one({host: 'shop.example.com', port: 8080, path: '/api/x'}, {status: 200}, gw).outcome.request.direction).toBe('gateway')
@@ -162,10 +195,27 @@ describe('route tests: failed expectations say what happened and why', () => {
   it('every check kind fails when the proxy does otherwise', () => {
     const t = one(
       {host: 'reviews'},
-      {host: 'ratings', port: 9091, subset: '', cluster: 'outbound|9080|v2|reviews.shop.svc.cluster.local', virtualService: 'other.shop', rule: 'beta', routeName: 'beta', destinationRule: 'ratings-dr.shop', status: 503, responseFlag: 'UH', error: 'no_route', weights: {v2: 100}},
+      {
+        host: 'ratings',
+        port: 9091,
+        subset: '',
+        cluster: 'outbound|9080|v2|reviews.shop.svc.cluster.local',
+        virtualService: 'other.shop',
+        rule: 'beta',
+        routeName: 'beta',
+        destinationRule: 'ratings-dr.shop',
+        status: 503,
+        responseFlag: 'UH',
+        error: 'no_route',
+        weights: {v2: 100},
+      },
     )
-    expect(t.failures.map((f) => f.check).sort()).toEqual(['cluster', 'destinationRule', 'error', 'host', 'port', 'responseFlag', 'routeName', 'rule', 'status', 'subset', 'virtualService', 'weights'].sort())
-    expect(t.failures.find((f) => f.check === 'status')!.message).toBe('expected status 503, got 200 (forwarded to outbound|9080|v1|reviews.shop.svc.cluster.local (subset v1), 1 of 1 endpoints healthy)')
+    expect(t.failures.map((f) => f.check).sort()).toEqual(
+      ['cluster', 'destinationRule', 'error', 'host', 'port', 'responseFlag', 'routeName', 'rule', 'status', 'subset', 'virtualService', 'weights'].sort(),
+    )
+    expect(t.failures.find((f) => f.check === 'status')!.message).toBe(
+      'expected status 503, got 200 (forwarded to outbound|9080|v1|reviews.shop.svc.cluster.local (subset v1), 1 of 1 endpoints healthy)',
+    )
     expect(t.failures.find((f) => f.check === 'weights')).toMatchObject({expected: {v2: 100}, actual: {v1: 100}})
   })
 
@@ -180,16 +230,27 @@ describe('route tests: failed expectations say what happened and why', () => {
 
   it('unknown host at the gateway: status/flag failures cite the explain cause', () => {
     const t = one({host: 'nope.example.com', port: 8080}, {status: 200, subset: 'v1'}, {gateway: true})
-    expect(t.failures.find((f) => f.check === 'status')!.message).toMatch(/expected status 200, got 404 \(no virtual host of route configuration .* serves Host "nope\.example\.com"\)/)
+    expect(t.failures.find((f) => f.check === 'status')!.message).toMatch(
+      /expected status 200, got 404 \(no virtual host of route configuration .* serves Host "nope\.example\.com"\)/,
+    )
     expect(t.failures.find((f) => f.check === 'subset')!.message).toMatch(/^expected subset v1, got none \(no virtual host of route configuration/)
   })
 
   it('a rule index cannot be checked on config that does not record it (istiod metadata), a rule name can', () => {
     const p = proxyFor(SIDECAR)
     const dump = structuredClone(p.state.dump)
-    for (const rc of dump.routeConfigs) for (const vh of rc.routeConfig.virtual_hosts ?? []) for (const r of vh.routes ?? []) delete r.metadata?.filter_metadata?.['meshctl.source']
+    for (const rc of dump.routeConfigs)
+      for (const vh of rc.routeConfig.virtual_hosts ?? []) for (const r of vh.routes ?? []) delete r.metadata?.filter_metadata?.['meshctl.source']
     const live: TestProxy = {...p, state: {...p.state, dump}}
-    const file = routeTestsFromObject({tests: [{name: 'idx', request: {host: 'reviews', port: 9080, headers: {'x-beta': '1'}}, expect: {rule: 0}}, {name: 'name', request: {host: 'reviews', port: 9080, headers: {'x-beta': '1'}}, expect: {rule: 'beta', virtualService: 'reviews-routes.shop'}}]}, 't.yaml')
+    const file = routeTestsFromObject(
+      {
+        tests: [
+          {name: 'idx', request: {host: 'reviews', port: 9080, headers: {'x-beta': '1'}}, expect: {rule: 0}},
+          {name: 'name', request: {host: 'reviews', port: 9080, headers: {'x-beta': '1'}}, expect: {rule: 'beta', virtualService: 'reviews-routes.shop'}},
+        ],
+      },
+      't.yaml',
+    )
     const report = runRouteTests(file.tests, () => live)
     expect(report.tests[0].passed).toBe(false)
     expect(report.tests[0].failures[0].message).toMatch(/records VirtualService reviews-routes\.shop but not which spec\.http rule/)

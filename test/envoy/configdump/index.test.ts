@@ -48,7 +48,12 @@ describe('buildDomainIndex', () => {
   })
 
   it('never lets a wildcard match the empty string', () => {
-    const i2 = buildDomainIndex({virtual_hosts: [{name: 's', domains: ['*-bar.foo.com']}, {name: 'p', domains: ['foo.*']}]})
+    const i2 = buildDomainIndex({
+      virtual_hosts: [
+        {name: 's', domains: ['*-bar.foo.com']},
+        {name: 'p', domains: ['foo.*']},
+      ],
+    })
     expect(i2.select('-bar.foo.com')).toBeUndefined()
     expect(i2.select('foo.')).toBeUndefined()
     expect(i2.select('x-bar.foo.com')?.virtualHost.name).toBe('s')
@@ -90,7 +95,10 @@ describe('buildDomainIndex', () => {
   })
 
   it('stays flat on 10k virtual hosts', () => {
-    const vhosts = Array.from({length: 10_000}, (_, i) => ({name: `s${i}`, domains: [`s${i}.ns.svc.cluster.local`, `s${i}.ns.svc.cluster.local:9080`, `s${i}`, `*.w${i}.example.com`]}))
+    const vhosts = Array.from({length: 10_000}, (_, i) => ({
+      name: `s${i}`,
+      domains: [`s${i}.ns.svc.cluster.local`, `s${i}.ns.svc.cluster.local:9080`, `s${i}`, `*.w${i}.example.com`],
+    }))
     const t0 = performance.now()
     const index = buildDomainIndex({virtual_hosts: vhosts})
     for (let i = 0; i < 10_000; i += 7) expect(index.select(`s${i}`)?.index).toBe(i)
@@ -110,14 +118,30 @@ describe('indexConfigDump', () => {
           {name: '0.0.0.0_9080', active_state: {listener: {name: '0.0.0.0_9080', address: {socket_address: {address: '0.0.0.0', port_value: 9080}}}}},
           {
             name: '10.0.0.5_9080',
-            active_state: {listener: {name: '10.0.0.5_9080', address: {socket_address: {address: '10.0.0.5', port_value: 9080}}, additional_addresses: [{address: {socket_address: {address: 'fd00::5', port_value: 9080}}}]}},
+            active_state: {
+              listener: {
+                name: '10.0.0.5_9080',
+                address: {socket_address: {address: '10.0.0.5', port_value: 9080}},
+                additional_addresses: [{address: {socket_address: {address: 'fd00::5', port_value: 9080}}}],
+              },
+            },
             warming_state: {listener: {name: '10.0.0.5_9080', address: {socket_address: {address: '10.0.0.5', port_value: 9080}}}},
           },
         ],
       },
       {
         '@type': 'type.googleapis.com/envoy.admin.v3.RoutesConfigDump',
-        dynamic_route_configs: [{route_config: {name: '9080', virtual_hosts: [{name: 'r', domains: ['reviews', 'reviews:9080']}, {name: 'all', domains: ['*']}]}}],
+        dynamic_route_configs: [
+          {
+            route_config: {
+              name: '9080',
+              virtual_hosts: [
+                {name: 'r', domains: ['reviews', 'reviews:9080']},
+                {name: 'all', domains: ['*']},
+              ],
+            },
+          },
+        ],
       },
       {
         '@type': 'type.googleapis.com/envoy.admin.v3.ClustersConfigDump',

@@ -48,7 +48,11 @@ describe('parseConfigDump on inline dumps', () => {
       {
         configs: [
           {'@type': 'type.googleapis.com/envoy.admin.v3.SomethingNewConfigDump', foo: 1},
-          {'@type': `${V3}ClustersConfigDump`, dynamic_active_clusters: [{cluster: {name: 'c1', type: 'EDS'}}], dynamic_warming_clusters: [{cluster: {name: 'c2'}}]},
+          {
+            '@type': `${V3}ClustersConfigDump`,
+            dynamic_active_clusters: [{cluster: {name: 'c1', type: 'EDS'}}],
+            dynamic_warming_clusters: [{cluster: {name: 'c2'}}],
+          },
           {'@type': `${V3}BootstrapConfigDump`, bootstrap: {node: {id: 'n'}}},
         ],
       },
@@ -107,7 +111,16 @@ describe('parseConfigDump on inline dumps', () => {
         },
         {
           '@type': 'type.googleapis.com/envoy.admin.v2alpha.ClustersConfigDump',
-          static_clusters: [{cluster: {'@type': 'type.googleapis.com/envoy.api.v2.Cluster', name: 's', type: 'STATIC', hosts: [{socket_address: {address: '127.0.0.1', port_value: 15000}}]}}],
+          static_clusters: [
+            {
+              cluster: {
+                '@type': 'type.googleapis.com/envoy.api.v2.Cluster',
+                name: 's',
+                type: 'STATIC',
+                hosts: [{socket_address: {address: '127.0.0.1', port_value: 15000}}],
+              },
+            },
+          ],
         },
       ],
     })
@@ -139,8 +152,15 @@ describe('parseConfigDump on inline dumps', () => {
                 '@type': 'type.googleapis.com/envoy.config.cluster.v3.Cluster',
                 name: 'outbound|9080|v1|productpage.default.svc.cluster.local',
                 connectTimeout: '10s',
-                metadata: {filterMetadata: {istio: {config: '/apis/networking.istio.io/v1/namespaces/default/destination-rule/pp', subset: 'v1', defaultOriginalPort: 9080}, 'envoy.lb': {canaryFoo: true}}},
-                typedExtensionProtocolOptions: {'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': {'@type': 'x', explicitHttpConfig: {http2ProtocolOptions: {}}}},
+                metadata: {
+                  filterMetadata: {
+                    istio: {config: '/apis/networking.istio.io/v1/namespaces/default/destination-rule/pp', subset: 'v1', defaultOriginalPort: 9080},
+                    'envoy.lb': {canaryFoo: true},
+                  },
+                },
+                typedExtensionProtocolOptions: {
+                  'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': {'@type': 'x', explicitHttpConfig: {http2ProtocolOptions: {}}},
+                },
               },
             },
           ],
@@ -157,7 +177,9 @@ describe('parseConfigDump on inline dumps', () => {
     expect(dump.bootstrap!.node.metadata).toEqual({ISTIO_VERSION: '1.20.0', clusterId: 'k'})
     expect(dump.bootstrap!.node.user_agent_name).toBe('envoy')
     // extension names keying typed_extension_protocol_options are kept; the messages inside are converted
-    expect(c.cluster.typed_extension_protocol_options['envoy.extensions.upstreams.http.v3.HttpProtocolOptions'].explicit_http_config).toEqual({http2_protocol_options: {}})
+    expect(c.cluster.typed_extension_protocol_options['envoy.extensions.upstreams.http.v3.HttpProtocolOptions'].explicit_http_config).toEqual({
+      http2_protocol_options: {},
+    })
     expect(clusterMetadata(c.cluster).destinationRule).toEqual({kind: 'DestinationRule', namespace: 'default', name: 'pp', apiVersion: 'v1'})
   })
 
@@ -166,8 +188,18 @@ describe('parseConfigDump on inline dumps', () => {
       configs: [
         {
           '@type': `${V3}SecretsConfigDump`,
-          static_secrets: [{name: 's', secret: {name: 's', tls_certificate: {certificate_chain: {inline_string: 'not a pem'}, private_key: {inline_string: '-----BEGIN PRIVATE KEY-----\nabc'}}}}],
-          dynamic_active_secrets: [{name: 'k', secret: {name: 'k', tls_certificate: {private_key: {inline_bytes: 'c2VjcmV0'}, password: {inline_string: 'pw'}}}}],
+          static_secrets: [
+            {
+              name: 's',
+              secret: {
+                name: 's',
+                tls_certificate: {certificate_chain: {inline_string: 'not a pem'}, private_key: {inline_string: '-----BEGIN PRIVATE KEY-----\nabc'}},
+              },
+            },
+          ],
+          dynamic_active_secrets: [
+            {name: 'k', secret: {name: 'k', tls_certificate: {private_key: {inline_bytes: 'c2VjcmV0'}, password: {inline_string: 'pw'}}}},
+          ],
           dynamic_warming_secrets: [{name: 'w', version_info: 'uninitialized', secret: {name: 'w'}}],
         },
       ],
@@ -181,7 +213,9 @@ describe('parseConfigDump on inline dumps', () => {
   })
 
   it('rejects what is not a config_dump and says what it looks like', () => {
-    expect(() => parseConfigDump({cluster_statuses: []}, {source: 'c.json'})).toThrow(/c\.json is not an Envoy config_dump: it looks like Envoy \/clusters\?format=json output/)
+    expect(() => parseConfigDump({cluster_statuses: []}, {source: 'c.json'})).toThrow(
+      /c\.json is not an Envoy config_dump: it looks like Envoy \/clusters\?format=json output/,
+    )
     expect(() => parseConfigDump([{cluster_name: 'x'}], {source: 'e.json'})).toThrow(BadInputError)
     expect(describeJsonShape({apiVersion: 'v1', kind: 'Pod'})).toBe('a Kubernetes Pod manifest')
     expect(() => parseConfigDump({configs: 3})).toThrow(/"configs" is number/)
@@ -196,7 +230,12 @@ describe('parseClusterStatus / parseServerInfo', () => {
           name: 'outbound|9080|v2|reviews.default.svc.cluster.local',
           added_via_api: true,
           host_statuses: [
-            {address: {socket_address: {address: '10.0.0.1', port_value: 9080}}, stats: [{name: 'rq_total', value: '12'}, {name: 'rq_error'}], health_status: {eds_health_status: 'HEALTHY'}, weight: 1},
+            {
+              address: {socket_address: {address: '10.0.0.1', port_value: 9080}},
+              stats: [{name: 'rq_total', value: '12'}, {name: 'rq_error'}],
+              health_status: {eds_health_status: 'HEALTHY'},
+              weight: 1,
+            },
             {address: {socket_address: {address: '10.0.0.2', port_value: 9080}}, health_status: {eds_health_status: 'HEALTHY', failed_outlier_check: true}},
             {address: {socket_address: {address: '10.0.0.3', port_value: 9080}}, health_status: {}},
             {address: {socket_address: {address: '10.0.0.4', port_value: 9080}}, health_status: {eds_health_status: 'DRAINING'}},
@@ -227,8 +266,17 @@ describe('parseClusterStatus / parseServerInfo', () => {
   })
 
   it('reads server_info and splits the build version', () => {
-    const info = parseServerInfo({version: 'abc/1.30.1/Clean/RELEASE/BoringSSL', state: 'LIVE', node: {id: 'sidecar~10.1.1.1~pp.default~default.svc.cluster.local', cluster: 'pp.default', metadata: {ISTIO_VERSION: '1.22.0'}}})
-    expect(info).toMatchObject({nodeId: 'sidecar~10.1.1.1~pp.default~default.svc.cluster.local', nodeCluster: 'pp.default', istioVersion: '1.22.0', state: 'LIVE'})
+    const info = parseServerInfo({
+      version: 'abc/1.30.1/Clean/RELEASE/BoringSSL',
+      state: 'LIVE',
+      node: {id: 'sidecar~10.1.1.1~pp.default~default.svc.cluster.local', cluster: 'pp.default', metadata: {ISTIO_VERSION: '1.22.0'}},
+    })
+    expect(info).toMatchObject({
+      nodeId: 'sidecar~10.1.1.1~pp.default~default.svc.cluster.local',
+      nodeCluster: 'pp.default',
+      istioVersion: '1.22.0',
+      state: 'LIVE',
+    })
     expect(parseEnvoyBuildVersion(info.version)).toEqual({sha: 'abc', version: '1.30.1', status: 'Clean', buildType: 'RELEASE', ssl: 'BoringSSL'})
     expect(() => parseServerInfo([1, 2])).toThrow(BadInputError)
   })
@@ -245,7 +293,10 @@ describe.skipIf(!hasShared)(`real dumps (${skipNoShared || 'shared fixtures'})`,
     for (const f of dumps) {
       const d = parseConfigDump(parseJsonText(readFileSync(f, 'utf8'), f, {allowYaml: true}), {source: f})
       expect(d.unknown, f).toEqual([])
-      expect(d.listeners.length + d.routeConfigs.length + d.clusters.length + d.endpoints.length + d.secrets.length + d.ecds.length + (d.bootstrap ? 1 : 0), f).toBeGreaterThan(0)
+      expect(
+        d.listeners.length + d.routeConfigs.length + d.clusters.length + d.endpoints.length + d.secrets.length + d.ecds.length + (d.bootstrap ? 1 : 0),
+        f,
+      ).toBeGreaterThan(0)
     }
   })
 
@@ -285,7 +336,13 @@ describe.skipIf(!hasShared)(`real dumps (${skipNoShared || 'shared fixtures'})`,
 
   it('Kuma dump mixing v2 and v3 clusters', () => {
     const d = parseConfigDump(load('envoy-samples', 'kuma_envoy-1.19_dataplane_config_dump.json'))
-    expect(d.clusters.map((c) => `${c.name}:${c.state}`)).toEqual(['access_log_sink:static', 'ads_cluster:static', 'gateway:active', 'kuma:envoy:admin:active', 'localhost:10011:active'])
+    expect(d.clusters.map((c) => `${c.name}:${c.state}`)).toEqual([
+      'access_log_sink:static',
+      'ads_cluster:static',
+      'gateway:active',
+      'kuma:envoy:admin:active',
+      'localhost:10011:active',
+    ])
     expect(d.secrets.map((s) => s.name)).toEqual(['cp_validation_ctx'])
   })
 
@@ -306,7 +363,12 @@ describe.skipIf(!hasShared)(`real dumps (${skipNoShared || 'shared fixtures'})`,
       defaultOriginalPort: 9080,
     })
     const rc = d.routeConfigs.find((r) => r.name === 'http.8080')!
-    expect(configSource(rc.routeConfig.virtual_hosts[0].routes[0])).toEqual({kind: 'VirtualService', namespace: 'default', name: 'bookinfo', apiVersion: 'v1alpha3'})
+    expect(configSource(rc.routeConfig.virtual_hosts[0].routes[0])).toEqual({
+      kind: 'VirtualService',
+      namespace: 'default',
+      name: 'bookinfo',
+      apiVersion: 'v1alpha3',
+    })
   })
 
   it('waypoint dump: every section, inline route configs, certificates, redacted keys', () => {
@@ -333,10 +395,30 @@ describe.skipIf(!hasShared)(`real dumps (${skipNoShared || 'shared fixtures'})`,
   it('/clusters samples: Envoy unit-test JSON, text, and istioctl camelCase rendering', () => {
     const [json] = parseClusterStatus(load('envoy-samples', 'envoy-unit-test_clusters_format_json.json'))
     expect(json).toMatchObject({name: 'fake_cluster', addedViaApi: true, observabilityName: 'observability_name'})
-    expect(json.hosts[0]).toMatchObject({address: '1.2.3.4', port: 80, hostname: 'foo.com', weight: 5, zone: 'test_zone', healthy: false, edsHealthStatus: 'DRAINING', failedOutlierCheck: true, failedActiveHealthCheck: true, pendingDynamicRemoval: true})
+    expect(json.hosts[0]).toMatchObject({
+      address: '1.2.3.4',
+      port: 80,
+      hostname: 'foo.com',
+      weight: 5,
+      zone: 'test_zone',
+      healthy: false,
+      edsHealthStatus: 'DRAINING',
+      failedOutlierCheck: true,
+      failedActiveHealthCheck: true,
+      pendingDynamicRemoval: true,
+    })
     expect(json.hosts[0].stats).toMatchObject({arest_counter: 5, test_gauge: 11})
     const [text] = parseClusterStatus(readFileSync(sharedPath('fixtures', 'envoy-samples', 'envoy-unit-test_clusters_text.txt'), 'utf8'))
-    expect(text.hosts[0]).toMatchObject({address: '1.2.3.4', port: 80, healthy: false, failedActiveHealthCheck: true, failedOutlierCheck: true, pendingDynamicRemoval: true, edsHealthStatus: 'DRAINING', weight: 5})
+    expect(text.hosts[0]).toMatchObject({
+      address: '1.2.3.4',
+      port: 80,
+      healthy: false,
+      failedActiveHealthCheck: true,
+      failedOutlierCheck: true,
+      pendingDynamicRemoval: true,
+      edsHealthStatus: 'DRAINING',
+      weight: 5,
+    })
     const camel = parseClusterStatus(load('envoy-samples', 'istio-2019_istioctl_clusters_json_NOT_RAW.json'))
     expect(camel[0].name).toBe('outbound|443||istio-sidecar-injector.istio-system.svc.cluster.local')
     expect(camel[0].hosts[0]).toMatchObject({address: '172.17.0.4', port: 443, edsHealthStatus: 'HEALTHY', healthy: true})
@@ -345,7 +427,12 @@ describe.skipIf(!hasShared)(`real dumps (${skipNoShared || 'shared fixtures'})`,
 
   it('server_info sample from the Envoy docs', () => {
     const info = parseServerInfo(load('envoy-samples', 'envoy-docs_server_info_sample.json'))
-    expect(info).toMatchObject({version: 'b050513e840aa939a01f89b07c162f00ab3150eb/1.9.0-dev/Modified/DEBUG', state: 'LIVE', nodeId: 'node1', nodeCluster: 'cluster1'})
+    expect(info).toMatchObject({
+      version: 'b050513e840aa939a01f89b07c162f00ab3150eb/1.9.0-dev/Modified/DEBUG',
+      state: 'LIVE',
+      nodeId: 'node1',
+      nodeCluster: 'cluster1',
+    })
     expect(parseEnvoyBuildVersion(info.version)?.buildType).toBe('DEBUG')
   })
 })

@@ -1,9 +1,18 @@
 import {describe, expect, it} from 'vitest'
 import {selectFilterChain, type ConnectionInfo} from '../../../src/envoy/listener/index.js'
 
-const conn = (over: Partial<ConnectionInfo> = {}): ConnectionInfo => ({destinationIp: '10.0.0.5', destinationPort: 8080, tls: 'plaintext', protocol: 'http', ...over})
+const conn = (over: Partial<ConnectionInfo> = {}): ConnectionInfo => ({
+  destinationIp: '10.0.0.5',
+  destinationPort: 8080,
+  tls: 'plaintext',
+  protocol: 'http',
+  ...over,
+})
 const chain = (name: string, filter_chain_match?: Record<string, unknown>) => ({name, ...(filter_chain_match ? {filter_chain_match} : {}), filters: []})
-const TLS_INSPECTOR = {name: 'envoy.filters.listener.tls_inspector', typed_config: {'@type': 'type.googleapis.com/envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector'}}
+const TLS_INSPECTOR = {
+  name: 'envoy.filters.listener.tls_inspector',
+  typed_config: {'@type': 'type.googleapis.com/envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector'},
+}
 const HTTP_INSPECTOR = {name: 'envoy.filters.listener.http_inspector'}
 
 describe('filter chain selection (FilterChainMatch sieve)', () => {
@@ -56,14 +65,26 @@ describe('filter chain selection (FilterChainMatch sieve)', () => {
     const r = selectFilterChain(disabled, conn({tls: 'mtls'}))
     expect(r.selected?.name).toBe('raw')
     expect(r.detected.notes.join(' ')).toMatch(/no TLS inspector/)
-    const orPredicate = {...l, listener_filters: [{...TLS_INSPECTOR, filter_disabled: {or_match: {rules: [{destination_port_range: {start: 1, end: 2}}, {destination_port_range: {start: 9000, end: 9001}}]}}}]}
+    const orPredicate = {
+      ...l,
+      listener_filters: [
+        {
+          ...TLS_INSPECTOR,
+          filter_disabled: {or_match: {rules: [{destination_port_range: {start: 1, end: 2}}, {destination_port_range: {start: 9000, end: 9001}}]}},
+        },
+      ],
+    }
     expect(selectFilterChain(orPredicate, conn({tls: 'mtls'})).selected?.name).toBe('tls')
   })
 
   it('uses ALPN from the HTTP inspector on plaintext, and the client ALPN order on TLS', () => {
     const l = {
       listener_filters: [TLS_INSPECTOR, HTTP_INSPECTOR],
-      filter_chains: [chain('h1', {application_protocols: ['http/1.1', 'istio-http/1.1']}), chain('h2', {application_protocols: ['h2c', 'istio-h2']}), chain('tcp')],
+      filter_chains: [
+        chain('h1', {application_protocols: ['http/1.1', 'istio-http/1.1']}),
+        chain('h2', {application_protocols: ['h2c', 'istio-h2']}),
+        chain('tcp'),
+      ],
     }
     expect(selectFilterChain(l, conn()).selected?.name).toBe('h1')
     expect(selectFilterChain(l, conn({protocol: 'http2'})).selected?.name).toBe('h2')
@@ -117,10 +138,18 @@ describe('filter chain selection (FilterChainMatch sieve)', () => {
             typed_config: {
               '@type': 'type.googleapis.com/xds.type.matcher.v3.IPMatcher',
               range_matchers: [
-                {ranges: [{address_prefix: '10.0.0.5', prefix_len: 32}], on_match: {matcher: {matcher_tree: {input: input('DestinationPortInput'), exact_match_map: {map: {'8080': action('svc-8080')}}}}}},
+                {
+                  ranges: [{address_prefix: '10.0.0.5', prefix_len: 32}],
+                  on_match: {matcher: {matcher_tree: {input: input('DestinationPortInput'), exact_match_map: {map: {'8080': action('svc-8080')}}}}},
+                },
                 {
                   ranges: [{address_prefix: '10.0.0.0', prefix_len: 8}],
-                  on_match: {matcher: {matcher_tree: {input: input('ApplicationProtocolInput'), exact_match_map: {map: {"'http/1.1'": action('direct-http')}}}, on_no_match: action('direct-tcp')}},
+                  on_match: {
+                    matcher: {
+                      matcher_tree: {input: input('ApplicationProtocolInput'), exact_match_map: {map: {"'http/1.1'": action('direct-http')}}},
+                      on_no_match: action('direct-tcp'),
+                    },
+                  },
                 },
               ],
             },

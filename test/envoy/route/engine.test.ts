@@ -1,14 +1,6 @@
 import {describe, expect, it} from 'vitest'
 import type {SimRequest} from '../../../src/envoy/model.js'
-import {
-  HeaderMap,
-  matchHeader,
-  pickWeightedCluster,
-  re2GlobalReplace,
-  routeRequest,
-  selectVirtualHost,
-  formatDuration,
-} from '../../../src/envoy/route/index.js'
+import {HeaderMap, matchHeader, pickWeightedCluster, re2GlobalReplace, routeRequest, selectVirtualHost, formatDuration} from '../../../src/envoy/route/index.js'
 
 function req(over: Partial<SimRequest> = {}): SimRequest {
   return {authority: 'example.com', port: 80, path: '/', method: 'GET', headers: {}, protocol: 'http', tls: 'plaintext', direction: 'outbound', ...over}
@@ -54,7 +46,15 @@ describe('virtual host selection (Envoy order: exact, longest suffix, longest pr
     expect(selectVirtualHost(config, 'withport.com:8080')?.name).toBe('exact')
   })
   it('reports the domains considered when no virtual host matches', () => {
-    const d = routeRequest({virtual_hosts: [{name: 'r', domains: ['reviews', 'reviews:9080']}, {name: 'p', domains: ['productpage']}]}, req({authority: 'reveiws:9080'}))
+    const d = routeRequest(
+      {
+        virtual_hosts: [
+          {name: 'r', domains: ['reviews', 'reviews:9080']},
+          {name: 'p', domains: ['productpage']},
+        ],
+      },
+      req({authority: 'reveiws:9080'}),
+    )
     expect(d.action).toBe('no_virtual_host')
     expect(d.noVirtualHost).toMatchObject({domainCount: 3, virtualHostCount: 2})
     expect(d.noVirtualHost?.closest[0].domain).toBe('reviews:9080')
@@ -103,7 +103,10 @@ describe('route path matching', () => {
     expect(routeRequest(c, req({path: '/files/a/b/c.txt'})).cluster).toBe('rest')
   })
   it('routes CONNECT only through connect_matcher', () => {
-    const c = rc([{match: {connect_matcher: {}}, route: {cluster: 'tunnel'}}, {match: {prefix: '/'}, route: {cluster: 'web'}}])
+    const c = rc([
+      {match: {connect_matcher: {}}, route: {cluster: 'tunnel'}},
+      {match: {prefix: '/'}, route: {cluster: 'web'}},
+    ])
     expect(routeRequest(c, req({method: 'CONNECT'})).cluster).toBe('tunnel')
     expect(routeRequest(c, req({method: 'GET'})).cluster).toBe('web')
   })
@@ -149,7 +152,18 @@ describe('header matchers (HeaderUtility semantics)', () => {
     expect(matchHeader({name: 'x-missing', range_match: {start: 0, end: 10}, invert_match: true, treat_missing_header_as_empty: true}, h).matched).toBe(true)
   })
   it('resolves pseudo-headers from the request', () => {
-    const c = rc([{match: {prefix: '/', headers: [{name: ':method', string_match: {exact: 'POST'}}, {name: ':authority', string_match: {suffix: '.com'}}]}, route: {cluster: 'post'}}])
+    const c = rc([
+      {
+        match: {
+          prefix: '/',
+          headers: [
+            {name: ':method', string_match: {exact: 'POST'}},
+            {name: ':authority', string_match: {suffix: '.com'}},
+          ],
+        },
+        route: {cluster: 'post'},
+      },
+    ])
     expect(routeRequest(c, req({method: 'POST'})).cluster).toBe('post')
     expect(routeRequest(c, req({method: 'GET'})).action).toBe('no_route')
   })
@@ -169,7 +183,10 @@ describe('query parameters, gRPC, runtime fraction, TLS context, dynamic metadat
     expect(d.trace[1].reasons).toEqual(['needs query parameter v exactly "two words"; the request has "one"'])
   })
   it('grpc: {} needs an application/grpc content-type', () => {
-    const c = rc([{match: {prefix: '/', grpc: {}}, route: {cluster: 'grpc'}}, {match: {prefix: '/'}, route: {cluster: 'http'}}])
+    const c = rc([
+      {match: {prefix: '/', grpc: {}}, route: {cluster: 'grpc'}},
+      {match: {prefix: '/'}, route: {cluster: 'http'}},
+    ])
     expect(routeRequest(c, req({headers: {'content-type': 'application/grpc'}})).cluster).toBe('grpc')
     expect(routeRequest(c, req({headers: {'content-type': 'application/grpc-web'}})).cluster).toBe('http')
   })
@@ -184,14 +201,23 @@ describe('query parameters, gRPC, runtime fraction, TLS context, dynamic metadat
     expect(routeRequest(c, req({randomValue: 5, runtime: {k: 0}})).cluster).toBe('stable')
   })
   it('tls_context checks the client certificate', () => {
-    const c = rc([{match: {prefix: '/', tls_context: {presented: true}}, route: {cluster: 'mtls'}}, {match: {prefix: '/'}, route: {cluster: 'plain'}}])
+    const c = rc([
+      {match: {prefix: '/', tls_context: {presented: true}}, route: {cluster: 'mtls'}},
+      {match: {prefix: '/'}, route: {cluster: 'plain'}},
+    ])
     expect(routeRequest(c, req({tls: 'mtls'})).cluster).toBe('mtls')
     expect(routeRequest(c, req({tls: 'tls'})).cluster).toBe('plain')
   })
   it('dynamic_metadata uses MetadataMatcher (nested path, invert, double and bool)', () => {
     const c = rc([
-      {match: {prefix: '/', dynamic_metadata: [{filter: 'f', path: [{key: 'a'}, {key: 'b'}], value: {string_match: {exact: 'x'}}}]}, route: {cluster: 'nested'}},
-      {match: {prefix: '/', dynamic_metadata: [{filter: 'f', path: [{key: 'n'}], value: {double_match: {range: {start: 1, end: 5}}}}]}, route: {cluster: 'range'}},
+      {
+        match: {prefix: '/', dynamic_metadata: [{filter: 'f', path: [{key: 'a'}, {key: 'b'}], value: {string_match: {exact: 'x'}}}]},
+        route: {cluster: 'nested'},
+      },
+      {
+        match: {prefix: '/', dynamic_metadata: [{filter: 'f', path: [{key: 'n'}], value: {double_match: {range: {start: 1, end: 5}}}}]},
+        route: {cluster: 'range'},
+      },
       {match: {prefix: '/', dynamic_metadata: [{filter: 'f', path: [{key: 'on'}], value: {bool_match: true}}]}, route: {cluster: 'bool'}},
       {match: {prefix: '/', dynamic_metadata: [{filter: 'f', path: [{key: 'a'}], value: {present_match: true}, invert: true}]}, route: {cluster: 'no-a'}},
       {match: {prefix: '/'}, route: {cluster: 'other'}},
@@ -206,7 +232,21 @@ describe('query parameters, gRPC, runtime fraction, TLS context, dynamic metadat
 
 describe('route actions', () => {
   it('weighted clusters: interval pick on random % total (30/30/40: 115, 445, 560)', () => {
-    const c = rc([{match: {prefix: '/'}, route: {weighted_clusters: {clusters: [{name: 'cluster1', weight: 30}, {name: 'cluster2', weight: 30}, {name: 'cluster3', weight: 40}, {name: 'cluster0', weight: 0}]}}}])
+    const c = rc([
+      {
+        match: {prefix: '/'},
+        route: {
+          weighted_clusters: {
+            clusters: [
+              {name: 'cluster1', weight: 30},
+              {name: 'cluster2', weight: 30},
+              {name: 'cluster3', weight: 40},
+              {name: 'cluster0', weight: 0},
+            ],
+          },
+        },
+      },
+    ])
     expect(routeRequest(c, req({randomValue: 115})).cluster).toBe('cluster1')
     expect(routeRequest(c, req({randomValue: 445})).cluster).toBe('cluster2')
     const d = routeRequest(c, req({randomValue: 560}))
@@ -272,8 +312,16 @@ describe('route actions', () => {
   it('direct_response: text/plain default, appended or overwritten content-type, no headers for an empty body', () => {
     const c = rc([
       {match: {path: '/ping'}, direct_response: {status: 200, body: {inline_string: 'Success!'}}},
-      {match: {path: '/json'}, direct_response: {status: 200, body: {inline_string: '{}'}}, response_headers_to_add: [{header: {key: 'content-type', value: 'application/json'}, append: false}]},
-      {match: {path: '/both'}, direct_response: {status: 200, body: {inline_string: '{}'}}, response_headers_to_add: [{header: {key: 'content-type', value: 'application/json'}}]},
+      {
+        match: {path: '/json'},
+        direct_response: {status: 200, body: {inline_string: '{}'}},
+        response_headers_to_add: [{header: {key: 'content-type', value: 'application/json'}, append: false}],
+      },
+      {
+        match: {path: '/both'},
+        direct_response: {status: 200, body: {inline_string: '{}'}},
+        response_headers_to_add: [{header: {key: 'content-type', value: 'application/json'}}],
+      },
       {match: {path: '/empty'}, direct_response: {status: 503}},
     ])
     const ping = routeRequest(c, req({path: '/ping'}))
@@ -289,7 +337,13 @@ describe('route actions', () => {
   it('virtual clusters: first full match wins, "other" when none matches, none when none defined', () => {
     const c = rc([{match: {prefix: '/'}, route: {cluster: 'a'}}], {
       virtual_clusters: [
-        {name: 'get_user', headers: [{name: ':path', string_match: {safe_regex: {regex: '^/users/\\d+$'}}}, {name: ':method', string_match: {exact: 'GET'}}]},
+        {
+          name: 'get_user',
+          headers: [
+            {name: ':path', string_match: {safe_regex: {regex: '^/users/\\d+$'}}},
+            {name: ':method', string_match: {exact: 'GET'}},
+          ],
+        },
         {name: 'legacy', pattern: '^/legacy$', method: 'POST'},
       ],
     })
@@ -300,7 +354,10 @@ describe('route actions', () => {
   })
   it('reports the timeout (15s default, protobuf duration form), retry and mirror policies', () => {
     const c = rc([
-      {match: {prefix: '/t'}, route: {cluster: 'a', timeout: '2.5s', retry_policy: {retry_on: '5xx', num_retries: 3}, request_mirror_policies: [{cluster: 'shadow'}]}},
+      {
+        match: {prefix: '/t'},
+        route: {cluster: 'a', timeout: '2.5s', retry_policy: {retry_on: '5xx', num_retries: 3}, request_mirror_policies: [{cluster: 'shadow'}]},
+      },
       {match: {prefix: '/'}, route: {cluster: 'a'}},
     ])
     const d = routeRequest(c, req({path: '/t'}))
@@ -319,7 +376,14 @@ describe('route actions', () => {
           name: 'vh',
           domains: ['*'],
           request_headers_to_add: [{header: {key: 'x-level', value: 'vhost'}}],
-          routes: [{match: {prefix: '/'}, route: {cluster: 'a'}, request_headers_to_add: [{header: {key: 'x-level', value: 'route'}}, {header: {key: 'x-ip', value: '%DOWNSTREAM_REMOTE_ADDRESS_WITHOUT_PORT%'}}], request_headers_to_remove: ['x-drop']}],
+          routes: [
+            {
+              match: {prefix: '/'},
+              route: {cluster: 'a'},
+              request_headers_to_add: [{header: {key: 'x-level', value: 'route'}}, {header: {key: 'x-ip', value: '%DOWNSTREAM_REMOTE_ADDRESS_WITHOUT_PORT%'}}],
+              request_headers_to_remove: ['x-drop'],
+            },
+          ],
         },
       ],
     }

@@ -33,7 +33,13 @@ export const caCertificateAnalyzer: Analyzer = {
         const pmode = tlsMode(ps.tls)
         if ((pmode === 'SIMPLE' || pmode === 'MUTUAL') && !verifies(asObject(ps.tls))) {
           const port = asObject(ps.port).number
-          out.push(finding('MESH0202', dr, {path: `spec.trafficPolicy.portLevelSettings[${i}].tls`, args: {mode: pmode, host, port: port ?? ''}, evidence: {mode: pmode, port}}))
+          out.push(
+            finding('MESH0202', dr, {
+              path: `spec.trafficPolicy.portLevelSettings[${i}].tls`,
+              args: {mode: pmode, host, port: port ?? ''},
+              evidence: {mode: pmode, port},
+            }),
+          )
         }
       })
     }
@@ -65,7 +71,10 @@ export const subsetSelectsPodsAnalyzer: Analyzer = {
     const nodes = new Map(ctx.kube('Node').map((n) => [n.name, n.labels]))
     const workloads: {namespace: string; labels: Labels}[] = [
       ...ctx.kube('Pod').map((p) => ({namespace: p.namespace, labels: endpointLabels(p, nodes)})),
-      ...WORKLOAD_KINDS.flatMap((k) => ctx.kube(k)).map((w) => ({namespace: w.namespace, labels: labelMap(asObject(asObject(w.spec.template).metadata).labels)})),
+      ...WORKLOAD_KINDS.flatMap((k) => ctx.kube(k)).map((w) => ({
+        namespace: w.namespace,
+        labels: labelMap(asObject(asObject(w.spec.template).metadata).labels),
+      })),
     ]
     const out: Finding[] = []
     for (const dr of ctx.istio('DestinationRule')) {
@@ -92,7 +101,9 @@ export const subsetSelectsPodsAnalyzer: Analyzer = {
             labels: selectorString(subsetLabels),
             selector: selectorString(selector),
             host,
-            inputNote: inputHasWorkloads ? '' : ` (No pod or workload of namespace ${svcNamespace || 'default'} is in the input, so the pods may simply not be part of these manifests.)`,
+            inputNote: inputHasWorkloads
+              ? ''
+              : ` (No pod or workload of namespace ${svcNamespace || 'default'} is in the input, so the pods may simply not be part of these manifests.)`,
           },
           evidence: {subset: subset.name, selector, inputHasWorkloads},
         })
@@ -170,7 +181,12 @@ export const tlsPeerAuthConflictAnalyzer: Analyzer = {
               flag: mode === 'DISABLE' ? 'UC' : 'UF',
               portOrAll: conflict.targetPort ?? 'all ports',
             },
-            evidence: {destinationRuleMode: mode, peerAuthenticationMode: 'STRICT', service: `${svc.resource.name}.${svc.resource.namespace}`, targetPort: conflict.targetPort},
+            evidence: {
+              destinationRuleMode: mode,
+              peerAuthenticationMode: 'STRICT',
+              service: `${svc.resource.name}.${svc.resource.namespace}`,
+              targetPort: conflict.targetPort,
+            },
           }),
         )
       }
@@ -184,7 +200,14 @@ function firstStrictPort(ctx: AuditContext, svc: RegistryService, ports: Registr
   const candidates = ports.length ? ports : [{number: NaN, name: '', protocol: ''}]
   for (const p of candidates) {
     const raw = svcPorts.find((sp) => Number(sp.port) === p.number)
-    const target = raw?.targetPort === undefined ? p.number : typeof raw.targetPort === 'number' ? raw.targetPort : Number.isFinite(Number(raw.targetPort)) ? Number(raw.targetPort) : undefined
+    const target =
+      raw?.targetPort === undefined
+        ? p.number
+        : typeof raw.targetPort === 'number'
+          ? raw.targetPort
+          : Number.isFinite(Number(raw.targetPort))
+            ? Number(raw.targetPort)
+            : undefined
     const {mode, source} = peerAuthMode(ctx, svc.resource.namespace, svc.workloadSelector, Number.isFinite(target) ? target : undefined)
     if (mode === 'STRICT') return {source, targetPort: Number.isFinite(target) ? target : undefined}
   }

@@ -36,7 +36,8 @@ export const envoyPatchAnalyzer: Analyzer = {
           if (RELATIVE_ORDER_TYPES.has(applyTo)) out.push(finding('MESH0704', ef, {path, args: {index, applyTo}, evidence: {operation, applyTo}}))
           else relative()
         } else if (operation === 'REPLACE') {
-          if (applyTo !== 'NETWORK_FILTER' && applyTo !== 'HTTP_FILTER') out.push(finding('MESH0702', ef, {path, args: {index, applyTo}, evidence: {operation, applyTo}}))
+          if (applyTo !== 'NETWORK_FILTER' && applyTo !== 'HTTP_FILTER')
+            out.push(finding('MESH0702', ef, {path, args: {index, applyTo}, evidence: {operation, applyTo}}))
           else relative()
         } else if (operation === 'INSERT_BEFORE' || operation === 'INSERT_AFTER') {
           relative()

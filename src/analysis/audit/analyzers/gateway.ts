@@ -89,12 +89,24 @@ export const secretAnalyzer: Analyzer = {
         const secret = ctx.findKube('Secret', secretNs, secretName)
         const path = `spec.servers[${i}].tls.credentialName`
         if (!secret) {
-          out.push(finding('MESH0303', gw, {path, args: {credentialName: cn, gatewayNamespace: secretNs || 'default', where: path}, evidence: {secret: `${secretNs}/${secretName}`}}))
+          out.push(
+            finding('MESH0303', gw, {
+              path,
+              args: {credentialName: cn, gatewayNamespace: secretNs || 'default', where: path},
+              evidence: {secret: `${secretNs}/${secretName}`},
+            }),
+          )
           return
         }
         const problem = credentialProblem(secret, ctx.now)
         if (problem) {
-          out.push(finding('MESH0304', gw, {path, args: {credentialName: cn, gatewayNamespace: secretNs || 'default', problem}, evidence: {secret: `${secretNs}/${secretName}`, problem}}))
+          out.push(
+            finding('MESH0304', gw, {
+              path,
+              args: {credentialName: cn, gatewayNamespace: secretNs || 'default', problem},
+              evidence: {secret: `${secretNs}/${secretName}`, problem},
+            }),
+          )
         }
       })
     }

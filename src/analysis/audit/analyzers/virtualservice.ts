@@ -36,9 +36,16 @@ function mirrorDestinations(vs: AuditResource): AnnotatedDestination[] {
   const out: AnnotatedDestination[] = []
   asArray(vs.spec.http).forEach((rule, i) => {
     const r = asObject(rule)
-    if (r.mirror && typeof r.mirror === 'object') out.push({rule: 'http.mirror', ruleIndex: i, destIndex: 0, destination: asObject(r.mirror), path: `spec.http[${i}].mirror`})
+    if (r.mirror && typeof r.mirror === 'object')
+      out.push({rule: 'http.mirror', ruleIndex: i, destIndex: 0, destination: asObject(r.mirror), path: `spec.http[${i}].mirror`})
     asArray(r.mirrors).forEach((m, j) => {
-      out.push({rule: 'http.mirrors', ruleIndex: i, destIndex: j, destination: asObject(asObject(m).destination), path: `spec.http[${i}].mirrors[${j}].destination`})
+      out.push({
+        rule: 'http.mirrors',
+        ruleIndex: i,
+        destIndex: j,
+        destination: asObject(asObject(m).destination),
+        path: `spec.http[${i}].mirrors[${j}].destination`,
+      })
     })
   })
   return out
@@ -107,7 +114,13 @@ function checkPorts(vs: AuditResource, d: AnnotatedDestination, svc: RegistrySer
     return []
   }
   if (!ports.includes(port)) {
-    return [finding('MESH0102', vs, {path: `${d.path}.port.number`, args: {host, port, ports, where: d.path, hostShort: hostShort(host)}, evidence: {host, port, servicePorts: ports}})]
+    return [
+      finding('MESH0102', vs, {
+        path: `${d.path}.port.number`,
+        args: {host, port, ports, where: d.path, hostShort: hostShort(host)},
+        evidence: {host, port, servicePorts: ports},
+      }),
+    ]
   }
   return []
 }
@@ -274,7 +287,13 @@ export const jwtClaimRouteAnalyzer: Analyzer = {
           const selectors = [...(raByNamespace.get('istio-system') ?? []), ...(raByNamespace.get(pod.namespace) ?? [])]
           if (selectors.some((s) => selectorMatches(s, pod.labels))) continue
           const gatewayRef = gwNs ? `${gwNs}/${gwName}` : gwName
-          out.push(finding('MESH0114', vs, {path: 'spec.http', args: {key, gateway: gatewayRef, pod: pod.name}, evidence: {claimHeader: key, gateway: gatewayRef, pod: pod.name}}))
+          out.push(
+            finding('MESH0114', vs, {
+              path: 'spec.http',
+              args: {key, gateway: gatewayRef, pod: pod.name},
+              evidence: {claimHeader: key, gateway: gatewayRef, pod: pod.name},
+            }),
+          )
         }
       }
     }
@@ -330,7 +349,13 @@ export const conflictingMeshHostsAnalyzer: Analyzer = {
       for (const vs of vsList) {
         if (reported.has(vs)) continue
         reported.add(vs)
-        out.push(finding('MESH0107', vs, {path: 'spec.hosts', args: {virtualServices: names.join(','), host, scope: scope === '*' ? 'exported to all namespaces' : `visible in namespace ${scope}`}, evidence: {host, scope, virtualServices: names}}))
+        out.push(
+          finding('MESH0107', vs, {
+            path: 'spec.hosts',
+            args: {virtualServices: names.join(','), host, scope: scope === '*' ? 'exported to all namespaces' : `visible in namespace ${scope}`},
+            evidence: {host, scope, virtualServices: names},
+          }),
+        )
       }
     }
     return out

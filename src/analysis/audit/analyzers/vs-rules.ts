@@ -56,12 +56,25 @@ function analyzeRules(rules: Record<string, any>[], kind: 'http' | 'tcp' | 'tls'
       const key = canonicalJson(cond)
       const dup = seen.get(key)
       if (dup !== undefined) {
-        reports.push({kind: 'ineffective', rule: ruleName(rule, i, kind), match: matchName(m, j), dup: ruleName(rules[dup], dup, kind), path: `${path}.match[${j}]`})
+        reports.push({
+          kind: 'ineffective',
+          rule: ruleName(rule, i, kind),
+          match: matchName(m, j),
+          dup: ruleName(rules[dup], dup, kind),
+          path: `${path}.match[${j}]`,
+        })
         duplicates++
       } else {
         if (kind === 'http') {
           const shadow = earlierMatches.find((e) => uriPrefixShadows(e.match, cond))
-          if (shadow) reports.push({kind: 'ineffective', rule: ruleName(rule, i, kind), match: matchName(m, j), dup: ruleName(rules[shadow.rule], shadow.rule, kind), path: `${path}.match[${j}]`})
+          if (shadow)
+            reports.push({
+              kind: 'ineffective',
+              rule: ruleName(rule, i, kind),
+              match: matchName(m, j),
+              dup: ruleName(rules[shadow.rule], shadow.rule, kind),
+              path: `${path}.match[${j}]`,
+            })
         }
         seen.set(key, i)
       }
@@ -86,7 +99,8 @@ function analyzeVirtualService(vs: AuditResource): Finding[] {
   const out: Finding[] = []
   for (const kind of ['http', 'tcp', 'tls'] as const) {
     for (const rep of analyzeRules(asArray(vs.spec[kind]).map(asObject), kind)) {
-      if (rep.kind === 'unreachable') out.push(finding('MESH0109', vs, {path: rep.path, args: {rule: rep.rule, reason: rep.reason}, evidence: {reason: rep.reason}}))
+      if (rep.kind === 'unreachable')
+        out.push(finding('MESH0109', vs, {path: rep.path, args: {rule: rep.rule, reason: rep.reason}, evidence: {reason: rep.reason}}))
       else out.push(finding('MESH0110', vs, {path: rep.path, args: {rule: rep.rule, match: rep.match, dup: rep.dup}, evidence: {shadowedBy: rep.dup}}))
     }
   }

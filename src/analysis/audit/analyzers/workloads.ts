@@ -25,7 +25,9 @@ export const serviceEntryAddressesAnalyzer: Analyzer = {
         const port = asObject(p)
         const protocol = typeof port.protocol === 'string' ? port.protocol.toUpperCase() : ''
         if (protocol !== '' && protocol !== 'TCP') return
-        out.push(finding('MESH0401', se, {path: `spec.ports[${i}]`, args: {port: port.number ?? ''}, evidence: {port: port.number, protocol: port.protocol ?? ''}}))
+        out.push(
+          finding('MESH0401', se, {path: `spec.ports[${i}]`, args: {port: port.number ?? ''}, evidence: {port: port.number, protocol: port.protocol ?? ''}}),
+        )
       })
     }
     return out
@@ -61,7 +63,13 @@ export const serviceEntryProtocolConflictAnalyzer: Analyzer = {
       for (const e of entries) {
         if (reported.has(e.se)) continue
         reported.add(e.se)
-        out.push(finding('MESH0402', e.se, {path: 'spec.ports', args: {serviceEntries: names.join(', '), host, port, protocols: protocols.map((p) => p || '(unset)').join(', ')}, evidence: {host, port: Number(port), protocols, serviceEntries: names}}))
+        out.push(
+          finding('MESH0402', e.se, {
+            path: 'spec.ports',
+            args: {serviceEntries: names.join(', '), host, port, protocols: protocols.map((p) => p || '(unset)').join(', ')},
+            evidence: {host, port: Number(port), protocols, serviceEntries: names},
+          }),
+        )
       }
     }
     return out
@@ -225,13 +233,25 @@ export const serviceAssociationAnalyzer: Analyzer = {
       for (const [port, protos] of [...portMap].sort(([a], [b]) => a - b)) {
         if (protos.size < 2) continue
         const names = [...protos.values()].flat().sort()
-        out.push(finding('MESH0603', d, {path: 'metadata.name', args: {port, services: names}, evidence: {port, services: names, protocols: [...protos.keys()].sort()}}))
+        out.push(
+          finding('MESH0603', d, {
+            path: 'metadata.name',
+            args: {port, services: names},
+            evidence: {port, services: names, protocols: [...protos.keys()].sort()},
+          }),
+        )
       }
       for (const [target, ports] of [...targetMap].sort(([a], [b]) => (a < b ? -1 : 1))) {
         if (ports.size < 2) continue
         const names = [...ports.values()].sort()
         const nums = [...ports.keys()].sort((a, b) => a - b)
-        out.push(finding('MESH0604', d, {path: 'metadata.name', args: {services: names, targetPort: target, ports: nums}, evidence: {targetPort: target, ports: nums, services: names}}))
+        out.push(
+          finding('MESH0604', d, {
+            path: 'metadata.name',
+            args: {services: names, targetPort: target, ports: nums},
+            evidence: {targetPort: target, ports: nums, services: names},
+          }),
+        )
       }
     }
     return out
