@@ -1,4 +1,6 @@
 import {execFileSync, spawnSync} from 'node:child_process'
+import {mkdtempSync} from 'node:fs'
+import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {projectRoot, runCli} from '../helpers/cli.js'
@@ -103,6 +105,60 @@ describe.skipIf(Boolean(skipReason))('meshctl ui in a real terminal against the 
     await keys(s, 'C-c')
     await waitFor(s, /EXIT=0/)
     expect(await lab.openConnections()).toBe(0)
+  })
+})
+
+describe.skipIf(Boolean(skipReason))('meshctl ui in a real terminal: the same answer as explain and audit (mtls-conflict)', () => {
+  let lab: LabWorker
+  beforeAll(async () => {
+    lab = await LabWorker.start('mtls-conflict')
+  })
+  afterAll(async () => {
+    spawnSync('tmux', ['-L', socket, 'kill-server'])
+    await lab?.stop()
+  })
+
+  it("shows audit's findings count as Warnings, predicts 503 UC like explain route, and r refreshes without crashing", async () => {
+    const env = {KUBECONFIG: lab.kubeconfig}
+    const cli = JSON.parse(runCli(['explain', 'route', 'deploy/reviews-v1', '-n', 'bookinfo', '--to', 'ratings:9080', '-o', 'json'], {env}).stdout)
+    expect(cli.predicted).toMatchObject({status: 503, responseFlag: 'UC'})
+    const audit = JSON.parse(runCli(['audit', '-n', 'bookinfo', '-o', 'json'], {env}).stdout) as {findings: Array<{evidence: {proxies?: string[]}}>}
+    const pod = lab.pod('reviews-v1')
+    const forProxy = audit.findings.filter((f) => f.evidence.proxies?.includes(`bookinfo/${pod}`)).length
+    expect(forProxy).toBeGreaterThan(0)
+
+    const s = 'parity'
+    startPane(s, ['ui', 'deploy/reviews-v1', '-n', 'bookinfo'], env)
+    await waitFor(s, new RegExp(`Warnings ${forProxy}\\b`))
+    await keys(s, 'r')
+    await waitFor(s, /refreshed/)
+    await keys(s, '/')
+    await type(s, 'ratings')
+    await keys(s, 'Enter', 'Enter')
+    await waitFor(s, /Destination\s+ratings\.bookinfo\.svc\.cluster\.local:9080/)
+    await keys(s, 'x')
+    const trace = await waitFor(s, /› 1\. Listener/)
+    expect(trace).toMatch(/✘ 503 UC · outbound\|9080\|\|ratings\.bookinfo\.svc\.cluster\.local/)
+    await keys(s, 'r')
+    await waitFor(s, /refreshed from the proxy and re-ran the request/)
+    expect(capture(s)).toMatch(/✘ 503 UC/)
+    await keys(s, 'q')
+    await waitFor(s, /EXIT=0/)
+    expect(await lab.openConnections()).toBe(0)
+  })
+})
+
+describe.skipIf(!hasBuild)('meshctl ui without a kubeconfig', () => {
+  it('exits 4 with the reason and the next step, not an internal error', () => {
+    const s = 'nokube'
+    if (skipReason) return
+    const home = mkdtempSync(join(tmpdir(), 'meshctl-nokube-'))
+    startPane(s, ['ui'], {KUBECONFIG: join(home, 'missing.yaml'), HOME: home})
+    return waitFor(s, /EXIT=\d+/).then((frame) => {
+      expect(frame).toMatch(/EXIT=4/)
+      expect(frame).not.toMatch(/Internal error/)
+      expect(frame).toMatch(/Try: /)
+    })
   })
 })
 
