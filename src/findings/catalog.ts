@@ -829,12 +829,17 @@ const specs: EntrySpec[] = [
   {
     code: 'MESH0904',
     id: 'proxy-config-cites-deleted-object',
-    severity: 'warning',
+    // An error: the proxy is out of sync with istiod and may still route to what was removed (the object was
+    // deleted in the cluster, not just missing from some files: that is MESH0806, a warning).
+    severity: 'error',
     area: 'Proxy',
     title: 'Proxies run config generated from an object the cluster no longer has (stale)',
     message:
       'Envoy {resourceType} {resource} was generated from {source}, which the cluster no longer has: the proxy runs stale configuration (a push it did not receive or apply).',
-    actions: ['istioctl proxy-status (is the proxy SYNCED with istiod?)', 'restart the pod if it stays stale: kubectl rollout restart deploy -n <namespace>'],
+    actions: [
+      'istioctl proxy-status (is the proxy SYNCED with istiod?)',
+      'if it stays stale, restart that workload only: kubectl rollout restart deploy/<its deployment> -n <namespace>',
+    ],
   },
   {
     code: 'MESH0905',

@@ -71,6 +71,7 @@ export async function diffProxy(req: DiffRequest): Promise<DiffResult> {
       manifests: intended.model ? manifestObjects(intended.model) : undefined,
       proxyNamespace: intended.proxy?.namespace ?? live.pod?.namespace,
       proxyKind: intended.proxy?.kind,
+      intendedOrigin: fromCluster ? 'cluster' : 'manifests',
       includeStatic: req.includeStatic ?? false,
     })
   } finally {

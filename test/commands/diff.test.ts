@@ -1,3 +1,6 @@
+import {mkdtempSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {hasShared, runCli, sharedPath, skipNoShared} from '../helpers/cli.js'
 
@@ -59,6 +62,26 @@ describe('meshctl diff', () => {
     const stale = doc.differences.filter((d: {change: string}) => d.change === 'stale')
     expect(stale.map((d: {source: {kind: string; name: string}}) => `${d.source.kind} ${d.source.name}`)).toContain('DestinationRule reviews')
     expect(doc.findings.map((f: {code: string}) => f.code)).toContain('MESH0806')
+  })
+})
+
+describe('meshctl diff --manifests with no Istio objects', () => {
+  it('is bad input (exit 3) naming the file, not a list of differences', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'meshctl-diff-junk-'))
+    const junk = join(dir, 'junk.yaml')
+    writeFileSync(junk, 'just: some\nyaml: [1, 2]\n')
+    const r = runCli([
+      'diff',
+      '--file',
+      'fixtures/scenarios/bookinfo/proxies/bookinfo.productpage-v1-bd56fbbb6b-nlf6t/config_dump.json',
+      '--manifests',
+      junk,
+      '-o',
+      'json',
+    ])
+    expect(r.code).toBe(3)
+    expect(r.stderr).toContain(`no Istio objects in ${junk}`)
+    expect(r.stderr).not.toMatch(/differences/)
   })
 })
 

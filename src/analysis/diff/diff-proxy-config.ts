@@ -8,6 +8,7 @@
 import type {ClusterEntry, ConfigDump, EnvoyMessage, ListenerEntry} from '../../envoy/model.js'
 import {httpConnectionManagers} from '../../envoy/configdump/parse.js'
 import {clusterMetadata, configSource, parseIstioClusterName} from '../../envoy/configdump/istio-names.js'
+import {catalogEntry} from '../../findings/catalog.js'
 import {makeFinding, type Finding, type Severity} from '../../findings/index.js'
 import {
   describeMatch,
@@ -126,7 +127,10 @@ export function diffProxyConfig(intended: ConfigDump, live: ConfigDump, opts: Di
       if (manifestIndex && !obj) {
         return {
           causeKind: 'deleted_object',
-          cause: `generated from ${refLabel(source)}, which is not in the manifests: the proxy still runs config from a deleted object (stale push), or the manifests given are incomplete`,
+          cause:
+            opts.intendedOrigin === 'cluster'
+              ? `generated from ${refLabel(source)}, which the cluster no longer has: the proxy still runs config from a deleted object (stale push)`
+              : `generated from ${refLabel(source)}, which is not in the manifests: the proxy still runs config from a deleted object (stale push), or the manifests given are incomplete`,
         }
       }
       const reason = obj ? scopingReason(obj, opts.proxyNamespace, opts.proxyKind) : undefined
@@ -185,22 +189,29 @@ export function diffProxyConfig(intended: ConfigDump, live: ConfigDump, opts: Di
   for (const [k, {ref, resources}] of L.citations) {
     const stale = manifestIndex ? !manifestIndex.has(k) : !I.citations.has(k)
     if (!stale) continue
-    const why = manifestIndex ? 'is not in the manifests' : 'is cited nowhere in the intended config'
+    const fromCluster = opts.intendedOrigin === 'cluster'
+    const why = !manifestIndex ? 'is cited nowhere in the intended config' : fromCluster ? 'the cluster no longer has' : 'is not in the manifests'
+    // Against the cluster's own objects, a deleted object still cited is a push the proxy did not get (MESH0904);
+    // against files, the files may just be incomplete (MESH0806).
+    const code = fromCluster ? 'MESH0904' : 'MESH0806'
     differences.push({
       kind: resources[0]?.startsWith('cluster') ? 'cluster' : resources[0]?.startsWith('listener') ? 'listener' : 'routeConfig',
       change: 'stale',
-      severity: 'warning',
-      resource: resources.join(', '),
+      severity: catalogEntry(code)?.severity ?? 'warning',
+      // The kind is the row's own column: `cluster a, b`, not `cluster cluster a, cluster b`.
+      resource: resources.every((r) => r.split(' ')[0] === resources[0].split(' ')[0])
+        ? resources.map((r) => r.replace(/^\S+ /, '')).join(', ')
+        : resources.join(', '),
       fields: [],
       intended: null,
       live: refLabel(ref),
       source: ref,
       causeKind: manifestIndex ? 'deleted_object' : 'stale_push',
       cause: `the live config was generated from ${refLabel(ref)}, which ${why}: the proxy runs a stale push`,
-      code: 'MESH0806',
+      code,
     })
     findings.push(
-      makeFinding('MESH0806', {
+      makeFinding(code, {
         subject: ref,
         args: {
           resourceType: resources.length === 1 ? resources[0].split(' ')[0] : 'config',

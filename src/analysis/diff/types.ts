@@ -76,6 +76,12 @@ export interface DiffOptions {
    * Without them, stale means "cited by the live config, cited nowhere in the intended config".
    */
   manifests?: ManifestObject[]
+  /**
+   * Where `manifests` come from: files given by the user ('manifests', maybe incomplete: a cited object missing from
+   * them is a warning, MESH0806) or the cluster's own objects ('cluster': a cited object the cluster no longer has is
+   * a stale push, MESH0904, with the catalog's severity).
+   */
+  intendedOrigin?: 'manifests' | 'cluster'
   /** Namespace of the proxy (for exportTo causes). */
   proxyNamespace?: string
   proxyKind?: 'sidecar' | 'gateway'
