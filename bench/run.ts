@@ -12,6 +12,8 @@
  * 3. Live explain on the lab's 500-proxy scenario (bench/live-explain.ts): time to the first admin request and to
  *    the answer, and the bytes fetched versus a full config_dump + /clusters (target ≤ 10%).
  * 4. Time to first frame of `meshctl ui` beside `node -e 0` (bench/ui-first-frame.ts; target ≤ 500 ms).
+ * 6. The engine (bench/engine.ts): `explain route` start-up vs `node -e 0` (≤ 3×), and a real sidecar dump scaled
+ *    ×120 vs read + JSON.parse (≤ 1.5×, RSS ≤ 3× file). --no-engine skips it.
  * 5. Live audit of the 500 proxies at concurrency 1 and the default (bench/audit-live.ts): wall time, proxies/s,
  *    peak RSS.
  *
@@ -30,6 +32,7 @@ import {generateDump, istioDomains, istioRouteConfig, service} from './gen-dump.
 import {benchLiveExplain} from './live-explain.js'
 import {benchUiFirstFrame} from './ui-first-frame.js'
 import {benchLiveAudit, formatLiveAuditBench} from './audit-live.js'
+import {benchEngine, formatEngineBench} from './engine.js'
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const benchDir = join(root, '.bench')
 const TARGET = 'svc-123.ns-4.svc.cluster.local:8080'
@@ -361,6 +364,9 @@ function table(rows: string[][]): string {
 const fx = (x: number | undefined, d = 2): string => (x === undefined ? '-' : x.toFixed(d))
 
 const load0 = loadavg()[0]
+if (!has('--no-engine')) process.stderr.write('engine: start-up and a real dump scaled ×120… ')
+const engine = has('--no-engine') ? undefined : await benchEngine()
+if (engine) process.stderr.write('done\n')
 const dumps = has('--no-dumps') ? [] : await benchDumps()
 const routes = has('--no-routes') ? undefined : await benchRoutes()
 if (!has('--no-live')) process.stderr.write('live explain on the lab (large scenario)… ')
@@ -495,6 +501,7 @@ if (ui) {
       ]),
     )
 }
+if (engine) lines.push('', formatEngineBench(engine))
 if (audit) lines.push('', formatLiveAuditBench(audit))
 process.stdout.write(lines.join('\n') + '\n')
 
@@ -531,6 +538,7 @@ writeFileSync(
       })),
       routeMatching: routes,
       liveExplain: live,
+      engine,
       uiFirstFrame: ui,
       liveAudit: audit,
     },

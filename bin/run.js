@@ -1,4 +1,5 @@
 #!/usr/bin/env node
-import {execute} from '@oclif/core'
+// The built CLI: oclif and the commands from the bundle in dist/cli (npm run build).
+const {execute} = await import('../dist/cli/cli-entry.js')
 
 await execute({dir: import.meta.url})

@@ -1,15 +1,10 @@
 /**
- * Loads the UI: the single-file bundle the build writes next to this module (fast start), else the modules
- * themselves (development with tsx, or a build without the bundle step). Both export the same functions.
+ * Loads the UI (ink, React, the screens) only when a command opens it, so every other command starts without it.
+ * In the built CLI this is a chunk of the command bundle (scripts/bundle-cli.mjs): one file to load, sharing the
+ * engine's modules with the command that opened it.
  */
 export type UiModule = typeof import('./entry.js')
 
-export async function loadUi(): Promise<UiModule> {
-  const bundle = new URL('./bundle.js', import.meta.url)
-  try {
-    return (await import(bundle.href)) as UiModule
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException)?.code !== 'ERR_MODULE_NOT_FOUND') throw error
-    return import('./entry.js')
-  }
+export function loadUi(): Promise<UiModule> {
+  return import('./entry.js')
 }

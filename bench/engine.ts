@@ -1,0 +1,123 @@
+/**
+ * The engine's own figures (issue "one engine"), each a ratio against a baseline measured in the same run:
+ *   - start-up: `explain route --file <small dump>` vs `node -e 0` (target ≤ 3×);
+ *   - a real sidecar dump made big (Istio 1.3 productpage, scaled ×120 by bench/scale-dump.ts, ~31 MB):
+ *     `explain route --file` vs node read + JSON.parse of the same file (target ≤ 1.5×), and peak RSS per MB of
+ *     file (target ≤ 3×; net of the CLI's idle floor, like the huge-dump table).
+ * Medians of `runs` samples: wall time on a shared 2-core machine is noisy.
+ */
+import {spawn} from 'node:child_process'
+import {existsSync, mkdirSync, rmSync} from 'node:fs'
+import {dirname, join, resolve} from 'node:path'
+import {fileURLToPath} from 'node:url'
+import {scaleDump} from './scale-dump.js'
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
+const SHARED_DUMP = resolve(root, '../shared/fixtures/envoy-samples/istio-1.3_sidecar_productpage_config_dump_large.json')
+const SMALL_DUMP = join(root, 'fixtures/dumps/bookinfo-productpage.json')
+
+export interface EngineBench {
+  startup: {meshctlS: number; nodeS: number; ratio: number; target: number; pass: boolean}
+  scaledDump?: {
+    fileMB: number
+    factor: number
+    meshctlS: number
+    baselineS: number
+    ratio: number
+    rssMB: number
+    floorMB: number
+    netRssPerFile: number
+    rssPerFile: number
+    pass: boolean
+  }
+  skipped?: string
+}
+
+interface Sample {
+  wallS: number
+  rssMB: number
+  code: number | null
+}
+
+function once(args: string[]): Promise<Sample> {
+  return new Promise((res, rej) => {
+    const t0 = performance.now()
+    const hook =
+      'data:text/javascript,' + encodeURIComponent("process.on('exit',()=>process.stderr.write('\\n__RSS_KB='+process.resourceUsage().maxRSS+'\\n'))")
+    const child = spawn(process.execPath, ['--import', hook, ...args], {cwd: root, stdio: ['ignore', 'ignore', 'pipe']})
+    let err = ''
+    child.stderr.on('data', (d: Buffer) => (err += d.toString('utf8')))
+    child.on('error', rej)
+    child.on('close', (code) => {
+      const kb = Number(/__RSS_KB=(\d+)/.exec(err)?.[1] ?? 0)
+      res({wallS: (performance.now() - t0) / 1000, rssMB: kb / 1024, code})
+    })
+  })
+}
+
+async function median(args: string[], runs: number): Promise<Sample> {
+  const xs: Sample[] = []
+  for (let i = 0; i < runs; i++) xs.push(await once(args))
+  if (xs.some((x) => x.code !== 0)) throw new Error(`${args.join(' ')} exited ${xs.find((x) => x.code !== 0)!.code}`)
+  const by = (k: keyof Sample) => [...xs].sort((a, b) => (a[k] as number) - (b[k] as number))[Math.floor(xs.length / 2)][k] as number
+  return {wallS: by('wallS'), rssMB: by('rssMB'), code: 0}
+}
+
+export async function benchEngine(opts: {runs?: number; factor?: number} = {}): Promise<EngineBench> {
+  const runs = opts.runs ?? 5
+  const bin = join(root, 'bin/run.js')
+  await once(['-e', '0'])
+  const node = await median(['-e', '0'], runs)
+  const small = await median([bin, 'explain', 'route', '--file', SMALL_DUMP, '--to', 'reviews:9080', '-o', 'json'], runs)
+  const startup = {meshctlS: small.wallS, nodeS: node.wallS, ratio: small.wallS / node.wallS, target: 3, pass: small.wallS / node.wallS <= 3}
+  if (!existsSync(SHARED_DUMP)) return {startup, skipped: `${SHARED_DUMP} is absent (../shared not beside the project)`}
+  const factor = opts.factor ?? 120
+  const dir = join(root, '.bench')
+  mkdirSync(dir, {recursive: true})
+  const file = join(dir, `istio-1.3-productpage-x${factor}.json`)
+  const {bytes} = scaleDump(SHARED_DUMP, file, factor)
+  try {
+    const floor = await median([bin, 'explain', 'flag', 'UH', '-o', 'json'], 3)
+    const baseline = await median(['-e', "JSON.parse(require('fs').readFileSync(process.argv[1],'utf8'))", file], runs)
+    const meshctl = await median([bin, 'explain', 'route', '--file', file, '--to', 'reviews.default.svc.cluster.local:9080', '-o', 'json'], runs)
+    const fileMB = bytes / 1e6
+    const ratio = meshctl.wallS / baseline.wallS
+    const netRssPerFile = Math.max(0, meshctl.rssMB - floor.rssMB) / fileMB
+    return {
+      startup,
+      scaledDump: {
+        fileMB,
+        factor,
+        meshctlS: meshctl.wallS,
+        baselineS: baseline.wallS,
+        ratio,
+        rssMB: meshctl.rssMB,
+        floorMB: floor.rssMB,
+        netRssPerFile,
+        rssPerFile: meshctl.rssMB / fileMB,
+        pass: ratio <= 1.5 && netRssPerFile <= 3,
+      },
+    }
+  } finally {
+    rmSync(file, {force: true})
+  }
+}
+
+export function formatEngineBench(e: EngineBench): string {
+  const lines = [
+    'Engine (medians):',
+    `  start-up: explain route --file <small dump> ${e.startup.meshctlS.toFixed(2)} s vs node -e 0 ${e.startup.nodeS.toFixed(2)} s = ${e.startup.ratio.toFixed(2)}× (target ≤ ${e.startup.target}×) ${e.startup.pass ? 'PASS' : 'FAIL'}`,
+  ]
+  const d = e.scaledDump
+  if (d)
+    lines.push(
+      `  real dump ×${d.factor} (${d.fileMB.toFixed(1)} MB): explain route ${d.meshctlS.toFixed(2)} s vs read + JSON.parse ${d.baselineS.toFixed(2)} s = ${d.ratio.toFixed(2)}× (target ≤ 1.5×); ` +
+        `peak RSS ${d.rssMB.toFixed(0)} MB = ${d.rssPerFile.toFixed(2)}× file, ${d.netRssPerFile.toFixed(2)}× net of the ${d.floorMB.toFixed(0)} MB idle CLI (target ≤ 3×) ${d.pass ? 'PASS' : 'FAIL'}`,
+    )
+  if (e.skipped) lines.push(`  scaled dump skipped: ${e.skipped}`)
+  return lines.join('\n')
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  benchEngine().then((r) => console.log(formatEngineBench(r)))
+}
