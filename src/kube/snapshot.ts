@@ -262,7 +262,7 @@ function writeDir(out: string, files: Files): number {
 }
 
 async function writeTgz(out: string, files: Files): Promise<number> {
-  const tar = await import('tar-stream')
+  const tar = await tarStream()
   mkdirSync(dirname(out) || '.', {recursive: true})
   const pack = tar.pack()
   const mtime = new Date()
@@ -300,7 +300,7 @@ export async function readSnapshotFiles(path: string): Promise<Files> {
       throw new BadInputError(`snapshot ${path} is not a valid gzip file: ${(error as Error).message}`, ['was the download cut? save it again'], path)
     }
   }
-  const tar = await import('tar-stream')
+  const tar = await tarStream()
   const extract = tar.extract()
   const entries: Files = new Map()
   const done = new Promise<void>((resolve, reject) => {
@@ -334,4 +334,13 @@ export async function readSnapshotFiles(path: string): Promise<Files> {
   const strip = top && names.every((n) => n.startsWith(`${top}/`)) && !entries.has('manifest.json')
   for (const [n, b] of entries) files.set(strip ? n.slice(top!.length + 1) : n, b)
   return files
+}
+
+/**
+ * tar-stream is CommonJS: Node's import() exposes its named exports, a bundle's lazy chunk only its default
+ * (module.exports). Both give the same object here.
+ */
+async function tarStream(): Promise<typeof import('tar-stream')> {
+  const mod = (await import('tar-stream')) as typeof import('tar-stream') & {default?: typeof import('tar-stream')}
+  return typeof mod.pack === 'function' ? mod : mod.default!
 }

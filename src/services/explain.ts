@@ -51,17 +51,8 @@ export async function loadExplainInputs(
 ): Promise<ExplainInputs> {
   const paths = flags.manifests === undefined ? [] : [flags.manifests].flat()
   const live = Boolean(pod || flags.selector || flags.file || flags.snapshot)
-  if (!(paths.length && live)) {
-    const source = await openProxySource(flags, pod, {proxy: built.proxy, staged: true})
-    try {
-      const state = await loadStaged(source, built, progress)
-      return {source, state, ...(await modelFor(source, state, flags, built, progress))}
-    } catch (error) {
-      await source.close()
-      throw error
-    }
-  }
-  const source = sourceFromFlags({...flags, manifests: undefined}, pod, {proxy: built.proxy, staged: true})
+  // --manifests beside a proxy is the model to compare with (modelFor), not the proxy's source.
+  const source = await openProxySource(paths.length && live ? {...flags, manifests: undefined} : flags, pod, {proxy: built.proxy, staged: true})
   try {
     const state = await loadStaged(source, built, progress)
     return {source, state, ...(await modelFor(source, state, flags, built, progress))}

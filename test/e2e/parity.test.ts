@@ -7,7 +7,6 @@
  * are the same; and the UI's Warnings count for the client proxy equals the number of findings `audit -n` gives for
  * that proxy (the findings whose evidence lists it). The tmux test drives the same check through a real terminal.
  */
-import {spawn} from 'node:child_process'
 import {mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -19,7 +18,7 @@ import {listScenarios, loadScenario} from '../../src/lab/scenario.js'
 import type {ScenarioRequest} from '../../src/lab/scenario-builder.js'
 import {openBrowseSource} from '../../src/services/browse.js'
 import {App} from '../../src/ui/app.js'
-import {projectRoot, type CliResult} from '../helpers/cli.js'
+import {runCliAsync, type CliResult} from '../helpers/cli.js'
 import {hasBuild, LabWorker, skipNoBuild} from './lab-harness.js'
 
 interface Verdict {
@@ -27,26 +26,6 @@ interface Verdict {
   cluster: string | null
   predicted: {status: number | string | null; responseFlag: string | null}
   findings: Array<{code: string; subject: {kind: string; name: string}}>
-}
-
-function runCliAsync(args: string[], env: Record<string, string>): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(projectRoot, 'bin/run.js'), ...args], {
-      cwd: projectRoot,
-      env: {...process.env, NO_COLOR: '1', ...env},
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')))
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')))
-    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000)
-    child.on('error', reject)
-    child.on('close', (code) => {
-      clearTimeout(timer)
-      resolve({stdout, stderr, code: code ?? -1})
-    })
-  })
 }
 
 function json<T>(r: CliResult, what: string): T {

@@ -4,12 +4,11 @@
  * Istio config (no --manifests). Each asserts the diagnosis the scenario exists to show; the live text output is
  * compared with test/golden/scenarios/<name>.txt (UPDATE_GOLDEN=1 rewrites it).
  */
-import {spawn} from 'node:child_process'
 import {existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {projectRoot, type CliResult} from '../helpers/cli.js'
+import {projectRoot, runCliAsync} from '../helpers/cli.js'
 import {hasBuild, LabWorker, skipNoBuild} from './lab-harness.js'
 
 interface Finding {
@@ -31,27 +30,6 @@ interface Explained {
   predicted: {status: number | string | null; responseFlag: string | null; cause: string}
   findings: Finding[]
   comparison: {agree: boolean; differences: unknown[]; intended: {source: string}} | null
-}
-
-/** runCli without blocking: the CLI runs of one scenario go in parallel (the lab serves them from its worker). */
-function runCliAsync(args: string[], env: Record<string, string>): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(projectRoot, 'bin/run.js'), ...args], {
-      cwd: projectRoot,
-      env: {...process.env, NO_COLOR: '1', ...env},
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')))
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')))
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000)
-    child.on('error', reject)
-    child.on('close', (code) => {
-      clearTimeout(timer)
-      resolve({stdout, stderr, code: code ?? -1})
-    })
-  })
 }
 
 const goldenDir = join(projectRoot, 'test/golden/scenarios')

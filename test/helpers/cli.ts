@@ -1,4 +1,4 @@
-import {spawnSync} from 'node:child_process'
+import {spawn, spawnSync} from 'node:child_process'
 import {existsSync} from 'node:fs'
 import {dirname, join, resolve} from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -29,4 +29,25 @@ export function runCli(args: string[], opts: {input?: string; env?: Record<strin
     maxBuffer: 64 * 1024 * 1024,
   })
   return {stdout: r.stdout ?? '', stderr: r.stderr ?? '', code: r.status ?? -1}
+}
+
+/** runCli without blocking: the CLI runs of one scenario go in parallel (the lab serves them from its worker). */
+export function runCliAsync(args: string[], env: Record<string, string>, timeoutMs = 120_000): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(projectRoot, 'bin/run.js'), ...args], {
+      cwd: projectRoot,
+      env: {...process.env, NO_COLOR: '1', ...env},
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')))
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')))
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs)
+    child.on('error', reject)
+    child.on('close', (code) => {
+      clearTimeout(timer)
+      resolve({stdout, stderr, code: code ?? -1})
+    })
+  })
 }
