@@ -4,8 +4,9 @@
  * selective scanner, which parses only the sections and elements asked for.
  */
 import {createReadStream, statSync} from 'node:fs'
-import {open} from 'node:fs/promises'
+import {open, readFile} from 'node:fs/promises'
 import {BadInputError} from '../errors.js'
+import {indexByLayout} from './layout-index.js'
 import {ConfigDumpScanner, type DumpElementRecord} from './scanner.js'
 import {type DumpSectionKind, type DumpSelection, ALL_SECTION_KINDS, collectionKind, namePredicate, sectionKindOfType} from './selection.js'
 
@@ -54,9 +55,23 @@ export interface ConfigDumpIndex {
   elements: DumpElementRecord[]
   /** `{configs: [...]}` with each section's non-collection fields and its collections left empty. */
   skeleton: Record<string, unknown>
+  /** Found from the pretty-printed layout (layout-index.ts) rather than by the scanner. */
+  byLayout?: boolean
 }
 
-export async function indexConfigDump(path: string, opts: ReadOptions = {}): Promise<ConfigDumpIndex> {
+export async function indexConfigDump(path: string, opts: ReadOptions & {layout?: boolean} = {}): Promise<ConfigDumpIndex> {
+  // Up to the streaming threshold the file fits in memory comfortably: try its layout first (native searches);
+  // the scanner reads what the layout cannot vouch for.
+  if ((opts.layout ?? true) && opts.highWaterMark === undefined && !shouldStream(path)) {
+    let buf: Buffer
+    try {
+      buf = await readFile(path)
+    } catch (error) {
+      throw unreadable(path, error)
+    }
+    const layout = indexByLayout(buf)
+    if (layout) return {file: path, size: buf.length, elements: layout.elements, skeleton: layout.skeleton, byLayout: true}
+  }
   const elements: DumpElementRecord[] = []
   const scanner = new ConfigDumpScanner({}, {file: path, indexOnly: true, onElement: (r) => elements.push(r)})
   const size = await streamInto(path, scanner, opts)

@@ -46,13 +46,24 @@ export class FileSource implements ProxySource {
     if (this.bigIndex || ((shouldStream(file) || (this.opts.staged && shouldStream(file, STAGED_INDEX_THRESHOLD_BYTES))) && firstByteIsBrace(file))) {
       this.bigIndex ??= await indexConfigDump(file)
       const wantsDump = Boolean(needs.bootstrap || needs.listeners || needs.routes || needs.clusters || needs.endpoints || needs.secrets)
-      const dump = parseConfigDump(wantsDump ? await readIndexedDump(this.bigIndex, selectionFromNeeds(needs)) : {configs: []}, {source: file})
+      const dump = parseConfigDump(wantsDump ? await this.readIndexed(selectionFromNeeds(needs)) : {configs: []}, {source: file})
       return this.withSideFiles({label: this.label, dump})
     }
     if (this.state) return this.state
     const dump = parseConfigDump(readJsonFile(file, {expected: 'an Envoy config_dump', allowYaml: true}), {source: file})
     this.state = this.withSideFiles({label: this.label, dump})
     return this.state
+  }
+
+  /** An element the layout index cut wrong fails to parse: index again with the scanner, which decides. */
+  private async readIndexed(select: ReturnType<typeof selectionFromNeeds>): Promise<Record<string, unknown>> {
+    try {
+      return await readIndexedDump(this.bigIndex!, select)
+    } catch (error) {
+      if (!this.bigIndex?.byLayout) throw error
+      this.bigIndex = await indexConfigDump(this.opts.file, {layout: false})
+      return readIndexedDump(this.bigIndex, select)
+    }
   }
 
   private withSideFiles(state: ProxyState): ProxyState {

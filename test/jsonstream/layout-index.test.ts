@@ -1,0 +1,115 @@
+/**
+ * The layout index (native searches over a pretty-printed dump) must give exactly the scanner's index: the same
+ * elements with the same names, element texts that parse to the same values, and the same skeleton — on real
+ * dumps (1- and 2-space indentation), the lab's, a big scaled one; and decline (undefined) whatever layout it
+ * cannot vouch for, so the scanner decides.
+ */
+import {mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {afterAll, describe, expect, it} from 'vitest'
+import {indexByLayout} from '../../src/jsonstream/layout-index.js'
+import {indexConfigDump, readIndexedDump} from '../../src/jsonstream/read-file.js'
+import {hasShared, projectRoot, sharedPath, skipNoShared} from '../helpers/cli.js'
+import {scaleDump} from '../../bench/scale-dump.js'
+
+const tmp = mkdtempSync(join(tmpdir(), 'meshctl-layout-'))
+afterAll(() => rmSync(tmp, {recursive: true, force: true}))
+
+async function sameAsScanner(file: string): Promise<number> {
+  const buf = readFileSync(file)
+  const layout = indexByLayout(buf)
+  expect(layout, `${file}: layout recognised`).toBeDefined()
+  const scanned = await indexConfigDump(file, {layout: false})
+  expect(scanned.byLayout).toBeUndefined()
+  const strip = (e: {section: number | string; collection: string; kind: string; name?: string}) => ({
+    section: e.section,
+    collection: e.collection,
+    kind: e.kind,
+    name: e.name,
+  })
+  expect(layout!.elements.map(strip)).toEqual(scanned.elements.map(strip))
+  expect(layout!.skeleton).toEqual(scanned.skeleton)
+  for (const [i, e] of layout!.elements.entries()) {
+    const s = scanned.elements[i]
+    expect(JSON.parse(buf.toString('utf8', e.start, e.end))).toEqual(JSON.parse(buf.toString('utf8', s.start, s.end)))
+  }
+  // And what a reader gets through either index is the same.
+  const byLayout = await indexConfigDump(file)
+  expect(byLayout.byLayout).toBe(true)
+  expect(await readIndexedDump(byLayout, {})).toEqual(await readIndexedDump(scanned, {}))
+  return layout!.elements.length
+}
+
+describe('layout index of pretty-printed config dumps', () => {
+  it("matches the scanner on the lab's dumps printed as Envoy's admin API prints them (2-space indentation)", async () => {
+    const dir = join(projectRoot, 'fixtures/scenarios/bookinfo/proxies')
+    let n = 0
+    for (const pod of readdirSync(dir)) {
+      const file = join(tmp, `${pod}.json`)
+      writeFileSync(file, JSON.stringify(JSON.parse(readFileSync(join(dir, pod, 'config_dump.json'), 'utf8')), null, 2))
+      n += await sameAsScanner(file)
+    }
+    expect(n).toBeGreaterThan(100)
+  })
+
+  it.skipIf(!hasShared)(`matches the scanner on real Istio and Envoy dumps, and on the 1.3 dump scaled ×10 (${skipNoShared || 'shared present'})`, async () => {
+    for (const f of ['istio-1.21_waypoint_config_dump_include_eds.json', 'envoy-gateway_envoy-1.26_config_dump_include_eds.json']) {
+      expect(await sameAsScanner(sharedPath('fixtures/envoy-samples', f)), f).toBeGreaterThan(0)
+    }
+    // These samples were edited by hand (`{"active_state" :{` on one line): the layout is declined, the scanner reads them.
+    for (const f of [
+      'istio-1.4_sidecar_productpage_config_dump.json',
+      'istio-1.3_sidecar_productpage_config_dump_large.json',
+      'istio-1.3_ingressgateway_config_dump.json',
+    ]) {
+      expect(indexByLayout(readFileSync(sharedPath('fixtures/envoy-samples', f))), f).toBeUndefined()
+    }
+    const scaled = join(tmp, 'scaled.json')
+    scaleDump(sharedPath('fixtures/envoy-samples/istio-1.3_sidecar_productpage_config_dump_large.json'), scaled, 10)
+    expect(await sameAsScanner(scaled)).toBeGreaterThan(800)
+  })
+
+  it('declines layouts it cannot vouch for: minified, tabs, CRLF, an element closed at another indentation', () => {
+    const doc = {
+      configs: [{'@type': 'type.googleapis.com/envoy.admin.v3.ClustersConfigDump', dynamic_active_clusters: [{cluster: {name: 'a'}}, {cluster: {name: 'b'}}]}],
+    }
+    expect(indexByLayout(Buffer.from(JSON.stringify(doc, null, 2)))?.elements.map((e) => e.name)).toEqual(['a', 'b'])
+    expect(indexByLayout(Buffer.from(JSON.stringify(doc)))).toBeUndefined()
+    expect(indexByLayout(Buffer.from(JSON.stringify(doc, null, '\t')))).toBeUndefined()
+    expect(indexByLayout(Buffer.from(JSON.stringify(doc, null, 2).replace(/\n/g, '\r\n')))).toBeUndefined()
+    // The first element's closing brace one space left of its opening one.
+    const skewed = JSON.stringify(doc, null, 2).replace('\n        },\n', '\n       },\n')
+    expect(skewed).not.toBe(JSON.stringify(doc, null, 2))
+    expect(indexByLayout(Buffer.from(skewed))).toBeUndefined()
+  })
+
+  it('a file whose element text does not parse still reads right: FileSource falls back to the scanner', async () => {
+    const {FileSource} = await import('../../src/sources/file.js')
+    // A valid dump whose second cluster is written on one line with an inner object closed at the element's
+    // indentation: the layout cut is wrong, JSON.parse of it fails, the scanner decides.
+    const text = [
+      '{',
+      '  "configs": [',
+      '    {',
+      '      "@type": "type.googleapis.com/envoy.admin.v3.ClustersConfigDump",',
+      '      "dynamic_active_clusters": [',
+      '        {',
+      '          "cluster": {"name": "outbound|80||a.ns.svc.cluster.local", "type": "EDS", "x": {',
+      '        }}',
+      '        },',
+      '        {',
+      '          "cluster": {"name": "outbound|80||b.ns.svc.cluster.local", "type": "EDS"}',
+      '        }',
+      '      ]',
+      '    }',
+      '  ]',
+      '}',
+    ].join('\n')
+    JSON.parse(text)
+    const file = join(tmp, 'odd.json')
+    writeFileSync(file, text + ' '.repeat(17 * 1024 * 1024))
+    const state = await new FileSource({file, staged: true}).load({clusters: true})
+    expect(state.dump.clusters.map((c) => c.name).sort()).toEqual(['outbound|80||a.ns.svc.cluster.local', 'outbound|80||b.ns.svc.cluster.local'])
+  })
+})
