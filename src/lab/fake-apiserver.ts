@@ -24,6 +24,10 @@ export interface ApiFaults {
   hang?: boolean
   /** Delay every API answer by this many ms. */
   slowMs?: number
+  /** Answer 200 with this raw body to GET requests whose path starts with the key (malformed API responses). */
+  rawAnswers?: Record<string, string>
+  /** Never answer the port-forward upgrade (a stuck apiserver-kubelet tunnel). */
+  hangPortForward?: boolean
 }
 
 export interface PodTarget {
@@ -140,6 +144,11 @@ export async function startFakeApiServer(opts: FakeApiServerOptions): Promise<Fa
     }
     if (state.faults.serverErrorPaths?.some((p) => url.pathname.startsWith(p))) {
       send(500, status(500, 'InternalError', 'Internal error occurred: etcdserver: request timed out'))
+      return
+    }
+    const raw = Object.entries(state.faults.rawAnswers ?? {}).find(([prefix]) => url.pathname.startsWith(prefix))
+    if (raw && req.method === 'GET') {
+      send(200, raw[1])
       return
     }
     if (req.method !== 'GET') {
@@ -271,6 +280,7 @@ export async function startFakeApiServer(opts: FakeApiServerOptions): Promise<Fa
       socket.end(`HTTP/1.1 ${code} ${text}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`)
     }
     log.push(`UPGRADE ${url.pathname}${url.search}`)
+    if (state.faults.hangPortForward) return
     if (req.headers.authorization !== `Bearer ${token}`) return reject(401, 'Unauthorized', status(401, 'Unauthorized', 'Unauthorized'))
     if (!m) return reject(404, 'Not Found', status(404, 'NotFound', 'the server could not find the requested resource'))
     const [ns, podName] = [decodeURIComponent(m[1]), decodeURIComponent(m[2])]
