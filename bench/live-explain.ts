@@ -93,3 +93,59 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   const r = await benchLiveExplain()
   process.stdout.write(JSON.stringify(r, null, 2) + '\n')
 }
+
+export const SLOW_TARGET_MS = 800
+
+export interface SlowAdminResult {
+  slowMs: number
+  answerMs: number
+  adminRequests: number
+  forwards: number
+  /** Groups of admin requests sent together (a new group starts after an answer). */
+  roundTrips: number
+  ok: boolean
+  verdict: string
+}
+
+/** explain route on bookinfo's productpage with every admin answer delayed by `slowMs` (the lab's admin fault). */
+export async function benchLiveExplainSlowAdmin(slowMs = 100): Promise<SlowAdminResult> {
+  const lab = await startLab({scenario: 'bookinfo'})
+  try {
+    const pp = labPod(lab, 'productpage-v1')
+    const admin = lab.admins.get(pp.ref)!
+    lab.setAdminFaults(pp.ref, {slowMs})
+    const starts: number[] = []
+    const push = admin.requests.push.bind(admin.requests)
+    admin.requests.push = (...x: string[]) => {
+      starts.push(performance.now())
+      return push(...x)
+    }
+    const before = lab.api.log.filter((l) => l.startsWith('PORTFORWARD')).length
+    const env = {...process.env, KUBECONFIG: lab.kubeconfigPath, NO_COLOR: '1'}
+    const t0 = performance.now()
+    const r = await run(['explain', 'route', pp.name, '-n', pp.namespace, '--to', 'reviews:9080', '-o', 'json'], env)
+    const answerMs = r.endedAt - t0
+    let roundTrips = 0
+    let last = -Infinity
+    for (const t of starts) {
+      if (t - last > slowMs / 2) roundTrips++
+      last = t
+    }
+    const ok = r.code === 0
+    return {
+      slowMs,
+      answerMs,
+      adminRequests: starts.length,
+      forwards: lab.api.log.filter((l) => l.startsWith('PORTFORWARD')).length - before,
+      roundTrips,
+      ok,
+      verdict: !ok
+        ? `FAILED (exit ${r.code})`
+        : answerMs <= SLOW_TARGET_MS
+          ? `ok (≤ ${SLOW_TARGET_MS} ms)`
+          : `over target (${answerMs.toFixed(0)} > ${SLOW_TARGET_MS} ms)`,
+    }
+  } finally {
+    await lab.close()
+  }
+}

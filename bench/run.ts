@@ -29,7 +29,7 @@ import {dirname, join, resolve} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {generateDump, istioDomains, istioRouteConfig, service} from './gen-dump.js'
 
-import {benchLiveExplain} from './live-explain.js'
+import {benchLiveExplain, benchLiveExplainSlowAdmin} from './live-explain.js'
 import {benchUiFirstFrame} from './ui-first-frame.js'
 import {benchLiveAudit, formatLiveAuditBench} from './audit-live.js'
 import {benchEngine, formatEngineBench} from './engine.js'
@@ -372,6 +372,9 @@ const routes = has('--no-routes') ? undefined : await benchRoutes()
 if (!has('--no-live')) process.stderr.write('live explain on the lab (large scenario)… ')
 const live = has('--no-live') ? undefined : await benchLiveExplain()
 if (live) process.stderr.write(`${(live.answerMs / 1000).toFixed(2)} s, ${(live.bytesRatio * 100).toFixed(1)}% of the dump\n`)
+if (!has('--no-live')) process.stderr.write('live explain with 100 ms per admin answer… ')
+const slowAdmin = has('--no-live') ? undefined : await benchLiveExplainSlowAdmin(100)
+if (slowAdmin) process.stderr.write(`${(slowAdmin.answerMs / 1000).toFixed(2)} s, ${slowAdmin.roundTrips} round trips\n`)
 if (!has('--no-ui')) process.stderr.write('ui first frame… ')
 const ui = has('--no-ui') ? undefined : await benchUiFirstFrame()
 if (ui) process.stderr.write(`${ui.skipped ?? `${ui.firstFrameMs.toFixed(0)} ms`}\n`)
@@ -485,6 +488,22 @@ if (live) {
   )
   lines.push("  fetched = every body byte the pod's admin server sent during the command; the full read is config_dump?include_eds plus /clusters?format=json.")
 }
+if (slowAdmin) {
+  lines.push('', `Live explain, ${slowAdmin.slowMs} ms injected per admin answer (bookinfo productpage --to reviews:9080, as a child process; target ≤ 0.8 s)`)
+  lines.push(
+    table([
+      ['answer', 'admin requests', 'sequential round trips', 'port-forwards', 'answer / (round trips × delay)', 'verdict'],
+      [
+        `${fx(slowAdmin.answerMs, 0)} ms`,
+        String(slowAdmin.adminRequests),
+        String(slowAdmin.roundTrips),
+        String(slowAdmin.forwards),
+        fx(slowAdmin.answerMs / (slowAdmin.roundTrips * slowAdmin.slowMs)),
+        slowAdmin.verdict,
+      ],
+    ]),
+  )
+}
 if (ui) {
   lines.push('', `meshctl ui time to first frame (in a pty, ${ui.runs} runs, median; target ≤ ${ui.targetMs} ms)`)
   if (ui.skipped) lines.push(`  skipped: ${ui.skipped}`)
@@ -538,6 +557,7 @@ writeFileSync(
       })),
       routeMatching: routes,
       liveExplain: live,
+      liveExplainSlowAdmin: slowAdmin,
       engine,
       uiFirstFrame: ui,
       liveAudit: audit,

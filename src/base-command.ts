@@ -1,6 +1,6 @@
 import {Command, Flags, Interfaces, Errors} from '@oclif/core'
 import {ExitCode, formatUserError, isMeshctlError, BadInputError, UsageError} from './errors.js'
-import {renderResult, type OutputFormat} from './render/output.js'
+import {checkQuery, errorDocument, renderResult, type OutputFormat} from './render/output.js'
 import {shouldColor} from './render/color.js'
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
@@ -51,6 +51,8 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     } catch (error) {
       throw toUsageError(error)
     }
+    // A bad --query is a usage error before any work (a snapshot save or a live read), not after it.
+    checkQuery((this.flags as {query?: string}).query)
   }
 
   protected get outputFormat(): OutputFormat {
@@ -76,6 +78,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     const e = isMeshctlError(err) ? err : oclifToMeshctl(err)
     if (e) {
       process.stderr.write(formatUserError(e) + '\n')
+      this.emitError(e.exitCode, e.message, e.tryNext)
       this.exit(e.exitCode)
     }
     if (err instanceof Errors.ExitError) throw err
@@ -83,7 +86,19 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       `Internal error (a bug in meshctl): ${err.message}\n` +
         (process.env.MESHCTL_DEBUG ? `${err.stack}\n` : '  Set MESHCTL_DEBUG=1 for the stack trace and report it.\n'),
     )
+    this.emitError(ExitCode.internal, `internal error (a bug in meshctl): ${err.message}`, ['set MESHCTL_DEBUG=1 for the stack trace and report it'])
     this.exit(ExitCode.internal)
+  }
+
+  /**
+   * With -o json|yaml a failure is one document on stdout too, `{"error":{exitCode,kind,message,next}}` (the text
+   * stays on stderr), so a script always has one document to parse. The format comes from the parsed flags, or from
+   * argv when parsing itself failed.
+   */
+  private emitError(exitCode: number, message: string, next: string[]): void {
+    const format = (this.flags as {output?: string} | undefined)?.output ?? outputFromArgv(this.argv)
+    if (format !== 'json' && format !== 'yaml') return
+    process.stdout.write(errorDocument({exitCode, message, next}, format) + '\n')
   }
 
   protected override async finally(err: Error | undefined): Promise<unknown> {
@@ -91,6 +106,19 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     if (!err && this.resultExitCode !== ExitCode.ok) process.exitCode = this.resultExitCode
     return r
   }
+}
+
+/** `-o json`, `-ojson`, `--output json`, `--output=json` in raw arguments (before `--`). */
+function outputFromArgv(argv: string[]): string | undefined {
+  let found: string | undefined
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]
+    if (a === '--') break
+    if (a === '-o' || a === '--output') found = argv[i + 1]
+    else if (a.startsWith('--output=')) found = a.slice('--output='.length)
+    else if (/^-o[a-z]+$/.test(a)) found = a.slice(2)
+  }
+  return found
 }
 
 /** oclif parse failures (unknown flag, missing arg, bad option) are usage errors: exit 2. */

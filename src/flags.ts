@@ -11,8 +11,8 @@ export const liveSourceFlags = {
   selector: Flags.string({char: 'l', description: 'Label selector for the pod (alone, or narrowing deploy/ and svc/ references).', helpGroup: 'SOURCE'}),
   context: Flags.string({description: 'Kubeconfig context (default: current-context).', helpGroup: 'SOURCE'}),
   kubeconfig: Flags.string({description: 'Kubeconfig file (default: $KUBECONFIG, then ~/.kube/config).', helpGroup: 'SOURCE'}),
-  'admin-port': Flags.integer({description: 'Envoy admin port inside the pod.', default: 15000, helpGroup: 'SOURCE'}),
-  timeout: Flags.integer({description: 'Timeout of each Kubernetes/Envoy request, in seconds.', default: 20, helpGroup: 'SOURCE'}),
+  'admin-port': Flags.integer({description: 'Envoy admin port inside the pod (1-65535).', default: 15000, min: 1, max: 65535, helpGroup: 'SOURCE'}),
+  timeout: Flags.integer({description: 'Timeout of each Kubernetes/Envoy request, in seconds (at least 1).', default: 20, min: 1, helpGroup: 'SOURCE'}),
   snapshot: Flags.string({description: 'Snapshot directory or .tgz from `meshctl snapshot save` (the pod argument picks the pod in it).', helpGroup: 'SOURCE'}),
 }
 

@@ -26,8 +26,8 @@ export default class Ui extends BaseCommand<typeof Ui> {
     kubeconfig: Flags.string({description: 'Kubeconfig file (default: $KUBECONFIG, then ~/.kube/config).', helpGroup: 'CLUSTER'}),
     context: Flags.string({description: 'Kube context to start in.', helpGroup: 'CLUSTER'}),
     namespace: Flags.string({char: 'n', description: 'Namespace to start in.', helpGroup: 'CLUSTER'}),
-    'admin-port': Flags.integer({description: 'Envoy admin port in the pod.', default: 15000, helpGroup: 'CLUSTER'}),
-    timeout: Flags.integer({description: 'Timeout of each API or admin call, in seconds.', default: 15, helpGroup: 'CLUSTER'}),
+    'admin-port': Flags.integer({description: 'Envoy admin port in the pod.', default: 15000, min: 1, max: 65535, helpGroup: 'CLUSTER'}),
+    timeout: Flags.integer({description: 'Timeout of each API or admin call, in seconds.', default: 15, min: 1, helpGroup: 'CLUSTER'}),
   }
 
   async run(): Promise<void> {

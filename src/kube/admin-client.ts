@@ -12,6 +12,11 @@ export interface AdminClientOptions {
   timeoutMs?: number
   /** Per response body. */
   maxBytes?: number
+  /**
+   * Keep-alive agent shared by every request of one forward (its sockets ride the forward's WebSocket streams);
+   * without it each request has a connection of its own, closed after the answer.
+   */
+  agent?: http.Agent
   /** Explains a dropped connection from the transport's side (port-forward error channel, 403…). */
   transportFailure?: (sinceMs: number) => ClusterAccessError | undefined
 }
@@ -35,42 +40,24 @@ export interface DumpRequest {
 }
 
 /**
- * Plans the fewest `/config_dump` calls that return only what `needs` asks: one `mask=` call for the categories
- * wanted whole (Envoy trims every top-level dump to those fields), plus one `resource=<field>&name_regex=` call per
- * field of a category narrowed by name (name_regex applies to every resource of a call, so it cannot be shared).
+ * Plans the fewest `/config_dump` calls that return only what `needs` asks: one `mask=<fields>` call per admin dump
+ * type (Envoy applies a mask to each top-level dump and skips every dump the mask does not fit, so fields of two dump
+ * types never share a call), with `name_regex=` when that category is narrowed by name (the regex applies to every
+ * resource of the call; listeners, routes and clusters/endpoints each have their own) and `include_eds` for endpoints.
  */
 export function planConfigDump(needs: ProxyNeeds): DumpRequest[] {
-  const whole: string[] = []
   const requests: DumpRequest[] = []
-  const narrow = (fields: readonly string[], regex: string, eds = false) => {
-    for (const f of fields) {
-      const q = new URLSearchParams({resource: f, name_regex: regex})
-      if (eds) q.set('include_eds', '')
-      requests.push({path: `/config_dump?${q.toString().replace('include_eds=', 'include_eds')}`})
-    }
+  const call = (fields: readonly string[], regex?: string, eds = false) => {
+    const q = new URLSearchParams({mask: fields.join(',')})
+    if (regex) q.set('name_regex', regex)
+    requests.push({path: `/config_dump?${q.toString().replace(/%2C/g, ',')}${eds ? '&include_eds' : ''}`})
   }
-  if (needs.bootstrap) whole.push(...DUMP_FIELDS.bootstrap)
-  if (needs.listeners) {
-    if (needs.listenerNameRegex) narrow(DUMP_FIELDS.listeners, needs.listenerNameRegex)
-    else whole.push(...DUMP_FIELDS.listeners)
-  }
-  if (needs.secrets) whole.push(...DUMP_FIELDS.secrets)
-  if (needs.routes) {
-    if (needs.routeNameRegex) narrow(DUMP_FIELDS.routes, needs.routeNameRegex)
-    else whole.push(...DUMP_FIELDS.routes)
-  }
-  if (needs.clusters) {
-    if (needs.clusterNameRegex) narrow(DUMP_FIELDS.clusters, needs.clusterNameRegex)
-    else whole.push(...DUMP_FIELDS.clusters)
-  }
-  if (needs.endpoints) {
-    if (needs.clusterNameRegex) narrow(DUMP_FIELDS.endpoints, needs.clusterNameRegex, true)
-    else whole.push(...DUMP_FIELDS.endpoints)
-  }
-  if (whole.length) {
-    const eds = whole.includes('dynamic_endpoint_configs') ? '&include_eds' : ''
-    requests.unshift({path: `/config_dump?mask=${whole.join(',')}${eds}`})
-  }
+  if (needs.bootstrap) call(DUMP_FIELDS.bootstrap)
+  if (needs.listeners) call(DUMP_FIELDS.listeners, needs.listenerNameRegex)
+  if (needs.secrets) call(DUMP_FIELDS.secrets)
+  if (needs.routes) call(DUMP_FIELDS.routes, needs.routeNameRegex)
+  if (needs.clusters) call(DUMP_FIELDS.clusters, needs.clusterNameRegex)
+  if (needs.endpoints) call(DUMP_FIELDS.endpoints, needs.clusterNameRegex, true)
   return requests
 }
 
@@ -86,10 +73,12 @@ export class EnvoyAdminClient {
     const startedAt = Date.now()
     let res
     try {
-      // agent:false → a fresh connection that is closed after the answer; nothing lingers in a pool.
+      // With the forward's agent, connections are kept for the next request of the command (the owner destroys
+      // the agent on close); without it, agent:false → a fresh connection closed after the answer.
+      const agent = this.opts.agent
       res = await cappedRequest(
         (o) => http.request(o),
-        {host, port, path, method: 'GET', agent: false, headers: {Accept: 'application/json', Connection: 'close'}},
+        {host, port, path, method: 'GET', agent: agent ?? false, headers: {Accept: 'application/json', ...(agent ? {} : {Connection: 'close'})}},
         {timeoutMs, maxBytes},
       )
     } catch (error) {

@@ -68,6 +68,41 @@ function listWhat(ref: ResourceRef): string {
   return `list ${ref.group ? `${ref.plural}.${ref.group}` : ref.plural} ${ref.namespace ? `in namespace ${ref.namespace}` : 'in all namespaces'}`
 }
 
+/**
+ * The items of one list page, checked: a list whose `items` is not an array, or an item without a string
+ * metadata.name, is a broken API response (exit 4 naming the request and the JSON path), never an exit-70 crash or a
+ * pod named "undefined" further on.
+ */
+function listItems<T>(page: unknown, path: string, cfg: Pick<LoadedKubeConfig, 'server' | 'contextName'>): T[] {
+  const broken = (where: string, got: unknown, expected: string) =>
+    new ClusterAccessError(`the API server's answer to GET ${path} is not a valid Kubernetes list: ${where} is ${describe(got)} (expected ${expected})`, [
+      `check with: kubectl get --raw '${path}' --context ${cfg.contextName}`,
+      `is ${cfg.server} a Kubernetes API server (or a proxy rewriting its answers)?`,
+    ])
+  if (page === null || typeof page !== 'object' || Array.isArray(page)) throw broken('the document', page, 'an object with items')
+  const items = (page as {items?: unknown}).items
+  if (items === undefined || items === null) return []
+  if (!Array.isArray(items)) throw broken('.items', items, 'an array')
+  items.forEach((item, i) => {
+    if (item === null || typeof item !== 'object' || Array.isArray(item)) throw broken(`.items[${i}]`, item, 'an object')
+    const md = (item as {metadata?: unknown}).metadata
+    if (md === null || typeof md !== 'object' || Array.isArray(md)) throw broken(`.items[${i}].metadata`, md, 'an object')
+    const name = (md as {name?: unknown}).name
+    if (typeof name !== 'string' || name === '') throw broken(`.items[${i}].metadata.name`, name, 'a non-empty string')
+    const ns = (md as {namespace?: unknown}).namespace
+    if (ns !== undefined && typeof ns !== 'string') throw broken(`.items[${i}].metadata.namespace`, ns, 'a string')
+  })
+  return items as T[]
+}
+
+function describe(v: unknown): string {
+  if (v === undefined) return 'missing'
+  if (v === null) return 'null'
+  if (Array.isArray(v)) return 'an array'
+  if (typeof v === 'string') return `a string (${JSON.stringify(v.length > 40 ? v.slice(0, 40) + '…' : v)})`
+  return `a ${typeof v}`
+}
+
 const DEFAULT_TIMEOUT_MS = 15_000
 const DEFAULT_MAX_BYTES = 64 * 1024 * 1024
 
@@ -190,8 +225,8 @@ export class KubeApi {
           `check with: kubectl get --raw ${path} --context ${this.config.contextName}`,
         ])
       }
-      items.push(...(page.items ?? []))
-      cont = page.metadata?.continue || undefined
+      items.push(...listItems<T>(page, path, this.config))
+      cont = typeof page.metadata?.continue === 'string' && page.metadata.continue ? page.metadata.continue : undefined
     } while (cont)
     return {ok: true, items, found: true}
   }

@@ -7,13 +7,14 @@ import {ClusterAccessError} from '../errors.js'
 import {EnvoyAdminClient} from './admin-client.js'
 import type {KubeApi} from './api.js'
 import {closeOnSignal} from './cleanup.js'
+import http from 'node:http'
 import {openPortForward, type PortForward} from './port-forward.js'
 import type {ResolvedPod} from './pods.js'
 
 const MAX_RETRIES_AFTER_DROP = 2
 
 export interface FleetOptions<T> {
-  /** Proxies read at the same time (each holds one port-forward). */
+  /** Proxies read at the same time (each holds one port-forward WebSocket, carrying all of its requests). */
   concurrency: number
   /** Deadline for one proxy: forward + every admin request. */
   timeoutMs: number
@@ -59,6 +60,7 @@ async function readOne<T>(api: KubeApi, pod: ResolvedPod, read: ProxyReader<T>, 
   const started = Date.now()
   const target = `pod ${pod.namespace}/${pod.name}`
   let forward: PortForward | undefined
+  let agent: http.Agent | undefined
   let unregister: (() => void) | undefined
   let timer: NodeJS.Timeout | undefined
   const deadline = new Promise<never>((_, reject) => {
@@ -75,7 +77,10 @@ async function readOne<T>(api: KubeApi, pod: ResolvedPod, read: ProxyReader<T>, 
     forward = await openPortForward(api.config, pod.namespace, pod.name, opts.adminPort ?? 15000, {connectTimeoutMs: opts.timeoutMs})
     const f = forward
     unregister = closeOnSignal(() => f.close())
+    // Every request of this proxy rides the forward's one WebSocket (its streams, connections kept alive).
+    agent = new http.Agent({keepAlive: true, maxSockets: f.streams, maxFreeSockets: f.streams})
     const admin = new EnvoyAdminClient({
+      agent,
       host: f.host,
       port: f.localPort,
       target,
@@ -103,6 +108,7 @@ async function readOne<T>(api: KubeApi, pod: ResolvedPod, read: ProxyReader<T>, 
     return {pod, ok: false, error: error as Error, ms: Date.now() - started}
   } finally {
     clearTimeout(timer)
+    agent?.destroy()
     // Closing the forward first cuts requests still in flight (after a deadline), so settling `work` is quick;
     // closing again after it settles catches a forward that finished opening late. close() is idempotent.
     if (forward) await forward.close().catch(() => undefined)

@@ -24,6 +24,10 @@ export interface ApiFaults {
   hang?: boolean
   /** Delay every API answer by this many ms. */
   slowMs?: number
+  /** Answer 200 with this raw body to GET requests whose path starts with the key (malformed API responses). */
+  rawAnswers?: Record<string, string>
+  /** Never answer the port-forward upgrade (a stuck apiserver-kubelet tunnel). */
+  hangPortForward?: boolean
 }
 
 export interface PodTarget {
@@ -140,6 +144,11 @@ export async function startFakeApiServer(opts: FakeApiServerOptions): Promise<Fa
     }
     if (state.faults.serverErrorPaths?.some((p) => url.pathname.startsWith(p))) {
       send(500, status(500, 'InternalError', 'Internal error occurred: etcdserver: request timed out'))
+      return
+    }
+    const raw = Object.entries(state.faults.rawAnswers ?? {}).find(([prefix]) => url.pathname.startsWith(prefix))
+    if (raw && req.method === 'GET') {
+      send(200, raw[1])
       return
     }
     if (req.method !== 'GET') {
@@ -271,6 +280,7 @@ export async function startFakeApiServer(opts: FakeApiServerOptions): Promise<Fa
       socket.end(`HTTP/1.1 ${code} ${text}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`)
     }
     log.push(`UPGRADE ${url.pathname}${url.search}`)
+    if (state.faults.hangPortForward) return
     if (req.headers.authorization !== `Bearer ${token}`) return reject(401, 'Unauthorized', status(401, 'Unauthorized', 'Unauthorized'))
     if (!m) return reject(404, 'Not Found', status(404, 'NotFound', 'the server could not find the requested resource'))
     const [ns, podName] = [decodeURIComponent(m[1]), decodeURIComponent(m[2])]
@@ -288,59 +298,79 @@ export async function startFakeApiServer(opts: FakeApiServerOptions): Promise<Fa
     }
     const pod = objects.find((o) => o.kind === 'Pod' && o.metadata.namespace === ns && o.metadata.name === podName)
     if (!pod) return reject(404, 'Not Found', status(404, 'NotFound', `pods "${podName}" not found`, {name: podName, kind: 'pods'}))
-    const port = Number(url.searchParams.get('ports'))
-    if (!Number.isInteger(port) || port <= 0 || port > 65535) return reject(400, 'Bad Request', status(400, 'BadRequest', 'invalid port'))
-    wss.handleUpgrade(req, socket, head, (ws) => forward(ws, ns, podName, pod, port))
+    // The kubelet opens one stream per `ports` value (repeated or comma-separated; the same port may come twice).
+    const ports = url.searchParams
+      .getAll('ports')
+      .flatMap((p) => p.split(','))
+      .map(Number)
+    if (ports.length === 0 || ports.some((port) => !Number.isInteger(port) || port <= 0 || port > 65535))
+      return reject(400, 'Bad Request', status(400, 'BadRequest', 'invalid port'))
+    wss.handleUpgrade(req, socket, head, (ws) => forward(ws, ns, podName, pod, ports))
   })
 
-  function forward(ws: WebSocket, ns: string, podName: string, pod: KubeObject, port: number): void {
-    log.push(`PORTFORWARD ${ns}/${podName}:${port}`)
-    const portBytes = Buffer.alloc(2)
-    portBytes.writeUInt16LE(port)
-    // First message on each channel: the channel byte + the 2-byte little-endian port (data 0, error 1).
-    ws.send(Buffer.concat([Buffer.from([0]), portBytes]))
-    ws.send(Buffer.concat([Buffer.from([1]), portBytes]))
-    const fail = (text: string) => {
-      if (ws.readyState === ws.OPEN) ws.send(Buffer.concat([Buffer.from([1]), Buffer.from(text)]))
+  /** Streams 0..n-1 of one WebSocket: data on channel 2i, errors on 2i+1, each its own connection to the pod port. */
+  function forward(ws: WebSocket, ns: string, podName: string, pod: KubeObject, ports: number[]): void {
+    log.push(`PORTFORWARD ${ns}/${podName}:${ports[0]}${ports.length > 1 ? ` (${ports.length} streams)` : ''}`)
+    // First message on each channel: the channel byte + the 2-byte little-endian port.
+    ports.forEach((port, i) => {
+      const portBytes = Buffer.alloc(2)
+      portBytes.writeUInt16LE(port)
+      ws.send(Buffer.concat([Buffer.from([2 * i]), portBytes]))
+      ws.send(Buffer.concat([Buffer.from([2 * i + 1]), portBytes]))
+    })
+    const fail = (i: number, text: string) => {
+      if (ws.readyState === ws.OPEN) ws.send(Buffer.concat([Buffer.from([2 * i + 1]), Buffer.from(text)]))
       ws.close()
     }
     const uid = pod.metadata.uid ?? ''
-    if (state.faults.portForwardError) return fail(state.faults.portForwardError)
-    const target = opts.podPorts.get(`${ns}/${podName}`)?.get(port)
-    const refused = () =>
-      fail(
-        `an error occurred forwarding ${port} -> ${port}: error forwarding port ${port} to pod ${uid}, uid : failed to execute portforward in network namespace "/var/run/netns/cni-${String(uid).slice(0, 8)}": failed to connect to localhost:${port} inside namespace "${uid}", IPv4: dial tcp4 127.0.0.1:${port}: connect: connection refused IPv6 dial tcp6 [::1]:${port}: connect: connection refused `,
-      )
-    if (pod.status?.phase !== 'Running' || !target) return refused()
-    const up = net.connect({host: '127.0.0.1', port: target})
-    upstreams.add(up)
-    const pending: Buffer[] = []
-    let connected = false
-    up.on('connect', () => {
-      connected = true
-      for (const b of pending) up.write(b)
-      pending.length = 0
-    })
-    up.on('data', (d: Buffer) => {
-      if (ws.readyState === ws.OPEN) ws.send(Buffer.concat([Buffer.from([0]), d]))
-    })
-    up.on('error', (e: NodeJS.ErrnoException) => {
-      if (!connected && e.code === 'ECONNREFUSED') refused()
-      else ws.close()
-    })
-    up.on('close', () => {
-      upstreams.delete(up)
-      if (ws.readyState === ws.OPEN) ws.close()
+    if (state.faults.portForwardError) return fail(0, state.faults.portForwardError)
+    const ups: (net.Socket | undefined)[] = []
+    const pending: Buffer[][] = ports.map(() => [])
+    const connected: boolean[] = ports.map(() => false)
+    let done = 0
+    ports.forEach((port, i) => {
+      const target = opts.podPorts.get(`${ns}/${podName}`)?.get(port)
+      const refused = () =>
+        fail(
+          i,
+          `an error occurred forwarding ${port} -> ${port}: error forwarding port ${port} to pod ${uid}, uid : failed to execute portforward in network namespace "/var/run/netns/cni-${String(uid).slice(0, 8)}": failed to connect to localhost:${port} inside namespace "${uid}", IPv4: dial tcp4 127.0.0.1:${port}: connect: connection refused IPv6 dial tcp6 [::1]:${port}: connect: connection refused `,
+        )
+      if (pod.status?.phase !== 'Running' || !target) return refused()
+      const up = net.connect({host: '127.0.0.1', port: target})
+      ups[i] = up
+      upstreams.add(up)
+      up.on('connect', () => {
+        connected[i] = true
+        for (const b of pending[i]) up.write(b)
+        pending[i].length = 0
+      })
+      up.on('data', (d: Buffer) => {
+        if (ws.readyState === ws.OPEN) ws.send(Buffer.concat([Buffer.from([2 * i]), d]))
+      })
+      up.on('error', (e: NodeJS.ErrnoException) => {
+        if (!connected[i] && e.code === 'ECONNREFUSED') refused()
+        else ws.close()
+      })
+      // As the kubelet does: a stream whose connection ended is done (v4 has no per-stream close); the WebSocket
+      // closes when every stream is.
+      up.on('close', () => {
+        upstreams.delete(up)
+        if (++done === ports.length && ws.readyState === ws.OPEN) ws.close()
+      })
     })
     ws.on('message', (data: Buffer) => {
       const buf = Buffer.isBuffer(data) ? data : Buffer.from(data as any)
-      if (buf.length < 1 || buf[0] !== 0) return
+      if (buf.length < 1 || buf[0] % 2 !== 0) return
+      const i = buf[0] / 2
+      const up = ups[i]
+      if (!up) return
       const payload = buf.subarray(1)
-      if (connected) up.write(payload)
-      else pending.push(Buffer.from(payload))
+      if (connected[i]) up.write(payload)
+      else pending[i].push(Buffer.from(payload))
     })
-    ws.on('close', () => up.destroy())
-    ws.on('error', () => up.destroy())
+    const destroyAll = () => ups.forEach((u) => u?.destroy())
+    ws.on('close', destroyAll)
+    ws.on('error', destroyAll)
   }
 
   await new Promise<void>((resolve, reject) => {

@@ -1,6 +1,6 @@
-import {search} from '@jmespath-community/jmespath'
+import {compile, search} from '@jmespath-community/jmespath'
 import {stringify as yamlStringify} from 'yaml'
-import {BadInputError, UsageError} from '../errors.js'
+import {BadInputError, ExitCode, UsageError} from '../errors.js'
 
 export type OutputFormat = 'text' | 'json' | 'yaml'
 
@@ -18,14 +18,50 @@ export function toJsonForm<T>(result: T): unknown {
   return JSON.parse(JSON.stringify(result ?? null))
 }
 
+function invalidQuery(query: string, error: unknown): UsageError {
+  return new UsageError(`invalid --query expression ${JSON.stringify(query)}: ${(error as Error).message}`, [
+    "JMESPath syntax, e.g. --query 'route.source' or --query 'tests[?!passed].name'",
+  ])
+}
+
+/** Compiles --query (syntax only) so that a bad expression is a usage error before any work. */
+export function checkQuery(query: string | undefined): void {
+  if (!query) return
+  try {
+    compile(query)
+  } catch (error) {
+    throw invalidQuery(query, error)
+  }
+}
+
+/** The name scripts match on, per exit code of DESIGN.md. */
+export function errorKind(exitCode: number): string {
+  switch (exitCode) {
+    case ExitCode.usage:
+      return 'usage'
+    case ExitCode.badInput:
+      return 'bad_input'
+    case ExitCode.cluster:
+      return 'cluster_access'
+    case ExitCode.internal:
+      return 'internal'
+    default:
+      return 'error'
+  }
+}
+
+/** `{"error":{"exitCode","kind","message","next":[…]}}`, the -o json|yaml form of a failure (never --query'd). */
+export function errorDocument(e: {exitCode: number; message: string; next: string[]}, format: 'json' | 'yaml'): string {
+  const doc = {error: {exitCode: e.exitCode, kind: errorKind(e.exitCode), message: e.message, next: e.next}}
+  return format === 'yaml' ? yamlStringify(doc, {lineWidth: 0}).trimEnd() : JSON.stringify(doc, null, 2)
+}
+
 export function applyQuery(data: unknown, query: string | undefined): unknown {
   if (!query) return data
   try {
     return search(data as never, query)
   } catch (error) {
-    throw new UsageError(`invalid --query expression ${JSON.stringify(query)}: ${(error as Error).message}`, [
-      "JMESPath syntax, e.g. --query 'route.source' or --query 'tests[?!passed].name'",
-    ])
+    throw invalidQuery(query, error)
   }
 }
 

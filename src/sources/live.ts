@@ -1,3 +1,4 @@
+import http from 'node:http'
 import {parseClusterStatus, parseConfigDump, parseServerInfo} from '../envoy/configdump/parse.js'
 import {EnvoyAdminClient} from '../kube/admin-client.js'
 import {KubeApi} from '../kube/api.js'
@@ -44,6 +45,8 @@ export async function resolveLiveSource(ref: string | undefined, opts: LiveSourc
 export class LiveSource implements ProxySource {
   readonly label: string
   private forward?: Promise<PortForward>
+  /** Keep-alive connections over the forward's streams, shared by every request of the command. */
+  private agent?: http.Agent
   private unregister?: () => void
   private closed = false
 
@@ -66,6 +69,10 @@ export class LiveSource implements ProxySource {
     if (!this.forward) {
       this.forward = openPortForward(this.api.config, this.pod.namespace, this.pod.name, this.adminPort, {connectTimeoutMs: this.opts.timeoutMs}).then((f) => {
         this.unregister = closeOnSignal(() => f.close())
+        // As many connections as the forward has streams: one WebSocket carries every request of the command.
+        // An idle connection is dropped after 4 s (below common server keep-alive timeouts): the v4 protocol cannot tell us that
+        // the pod side closed one, so it is not reused after a pause (the UI's refresh).
+        this.agent = new http.Agent({keepAlive: true, maxSockets: f.streams, maxFreeSockets: f.streams, timeout: 4000})
         return f
       })
     }
@@ -76,6 +83,7 @@ export class LiveSource implements ProxySource {
       target: this.label,
       timeoutMs: this.opts.timeoutMs,
       maxBytes: this.opts.maxBytes,
+      agent: this.agent,
       transportFailure: (since) => f.lastFailure(since),
     })
   }
@@ -99,6 +107,16 @@ export class LiveSource implements ProxySource {
     }
   }
 
+  /** WebSockets the forward opened so far (tests: one per proxy per command). */
+  async forwardsOpened(): Promise<number> {
+    if (!this.forward) return 0
+    try {
+      return (await this.forward).webSocketsOpened()
+    } catch {
+      return 0
+    }
+  }
+
   /** Open sockets of the forward (leak checks in tests). */
   async openCount(): Promise<number> {
     if (!this.forward) return 0
@@ -114,6 +132,8 @@ export class LiveSource implements ProxySource {
     this.closed = true
     const f = this.forward
     this.forward = undefined
+    this.agent?.destroy()
+    this.agent = undefined
     if (f) {
       try {
         await (await f).close()

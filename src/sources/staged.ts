@@ -82,6 +82,15 @@ export function tcpProxyClusters(dump: ConfigDump): string[] {
   return [...names]
 }
 
+/**
+ * Reads what `request` needs in at most four stages, each one `load()` (on a live pod: its requests sent together
+ * over the pod's one forward, so one round trip each): (1) identity and the listeners that can take the port, (2) the
+ * route configurations they name, (3) the picked clusters with their endpoints and health gauges, (4) only when
+ * needed, the whole /clusters output (a host out of rotation) and endpoints kept under an EDS service name.
+ * Stage 1 cannot wait for the bootstrap to say whether Istio's listener naming applies, so it reads the listeners
+ * of the wider (any control plane) pattern: on an Istio sidecar that adds the other virtual listener (virtualInbound
+ * for an outbound request), which the analysis ignores as it does in a whole dump.
+ */
 export async function loadForRequest(
   source: ProxySource,
   request: SimRequest,
@@ -89,13 +98,11 @@ export async function loadForRequest(
   opts: StagedLoadOptions = {},
 ): Promise<ProxyState> {
   const progress = opts.progress ?? (() => {})
-  progress(`reading the proxy's identity from ${source.label}`)
-  const boot = await source.load({bootstrap: true, serverInfo: true})
-  progress(`reading listeners for port ${request.port}`)
-  const listenerNameRegex = listenerNameRegexForPort(request.port, {istio: isIstioProxy(boot.dump.bootstrap), direction: request.direction})
-  const first = mergeStates(boot, await source.load({listeners: true, listenerNameRegex}))
-  let state = first
-  const routeNames = rdsRouteNames(first.dump)
+  progress(`reading the proxy's identity and its listeners for port ${request.port} from ${source.label}`)
+  const anyPlane = listenerNameRegexForPort(request.port, {direction: request.direction})
+  const first = await source.load({bootstrap: true, serverInfo: true, listeners: true, listenerNameRegex: anyPlane})
+  let state: ProxyState = first
+  const routeNames = rdsRouteNames(state.dump)
   if (routeNames.length > 0) {
     progress(`reading route configuration${routeNames.length > 1 ? 's' : ''} ${routeNames.join(', ')}`)
     state = mergeStates(state, await source.load({routes: true, routeNameRegex: exactNamesRegex(routeNames)}))
@@ -123,17 +130,21 @@ export async function loadForRequest(
     : undefined
   const needs: ProxyNeeds = {clusters: true, endpoints: true, clusterNameRegex, ...(statsRegex ? {statsRegex} : {})}
   state = mergeStates(state, await source.load(needs))
-  if (opts.clusterStatus && !state.clusterStatus && (!state.stats || hostsOutOfRotation(state.stats))) {
-    progress('reading host health (/clusters)')
-    state = mergeStates(state, await source.load({clusterStatus: true}))
-  }
   // EDS assignments are keyed by the cluster's eds service_name, which Istio sets to the cluster name; other
   // control planes may not, so fetch the assignments under their own names when they differ.
   const fetched = new Set(state.dump.clusters.map((c) => c.name))
   const serviceNames = state.dump.clusters
     .map((c) => c.cluster.eds_cluster_config?.service_name)
     .filter((n): n is string => typeof n === 'string' && n !== '' && !fetched.has(n))
-  if (serviceNames.length > 0) state = mergeStates(state, await source.load({endpoints: true, clusterNameRegex: exactNamesRegex(serviceNames)}))
+  const hostHealth = Boolean(opts.clusterStatus && !state.clusterStatus && (!state.stats || hostsOutOfRotation(state.stats)))
+  if (hostHealth || serviceNames.length > 0) {
+    if (hostHealth) progress('reading host health (/clusters)')
+    const last: ProxyNeeds = {
+      ...(hostHealth ? {clusterStatus: true} : {}),
+      ...(serviceNames.length > 0 ? {endpoints: true, clusterNameRegex: exactNamesRegex(serviceNames)} : {}),
+    }
+    state = mergeStates(state, await source.load(last))
+  }
   return state
 }
 

@@ -71,12 +71,17 @@ Combine shard reports with: meshctl audit merge shard-*.json.`
     'all-namespaces': Flags.boolean({char: 'A', description: 'Live mode: audit every namespace.', default: false}),
     selector: Flags.string({char: 'l', description: 'Live mode: audit the pods matching this label selector.'}),
     snapshot: Flags.string({description: 'Audit a snapshot (meshctl snapshot save): its proxies and Istio objects, offline.'}),
-    concurrency: Flags.integer({description: 'Live mode: proxies read at the same time (one port-forward each).', default: 8, min: 1, max: 256}),
+    concurrency: Flags.integer({
+      description: 'Live mode: proxies read at the same time (one port-forward WebSocket each, carrying all of its requests on up to 3 streams).',
+      default: 8,
+      min: 1,
+      max: 256,
+    }),
     timeout: Flags.integer({description: 'Live mode: seconds allowed to read one proxy (and to each API request).', default: 20, min: 1}),
     drift: Flags.boolean({description: "Live mode: compare each proxy's routing with what the cluster's Istio config implies.", default: true, allowNo: true}),
     context: Flags.string({description: 'Kubeconfig context (default: current-context).'}),
     kubeconfig: Flags.string({description: 'Kubeconfig file (default: $KUBECONFIG, then ~/.kube/config; in a pod, its service account).'}),
-    'admin-port': Flags.integer({description: 'Envoy admin port inside the pods.', default: 15000}),
+    'admin-port': Flags.integer({description: 'Envoy admin port inside the pods.', default: 15000, min: 1, max: 65535}),
   }
 
   async run(): Promise<AuditResult> {

@@ -17,7 +17,7 @@ export default class ProxyAll extends BaseCommand<typeof ProxyAll> {
     ...proxySourceFlags,
     ...manifestSourceFlags,
     fqdn: Flags.string({description: 'Clusters: only names containing this FQDN.'}),
-    port: Flags.integer({description: 'Clusters, listeners and endpoints: only this port.'}),
+    port: Flags.integer({description: 'Clusters, listeners and endpoints: only this port.', min: 1, max: 65535}),
     subset: Flags.string({description: 'Clusters: only names containing this subset.'}),
     direction: Flags.string({description: 'Clusters: only this direction.'}),
     address: Flags.string({description: 'Listeners and endpoints: only this address.'}),

@@ -17,7 +17,7 @@ export default class ProxyClusters extends BaseCommand<typeof ProxyClusters> {
     ...proxySourceFlags,
     ...manifestSourceFlags,
     fqdn: Flags.string({description: 'Only clusters whose name contains this FQDN.'}),
-    port: Flags.integer({description: 'Only clusters of this service port.'}),
+    port: Flags.integer({description: 'Only clusters of this service port.', min: 1, max: 65535}),
     subset: Flags.string({description: 'Only clusters whose name contains this subset.'}),
     direction: Flags.string({description: 'Only clusters of this direction (inbound, outbound, inbound-vip).'}),
     wide: Flags.boolean({char: 'w', description: 'Add meshctl columns (state) and warming clusters; default is istioctl’s layout.', default: false}),

@@ -19,7 +19,7 @@ export default class ProxyEndpoints extends BaseCommand<typeof ProxyEndpoints> {
     ...proxySourceFlags,
     ...manifestSourceFlags,
     address: Flags.string({description: 'Only this endpoint (ip or ip:port).'}),
-    port: Flags.integer({description: 'Only endpoints on this port.'}),
+    port: Flags.integer({description: 'Only endpoints on this port.', min: 1, max: 65535}),
     cluster: Flags.string({description: 'Only endpoints of this cluster (full name).'}),
     status: Flags.string({description: 'Only endpoints with this health status (HEALTHY, UNHEALTHY, DRAINING, TIMEOUT, DEGRADED, UNKNOWN).'}),
     wide: Flags.boolean({char: 'w', description: 'Add weight (and Envoy’s healthy verdict with --clusters); default is istioctl’s layout.', default: false}),

@@ -16,7 +16,7 @@ export default class ProxyListeners extends BaseCommand<typeof ProxyListeners> {
     ...proxySourceFlags,
     ...manifestSourceFlags,
     address: Flags.string({description: 'Only listeners bound to this IP.'}),
-    port: Flags.integer({description: 'Only listeners on this port.'}),
+    port: Flags.integer({description: 'Only listeners on this port.', min: 1, max: 65535}),
     type: Flags.string({description: 'Only listeners of this type (HTTP, TCP, HTTP+TCP, UNKNOWN).'}),
     wide: Flags.boolean({
       char: 'w',
