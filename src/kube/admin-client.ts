@@ -124,7 +124,13 @@ export class EnvoyAdminClient {
     if (plan.length === 0) return undefined
     const parts = await Promise.all(plan.map((r) => this.getJson(r.path)))
     const configs: unknown[] = []
-    for (const p of parts) configs.push(...(((p as {configs?: unknown[]})?.configs as unknown[]) ?? []))
+    // Each call answers for its own dump type; a dump the call's mask trimmed to nothing (an Envoy that keeps it
+    // as a bare `@type`) says nothing and must not shadow the call that has it.
+    for (const p of parts)
+      for (const c of ((p as {configs?: unknown[]})?.configs as unknown[]) ?? []) {
+        if (c && typeof c === 'object' && Object.keys(c).every((k) => k === '@type')) continue
+        configs.push(c)
+      }
     return {configs}
   }
 

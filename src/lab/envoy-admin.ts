@@ -84,10 +84,12 @@ export function configDumpQuery(dump: {configs: EnvoyMessage[]}, query: URLSearc
     let out: EnvoyMessage = {...s}
     for (const [k, v] of Object.entries(out)) if (Array.isArray(v) && RESOURCE_TYPES[k]) out[k] = v.filter((el: EnvoyMessage) => keep(k, el))
     if (mask) out = {'@type': s['@type'], ...trim(out, mask)}
+    // Envoy skips a dump the mask does not fit (checkFieldMaskAndTrimMessage): nothing of it is returned.
+    if (mask && Object.keys(out).length === 1) return undefined
     for (const [k, v] of Object.entries(out)) if (Array.isArray(v) && v.length === 0) delete out[k]
     return out
   })
-  return {status: 200, body: {configs}}
+  return {status: 200, body: {configs: configs.filter((c) => c !== undefined)}}
 }
 
 /** Fields each admin dump type declares, so `resource=` on an empty-but-declared field answers [] rather than 404. */

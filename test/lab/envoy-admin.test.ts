@@ -44,12 +44,13 @@ describe('fake Envoy admin /config_dump honours Envoy query semantics', () => {
     expect(q('resource=dynamic_active_clusters&name_regex=(').status).toBe(400)
   })
 
-  it('mask= trims every top-level dump to the listed fields', () => {
+  it('mask= trims the dumps it fits to the listed fields and skips the others', () => {
     const body = q('mask=dynamic_route_configs').body as any
     const routes = body.configs.find((c: any) => c['@type'].endsWith('.RoutesConfigDump'))
     expect(Object.keys(routes).sort()).toEqual(['@type', 'dynamic_route_configs'])
-    const clusters = body.configs.find((c: any) => c['@type'].endsWith('.ClustersConfigDump'))
-    expect(Object.keys(clusters)).toEqual(['@type'])
+    // A dump the mask does not fit is skipped, as Envoy's addAllConfigToDump does ("different callback return types
+    // will have different valid field masks": checkFieldMaskAndTrimMessage fails, `continue`).
+    expect(body.configs.find((c: any) => c['@type'].endsWith('.ClustersConfigDump'))).toBeUndefined()
   })
 
   it('the admin client plans the fewest calls for what is needed', () => {
