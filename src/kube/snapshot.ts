@@ -446,6 +446,8 @@ async function readSnapshotTgz(path: string, limits: SnapshotReadLimits & ReadSn
     extract.destroy(e)
   }
   extract.on('entry', (header, stream, next) => {
+    // The entry stream shares the archive's fate; its error is the archive's, reported once by the pipeline.
+    stream.on('error', () => {})
     if (++entries > limits.maxEntries) return abort(fail(`more than ${limits.maxEntries} entries (the cap); not a meshctl snapshot`))
     let name = header.name.replace(/^\.\//, '')
     if (prefix === undefined) prefix = name.includes('/') ? name.slice(0, name.indexOf('/') + 1) : ''
