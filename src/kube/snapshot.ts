@@ -2,7 +2,7 @@ import {createReadStream, existsSync, lstatSync, readdirSync, readSync, statSync
 import {join} from 'node:path'
 import {pipeline} from 'node:stream/promises'
 import {createGunzip, createGzip} from 'node:zlib'
-import {BadInputError, ClusterAccessError, isMeshctlError, UsageError} from '../errors.js'
+import {BadInputError, ClusterAccessError, isMeshctlError, type MeshctlError, UsageError} from '../errors.js'
 import {humanBytes, openRegularFile, readRegularFile} from '../fsutil/bounded-read.js'
 import {writeDirAtomic, writeStreamAtomic} from '../fsutil/atomic-write.js'
 import {LISTED_KINDS, MESH_WIDE_KINDS} from '../istio/kinds.js'
@@ -145,12 +145,14 @@ export async function saveSnapshot(opts: SaveSnapshotOptions): Promise<SaveSnaps
   // One pod that cannot be read (admin port closed, timeout, an answer over the cap) does not lose the others: it is
   // recorded in the manifest and the report (exit 1, like audit's partial results); only a bug stops the save.
   const failed: SnapshotPodFailure[] = []
+  const failures: MeshctlError[] = []
   const worker = async () => {
     for (let p = queue.shift(); p; p = queue.shift()) {
       try {
         entries.push(await snapshotPod(api, p, adminPort, opts, files, report, progress))
       } catch (error) {
         if (!isMeshctlError(error)) throw error
+        failures.push(error)
         failed.push({pod: `${p.namespace}/${p.name}`, namespace: p.namespace, name: p.name, error: error.message})
         progress(`could not read pod ${p.namespace}/${p.name}: ${error.message}`)
       }
@@ -160,9 +162,10 @@ export async function saveSnapshot(opts: SaveSnapshotOptions): Promise<SaveSnaps
   entries.sort((a, b) => `${a.namespace}/${a.name}`.localeCompare(`${b.namespace}/${b.name}`))
   failed.sort((a, b) => a.pod.localeCompare(b.pod))
   if (entries.length === 0) {
+    // Nothing to save: one pod's own error as it is (its cause and next step); several pods' errors together.
+    if (failures.length === 1) throw failures[0]
     throw new ClusterAccessError(`no pod could be read, nothing was written: ${failed.map((f) => `${f.pod}: ${f.error}`).join('; ')}`, [
-      'check the pods: kubectl get pods -o wide',
-      'retry with a longer --timeout',
+      ...new Set([...failures.flatMap((e) => e.tryNext), 'retry with a longer --timeout']),
     ])
   }
 

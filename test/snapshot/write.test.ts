@@ -258,12 +258,19 @@ describe.skipIf(!hasBuild)(`snapshot save through the CLI (lab worker) ${skipNoB
     expect(text.stdout).toMatch(/1 pod\(s\) could not be read; they are listed in manifest\.json \(failedPods\)/)
   })
 
-  it('exit 4 only when no pod could be read, and nothing is written', () => {
+  it('exit 4 only when no pod could be read, and nothing is written', async () => {
     const out = join(tmp, 'none.tgz')
-    const r = runCli(['snapshot', 'save', 'deploy/details-v1', '-o', out], {env: env()})
-    expect(r.code).toBe(4)
-    expect(r.stderr).toMatch(/Error: no pod could be read, nothing was written: bookinfo\/details-v1-/)
-    expect(r.stderr).not.toMatch(STACK)
+    // One pod: its own error, cause and next step (the admin port of details-v1 was closed above).
+    const one = runCli(['snapshot', 'save', 'deploy/details-v1', '-o', out], {env: env()})
+    expect(one.code).toBe(4)
+    expect(one.stderr).toMatch(/Error: nothing listens on port 15000 in pod bookinfo\/details-v1-\S+ \(the Envoy admin port is closed\)/)
+    // Several pods, none readable: every failure named.
+    await lab.call('adminFaults', {pod: 'ratings-v1', faults: {slowMs: 5000}})
+    const two = runCli(['snapshot', 'save', 'deploy/details-v1', 'deploy/ratings-v1', '-o', out, '--timeout', '1'], {env: env()})
+    await lab.call('adminFaults', {faults: {}})
+    expect(two.code).toBe(4)
+    expect(two.stderr).toMatch(/Error: no pod could be read, nothing was written: bookinfo\/details-v1-\S+: .*; bookinfo\/ratings-v1-\S+: /)
+    for (const r of [one, two]) expect(r.stderr).not.toMatch(STACK)
     expect(readdirSync(tmp).filter((n) => n.startsWith('none') || n.includes('.meshctl-'))).toEqual([])
   })
 
