@@ -14,6 +14,34 @@ export function tempPathFor(target: string): string {
   return join(dirname(target) || '.', `.${basename(target)}.meshctl-tmp-${process.pid}-${randomBytes(4).toString('hex')}`)
 }
 
+/** Temporaries being written: removed if the process is stopped (Ctrl-C, SIGTERM) or exits before the rename. */
+const live = new Set<string>()
+const onExit = () => {
+  for (const p of live) removeQuietly(p)
+  live.clear()
+}
+const onSignal = (signal: NodeJS.Signals) => {
+  onExit()
+  // Another handler (open port-forwards) may own the exit; otherwise exit as the signal would have.
+  if (process.listenerCount(signal) <= 1) process.exit(signal === 'SIGINT' ? 130 : 143)
+}
+function track(tmp: string): void {
+  if (live.size === 0) {
+    process.on('exit', onExit)
+    process.on('SIGINT', onSignal)
+    process.on('SIGTERM', onSignal)
+  }
+  live.add(tmp)
+}
+function untrack(tmp: string): void {
+  live.delete(tmp)
+  if (live.size === 0) {
+    process.off('exit', onExit)
+    process.off('SIGINT', onSignal)
+    process.off('SIGTERM', onSignal)
+  }
+}
+
 /** A write failure as the user error it is: exit 3 naming the path, with the cause in words. */
 export function writeError(target: string, error: unknown): BadInputError {
   const e = error as NodeJS.ErrnoException
@@ -69,12 +97,15 @@ function writeFileDurable(p: string, data: Buffer | string): void {
 export function writeFileAtomic(target: string, data: Buffer | string): number {
   ensureParent(target)
   const tmp = tempPathFor(target)
+  track(tmp)
   try {
     writeFileDurable(tmp, data)
     renameSync(tmp, target)
   } catch (error) {
     removeQuietly(tmp)
     throw writeError(target, error)
+  } finally {
+    untrack(tmp)
   }
   return typeof data === 'string' ? Buffer.byteLength(data) : data.length
 }
@@ -87,6 +118,7 @@ export async function writeStreamAtomic(target: string, produce: (out: Writable)
   ensureParent(target)
   const tmp = tempPathFor(target)
   let fd: number | undefined
+  track(tmp)
   try {
     fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o644)
     const out = createWriteStream('', {fd, autoClose: false})
@@ -108,6 +140,8 @@ export async function writeStreamAtomic(target: string, produce: (out: Writable)
     }
     removeQuietly(tmp)
     throw writeError(target, error)
+  } finally {
+    untrack(tmp)
   }
 }
 
@@ -120,6 +154,7 @@ export function writeDirAtomic(target: string, files: Iterable<[string, Buffer |
   ensureParent(target)
   const tmp = tempPathFor(target)
   let bytes = 0
+  track(tmp)
   try {
     mkdirSync(tmp, {mode: 0o755})
     for (const [name, data] of files) {
@@ -132,6 +167,7 @@ export function writeDirAtomic(target: string, files: Iterable<[string, Buffer |
     }
   } catch (error) {
     removeQuietly(tmp)
+    untrack(tmp)
     throw writeError(target, error)
   }
   let old: string | undefined
@@ -152,6 +188,8 @@ export function writeDirAtomic(target: string, files: Iterable<[string, Buffer |
     }
     removeQuietly(tmp)
     throw writeError(target, error)
+  } finally {
+    untrack(tmp)
   }
   if (old) removeQuietly(old)
   return bytes

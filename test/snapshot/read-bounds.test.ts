@@ -139,6 +139,14 @@ describe.skipIf(!hasCliBuild)(`--snapshot with hostile inputs, through the CLI $
     expectBadInput(runMeasured(['proxy', 'clusters', '--snapshot', f]), /snap\.fifo is a FIFO, not a regular file/)
   })
 
+  it('a file that is no archive, and a cut .tgz: exit 3 naming the path', () => {
+    expectBadInput(runMeasured(['proxy', 'clusters', '--snapshot', join(projectRoot, 'package.json')]), /package\.json: not a valid snapshot archive/)
+    const good = tgzOf([['snapshot/manifest.json', Buffer.alloc(4000, 'x')]])
+    const cut = join(tmp, 'cut.tgz')
+    writeFileSync(cut, good.subarray(0, good.length - 20))
+    expectBadInput(runMeasured(['proxy', 'clusters', '--snapshot', cut]), /cut\.tgz: /)
+  })
+
   it('manifest fields of the wrong type: exit 3 naming manifest.json and the field, never 70', () => {
     const cases: [string, (m: Record<string, unknown>) => void, RegExp][] = [
       ['pods-string', (m) => (m.pods = 'x'), /manifest\.json field pods must be a list, got string "x"/],
