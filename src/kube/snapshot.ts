@@ -1,5 +1,5 @@
 import {createReadStream, existsSync, lstatSync, readdirSync, readSync, statSync} from 'node:fs'
-import {join} from 'node:path'
+import {join, resolve} from 'node:path'
 import {pipeline} from 'node:stream/promises'
 import {createGunzip, createGzip} from 'node:zlib'
 import {BadInputError, ClusterAccessError, isMeshctlError, type MeshctlError, UsageError} from '../errors.js'
@@ -293,6 +293,10 @@ export async function checkSnapshotTarget(out: string, force = false): Promise<v
   } catch {
     return
   }
+  if (st.isDirectory() && (resolve(out) === process.cwd() || resolve(out) === resolve('/')))
+    throw new UsageError(`-o ${out} is the current or root directory; snapshot save writes a new directory or a .tgz file`, [
+      '-o ./snapshot or -o snapshot.tgz',
+    ])
   const tgz = isTgzPath(out)
   const forceHint = `pass --force to replace it, or choose another -o path`
   if (st.isDirectory()) {

@@ -10,7 +10,10 @@ export default class SnapshotSave extends BaseCommand<typeof SnapshotSave> {
   static override description =
     'For each pod: /config_dump with EDS, /clusters?format=json, /server_info and the stats that matter (update_rejected, upstream_cx_*, outlier). ' +
     'Plus the VirtualServices, DestinationRules, Gateways, ServiceEntries, Sidecars, EnvoyFilters, PeerAuthentications, Services, EndpointSlices and Pods ' +
-    'of the namespaces involved, the mesh config, and manifest.json (versions, timestamps). Private keys, tokens and passwords are redacted. Read-only on the cluster.'
+    'of the namespaces involved, the mesh config, and manifest.json (versions, timestamps). Private keys, tokens and passwords are redacted. Read-only on the cluster. ' +
+    'A pod that cannot be read (admin port closed, timeout) does not stop the others: it is listed in manifest.json (failedPods) and the report, and the exit code is 1; ' +
+    'exit 4 only when no pod could be read. The snapshot is written to a temporary beside -o and renamed into place, so a failed save (disk full: exit 3) leaves ' +
+    'any previous snapshot untouched; an existing file that is not a meshctl snapshot is replaced only with --force.'
   static override examples = [
     '<%= config.bin %> snapshot save deploy/productpage-v1 -n bookinfo -o productpage.tgz',
     '<%= config.bin %> snapshot save svc/reviews pod/ratings-v1-abc -o ./snap',
