@@ -119,7 +119,7 @@ describe('snapshot save in process (lab)', () => {
       await Snapshot.open(prev) // a valid snapshot: save may replace it
       fillDisk(disk, 8 * 1024)
       const err = await saveSnapshot({refs: ['deploy/productpage-v1'], kubeconfig: lab.kubeconfigPath, out: prev}).catch((e) => e)
-      expect(err).toBeInstanceOf(BadInputError)
+      expect(err, String(err?.stack ?? err)).toBeInstanceOf(BadInputError)
       expect(err.exitCode).toBe(3)
       expect(err.message).toBe(`cannot write ${prev}: the disk is full (ENOSPC); nothing was changed at ${prev}`)
       expect(readFileSync(prev).equals(before)).toBe(true)
@@ -138,7 +138,7 @@ describe('snapshot save in process (lab)', () => {
       const before = treeHash(prev)
       fillDisk(disk, 8 * 1024)
       const err = await saveSnapshot({refs: ['deploy/productpage-v1'], kubeconfig: lab.kubeconfigPath, out: prev}).catch((e) => e)
-      expect(err).toBeInstanceOf(BadInputError)
+      expect(err, String(err?.stack ?? err)).toBeInstanceOf(BadInputError)
       expect(err.message).toMatch(new RegExp(`^cannot write ${prev}: the disk is full \\(ENOSPC\\)`))
       expect(treeHash(prev)).toEqual(before)
       expect(leftovers(disk)).toEqual([])
@@ -153,7 +153,7 @@ describe('snapshot save in process (lab)', () => {
       const dump = parseConfigDump(JSON.parse(readFileSync(join(projectRoot, 'fixtures/dumps/bookinfo-productpage.json'), 'utf8')))
       const big = {label: 'p', dump, pod: {namespace: 'bookinfo', name: 'p', labels: {}}} as never
       const err = await directorySnapshotWriter(disk, () => new Date('2026-01-01T00:00:00Z'))({key: 'k', label: 'p', name: 'p'}, big).catch((e) => e)
-      expect(err).toBeInstanceOf(BadInputError)
+      expect(err, String(err?.stack ?? err)).toBeInstanceOf(BadInputError)
       expect(err.message).toMatch(/cannot write .*meshctl-snapshot-p-2026-01-01T00-00-00-000Z: the disk is full/)
       expect(readdirSync(disk)).toEqual(['filler'])
     })
