@@ -1,8 +1,10 @@
-import {createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync} from 'node:fs'
-import {dirname, join, relative, sep} from 'node:path'
+import {createReadStream, existsSync, lstatSync, readdirSync, readSync, statSync} from 'node:fs'
+import {join, resolve} from 'node:path'
 import {pipeline} from 'node:stream/promises'
-import {createGzip, gunzipSync} from 'node:zlib'
-import {BadInputError, ClusterAccessError, UsageError} from '../errors.js'
+import {createGunzip, createGzip} from 'node:zlib'
+import {BadInputError, ClusterAccessError, isMeshctlError, type MeshctlError, UsageError} from '../errors.js'
+import {humanBytes, openRegularFile, readRegularFile} from '../fsutil/bounded-read.js'
+import {writeDirAtomic, writeStreamAtomic} from '../fsutil/atomic-write.js'
 import {LISTED_KINDS, MESH_WIDE_KINDS} from '../istio/kinds.js'
 import {EnvoyAdminClient} from './admin-client.js'
 import {KubeApi} from './api.js'
@@ -49,6 +51,16 @@ export interface SnapshotManifest {
   }
   meshConfig?: string
   redactions: {count: number; paths: string[]}
+  /** Pods that could not be read (unreachable admin port, timeout…): the snapshot holds the others. */
+  failedPods?: SnapshotPodFailure[]
+}
+
+export interface SnapshotPodFailure {
+  /** namespace/name */
+  pod: string
+  namespace: string
+  name: string
+  error: string
 }
 
 export interface SaveSnapshotOptions {
@@ -64,6 +76,8 @@ export interface SaveSnapshotOptions {
   maxBytes?: number
   /** out.tgz / out.tar.gz → gzipped tar; anything else → a directory. */
   out: string
+  /** Replace an existing file at `out` that is not a meshctl snapshot. */
+  force?: boolean
   meshctlVersion?: string
   env?: NodeJS.ProcessEnv
   /** Progress lines (stderr in the CLI). */
@@ -78,6 +92,8 @@ export interface SaveSnapshotResult {
   redactions: number
   bytes: number
   notes: string[]
+  /** Pods that could not be read; the exit code is 1 when there are any. */
+  failed: SnapshotPodFailure[]
 }
 
 type Files = Map<string, Buffer>
@@ -91,6 +107,7 @@ const json = (v: unknown) => Buffer.from(JSON.stringify(v, null, 1) + '\n')
  */
 export async function saveSnapshot(opts: SaveSnapshotOptions): Promise<SaveSnapshotResult> {
   if (opts.refs.length === 0 && !opts.selector) throw new UsageError('give at least one pod (name, pod/x, deploy/x, svc/x) or -l <selector>')
+  await checkSnapshotTarget(opts.out, opts.force)
   const cfg = await loadKubeConfig({kubeconfig: opts.kubeconfig, context: opts.context, namespace: opts.namespace, env: opts.env})
   const api = new KubeApi(cfg, {timeoutMs: opts.timeoutMs})
   const progress = opts.progress ?? (() => {})
@@ -125,11 +142,32 @@ export async function saveSnapshot(opts: SaveSnapshotOptions): Promise<SaveSnaps
   const adminPort = opts.adminPort ?? 15000
   // A few pods at a time: each needs its own forward; a whole namespace at once would hammer the apiserver.
   const queue = [...pods]
+  // One pod that cannot be read (admin port closed, timeout, an answer over the cap) does not lose the others: it is
+  // recorded in the manifest and the report (exit 1, like audit's partial results); only a bug stops the save.
+  const failed: SnapshotPodFailure[] = []
+  const failures: MeshctlError[] = []
   const worker = async () => {
-    for (let p = queue.shift(); p; p = queue.shift()) entries.push(await snapshotPod(api, p, adminPort, opts, files, report, progress))
+    for (let p = queue.shift(); p; p = queue.shift()) {
+      try {
+        entries.push(await snapshotPod(api, p, adminPort, opts, files, report, progress))
+      } catch (error) {
+        if (!isMeshctlError(error)) throw error
+        failures.push(error)
+        failed.push({pod: `${p.namespace}/${p.name}`, namespace: p.namespace, name: p.name, error: error.message})
+        progress(`could not read pod ${p.namespace}/${p.name}: ${error.message}`)
+      }
+    }
   }
   await Promise.all(Array.from({length: Math.min(4, pods.length)}, worker))
   entries.sort((a, b) => `${a.namespace}/${a.name}`.localeCompare(`${b.namespace}/${b.name}`))
+  failed.sort((a, b) => a.pod.localeCompare(b.pod))
+  if (entries.length === 0) {
+    // Nothing to save: one pod's own error as it is (its cause and next step); several pods' errors together.
+    if (failures.length === 1) throw failures[0]
+    throw new ClusterAccessError(`no pod could be read, nothing was written: ${failed.map((f) => `${f.pod}: ${f.error}`).join('; ')}`, [
+      ...new Set([...failures.flatMap((e) => e.tryNext), 'retry with a longer --timeout']),
+    ])
+  }
 
   const namespaces = [...new Set(pods.map((p) => p.namespace))].sort()
   progress(`reading Istio and Kubernetes objects of ${namespaces.join(', ')}`)
@@ -170,10 +208,11 @@ export async function saveSnapshot(opts: SaveSnapshotOptions): Promise<SaveSnaps
     },
     ...(mesh.meshConfig ? {meshConfig: 'cluster/mesh-config.yaml'} : {}),
     redactions: {count: report.count, paths: report.paths},
+    ...(failed.length ? {failedPods: failed} : {}),
   }
   files.set('manifest.json', json(manifest))
 
-  const tgz = /\.(tgz|tar\.gz)$/.test(opts.out)
+  const tgz = isTgzPath(opts.out)
   const bytes = tgz ? await writeTgz(opts.out, files) : writeDir(opts.out, files)
   return {
     path: opts.out,
@@ -183,6 +222,7 @@ export async function saveSnapshot(opts: SaveSnapshotOptions): Promise<SaveSnaps
     redactions: report.count,
     bytes,
     notes: manifest.objects.notes,
+    failed,
   }
 }
 
@@ -241,99 +281,315 @@ async function snapshotPod(
   }
 }
 
+/**
+ * Before any work: may `out` be written? A missing path, an empty directory or a previous meshctl snapshot of the
+ * same form may; a file that is not a meshctl snapshot only with --force; a directory that is not a snapshot never
+ * (meshctl does not delete directories it did not write).
+ */
+export async function checkSnapshotTarget(out: string, force = false): Promise<void> {
+  let st
+  try {
+    st = lstatSync(out)
+  } catch {
+    return
+  }
+  if (st.isDirectory() && (resolve(out) === process.cwd() || resolve(out) === resolve('/')))
+    throw new UsageError(`-o ${out} is the current or root directory; snapshot save writes a new directory or a .tgz file`, [
+      '-o ./snapshot or -o snapshot.tgz',
+    ])
+  const tgz = isTgzPath(out)
+  const forceHint = `pass --force to replace it, or choose another -o path`
+  if (st.isDirectory()) {
+    if (tgz) throw new UsageError(`-o ${out} is a directory; a .tgz snapshot is written as a file`, ['choose another -o path'])
+    if (readdirSync(out).length === 0) return
+    if (await isMeshctlSnapshot(out)) return
+    throw new UsageError(`${out} is a non-empty directory that is not a meshctl snapshot; refusing to replace it`, [
+      'choose a new or empty directory, or a .tgz file (meshctl never deletes a directory it did not write, even with --force)',
+    ])
+  }
+  if (!st.isFile()) throw new UsageError(`-o ${out} exists and is not a regular file or directory; refusing to write there`, ['choose another -o path'])
+  if (force) return
+  if (tgz && (await isMeshctlSnapshot(out))) return
+  throw new UsageError(
+    tgz
+      ? `${out} exists and is not a meshctl snapshot; refusing to overwrite it without --force`
+      : `${out} exists and is a file; snapshot save would replace it with a directory: refusing without --force`,
+    [forceHint],
+  )
+}
+
+const isTgzPath = (p: string) => /\.(tgz|tar\.gz)$/.test(p)
+
+async function isMeshctlSnapshot(path: string): Promise<boolean> {
+  try {
+    await readSnapshot(path, {manifestOnly: true})
+    return true
+  } catch {
+    return false
+  }
+}
+
 function writeDir(out: string, files: Files): number {
-  if (existsSync(out) && !statSync(out).isDirectory())
-    throw new BadInputError(`${out} exists and is not a directory`, ['choose another -o path (a directory, or a .tgz file)'], out)
-  if (existsSync(out) && readdirSync(out).length > 0 && !existsSync(join(out, 'manifest.json'))) {
-    throw new BadInputError(
-      `${out} is a non-empty directory that is not a snapshot; refusing to write into it`,
-      ['choose an empty or new directory, or a .tgz file'],
-      out,
-    )
-  }
-  let bytes = 0
-  for (const [name, buf] of files) {
-    const p = join(out, ...name.split('/'))
-    mkdirSync(dirname(p), {recursive: true})
-    writeFileSync(p, buf)
-    bytes += buf.length
-  }
-  return bytes
+  return writeDirAtomic(out, orderedFiles(files))
+}
+
+/** manifest.json first: a reader checks it before it reads anything else. */
+function orderedFiles(files: Files): [string, Buffer][] {
+  const m = files.get('manifest.json')
+  return [...(m ? ([['manifest.json', m]] as [string, Buffer][]) : []), ...[...files].filter(([n]) => n !== 'manifest.json')]
 }
 
 async function writeTgz(out: string, files: Files): Promise<number> {
   const tar = await tarStream()
-  mkdirSync(dirname(out) || '.', {recursive: true})
-  const pack = tar.pack()
-  const mtime = new Date()
-  const done = pipeline(pack, createGzip(), createWriteStream(out))
-  for (const [name, buf] of files) {
-    await new Promise<void>((resolve, reject) =>
-      pack.entry({name: `snapshot/${name}`, size: buf.length, mtime, mode: 0o644}, buf, (e) => (e ? reject(e) : resolve())),
-    )
-  }
-  pack.finalize()
-  await done
-  return statSync(out).size
+  return writeStreamAtomic(out, async (sink) => {
+    const pack = tar.pack()
+    const mtime = new Date()
+    const done = pipeline(pack, createGzip(), sink)
+    try {
+      for (const [name, buf] of orderedFiles(files)) {
+        await new Promise<void>((resolve, reject) =>
+          pack.entry({name: `snapshot/${name}`, size: buf.length, mtime, mode: 0o644}, buf, (e) => (e ? reject(e) : resolve())),
+        )
+      }
+      pack.finalize()
+    } catch (error) {
+      pack.destroy(error as Error)
+    }
+    await done
+  })
 }
 
-/** Reads every file of a snapshot (dir or .tgz) into memory, keyed by its path relative to the snapshot root. */
-export async function readSnapshotFiles(path: string): Promise<Files> {
-  if (!existsSync(path)) throw new BadInputError(`snapshot ${path} does not exist`, ['create one with: meshctl snapshot save <pod> -o snap.tgz'], path)
-  const files: Files = new Map()
-  if (statSync(path).isDirectory()) {
-    const walk = (d: string) => {
-      for (const e of readdirSync(d, {withFileTypes: true})) {
-        const p = join(d, e.name)
-        if (e.isDirectory()) walk(p)
-        else files.set(relative(path, p).split(sep).join('/'), readFileSync(p))
-      }
-    }
-    walk(path)
-    return files
+/** Caps of a snapshot read: a snapshot is meshctl's own output, but the file given to --snapshot may be anything. */
+export interface SnapshotReadLimits {
+  /** Entries of a .tgz (files, folders, headers). */
+  maxEntries: number
+  /** One file (decompressed). */
+  maxFileBytes: number
+  /** Everything read (decompressed). */
+  maxTotalBytes: number
+}
+export const SNAPSHOT_READ_LIMITS: SnapshotReadLimits = {maxEntries: 50_000, maxFileBytes: 512 * 1024 ** 2, maxTotalBytes: 2 * 1024 ** 3}
+const MANIFEST_MAX_BYTES = 64 * 1024 ** 2
+
+/** The files of a snapshot that its manifest names, read on demand (directory) or kept from one pass (.tgz). */
+export interface SnapshotFiles {
+  get(name: string): Buffer | undefined
+}
+
+export interface ReadSnapshotOptions extends Partial<SnapshotReadLimits> {
+  /** Stop once manifest.json is read and checked (is this a meshctl snapshot?). */
+  manifestOnly?: boolean
+}
+
+const NOT_A_SNAPSHOT_HINT = 'a snapshot is a directory or a .tgz made by: meshctl snapshot save <pod> -o snap.tgz'
+
+/**
+ * Opens a snapshot: manifest.json first (checked field by field), then only the files it names, regular files only,
+ * each under a cap, all under a total cap; a .tgz is streamed (never inflated whole) and an entry whose header
+ * declares more than the cap fails before any of its bytes is inflated.
+ */
+export async function readSnapshot(path: string, opts: ReadSnapshotOptions = {}): Promise<{manifest: SnapshotManifest; files: SnapshotFiles}> {
+  const limits = {...SNAPSHOT_READ_LIMITS, ...opts}
+  let st
+  try {
+    st = statSync(path)
+  } catch {
+    throw new BadInputError(`snapshot ${path} does not exist`, ['create one with: meshctl snapshot save <pod> -o snap.tgz'], path)
   }
-  let raw = readFileSync(path)
-  if (raw[0] === 0x1f && raw[1] === 0x8b) {
-    try {
-      raw = gunzipSync(raw)
-    } catch (error) {
-      throw new BadInputError(`snapshot ${path} is not a valid gzip file: ${(error as Error).message}`, ['was the download cut? save it again'], path)
-    }
+  return st.isDirectory() ? readSnapshotDir(path, limits) : readSnapshotTgz(path, limits)
+}
+
+function readSnapshotDir(root: string, limits: SnapshotReadLimits & ReadSnapshotOptions): {manifest: SnapshotManifest; files: SnapshotFiles} {
+  const mpath = join(root, 'manifest.json')
+  let raw: Buffer
+  try {
+    raw = readRegularFile(mpath, Math.min(MANIFEST_MAX_BYTES, limits.maxFileBytes), `${root}: manifest.json`, 'manifest.json')
+  } catch (error) {
+    if (error instanceof BadInputError && !existsSync(mpath))
+      throw new BadInputError(`${root} is not a meshctl snapshot: manifest.json is missing`, [NOT_A_SNAPSHOT_HINT], root, 'manifest.json')
+    throw error
   }
+  const manifest = parseSnapshotManifest(raw, root)
+  const wanted = manifestFiles(manifest)
+  const cache = new Map<string, Buffer | undefined>()
+  let total = raw.length
+  return {
+    manifest,
+    files: {
+      get(name) {
+        if (!wanted.has(name)) return undefined
+        if (cache.has(name)) return cache.get(name)
+        const p = join(root, ...name.split('/'))
+        let buf: Buffer | undefined
+        if (existsSync(p)) {
+          buf = readRegularFile(p, Math.min(limits.maxFileBytes, limits.maxTotalBytes - total), `${root}: ${name}`, name)
+          total += buf.length
+        }
+        cache.set(name, buf)
+        return buf
+      },
+    },
+  }
+}
+
+async function readSnapshotTgz(path: string, limits: SnapshotReadLimits & ReadSnapshotOptions): Promise<{manifest: SnapshotManifest; files: SnapshotFiles}> {
+  const {fd} = openRegularFile(path, `snapshot ${path}`)
+  const magic = Buffer.alloc(2)
+  readSync(fd, magic, 0, 2, 0)
+  const gz = magic[0] === 0x1f && magic[1] === 0x8b
   const tar = await tarStream()
   const extract = tar.extract()
-  const entries: Files = new Map()
-  const done = new Promise<void>((resolve, reject) => {
-    extract.on('entry', (header, stream, next) => {
-      const chunks: Buffer[] = []
-      stream.on('data', (c: unknown) => {
-        chunks.push(c as Buffer)
-      })
-      stream.on('end', () => {
-        if (header.type === 'file') entries.set(header.name, Buffer.concat(chunks))
-        next()
-      })
+  const kept = new Map<string, Buffer>()
+  let manifest: SnapshotManifest | undefined
+  let wanted: Set<string> | undefined
+  let entries = 0
+  let total = 0
+  let prefix: string | undefined
+  let stopped = false
+  const fail = (message: string, field?: string) => new BadInputError(`snapshot ${path}: ${message}`, [NOT_A_SNAPSHOT_HINT], path, field)
+  let failure: Error | undefined
+  const abort = (e: Error) => {
+    failure ??= e
+    extract.destroy(e)
+  }
+  extract.on('entry', (header, stream, next) => {
+    // The entry stream shares the archive's fate; its error is the archive's, reported once by the pipeline.
+    stream.on('error', () => {})
+    if (++entries > limits.maxEntries) return abort(fail(`more than ${limits.maxEntries} entries (the cap); not a meshctl snapshot`))
+    let name = header.name.replace(/^\.\//, '')
+    if (prefix === undefined) prefix = name.includes('/') ? name.slice(0, name.indexOf('/') + 1) : ''
+    if (prefix && name.startsWith(prefix)) name = name.slice(prefix.length)
+    const size = header.size ?? 0
+    if (header.type !== 'file') {
+      stream.on('end', next)
       stream.resume()
+      return
+    }
+    if (size > limits.maxFileBytes)
+      return abort(fail(`entry ${name} declares ${humanBytes(size)}, over the ${humanBytes(limits.maxFileBytes)} cap per file`, name))
+    if (total + size > limits.maxTotalBytes)
+      return abort(fail(`its entries exceed the ${humanBytes(limits.maxTotalBytes)} cap on decompressed size (at ${name})`, name))
+    total += size
+    const keep = name === 'manifest.json' || !wanted || wanted.has(name)
+    const chunks: Buffer[] = []
+    stream.on('data', (c: unknown) => {
+      if (keep) chunks.push(c as Buffer)
     })
-    extract.on('finish', resolve)
-    extract.on('error', (e) =>
-      reject(
-        new BadInputError(
-          `snapshot ${path} is not a valid tar archive: ${e.message}`,
-          ['a snapshot is a directory or a .tgz made by meshctl snapshot save'],
-          path,
-        ),
-      ),
-    )
+    stream.on('end', () => {
+      if (keep) {
+        const buf = Buffer.concat(chunks)
+        if (name === 'manifest.json' && !manifest) {
+          try {
+            manifest = parseSnapshotManifest(buf, path)
+          } catch (error) {
+            return abort(error as Error)
+          }
+          wanted = manifestFiles(manifest)
+          for (const k of [...kept.keys()]) if (!wanted.has(k)) kept.delete(k)
+          if (limits.manifestOnly) {
+            stopped = true
+            return extract.destroy()
+          }
+        } else if (!wanted || wanted.has(name)) kept.set(name, buf)
+      }
+      next()
+    })
+    stream.resume()
   })
-  extract.end(raw)
-  await done
-  // Strip the single top-level folder (snapshot/) if every entry has it.
-  const names = [...entries.keys()]
-  const top = names[0]?.split('/')[0]
-  const strip = top && names.every((n) => n.startsWith(`${top}/`)) && !entries.has('manifest.json')
-  for (const [n, b] of entries) files.set(strip ? n.slice(top!.length + 1) : n, b)
-  return files
+  const input = createReadStream('', {fd, start: 0})
+  try {
+    await (gz ? pipeline(input, createGunzip(), extract) : pipeline(input, extract))
+  } catch (error) {
+    input.destroy()
+    if (!stopped) {
+      if (failure) throw failure
+      const e = error as Error
+      throw fail(
+        gz && /gzip|header|zlib|unexpected end/i.test(e.message) && !/tar/i.test(e.message)
+          ? `not a valid gzip file (${e.message}); was the download cut?`
+          : `not a valid snapshot archive (${e.message})`,
+      )
+    }
+  }
+  if (!manifest) throw fail('not a meshctl snapshot: manifest.json is missing', 'manifest.json')
+  const m = manifest
+  return {manifest: m, files: {get: (name) => kept.get(name)}}
+}
+
+const SAFE_PATH = /^(?!\/)(?!.*(^|\/)\.\.?(\/|$))[^\0]+$/
+
+/** manifest.json, checked: every field meshctl reads has its type, every path stays inside the snapshot. */
+export function parseSnapshotManifest(raw: Buffer, path: string): SnapshotManifest {
+  let m: unknown
+  try {
+    m = JSON.parse(raw.toString('utf8'))
+  } catch (error) {
+    throw new BadInputError(`${path}: manifest.json is not valid JSON (${(error as Error).message})`, ['save the snapshot again'], path, 'manifest.json')
+  }
+  const bad = (field: string, what: string) =>
+    new BadInputError(`${path}: manifest.json field ${field} ${what}`, ['save the snapshot again with this meshctl version'], path, `manifest.json: ${field}`)
+  const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
+  if (!isObj(m)) throw bad('(root)', `must be an object, got ${typeName(m)}`)
+  if (m.format !== SNAPSHOT_FORMAT) throw bad('format', `is ${JSON.stringify(m.format)}, expected ${SNAPSHOT_FORMAT}`)
+  const str = (v: unknown, field: string, optional = false) => {
+    if (v === undefined && optional) return
+    if (typeof v !== 'string') throw bad(field, `must be a string, got ${typeName(v)}`)
+  }
+  const safe = (v: unknown, field: string, optional = false) => {
+    str(v, field, optional)
+    if (typeof v === 'string' && !SAFE_PATH.test(v)) throw bad(field, `must be a relative path inside the snapshot, got ${JSON.stringify(v)}`)
+  }
+  const strList = (v: unknown, field: string, optional = false) => {
+    if (v === undefined && optional) return
+    if (!Array.isArray(v)) throw bad(field, `must be a list, got ${typeName(v)}`)
+    v.forEach((x, i) => str(x, `${field}[${i}]`))
+  }
+  const strMap = (v: unknown, field: string) => {
+    if (v === undefined) return
+    if (!isObj(v)) throw bad(field, `must be an object, got ${typeName(v)}`)
+    for (const [k, x] of Object.entries(v)) str(x, `${field}.${k}`)
+  }
+  strList(m.namespaces, 'namespaces', true)
+  if (!Array.isArray(m.pods)) throw bad('pods', `must be a list, got ${typeName(m.pods)}`)
+  m.pods.forEach((p: unknown, i: number) => {
+    const f = `pods[${i}]`
+    if (!isObj(p)) throw bad(f, `must be an object, got ${typeName(p)}`)
+    str(p.namespace, `${f}.namespace`)
+    str(p.name, `${f}.name`)
+    safe(p.dir, `${f}.dir`)
+    strList(p.files, `${f}.files`)
+    ;(p.files as string[]).forEach((x, j) => safe(x, `${f}.files[${j}]`))
+    strMap(p.labels, `${f}.labels`)
+    p.labels ??= {}
+    str(p.ip, `${f}.ip`, true)
+  })
+  if (m.objects !== undefined) {
+    const o = m.objects
+    if (!isObj(o)) throw bad('objects', `must be an object, got ${typeName(o)}`)
+    safe(o.file, 'objects.file')
+    strList(o.notes, 'objects.notes', true)
+    strMap(o.versions, 'objects.versions')
+    if (o.coverage !== undefined) {
+      if (!isObj(o.coverage)) throw bad('objects.coverage', `must be an object, got ${typeName(o.coverage)}`)
+      for (const [k, v] of Object.entries(o.coverage)) if (v !== '*') strList(v, `objects.coverage.${k}`)
+    }
+  }
+  safe(m.meshConfig, 'meshConfig', true)
+  if (m.failedPods !== undefined && !Array.isArray(m.failedPods)) throw bad('failedPods', `must be a list, got ${typeName(m.failedPods)}`)
+  return m as unknown as SnapshotManifest
+}
+
+function typeName(v: unknown): string {
+  return v === null ? 'null' : Array.isArray(v) ? 'a list' : typeof v === 'object' ? 'an object' : `${typeof v} ${JSON.stringify(v)?.slice(0, 40)}`
+}
+
+/** The files a manifest names: pods' documents, the objects file, the mesh config. */
+function manifestFiles(m: SnapshotManifest): Set<string> {
+  const s = new Set<string>()
+  for (const p of m.pods) for (const f of p.files) s.add(`${p.dir}/${f}`)
+  s.add(m.objects?.file ?? 'cluster/objects.json')
+  if (m.meshConfig) s.add(m.meshConfig)
+  return s
 }
 
 /**

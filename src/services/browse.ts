@@ -4,8 +4,10 @@
  * and explain (the same session code as `meshctl explain route`, with the same cluster config). Screens never see
  * a ProxySource or the Kubernetes client; tests substitute a fake BrowseSource.
  */
-import {mkdir, writeFile} from 'node:fs/promises'
-import {join, resolve} from 'node:path'
+import {existsSync} from 'node:fs'
+import {resolve} from 'node:path'
+import {UsageError} from '../errors.js'
+import {writeDirAtomic} from '../fsutil/atomic-write.js'
 import type {ExplainResult} from '../analysis/explain/types.js'
 import type {SimRequest} from '../envoy/model.js'
 import {toEnvoyClusters, toEnvoyConfigDump} from '../envoy/configdump/admin-json.js'
@@ -274,11 +276,13 @@ export function directorySnapshotWriter(baseDir: string = process.cwd(), now: ()
     const stamp = now().toISOString().replace(/[:.]/g, '-')
     const who = (ref.name ?? ref.label).replace(/[^A-Za-z0-9_.-]+/g, '_').slice(0, 60)
     const dir = resolve(baseDir, `meshctl-snapshot-${who}-${stamp}`)
-    await mkdir(dir, {recursive: true})
-    await writeFile(join(dir, 'config_dump.json'), JSON.stringify(toEnvoyConfigDump(state.dump), null, 2) + '\n')
-    if (state.clusterStatus) await writeFile(join(dir, 'clusters.json'), JSON.stringify(toEnvoyClusters(state.clusterStatus), null, 2) + '\n')
-    if (state.serverInfo) await writeFile(join(dir, 'server_info.json'), JSON.stringify(state.serverInfo.raw, null, 2) + '\n')
-    if (state.pod) await writeFile(join(dir, 'pod.json'), JSON.stringify(state.pod, null, 2) + '\n')
+    // One directory, written beside its final name and renamed into place: a full disk leaves nothing half-written.
+    const files: [string, string][] = [['config_dump.json', JSON.stringify(toEnvoyConfigDump(state.dump), null, 2) + '\n']]
+    if (state.clusterStatus) files.push(['clusters.json', JSON.stringify(toEnvoyClusters(state.clusterStatus), null, 2) + '\n'])
+    if (state.serverInfo) files.push(['server_info.json', JSON.stringify(state.serverInfo.raw, null, 2) + '\n'])
+    if (state.pod) files.push(['pod.json', JSON.stringify(state.pod, null, 2) + '\n'])
+    if (existsSync(dir)) throw new UsageError(`${dir} already exists; not replacing it`, ['press s again in a second'])
+    writeDirAtomic(dir, files)
     return dir
   }
 }

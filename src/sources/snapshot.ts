@@ -1,7 +1,7 @@
 import {parseClusterStatus, parseConfigDump, parseServerInfo} from '../envoy/configdump/parse.js'
 import {BadInputError, UsageError} from '../errors.js'
 import type {KubeObject} from '../kube/api.js'
-import {readSnapshotFiles, SNAPSHOT_FORMAT, type SnapshotManifest, type SnapshotPodEntry} from '../kube/snapshot.js'
+import {readSnapshot, type SnapshotFiles, type SnapshotManifest, type SnapshotPodEntry} from '../kube/snapshot.js'
 import type {ProxyNeeds, ProxySource, ProxyState} from './types.js'
 
 /** A snapshot read back: manifest, per-pod documents, cluster objects. */
@@ -9,33 +9,12 @@ export class Snapshot {
   private constructor(
     readonly path: string,
     readonly manifest: SnapshotManifest,
-    private readonly files: Map<string, Buffer>,
+    private readonly files: SnapshotFiles,
   ) {}
 
+  /** manifest.json first (checked field by field), then only the files it names, each read when first asked for. */
   static async open(path: string): Promise<Snapshot> {
-    const files = await readSnapshotFiles(path)
-    const m = files.get('manifest.json')
-    if (!m)
-      throw new BadInputError(
-        `${path} is not a meshctl snapshot: manifest.json is missing`,
-        ['create one with: meshctl snapshot save <pod> -o snap.tgz'],
-        path,
-        'manifest.json',
-      )
-    let manifest: SnapshotManifest
-    try {
-      manifest = JSON.parse(m.toString('utf8'))
-    } catch (error) {
-      throw new BadInputError(`${path}: manifest.json is not valid JSON (${(error as Error).message})`, ['save the snapshot again'], path, 'manifest.json')
-    }
-    if (manifest.format !== SNAPSHOT_FORMAT || !Array.isArray(manifest.pods)) {
-      throw new BadInputError(
-        `${path}: manifest.json has format ${JSON.stringify(manifest.format)}, expected ${SNAPSHOT_FORMAT}`,
-        ['save the snapshot again with this meshctl version'],
-        path,
-        'format',
-      )
-    }
+    const {manifest, files} = await readSnapshot(path)
     return new Snapshot(path, manifest, files)
   }
 
@@ -45,9 +24,25 @@ export class Snapshot {
 
   /** The Istio and Kubernetes objects captured with the snapshot (input of manifest-based analyses). */
   objects(): KubeObject[] {
-    const f = this.files.get(this.manifest.objects?.file ?? 'cluster/objects.json')
+    const name = this.manifest.objects?.file ?? 'cluster/objects.json'
+    const f = this.files.get(name)
     if (!f) return []
-    return (this.json(this.manifest.objects.file, f) as {items?: KubeObject[]}).items ?? []
+    const doc = this.json(name, f) as {items?: unknown} | null
+    const bad = (field: string, what: string) =>
+      new BadInputError(`${this.path}: ${name} field ${field} ${what}`, ['save the snapshot again'], this.path, `${name}: ${field}`)
+    if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw bad('(root)', 'must be an object {"items": [...]}')
+    if (doc.items === undefined) return []
+    if (!Array.isArray(doc.items)) throw bad('items', `must be a list, got ${doc.items === null ? 'null' : typeof doc.items}`)
+    doc.items.forEach((o: unknown, i: number) => {
+      if (typeof o !== 'object' || o === null || Array.isArray(o)) throw bad(`items[${i}]`, 'must be an object')
+      const obj = o as {kind?: unknown; metadata?: unknown}
+      if (typeof obj.kind !== 'string') throw bad(`items[${i}].kind`, 'must be a string')
+      if (typeof obj.metadata !== 'object' || obj.metadata === null || Array.isArray(obj.metadata)) throw bad(`items[${i}].metadata`, 'must be an object')
+      const md = obj.metadata as {name?: unknown; namespace?: unknown}
+      if (typeof md.name !== 'string') throw bad(`items[${i}].metadata.name`, 'must be a string')
+      if (md.namespace !== undefined && typeof md.namespace !== 'string') throw bad(`items[${i}].metadata.namespace`, 'must be a string')
+    })
+    return doc.items as KubeObject[]
   }
 
   meshConfig(): string | undefined {
