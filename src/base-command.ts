@@ -80,8 +80,10 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     }
     if (err instanceof Errors.ExitError) throw err
     process.stderr.write(
-      `Internal error (a bug in meshctl): ${err.message}\n` +
-        (process.env.MESHCTL_DEBUG ? `${err.stack}\n` : '  Set MESHCTL_DEBUG=1 for the stack trace and report it.\n'),
+      scrubUrlCredentials(
+        `Internal error (a bug in meshctl): ${err.message}\n` +
+          (process.env.MESHCTL_DEBUG ? `${err.stack}\n` : '  Set MESHCTL_DEBUG=1 for the stack trace and report it.\n'),
+      ),
     )
     this.exit(ExitCode.internal)
   }
@@ -91,6 +93,11 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     if (!err && this.resultExitCode !== ExitCode.ok) process.exitCode = this.resultExitCode
     return r
   }
+}
+
+/** An internal error's text may quote a URL it failed on: never with `user:password@` (kube errors scrub their own). */
+function scrubUrlCredentials(text: string): string {
+  return text.replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@"'<>]+@/gi, '$1[redacted]@')
 }
 
 /** oclif parse failures (unknown flag, missing arg, bad option) are usage errors: exit 2. */
