@@ -174,14 +174,25 @@ function redactDataSources(v: unknown, ctx: Ctx, path: string, depth: number): u
 
 function mapArray(a: unknown[], ctx: Ctx, f: (x: unknown, i: number) => unknown): unknown[] {
   if (ctx.inPlace) {
-    for (let i = 0; i < a.length; i++) a[i] = f(a[i], i)
+    for (let i = 0; i < a.length; i++) {
+      const y = f(a[i], i)
+      if (y !== a[i]) a[i] = y
+    }
     return a
   }
   return a.map(f)
 }
 
 function mapObject(o: Record<string, unknown>, ctx: Ctx, f: (k: string, x: unknown) => unknown): Record<string, unknown> {
-  const out: Record<string, unknown> = ctx.inPlace ? o : {}
+  if (ctx.inPlace) {
+    for (const k of Object.keys(o)) {
+      const x = o[k]
+      const y = f(k, x)
+      if (y !== x) o[k] = y
+    }
+    return o
+  }
+  const out: Record<string, unknown> = {}
   for (const k of Object.keys(o)) out[k] = f(k, o[k])
   return out
 }
@@ -232,31 +243,89 @@ function walk(value: unknown, ctx: Ctx, path: string, depth: number): unknown {
     hit(ctx, path)
     return `${REDACTED} (nested deeper than ${MAX_DEPTH})`
   }
-  if (Array.isArray(value)) return mapArray(value, ctx, (x, i) => walk(x, ctx, `${path}[${i}]`, depth + 1))
+  if (Array.isArray(value))
+    return mapArray(value, ctx, (x, i) =>
+      typeof x === 'object' && x !== null ? walk(x, ctx, `${path}[${i}]`, depth + 1) : typeof x === 'string' ? walkString(x, ctx, path, `[${i}]`, '') : x,
+    )
   const obj = value as Record<string, unknown>
   // Rule 3: Envoy HeaderValue {key, value | raw_value} with a credential header name.
   const headerValue = typeof obj.key === 'string' && CREDENTIAL_HEADER.test(obj.key) && ('value' in obj || 'raw_value' in obj || 'rawValue' in obj)
   // Rule 5: a Kubernetes Secret's data.
   const k8sSecret = obj.kind === 'Secret' && typeof obj.apiVersion === 'string'
   return mapObject(obj, ctx, (k, v) => {
-    const p = `${path}.${k}`
-    const n = norm(k)
-    if (SENSITIVE_FIELDS.has(n)) {
-      // Istio's ClientTLSSettings/ServerTLSSettings.privateKey is a file path, not key material.
-      if (n === 'privatekey' && typeof v === 'string' && FILE_PATH.test(v)) return v
-      return redactAll(v, ctx, p, depth + 1)
+    const kind = classify(k)
+    if (kind === KeyKind.Plain) {
+      // The common case, kept cheap: no path is built unless something below is redacted.
+      return typeof v === 'object' && v !== null ? walk(v, ctx, `${path}.${k}`, depth + 1) : typeof v === 'string' ? walkString(v, ctx, path, k, '.') : v
     }
-    if (headerValue && (k === 'value' || n === 'rawvalue') && typeof v === 'string') return redactLeaf(v, ctx, p)
-    // Maps keyed by header name (Istio `headers.request.set`, HTTP call descriptions).
-    if (typeof v === 'string' && CREDENTIAL_HEADER_KEY.test(k)) return redactLeaf(v, ctx, p)
-    if (k8sSecret && (k === 'data' || k === 'stringData')) return redactAll(v, ctx, p, depth + 1)
-    if (k === 'env') return redactEnv(v, ctx, p, depth + 1)
-    if (n === 'environmentvariables' && isObject(v))
-      return mapObject(v, ctx, (kk, x) => (norm(kk) === 'keyvalues' ? redactAll(x, ctx, `${p}.${kk}`, depth + 2) : walk(x, ctx, `${p}.${kk}`, depth + 2)))
-    if (n === 'annotations') return redactAnnotations(v, ctx, p, depth + 1)
-    if (v && typeof v === 'object' && SECRET_BEARING.test(n)) return redactDataSources(v, ctx, p, depth + 1)
+    const p = `${path}.${k}`
+    switch (kind) {
+      case KeyKind.Sensitive:
+        // Istio's ClientTLSSettings/ServerTLSSettings.privateKey is a file path, not key material.
+        if (norm(k) === 'privatekey' && typeof v === 'string' && FILE_PATH.test(v)) return v
+        return redactAll(v, ctx, p, depth + 1)
+      case KeyKind.HeaderName:
+        // Maps keyed by header name (Istio `headers.request.set`, HTTP call descriptions).
+        if (typeof v === 'string') return redactLeaf(v, ctx, p)
+        break
+      case KeyKind.Env:
+        return redactEnv(v, ctx, p, depth + 1)
+      case KeyKind.EnvVars:
+        if (isObject(v))
+          return mapObject(v, ctx, (kk, x) => (norm(kk) === 'keyvalues' ? redactAll(x, ctx, `${p}.${kk}`, depth + 2) : walk(x, ctx, `${p}.${kk}`, depth + 2)))
+        break
+      case KeyKind.Annotations:
+        return redactAnnotations(v, ctx, p, depth + 1)
+      case KeyKind.Value:
+        if (headerValue && typeof v === 'string') return redactLeaf(v, ctx, p)
+        break
+      case KeyKind.Data:
+        if (k8sSecret) return redactAll(v, ctx, p, depth + 1)
+        break
+      case KeyKind.SecretBearing:
+        if (v && typeof v === 'object') return redactDataSources(v, ctx, p, depth + 1)
+        break
+    }
     return walk(v, ctx, p, depth + 1)
   })
+}
+
+function walkString(v: string, ctx: Ctx, path: string, k: string, sep: string): string {
+  const out = redactText(v, ctx.patterns)
+  if (out !== v) hit(ctx, `${path}${sep}${k}`)
+  return out
+}
+
+const enum KeyKind {
+  Plain,
+  Sensitive,
+  HeaderName,
+  Env,
+  EnvVars,
+  Annotations,
+  Value,
+  Data,
+  SecretBearing,
+}
+
+/** What a key means to the rules; cached, since a dump repeats the same few hundred keys millions of times. */
+const KINDS = new Map<string, KeyKind>()
+function classify(k: string): KeyKind {
+  let kind = KINDS.get(k)
+  if (kind !== undefined) return kind
+  const n = norm(k)
+  if (SENSITIVE_FIELDS.has(n)) kind = KeyKind.Sensitive
+  else if (k === 'value' || n === 'rawvalue') kind = KeyKind.Value
+  else if (CREDENTIAL_HEADER_KEY.test(k)) kind = KeyKind.HeaderName
+  else if (k === 'data' || k === 'stringData') kind = KeyKind.Data
+  else if (k === 'env') kind = KeyKind.Env
+  else if (n === 'environmentvariables') kind = KeyKind.EnvVars
+  else if (n === 'annotations') kind = KeyKind.Annotations
+  else if (SECRET_BEARING.test(n)) kind = KeyKind.SecretBearing
+  else kind = KeyKind.Plain
+  if (KINDS.size > 100_000) KINDS.clear()
+  KINDS.set(k, kind)
+  return kind
 }
 
 /** Returns a redacted deep copy of a JSON value (the snapshot writer, the UI's raw view). */
