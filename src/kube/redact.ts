@@ -5,7 +5,7 @@
  * The rules (by field and type, never by place) are those of `envoy/configdump/sensitive.ts`, with every text
  * pattern on.
  */
-import {REDACTED, redactSensitive, type RedactionReport} from '../envoy/configdump/sensitive.js'
+import {redactSensitive, type RedactionReport} from '../envoy/configdump/sensitive.js'
 
 export {REDACTED, scrubUrlCredentials} from '../envoy/configdump/sensitive.js'
 export type {RedactionReport} from '../envoy/configdump/sensitive.js'
@@ -13,10 +13,4 @@ export type {RedactionReport} from '../envoy/configdump/sensitive.js'
 /** Returns a redacted deep copy of a JSON value. */
 export function redactJson(value: unknown, report: RedactionReport = {count: 0, paths: []}, path = '$'): unknown {
   return redactSensitive(value, {patterns: true}, report, path)
-}
-
-/** A URL for a message or a file: without `user:password@`. */
-export function redactUrl(url: string | undefined): string | undefined {
-  if (url === undefined) return undefined
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#@]*@/i, `$1${REDACTED}@`)
 }
