@@ -83,10 +83,14 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     }
     if (err instanceof Errors.ExitError) throw err
     process.stderr.write(
-      `Internal error (a bug in meshctl): ${err.message}\n` +
-        (process.env.MESHCTL_DEBUG ? `${err.stack}\n` : '  Set MESHCTL_DEBUG=1 for the stack trace and report it.\n'),
+      scrubUrlCredentials(
+        `Internal error (a bug in meshctl): ${err.message}\n` +
+          (process.env.MESHCTL_DEBUG ? `${err.stack}\n` : '  Set MESHCTL_DEBUG=1 for the stack trace and report it.\n'),
+      ),
     )
-    this.emitError(ExitCode.internal, `internal error (a bug in meshctl): ${err.message}`, ['set MESHCTL_DEBUG=1 for the stack trace and report it'])
+    this.emitError(ExitCode.internal, scrubUrlCredentials(`internal error (a bug in meshctl): ${err.message}`), [
+      'set MESHCTL_DEBUG=1 for the stack trace and report it',
+    ])
     this.exit(ExitCode.internal)
   }
 
@@ -119,6 +123,11 @@ function outputFromArgv(argv: string[]): string | undefined {
     else if (/^-o[a-z]+$/.test(a)) found = a.slice(2)
   }
   return found
+}
+
+/** An internal error's text may quote a URL it failed on: never with `user:password@` (kube errors scrub their own). */
+function scrubUrlCredentials(text: string): string {
+  return text.replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@"'<>]+@/gi, '$1[redacted]@')
 }
 
 /** oclif parse failures (unknown flag, missing arg, bad option) are usage errors: exit 2. */

@@ -3,7 +3,7 @@ import http from 'node:http'
 import https from 'node:https'
 import {ClusterAccessError} from '../errors.js'
 import {apiStatusError, apiTransportError, forbiddenError, parseForbidden, parseStatus, type ApiCallContext, type Forbidden} from './errors.js'
-import type {LoadedKubeConfig} from './kubeconfig.js'
+import {scrubKubeCredentials, type LoadedKubeConfig} from './kubeconfig.js'
 
 export interface KubeRequestOptions {
   /** In words, for error messages: "list pods in namespace bookinfo". */
@@ -132,7 +132,8 @@ export class KubeApi {
     try {
       await this.config.applyToHTTPSOptions(reqOpts)
     } catch (error) {
-      throw new ClusterAccessError(`cannot use the credentials of context "${this.config.contextName}": ${(error as Error).message}`, [
+      const why = scrubKubeCredentials(String((error as Error)?.message ?? error), this.config)
+      throw new ClusterAccessError(`cannot use the credentials of context "${this.config.contextName}": ${why}`, [
         'check the user entry of the kubeconfig (exec plugin installed? files readable?)',
       ])
     }

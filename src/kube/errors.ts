@@ -1,4 +1,5 @@
 import {ClusterAccessError} from '../errors.js'
+import {scrubUrlCredentials} from '../envoy/configdump/sensitive.js'
 
 /** A Kubernetes `Status` object as returned in error bodies. */
 export interface KubeStatus {
@@ -95,10 +96,16 @@ export function forbiddenError(f: Forbidden, what: string): ForbiddenError {
   ])
 }
 
+/** The server URL and path of a call, as messages may show them: without `user:password@`. */
+function scrubContext(ctx: ApiCallContext): ApiCallContext {
+  return {...ctx, server: scrubUrlCredentials(ctx.server), path: scrubUrlCredentials(ctx.path)}
+}
+
 /** Maps a non-2xx API response to the exit-4 error users see, with the exact next step. */
-export function apiStatusError(status: number, body: string, ctx: ApiCallContext): ClusterAccessError {
+export function apiStatusError(status: number, body: string, ctxIn: ApiCallContext): ClusterAccessError {
+  const ctx = scrubContext(ctxIn)
   const s = parseStatus(body)
-  const msg = s?.message ?? (body.slice(0, 300).trim() || `HTTP ${status}`)
+  const msg = scrubUrlCredentials(s?.message ?? (body.slice(0, 300).trim() || `HTTP ${status}`))
   if (status === 401) {
     return new ClusterAccessError(
       `the API server at ${ctx.server} rejected the credentials of context "${ctx.contextName}" (401 Unauthorized) while trying to ${ctx.what}`,
@@ -152,8 +159,11 @@ const TLS_CODES = new Set([
 ])
 
 /** Maps a transport failure (no HTTP answer at all) to an exit-4 error naming the server and context. */
-export function apiTransportError(error: unknown, ctx: ApiCallContext): ClusterAccessError {
-  const e = error as NodeJS.ErrnoException & {type?: string}
+export function apiTransportError(error: unknown, ctxIn: ApiCallContext): ClusterAccessError {
+  const ctx = scrubContext(ctxIn)
+  const raw = error as NodeJS.ErrnoException & {type?: string}
+  // Transport errors can quote the URL they failed on (proxies, redirects): never with its credentials.
+  const e = raw && typeof raw === 'object' ? Object.assign(Object.create(raw) as typeof raw, {message: scrubUrlCredentials(String(raw.message ?? ''))}) : raw
   const code = e?.code ?? ''
   if (code === 'ETIMEDOUT' || code === 'MESHCTL_TIMEOUT' || e?.type === 'request-timeout') {
     return new ClusterAccessError(`timed out talking to the API server at ${ctx.server} (context "${ctx.contextName}") while trying to ${ctx.what}`, [
@@ -173,7 +183,8 @@ export function apiTransportError(error: unknown, ctx: ApiCallContext): ClusterA
       'work offline instead: --file <config_dump.json> or --snapshot <dir|tgz>',
     ])
   }
-  return new ClusterAccessError(`request to the API server at ${ctx.server} failed while trying to ${ctx.what}: ${e?.message ?? String(error)}`, [
-    `check with: kubectl cluster-info --context ${ctx.contextName}`,
-  ])
+  return new ClusterAccessError(
+    `request to the API server at ${ctx.server} failed while trying to ${ctx.what}: ${e?.message ?? scrubUrlCredentials(String(error))}`,
+    [`check with: kubectl cluster-info --context ${ctx.contextName}`],
+  )
 }

@@ -5,6 +5,7 @@ import {homedir} from 'node:os'
 import {delimiter, dirname, isAbsolute, join} from 'node:path'
 import {parse as parseYaml} from 'yaml'
 import {BadInputError, ClusterAccessError} from '../errors.js'
+import {REDACTED, redactText} from '../envoy/configdump/sensitive.js'
 
 /** Where the service account of a pod keeps its credentials (in-cluster config). */
 const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount'
@@ -17,6 +18,11 @@ export interface KubeCluster {
   skipTLSVerify: boolean
   tlsServerName?: string
   proxyUrl?: string
+  /**
+   * `user:password` given in the server URL (`https://user:pass@host`): taken out of `server` at load so that no
+   * message, progress line or snapshot manifest can print it, and sent as basic auth when the user has no token.
+   */
+  urlAuth?: string
 }
 
 export interface KubeUser {
@@ -185,7 +191,7 @@ function readConfigFile(file: string): RawConfig {
     .filter((e: any) => str(e.cluster?.server))
     .map((e: any) => ({
       name: e.name,
-      server: String(e.cluster.server).replace(/\/+$/, ''),
+      ...splitServerUrl(String(e.cluster.server).replace(/\/+$/, '')),
       caData: str(e.cluster['certificate-authority-data']),
       caFile: abs(base, str(e.cluster['certificate-authority'])),
       skipTLSVerify: e.cluster['insecure-skip-tls-verify'] === true,
@@ -213,6 +219,50 @@ function readConfigFile(file: string): RawConfig {
     .filter((e: any) => str(e.context?.cluster))
     .map((e: any) => ({name: e.name, cluster: e.context.cluster, user: str(e.context.user) ?? '', namespace: str(e.context.namespace)}))
   return {clusters, users, contexts, currentContext: str(doc['current-context'])}
+}
+
+/**
+ * A message about a kubeconfig's context, made safe to print: every credential value of its user and cluster (token,
+ * password, client key, exec plugin env values, auth-provider config, URL credentials) is replaced, then the text
+ * patterns (URL credentials, bearer tokens, JWTs, PEM keys). Credential plugins' own stderr passes through here.
+ */
+export function scrubKubeCredentials(text: string, cfg: {user?: KubeUser; cluster?: KubeCluster}): string {
+  const values: string[] = []
+  const add = (v: unknown) => {
+    if (typeof v === 'string' && v.length >= 4) values.push(v)
+  }
+  const u = cfg.user
+  if (u) {
+    for (const v of [u.token, u.password, u.keyData]) add(v)
+    if (u.keyData) add(Buffer.from(u.keyData, 'base64').toString('utf8'))
+    const env = (u.exec as {env?: unknown} | undefined)?.env
+    if (Array.isArray(env)) for (const e of env) add((e as {value?: unknown})?.value)
+    const ap = (u.authProvider as {config?: Record<string, unknown>} | undefined)?.config
+    if (ap && typeof ap === 'object')
+      for (const [k, v] of Object.entries(ap)) if (!/^(cmd-path|cmd-args|expiry|expiry-key|token-key|idp-issuer-url|client-id)$/.test(k)) add(v)
+  }
+  if (cfg.cluster?.urlAuth) {
+    add(cfg.cluster.urlAuth)
+    add(cfg.cluster.urlAuth.split(':').slice(1).join(':'))
+  }
+  let out = text
+  for (const v of values.sort((a, b) => b.length - a.length)) out = out.split(v).join(REDACTED)
+  return redactText(out)
+}
+
+/** `https://user:pass@host:6443` → server `https://host:6443` and urlAuth `user:pass` (percent-decoded). */
+export function splitServerUrl(url: string): {server: string; urlAuth?: string} {
+  const m = /^([a-z][a-z0-9+.-]*:\/\/)([^/?#]*)@(.*)$/is.exec(url)
+  if (!m) return {server: url}
+  const decode = (x: string) => {
+    try {
+      return decodeURIComponent(x)
+    } catch {
+      return x
+    }
+  }
+  const [user, ...rest] = m[2].split(':')
+  return {server: m[1] + m[3], urlAuth: rest.length ? `${decode(user)}:${decode(rest.join(':'))}` : decode(user)}
 }
 
 function inClusterConfig(env: NodeJS.ProcessEnv): RawConfig {
@@ -275,6 +325,7 @@ async function applyCredentials(opts: HttpsOptions, cluster: KubeCluster, user: 
   if (token) headers.Authorization = `Bearer ${token}`
   if (user.impersonateUser) headers['Impersonate-User'] = user.impersonateUser
   if (user.username) opts.auth = `${user.username}:${user.password ?? ''}`
+  else if (cluster.urlAuth && !token) opts.auth = cluster.urlAuth
   opts.headers = headers
   const tls: https.AgentOptions = {
     ca: fileOrData(cluster.caFile, cluster.caData, 'certificate-authority'),

@@ -18,6 +18,8 @@ export interface LabOptions {
   /** Where to write the kubeconfig (default: a fresh temp dir, removed by close()). */
   kubeconfigPath?: string
   apiFaults?: ApiFaults
+  /** Bearer token the fake API server accepts (and the kubeconfig carries); tests plant secret markers here. */
+  token?: string
 }
 
 export interface Lab {
@@ -64,7 +66,7 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
   )
   let api: FakeApiServer
   try {
-    api = await startFakeApiServer({objects: scenario.objects, podPorts, faults: opts.apiFaults, port: opts.port})
+    api = await startFakeApiServer({objects: scenario.objects, podPorts, faults: opts.apiFaults, port: opts.port, token: opts.token})
   } catch (error) {
     await Promise.all([...admins.values()].map((a) => a.close()))
     const e = error as NodeJS.ErrnoException

@@ -1,6 +1,7 @@
 import React, {useCallback, useEffect, useMemo, useRef, useState} from 'react'
 import {Box, useApp, useInput, useStdout} from 'ink'
 import {stringify as yamlStringify} from 'yaml'
+import {redactSensitive} from '../envoy/configdump/sensitive.js'
 import type {SimRequest} from '../envoy/model.js'
 import type {ProxyState} from '../envoy/proxy-state.js'
 import type {UiContext, UiDataSource, UiPod, UiProxyRef} from './data-source.js'
@@ -231,7 +232,9 @@ export function App(props: AppProps): React.ReactElement {
 
   const rawLines = useMemo(() => {
     if (!raw) return []
-    const text = raw.format === 'json' ? JSON.stringify(raw.value ?? null, null, 2) : yamlStringify(raw.value ?? null, {lineWidth: 0})
+    // What the raw view shows passes the same redaction as snapshots (pods' env and annotations, Envoy secrets).
+    const value = redactSensitive(raw.value ?? null)
+    const text = raw.format === 'json' ? JSON.stringify(value, null, 2) : yamlStringify(value, {lineWidth: 0})
     return text.replace(/\n$/, '').split('\n')
   }, [raw])
 

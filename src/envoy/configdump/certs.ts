@@ -4,8 +4,9 @@
  */
 import {X509Certificate} from 'node:crypto'
 import type {CertificateInfo, EnvoyMessage} from '../model.js'
+import {redactSensitiveInPlace} from './sensitive.js'
 
-export const REDACTED = '[redacted]'
+export {REDACTED} from './sensitive.js'
 
 /** DataSource → text. `inline_bytes` is base64 in proto-JSON; `inline_string` is the text itself. */
 export function dataSourceText(ds: EnvoyMessage | undefined): string | undefined {
@@ -86,28 +87,12 @@ export function secretPemSources(secret: EnvoyMessage): {kind: 'tls_certificate'
 }
 
 /**
- * Replaces private key material with "[redacted]" in place: tls_certificate(s).private_key and
- * .password, generic secrets, and session ticket keys. Returns how many fields were redacted.
+ * Redacts, in place, every sensitive field of an SDS Secret by the rules of `sensitive.ts` (private keys and their
+ * passwords, session-ticket keys, generic secrets, anything Envoy marks sensitive). Returns how many values were
+ * redacted.
  */
 export function redactSecret(secret: EnvoyMessage): number {
-  let n = 0
-  const redactDs = (ds: EnvoyMessage | undefined) => {
-    if (!ds || typeof ds !== 'object') return
-    for (const k of ['inline_bytes', 'inline_string', 'environment_variable']) {
-      if (typeof ds[k] === 'string' && ds[k] !== REDACTED) {
-        ds[k] = REDACTED
-        n++
-      }
-    }
-  }
-  const redactCert = (c: EnvoyMessage | undefined) => {
-    if (!c || typeof c !== 'object') return
-    redactDs(c.private_key)
-    redactDs(c.password)
-  }
-  redactCert(secret.tls_certificate)
-  if (Array.isArray(secret.tls_certificates)) secret.tls_certificates.forEach(redactCert)
-  redactDs(secret.generic_secret?.secret)
-  if (Array.isArray(secret.session_ticket_keys?.keys)) secret.session_ticket_keys.keys.forEach(redactDs)
-  return n
+  const report = {count: 0, paths: []}
+  redactSensitiveInPlace(secret, {}, report)
+  return report.count
 }

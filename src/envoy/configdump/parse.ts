@@ -20,6 +20,7 @@ import type {
   ServerInfo,
 } from '../model.js'
 import {parsePemCertificates, redactSecret, secretPemSources} from './certs.js'
+import {redactSensitiveInPlace} from './sensitive.js'
 import {detectCamelCase, normalizeResource, snakeCaseKeys, type UpgradeContext} from './normalize.js'
 
 export interface ParseOptions {
@@ -135,7 +136,9 @@ export function parseConfigDump(json: unknown, opts: ParseOptions = {}): ConfigD
       continue
     }
     const type = shortType((item as EnvoyMessage)['@type'])
-    const section = normalizeResource(item, ctx) as EnvoyMessage
+    // Redaction by rule on every section (listener TLS contexts, clusters, bootstrap, SDS, ECDS, unknown ones alike):
+    // nothing downstream (tables, -o json|yaml, the UI, snapshots from the UI) ever holds a sensitive value.
+    const section = redactSensitiveInPlace(normalizeResource(item, ctx)) as EnvoyMessage
     const known = sectionOf(type)
     if (known) present.add(known)
     if (!addSection(dump, type, section, now)) {
