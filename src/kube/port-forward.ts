@@ -3,7 +3,7 @@ import type {ClientRequest, IncomingMessage} from 'node:http'
 import WebSocket from 'ws'
 import {ClusterAccessError} from '../errors.js'
 import {apiStatusError, apiTransportError} from './errors.js'
-import type {LoadedKubeConfig} from './kubeconfig.js'
+import {scrubKubeCredentials, type LoadedKubeConfig} from './kubeconfig.js'
 
 /** The subprotocols client-node offers; the apiserver picks the newest it speaks (v4 for port-forward). */
 const PROTOCOLS = ['v4.channel.k8s.io', 'v3.channel.k8s.io', 'v2.channel.k8s.io', 'channel.k8s.io']
@@ -93,7 +93,15 @@ export async function openPortForward(
     tunnel.ready = (async () => {
       const uri = cfg.server.replace(/^http/, 'ws').replace(/\/+$/, '') + path
       const wsOpts: Record<string, any> = {}
-      await cfg.applyToHTTPSOptions(wsOpts)
+      try {
+        await cfg.applyToHTTPSOptions(wsOpts)
+      } catch (error) {
+        // The same words as every other API call, without the credentials a plugin may have echoed.
+        throw new ClusterAccessError(
+          `cannot use the credentials of context "${cfg.contextName}": ${scrubKubeCredentials(String((error as Error)?.message ?? error), cfg)}`,
+          ['check the user entry of the kubeconfig (exec plugin installed? files readable?)'],
+        )
+      }
       const startedAt = Date.now()
       return await new Promise<WebSocket>((resolve, reject) => {
         const ws = new WebSocket(uri, PROTOCOLS, {...wsOpts, handshakeTimeout: connectTimeoutMs})
