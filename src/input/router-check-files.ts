@@ -4,10 +4,12 @@
  * (envoy.RouterCheckToolSchema.Validation in JSON, YAML or proto text). JSON goes through the YAML parser because
  * Envoy's loader tolerates what strict JSON.parse rejects (a trailing comma in TestRoutes.golden.proto.json).
  */
-import {readFileSync} from 'node:fs'
 import {extname} from 'node:path'
 import {parse as parseYaml} from 'yaml'
+import {readInputText, checkNesting} from './gate.js'
 import {BadInputError} from '../errors.js'
+import {ROUTE_CONFIGURATION, validateValue} from '../envoy/configdump/validate.js'
+import {compileRe2, InvalidRegexError} from '../envoy/route/regex.js'
 import type {EnvoyMessage} from '../envoy/model.js'
 import {parseProtoText, ProtoTextError} from './router-check-prototext.js'
 
@@ -44,16 +46,7 @@ const ROUTE_CONFIG_FIELDS = new Set([
 const BOOTSTRAP_HINTS = ['static_resources', 'dynamic_resources', 'admin', 'layered_runtime', 'node', 'cluster_manager']
 
 function readText(file: string, what: string): string {
-  try {
-    return readFileSync(file, 'utf8')
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code
-    throw new BadInputError(
-      `cannot read the ${what} ${file}: ${code === 'ENOENT' ? 'no such file' : (error as Error).message}`,
-      ['check the path; router_check_tool files are usually <Name>.yaml and <Name>.golden.proto.json'],
-      file,
-    )
-  }
+  return readInputText(file, `the ${what}`, 'tests')
 }
 
 function isProtoTextName(file: string): boolean {
@@ -64,8 +57,11 @@ function isProtoTextName(file: string): boolean {
 export function parseDocument(text: string, file: string, what: string): unknown {
   if (isProtoTextName(file)) return parseProtoTextOrThrow(text, file, what)
   try {
-    return parseYaml(text, {uniqueKeys: false})
+    const value = parseYaml(text, {uniqueKeys: false})
+    checkNesting(value, file)
+    return value
   } catch (yamlError) {
+    if (yamlError instanceof BadInputError) throw yamlError
     // A proto-text file with an unusual extension: try that before giving up.
     if (/^\s*(#.*\n\s*)*[A-Za-z_]\w*\s*[{<]/.test(text)) {
       try {
@@ -164,7 +160,45 @@ function routeConfigFromBootstrap(bootstrap: EnvoyMessage, file: string): Loaded
   }
 }
 
+/**
+ * Keys whose value is an envoy.type.matcher.v3.RegexMatcher ({regex}): Envoy compiles each when it loads the config
+ * and rejects the whole config on an invalid one, so meshctl does too (exit 3 naming the field), instead of running
+ * the tests and reporting no_route.
+ */
+const REGEX_MATCHER_KEYS = new Set(['safe_regex', 'safe_regex_match', 'pattern'])
+
+function checkRegexes(rc: EnvoyMessage, file: string): void {
+  const stack: Array<[unknown, string]> = [[rc, '']]
+  while (stack.length) {
+    const [v, p] = stack.pop()!
+    if (!v || typeof v !== 'object') continue
+    if (Array.isArray(v)) {
+      for (let i = v.length - 1; i >= 0; i--) stack.push([v[i], `${p}[${i}]`])
+      continue
+    }
+    for (const [k, val] of Object.entries(v as Record<string, unknown>)) {
+      const at = p ? `${p}.${k}` : k
+      if (REGEX_MATCHER_KEYS.has(k) && val && typeof val === 'object' && typeof (val as EnvoyMessage).regex === 'string') {
+        try {
+          compileRe2((val as EnvoyMessage).regex)
+        } catch (error) {
+          const why = error instanceof InvalidRegexError ? error.message : `invalid RE2 regex: ${(error as Error).message}`
+          throw new BadInputError(
+            `${file}: ${at}.regex: ${why} (Envoy rejects this route configuration)`,
+            ['fix the regex (RE2 syntax: no lookarounds or backreferences)'],
+            file,
+            `${at}.regex`,
+          )
+        }
+      }
+      stack.push([val, at])
+    }
+  }
+}
+
 function validateRouteConfig(rc: EnvoyMessage, file: string): void {
+  validateValue(rc, ROUTE_CONFIGURATION, file, '')
+  checkRegexes(rc, file)
   const vhosts = rc.virtual_hosts ?? []
   if (!Array.isArray(vhosts)) throw new BadInputError(`${file}: virtual_hosts must be a list`, [], file, 'virtual_hosts')
   const seen = new Map<string, string>()

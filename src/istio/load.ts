@@ -28,6 +28,11 @@ export interface LoadOptions {
   configDomainSuffix?: string
   /** Kubernetes domain for Service hostnames. Default `cluster.local`. */
   domainSuffix?: string
+  /**
+   * true: a document that cannot be read (invalid YAML, not an object, no kind or name) is a BadInputError naming
+   * file and line — for manifests the user gave. Schema problems of readable objects are still collected.
+   */
+  strict?: boolean
 }
 
 /** Splits texts into objects (lenient, namespace-less objects in `default`); problems are appended. */
@@ -300,7 +305,7 @@ function buildServiceEntryServices(objects: ConfigObject[], problems: ManifestPr
 /** Parses manifest texts into the mesh model (pure). */
 export function loadManifestsFromText(texts: ManifestText[], opts: LoadOptions = {}): MeshModel {
   const problems: ManifestProblem[] = []
-  return buildMeshModel(parseManifestObjects(texts, problems), problems, opts)
+  return buildMeshModel(parseManifests(texts, {strict: Boolean(opts.strict)}, problems), problems, opts)
 }
 
 /**
