@@ -104,7 +104,7 @@ function parseYamlText(text: string, file: string, opts: ReadOptions): unknown {
       const e = d.errors[0]
       const pos = e.linePos?.[0]
       throw new BadInputError(
-        `${file} is not valid YAML${pos ? ` at line ${pos.line}, column ${pos.col}` : ''}: ${e.message.split('\n')[0]}`,
+        `${file} is not valid YAML${pos ? ` at line ${pos.line}, column ${pos.col}` : ''}: ${e.message.split('\n')[0].replace(/Maximum call stack size exceeded.*/, 'nested too deeply')}`,
         ['check the indentation around that line'],
         file,
       )

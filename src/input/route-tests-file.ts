@@ -125,7 +125,11 @@ export function parseRouteTests(text: string, file: string): RouteTestsFile {
   if (doc.errors.length) {
     const e = doc.errors[0]
     const at = e.linePos?.[0] ? ` at line ${e.linePos[0].line}, column ${e.linePos[0].col}` : ''
-    throw new BadInputError(`${file} is not valid YAML or JSON${at}: ${e.message.split('\n')[0]}`, ['check the indentation and quoting near that line'], file)
+    throw new BadInputError(
+      `${file} is not valid YAML or JSON${at}: ${e.message.split('\n')[0].replace(/Maximum call stack size exceeded.*/, 'nested too deeply')}`,
+      ['check the indentation and quoting near that line'],
+      file,
+    )
   }
   const value: unknown = doc.toJS()
   checkNesting(value, file)

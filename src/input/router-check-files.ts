@@ -71,7 +71,7 @@ export function parseDocument(text: string, file: string, what: string): unknown
       }
     }
     throw new BadInputError(
-      `the ${what} ${file} is not valid YAML/JSON: ${(yamlError as Error).message.split('\n')[0]}`,
+      `the ${what} ${file} is not valid YAML/JSON: ${(yamlError as Error).message.split('\n')[0].replace(/Maximum call stack size exceeded.*/, 'nested too deeply')}`,
       ['fix the syntax error at the position shown'],
       file,
     )

@@ -7,6 +7,7 @@
 import type {ConfigObject, ManifestProblem, MeshModel, MeshService, Resolution, ServicePort, WorkloadEndpoint} from './types.js'
 import {protocolFromPortName, parseProtocol} from './protocol.js'
 import {exportToOf} from './hosts.js'
+import {schemaViolations} from './schema.js'
 import {labelsMatch} from './labels.js'
 import {configObjectsFromValues, parseManifests, stringMap, type ManifestText} from './parse-manifests.js'
 import {apiVersionFor, apiVersionOf, kindOf, kindRow, type KindRow, type ModelList} from './kinds.js'
@@ -84,7 +85,12 @@ function validate(o: ConfigObject, problems: ManifestProblem[]): boolean {
     return true
   }
   // Only kinds the registry knows are checked: a same-named kind of another group has another schema.
-  switch (kindOf(o)?.group === 'networking.istio.io' ? o.kind : '') {
+  const kind = kindOf(o)?.group === 'networking.istio.io' ? o.kind : ''
+  // Types first (istiod's webhook refuses these objects): each violation is a problem and the object is skipped.
+  const violations = kind ? schemaViolations(kind, o.spec) : []
+  for (const v of violations) problems.push({...problem(o, v.field, v.message), violation: v.message})
+  if (violations.length) return false
+  switch (kind) {
     case 'VirtualService':
       if (!Array.isArray(s.hosts) || s.hosts.length === 0) {
         // Delegate VirtualServices legitimately have no hosts.

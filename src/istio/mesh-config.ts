@@ -127,7 +127,7 @@ function parseDocument(yamlText: string, opts: MeshConfigReadOptions): unknown {
   try {
     return parseYaml(yamlText)
   } catch (error) {
-    const why = (error as Error).message.split('\n')[0]
+    const why = (error as Error).message.split('\n')[0].replace(/Maximum call stack size exceeded.*/, 'nested too deeply')
     if (opts.strict ?? true) throw new BadInputError(`cannot read mesh config ${file}: ${why}`, ['give a MeshConfig YAML file or the istio ConfigMap'], file)
     opts.notes?.push(`the mesh config in ${file} is not valid YAML (${why}): Istio defaults assumed`)
     return undefined

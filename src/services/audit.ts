@@ -148,7 +148,11 @@ function readYamlFile(file: string, what: string): Record<string, any> {
     return doc as Record<string, any>
   } catch (error) {
     if (error instanceof BadInputError) throw error
-    throw new BadInputError(`${file}: invalid YAML: ${(error as Error).message.split('\n')[0]}`, [`fix the ${what}`], file)
+    throw new BadInputError(
+      `${file}: invalid YAML: ${(error as Error).message.split('\n')[0].replace(/Maximum call stack size exceeded.*/, 'nested too deeply')}`,
+      [`fix the ${what}`],
+      file,
+    )
   }
 }
 
@@ -177,7 +181,10 @@ function readManifests(paths: string[]): AuditResource[] {
     }
     if (!existsSync(p)) throw new BadInputError(`manifest path ${p} does not exist`, ['check the path; use - to read manifests from stdin'], p)
     const dir = statSync(p).isDirectory()
-    for (const file of dir ? listManifestFiles(p) : [p]) {
+    const files = dir ? listManifestFiles(p) : [p]
+    if (dir && files.length === 0)
+      throw new BadInputError(`manifest directory ${p} holds no .yaml, .yml or .json file`, ['check the path; use - to read manifests from stdin'], p)
+    for (const file of files) {
       const text = readInputText(file, 'manifest file', 'manifest')
       if (!dir && !text.trim()) throw new BadInputError(`manifest file ${file} is empty`, ['give a file with Istio/Kubernetes objects, or leave it out'], file)
       out.push(...parseManifestText(text, file))
@@ -347,7 +354,9 @@ function parseMeshConfigText(text: string | undefined, notes: string[]): Record<
     const parsed = parseYaml(text) as unknown
     return parsed && typeof parsed === 'object' ? (parsed as Record<string, any>) : undefined
   } catch (error) {
-    notes.push(`the mesh config (configmap istio) is not valid YAML (${(error as Error).message.split('\n')[0]}): Istio defaults assumed`)
+    notes.push(
+      `the mesh config (configmap istio) is not valid YAML (${(error as Error).message.split('\n')[0].replace(/Maximum call stack size exceeded.*/, 'nested too deeply')}): Istio defaults assumed`,
+    )
     return undefined
   }
 }

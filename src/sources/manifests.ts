@@ -5,6 +5,8 @@
  */
 import {readdirSync, statSync} from 'node:fs'
 import {readInputText} from '../input/gate.js'
+import {makeFinding} from '../findings/finding.js'
+import type {Finding} from '../findings/types.js'
 import {extname, join} from 'node:path'
 import {BadInputError} from '../errors.js'
 import {loadManifestsFromText, type ManifestText} from '../istio/load.js'
@@ -98,6 +100,25 @@ export function loadManifestModel(paths: string[], mesh: MeshConfig): MeshModel 
 /** The mesh config a user gave (strict: an unknown mode is exit 3). See src/istio/mesh-config.ts. */
 export function meshConfigFromObject(doc: Record<string, any>, file = 'mesh config'): MeshConfig {
   return meshConfigFromIstio(doc, {file, strict: true})
+}
+
+/**
+ * The model's schema violations (fields of the wrong type, objects istiod refuses) as findings: warnings beside an
+ * explanation computed without those objects; `audit` reports the same rule as errors (MESH0115).
+ */
+export function schemaFindings(model: MeshModel | undefined): Finding[] {
+  return (model?.problems ?? [])
+    .filter((p) => p.violation && p.kind && p.name)
+    .map((p) =>
+      makeFinding('MESH0115', {
+        severity: 'warning',
+        subject: {kind: p.kind!, name: p.name!, ...(p.namespace ? {namespace: p.namespace} : {})},
+        path: p.field,
+        args: {problem: p.violation, field: p.field, file: p.file},
+        evidence: {field: p.field ?? ''},
+        file: p.line ? `${p.file}:${p.line}` : p.file,
+      }),
+    )
 }
 
 export interface ManifestSourceOptions {

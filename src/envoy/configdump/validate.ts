@@ -9,10 +9,12 @@
 import {BadInputError} from '../../errors.js'
 
 type Scalar = 'string' | 'boolean' | 'integer' | 'number' | 'enum' | 'duration' | 'object' | 'any'
-export type Spec = Scalar | {fields: Record<string, Spec>} | {list: Spec} | {map: Spec}
+export type Spec = Scalar | {fields: Record<string, Spec>} | {list: Spec; orOne?: boolean} | {map: Spec}
 
 export const obj = (fields: Record<string, Spec>): Spec => ({fields})
 export const list = (item: Spec): Spec => ({list: item})
+/** A repeated field that old (v2, Struct `config`) dumps write as a single mapping when it has one element. */
+export const listOrOne = (item: Spec): Spec => ({list: item, orOne: true})
 export const map = (item: Spec): Spec => ({map: item})
 
 function describe(v: unknown): string {
@@ -80,7 +82,10 @@ export function validateValue(value: unknown, spec: Spec, source: string, path: 
       return
     }
     if ('list' in s) {
-      if (!Array.isArray(v)) fail(p, 'a list', v)
+      if (!Array.isArray(v)) {
+        if (s.orOne && typeof v === 'object') return check(v, s.list, p)
+        fail(p, 'a list', v)
+      }
       const items = v as unknown[]
       for (let i = 0; i < items.length; i++) check(items[i], s.list, `${p}[${i}]`)
       return
@@ -198,7 +203,7 @@ const HCM = obj({
   route_config: ROUTE_CONFIGURATION,
   rds: obj({route_config_name: 'string', config_source: 'object'}),
   scoped_routes: 'object',
-  http_filters: list(obj({name: 'string', typed_config: 'object'})),
+  http_filters: listOrOne(obj({name: 'string', typed_config: 'object'})),
 })
 const TCP_PROXY = obj({cluster: 'string', stat_prefix: 'string', weighted_clusters: obj({clusters: list(obj({name: 'string', weight: 'integer'}))})})
 const NETWORK_FILTER = obj({name: 'string', typed_config: 'object'})
