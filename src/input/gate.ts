@@ -257,28 +257,58 @@ export function* readInputLines(path: string, what: string): Generator<string> {
  * JSON path of the first too-deep value are named.
  */
 export function checkNesting(value: unknown, file: string, maxDepth = MAX_NESTING_DEPTH): void {
-  type Entry = [value: unknown, depth: number, parent: Entry | undefined, key: string | number]
-  const stack: Entry[] = [[value, 0, undefined, '']]
-  while (stack.length) {
-    const e = stack.pop()!
-    const [v, depth] = e
-    if (!v || typeof v !== 'object') continue
-    if (depth >= maxDepth) {
-      const keys: Array<string | number> = []
-      for (let x: Entry | undefined = e; x?.[2]; x = x[2]) keys.push(x[3])
-      const path = keys
-        .reverse()
-        .slice(0, 12)
-        .map((k) => (typeof k === 'number' ? `[${k}]` : `.${k}`))
-        .join('')
-      throw new BadInputError(
-        `${file}: nested more than ${maxDepth} levels deep (at ${path || '$'}…); this is not a meshctl input`,
-        ['check the file is the right one'],
-        file,
-        path,
-      )
+  if (!tooDeep(value, maxDepth)) return
+  const path = pathToDepth(value, maxDepth)
+  throw new BadInputError(
+    `${file}: nested more than ${maxDepth} levels deep (at ${path || '$'}…); this is not a meshctl input`,
+    ['check the file is the right one'],
+    file,
+    path,
+  )
+}
+
+/** Fast pass: only objects are pushed, depths in a parallel array, no paths. */
+function tooDeep(value: unknown, maxDepth: number): boolean {
+  if (!value || typeof value !== 'object') return false
+  const values: object[] = [value as object]
+  const depths: number[] = [0]
+  while (values.length) {
+    const v = values.pop()!
+    const d = depths.pop()! + 1
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) {
+        const x = v[i]
+        if (x !== null && typeof x === 'object') {
+          if (d >= maxDepth) return true
+          values.push(x)
+          depths.push(d)
+        }
+      }
+    } else {
+      for (const k in v) {
+        const x = (v as Record<string, unknown>)[k]
+        if (x !== null && typeof x === 'object') {
+          if (d >= maxDepth) return true
+          values.push(x)
+          depths.push(d)
+        }
+      }
     }
-    if (Array.isArray(v)) for (let i = v.length - 1; i >= 0; i--) stack.push([v[i], depth + 1, e, i])
-    else for (const k of Object.keys(v)) stack.push([(v as Record<string, unknown>)[k], depth + 1, e, k])
   }
+  return false
+}
+
+/** The first 12 steps of the path to a too-deep value, for the message (only run when there is one). */
+function pathToDepth(value: unknown, maxDepth: number): string {
+  const keys: Array<string | number> = []
+  let v: unknown = value
+  for (let d = 0; d < maxDepth && v && typeof v === 'object'; d++) {
+    const entries: Array<[string | number, unknown]> = Array.isArray(v) ? v.map((x, i) => [i, x]) : Object.entries(v as Record<string, unknown>)
+    const next = entries.find(([, x]) => x && typeof x === 'object' && tooDeep(x, maxDepth - d - 1))
+    if (!next) break
+    keys.push(next[0])
+    v = next[1]
+    if (keys.length >= 12) break
+  }
+  return keys.map((k) => (typeof k === 'number' ? `[${k}]` : `.${k}`)).join('')
 }

@@ -12,7 +12,6 @@ import {projectRoot} from '../helpers/cli.js'
 
 const built = existsSync(join(projectRoot, 'dist/cli'))
 const DUMP = join(projectRoot, 'fixtures/dumps/bookinfo-productpage.json')
-const CLUSTERS = join(projectRoot, 'fixtures/dumps/bookinfo-productpage.clusters.json')
 const BOOKINFO = join(projectRoot, 'fixtures/manifests/diagnose/bookinfo')
 const ROUTE_TESTS = join(projectRoot, 'fixtures/route-tests/bookinfo.yaml')
 const ROUTE_TEST_MANIFESTS = join(projectRoot, 'fixtures/route-tests/manifests')
