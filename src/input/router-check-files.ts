@@ -8,7 +8,7 @@ import {extname} from 'node:path'
 import {parse as parseYaml} from 'yaml'
 import {readInputText, checkNesting} from './gate.js'
 import {BadInputError} from '../errors.js'
-import {ROUTE_CONFIGURATION, validateValue} from '../envoy/configdump/validate.js'
+import {list, obj, ROUTE_CONFIGURATION, validateValue} from '../envoy/configdump/validate.js'
 import {compileRe2, InvalidRegexError} from '../envoy/route/regex.js'
 import type {EnvoyMessage} from '../envoy/model.js'
 import {parseProtoText, ProtoTextError} from './router-check-prototext.js'
@@ -258,6 +258,39 @@ const ASSERT_FIELDS = new Set([
   'route_metadata',
 ])
 
+const HEADER_VALUE = obj({key: 'string', value: 'text'})
+/** Field types of envoy.RouterCheckToolSchema.ValidationItem (input and validate) as the engine reads them. */
+const TEST_ITEM = obj({
+  test_name: 'string',
+  input: obj({
+    authority: 'string',
+    path: 'string',
+    method: 'string',
+    random_value: 'integer',
+    ssl: 'boolean',
+    internal: 'boolean',
+    runtime: 'string',
+    additional_request_headers: list(HEADER_VALUE),
+    additional_response_headers: list(HEADER_VALUE),
+    additional_headers: list(HEADER_VALUE),
+  }),
+  validate: obj({
+    cluster_name: 'wrapper',
+    virtual_cluster_name: 'wrapper',
+    virtual_host_name: 'wrapper',
+    host_rewrite: 'wrapper',
+    path_rewrite: 'wrapper',
+    path_redirect: 'wrapper',
+    code_redirect: 'wrapper',
+    request_header_fields: list('object'),
+    response_header_fields: list('object'),
+    request_header_matches: list('object'),
+    response_header_matches: list('object'),
+    timeout: 'duration',
+    route_metadata: list('object'),
+  }),
+})
+
 /** Loads and validates a router_check_tool test file (envoy.RouterCheckToolSchema.Validation). */
 export function loadRouteTestFile(file: string): EnvoyMessage {
   const doc = snakeCaseKeys(parseDocument(readText(file, 'test file'), file, 'test file'))
@@ -288,6 +321,7 @@ export function loadRouteTestFile(file: string): EnvoyMessage {
     if (typeof t.input.path !== 'string' || t.input.path === '') bad(`${at}.input.path must be a non-empty string`, `${at}.input.path`)
     if (typeof t.input.method !== 'string' || t.input.method.length < 3)
       bad(`${at}.input.method must be an HTTP method (at least 3 characters)`, `${at}.input.method`)
+    validateValue(t, TEST_ITEM, file, at)
   }
   return v
 }

@@ -295,6 +295,16 @@ describe.skipIf(!built)('typed validation: wrong types are exit 3 naming the fil
     expectRefused(r, 3, 'rc-bad-regex.yaml', 'virtual_hosts[0].routes[0].match.safe_regex.regex', /invalid RE2 regex/)
     expect(r.stderr + r.stdout).not.toMatch(/no_route/)
   })
+  it('route-check tests with wrong types (random_value, headers)', () => {
+    for (const [input, field] of [
+      ['random_value: abc', 'tests[0].input.random_value must be an integer'],
+      ['additional_request_headers: x', 'tests[0].input.additional_request_headers must be a list'],
+      ['additional_request_headers: [{key: [1], value: v}]', 'tests[0].input.additional_request_headers[0].key must be a string'],
+    ]) {
+      const f = write('rc-tests-bad.yaml', `tests:\n- test_name: t\n  input: {authority: x, path: /a, method: GET, ${input}}\n  validate: {cluster_name: c}\n`)
+      expectRefused(run(['envoy', 'route-check', '-c', p('rc-good.yaml'), '-t', f]), 3, 'rc-tests-bad.yaml', field)
+    }
+  })
   it('audit merge: a report with findings that are not a list', () => {
     expectRefused(run(['audit', 'merge', p('report.json')]), 3, 'report.json')
   })

@@ -8,7 +8,7 @@
  */
 import {BadInputError} from '../../errors.js'
 
-type Scalar = 'string' | 'boolean' | 'integer' | 'number' | 'enum' | 'duration' | 'object' | 'any'
+type Scalar = 'string' | 'text' | 'wrapper' | 'boolean' | 'integer' | 'number' | 'enum' | 'duration' | 'object' | 'any'
 export type Spec = Scalar | {fields: Record<string, Spec>} | {list: Spec; orOne?: boolean} | {map: Spec}
 
 export const obj = (fields: Record<string, Spec>): Spec => ({fields})
@@ -31,11 +31,22 @@ function scalarOk(type: Scalar, v: unknown): boolean {
   switch (type) {
     case 'string':
       return typeof v === 'string'
+    // A string that YAML may have read as a number or boolean (a header value `1`, a cluster named `true`).
+    case 'text':
+      return typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean'
+    // google.protobuf wrappers: the bare value in JSON/YAML, `{value: …}` in proto text.
+    case 'wrapper':
+      return typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' || (typeof v === 'object' && v !== null && !Array.isArray(v))
     case 'boolean':
       return typeof v === 'boolean'
     // proto3 JSON writes 64-bit integers as strings and accepts strings for 32-bit ones.
+    // UInt32Value fields are written {value: n} in proto text (route-check files); the engine reads both forms.
     case 'integer':
-      return (typeof v === 'number' && Number.isInteger(v)) || (typeof v === 'string' && INTEGER_STRING.test(v))
+      return (
+        (typeof v === 'number' && Number.isInteger(v)) ||
+        (typeof v === 'string' && INTEGER_STRING.test(v)) ||
+        (typeof v === 'object' && v !== null && !Array.isArray(v) && 'value' in v && scalarOk('integer', (v as {value: unknown}).value))
+      )
     case 'number':
       return (typeof v === 'number' && Number.isFinite(v)) || (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v)))
     // Enums are names in JSON, numbers accepted.
@@ -53,6 +64,8 @@ function scalarOk(type: Scalar, v: unknown): boolean {
 
 const WANT: Record<Scalar, string> = {
   string: 'a string',
+  text: 'a string',
+  wrapper: 'a value (or {value: …})',
   boolean: 'true or false',
   integer: 'an integer',
   number: 'a number',
