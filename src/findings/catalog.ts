@@ -200,7 +200,7 @@ const specs: EntrySpec[] = [
     id: 'istio-schema-invalid',
     severity: 'error',
     area: 'VirtualService',
-    title: 'Istio object has a field of the wrong type (istiod rejects it)',
+    title: 'Istio object is invalid (a field of the wrong type, a required field missing): istiod rejects it',
     message: '{kind} {ref}: {problem}. The validation webhook refuses this object; istiod never applies it.',
     actions: ['fix {field} in {file}', 'istioctl validate -f {file} shows the same error'],
     istioCode: 'IST0002',

@@ -58,12 +58,15 @@ function checkApiVersion(o: ConfigObject, problems: ManifestProblem[]): boolean 
     namespace: o.namespace,
     field: 'apiVersion',
     message: `${o.kind} ${o.name}: apiVersion ${JSON.stringify(o.apiVersion)} is not served (expected ${apiVersionFor(row, row.versions.join('|'))})`,
+    violation: `apiVersion ${JSON.stringify(o.apiVersion)} is not served (expected ${apiVersionFor(row, row.versions.join('|'))})`,
   })
   return false
 }
 
+/** An object-level problem: istiod would refuse the object (`violation` is the text without the object's name). */
 function problem(o: ConfigObject, field: string, message: string): ManifestProblem {
   return {
+    violation: message,
     file: o.source.file,
     ...(o.source.line ? {line: o.source.line} : {}),
     kind: o.kind,
@@ -88,7 +91,7 @@ function validate(o: ConfigObject, problems: ManifestProblem[]): boolean {
   const kind = kindOf(o)?.group === 'networking.istio.io' ? o.kind : ''
   // Types first (istiod's webhook refuses these objects): each violation is a problem and the object is skipped.
   const violations = kind ? schemaViolations(kind, o.spec) : []
-  for (const v of violations) problems.push({...problem(o, v.field, v.message), violation: v.message})
+  for (const v of violations) problems.push(problem(o, v.field, v.message))
   if (violations.length) return false
   switch (kind) {
     case 'VirtualService':
