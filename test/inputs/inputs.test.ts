@@ -227,12 +227,15 @@ describe.skipIf(!built)('input gate: size caps and streaming', () => {
   })
 
   it('an access log of ~38 MB (160k lines) is read line by line under a 192 MB heap', () => {
-    const r = run(['explain', 'accesslog', '--file', p('big-access.log'), '-o', 'json', '--query', 'summary'])
+    const r = run(['explain', 'accesslog', '--file', p('big-access.log'), '-o', 'json', '--query', '{summary: summary, omitted: omitted, kept: length(lines)}'])
     expect(r.signal, r.stderr.slice(0, 500)).toBeNull()
     expect(r.code, r.stderr.slice(0, 500)).toBe(0)
-    const summary = JSON.parse(r.stdout)
+    const {summary, omitted, kept} = JSON.parse(r.stdout)
     expect(summary.lines).toBe(4096 * 40)
     expect(summary.withFlags).toBe(4096 * 40)
+    // every line counted and grouped; per-line results kept for the first 10,000 only, and said so
+    expect(kept).toBe(10_000)
+    expect(omitted).toEqual({lines: 4096 * 40 - 10_000, malformed: 0})
   }, 120_000)
 })
 
