@@ -22,7 +22,7 @@ export default class Diff extends BaseCommand<typeof Diff> {
     '<%= config.bin %> diff --file dump.json --manifests istio/ --proxy proxy.json -o json',
     '<%= config.bin %> diff --file live.json --intended expected.json --fail-on warning',
   ]
-  static override args = {pod: Args.string({description: 'Pod to read live (pod/name, deploy/name, name.namespace).', required: false})}
+  static override args = {pod: Args.string({description: 'Pod to read live (pod/name, deploy/name, name.namespace).', required: false, ignoreStdin: true})}
   static override flags = {
     ...proxySourceFlags,
     manifests: Flags.string({

@@ -19,7 +19,7 @@ export default class Ui extends BaseCommand<typeof Ui> {
     '<%= config.bin %> ui deploy/productpage -n bookinfo',
     '<%= config.bin %> ui --file fixtures/dumps/bookinfo-productpage.json --clusters fixtures/dumps/bookinfo-productpage.clusters.json',
   ]
-  static override args = {pod: Args.string({description: 'Open this pod’s proxy directly (name, pod/x, deploy/x, svc/x).', required: false})}
+  static override args = {pod: Args.string({description: 'Open this pod’s proxy directly (name, pod/x, deploy/x, svc/x).', required: false, ignoreStdin: true})}
   static override flags = {
     ...proxySourceFlags,
     snapshot: Flags.string({description: 'A snapshot directory or .tgz (meshctl snapshot save).', helpGroup: 'SOURCE'}),

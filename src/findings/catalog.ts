@@ -195,6 +195,17 @@ const specs: EntrySpec[] = [
     istioCode: 'IST0149',
     istioName: 'JwtClaimBasedRoutingWithoutRequestAuthN',
   },
+  {
+    code: 'MESH0115',
+    id: 'istio-schema-invalid',
+    severity: 'error',
+    area: 'VirtualService',
+    title: 'Istio object is invalid (a field of the wrong type, a required field missing): istiod rejects it',
+    message: '{kind} {ref}: {problem}. The validation webhook refuses this object; istiod never applies it.',
+    actions: ['fix {field} in {file}', 'istioctl validate -f {file} shows the same error'],
+    istioCode: 'IST0002',
+    istioName: 'SchemaValidationError',
+  },
   // ── DestinationRule ───────────────────────────────────────────────────────────────────────────────
   {
     code: 'MESH0201',

@@ -2,9 +2,9 @@
  * Reading JSON/YAML input files with errors a user can act on: every failure is a BadInputError (exit 3)
  * naming the file and saying what is wrong (empty, truncated at line:col, YAML where JSON was expected…).
  */
-import {readFileSync, statSync} from 'node:fs'
 import {parseAllDocuments} from 'yaml'
 import {BadInputError} from '../errors.js'
+import {checkNesting, readInputText, type InputKind} from './gate.js'
 
 export interface ReadOptions {
   /** What the file should hold, for messages ("an Envoy config_dump"). */
@@ -13,20 +13,13 @@ export interface ReadOptions {
   allowYaml?: boolean
   /** Return the text instead of parsing when it is neither JSON nor YAML (the text /clusters format). */
   allowText?: (text: string) => boolean
+  /** Which size cap of the input gate applies (default: side files). */
+  kind?: InputKind
 }
 
-export function readTextFile(path: string): string {
-  let text: string
-  try {
-    if (statSync(path).isDirectory()) throw new BadInputError(`${path} is a directory, expected a file`, ['give the path of the file itself'], path)
-    text = readFileSync(path, 'utf8')
-  } catch (error) {
-    if (error instanceof BadInputError) throw error
-    const e = error as NodeJS.ErrnoException
-    const why = e.code === 'ENOENT' ? 'no such file' : e.code === 'EACCES' ? 'permission denied' : e.message
-    throw new BadInputError(`cannot read ${path}: ${why}`, ['check the path (relative paths are from the current directory)'], path)
-  }
-  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text
+/** A whole input file (or stdin for -) as text, through the input gate (regular files only, size cap). */
+export function readTextFile(path: string, what = 'file', kind: InputKind = 'side'): string {
+  return readInputText(path, what, kind)
 }
 
 /** Line and column (1-based) of a character offset. */
@@ -111,7 +104,7 @@ function parseYamlText(text: string, file: string, opts: ReadOptions): unknown {
       const e = d.errors[0]
       const pos = e.linePos?.[0]
       throw new BadInputError(
-        `${file} is not valid YAML${pos ? ` at line ${pos.line}, column ${pos.col}` : ''}: ${e.message.split('\n')[0]}`,
+        `${file} is not valid YAML${pos ? ` at line ${pos.line}, column ${pos.col}` : ''}: ${e.message.split('\n')[0].replace(/Maximum call stack size exceeded.*/, 'nested too deeply')}`,
         ['check the indentation around that line'],
         file,
       )
@@ -129,5 +122,8 @@ function parseYamlText(text: string, file: string, opts: ReadOptions): unknown {
 
 /** Reads and parses a JSON (or, with allowYaml, YAML) file. */
 export function readJsonFile(path: string, opts: ReadOptions = {}): unknown {
-  return parseJsonText(readTextFile(path), path, opts)
+  const file = path === '-' ? '<stdin>' : path
+  const value = parseJsonText(readTextFile(path, opts.expected ?? 'file', opts.kind ?? 'side'), file, opts)
+  checkNesting(value, file)
+  return value
 }

@@ -56,6 +56,8 @@ function oneOf<T extends string>(value: unknown, allowed: readonly T[], field: s
 
 function parsePort(value: unknown, field: string, fail: Fail): number | undefined {
   if (value === undefined || value === null || value === '') return undefined
+  if (typeof value !== 'number' && typeof value !== 'string')
+    return fail(`${field} must be a port number (1-65535), got ${Array.isArray(value) ? 'a list' : typeof value}`, field)
   const n = Number(value)
   if (!Number.isInteger(n) || n < 1 || n > 65535) return fail(`${field} must be a port number (1-65535), got ${JSON.stringify(value)}`, field)
   return n
@@ -120,11 +122,36 @@ function asObject(value: unknown, file: string, what: string): Record<string, an
 
 export function readProxyFile(file: string): ProxyIdentity {
   const raw = asObject(readJsonFile(file, {expected: 'a proxy object (kind, namespace, labels, ip)', allowYaml: true}), file, 'proxy')
+  if (raw.proxy !== undefined && (typeof raw.proxy !== 'object' || raw.proxy === null || Array.isArray(raw.proxy)))
+    fileFail(file)(`proxy must be an object (kind, namespace, labels, ip), got ${describeValue(raw.proxy)}`, 'proxy')
   const obj = raw.proxy && typeof raw.proxy === 'object' ? raw.proxy : raw
   return proxyFromObject(obj, fileFail(file))
 }
 
+/** A field that must be a string (or absent): a number, list or mapping there is exit 3 naming it. */
+function checkStrings(obj: Record<string, any>, fields: string[], fail: Fail, prefix = ''): void {
+  for (const f of fields) {
+    const v = obj[f]
+    if (v !== undefined && v !== null && typeof v !== 'string') fail(`${prefix}${f} must be a string, got ${describeValue(v)}`, `${prefix}${f}`)
+  }
+}
+
+function describeValue(v: unknown): string {
+  if (Array.isArray(v)) return 'a list'
+  if (v && typeof v === 'object') return 'a mapping'
+  return `${typeof v} ${JSON.stringify(v)}`
+}
+
+const isScalar = (v: unknown): boolean => typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean'
+
 export function proxyFromObject(obj: Record<string, any>, fail: Fail): ProxyIdentity {
+  checkStrings(obj, ['kind', 'namespace', 'ip', 'name'], fail)
+  if (obj.istioVersion !== undefined && obj.istioVersion !== null && !isScalar(obj.istioVersion))
+    fail(`istioVersion must be a string, got ${describeValue(obj.istioVersion)}`, 'istioVersion')
+  if (obj.labels && typeof obj.labels === 'object' && !Array.isArray(obj.labels))
+    for (const [k, v] of Object.entries(obj.labels)) if (!isScalar(v)) fail(`labels.${k} must be a string, got ${describeValue(v)}`, `labels.${k}`)
+  if (Array.isArray(obj.ips))
+    obj.ips.forEach((ip: unknown, i: number) => typeof ip !== 'string' && fail(`ips[${i}] must be a string, got ${describeValue(ip)}`, `ips[${i}]`))
   const kind = oneOf(obj.kind ?? 'sidecar', ['sidecar', 'gateway'] as const, 'kind', fail) ?? 'sidecar'
   if (obj.labels !== undefined && (typeof obj.labels !== 'object' || Array.isArray(obj.labels))) fail('labels must be an object of label: value', 'labels')
   if (obj.ips !== undefined && !Array.isArray(obj.ips)) fail('ips must be a list of addresses', 'ips')
@@ -156,9 +183,14 @@ interface CallFields {
 /** Reads the corpus `call` object (or a whole corpus record holding one). */
 export function callFromObject(obj: Record<string, any>, fail: Fail): CallFields {
   const headers: Record<string, string | string[]> = {}
+  checkStrings(obj, ['address', 'sni', 'host', 'path', 'method', 'protocol', 'tls', 'callMode', 'mtlsSecretConfigName'], fail)
+  if (Array.isArray(obj.alpn))
+    obj.alpn.forEach((a: unknown, i: number) => typeof a !== 'string' && fail(`alpn[${i}] must be a string, got ${describeValue(a)}`, `alpn[${i}]`))
   if (obj.headers !== undefined) {
     if (typeof obj.headers !== 'object' || obj.headers === null || Array.isArray(obj.headers))
       fail('headers must be an object of name: value (or name: [values])', 'headers')
+    for (const [k, v] of Object.entries(obj.headers))
+      for (const val of [v].flat()) if (!isScalar(val)) fail(`headers.${k} must be a string (or a list of strings), got ${describeValue(val)}`, `headers.${k}`)
     for (const [k, v] of Object.entries(obj.headers)) for (const val of [v].flat()) addHeader(headers, k, String(val))
   }
   if (obj.alpn !== undefined && typeof obj.alpn !== 'string' && !Array.isArray(obj.alpn)) fail('alpn must be a string or a list of strings', 'alpn')
@@ -199,6 +231,8 @@ export function buildRequest(flags: RequestFlags, read: {call?: (f: string) => u
       file,
       'call',
     )
+    if (raw.call !== undefined && (typeof raw.call !== 'object' || raw.call === null || Array.isArray(raw.call)))
+      fileFail(file)(`call must be an object (port, host, path…), got ${describeValue(raw.call)}`, 'call')
     const obj = raw.call && typeof raw.call === 'object' ? raw.call : raw
     fromFile = callFromObject(obj, fileFail(file))
   }

@@ -11,6 +11,7 @@ import type {ExplainError} from '../analysis/explain/index.js'
 import type {Expectations, RouteTestCase, RouteTestsFile, TestFrom} from '../analysis/route-tests/types.js'
 import {splitHostPort} from './request.js'
 import {readTextFile} from './read-json.js'
+import {checkNesting} from './gate.js'
 
 export const ROUTE_TESTS_API_VERSION = 'meshctl.dev/v1'
 export const ROUTE_TESTS_KIND = 'RoutingTests'
@@ -115,7 +116,7 @@ function describe(v: unknown): string {
 
 /** Reads a routing-tests file from disk (YAML or JSON). */
 export function readRouteTestsFile(file: string): RouteTestsFile {
-  return parseRouteTests(readTextFile(file), file)
+  return parseRouteTests(readTextFile(file, 'routing tests file', 'tests'), file === '-' ? '<stdin>' : file)
 }
 
 export function parseRouteTests(text: string, file: string): RouteTestsFile {
@@ -124,9 +125,15 @@ export function parseRouteTests(text: string, file: string): RouteTestsFile {
   if (doc.errors.length) {
     const e = doc.errors[0]
     const at = e.linePos?.[0] ? ` at line ${e.linePos[0].line}, column ${e.linePos[0].col}` : ''
-    throw new BadInputError(`${file} is not valid YAML or JSON${at}: ${e.message.split('\n')[0]}`, ['check the indentation and quoting near that line'], file)
+    throw new BadInputError(
+      `${file} is not valid YAML or JSON${at}: ${e.message.split('\n')[0].replace(/Maximum call stack size exceeded.*/, 'nested too deeply')}`,
+      ['check the indentation and quoting near that line'],
+      file,
+    )
   }
-  return routeTestsFromObject(doc.toJS(), file)
+  const value: unknown = doc.toJS()
+  checkNesting(value, file)
+  return routeTestsFromObject(value, file)
 }
 
 export function routeTestsFromObject(raw: unknown, file: string): RouteTestsFile {

@@ -4,10 +4,12 @@
  * (envoy.RouterCheckToolSchema.Validation in JSON, YAML or proto text). JSON goes through the YAML parser because
  * Envoy's loader tolerates what strict JSON.parse rejects (a trailing comma in TestRoutes.golden.proto.json).
  */
-import {readFileSync} from 'node:fs'
 import {extname} from 'node:path'
 import {parse as parseYaml} from 'yaml'
+import {readInputText, checkNesting} from './gate.js'
 import {BadInputError} from '../errors.js'
+import {list, obj, ROUTE_CONFIGURATION, validateValue} from '../envoy/configdump/validate.js'
+import {compileRe2, InvalidRegexError} from '../envoy/route/regex.js'
 import type {EnvoyMessage} from '../envoy/model.js'
 import {parseProtoText, ProtoTextError} from './router-check-prototext.js'
 
@@ -44,16 +46,7 @@ const ROUTE_CONFIG_FIELDS = new Set([
 const BOOTSTRAP_HINTS = ['static_resources', 'dynamic_resources', 'admin', 'layered_runtime', 'node', 'cluster_manager']
 
 function readText(file: string, what: string): string {
-  try {
-    return readFileSync(file, 'utf8')
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code
-    throw new BadInputError(
-      `cannot read the ${what} ${file}: ${code === 'ENOENT' ? 'no such file' : (error as Error).message}`,
-      ['check the path; router_check_tool files are usually <Name>.yaml and <Name>.golden.proto.json'],
-      file,
-    )
-  }
+  return readInputText(file, `the ${what}`, 'tests')
 }
 
 function isProtoTextName(file: string): boolean {
@@ -64,8 +57,11 @@ function isProtoTextName(file: string): boolean {
 export function parseDocument(text: string, file: string, what: string): unknown {
   if (isProtoTextName(file)) return parseProtoTextOrThrow(text, file, what)
   try {
-    return parseYaml(text, {uniqueKeys: false})
+    const value = parseYaml(text, {uniqueKeys: false})
+    checkNesting(value, file)
+    return value
   } catch (yamlError) {
+    if (yamlError instanceof BadInputError) throw yamlError
     // A proto-text file with an unusual extension: try that before giving up.
     if (/^\s*(#.*\n\s*)*[A-Za-z_]\w*\s*[{<]/.test(text)) {
       try {
@@ -75,7 +71,7 @@ export function parseDocument(text: string, file: string, what: string): unknown
       }
     }
     throw new BadInputError(
-      `the ${what} ${file} is not valid YAML/JSON: ${(yamlError as Error).message.split('\n')[0]}`,
+      `the ${what} ${file} is not valid YAML/JSON: ${(yamlError as Error).message.split('\n')[0].replace(/Maximum call stack size exceeded.*/, 'nested too deeply')}`,
       ['fix the syntax error at the position shown'],
       file,
     )
@@ -164,7 +160,45 @@ function routeConfigFromBootstrap(bootstrap: EnvoyMessage, file: string): Loaded
   }
 }
 
+/**
+ * Keys whose value is an envoy.type.matcher.v3.RegexMatcher ({regex}): Envoy compiles each when it loads the config
+ * and rejects the whole config on an invalid one, so meshctl does too (exit 3 naming the field), instead of running
+ * the tests and reporting no_route.
+ */
+const REGEX_MATCHER_KEYS = new Set(['safe_regex', 'safe_regex_match', 'pattern'])
+
+function checkRegexes(rc: EnvoyMessage, file: string): void {
+  const stack: Array<[unknown, string]> = [[rc, '']]
+  while (stack.length) {
+    const [v, p] = stack.pop()!
+    if (!v || typeof v !== 'object') continue
+    if (Array.isArray(v)) {
+      for (let i = v.length - 1; i >= 0; i--) stack.push([v[i], `${p}[${i}]`])
+      continue
+    }
+    for (const [k, val] of Object.entries(v as Record<string, unknown>)) {
+      const at = p ? `${p}.${k}` : k
+      if (REGEX_MATCHER_KEYS.has(k) && val && typeof val === 'object' && typeof (val as EnvoyMessage).regex === 'string') {
+        try {
+          compileRe2((val as EnvoyMessage).regex)
+        } catch (error) {
+          const why = error instanceof InvalidRegexError ? error.message : `invalid RE2 regex: ${(error as Error).message}`
+          throw new BadInputError(
+            `${file}: ${at}.regex: ${why} (Envoy rejects this route configuration)`,
+            ['fix the regex (RE2 syntax: no lookarounds or backreferences)'],
+            file,
+            `${at}.regex`,
+          )
+        }
+      }
+      stack.push([val, at])
+    }
+  }
+}
+
 function validateRouteConfig(rc: EnvoyMessage, file: string): void {
+  validateValue(rc, ROUTE_CONFIGURATION, file, '')
+  checkRegexes(rc, file)
   const vhosts = rc.virtual_hosts ?? []
   if (!Array.isArray(vhosts)) throw new BadInputError(`${file}: virtual_hosts must be a list`, [], file, 'virtual_hosts')
   const seen = new Map<string, string>()
@@ -224,6 +258,39 @@ const ASSERT_FIELDS = new Set([
   'route_metadata',
 ])
 
+const HEADER_VALUE = obj({key: 'string', value: 'text'})
+/** Field types of envoy.RouterCheckToolSchema.ValidationItem (input and validate) as the engine reads them. */
+const TEST_ITEM = obj({
+  test_name: 'string',
+  input: obj({
+    authority: 'string',
+    path: 'string',
+    method: 'string',
+    random_value: 'integer',
+    ssl: 'boolean',
+    internal: 'boolean',
+    runtime: 'string',
+    additional_request_headers: list(HEADER_VALUE),
+    additional_response_headers: list(HEADER_VALUE),
+    additional_headers: list(HEADER_VALUE),
+  }),
+  validate: obj({
+    cluster_name: 'wrapper',
+    virtual_cluster_name: 'wrapper',
+    virtual_host_name: 'wrapper',
+    host_rewrite: 'wrapper',
+    path_rewrite: 'wrapper',
+    path_redirect: 'wrapper',
+    code_redirect: 'wrapper',
+    request_header_fields: list('object'),
+    response_header_fields: list('object'),
+    request_header_matches: list('object'),
+    response_header_matches: list('object'),
+    timeout: 'duration',
+    route_metadata: list('object'),
+  }),
+})
+
 /** Loads and validates a router_check_tool test file (envoy.RouterCheckToolSchema.Validation). */
 export function loadRouteTestFile(file: string): EnvoyMessage {
   const doc = snakeCaseKeys(parseDocument(readText(file, 'test file'), file, 'test file'))
@@ -254,6 +321,7 @@ export function loadRouteTestFile(file: string): EnvoyMessage {
     if (typeof t.input.path !== 'string' || t.input.path === '') bad(`${at}.input.path must be a non-empty string`, `${at}.input.path`)
     if (typeof t.input.method !== 'string' || t.input.method.length < 3)
       bad(`${at}.input.method must be an HTTP method (at least 3 characters)`, `${at}.input.method`)
+    validateValue(t, TEST_ITEM, file, at)
   }
   return v
 }

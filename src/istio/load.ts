@@ -7,6 +7,7 @@
 import type {ConfigObject, ManifestProblem, MeshModel, MeshService, Resolution, ServicePort, WorkloadEndpoint} from './types.js'
 import {protocolFromPortName, parseProtocol} from './protocol.js'
 import {exportToOf} from './hosts.js'
+import {schemaViolations} from './schema.js'
 import {labelsMatch} from './labels.js'
 import {configObjectsFromValues, parseManifests, stringMap, type ManifestText} from './parse-manifests.js'
 import {apiVersionFor, apiVersionOf, kindOf, kindRow, type KindRow, type ModelList} from './kinds.js'
@@ -28,6 +29,11 @@ export interface LoadOptions {
   configDomainSuffix?: string
   /** Kubernetes domain for Service hostnames. Default `cluster.local`. */
   domainSuffix?: string
+  /**
+   * true: a document that cannot be read (invalid YAML, not an object, no kind or name) is a BadInputError naming
+   * file and line — for manifests the user gave. Schema problems of readable objects are still collected.
+   */
+  strict?: boolean
 }
 
 /** Splits texts into objects (lenient, namespace-less objects in `default`); problems are appended. */
@@ -52,12 +58,15 @@ function checkApiVersion(o: ConfigObject, problems: ManifestProblem[]): boolean 
     namespace: o.namespace,
     field: 'apiVersion',
     message: `${o.kind} ${o.name}: apiVersion ${JSON.stringify(o.apiVersion)} is not served (expected ${apiVersionFor(row, row.versions.join('|'))})`,
+    violation: `apiVersion ${JSON.stringify(o.apiVersion)} is not served (expected ${apiVersionFor(row, row.versions.join('|'))})`,
   })
   return false
 }
 
+/** An object-level problem: istiod would refuse the object (`violation` is the text without the object's name). */
 function problem(o: ConfigObject, field: string, message: string): ManifestProblem {
   return {
+    violation: message,
     file: o.source.file,
     ...(o.source.line ? {line: o.source.line} : {}),
     kind: o.kind,
@@ -79,7 +88,12 @@ function validate(o: ConfigObject, problems: ManifestProblem[]): boolean {
     return true
   }
   // Only kinds the registry knows are checked: a same-named kind of another group has another schema.
-  switch (kindOf(o)?.group === 'networking.istio.io' ? o.kind : '') {
+  const kind = kindOf(o)?.group === 'networking.istio.io' ? o.kind : ''
+  // Types first (istiod's webhook refuses these objects): each violation is a problem and the object is skipped.
+  const violations = kind ? schemaViolations(kind, o.spec) : []
+  for (const v of violations) problems.push(problem(o, v.field, v.message))
+  if (violations.length) return false
+  switch (kind) {
     case 'VirtualService':
       if (!Array.isArray(s.hosts) || s.hosts.length === 0) {
         // Delegate VirtualServices legitimately have no hosts.
@@ -300,7 +314,7 @@ function buildServiceEntryServices(objects: ConfigObject[], problems: ManifestPr
 /** Parses manifest texts into the mesh model (pure). */
 export function loadManifestsFromText(texts: ManifestText[], opts: LoadOptions = {}): MeshModel {
   const problems: ManifestProblem[] = []
-  return buildMeshModel(parseManifestObjects(texts, problems), problems, opts)
+  return buildMeshModel(parseManifests(texts, {strict: Boolean(opts.strict)}, problems), problems, opts)
 }
 
 /**

@@ -30,8 +30,9 @@ const text = (v: unknown): string | undefined => (typeof v === 'string' && v ? v
  */
 export function meshConfigFromObject(doc: Record<string, any> | null | undefined, opts: MeshConfigReadOptions = {}): MeshConfig {
   const mesh: MeshConfig = {...DEFAULT_MESH_CONFIG, proxyMetadata: {...DEFAULT_MESH_CONFIG.proxyMetadata}}
-  if (!doc || typeof doc !== 'object' || Array.isArray(doc)) return mesh
   const file = opts.file ?? 'mesh config'
+  if (opts.strict ?? true) checkMeshConfigTypes(doc, file)
+  if (!doc || typeof doc !== 'object' || Array.isArray(doc)) return mesh
   mesh.rootNamespace = text(doc.rootNamespace) ?? mesh.rootNamespace
   const mode = doc.outboundTrafficPolicy?.mode
   if (mode !== undefined) {
@@ -54,6 +55,49 @@ export function meshConfigFromObject(doc: Record<string, any> | null | undefined
   return mesh
 }
 
+function typeName(v: unknown): string {
+  if (v === null) return 'null'
+  if (Array.isArray(v)) return 'a list'
+  if (typeof v === 'object') return 'a mapping'
+  return `${typeof v} ${JSON.stringify(v)}`.slice(0, 60)
+}
+
+/** Fields meshctl reads and the JSON type each must have (proto3 JSON: bools may not be strings). */
+const FIELD_TYPES: Array<[path: string, type: 'string' | 'boolean' | 'object']> = [
+  ['rootNamespace', 'string'],
+  ['domainSuffix', 'string'],
+  ['clusterDomain', 'string'],
+  ['enableAutoMtls', 'boolean'],
+  ['ingressControllerMode', 'string'],
+  ['ingressService', 'string'],
+  ['outboundTrafficPolicy', 'object'],
+  ['outboundTrafficPolicy.mode', 'string'],
+  ['defaultConfig', 'object'],
+  ['defaultConfig.proxyMetadata', 'object'],
+]
+
+/**
+ * A mesh config the user gave must be a mapping whose fields have the types meshctl reads: a scalar or a list for the
+ * whole document, `outboundTrafficPolicy: "x"`, `enableAutoMtls: "yes"` is exit 3 naming the file and the field.
+ */
+export function checkMeshConfigTypes(doc: unknown, file: string): void {
+  if (doc === null || doc === undefined) return
+  if (typeof doc !== 'object' || Array.isArray(doc))
+    throw new BadInputError(
+      `${file}: a mesh config must be a mapping (MeshConfig fields, or the istio ConfigMap), got ${typeName(doc)}`,
+      ['e.g. outboundTrafficPolicy: {mode: REGISTRY_ONLY}'],
+      file,
+      '$',
+    )
+  for (const [path, type] of FIELD_TYPES) {
+    let v: unknown = doc
+    for (const k of path.split('.')) v = v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>)[k] : undefined
+    if (v === undefined || v === null) continue
+    const ok = type === 'object' ? typeof v === 'object' && !Array.isArray(v) : typeof v === type
+    if (!ok) throw new BadInputError(`${file}: ${path} must be ${type === 'object' ? 'a mapping' : `a ${type}`}, got ${typeName(v)}`, [], file, path)
+  }
+}
+
 /** MeshConfig YAML text (the ConfigMap's `mesh` key); no text means Istio's defaults. */
 export function meshConfigFromText(yamlText: string | undefined, opts: MeshConfigReadOptions = {}): MeshConfig {
   if (!yamlText) return meshConfigFromObject(undefined)
@@ -63,7 +107,18 @@ export function meshConfigFromText(yamlText: string | undefined, opts: MeshConfi
 /** A MeshConfig document, or the `istio` ConfigMap whose `mesh` key holds one. */
 export function meshConfigFromDocument(doc: unknown, opts: MeshConfigReadOptions = {}): MeshConfig {
   const d = doc as Record<string, any> | null | undefined
-  if (d?.kind === 'ConfigMap') return typeof d.data?.mesh === 'string' ? meshConfigFromText(d.data.mesh, opts) : meshConfigFromObject(undefined)
+  if (d && typeof d === 'object' && d.kind === 'ConfigMap') {
+    if ((opts.strict ?? true) && d.data?.mesh !== undefined && typeof d.data.mesh !== 'string') {
+      const file = opts.file ?? 'mesh config'
+      throw new BadInputError(
+        `${file}: data.mesh of the istio ConfigMap must be a string (MeshConfig YAML), got ${typeName(d.data.mesh)}`,
+        [],
+        file,
+        'data.mesh',
+      )
+    }
+    return typeof d.data?.mesh === 'string' ? meshConfigFromText(d.data.mesh, opts) : meshConfigFromObject(undefined)
+  }
   return meshConfigFromObject(d, opts)
 }
 
@@ -72,7 +127,7 @@ function parseDocument(yamlText: string, opts: MeshConfigReadOptions): unknown {
   try {
     return parseYaml(yamlText)
   } catch (error) {
-    const why = (error as Error).message.split('\n')[0]
+    const why = (error as Error).message.split('\n')[0].replace(/Maximum call stack size exceeded.*/, 'nested too deeply')
     if (opts.strict ?? true) throw new BadInputError(`cannot read mesh config ${file}: ${why}`, ['give a MeshConfig YAML file or the istio ConfigMap'], file)
     opts.notes?.push(`the mesh config in ${file} is not valid YAML (${why}): Istio defaults assumed`)
     return undefined

@@ -217,7 +217,7 @@ export function parseManifests(texts: ManifestText[], opts: ParseManifestOptions
           file,
           line,
           col,
-          message: `invalid YAML: ${err.message.split('\n')[0]}`,
+          message: `invalid YAML: ${err.message.split('\n')[0].replace(/Maximum call stack size exceeded.*/, 'nested too deeply')}`,
           tryNext: [`fix the YAML at ${file} line ${line} (check indentation and quoting)`],
         })
         continue

@@ -21,6 +21,8 @@ export interface ManifestProblem {
   namespace?: string
   field?: string
   message: string
+  /** A field of the wrong type (src/istio/schema.ts): istiod's webhook refuses the object; `violation` is the bare text. */
+  violation?: string
 }
 
 /** An Istio or Kubernetes object as loaded (apiVersion/kind/metadata/spec), plus where it came from. */

@@ -2,9 +2,9 @@
  * `explain accesslog`: Envoy/Istio access-log lines (one given, a file, or stdin), each explained, grouped by cause,
  * and — with the proxy's config_dump — replayed through the same explain engine to compare.
  */
-import {readFileSync} from 'node:fs'
-import {explainAccessLog, type AccessLogResult} from '../analysis/accesslog/index.js'
-import {BadInputError, UsageError} from '../errors.js'
+import {explainAccessLogLines, type AccessLogResult} from '../analysis/accesslog/index.js'
+import {UsageError} from '../errors.js'
+import {checkRegularFile, isStdin, readInputLines} from '../input/gate.js'
 import {FileSource} from '../sources/file.js'
 import type {ProxyState} from '../envoy/proxy-state.js'
 
@@ -20,10 +20,12 @@ export interface AccessLogRequest {
 export async function explainAccessLogInput(req: AccessLogRequest): Promise<AccessLogResult> {
   const {file, line, dump, clusters} = req
   if (file && line) throw new UsageError('give one input: a line, --file or - (stdin)', [])
-  let input: string
-  if (file) input = readInput(file)
-  else if (line === '-') input = readInput('-')
-  else if (line) input = line
+  let input: Iterable<string>
+  // Files and stdin are read line by line through the input gate: any size, bounded memory; a FIFO or a device
+  // given to --file is exit 3 naming it. Checked before the dump is loaded, so a bad path fails at once.
+  if (file) input = lazyLines(file)
+  else if (line === '-') input = lazyLines('-')
+  else if (line) input = [line]
   else
     throw new UsageError('give an access-log line, --file access.log, or - to read stdin', ['kubectl logs <pod> -c istio-proxy | meshctl explain accesslog -'])
   let state: ProxyState | undefined
@@ -35,18 +37,11 @@ export async function explainAccessLogInput(req: AccessLogRequest): Promise<Acce
       await source.close()
     }
   }
-  return explainAccessLog(input, state)
+  return explainAccessLogLines(input, state)
 }
 
-function readInput(path: string): string {
-  try {
-    return readFileSync(path === '-' ? 0 : path, 'utf8')
-  } catch (error) {
-    const e = error as NodeJS.ErrnoException
-    throw new BadInputError(
-      `cannot read access log ${path === '-' ? 'from stdin' : path}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`,
-      ['kubectl logs <pod> -c istio-proxy > access.log, then --file access.log'],
-      path,
-    )
-  }
+/** The gate's checks now (path, file type), the reading later, as the explanation consumes the lines. */
+function lazyLines(path: string): Iterable<string> {
+  if (!isStdin(path)) checkRegularFile(path, 'access log')
+  return {[Symbol.iterator]: () => readInputLines(path, 'access log')}
 }

@@ -4,10 +4,12 @@
  * `runAudit` and renders what it returns. `proxyWarnings` is the same live audit restricted to one proxy, so the
  * UI's count is what `audit -n` reports for that proxy.
  */
-import {existsSync, readdirSync, readFileSync, statSync} from 'node:fs'
+import {existsSync, readdirSync, statSync} from 'node:fs'
 import {join} from 'node:path'
 import {parse as parseYaml} from 'yaml'
 import {BadInputError, ClusterAccessError, isMeshctlError, UsageError} from '../errors.js'
+import {checkNesting, readInputText} from '../input/gate.js'
+import {meshConfigFromDocument} from '../istio/mesh-config.js'
 import {
   auditManifests,
   mergeAuditResults,
@@ -93,6 +95,8 @@ export async function runAudit(req: AuditRequest): Promise<AuditOutcome> {
   const suppressions = [...config.suppressions, ...(req.suppress ?? []).map(parseSuppression)]
   const shard = shardFromFlagsOrEnv(req.shard)
   const meshConfig = req.meshConfigFile ? readYamlFile(req.meshConfigFile, 'mesh config') : undefined
+  // Typed like every other mesh config read: a scalar, a list or a mistyped field is exit 3 naming the field.
+  if (req.meshConfigFile) meshConfigFromDocument(meshConfig, {file: req.meshConfigFile, strict: true})
   const drift = req.drift ?? true
 
   if (req.snapshot) {
@@ -137,16 +141,18 @@ function loadAuditConfig(explicit: string | undefined): AuditConfig {
 }
 
 function readYamlFile(file: string, what: string): Record<string, any> {
-  let text: string
+  const text = readInputText(file, what, 'side')
   try {
-    text = readFileSync(file, 'utf8')
+    const doc = parseYaml(text) ?? {}
+    checkNesting(doc, file)
+    return doc as Record<string, any>
   } catch (error) {
-    throw new BadInputError(`cannot read ${what} ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, ['check the path'], file)
-  }
-  try {
-    return (parseYaml(text) ?? {}) as Record<string, any>
-  } catch (error) {
-    throw new BadInputError(`${file}: invalid YAML: ${(error as Error).message.split('\n')[0]}`, [`fix the ${what}`], file)
+    if (error instanceof BadInputError) throw error
+    throw new BadInputError(
+      `${file}: invalid YAML: ${(error as Error).message.split('\n')[0].replace(/Maximum call stack size exceeded.*/, 'nested too deeply')}`,
+      [`fix the ${what}`],
+      file,
+    )
   }
 }
 
@@ -168,21 +174,19 @@ function readManifests(paths: string[]): AuditResource[] {
     if (p === '-') {
       if (stdinRead) continue
       stdinRead = true
-      out.push(...parseManifestText(readFileSync(0, 'utf8'), '<stdin>'))
+      const text = readInputText('-', 'manifests', 'manifest')
+      if (!text.trim()) throw new BadInputError('no manifests on stdin (it was empty)', ['cat k8s/*.yaml | meshctl audit --manifests -'], '-')
+      out.push(...parseManifestText(text, '<stdin>'))
       continue
     }
     if (!existsSync(p)) throw new BadInputError(`manifest path ${p} does not exist`, ['check the path; use - to read manifests from stdin'], p)
-    for (const file of statSync(p).isDirectory() ? listManifestFiles(p) : [p]) {
-      let text: string
-      try {
-        text = readFileSync(file, 'utf8')
-      } catch (error) {
-        throw new BadInputError(
-          `cannot read manifest ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
-          ['check the file permissions'],
-          file,
-        )
-      }
+    const dir = statSync(p).isDirectory()
+    const files = dir ? listManifestFiles(p) : [p]
+    if (dir && files.length === 0)
+      throw new BadInputError(`manifest directory ${p} holds no .yaml, .yml or .json file`, ['check the path; use - to read manifests from stdin'], p)
+    for (const file of files) {
+      const text = readInputText(file, 'manifest file', 'manifest')
+      if (!dir && !text.trim()) throw new BadInputError(`manifest file ${file} is empty`, ['give a file with Istio/Kubernetes objects, or leave it out'], file)
       out.push(...parseManifestText(text, file))
     }
   }
@@ -195,7 +199,7 @@ function listManifestFiles(dir: string): string[] {
     if (entry.name.startsWith('.')) continue
     const full = join(dir, entry.name)
     if (entry.isDirectory()) out.push(...listManifestFiles(full))
-    else if (entry.isFile() && MANIFEST_EXTENSIONS.test(entry.name)) out.push(full)
+    else if (!entry.isDirectory() && MANIFEST_EXTENSIONS.test(entry.name)) out.push(full) // the gate rejects FIFOs and devices by name
   }
   return out
 }
@@ -350,7 +354,9 @@ function parseMeshConfigText(text: string | undefined, notes: string[]): Record<
     const parsed = parseYaml(text) as unknown
     return parsed && typeof parsed === 'object' ? (parsed as Record<string, any>) : undefined
   } catch (error) {
-    notes.push(`the mesh config (configmap istio) is not valid YAML (${(error as Error).message.split('\n')[0]}): Istio defaults assumed`)
+    notes.push(
+      `the mesh config (configmap istio) is not valid YAML (${(error as Error).message.split('\n')[0].replace(/Maximum call stack size exceeded.*/, 'nested too deeply')}): Istio defaults assumed`,
+    )
     return undefined
   }
 }
@@ -430,16 +436,13 @@ async function auditSnapshot(path: string, opts: SnapshotAuditOptions): Promise<
 }
 
 function readReport(file: string): AuditResult {
-  let text: string
-  try {
-    text = file === '-' ? readFileSync(0, 'utf8') : readFileSync(file, 'utf8')
-  } catch (error) {
-    throw new BadInputError(`cannot read report ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, ['check the path'], file)
-  }
+  const text = readInputText(file, 'audit report', 'report')
   let doc: unknown
   try {
     doc = JSON.parse(text)
+    checkNesting(doc, file)
   } catch (error) {
+    if (error instanceof BadInputError) throw error
     throw new BadInputError(`${file} is not JSON: ${(error as Error).message}`, ['write reports with meshctl audit -o json (without --query)'], file)
   }
   const r = doc as Partial<AuditResult>

@@ -22,7 +22,7 @@ import {
 } from '../sources/cluster-config.js'
 import {proxySpecFromFlags, sourceFromFlags, type SourceFlagValues} from '../sources/select.js'
 import {liveSourceOf} from '../sources/live.js'
-import {ManifestSource, readMeshConfig} from '../sources/manifests.js'
+import {ManifestSource, readMeshConfig, schemaFindings} from '../sources/manifests.js'
 import {SnapshotSource} from '../sources/snapshot.js'
 import {loadForRequest} from '../sources/staged.js'
 import type {ProxyState} from '../envoy/proxy-state.js'
@@ -87,13 +87,27 @@ async function modelFor(
   built: BuiltRequest,
   progress?: (m: string) => void,
 ): Promise<ModelPart> {
-  if (source instanceof ManifestSource) return {model: source.model, mesh: readMeshConfig(flags['mesh-config']), proxy: source.opts.proxy, stateFromModel: true}
+  if (source instanceof ManifestSource)
+    return {
+      model: source.model,
+      mesh: readMeshConfig(flags['mesh-config']),
+      proxy: source.opts.proxy,
+      stateFromModel: true,
+      notes: schemaFindings(source.model),
+    }
   const paths = flags.manifests === undefined ? [] : [flags.manifests].flat()
   if (paths.length) {
     const proxy = modelProxy(flags, built, state)
     const manifests = new ManifestSource({paths, proxy, meshConfigPath: flags['mesh-config']})
     const intended = await manifests.load({})
-    return {model: manifests.model, mesh: readMeshConfig(flags['mesh-config']), proxy, intended, modelOrigin: 'manifests'}
+    return {
+      model: manifests.model,
+      mesh: readMeshConfig(flags['mesh-config']),
+      proxy,
+      intended,
+      modelOrigin: 'manifests',
+      notes: schemaFindings(manifests.model),
+    }
   }
   if (flags['cluster-config'] === false || flags.file) return {}
   return withClusterConfig(source, state, flags, built, progress)

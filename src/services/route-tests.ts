@@ -17,10 +17,9 @@ import {
 } from '../analysis/route-tests/index.js'
 import {readRouteTestsFile} from '../input/route-tests-file.js'
 import {buildProxyConfig} from '../istio/build.js'
-import {loadManifestsFromText} from '../istio/load.js'
 import {manifestProblemText} from '../istio/parse-manifests.js'
 import type {MeshConfig, MeshModel, ProxySpec} from '../istio/types.js'
-import {readManifestTexts, readMeshConfig} from '../sources/manifests.js'
+import {loadManifestModel, readMeshConfig} from '../sources/manifests.js'
 import {loadProxyState, proxySpecFromFlags, type SourceFlagValues} from '../sources/select.js'
 import {Snapshot} from '../sources/snapshot.js'
 import type {ProxyNeeds, ProxyState} from '../envoy/proxy-state.js'
@@ -123,7 +122,7 @@ async function loadLive(flags: RouteTestsRequest, t: RouteTestCase): Promise<Pro
 function manifestProxyBuilder(flags: SourceFlagValues): (from: TestFrom | undefined) => TestProxy {
   const paths = Array.isArray(flags.manifests) ? flags.manifests : [flags.manifests!]
   const mesh: MeshConfig = readMeshConfig(flags['mesh-config'])
-  const model: MeshModel = loadManifestsFromText(readManifestTexts(paths), {domainSuffix: mesh.domainSuffix})
+  const model: MeshModel = loadManifestModel(paths, mesh)
   const fallback = proxySpecFromFlags(flags)
   const label = `manifests (${paths.join(', ')})`
   return (from) => {

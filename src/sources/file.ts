@@ -5,6 +5,7 @@
  */
 import {parseClusterStatus, parseConfigDump, parseServerInfo} from '../envoy/configdump/parse.js'
 import {readJsonFile} from '../input/read-json.js'
+import {checkRegularFile, isStdin} from '../input/gate.js'
 import {indexConfigDump, readIndexedDump, shouldStream, type ConfigDumpIndex} from '../jsonstream/read-file.js'
 import {selectionFromNeeds} from '../jsonstream/needs.js'
 import {openSync, readSync, closeSync} from 'node:fs'
@@ -40,17 +41,25 @@ export class FileSource implements ProxySource {
 
   async load(needs: ProxyNeeds): Promise<ProxyState> {
     const {file} = this.opts
+    // The input gate first: a FIFO, a device or a directory is exit 3 naming the path, before any size check or
+    // read could hang on it. `-` is stdin, read once and parsed whole.
+    if (!isStdin(file)) checkRegularFile(file, 'config dump')
     // A dump bigger than JSON.parse can handle comfortably (or at all, past V8's ~512 MB string limit) is read
     // selectively, like a live proxy's `config_dump?resource=…&name_regex=…`: one scan indexes it, each load
     // parses only the elements asked for. Smaller files are parsed once, whatever is needed.
-    if (this.bigIndex || ((shouldStream(file) || (this.opts.staged && shouldStream(file, STAGED_INDEX_THRESHOLD_BYTES))) && firstByteIsBrace(file))) {
+    if (
+      this.bigIndex ||
+      (!isStdin(file) && (shouldStream(file) || (this.opts.staged && shouldStream(file, STAGED_INDEX_THRESHOLD_BYTES))) && firstByteIsBrace(file))
+    ) {
       this.bigIndex ??= await indexConfigDump(file)
       const wantsDump = Boolean(needs.bootstrap || needs.listeners || needs.routes || needs.clusters || needs.endpoints || needs.secrets)
       const dump = parseConfigDump(wantsDump ? await this.readIndexed(selectionFromNeeds(needs)) : {configs: []}, {source: file})
       return this.withSideFiles({label: this.label, dump})
     }
     if (this.state) return this.state
-    const dump = parseConfigDump(readJsonFile(file, {expected: 'an Envoy config_dump', allowYaml: true}), {source: file})
+    const dump = parseConfigDump(readJsonFile(file, {expected: 'an Envoy config_dump', allowYaml: true, kind: 'dump'}), {
+      source: isStdin(file) ? '<stdin>' : file,
+    })
     this.state = this.withSideFiles({label: this.label, dump})
     return this.state
   }
@@ -69,7 +78,7 @@ export class FileSource implements ProxySource {
   private withSideFiles(state: ProxyState): ProxyState {
     const {clusters, serverInfo} = this.opts
     if (clusters) {
-      const raw = readJsonFile(clusters, {expected: 'Envoy /clusters?format=json output', allowText: (t) => /^[^\s:]+::/.test(t.trimStart())})
+      const raw = readJsonFile(clusters, {expected: 'Envoy /clusters?format=json output', kind: 'clusters', allowText: (t) => /^[^\s:]+::/.test(t.trimStart())})
       state.clusterStatus = parseClusterStatus(raw, {source: clusters})
     }
     if (serverInfo) state.serverInfo = parseServerInfo(readJsonFile(serverInfo, {expected: 'Envoy /server_info output'}), {source: serverInfo})

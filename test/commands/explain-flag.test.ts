@@ -14,9 +14,10 @@ describe('meshctl explain flag', () => {
     expect(JSON.parse(r.stdout)).toEqual(['NoHealthyUpstream', 'NoRouteFound'])
   })
 
-  it('rejects an unknown flag with exit 3 and a next step, no stack trace', () => {
+  it('rejects an unknown flag as a usage error (exit 2) listing the known flags, no stack trace', () => {
     const r = runCli(['explain', 'flag', 'ZZ'])
-    expect(r.code).toBe(3)
+    expect(r.code).toBe(2)
+    expect(r.stderr).toMatch(/known flags: UH, UF/)
     expect(r.stderr).toMatch(/unknown response flag "ZZ"/)
     expect(r.stderr).toMatch(/Try: meshctl explain flag --all/)
     expect(r.stderr).not.toMatch(/at .*\.js:\d+/)

@@ -71,7 +71,9 @@ ingressControllerMode: "OFF"
     })
     expect(meshConfigFromText('a: [', {strict: false, notes})).toEqual(DEFAULT_MESH_CONFIG)
     expect(notes).toHaveLength(2)
-    expect(meshConfigFromObject({proxyMetadata: 'x', rootNamespace: 3})).toEqual(DEFAULT_MESH_CONFIG)
+    // A user's file with mistyped fields is exit 3 naming the field; a cluster's (lenient) keeps Istio's defaults.
+    expect(() => meshConfigFromObject({rootNamespace: 3})).toThrow(/rootNamespace must be a string/)
+    expect(meshConfigFromObject({proxyMetadata: 'x', rootNamespace: 3}, {strict: false})).toEqual(DEFAULT_MESH_CONFIG)
   })
 })
 

@@ -9,7 +9,7 @@ import {lookupResponseFlag} from '../../envoy/response-flags.js'
 import {parseIstioClusterName} from '../../envoy/configdump/istio-names.js'
 import type {ProxyState} from '../../envoy/proxy-state.js'
 import {explainRoute, type ExplainResult} from '../explain/index.js'
-import {parseAccessLog} from './parse.js'
+import {isMalformed, parseAccessLogLine} from './parse.js'
 import type {AccessLogEntry, AccessLogGroup, AccessLogLineResult, AccessLogResult, FlagExplanation, MalformedLine, Replay} from './types.js'
 import {isGatewayNodeId} from '../../istio/node-id.js'
 
@@ -296,14 +296,51 @@ export function explainEntry(entry: AccessLogEntry, state?: ProxyState): AccessL
   }
 }
 
+/** Per-line results kept in the result; past this only the groups and counts grow (bounded memory on any log). */
+export const MAX_KEPT_LINES = 10_000
+/** Malformed lines kept in the result (all are counted). */
+export const MAX_KEPT_MALFORMED = 1_000
+
 /** Explains access-log lines (text or already split), optionally re-simulating each one on a proxy state. */
 export function explainAccessLog(input: string | string[], state?: ProxyState, opts: ExplainAccessLogOptions = {}): AccessLogResult {
-  const parsed = parseAccessLog(input)
-  const results = parsed.entries.map((e) => explainEntry(e, state))
+  return explainAccessLogLines(Array.isArray(input) ? input : input.split(/\r?\n/), state, opts)
+}
+
+/**
+ * The same, over lines as they come (a generator reading a file of any size): each line is parsed, explained and
+ * folded into its group at once. Memory stays bounded: at most MAX_KEPT_LINES line results and MAX_KEPT_MALFORMED
+ * malformed lines are kept (`omitted` counts the others); counts and groups cover every line.
+ */
+export function explainAccessLogLines(lines: Iterable<string>, state?: ProxyState, opts: ExplainAccessLogOptions = {}): AccessLogResult {
   const groups = new Map<string, AccessLogGroup>()
-  for (let i = 0; i < results.length; i++) {
-    const r = results[i]
-    const e = parsed.entries[i]
+  const results: AccessLogLineResult[] = []
+  const malformed: MalformedLine[] = []
+  let parsed = 0
+  let malformedCount = 0
+  let withFlags = 0
+  let replayed = 0
+  let disagreements = 0
+  let omittedLines = 0
+  let lineNo = 0
+  for (const raw of lines) {
+    lineNo++
+    if (!raw.trim()) continue
+    const p = parseAccessLogLine(raw, lineNo)
+    if (isMalformed(p)) {
+      malformedCount++
+      if (malformed.length < MAX_KEPT_MALFORMED) malformed.push(p)
+      continue
+    }
+    const e = p
+    parsed++
+    if (e.responseFlags.length) withFlags++
+    const r = explainEntry(e, state)
+    if (r.replay && r.replay.verdict !== 'not_simulated') replayed++
+    if (r.replay?.verdict === 'differs') disagreements++
+    if (opts.keepLines !== false) {
+      if (results.length < MAX_KEPT_LINES) results.push(r)
+      else omittedLines++
+    }
     let g = groups.get(r.causeKey)
     if (!g) {
       g = {
@@ -326,21 +363,21 @@ export function explainAccessLog(input: string | string[], state?: ProxyState, o
   // Failures first (flags, then 5xx), then by count.
   const rank = (g: AccessLogGroup) => (g.flags.length ? 0 : (g.status ?? 0) >= 500 ? 1 : (g.status ?? 0) >= 400 ? 2 : 3)
   const sorted = [...groups.values()].sort((a, b) => rank(a) - rank(b) || b.count - a.count || a.lines[0] - b.lines[0])
-  const malformed: MalformedLine[] = parsed.malformed
-  const total = parsed.entries.length + malformed.length
+  const omittedMalformed = malformedCount - malformed.length
   return {
     proxy: state?.label ?? null,
     summary: {
-      lines: total,
-      parsed: parsed.entries.length,
-      malformed: malformed.length,
-      withFlags: parsed.entries.filter((e) => e.responseFlags.length).length,
-      replayed: results.filter((r) => r.replay && r.replay.verdict !== 'not_simulated').length,
-      disagreements: results.filter((r) => r.replay?.verdict === 'differs').length,
+      lines: parsed + malformedCount,
+      parsed,
+      malformed: malformedCount,
+      withFlags,
+      replayed,
+      disagreements,
       groups: sorted.length,
     },
     groups: sorted,
-    lines: opts.keepLines === false ? [] : results,
+    lines: results,
     malformed,
+    ...(omittedLines || omittedMalformed ? {omitted: {lines: omittedLines, malformed: omittedMalformed}} : {}),
   }
 }

@@ -1,5 +1,5 @@
 export {parseAccessLog, parseAccessLogLine, isMalformed, tokenize} from './parse.js'
-export {explainAccessLog, explainEntry, explainFlags, directionOf, requestFromEntry, type ExplainAccessLogOptions} from './explain.js'
+export {explainAccessLog, explainAccessLogLines, explainEntry, explainFlags, directionOf, requestFromEntry, type ExplainAccessLogOptions} from './explain.js'
 export type {
   AccessLogEntry,
   AccessLogFormat,

@@ -120,6 +120,8 @@ export interface AccessLogResult {
   groups: AccessLogGroup[]
   lines: AccessLogLineResult[]
   malformed: MalformedLine[]
+  /** Line results and malformed lines not kept in `lines`/`malformed` (big logs: every line is still counted and grouped). */
+  omitted?: {lines: number; malformed: number}
 }
 
 export type {ExplainResult}

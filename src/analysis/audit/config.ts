@@ -24,6 +24,13 @@ export function auditConfigFromObject(doc: unknown, file: string): AuditConfig {
   if (typeof doc !== 'object' || Array.isArray(doc))
     throw new BadInputError(`${file}: expected a mapping with an "audit" section`, ['see meshctl audit --help for the .meshctl.yaml format'], file)
   const root = doc as Record<string, unknown>
+  if (root.audit !== undefined && root.audit !== null && (typeof root.audit !== 'object' || Array.isArray(root.audit)))
+    throw new BadInputError(
+      `${file}: audit must be a mapping (failOn, suppress), got ${Array.isArray(root.audit) ? 'a list' : JSON.stringify(root.audit)}`,
+      ['audit:\n  failOn: warning\n  suppress: [MESH0601]'],
+      file,
+      'audit',
+    )
   const section = (root.audit && typeof root.audit === 'object' ? root.audit : root) as Record<string, unknown>
   const out: AuditConfig = {suppressions: []}
   if (section.failOn !== undefined) {

@@ -17,6 +17,7 @@ import {
   regexAnalyzer,
 } from '../audit/analyzers/virtualservice.js'
 import {unreachableRulesAnalyzer} from '../audit/analyzers/vs-rules.js'
+import {schemaAnalyzer} from '../audit/analyzers/schema.js'
 import {caCertificateAnalyzer, subsetSelectsPodsAnalyzer, tlsPeerAuthConflictAnalyzer} from '../audit/analyzers/destinationrule.js'
 import {certificateAnalyzer, conflictingGatewayAnalyzer, ingressGatewayPortAnalyzer, secretAnalyzer} from '../audit/analyzers/gateway.js'
 import {
@@ -57,6 +58,7 @@ const byOrigin = (ctx: RequestCheckContext): 'manifests' | 'cluster' => ctx.mode
 
 export const CHECKS: readonly Check[] = [
   // ── Objects (the audit analyzers), in the order `audit` always ran them ────────────────────────────
+  objectCheck('schema.SchemaValidationAnalyzer', ['MESH0115'], [schemaAnalyzer]),
   objectCheck('virtualservice.DestinationHostAnalyzer', ['MESH0101', 'MESH0102', 'MESH0103', 'MESH0104', 'MESH0111'], [destinationHostAnalyzer]),
   objectCheck('virtualservice.DestinationRuleAnalyzer', ['MESH0108'], [destinationRuleSubsetAnalyzer]),
   objectCheck('virtualservice.GatewayAnalyzer', ['MESH0105', 'MESH0106', 'MESH0113'], [gatewayBindingAnalyzer]),

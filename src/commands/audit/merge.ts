@@ -13,7 +13,7 @@ report with a recomputed summary, in any audit output format. Exit 1 when a merg
     '<%= config.bin %> audit merge reports/*.json -o sarif > audit.sarif',
   ]
   static override strict = false
-  static override args = {reports: Args.string({description: 'JSON reports from meshctl audit -o json (- for stdin).', required: true})}
+  static override args = {reports: Args.string({description: 'JSON reports from meshctl audit -o json (- for stdin).', required: true, ignoreStdin: true})}
   static override baseFlags = {...BaseCommand.baseFlags, output: auditOutputFlag}
   static override flags = {'fail-on': failOnFlag('Exit 1 when a merged finding has this severity or a higher one (default error).')}
 

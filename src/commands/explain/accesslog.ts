@@ -16,7 +16,7 @@ export default class ExplainAccesslog extends BaseCommand<typeof ExplainAccesslo
     '<%= config.bin %> explain accesslog --file istio-proxy.log --dump productpage-dump.json',
     'kubectl logs deploy/productpage -c istio-proxy | <%= config.bin %> explain accesslog - -o json',
   ]
-  static override args = {line: Args.string({description: 'One access-log line, or - to read lines from stdin.', required: false})}
+  static override args = {line: Args.string({description: 'One access-log line, or - to read lines from stdin.', required: false, ignoreStdin: true})}
   static override flags = {
     file: Flags.string({char: 'f', description: 'Access-log file (istio-proxy container logs).', helpGroup: 'INPUT'}),
     dump: Flags.string({description: 'config_dump of the proxy that wrote the log: replay each request and compare.', helpGroup: 'INPUT'}),

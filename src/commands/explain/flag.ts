@@ -1,13 +1,13 @@
 import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../../base-command.js'
-import {BadInputError} from '../../errors.js'
+import {UsageError} from '../../errors.js'
 import {RESPONSE_FLAGS, lookupResponseFlag} from '../../envoy/response-flags.js'
 import {renderResponseFlags} from '../../render/text/response-flags.js'
 
 export default class ExplainFlag extends BaseCommand<typeof ExplainFlag> {
   static override summary = 'Explain Envoy response flags (UH, NR, UF, NC, …) in plain words.'
   static override examples = ['<%= config.bin %> explain flag UH', '<%= config.bin %> explain flag UH,URX', '<%= config.bin %> explain flag --all -o json']
-  static override args = {flags: Args.string({description: 'Flag(s) from %RESPONSE_FLAGS%, comma-separated.', required: false})}
+  static override args = {flags: Args.string({description: 'Flag(s) from %RESPONSE_FLAGS%, comma-separated.', required: false, ignoreStdin: true})}
   static override flags = {
     all: Flags.boolean({description: 'List the whole catalog.', default: false}),
   }
@@ -22,7 +22,10 @@ export default class ExplainFlag extends BaseCommand<typeof ExplainFlag> {
             .filter(Boolean)
     const entries = wanted.map((code) => {
       const info = lookupResponseFlag(code)
-      if (!info) throw new BadInputError(`unknown response flag ${JSON.stringify(code)}`, ['meshctl explain flag --all lists every flag Envoy reports'])
+      if (!info)
+        throw new UsageError(`unknown response flag ${JSON.stringify(code)}; known flags: ${RESPONSE_FLAGS.map((f) => f.flag).join(', ')}`, [
+          'meshctl explain flag --all explains every flag Envoy reports',
+        ])
       return info
     })
     this.emit({flags: entries}, renderResponseFlags)

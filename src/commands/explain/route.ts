@@ -22,7 +22,7 @@ export default class ExplainRoute extends BaseCommand<typeof ExplainRoute> {
     '<%= config.bin %> explain route --manifests istio.yaml --gateway --to bookinfo.example.com:80 --path /productpage',
     "<%= config.bin %> explain route -f dump.json --manifests k8s/ --to reviews:9080 -H 'end-user: jason' --expect-subset v2",
   ]
-  static override args = {pod: Args.string({description: 'Pod to read live (pod/name, deploy/name, name.namespace).', required: false})}
+  static override args = {pod: Args.string({description: 'Pod to read live (pod/name, deploy/name, name.namespace).', required: false, ignoreStdin: true})}
   static override flags = {
     ...proxySourceFlags,
     ...manifestSourceFlags,

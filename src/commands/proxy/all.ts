@@ -12,7 +12,7 @@ export default class ProxyAll extends BaseCommand<typeof ProxyAll> {
     '<%= config.bin %> proxy all -f dump.json --headers',
     '<%= config.bin %> proxy all -f dump.json -o json',
   ]
-  static override args = {pod: Args.string({description: 'Pod to read live (pod/name, deploy/name, name.namespace).', required: false})}
+  static override args = {pod: Args.string({description: 'Pod to read live (pod/name, deploy/name, name.namespace).', required: false, ignoreStdin: true})}
   static override flags = {
     ...proxySourceFlags,
     ...manifestSourceFlags,

@@ -12,7 +12,7 @@ export default class ProxyClusters extends BaseCommand<typeof ProxyClusters> {
     '<%= config.bin %> proxy clusters -f dump.json --fqdn reviews.bookinfo.svc.cluster.local --subset v2',
     '<%= config.bin %> proxy clusters -f dump.json -o json --query "rows[?source].source"',
   ]
-  static override args = {pod: Args.string({description: 'Pod to read live (pod/name, deploy/name, name.namespace).', required: false})}
+  static override args = {pod: Args.string({description: 'Pod to read live (pod/name, deploy/name, name.namespace).', required: false, ignoreStdin: true})}
   static override flags = {
     ...proxySourceFlags,
     ...manifestSourceFlags,

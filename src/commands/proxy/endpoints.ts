@@ -14,7 +14,7 @@ export default class ProxyEndpoints extends BaseCommand<typeof ProxyEndpoints> {
     '<%= config.bin %> proxy endpoints -f dump.json --clusters clusters.json --status UNHEALTHY',
     '<%= config.bin %> proxy endpoints -f dump.json --cluster "outbound|9080|v2|reviews.bookinfo.svc.cluster.local"',
   ]
-  static override args = {pod: Args.string({description: 'Pod to read live (pod/name, deploy/name, name.namespace).', required: false})}
+  static override args = {pod: Args.string({description: 'Pod to read live (pod/name, deploy/name, name.namespace).', required: false, ignoreStdin: true})}
   static override flags = {
     ...proxySourceFlags,
     ...manifestSourceFlags,

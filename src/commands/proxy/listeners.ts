@@ -11,7 +11,7 @@ export default class ProxyListeners extends BaseCommand<typeof ProxyListeners> {
     '<%= config.bin %> proxy listeners --file config_dump.json',
     '<%= config.bin %> proxy listeners -f dump.json --port 9080 --type HTTP',
   ]
-  static override args = {pod: Args.string({description: 'Pod to read live (pod/name, deploy/name, name.namespace).', required: false})}
+  static override args = {pod: Args.string({description: 'Pod to read live (pod/name, deploy/name, name.namespace).', required: false, ignoreStdin: true})}
   static override flags = {
     ...proxySourceFlags,
     ...manifestSourceFlags,

@@ -8,7 +8,7 @@ import {proxySourceFlags} from '../../flags.js'
 export default class ProxySecrets extends BaseCommand<typeof ProxySecrets> {
   static override summary = "Show a proxy's SDS secrets and their certificates' validity (like istioctl proxy-config secret). Private keys are never shown."
   static override examples = ['<%= config.bin %> proxy secrets --file config_dump.json', '<%= config.bin %> proxy secrets -f dump.json -o json']
-  static override args = {pod: Args.string({description: 'Pod to read live (pod/name, deploy/name, name.namespace).', required: false})}
+  static override args = {pod: Args.string({description: 'Pod to read live (pod/name, deploy/name, name.namespace).', required: false, ignoreStdin: true})}
   static override flags = {
     ...proxySourceFlags,
     wide: Flags.boolean({char: 'w', description: 'Add static secrets and certificate SANs; default is istioctl’s layout.', default: false}),

@@ -21,7 +21,9 @@ export default class SnapshotSave extends BaseCommand<typeof SnapshotSave> {
     '<%= config.bin %> snapshot save -l istio.io/rev=canary -A -o canary-proxies.tgz',
   ]
   static override strict = false
-  static override args = {pods: Args.string({description: 'Pods: name, pod/name, deploy/name, svc/name, name.namespace (several allowed).', required: false})}
+  static override args = {
+    pods: Args.string({description: 'Pods: name, pod/name, deploy/name, svc/name, name.namespace (several allowed).', required: false, ignoreStdin: true}),
+  }
   // Here -o is where to write (as the issue specifies); the report's format moves to --format.
   static override baseFlags = {
     ...BaseCommand.baseFlags,

@@ -24,7 +24,7 @@ file or input, 4 cluster access error.`
     "<%= config.bin %> test routes routing-tests.yaml --manifests k8s/ -o json --query 'tests[?!passed].failures[].message'",
     '<%= config.bin %> test routes routing-tests.yaml -n bookinfo',
   ]
-  static override args = {tests: Args.string({description: 'Routing tests file (YAML or JSON, kind: RoutingTests).', required: true})}
+  static override args = {tests: Args.string({description: 'Routing tests file (YAML or JSON, kind: RoutingTests).', required: true, ignoreStdin: true})}
   static override baseFlags = {
     ...BaseCommand.baseFlags,
     output: Flags.string({

@@ -22,6 +22,7 @@ import type {
 import {parsePemCertificates, redactSecret, secretPemSources} from './certs.js'
 import {redactSensitiveInPlace} from './sensitive.js'
 import {detectCamelCase, normalizeResource, snakeCaseKeys, type UpgradeContext} from './normalize.js'
+import {CLUSTER_STATUS, SECTION_SCHEMAS, SERVER_INFO, validateListenerFilters, validateValue} from './validate.js'
 
 export interface ParseOptions {
   /** File name or label used in error messages and warnings. */
@@ -138,7 +139,8 @@ export function parseConfigDump(json: unknown, opts: ParseOptions = {}): ConfigD
     const type = shortType((item as EnvoyMessage)['@type'])
     // Redaction by rule on every section (listener TLS contexts, clusters, bootstrap, SDS, ECDS, unknown ones alike):
     // nothing downstream (tables, -o json|yaml, the UI, snapshots from the UI) ever holds a sensitive value.
-    const section = redactSensitiveInPlace(normalizeResource(item, ctx)) as EnvoyMessage
+    const section = redactSensitiveInPlace(normalizeSection(item, ctx, source, `configs[${i}]`)) as EnvoyMessage
+    validateSection(type, section, source, `configs[${i}]`)
     const known = sectionOf(type)
     if (known) present.add(known)
     if (!addSection(dump, type, section, now)) {
@@ -149,6 +151,43 @@ export function parseConfigDump(json: unknown, opts: ParseOptions = {}): ConfigD
   collectInlineRoutes(dump)
   for (const n of ctx.notes) dump.warnings.push(`${source}: ${n}`)
   return dump
+}
+
+/**
+ * normalizeResource walks the section recursively: a document nested deeper than the stack allows (a hostile or
+ * broken file) or a value that breaks the upgrade is bad input naming the section, never a crash.
+ */
+function normalizeSection(item: object, ctx: UpgradeContext, source: string, path: string): EnvoyMessage {
+  try {
+    return normalizeResource(item, ctx) as EnvoyMessage
+  } catch (error) {
+    if (error instanceof BadInputError) throw error
+    const why = error instanceof RangeError ? 'it is nested too deeply' : `it cannot be read (${(error as Error).message})`
+    throw new BadInputError(`${source}: ${path} is not a valid config_dump section: ${why}`, ['capture the dump again from the proxy'], source, path)
+  }
+}
+
+/** Every field the engine reads has the type Envoy writes; see validate.ts. */
+function validateSection(type: string, section: EnvoyMessage, source: string, path: string): void {
+  const spec = SECTION_SCHEMAS[type]
+  if (!spec) return
+  validateValue(section, spec, source, path)
+  const listenerAt = (l: unknown, p: string) => validateListenerFilters(l, source, p)
+  const states = (d: EnvoyMessage, p: string) => {
+    for (const st of ['active_state', 'warming_state', 'draining_state']) if (d?.[st]?.listener) listenerAt(d[st].listener, `${p}.${st}.listener`)
+  }
+  switch (type) {
+    case `${ADMIN}ListenersConfigDump`:
+      ;(section.static_listeners ?? []).forEach((l: EnvoyMessage, k: number) => listenerAt(l?.listener, `${path}.static_listeners[${k}].listener`))
+      ;(section.dynamic_listeners ?? []).forEach((l: EnvoyMessage, k: number) => states(l, `${path}.dynamic_listeners[${k}]`))
+      break
+    case `${ADMIN}ListenersConfigDump.StaticListener`:
+      listenerAt(section.listener, `${path}.listener`)
+      break
+    case `${ADMIN}ListenersConfigDump.DynamicListener`:
+      states(section, path)
+      break
+  }
 }
 
 function addSection(dump: ConfigDump, type: string, s: EnvoyMessage, now: Date): boolean {
@@ -340,8 +379,12 @@ export function parseClusterStatus(input: unknown, opts: ParseOptions = {}): Clu
     )
   }
   // istioctl's rendering keeps `cluster_statuses` but camelCases everything inside: decide on the entries.
+  const source = opts.source ?? 'clusters input'
   let statuses: EnvoyMessage[] = json.cluster_statuses ?? json.clusterStatuses ?? []
+  if (!Array.isArray(statuses))
+    throw new BadInputError(`${source}: cluster_statuses must be a list, got ${describeJsonShape(statuses)}`, [], opts.source, 'cluster_statuses')
   if (detectCamelCase(statuses) === 'camel') statuses = snakeCaseKeys(statuses) as EnvoyMessage[]
+  validateValue({cluster_statuses: statuses}, CLUSTER_STATUS, source, '')
   return statuses.map((c: EnvoyMessage) => ({
     name: c.name ?? '',
     addedViaApi: Boolean(c.added_via_api),
@@ -517,6 +560,7 @@ export function parseServerInfo(input: unknown, opts: ParseOptions = {}): Server
     )
   }
   const raw = detectCamelCase(input) === 'camel' ? (snakeCaseKeys(input) as EnvoyMessage) : (input as EnvoyMessage)
+  validateValue(raw, SERVER_INFO, opts.source ?? 'server info', '')
   const node = raw.node ?? {}
   return {
     ...(raw.version ? {version: raw.version} : {}),

@@ -1,4 +1,4 @@
-import type {AccessLogLineResult, AccessLogResult} from '../../analysis/accesslog/index.js'
+import {explainFlags, type AccessLogLineResult, type AccessLogResult} from '../../analysis/accesslog/index.js'
 import {paint} from '../color.js'
 
 /** Text output lists the first disagreements; -o json has every line. */
@@ -22,11 +22,8 @@ export function renderAccessLog(r: AccessLogResult, color: boolean): string {
     out.push(paint(color, 'bold', `#${i + 1}  ${g.count}× ${g.status ?? '-'} ${flags}`) + `  cluster ${g.cluster ?? '-'}  route ${g.route ?? '-'}`)
     if (g.details) out.push(`    details:  ${g.details}`)
     if (g.diagnosis) out.push(`    why:      ${g.diagnosis}`)
-    for (const flag of g.flags) {
-      const line = r.lines.find((l) => l.causeKey === g.key)
-      const f = line?.flags.find((x) => x.flag === flag)
-      if (f) out.push(`    ${f.flag.padEnd(5)}     ${f.name}: ${f.meaning}`)
-    }
+    // From the flag catalog, not from a kept line: past MAX_KEPT_LINES a group may have no line result.
+    for (const f of explainFlags(g.flags)) out.push(`    ${f.flag.padEnd(5)}     ${f.name}: ${f.meaning}`)
     out.push(`    lines:    ${g.lines.join(', ')}${g.count > g.lines.length ? ', …' : ''}`)
     out.push(`    example:  ${g.example.trim()}`)
   })
@@ -45,8 +42,18 @@ export function renderAccessLog(r: AccessLogResult, color: boolean): string {
     if (differs.length > MAX_REPLAY_ROWS) out.push(`  … ${differs.length - MAX_REPLAY_ROWS} more (-o json lists every line)`)
   }
   if (r.malformed.length) {
-    out.push('', `Not access-log lines (${r.malformed.length}):`)
+    out.push('', `Not access-log lines (${s.malformed}):`)
     for (const m of r.malformed) out.push(`  line ${m.line}: ${m.reason}`)
+    if (r.omitted?.malformed) out.push(`  … ${r.omitted.malformed} more`)
   }
+  if (r.omitted?.lines)
+    out.push(
+      '',
+      paint(
+        color,
+        'dim',
+        `A large log: the counts and causes above cover all ${s.lines} lines; per-line results (replay rows, -o json "lines") are kept for the first ${r.lines.length} only.`,
+      ),
+    )
   return out.join('\n')
 }
