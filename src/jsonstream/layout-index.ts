@@ -124,10 +124,12 @@ function walkSection(
         let open = value + 1
         if (buf.toString('latin1', open, open + elementOpen.length) !== elementOpen) decline()
         open += elementOpen.length - 1
+        const sep = `\n${pad(4)}},`
+        const tail = `\n${pad(4)}}\n${pad(3)}]`
+        const elementClose = `\n${pad(4)}}`
         for (;;) {
           // The next element opener must be this element's sibling: right after `},` on the element indentation.
           const sibling = buf.indexOf(elementOpen, open + 1)
-          const sep = `\n${pad(4)}},`
           if (sibling >= 0 && buf.toString('latin1', sibling - sep.length, sibling) === sep) {
             const end = sibling - 1
             elements.push({section, collection: key, kind, name: elementName(buf, open, end, pad), start: open, end})
@@ -135,13 +137,12 @@ function walkSection(
             continue
           }
           // The last element: `}` then `]` on the collection's indentation.
-          const tail = `\n${pad(4)}}\n${pad(3)}]`
           const close = buf.indexOf(tail, open + 1)
           if (close < 0) decline()
           // Nothing of this element's depth may lie between: that would be an element we did not see (every element
           // opener becomes an index entry, so a real element can never be missing from the index).
           const inside = buf.subarray(open + 1, close)
-          if (inside.indexOf(`\n${pad(4)}}`) >= 0 || inside.indexOf(elementOpen) >= 0) decline()
+          if (inside.indexOf(elementClose) >= 0 || inside.indexOf(elementOpen) >= 0) decline()
           const end = close + 1 + pad(4).length + 1
           elements.push({section, collection: key, kind, name: elementName(buf, open, end, pad), start: open, end})
           cuts.push([value + 1, close + 1 + pad(4).length + 1])

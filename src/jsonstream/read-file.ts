@@ -57,6 +57,8 @@ export interface ConfigDumpIndex {
   skeleton: Record<string, unknown>
   /** Found from the pretty-printed layout (layout-index.ts) rather than by the scanner. */
   byLayout?: boolean
+  /** The file's bytes, when the layout index read it whole: elements are sliced from it, not read again. */
+  bytes?: Buffer
 }
 
 export async function indexConfigDump(path: string, opts: ReadOptions & {layout?: boolean} = {}): Promise<ConfigDumpIndex> {
@@ -70,7 +72,7 @@ export async function indexConfigDump(path: string, opts: ReadOptions & {layout?
       throw unreadable(path, error)
     }
     const layout = indexByLayout(buf)
-    if (layout) return {file: path, size: buf.length, elements: layout.elements, skeleton: layout.skeleton, byLayout: true}
+    if (layout) return {file: path, size: buf.length, elements: layout.elements, skeleton: layout.skeleton, byLayout: true, bytes: buf}
   }
   const elements: DumpElementRecord[] = []
   const scanner = new ConfigDumpScanner({}, {file: path, indexOnly: true, onElement: (r) => elements.push(r)})
@@ -108,7 +110,7 @@ export async function readIndexedDump(index: ConfigDumpIndex, select: DumpSelect
     const pred = preds[e.kind]
     return pred === undefined || e.name === undefined || pred(e.name)
   })
-  const values = await readIndexedElements(index.file, records)
+  const values = index.bytes ? records.map((r) => parseElement(index.file, index.bytes!, r, 0)) : await readIndexedElements(index.file, records)
   for (const [i, r] of records.entries()) (wanted.get(r.section)![r.collection] as unknown[]).push(values[i])
   const configs = Array.isArray(skeleton) ? [...wanted.values()] : Object.fromEntries(wanted)
   return {configs}
@@ -136,18 +138,7 @@ export async function readIndexedElements(path: string, records: readonly DumpEl
       const {bytesRead} = await fh.read(buf, 0, buf.length, start)
       if (bytesRead !== buf.length)
         throw new BadInputError(`${path} changed since it was indexed (short read at byte ${start + bytesRead})`, ['Run the command again'], path)
-      for (; g < h; g++) {
-        const r = records[order[g]]
-        try {
-          out[order[g]] = JSON.parse(buf.toString('utf8', r.start - start, r.end - start))
-        } catch (error) {
-          throw new BadInputError(
-            `${path}: invalid JSON in an element of "${r.collection}" at bytes ${r.start}-${r.end}: ${(error as Error).message}`,
-            [],
-            path,
-          )
-        }
-      }
+      for (; g < h; g++) out[order[g]] = parseElement(path, buf, records[order[g]], start)
     }
     return out
   } finally {
@@ -182,4 +173,13 @@ function unreadable(path: string, error: unknown): BadInputError {
           ? 'it is a directory'
           : ((error as Error)?.message ?? String(error))
   return new BadInputError(`cannot read ${path}: ${why}`, ['Check the path given to --file'], path)
+}
+
+/** One indexed element parsed from `buf`, which holds the file from byte `offset` on. */
+function parseElement(path: string, buf: Buffer, r: DumpElementRecord, offset: number): unknown {
+  try {
+    return JSON.parse(buf.toString('utf8', r.start - offset, r.end - offset))
+  } catch (error) {
+    throw new BadInputError(`${path}: invalid JSON in an element of "${r.collection}" at bytes ${r.start}-${r.end}: ${(error as Error).message}`, [], path)
+  }
 }

@@ -1,6 +1,6 @@
 import net from 'node:net'
 import type {ClientRequest, IncomingMessage} from 'node:http'
-import WebSocket from 'ws'
+import type WebSocket from 'ws'
 import {ClusterAccessError} from '../errors.js'
 import {apiStatusError, apiTransportError} from './errors.js'
 import {scrubKubeCredentials, type LoadedKubeConfig} from './kubeconfig.js'
@@ -73,6 +73,8 @@ export async function openPortForward(
   opts: PortForwardOptions = {},
 ): Promise<PortForward> {
   const streams = Math.max(1, Math.floor(opts.streams ?? STREAMS_PER_FORWARD))
+  // ws loads with the first port-forward only: commands on files never pay for it.
+  const {default: WebSocketClient} = await import('ws')
   const sockets = new Set<net.Socket>()
   const webSockets = new Set<WebSocket>()
   let opened = 0
@@ -104,7 +106,7 @@ export async function openPortForward(
       }
       const startedAt = Date.now()
       return await new Promise<WebSocket>((resolve, reject) => {
-        const ws = new WebSocket(uri, PROTOCOLS, {...wsOpts, handshakeTimeout: connectTimeoutMs})
+        const ws = new WebSocketClient(uri, PROTOCOLS, {...wsOpts, handshakeTimeout: connectTimeoutMs})
         tunnel.ws = ws
         webSockets.add(ws)
         opened++
@@ -201,7 +203,7 @@ export async function openPortForward(
       tunnel.live--
       if (tunnel.used >= streams && tunnel.live === 0) {
         const w = tunnel.ws
-        if (w && (w.readyState === WebSocket.OPEN || w.readyState === WebSocket.CONNECTING)) w.terminate()
+        if (w && (w.readyState === w.OPEN || w.readyState === w.CONNECTING)) w.terminate()
       }
     }
     socket.on('close', release)
@@ -209,7 +211,7 @@ export async function openPortForward(
       (ws) => {
         if (socket.destroyed) return
         socket.on('data', (chunk: Buffer) => {
-          if (ws.readyState === WebSocket.OPEN) ws.send(Buffer.concat([Buffer.from([stream * 2]), chunk]))
+          if (ws.readyState === ws.OPEN) ws.send(Buffer.concat([Buffer.from([stream * 2]), chunk]))
         })
         socket.resume()
       },

@@ -54,12 +54,33 @@ export async function loadExplainInputs(
   // --manifests beside a proxy is the model to compare with (modelFor), not the proxy's source.
   const source = await openProxySource(paths.length && live ? {...flags, manifests: undefined} : flags, pod, {proxy: built.proxy, staged: true})
   try {
+    const prefetch = await prefetchClusterObjects(source, flags, paths)
     const state = await loadStaged(source, built, progress)
-    return {source, state, ...(await modelFor(source, state, flags, built, progress))}
+    return {source, state, ...(await modelFor(source, state, flags, built, progress, prefetch))}
   } catch (error) {
     await source.close()
     throw error
   }
+}
+
+/** The cluster's objects of one namespace, being read. */
+interface Prefetch {
+  namespace: string
+  objects: Promise<ClusterObjects>
+}
+
+/**
+ * A live pod's own namespace is known once the pod is resolved: its Istio objects are read while the admin stages
+ * run (most requests stay in the caller's namespace), instead of one more API round after them.
+ */
+async function prefetchClusterObjects(source: ProxySource, flags: ExplainInputFlags, manifestPaths: string[]): Promise<Prefetch | undefined> {
+  if (manifestPaths.length || flags['cluster-config'] === false || flags.file || source instanceof SnapshotSource) return undefined
+  const live = await liveSourceOf(source)
+  if (!live) return undefined
+  const objects = readClusterObjects(live.api, {namespaces: [live.pod.namespace]})
+  // Awaited only when it covers the request; a failure then surfaces there (or never, when it is not used).
+  objects.catch(() => undefined)
+  return {namespace: live.pod.namespace, objects}
 }
 
 /**
@@ -86,6 +107,7 @@ async function modelFor(
   flags: ExplainInputFlags,
   built: BuiltRequest,
   progress?: (m: string) => void,
+  prefetch?: Prefetch,
 ): Promise<ModelPart> {
   if (source instanceof ManifestSource)
     return {
@@ -110,7 +132,7 @@ async function modelFor(
     }
   }
   if (flags['cluster-config'] === false || flags.file) return {}
-  return withClusterConfig(source, state, flags, built, progress)
+  return withClusterConfig(source, state, flags, built, progress, prefetch)
 }
 
 type ModelPart = Omit<ExplainInputs, 'source' | 'state'>
@@ -212,6 +234,7 @@ async function withClusterConfig(
   flags: ExplainInputFlags,
   built: BuiltRequest,
   progress?: (m: string) => void,
+  prefetch?: Prefetch,
 ): Promise<ClusterConfigPart> {
   const proxy = modelProxy(flags, built, state)
   const destinations = destinationNamespaces(state, built, proxy.namespace)
@@ -220,8 +243,12 @@ async function withClusterConfig(
     objs = snapshotClusterObjects(source.snapshot)
   } else if (await liveSourceOf(source)) {
     const liveSrc = (await liveSourceOf(source))!
-    progress?.(`reading the Istio config of ${[...new Set([proxy.namespace, ...destinations])].join(', ')} (RBAC: list only)`)
-    objs = await readClusterObjects(liveSrc.api, {namespaces: [proxy.namespace, ...destinations]})
+    const wanted = [...new Set([proxy.namespace, ...destinations])]
+    progress?.(`reading the Istio config of ${wanted.join(', ')} (RBAC: list only)`)
+    objs =
+      prefetch && wanted.every((ns) => ns === prefetch.namespace)
+        ? await prefetch.objects
+        : await readClusterObjects(liveSrc.api, {namespaces: [proxy.namespace, ...destinations]})
   } else {
     return {}
   }
