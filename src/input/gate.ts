@@ -126,18 +126,7 @@ function readCapped(fd: number, cap: number, path: string, what: string, kind: I
   const waiter = new Int32Array(new SharedArrayBuffer(4))
   for (;;) {
     const buf = Buffer.allocUnsafe(Math.min(4 * MB, cap + 1 - total))
-    let n: number
-    try {
-      n = readSync(fd, buf, 0, buf.length, null)
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code
-      if (code === 'EAGAIN') {
-        Atomics.wait(waiter, 0, 0, 5)
-        continue
-      }
-      if (code === 'EOF') break
-      throw new BadInputError(`cannot read ${label(path, what)}: ${(error as Error).message}`, [], path)
-    }
+    const n = readSome(fd, buf, waiter, path, what)
     if (n === 0) break
     chunks.push(n === buf.length ? buf : buf.subarray(0, n))
     total += n
@@ -211,18 +200,7 @@ export function* readInputLines(path: string, what: string): Generator<string> {
     )
   try {
     for (;;) {
-      let n: number
-      try {
-        n = readSync(fd, buf, 0, buf.length, null)
-      } catch (error) {
-        const code = (error as NodeJS.ErrnoException).code
-        if (code === 'EAGAIN') {
-          Atomics.wait(waiter, 0, 0, 5)
-          continue
-        }
-        if (code === 'EOF') break
-        throw new BadInputError(`cannot read ${label(path, what)}: ${(error as Error).message}`, [], path)
-      }
+      const n = readSome(fd, buf, waiter, path, what)
       if (n === 0) break
       let start = 0
       for (;;) {
@@ -311,4 +289,24 @@ function pathToDepth(value: unknown, maxDepth: number): string {
     if (keys.length >= 12) break
   }
   return keys.map((k) => (typeof k === 'number' ? `[${k}]` : `.${k}`)).join('')
+}
+
+/**
+ * One blocking read into `buf`: the bytes read, 0 at the end. The descriptor is non-blocking (so opening a FIFO
+ * cannot hang): EAGAIN waits 5 ms and tries again.
+ */
+function readSome(fd: number, buf: Buffer, waiter: Int32Array, path: string, what: string): number {
+  for (;;) {
+    try {
+      return readSync(fd, buf, 0, buf.length, null)
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code
+      if (code === 'EAGAIN') {
+        Atomics.wait(waiter, 0, 0, 5)
+        continue
+      }
+      if (code === 'EOF') return 0
+      throw new BadInputError(`cannot read ${label(path, what)}: ${(error as Error).message}`, [], path)
+    }
+  }
 }
