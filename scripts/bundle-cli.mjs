@@ -24,7 +24,7 @@ function jsFiles(dir) {
 
 rmSync(outdir, {recursive: true, force: true})
 await build({
-  entryPoints: [...jsFiles(commandsDir), join(root, 'dist/cli-entry.js')],
+  entryPoints: [...jsFiles(commandsDir), ...jsFiles(join(root, 'dist/hooks')), join(root, 'dist/cli-entry.js')],
   outbase: join(root, 'dist'),
   outdir,
   entryNames: '[dir]/[name]',

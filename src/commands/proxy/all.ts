@@ -6,6 +6,8 @@ import {renderAllTables} from '../../render/text/proxy-tables.js'
 import {manifestSourceFlags, proxySourceFlags} from '../../flags.js'
 
 export default class ProxyAll extends BaseCommand<typeof ProxyAll> {
+  // istioctl habits: `meshctl proxy-config all …` and `meshctl pc all …` work too.
+  static override aliases = ['proxy-config:all', 'pc:all']
   static override summary = "Show all of a proxy's tables: versions, clusters, listeners, routes, secrets, endpoints (like istioctl proxy-config all)."
   static override examples = [
     '<%= config.bin %> proxy all --file config_dump.json',

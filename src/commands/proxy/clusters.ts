@@ -6,6 +6,8 @@ import {renderClusterTable} from '../../render/text/proxy-tables.js'
 import {manifestSourceFlags, proxySourceFlags} from '../../flags.js'
 
 export default class ProxyClusters extends BaseCommand<typeof ProxyClusters> {
+  // istioctl habits: `meshctl proxy-config clusters …` and `meshctl pc clusters …` work too.
+  static override aliases = ['proxy-config:clusters', 'pc:clusters']
   static override summary = "Show a proxy's clusters with their service, port, subset and DestinationRule (like istioctl proxy-config clusters)."
   static override examples = [
     '<%= config.bin %> proxy clusters --file config_dump.json',

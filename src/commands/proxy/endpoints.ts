@@ -6,6 +6,8 @@ import {renderEndpointTable} from '../../render/text/proxy-tables.js'
 import {manifestSourceFlags, proxySourceFlags} from '../../flags.js'
 
 export default class ProxyEndpoints extends BaseCommand<typeof ProxyEndpoints> {
+  // istioctl habits: `meshctl proxy-config endpoints …` and `meshctl pc endpoints …` work too.
+  static override aliases = ['proxy-config:endpoints', 'pc:endpoints']
   static override summary = "Show a proxy's endpoints and their health (like istioctl proxy-config endpoints)."
   static override description =
     'With --clusters (Envoy /clusters?format=json) the table shows live health and outlier ejections; otherwise it lists the EDS section of the dump (config_dump?include_eds).'

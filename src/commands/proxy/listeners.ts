@@ -6,6 +6,8 @@ import {renderListenerTable} from '../../render/text/proxy-tables.js'
 import {manifestSourceFlags, proxySourceFlags} from '../../flags.js'
 
 export default class ProxyListeners extends BaseCommand<typeof ProxyListeners> {
+  // istioctl habits: `meshctl proxy-config listeners …` and `meshctl pc listeners …` work too.
+  static override aliases = ['proxy-config:listeners', 'pc:listeners']
   static override summary = "Show a proxy's listeners and filter chains: addresses, match and destination (like istioctl proxy-config listeners)."
   static override examples = [
     '<%= config.bin %> proxy listeners --file config_dump.json',

@@ -6,6 +6,8 @@ import {renderRouteTable} from '../../render/text/proxy-tables.js'
 import {manifestSourceFlags, proxySourceFlags} from '../../flags.js'
 
 export default class ProxyRoutes extends BaseCommand<typeof ProxyRoutes> {
+  // istioctl habits: `meshctl proxy-config routes …` and `meshctl pc routes …` work too.
+  static override aliases = ['proxy-config:routes', 'pc:routes']
   static override summary = "Show a proxy's routes: route config, virtual host, domains, match and VirtualService (like istioctl proxy-config routes)."
   static override examples = ['<%= config.bin %> proxy routes --file config_dump.json', '<%= config.bin %> proxy routes -f dump.json --name 9080 --wide']
   static override args = {pod: Args.string({description: 'Pod to read live (pod/name, deploy/name, name.namespace).', required: false, ignoreStdin: true})}

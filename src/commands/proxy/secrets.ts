@@ -6,6 +6,8 @@ import {renderSecretTable} from '../../render/text/proxy-tables.js'
 import {proxySourceFlags} from '../../flags.js'
 
 export default class ProxySecrets extends BaseCommand<typeof ProxySecrets> {
+  // istioctl habits: `meshctl proxy-config secrets …` and `meshctl pc secrets …` work too.
+  static override aliases = ['proxy-config:secrets', 'pc:secrets']
   static override summary = "Show a proxy's SDS secrets and their certificates' validity (like istioctl proxy-config secret). Private keys are never shown."
   static override examples = ['<%= config.bin %> proxy secrets --file config_dump.json', '<%= config.bin %> proxy secrets -f dump.json -o json']
   static override args = {pod: Args.string({description: 'Pod to read live (pod/name, deploy/name, name.namespace).', required: false, ignoreStdin: true})}
