@@ -4,7 +4,7 @@ export const LAYERS = {
   commands: ['services', 'render', 'ui', 'lab', 'flags', 'base-command', 'errors', 'input', 'analysis', 'envoy', 'istio', 'findings'],
   'base-command': ['render', 'errors'],
   'cli-entry': [],
-  hooks: ['errors'],
+  hooks: ['envoy', 'errors'],
   flags: ['errors'],
   ui: ['fsutil', 'services', 'render', 'analysis', 'envoy', 'istio', 'findings', 'input', 'errors'],
   lab: ['kube', 'envoy', 'istio', 'findings', 'jsonstream', 'input', 'errors'],

@@ -3,21 +3,7 @@
  * commands and topics oclif knows, by edit distance. Never runs the guess: a typo must not act.
  */
 import {Errors, type Hook} from '@oclif/core'
-
-/** Levenshtein distance (small strings: command ids). */
-export function editDistance(a: string, b: string): number {
-  const prev = Array.from({length: b.length + 1}, (_, j) => j)
-  for (let i = 1; i <= a.length; i++) {
-    let diag = prev[0]
-    prev[0] = i
-    for (let j = 1; j <= b.length; j++) {
-      const up = prev[j]
-      prev[j] = Math.min(prev[j] + 1, prev[j - 1] + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1))
-      diag = up
-    }
-  }
-  return prev[b.length]
-}
+import {editDistance} from '../envoy/edit-distance.js'
 
 /** The closest known ids to `id` (commands and topics, `:`-separated), best first; none when nothing is close. */
 export function suggestCommands(id: string, known: readonly string[]): string[] {

@@ -53,18 +53,14 @@ function walk(buf: Buffer): LayoutIndex {
   if (step === 0) decline()
   const pads: string[] = []
   const pad = (depth: number) => (pads[depth] ??= ' '.repeat(depth * step))
-  const expect = (at: number, text: string) => {
-    if (buf.toString('latin1', at, at + text.length) !== text) decline()
-    return at + text.length
-  }
 
   // {"configs": [ … ]} and nothing else at the root.
-  let at = expect(p + 1, `\n${pad(1)}"configs": [`)
+  let at = expectAt(buf, p + 1, `\n${pad(1)}"configs": [`)
   if (buf[at] === RBRACKET) decline() // no sections: nothing worth indexing
   const elements: DumpElementRecord[] = []
   const sections: unknown[] = []
   for (let index = 0; ; index++) {
-    const sectionStart = expect(at, `\n${pad(2)}{`) - 1
+    const sectionStart = expectAt(buf, at, `\n${pad(2)}{`) - 1
     const walked = walkSection(buf, sectionStart, index, pad)
     let text = ''
     let from = sectionStart
@@ -87,7 +83,7 @@ function walk(buf: Buffer): LayoutIndex {
       at++
       continue
     }
-    at = expect(at, `\n${pad(1)}]\n}`)
+    at = expectAt(buf, at, `\n${pad(1)}]\n}`)
     break
   }
   for (; at < buf.length; at++) if (buf[at] !== NL && buf[at] !== SPACE && buf[at] !== 0x0d) decline()

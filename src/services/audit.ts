@@ -27,7 +27,7 @@ import {parseClusterStatus, parseConfigDump} from '../envoy/configdump/parse.js'
 import {isSeverity, type Finding, type Severity} from '../findings/types.js'
 import {KubeApi, type KubeObject} from '../kube/api.js'
 import {loadKubeConfig} from '../kube/kubeconfig.js'
-import {ISTIO_KINDS, listMeshObjects, type MeshObjects} from '../kube/mesh-objects.js'
+import {CORE_KINDS, ISTIO_KINDS, listMeshObjects, type MeshObjects} from '../kube/mesh-objects.js'
 import {ForbiddenError} from '../kube/errors.js'
 import {checkProxyReady, resolvePods, type ResolvedPod} from '../kube/pods.js'
 import {readProxies} from '../kube/proxy-fleet.js'
@@ -345,7 +345,7 @@ async function readClusterObjects(api: KubeApi, namespaces: string[] | undefined
 }
 
 function kindsListed(versions: Record<string, string>): string[] {
-  return [...ISTIO_KINDS.map((k) => k.kind).filter((k) => versions[k]), 'Service', 'Pod', 'EndpointSlice']
+  return [...ISTIO_KINDS.map((k) => k.kind).filter((k) => versions[k]), ...CORE_KINDS.map((k) => k.kind)]
 }
 
 function parseMeshConfigText(text: string | undefined, notes: string[]): Record<string, any> | undefined {

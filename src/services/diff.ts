@@ -4,7 +4,7 @@
  * diagnoses with), from --manifests (pre-merge: "what would this change do"), or given as another dump.
  */
 import {diffProxyConfig, proxyIdentityFromBootstrap, type DiffResult, type ManifestObject} from '../analysis/diff/index.js'
-import {parseIstioClusterName} from '../envoy/configdump/istio-names.js'
+import {clusterServiceNamespace} from '../envoy/configdump/istio-names.js'
 import type {ConfigDump} from '../envoy/model.js'
 import {BadInputError, ClusterAccessError, UsageError} from '../errors.js'
 import {readProxyFile} from '../input/request.js'
@@ -165,9 +165,8 @@ async function intendedFromCluster(source: ProxySource, live: ProxyState): Promi
 function dumpNamespaces(dump: ConfigDump): string[] {
   const out = new Set<string>()
   for (const c of dump.clusters) {
-    const fqdn = parseIstioClusterName(c.name)?.fqdn ?? ''
-    const m = /^[^.]+\.([^.]+)\.svc\./.exec(fqdn)
-    if (m) out.add(m[1])
+    const ns = clusterServiceNamespace(c.name)
+    if (ns) out.add(ns)
   }
   return [...out]
 }

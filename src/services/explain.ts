@@ -8,7 +8,7 @@ import {explainRoute} from '../analysis/explain/index.js'
 import {explainAndDiagnose, proxyIdentityFromState, targetClusters, type DiagnoseInput, type Expectation} from '../analysis/diagnose/index.js'
 import type {ExplainResult} from '../analysis/explain/types.js'
 import type {SimRequest} from '../envoy/model.js'
-import {parseIstioClusterName} from '../envoy/configdump/istio-names.js'
+import {clusterServiceNamespace} from '../envoy/configdump/istio-names.js'
 import type {BuiltRequest} from '../input/request.js'
 import type {ProxySpec} from '../istio/types.js'
 import {
@@ -206,9 +206,8 @@ export function destinationNamespaces(state: ProxyState, built: BuiltRequest, pr
   const out = new Set<string>()
   const result = explainRoute(state, built.request, {proxy: built.proxy, mtlsSecretName: built.mtlsSecretName})
   for (const t of targetClusters(result)) {
-    const fqdn = parseIstioClusterName(t.name)?.fqdn ?? ''
-    const m = /^[^.]+\.([^.]+)\.svc\./.exec(fqdn)
-    if (m) out.add(m[1])
+    const ns = clusterServiceNamespace(t.name)
+    if (ns) out.add(ns)
   }
   const authority = (built.request.authority ?? '').toLowerCase()
   const host = authority.startsWith('[') ? '' : authority.replace(/:\d+$/, '')

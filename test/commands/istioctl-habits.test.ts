@@ -1,5 +1,6 @@
 import {describe, expect, it} from 'vitest'
-import {editDistance, suggestCommands} from '../../src/hooks/command-not-found.js'
+import {editDistance} from '../../src/envoy/edit-distance.js'
+import {suggestCommands} from '../../src/hooks/command-not-found.js'
 import {runCli} from '../helpers/cli.js'
 
 const DUMP = 'fixtures/dumps/bookinfo-productpage.json'

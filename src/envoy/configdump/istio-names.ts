@@ -179,3 +179,9 @@ export function clusterMetadata(cluster: EnvoyMessage): IstioClusterMetadata {
 export function shortConfigName(ref: IstioConfigRef | undefined): string {
   return ref ? `${ref.name}.${ref.namespace}` : ''
 }
+
+/** The namespace of the Kubernetes service an Istio cluster name points at (`outbound|9080||reviews.bookinfo.svc.…` → bookinfo). */
+export function clusterServiceNamespace(clusterName: string): string | undefined {
+  const fqdn = parseIstioClusterName(clusterName)?.fqdn ?? ''
+  return /^[^.]+\.([^.]+)\.svc\./.exec(fqdn)?.[1]
+}

@@ -3,6 +3,7 @@
  * then the longest suffix wildcard ("*.foo.com" / "*foo.com"), then the longest prefix wildcard ("foo.*"), then the
  * "*" default. A wildcard never matches the empty string (the host must be longer than the fixed part).
  */
+import {editDistance} from '../edit-distance.js'
 import type {EnvoyMessage} from '../model.js'
 
 export type StripPortMode = 'none' | 'any' | 'matching'
@@ -165,19 +166,4 @@ function closestDomains(vhosts: EnvoyMessage[], host: string): {domain: string; 
     .sort((a, b) => a.d - b.d)
     .slice(0, 3)
     .map(({domain, virtualHost}) => ({domain, virtualHost}))
-}
-
-function editDistance(a: string, b: string): number {
-  if (a.length > 200 || b.length > 200) return Math.abs(a.length - b.length) + 200
-  const prev = Array.from({length: b.length + 1}, (_, i) => i)
-  for (let i = 1; i <= a.length; i++) {
-    let diag = prev[0]
-    prev[0] = i
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = prev[j]
-      prev[j] = Math.min(prev[j] + 1, prev[j - 1] + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1))
-      diag = tmp
-    }
-  }
-  return prev[b.length]
 }
