@@ -538,6 +538,18 @@ const specs: EntrySpec[] = [
     istioCode: 'IST0127',
     istioName: 'NoMatchingWorkloadsFound',
   },
+  {
+    code: 'MESH1003',
+    id: 'policy-selector-on-kubernetes-gateway',
+    severity: 'warning',
+    area: 'Security',
+    title: 'Policy selects a Kubernetes Gateway by labels instead of targetRef',
+    message:
+      '{kind} {ref} selects the pods of Kubernetes Gateway {gateway} with a label selector; for Gateway API gateways use targetRef (kind: Gateway, name: {gateway}).',
+    actions: ['replace spec.selector with spec.targetRef: {group: gateway.networking.k8s.io, kind: Gateway, name: {gateway}}'],
+    istioCode: 'IST0166',
+    istioName: 'IneffectiveSelector',
+  },
   // ── Proxy-level diagnoses (explain, diff) ─────────────────────────────────────────────────────────
   {
     code: 'MESH0801',

@@ -76,3 +76,29 @@ describe('auth.AuthorizationPoliciesAnalyzer (istioctl analyze IST0101 / IST0127
     expect(namespaceMatch('Shop', 'shop')).toBe(true)
   })
 })
+
+describe('k8sgateway.SelectorAnalyzer (istioctl analyze IST0166)', () => {
+  const gateway = `
+apiVersion: v1
+kind: Pod
+metadata: {name: gw-1, namespace: default, labels: {gateway.networking.k8s.io/gateway-name: web}}
+spec: {containers: [{name: istio-proxy, image: proxyv2}]}
+---
+apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata: {name: by-label, namespace: default}
+spec: {selector: {matchLabels: {gateway.networking.k8s.io/gateway-name: web}}}
+---
+apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata: {name: by-target, namespace: default}
+spec:
+  selector: {matchLabels: {gateway.networking.k8s.io/gateway-name: web}}
+  targetRef: {group: gateway.networking.k8s.io, kind: Gateway, name: web}
+`
+  it('warns when a policy selects Kubernetes Gateway pods by labels instead of targetRef', () => {
+    const findings = auditManifests(parseManifestText(gateway, 'gw.yaml')).findings.filter((f) => f.code === 'MESH1003')
+    expect(findings.map((f) => f.subject.name)).toEqual(['by-label'])
+    expect(findings[0].message).toContain('Kubernetes Gateway web')
+  })
+})

@@ -96,3 +96,38 @@ export const authorizationPoliciesAnalyzer: Analyzer = {
     return ctx.istio('AuthorizationPolicy').flatMap((ap) => [...noMatchingWorkloads(ap, ctx, pods), ...namespaceNotFound(ap, ctx)])
   },
 }
+
+const GATEWAY_NAME_LABEL = 'gateway.networking.k8s.io/gateway-name'
+/** The policy kinds istioctl's k8sgateway.SelectorAnalyzer looks at (policyGVKs). */
+const SELECTOR_POLICY_KINDS = ['AuthorizationPolicy', 'RequestAuthentication', 'Telemetry', 'WasmPlugin']
+
+/**
+ * istioctl analyze's k8sgateway.SelectorAnalyzer (pkg/config/analysis/analyzers/k8sgateway/workloadselector.go): a
+ * policy that selects the pods of a Kubernetes Gateway (label gateway.networking.k8s.io/gateway-name) by labels
+ * instead of targetRef (IST0166). Like istioctl, only the singular targetRef exempts a policy.
+ */
+export const gatewaySelectorAnalyzer: Analyzer = {
+  name: 'k8sgateway.SelectorAnalyzer',
+  description: 'Policies select Kubernetes Gateway pods through targetRef, not a label selector',
+  run(ctx) {
+    const gatewayPods = new Map<string, Record<string, string>[]>()
+    for (const pod of ctx.kube('Pod')) {
+      if (!(GATEWAY_NAME_LABEL in pod.labels)) continue
+      gatewayPods.set(pod.namespace, [...(gatewayPods.get(pod.namespace) ?? []), pod.labels])
+    }
+    const out: Finding[] = []
+    for (const kind of SELECTOR_POLICY_KINDS) {
+      for (const r of ctx.istio(kind)) {
+        if (r.spec.targetRef !== undefined && r.spec.targetRef !== null) continue
+        if (r.spec.selector === undefined || r.spec.selector === null) continue
+        const selector = labelMap(asObject(r.spec.selector).matchLabels)
+        for (const pod of gatewayPods.get(r.namespace) ?? []) {
+          if (!matches(selector, pod)) continue
+          const gateway = pod[GATEWAY_NAME_LABEL]
+          out.push(finding('MESH1003', r, {path: 'spec.selector', args: {gateway}, evidence: {gateway}}))
+        }
+      }
+    }
+    return out
+  },
+}
