@@ -319,6 +319,14 @@ function strings(v: unknown): string[] {
   return Array.isArray(v) ? v.map((x) => String(x)) : []
 }
 
+/** Lists as written; anything else (a hand-written manifest istiod's schema would refuse) reads as empty. */
+function list<T>(v: T[] | null | undefined): T[] {
+  return Array.isArray(v) ? v : []
+}
+
+const record = (v: unknown): Record<string, unknown> | undefined =>
+  v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined
+
 class RuleList {
   constructor(public rules: Rule[] = []) {}
   copy(): RuleList {
@@ -350,10 +358,11 @@ export function newModel(policyNamespace: string, r: AuthzRuleSpec): AuthzModel 
     g,
     extended,
   })
-  for (const when of r.when ?? []) {
-    const k = String(when?.key ?? '')
-    const v = when?.values
-    const nv = when?.notValues
+  for (const when of list(r.when)) {
+    const w = record(when) ?? {}
+    const k = String(w.key ?? '')
+    const v = w.values
+    const nv = w.notValues
     if (k === ATTR_DEST_IP) basePermission.appendLast(rule(k, v, nv, destIPGenerator))
     else if (k === ATTR_DEST_PORT) basePermission.appendLast(rule(k, v, nv, destPortGenerator))
     else if (k === ATTR_CONN_SNI) basePermission.appendLast(rule(k, v, nv, connSNIGenerator))
@@ -373,9 +382,9 @@ export function newModel(policyNamespace: string, r: AuthzRuleSpec): AuthzModel 
   }
 
   const m: AuthzModel = {permissions: [], principals: []}
-  for (const from of r.from ?? []) {
+  for (const from of list(r.from)) {
     const merged = basePrincipal.copy()
-    const s = from?.source
+    const s = record(record(from)?.source)
     if (s) {
       merged.insertFront(rule(ATTR_SRC_IP, s.ipBlocks, s.notIpBlocks, srcIPGenerator))
       merged.insertFront(rule(ATTR_REMOTE_IP, s.remoteIpBlocks, s.notRemoteIpBlocks, remoteIPGenerator))
@@ -387,11 +396,11 @@ export function newModel(policyNamespace: string, r: AuthzRuleSpec): AuthzModel 
     }
     m.principals.push(merged)
   }
-  if ((r.from ?? []).length === 0) m.principals.push(basePrincipal)
+  if (list(r.from).length === 0) m.principals.push(basePrincipal)
 
-  for (const to of r.to ?? []) {
+  for (const to of list(r.to)) {
     const merged = basePermission.copy()
-    const o = to?.operation
+    const o = record(record(to)?.operation)
     if (o) {
       merged.insertFront(rule(ATTR_DEST_PORT, o.ports, o.notPorts, destPortGenerator))
       merged.insertFront(rule(PATH_MATCHER, o.paths, o.notPaths, pathGenerator))
@@ -400,7 +409,7 @@ export function newModel(policyNamespace: string, r: AuthzRuleSpec): AuthzModel 
     }
     m.permissions.push(merged)
   }
-  if ((r.to ?? []).length === 0) m.permissions.push(basePermission)
+  if (list(r.to).length === 0) m.permissions.push(basePermission)
   return m
 }
 

@@ -216,3 +216,19 @@ describe('value formats', () => {
     expect(durationJson(undefined)).toBe('600s')
   })
 })
+
+describe('hand-written policies istiod would refuse', () => {
+  it('never throws on odd shapes: lists given as strings or objects read as empty', () => {
+    const odd = [
+      policy('a', {rules: 'nope'}),
+      policy('b', {rules: [{from: {source: {}}, to: 'x', when: [null, 3]}]}),
+      policy('c', {rules: [{from: [{source: {principals: 'p'}}], to: [{operation: null}]}], selector: 'x', provider: 3, action: 'CUSTOM'}),
+      policy('d', {rules: [null, {when: [{key: 'source.ip', values: ['not-an-ip']}]}]}),
+    ]
+    const {http, tcp} = buildAuthzFilters(odd, ctx)
+    expect(http.length).toBeGreaterThan(0)
+    expect(tcp.length).toBeGreaterThan(0)
+    // An unparsable IP drops the ALLOW rule (narrower), as istiod does.
+    expect(Object.keys(http.at(-1)!.typedConfig.rules.policies)).not.toContain('ns[foo]-policy[d]-rule[1]')
+  })
+})
