@@ -232,3 +232,40 @@ describe('hand-written policies istiod would refuse', () => {
     expect(Object.keys(http.at(-1)!.typedConfig.rules.policies)).not.toContain('ns[foo]-policy[d]-rule[1]')
   })
 })
+
+describe('generators on single values (istiod generator_test.go cases)', () => {
+  const principalFor = (key: string, value: string) => {
+    const {http} = buildAuthzFilters([policy('p', {rules: [{when: [{key, values: [value]}]}]})], ctx)
+    return policiesOf(http[0])['ns[foo]-policy[p]-rule[0]'].principals[0].andIds.ids[0]
+  }
+
+  it('source.trustDomain: exact → prefix, * → spiffe:// prefix, wildcards → regex', () => {
+    const name = (v: string) => {
+      const p = principalFor('source.trustDomain', v)
+      return (p.orIds?.ids[0] ?? p).authenticated.principalName
+    }
+    expect(name('cluster.local')).toEqual({prefix: 'spiffe://cluster.local/'})
+    expect(name('*')).toEqual({prefix: 'spiffe://'})
+    expect(name('cluster.*')).toEqual({safeRegex: {regex: 'spiffe://cluster\\.[^/]*/.*'}})
+    expect(name('*local')).toEqual({safeRegex: {regex: 'spiffe://[^/]*local/.*'}})
+  })
+
+  it('request.auth.principal: iss/sub matchers for *, foo*, foo/*, foo/bar*, *foo, */foo, *bar/foo', () => {
+    const pair = (v: string) => principalFor('request.auth.principal', v).andIds.ids.map((m: any) => m.metadata.value.stringMatch)
+    const any = {safeRegex: {regex: '.+'}}
+    expect(pair('*')).toEqual([any, any])
+    expect(pair('foo*')).toEqual([{prefix: 'foo'}, any])
+    expect(pair('foo/*')).toEqual([{exact: 'foo'}, any])
+    expect(pair('foo/bar*')).toEqual([{exact: 'foo'}, {prefix: 'bar'}])
+    expect(pair('*foo')).toEqual([any, {suffix: 'foo'}])
+    expect(pair('*/foo')).toEqual([any, {exact: 'foo'}])
+    expect(pair('*bar/foo')).toEqual([{suffix: 'bar'}, {exact: 'foo'}])
+  })
+
+  it('experimental.envoy.filters keys match Envoy metadata; [v] values match a list member', () => {
+    const {http} = buildAuthzFilters([policy('p', {rules: [{when: [{key: 'experimental.envoy.filters.a.b[c]', values: ['[v1, v2]']}]}]})], ctx)
+    expect(policiesOf(http[0])['ns[foo]-policy[p]-rule[0]'].permissions[0].andRules.rules[0]).toEqual({
+      metadata: {filter: 'envoy.filters.a.b', path: [{key: 'c'}], value: {listMatch: {oneOf: {stringMatch: {exact: 'v1, v2'}}}}},
+    })
+  })
+})
