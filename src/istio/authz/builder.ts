@@ -38,7 +38,9 @@ const matchNever = (): Json => ({permissions: [{notRule: {any: true}}], principa
 function rbacJson(r: RbacRules): Json {
   const out: Json = {}
   if (r.action !== 'ALLOW') out.action = r.action
-  if (Object.keys(r.policies).length) out.policies = r.policies
+  // Map keys in byte order, as protojson writes them (and the order Envoy evaluates them in).
+  const names = Object.keys(r.policies).sort()
+  if (names.length) out.policies = Object.fromEntries(names.map((n) => [n, r.policies[n]]))
   return out
 }
 
