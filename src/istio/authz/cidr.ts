@@ -106,7 +106,9 @@ export function addrToCidrRange(addr: string): CidrRangeJson {
     if (!a || !/^(0|[1-9]\d{0,2})$/.test(bitsText) || Number(bitsText) > a.bits) throw new Error(`netip.ParsePrefix(${JSON.stringify(addr)}): invalid prefix`)
     return {addressPrefix: a.text, prefixLen: Number(bitsText)}
   }
-  const a = parseAddr(addr)
-  if (!a) throw new Error(`ParseAddr(${JSON.stringify(addr)}): unable to parse IP`)
+  // netip.ParseAddr accepts an IPv6 zone (`fe80::1%eth0`); PrefixFrom drops it.
+  const zone = addr.indexOf('%')
+  const a = zone > 0 && addr.includes(':') ? parseAddr(addr.slice(0, zone)) : parseAddr(addr)
+  if (!a || (zone > 0 && zone === addr.length - 1)) throw new Error(`ParseAddr(${JSON.stringify(addr)}): unable to parse IP`)
   return {addressPrefix: a.text, prefixLen: a.bits}
 }
