@@ -8,7 +8,7 @@ import {existsSync} from 'node:fs'
 import type {ConformanceReport} from '../src/conformance/types.js'
 
 // Each suite is a module src/conformance/<suite>.ts exporting `run(path): Promise<ConformanceReport>`.
-const suiteNames = ['envoy-router-check', 'istio-simulation', 'istio-analyze']
+const suiteNames = ['envoy-router-check', 'istio-simulation', 'istio-analyze', 'istio-authz']
 type SuiteModule = {run: (path: string) => Promise<ConformanceReport>}
 const loadSuite = (name: string): Promise<SuiteModule> => import(`../src/conformance/${name}.js`) as Promise<SuiteModule>
 
