@@ -1,0 +1,118 @@
+/**
+ * Kubernetes Gateway API → the Istio config istiod generates, and the status it writes on every Gateway API object
+ * (pilot/pkg/config/kube/gateway/controller.go wires the collections this module computes in one pass).
+ */
+import {convertBackendPolicies} from './backend-policies.js'
+import {setConditions} from './conditions.js'
+import {isConversionEnvironment} from './environment.js'
+import {convertGateways} from './gateways.js'
+import {RouteParents, convertRoute, mergeHTTPRoutes, type RouteConversion} from './routes.js'
+import type {GatewayApiConversion, GatewayApiEnvironment, GatewayApiStatusDocument, IstioDocument, KubeObject} from './types.js'
+import {GVK, World, byCreation, creationKey, genOf, keyOf, nameOf, nsOf, timeOf} from './world.js'
+
+export type {GatewayApiConversion, GatewayApiEnvironment, GatewayApiStatusDocument, IstioDocument, KubeObject} from './types.js'
+export {gatewayApiEnvironmentFrom, defaultGatewayApiEnvironment, isConversionEnvironment} from './environment.js'
+
+function statusDoc(obj: KubeObject, status: any): GatewayApiStatusDocument {
+  return {
+    apiVersion: obj.apiVersion,
+    kind: obj.kind,
+    metadata: {name: nameOf(obj), ...(nsOf(obj) ? {namespace: nsOf(obj)} : {})},
+    status: pruneUndefined(status),
+  }
+}
+
+function pruneUndefined(v: any): any {
+  if (Array.isArray(v)) return v.map(pruneUndefined)
+  if (v && typeof v === 'object') {
+    const out: any = {}
+    for (const [k, x] of Object.entries(v)) if (x !== undefined) out[k] = pruneUndefined(x)
+    return out
+  }
+  return v
+}
+
+/** Status documents: other kinds first, then GatewayClass, Gateway, HTTPRoute, GRPCRoute, TLSRoute, TCPRoute (as the goldens). */
+const STATUS_KIND_ORDER = ['GatewayClass', 'Gateway', 'HTTPRoute', 'GRPCRoute', 'TLSRoute', 'TCPRoute']
+
+function sortStatus(docs: {obj: KubeObject; doc: GatewayApiStatusDocument}[]): GatewayApiStatusDocument[] {
+  const rank = (k: string) => STATUS_KIND_ORDER.indexOf(k) + 1
+  return docs
+    .sort((a, b) => rank(a.obj.kind) - rank(b.obj.kind) || byCreation(creationKey(a.obj), creationKey(b.obj)) || a.obj.kind.localeCompare(b.obj.kind))
+    .map((d) => d.doc)
+}
+
+function sortConfig(docs: IstioDocument[]): IstioDocument[] {
+  const kindRank = (k: string) => ['Gateway', 'VirtualService', 'DestinationRule'].indexOf(k)
+  const time = (d: IstioDocument) => (d.metadata.creationTimestamp ? Date.parse(d.metadata.creationTimestamp) || 0 : 0)
+  return docs
+    .sort(
+      (a, b) =>
+        kindRank(a.kind) - kindRank(b.kind) ||
+        byCreation(
+          {time: time(a), namespace: a.metadata.namespace, name: a.metadata.name},
+          {time: time(b), namespace: b.metadata.namespace, name: b.metadata.name},
+        ),
+    )
+    .map((d) => {
+      const {creationTimestamp: _c, ...metadata} = d.metadata
+      return {...d, metadata}
+    })
+}
+
+/**
+ * Converts Gateway API objects into the Istio Gateways, VirtualServices and DestinationRules istiod derives from them,
+ * and the status istiod writes on each Gateway API object it handles. `objects` are raw parsed documents (Services,
+ * ServiceEntries, EndpointSlices, Secrets, ConfigMaps and Namespaces included: they are the registry and references).
+ */
+export function convertGatewayApi(objects: KubeObject[], env: GatewayApiEnvironment): GatewayApiConversion {
+  const world = new World(
+    objects.filter((o) => !isConversionEnvironment(o)),
+    env,
+  )
+  const statuses: {obj: KubeObject; doc: GatewayApiStatusDocument}[] = []
+
+  // GatewayClassesCollection: classes of a controller this istiod knows.
+  for (const gc of world.list(GVK.GatewayClass)) {
+    if (!world.classInfos.has(String(gc.spec?.controllerName ?? ''))) continue
+    const status: any = structuredClone(gc.status ?? {})
+    status.conditions = setConditions(genOf(gc), status.conditions, {Accepted: {reason: 'Accepted', message: 'Handled by Istio controller'}})
+    statuses.push({obj: gc, doc: statusDoc(gc, status)})
+  }
+
+  const gateways = convertGateways(world)
+  const parents = new RouteParents(gateways.entries)
+
+  const routes: {obj: KubeObject; r: RouteConversion}[] = []
+  for (const kind of [GVK.TCPRoute, GVK.TLSRoute, GVK.HTTPRoute, GVK.GRPCRoute])
+    for (const obj of world.list(kind)) routes.push({obj, r: convertRoute(world, parents, obj)})
+
+  // FinalGatewayStatusCollection / FinalListenerSetStatusCollection: attachedRoutes per listener.
+  const counts = new Map<string, Map<string, number>>()
+  for (const {r} of routes)
+    for (const a of r.attachments) {
+      const key = a.to.slice(a.to.indexOf('/') + 1)
+      const m = counts.get(key) ?? new Map<string, number>()
+      m.set(a.listenerName, (m.get(a.listenerName) ?? 0) + 1)
+      counts.set(key, m)
+    }
+  for (const m of [gateways.gatewayStatus, gateways.listenerSetStatus])
+    for (const {obj, status} of m.values()) {
+      if (Array.isArray(status.listeners))
+        status.listeners = status.listeners.map((l: any) => ({...l, attachedRoutes: counts.get(keyOf(obj))?.get(l.name) ?? 0}))
+      statuses.push({obj, doc: statusDoc(obj, status)})
+    }
+  for (const {obj, r} of routes) statuses.push({obj, doc: statusDoc(obj, r.status)})
+
+  const policies = convertBackendPolicies(world, routes)
+  for (const s of policies.statuses) statuses.push({obj: s.obj, doc: statusDoc(s.obj, s.status)})
+
+  const config: IstioDocument[] = [
+    ...gateways.entries.filter((e) => e.valid).map((e) => e.config),
+    ...routes.flatMap(({r}) => r.virtualServices),
+    ...mergeHTTPRoutes(routes.flatMap(({r}) => r.base)),
+    ...policies.destinationRules,
+  ]
+  void timeOf
+  return {config: sortConfig(config), status: sortStatus(statuses)}
+}
