@@ -49,13 +49,29 @@ function parentRefEqual(a: any, b: any): boolean {
   )
 }
 
-function setAncestorStatus(world: World, pr: any, status: any, generation: number, conds: Record<string, Condition>, controller: string): any {
-  const current = (Array.isArray(status.ancestors) ? status.ancestors : []).find((ex: any) => parentRefEqual(ex?.ancestorRef, pr))
-  return {ancestorRef: pr, controllerName: controller, conditions: setConditions(generation, current?.conditions, structuredClone(conds))}
+/** Policies report `ancestors[].ancestorRef`; XBackend (BackendStatus) reports `parents[].parentRef`. */
+interface AncestorFields {
+  list: 'ancestors' | 'parents'
+  ref: 'ancestorRef' | 'parentRef'
+}
+const POLICY: AncestorFields = {list: 'ancestors', ref: 'ancestorRef'}
+const BACKEND: AncestorFields = {list: 'parents', ref: 'parentRef'}
+
+function setAncestorStatus(
+  world: World,
+  pr: any,
+  status: any,
+  generation: number,
+  conds: Record<string, Condition>,
+  controller: string,
+  f: AncestorFields = POLICY,
+): any {
+  const current = (Array.isArray(status[f.list]) ? status[f.list] : []).find((ex: any) => parentRefEqual(ex?.[f.ref], pr))
+  return {[f.ref]: pr, controllerName: controller, conditions: setConditions(generation, current?.conditions, structuredClone(conds))}
 }
 
 /** mergeAncestors: keep other controllers' entries, replace ours in place, drop our stale ones, append new (max). */
-function mergeAncestors(world: World, existing: any[] | undefined, incoming: any[], max: number): any[] {
+function mergeAncestors(world: World, existing: any[] | undefined, incoming: any[], max: number, f: AncestorFields = POLICY): any[] {
   const ours = new Set([world.features.controllerName, MESH_CONTROLLER])
   const rest = [...incoming]
   const out: any[] = []
@@ -64,7 +80,7 @@ function mergeAncestors(world: World, existing: any[] | undefined, incoming: any
       out.push(x)
       continue
     }
-    const i = rest.findIndex((s) => parentRefEqual(s.ancestorRef, x?.ancestorRef))
+    const i = rest.findIndex((s) => parentRefEqual(s[f.ref], x?.[f.ref]))
     if (i !== -1) {
       out.push(rest[i])
       rest.splice(i, 1)
@@ -194,7 +210,8 @@ function backendTLSPolicies(world: World, ancestors: Ancestors, policies: Backen
         const others = active.filter(
           (o) => o !== i && (Array.isArray(o.spec?.targetRefs) ? o.spec.targetRefs : []).some((ot: any) => targetRefKey(ot) === targetRefKey(t)),
         )
-        const winner = others.find((o) => (o.metadata.uid ?? keyOf(o)) !== (i.metadata.uid ?? keyOf(i)) && btlsHigherPriority(o, i))
+        // btlsIsConflicted skips policies with the same UID (objects without one, as in files, never conflict).
+        const winner = others.find((o) => (o.metadata.uid ?? '') !== (i.metadata.uid ?? '') && btlsHigherPriority(o, i))
         if (winner) conds.Accepted.error = {reason: 'Conflicted', message: `Conflicts with BackendTLSPolicy "${nameOf(winner)}" targeting the same backend`}
         else
           for (const host of hosts)
@@ -308,14 +325,22 @@ function xBackends(world: World, ancestors: Ancestors, policies: BackendPolicy[]
         })
       }
     }
-    const anc = [setAncestorStatus(world, {group: GVK.XBackend.group, kind: 'XBackend', name: nameOf(i)}, status, genOf(i), conds, MESH_CONTROLLER)]
+    const anc = [setAncestorStatus(world, {group: GVK.XBackend.group, kind: 'XBackend', name: nameOf(i)}, status, genOf(i), conds, MESH_CONTROLLER, BACKEND)]
     for (const g of [...(ancestors.get(`XBackend/${keyOf(i)}`) ?? [])].sort()) {
       const [ns, name] = [g.slice(0, g.indexOf('/')), g.slice(g.indexOf('/') + 1)]
       anc.push(
-        setAncestorStatus(world, {group: GVK.Gateway.group, kind: 'Gateway', namespace: ns, name}, status, genOf(i), conds, world.features.controllerName),
+        setAncestorStatus(
+          world,
+          {group: GVK.Gateway.group, kind: 'Gateway', namespace: ns, name},
+          status,
+          genOf(i),
+          conds,
+          world.features.controllerName,
+          BACKEND,
+        ),
       )
     }
-    status.ancestors = mergeAncestors(world, status.ancestors, anc, 32)
+    status.parents = mergeAncestors(world, status.parents, anc, 32, BACKEND)
     statuses.push({obj: i, status})
   }
 }

@@ -820,7 +820,8 @@ export function convertGateways(world: World): GatewayResults {
       continue
     }
     const servers: any[] = []
-    let [gatewayServices, err] = extractGatewayServices(world, obj, info)
+    const [gatewayServices, addressErr] = extractGatewayServices(world, obj, info)
+    let err = addressErr
     if (gatewayServices.length === 0 && err) {
       reportGatewayStatus(world, obj, status, info, gatewayServices, servers, 0, err, validateBackendClientCertificateRef(world, obj), 0)
       continue

@@ -2,9 +2,11 @@
  * Kubernetes Gateway API → the Istio config istiod generates, and the status it writes on every Gateway API object
  * (pilot/pkg/config/kube/gateway/controller.go wires the collections this module computes in one pass).
  */
+import {parseManifests, type ManifestText} from '../parse-manifests.js'
+import type {ConfigObject} from '../types.js'
 import {convertBackendPolicies} from './backend-policies.js'
 import {setConditions} from './conditions.js'
-import {isConversionEnvironment} from './environment.js'
+import {gatewayApiEnvironmentFrom, isConversionEnvironment} from './environment.js'
 import {convertGateways} from './gateways.js'
 import {RouteParents, convertRoute, mergeHTTPRoutes, type RouteConversion} from './routes.js'
 import type {GatewayApiConversion, GatewayApiEnvironment, GatewayApiStatusDocument, IstioDocument, KubeObject} from './types.js'
@@ -115,4 +117,23 @@ export function convertGatewayApi(objects: KubeObject[], env: GatewayApiEnvironm
   ]
   void timeOf
   return {config: sortConfig(config), status: sortStatus(statuses)}
+}
+
+/** A parsed manifest object back as the raw document the conversion reads, with the namespace kubectl would give it. */
+export function kubeObjectOf(o: ConfigObject): KubeObject {
+  const raw = o.raw as KubeObject
+  const metadata = {...(raw.metadata ?? {}), name: o.name, labels: o.labels, annotations: o.annotations}
+  if (o.namespace) metadata.namespace = o.namespace
+  else delete metadata.namespace
+  return {...raw, apiVersion: o.apiVersion, kind: o.kind, metadata}
+}
+
+/**
+ * The whole path of `meshctl convert gateway-api` after the files are read: strict parsing (invalid YAML, a document
+ * without kind or name throws BadInputError naming file and line), the environment from a ConversionEnvironment
+ * document when present, then the conversion. The conformance suite runs exactly this.
+ */
+export function convertGatewayApiTexts(texts: ManifestText[]): GatewayApiConversion {
+  const objects = parseManifests(texts, {strict: true}).map(kubeObjectOf)
+  return convertGatewayApi(objects, gatewayApiEnvironmentFrom(objects))
 }
