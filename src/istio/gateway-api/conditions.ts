@@ -14,7 +14,7 @@ export interface Condition {
   reason: string
   message: string
   /** Status on success; default True. An error reports the inverse. */
-  status?: 'True' | 'False'
+  status?: 'True' | 'False' | 'Unknown'
   error?: ConfigError
 }
 

@@ -8,6 +8,7 @@ import {convertBackendPolicies} from './backend-policies.js'
 import {setConditions} from './conditions.js'
 import {gatewayApiEnvironmentFrom, isConversionEnvironment} from './environment.js'
 import {convertGateways} from './gateways.js'
+import {inferencePoolStatuses} from './inferencepool.js'
 import {RouteParents, convertRoute, mergeHTTPRoutes, type RouteConversion} from './routes.js'
 import type {GatewayApiConversion, GatewayApiEnvironment, GatewayApiStatusDocument, IstioDocument, KubeObject} from './types.js'
 import {GVK, World, byCreation, creationKey, genOf, keyOf, nameOf, nsOf, timeOf} from './world.js'
@@ -105,6 +106,8 @@ export function convertGatewayApi(objects: KubeObject[], env: GatewayApiEnvironm
       statuses.push({obj, doc: statusDoc(obj, status)})
     }
   for (const {obj, r} of routes) statuses.push({obj, doc: statusDoc(obj, r.status)})
+
+  for (const s of inferencePoolStatuses(world)) statuses.push({obj: s.obj, doc: statusDoc(s.obj, s.status)})
 
   const policies = convertBackendPolicies(world, routes)
   for (const s of policies.statuses) statuses.push({obj: s.obj, doc: statusDoc(s.obj, s.status)})
