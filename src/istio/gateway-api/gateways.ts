@@ -455,7 +455,9 @@ function buildTLS(world: World, gatewayTLS: any, tls: any, obj: KubeObject, auto
       const caRef = caRefs[0]
       const caNs = typeof caRef?.namespace === 'string' ? caRef.namespace : namespace
       const caGK = sameGK(normalizeReference(caRef?.group, caRef?.kind, {group: '', kind: ''}), GVK.Secret) ? GVK.Secret : GVK.ConfigMap
-      if (caNs !== namespace && !world.allowed(objGK(obj), namespace, caGK, caNs, String(caRef?.name ?? '')))
+      // SecretAllowed parses the SDS resource name, whose name carries the -cacert suffix: only a grant naming
+      // `<name>-cacert`, or one without a name, allows it (conversion.go caCertificateResourceName).
+      if (caNs !== namespace && !world.allowed(objGK(obj), namespace, caGK, caNs, `${caRef?.name ?? ''}-cacert`))
         return [
           out,
           {

@@ -45,6 +45,43 @@ function sortStatus(docs: {obj: KubeObject; doc: GatewayApiStatusDocument}[]): G
     .map((d) => d.doc)
 }
 
+/** Map fields whose values are plain strings: their entries are data, never defaults to drop. */
+const STRING_MAPS = new Set(['set', 'add', 'labels', 'selector', 'sourceLabels'])
+/** oneof members: protojson writes them even when empty. */
+const ONEOF_MEMBERS = new Set(['exact', 'prefix', 'regex'])
+/** Wrapper types (google.protobuf.*Value): a zero is a value. */
+const WRAPPERS = new Set(['percent', 'insecureSkipVerify', 'allowCredentials'])
+
+/**
+ * The document as istiod's marshaller writes it: proto3 scalars at their zero value (0, "", false) and empty lists
+ * are omitted; empty messages are kept (`tls: {}`, `destination: {}`, `retries: {}` mean something).
+ */
+export function protoClean(v: any, key = ''): any {
+  if (Array.isArray(v)) {
+    const items = v.map((x) => (x && typeof x === 'object' ? protoClean(x) : x)).filter((x) => x !== undefined && x !== null)
+    return items.length === 0 ? undefined : items
+  }
+  if (v && typeof v === 'object') {
+    const out: any = {}
+    for (const [k, x] of Object.entries(v)) {
+      if (x === undefined || x === null) continue
+      if (STRING_MAPS.has(key)) {
+        out[k] = x
+        continue
+      }
+      if (typeof x === 'object') {
+        const c = protoClean(x, k)
+        if (c !== undefined) out[k] = c
+        continue
+      }
+      if ((x === 0 || x === '' || x === false) && !ONEOF_MEMBERS.has(k) && !WRAPPERS.has(k)) continue
+      out[k] = x
+    }
+    return out
+  }
+  return v
+}
+
 function sortConfig(docs: IstioDocument[]): IstioDocument[] {
   const kindRank = (k: string) => ['Gateway', 'VirtualService', 'DestinationRule'].indexOf(k)
   const time = (d: IstioDocument) => (d.metadata.creationTimestamp ? Date.parse(d.metadata.creationTimestamp) || 0 : 0)
@@ -59,7 +96,7 @@ function sortConfig(docs: IstioDocument[]): IstioDocument[] {
     )
     .map((d) => {
       const {creationTimestamp: _c, ...metadata} = d.metadata
-      return {...d, metadata}
+      return {...d, metadata, spec: protoClean(d.spec) ?? {}}
     })
 }
 
