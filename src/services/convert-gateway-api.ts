@@ -9,6 +9,7 @@ import {convertGatewayApiTexts, type GatewayApiConversion} from '../istio/gatewa
 
 export type {GatewayApiConversion} from '../istio/gateway-api/index.js'
 
-export function convertGatewayApiManifests(paths: string[]): GatewayApiConversion {
-  return convertGatewayApiTexts(readManifestTexts(paths))
+/** The conversion, and warnings for objects left out (fields of a type istiod's decoder would refuse). */
+export function convertGatewayApiManifests(paths: string[], warnings: string[] = []): GatewayApiConversion {
+  return convertGatewayApiTexts(readManifestTexts(paths), warnings)
 }

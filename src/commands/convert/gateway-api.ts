@@ -35,7 +35,9 @@ that is not Accepted is status, not a failure); 3 when a manifest cannot be read
   async run(): Promise<void> {
     const paths = this.flags.manifests ?? []
     if (paths.length === 0) throw new UsageError('--manifests is required', ['meshctl convert gateway-api --manifests gateway.yaml routes/'])
-    const result = convertGatewayApiManifests(paths)
+    const warnings: string[] = []
+    const result = convertGatewayApiManifests(paths, warnings)
+    for (const w of warnings) this.info(`Warning: ${w}`)
     if (this.outputFormat === 'yaml' && !this.flags.query) {
       const out = renderGatewayApiYamlStream(result)
       process.stdout.write(out ? `${out}\n` : '')

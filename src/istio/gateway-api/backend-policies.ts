@@ -158,190 +158,214 @@ function backendTLSPolicies(world: World, ancestors: Ancestors, policies: Backen
   const all = world.list(GVK.BackendTLSPolicy)
   const active = all.filter((o) => !ignored(o))
   for (const i of all) {
-    const targets: any[] = Array.isArray(i.spec?.targetRefs) ? i.spec.targetRefs : []
-    if (ignored(i)) {
-      statuses.push({
-        obj: i,
-        status: ignoredPolicyStatus(
-          world,
-          i,
-          targets.map((t) => ({group: t.group, kind: t.kind, name: t.name, ...(t.sectionName !== undefined ? {sectionName: t.sectionName} : {})})),
-        ),
+    const mark = policies.length
+    const smark = statuses.length
+    try {
+      const targets: any[] = Array.isArray(i.spec?.targetRefs) ? i.spec.targetRefs : []
+      if (ignored(i)) {
+        statuses.push({
+          obj: i,
+          status: ignoredPolicyStatus(
+            world,
+            i,
+            targets.map((t) => ({group: t.group, kind: t.kind, name: t.name, ...(t.sectionName !== undefined ? {sectionName: t.sectionName} : {})})),
+          ),
+        })
+        continue
+      }
+      const status = structuredClone(i.status ?? {})
+      const v = i.spec?.validation ?? {}
+      let conds: Record<string, Condition> = {
+        Accepted: {reason: 'Accepted', message: 'Configuration is valid'},
+        ResolvedRefs: {reason: 'ResolvedRefs', message: 'Configuration is valid'},
+      }
+      const tls: any = {mode: 'SIMPLE'}
+      if (v.hostname) tls.sni = String(v.hostname)
+      const sans = subjectAltNames(v)
+      if (sans) tls.subjectAltNames = sans
+      const cred = backendTLSCredentialName(world, v, nsOf(i), conds)
+      if (cred) tls.credentialName = cred
+      const anc: any[] = []
+      const gateways = new Set<string>()
+      targets.forEach((t) => {
+        conds = structuredClone(conds)
+        const r = lookupReference(world, t, nsOf(i))
+        let err = r.error
+        let sectionName: string | undefined
+        if (!err) {
+          if (sameGK(r.kind!, GVK.Service) || sameGK(r.kind!, GVK.ServiceEntry)) {
+            if (typeof t.sectionName === 'string' && t.sectionName !== '') {
+              sectionName = t.sectionName
+              const ports: any[] = Array.isArray(r.obj!.spec?.ports) ? r.obj!.spec.ports : []
+              if (!ports.some((p) => p?.name === sectionName))
+                err = `sectionName "${sectionName}" does not exist in ${r.kind!.kind} ${nsOf(r.obj!)}/${nameOf(r.obj!)}`
+            }
+          } else err = `unsupported reference kind: ${t.kind}`
+        }
+        if (err) conds.Accepted.error = {reason: 'TargetNotFound', message: `targetRefs invalid: ${err}`}
+        else {
+          const targetKind = r.kind!.kind
+          const target = {kind: targetKind, namespace: nsOf(i), name: String(t.name)}
+          const hosts: string[] =
+            targetKind === 'Service'
+              ? [`${t.name}.${nsOf(i)}.svc.${world.domainSuffix}`]
+              : (Array.isArray(r.obj!.spec?.hosts) ? r.obj!.spec.hosts : []).map(String)
+          const others = active.filter(
+            (o) => o !== i && (Array.isArray(o.spec?.targetRefs) ? o.spec.targetRefs : []).some((ot: any) => targetRefKey(ot) === targetRefKey(t)),
+          )
+          // btlsIsConflicted skips policies with the same UID (objects without one, as in files, never conflict).
+          const winner = others.find((o) => (o.metadata.uid ?? '') !== (i.metadata.uid ?? '') && btlsHigherPriority(o, i))
+          if (winner) conds.Accepted.error = {reason: 'Conflicted', message: `Conflicts with BackendTLSPolicy "${nameOf(winner)}" targeting the same backend`}
+          else
+            for (const host of hosts)
+              policies.push({
+                source: {kind: 'BackendTLSPolicy', namespace: nsOf(i), name: nameOf(i)},
+                target,
+                host,
+                sectionName,
+                tls,
+                time: timeOf(i),
+              })
+          for (const g of ancestors.get(`${targetKind}/${nsOf(i)}/${t.name}`) ?? []) gateways.add(g)
+        }
+        const meshPR = {group: t.group, kind: t.kind, name: t.name, ...(t.sectionName !== undefined ? {sectionName: t.sectionName} : {})}
+        anc.push(setAncestorStatus(world, meshPR, status, genOf(i), conds, MESH_CONTROLLER))
       })
-      continue
-    }
-    const status = structuredClone(i.status ?? {})
-    const v = i.spec?.validation ?? {}
-    let conds: Record<string, Condition> = {
-      Accepted: {reason: 'Accepted', message: 'Configuration is valid'},
-      ResolvedRefs: {reason: 'ResolvedRefs', message: 'Configuration is valid'},
-    }
-    const tls: any = {mode: 'SIMPLE'}
-    if (v.hostname) tls.sni = String(v.hostname)
-    const sans = subjectAltNames(v)
-    if (sans) tls.subjectAltNames = sans
-    const cred = backendTLSCredentialName(world, v, nsOf(i), conds)
-    if (cred) tls.credentialName = cred
-    const anc: any[] = []
-    const gateways = new Set<string>()
-    targets.forEach((t) => {
-      conds = structuredClone(conds)
-      const r = lookupReference(world, t, nsOf(i))
-      let err = r.error
-      let sectionName: string | undefined
-      if (!err) {
-        if (sameGK(r.kind!, GVK.Service) || sameGK(r.kind!, GVK.ServiceEntry)) {
-          if (typeof t.sectionName === 'string' && t.sectionName !== '') {
-            sectionName = t.sectionName
-            const ports: any[] = Array.isArray(r.obj!.spec?.ports) ? r.obj!.spec.ports : []
-            if (!ports.some((p) => p?.name === sectionName))
-              err = `sectionName "${sectionName}" does not exist in ${r.kind!.kind} ${nsOf(r.obj!)}/${nameOf(r.obj!)}`
-          }
-        } else err = `unsupported reference kind: ${t.kind}`
+      for (const g of [...gateways].sort()) {
+        const pr = {group: GVK.Gateway.group, kind: 'Gateway', name: g.slice(g.indexOf('/') + 1)}
+        anc.push(setAncestorStatus(world, pr, status, genOf(i), conds, world.features.controllerName))
       }
-      if (err) conds.Accepted.error = {reason: 'TargetNotFound', message: `targetRefs invalid: ${err}`}
-      else {
-        const targetKind = r.kind!.kind
-        const target = {kind: targetKind, namespace: nsOf(i), name: String(t.name)}
-        const hosts: string[] =
-          targetKind === 'Service'
-            ? [`${t.name}.${nsOf(i)}.svc.${world.domainSuffix}`]
-            : (Array.isArray(r.obj!.spec?.hosts) ? r.obj!.spec.hosts : []).map(String)
-        const others = active.filter(
-          (o) => o !== i && (Array.isArray(o.spec?.targetRefs) ? o.spec.targetRefs : []).some((ot: any) => targetRefKey(ot) === targetRefKey(t)),
-        )
-        // btlsIsConflicted skips policies with the same UID (objects without one, as in files, never conflict).
-        const winner = others.find((o) => (o.metadata.uid ?? '') !== (i.metadata.uid ?? '') && btlsHigherPriority(o, i))
-        if (winner) conds.Accepted.error = {reason: 'Conflicted', message: `Conflicts with BackendTLSPolicy "${nameOf(winner)}" targeting the same backend`}
-        else
-          for (const host of hosts)
-            policies.push({
-              source: {kind: 'BackendTLSPolicy', namespace: nsOf(i), name: nameOf(i)},
-              target,
-              host,
-              sectionName,
-              tls,
-              time: timeOf(i),
-            })
-        for (const g of ancestors.get(`${targetKind}/${nsOf(i)}/${t.name}`) ?? []) gateways.add(g)
-      }
-      const meshPR = {group: t.group, kind: t.kind, name: t.name, ...(t.sectionName !== undefined ? {sectionName: t.sectionName} : {})}
-      anc.push(setAncestorStatus(world, meshPR, status, genOf(i), conds, MESH_CONTROLLER))
-    })
-    for (const g of [...gateways].sort()) {
-      const pr = {group: GVK.Gateway.group, kind: 'Gateway', name: g.slice(g.indexOf('/') + 1)}
-      anc.push(setAncestorStatus(world, pr, status, genOf(i), conds, world.features.controllerName))
+      status.ancestors = mergeAncestors(world, status.ancestors, anc, 16)
+      statuses.push({obj: i, status})
+    } catch (error) {
+      policies.length = mark
+      statuses.length = smark
+      world.skipped(i, error)
     }
-    status.ancestors = mergeAncestors(world, status.ancestors, anc, 16)
-    statuses.push({obj: i, status})
   }
 }
 
 function backendTrafficPolicies(world: World, policies: BackendPolicy[], statuses: {obj: KubeObject; status: any}[]): void {
   for (const i of world.list(GVK.XBackendTrafficPolicy)) {
-    const targets: any[] = Array.isArray(i.spec?.targetRefs) ? i.spec.targetRefs : []
-    if (ignored(i)) {
-      statuses.push({
-        obj: i,
-        status: ignoredPolicyStatus(
-          world,
-          i,
-          targets.map((t) => ({group: t.group, kind: t.kind, name: t.name})),
-        ),
-      })
-      continue
-    }
-    const status = structuredClone(i.status ?? {})
-    let retryBudget: any
-    let conds: Record<string, Condition> = {Accepted: {reason: 'Accepted', message: 'Configuration is valid'}}
-    const unsupported: string[] = []
-    if (i.spec?.sessionPersistence) unsupported.push('sessionPersistence')
-    const rc = i.spec?.retryConstraint
-    if (rc) {
-      retryBudget = {}
-      if (rc.budget?.percent !== undefined && rc.budget?.percent !== null) retryBudget.percent = Number(rc.budget.percent)
-      retryBudget.budgetInterval = '10s'
-      if (rc.budget?.interval !== undefined && rc.budget?.interval !== null) {
-        const d = parseGoDuration(rc.budget.interval)
-        if (d !== undefined) retryBudget.budgetInterval = protoDuration(d)
-      }
-      retryBudget.minRetryConcurrency = 10
-      if (rc.minRetryRate) retryBudget.minRetryConcurrency = Number(rc.minRetryRate.count ?? 0)
-    }
-    if (unsupported.length > 0)
-      conds.Accepted.message = `Configuration is valid, but Istio does not support the following fields: ${humanReadableJoin(unsupported)}`
-    const anc: any[] = []
-    for (const t of targets) {
-      conds = structuredClone(conds)
-      const r = lookupReference(world, t, nsOf(i))
-      let err = r.error
-      if (!err && !sameGK(r.kind!, GVK.Service)) err = `unsupported reference kind: ${t.kind}`
-      if (err) conds.Accepted.error = {reason: 'TargetNotFound', message: `targetRefs invalid: ${err}`}
-      else
-        policies.push({
-          source: {kind: 'XBackendTrafficPolicy', namespace: nsOf(i), name: nameOf(i)},
-          target: {kind: 'Service', namespace: nsOf(i), name: String(t.name)},
-          host: `${t.name}.${nsOf(i)}.svc.${world.domainSuffix}`,
-          loadBalancer: {},
-          retryBudget,
-          time: timeOf(i),
+    const mark = policies.length
+    const smark = statuses.length
+    try {
+      const targets: any[] = Array.isArray(i.spec?.targetRefs) ? i.spec.targetRefs : []
+      if (ignored(i)) {
+        statuses.push({
+          obj: i,
+          status: ignoredPolicyStatus(
+            world,
+            i,
+            targets.map((t) => ({group: t.group, kind: t.kind, name: t.name})),
+          ),
         })
-      anc.push(setAncestorStatus(world, {group: t.group, kind: t.kind, name: t.name}, status, genOf(i), conds, MESH_CONTROLLER))
+        continue
+      }
+      const status = structuredClone(i.status ?? {})
+      let retryBudget: any
+      let conds: Record<string, Condition> = {Accepted: {reason: 'Accepted', message: 'Configuration is valid'}}
+      const unsupported: string[] = []
+      if (i.spec?.sessionPersistence) unsupported.push('sessionPersistence')
+      const rc = i.spec?.retryConstraint
+      if (rc) {
+        retryBudget = {}
+        if (rc.budget?.percent !== undefined && rc.budget?.percent !== null) retryBudget.percent = Number(rc.budget.percent)
+        retryBudget.budgetInterval = '10s'
+        if (rc.budget?.interval !== undefined && rc.budget?.interval !== null) {
+          const d = parseGoDuration(rc.budget.interval)
+          if (d !== undefined) retryBudget.budgetInterval = protoDuration(d)
+        }
+        retryBudget.minRetryConcurrency = 10
+        if (rc.minRetryRate) retryBudget.minRetryConcurrency = Number(rc.minRetryRate.count ?? 0)
+      }
+      if (unsupported.length > 0)
+        conds.Accepted.message = `Configuration is valid, but Istio does not support the following fields: ${humanReadableJoin(unsupported)}`
+      const anc: any[] = []
+      for (const t of targets) {
+        conds = structuredClone(conds)
+        const r = lookupReference(world, t, nsOf(i))
+        let err = r.error
+        if (!err && !sameGK(r.kind!, GVK.Service)) err = `unsupported reference kind: ${t.kind}`
+        if (err) conds.Accepted.error = {reason: 'TargetNotFound', message: `targetRefs invalid: ${err}`}
+        else
+          policies.push({
+            source: {kind: 'XBackendTrafficPolicy', namespace: nsOf(i), name: nameOf(i)},
+            target: {kind: 'Service', namespace: nsOf(i), name: String(t.name)},
+            host: `${t.name}.${nsOf(i)}.svc.${world.domainSuffix}`,
+            loadBalancer: {},
+            retryBudget,
+            time: timeOf(i),
+          })
+        anc.push(setAncestorStatus(world, {group: t.group, kind: t.kind, name: t.name}, status, genOf(i), conds, MESH_CONTROLLER))
+      }
+      status.ancestors = mergeAncestors(world, status.ancestors, anc, 16)
+      statuses.push({obj: i, status})
+    } catch (error) {
+      policies.length = mark
+      statuses.length = smark
+      world.skipped(i, error)
     }
-    status.ancestors = mergeAncestors(world, status.ancestors, anc, 16)
-    statuses.push({obj: i, status})
   }
 }
 
 function xBackends(world: World, ancestors: Ancestors, policies: BackendPolicy[], statuses: {obj: KubeObject; status: any}[]): void {
   for (const i of world.list(GVK.XBackend)) {
-    const status = structuredClone(i.status ?? {})
-    const conds: Record<string, Condition> = {
-      Accepted: {reason: 'Accepted', message: 'Configuration is valid'},
-      ResolvedRefs: {reason: 'ResolvedRefs', message: 'Configuration is valid'},
-    }
-    const spec = i.spec ?? {}
-    if (spec.type !== 'ExternalHostname' || !spec.externalHostname)
-      conds.Accepted.error = {reason: 'Invalid', message: `unsupported backend type: ${spec.type ?? ''}`}
-    else if (spec.tls) {
-      const mode = spec.tls.mode
-      if (mode === 'ClientAndServer')
-        conds.Accepted.error = {reason: 'Invalid', message: 'unsupported ClientAndServer TLS mode: Istio does not support client certificates on backend'}
-      else if (mode !== 'ServerOnly' && mode !== 'None') conds.Accepted.error = {reason: 'Invalid', message: `unsupported TLS mode: "${mode ?? ''}"`}
-      else if (mode === 'ServerOnly') {
-        const v = spec.tls.validation ?? {}
-        const tls: any = {mode: 'SIMPLE', sni: String(v.hostname || spec.externalHostname.hostname || '')}
-        const sans = subjectAltNames(v)
-        if (sans) tls.subjectAltNames = sans
-        const cred = backendTLSCredentialName(world, v, nsOf(i), conds)
-        if (cred) tls.credentialName = cred
-        policies.push({
-          source: {kind: 'XBackend', namespace: nsOf(i), name: nameOf(i)},
-          target: {kind: 'XBackend', namespace: nsOf(i), name: nameOf(i)},
-          host: String(spec.externalHostname.hostname ?? ''),
-          port: Number(spec.port?.port ?? 0),
-          tls,
-          time: timeOf(i),
-        })
+    const mark = policies.length
+    const smark = statuses.length
+    try {
+      const status = structuredClone(i.status ?? {})
+      const conds: Record<string, Condition> = {
+        Accepted: {reason: 'Accepted', message: 'Configuration is valid'},
+        ResolvedRefs: {reason: 'ResolvedRefs', message: 'Configuration is valid'},
       }
+      const spec = i.spec ?? {}
+      if (spec.type !== 'ExternalHostname' || !spec.externalHostname)
+        conds.Accepted.error = {reason: 'Invalid', message: `unsupported backend type: ${spec.type ?? ''}`}
+      else if (spec.tls) {
+        const mode = spec.tls.mode
+        if (mode === 'ClientAndServer')
+          conds.Accepted.error = {reason: 'Invalid', message: 'unsupported ClientAndServer TLS mode: Istio does not support client certificates on backend'}
+        else if (mode !== 'ServerOnly' && mode !== 'None') conds.Accepted.error = {reason: 'Invalid', message: `unsupported TLS mode: "${mode ?? ''}"`}
+        else if (mode === 'ServerOnly') {
+          const v = spec.tls.validation ?? {}
+          const tls: any = {mode: 'SIMPLE', sni: String(v.hostname || spec.externalHostname.hostname || '')}
+          const sans = subjectAltNames(v)
+          if (sans) tls.subjectAltNames = sans
+          const cred = backendTLSCredentialName(world, v, nsOf(i), conds)
+          if (cred) tls.credentialName = cred
+          policies.push({
+            source: {kind: 'XBackend', namespace: nsOf(i), name: nameOf(i)},
+            target: {kind: 'XBackend', namespace: nsOf(i), name: nameOf(i)},
+            host: String(spec.externalHostname.hostname ?? ''),
+            port: Number(spec.port?.port ?? 0),
+            tls,
+            time: timeOf(i),
+          })
+        }
+      }
+      const anc = [setAncestorStatus(world, {group: GVK.XBackend.group, kind: 'XBackend', name: nameOf(i)}, status, genOf(i), conds, MESH_CONTROLLER, BACKEND)]
+      for (const g of [...(ancestors.get(`XBackend/${keyOf(i)}`) ?? [])].sort()) {
+        const [ns, name] = [g.slice(0, g.indexOf('/')), g.slice(g.indexOf('/') + 1)]
+        anc.push(
+          setAncestorStatus(
+            world,
+            {group: GVK.Gateway.group, kind: 'Gateway', namespace: ns, name},
+            status,
+            genOf(i),
+            conds,
+            world.features.controllerName,
+            BACKEND,
+          ),
+        )
+      }
+      status.parents = mergeAncestors(world, status.parents, anc, 32, BACKEND)
+      statuses.push({obj: i, status})
+    } catch (error) {
+      policies.length = mark
+      statuses.length = smark
+      world.skipped(i, error)
     }
-    const anc = [setAncestorStatus(world, {group: GVK.XBackend.group, kind: 'XBackend', name: nameOf(i)}, status, genOf(i), conds, MESH_CONTROLLER, BACKEND)]
-    for (const g of [...(ancestors.get(`XBackend/${keyOf(i)}`) ?? [])].sort()) {
-      const [ns, name] = [g.slice(0, g.indexOf('/')), g.slice(g.indexOf('/') + 1)]
-      anc.push(
-        setAncestorStatus(
-          world,
-          {group: GVK.Gateway.group, kind: 'Gateway', namespace: ns, name},
-          status,
-          genOf(i),
-          conds,
-          world.features.controllerName,
-          BACKEND,
-        ),
-      )
-    }
-    status.parents = mergeAncestors(world, status.parents, anc, 32, BACKEND)
-    statuses.push({obj: i, status})
   }
 }
 

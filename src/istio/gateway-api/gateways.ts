@@ -674,82 +674,89 @@ function listenerSetStatusInit(obj: KubeObject): any {
 /** ListenerSetCollection: entries per listener and the ListenerSet status (attachedRoutes filled in later). */
 function convertListenerSets(world: World, entries: GatewayEntry[], statuses: Map<string, {obj: KubeObject; status: any}>): void {
   for (const obj of world.list(GVK.ListenerSet)) {
-    const parent = listenerSetParent(world, obj)
-    if (!parent) continue
-    const cls = world.gatewayClass(String(parent.spec?.gatewayClassName ?? ''))
-    if (!cls) continue
-    const info = world.classInfos.get(cls.controller)
-    if (!info) continue
-    const status = listenerSetStatusInit(obj)
-    statuses.set(keyOf(obj), {obj, status})
-    const notAllowed = (message: string) => {
-      const error = {reason: 'NotAllowed', message}
-      status.listeners = undefined
-      status.conditions = setConditions(genOf(obj), status.conditions, {
-        Accepted: {reason: 'Accepted', message: '', error},
-        Programmed: {reason: 'Programmed', message: '', error},
-      })
-    }
-    if (!info.supportsListenerSet) {
-      notAllowed(`The "${cls.name}" GatewayClass does not support ListenerSet`)
-      continue
-    }
-    if (!namespaceAcceptedByAllowListeners(world, nsOf(obj), parent)) {
-      notAllowed("The parent Gateway does not allow this reference; check the 'spec.allowedRoutes'")
-      continue
-    }
-    const [gatewayServices, err] = extractGatewayServices(world, parent, info)
-    if (gatewayServices.length === 0 && err) {
-      reportListenerSetStatus(world, parent, obj, status, gatewayServices, [], err, true)
-      continue
-    }
-    const conflicts = conflictsForGateway(world, parent).get(`ListenerSet/${keyOf(obj)}`)
-    const servers: any[] = []
-    let validListeners = 0
-    let listeners: ListenerStatus[] = (Array.isArray(status.listeners) ? status.listeners : []).map((x: any) => ({...x}))
-    const specListeners = Array.isArray(obj.spec?.listeners) ? obj.spec.listeners : []
-    specListeners.forEach((raw: any, i: number) => {
-      const [port, portErr] = listenerEntryPort(raw)
-      const l = {...raw, port}
-      const reason = conflicts?.get(String(l.name))
-      if (reason) {
-        listeners = reportListenerConflict(i, l, obj, listeners, reason)
-        return
+    const mark = entries.length
+    try {
+      const parent = listenerSetParent(world, obj)
+      if (!parent) continue
+      const cls = world.gatewayClass(String(parent.spec?.gatewayClassName ?? ''))
+      if (!cls) continue
+      const info = world.classInfos.get(cls.controller)
+      if (!info) continue
+      const status = listenerSetStatusInit(obj)
+      statuses.set(keyOf(obj), {obj, status})
+      const notAllowed = (message: string) => {
+        const error = {reason: 'NotAllowed', message}
+        status.listeners = undefined
+        status.conditions = setConditions(genOf(obj), status.conditions, {
+          Accepted: {reason: 'Accepted', message: '', error},
+          Programmed: {reason: 'Programmed', message: '', error},
+        })
       }
-      const r = buildListener(world, obj, listeners, parent.spec, l, i, cls.controller, portErr, true)
-      listeners = r.listeners
-      if (!r.server) return
-      if (r.ok) validListeners++
-      servers.push(r.server)
-      if (cls.controller === MESH_CONTROLLER) return
-      if (cls.controller === EASTWEST_CONTROLLER && port === 15008) return
-      const meta = parentMeta(obj, String(l.name))
-      meta[ANN_GATEWAY_SEMANTICS] = 'gateway'
-      meta[ANN_GATEWAY_SERVICE] = gatewayServices.join(',')
-      meta[ANN_PARENT_NAMESPACE] = nsOf(parent)
-      meta[ANN_SERVICE_ACCOUNT] = isManaged(world, parent.spec)
-        ? annotationsOf(parent)['gateway.istio.io/service-account'] || defaultName(nameOf(parent), parent.spec, info.disableNameSuffix)
-        : ''
-      const name = internalGatewayName(nameOf(obj), String(l.name))
-      const [allowed] = supportedKinds(l)
-      entries.push({
-        config: gatewayDoc(obj, name, meta, r.server),
-        parent: {kind: GVK.ListenerSet, name: nameOf(obj), namespace: nsOf(obj)},
-        parentInfo: {
-          internalName: `${nsOf(obj)}/${name}`,
-          allowedKinds: allowed,
-          hostnames: r.server.hosts,
-          originalHostname: typeof l.hostname === 'string' ? l.hostname : '',
-          sectionName: String(l.name),
-          port,
-          protocol: String(l.protocol),
-        },
-        valid: r.ok,
-        gatewayParent: keyOf(parent),
+      if (!info.supportsListenerSet) {
+        notAllowed(`The "${cls.name}" GatewayClass does not support ListenerSet`)
+        continue
+      }
+      if (!namespaceAcceptedByAllowListeners(world, nsOf(obj), parent)) {
+        notAllowed("The parent Gateway does not allow this reference; check the 'spec.allowedRoutes'")
+        continue
+      }
+      const [gatewayServices, err] = extractGatewayServices(world, parent, info)
+      if (gatewayServices.length === 0 && err) {
+        reportListenerSetStatus(world, parent, obj, status, gatewayServices, [], err, true)
+        continue
+      }
+      const conflicts = conflictsForGateway(world, parent).get(`ListenerSet/${keyOf(obj)}`)
+      const servers: any[] = []
+      let validListeners = 0
+      let listeners: ListenerStatus[] = (Array.isArray(status.listeners) ? status.listeners : []).map((x: any) => ({...x}))
+      const specListeners = Array.isArray(obj.spec?.listeners) ? obj.spec.listeners : []
+      specListeners.forEach((raw: any, i: number) => {
+        const [port, portErr] = listenerEntryPort(raw)
+        const l = {...raw, port}
+        const reason = conflicts?.get(String(l.name))
+        if (reason) {
+          listeners = reportListenerConflict(i, l, obj, listeners, reason)
+          return
+        }
+        const r = buildListener(world, obj, listeners, parent.spec, l, i, cls.controller, portErr, true)
+        listeners = r.listeners
+        if (!r.server) return
+        if (r.ok) validListeners++
+        servers.push(r.server)
+        if (cls.controller === MESH_CONTROLLER) return
+        if (cls.controller === EASTWEST_CONTROLLER && port === 15008) return
+        const meta = parentMeta(obj, String(l.name))
+        meta[ANN_GATEWAY_SEMANTICS] = 'gateway'
+        meta[ANN_GATEWAY_SERVICE] = gatewayServices.join(',')
+        meta[ANN_PARENT_NAMESPACE] = nsOf(parent)
+        meta[ANN_SERVICE_ACCOUNT] = isManaged(world, parent.spec)
+          ? annotationsOf(parent)['gateway.istio.io/service-account'] || defaultName(nameOf(parent), parent.spec, info.disableNameSuffix)
+          : ''
+        const name = internalGatewayName(nameOf(obj), String(l.name))
+        const [allowed] = supportedKinds(l)
+        entries.push({
+          config: gatewayDoc(obj, name, meta, r.server),
+          parent: {kind: GVK.ListenerSet, name: nameOf(obj), namespace: nsOf(obj)},
+          parentInfo: {
+            internalName: `${nsOf(obj)}/${name}`,
+            allowedKinds: allowed,
+            hostnames: r.server.hosts,
+            originalHostname: typeof l.hostname === 'string' ? l.hostname : '',
+            sectionName: String(l.name),
+            port,
+            protocol: String(l.protocol),
+          },
+          valid: r.ok,
+          gatewayParent: keyOf(parent),
+        })
       })
-    })
-    status.listeners = listeners
-    reportListenerSetStatus(world, parent, obj, status, gatewayServices, servers, err, validListeners > 0)
+      status.listeners = listeners
+      reportListenerSetStatus(world, parent, obj, status, gatewayServices, servers, err, validListeners > 0)
+    } catch (error) {
+      entries.length = mark
+      statuses.delete(keyOf(obj))
+      world.skipped(obj, error)
+    }
   }
 }
 
@@ -804,92 +811,99 @@ export function convertGateways(world: World): GatewayResults {
   const entries: GatewayEntry[] = []
   const gatewayStatus = new Map<string, {obj: KubeObject; status: any}>()
   for (const obj of world.list(GVK.Gateway)) {
-    const spec = obj.spec ?? {}
-    const cls = world.gatewayClass(String(spec.gatewayClassName ?? ''))
-    if (!cls) continue
-    const info = world.classInfos.get(cls.controller)
-    if (!info) continue
-    const status: any = structuredClone(obj.status ?? {})
-    gatewayStatus.set(keyOf(obj), {obj, status})
-    if (info.disableRouteGeneration) {
-      // reportUnmanagedGatewayStatus
-      status.addresses = Array.isArray(spec.addresses) ? spec.addresses : undefined
-      status.listeners = undefined
-      status.conditions = setConditions(genOf(obj), status.conditions, {
-        Accepted: {reason: 'Accepted', message: 'Resource accepted'},
-        Programmed: {reason: 'Programmed', message: 'This Gateway is remote; Istio will not program it'},
-      })
-      continue
-    }
-    const servers: any[] = []
-    const [gatewayServices, addressErr] = extractGatewayServices(world, obj, info)
-    let err = addressErr
-    if (gatewayServices.length === 0 && err) {
-      reportGatewayStatus(world, obj, status, info, gatewayServices, servers, 0, err, validateBackendClientCertificateRef(world, obj), 0)
-      continue
-    }
-    if (!err) err = validateParametersRef(world, obj)
-    const serviceAccount = isManaged(world, spec)
-      ? annotationsOf(obj)['gateway.istio.io/service-account'] || defaultName(nameOf(obj), spec, info.disableNameSuffix)
-      : ''
-    let validListeners = 0
-    const conflicts = conflictsForGateway(world, obj).get(`Gateway/${keyOf(obj)}`)
-    let listeners: ListenerStatus[] = (Array.isArray(status.listeners) ? status.listeners : []).map((x: any) => ({...x}))
-    const gwListeners = Array.isArray(spec.listeners) ? spec.listeners : []
-    gwListeners.forEach((l: any, i: number) => {
-      const reason = conflicts?.get(String(l.name))
-      if (reason) {
-        listeners = reportListenerConflict(i, l, obj, listeners, reason)
-        return
+    const mark = entries.length
+    try {
+      const spec = obj.spec ?? {}
+      const cls = world.gatewayClass(String(spec.gatewayClassName ?? ''))
+      if (!cls) continue
+      const info = world.classInfos.get(cls.controller)
+      if (!info) continue
+      const status: any = structuredClone(obj.status ?? {})
+      gatewayStatus.set(keyOf(obj), {obj, status})
+      if (info.disableRouteGeneration) {
+        // reportUnmanagedGatewayStatus
+        status.addresses = Array.isArray(spec.addresses) ? spec.addresses : undefined
+        status.listeners = undefined
+        status.conditions = setConditions(genOf(obj), status.conditions, {
+          Accepted: {reason: 'Accepted', message: 'Resource accepted'},
+          Programmed: {reason: 'Programmed', message: 'This Gateway is remote; Istio will not program it'},
+        })
+        continue
       }
-      const r = buildListener(world, obj, listeners, spec, l, i, cls.controller, undefined, false)
-      listeners = r.listeners
-      if (r.ok) validListeners++
-      if (!r.server) return
-      servers.push(r.server)
-      if (cls.controller === MESH_CONTROLLER) return
-      if (cls.controller === EASTWEST_CONTROLLER && Number(l.port) === 15008) return
-      const meta = parentMeta(obj, String(l.name))
-      meta[ANN_GATEWAY_SEMANTICS] = 'gateway'
-      meta[ANN_GATEWAY_SERVICE] = gatewayServices.join(',')
-      meta[ANN_SERVICE_ACCOUNT] = serviceAccount
-      const name = internalGatewayName(nameOf(obj), String(l.name))
-      const [allowed] = supportedKinds(l)
-      entries.push({
-        config: gatewayDoc(obj, name, meta, r.server),
-        parent: {kind: GVK.Gateway, name: nameOf(obj), namespace: nsOf(obj)},
-        parentInfo: {
-          internalName: `${nsOf(obj)}/${name}`,
-          allowedKinds: allowed,
-          hostnames: r.server.hosts,
-          originalHostname: typeof l.hostname === 'string' ? l.hostname : '',
-          sectionName: String(l.name),
-          port: Number(l.port),
-          protocol: String(l.protocol),
-        },
-        valid: r.ok,
+      const servers: any[] = []
+      const [gatewayServices, addressErr] = extractGatewayServices(world, obj, info)
+      let err = addressErr
+      if (gatewayServices.length === 0 && err) {
+        reportGatewayStatus(world, obj, status, info, gatewayServices, servers, 0, err, validateBackendClientCertificateRef(world, obj), 0)
+        continue
+      }
+      if (!err) err = validateParametersRef(world, obj)
+      const serviceAccount = isManaged(world, spec)
+        ? annotationsOf(obj)['gateway.istio.io/service-account'] || defaultName(nameOf(obj), spec, info.disableNameSuffix)
+        : ''
+      let validListeners = 0
+      const conflicts = conflictsForGateway(world, obj).get(`Gateway/${keyOf(obj)}`)
+      let listeners: ListenerStatus[] = (Array.isArray(status.listeners) ? status.listeners : []).map((x: any) => ({...x}))
+      const gwListeners = Array.isArray(spec.listeners) ? spec.listeners : []
+      gwListeners.forEach((l: any, i: number) => {
+        const reason = conflicts?.get(String(l.name))
+        if (reason) {
+          listeners = reportListenerConflict(i, l, obj, listeners, reason)
+          return
+        }
+        const r = buildListener(world, obj, listeners, spec, l, i, cls.controller, undefined, false)
+        listeners = r.listeners
+        if (r.ok) validListeners++
+        if (!r.server) return
+        servers.push(r.server)
+        if (cls.controller === MESH_CONTROLLER) return
+        if (cls.controller === EASTWEST_CONTROLLER && Number(l.port) === 15008) return
+        const meta = parentMeta(obj, String(l.name))
+        meta[ANN_GATEWAY_SEMANTICS] = 'gateway'
+        meta[ANN_GATEWAY_SERVICE] = gatewayServices.join(',')
+        meta[ANN_SERVICE_ACCOUNT] = serviceAccount
+        const name = internalGatewayName(nameOf(obj), String(l.name))
+        const [allowed] = supportedKinds(l)
+        entries.push({
+          config: gatewayDoc(obj, name, meta, r.server),
+          parent: {kind: GVK.Gateway, name: nameOf(obj), namespace: nsOf(obj)},
+          parentInfo: {
+            internalName: `${nsOf(obj)}/${name}`,
+            allowedKinds: allowed,
+            hostnames: r.server.hosts,
+            originalHostname: typeof l.hostname === 'string' ? l.hostname : '',
+            sectionName: String(l.name),
+            port: Number(l.port),
+            protocol: String(l.protocol),
+          },
+          valid: r.ok,
+        })
       })
-    })
-    status.listeners = listeners
-    const attachedSets = new Set<string>()
-    for (const ls of lsEntries) {
-      if (ls.gatewayParent !== keyOf(obj) || !ls.valid) continue
-      attachedSets.add(parentKeyString(ls.parent))
-      servers.push(...ls.config.spec.servers)
-      entries.push(ls)
+      status.listeners = listeners
+      const attachedSets = new Set<string>()
+      for (const ls of lsEntries) {
+        if (ls.gatewayParent !== keyOf(obj) || !ls.valid) continue
+        attachedSets.add(parentKeyString(ls.parent))
+        servers.push(...ls.config.spec.servers)
+        entries.push(ls)
+      }
+      reportGatewayStatus(
+        world,
+        obj,
+        status,
+        info,
+        gatewayServices,
+        servers,
+        attachedSets.size,
+        err,
+        validateBackendClientCertificateRef(world, obj),
+        validListeners,
+      )
+    } catch (error) {
+      entries.length = mark
+      gatewayStatus.delete(keyOf(obj))
+      world.skipped(obj, error)
     }
-    reportGatewayStatus(
-      world,
-      obj,
-      status,
-      info,
-      gatewayServices,
-      servers,
-      attachedSets.size,
-      err,
-      validateBackendClientCertificateRef(world, obj),
-      validListeners,
-    )
   }
   return {entries, gatewayStatus, listenerSetStatus}
 }

@@ -105,7 +105,7 @@ function sortConfig(docs: IstioDocument[]): IstioDocument[] {
  * and the status istiod writes on each Gateway API object it handles. `objects` are raw parsed documents (Services,
  * ServiceEntries, EndpointSlices, Secrets, ConfigMaps and Namespaces included: they are the registry and references).
  */
-export function convertGatewayApi(objects: KubeObject[], env: GatewayApiEnvironment): GatewayApiConversion {
+export function convertGatewayApi(objects: KubeObject[], env: GatewayApiEnvironment, warnings?: string[]): GatewayApiConversion {
   const world = new World(
     objects.filter((o) => !isConversionEnvironment(o)),
     env,
@@ -125,7 +125,13 @@ export function convertGatewayApi(objects: KubeObject[], env: GatewayApiEnvironm
 
   const routes: {obj: KubeObject; r: RouteConversion}[] = []
   for (const kind of [GVK.TCPRoute, GVK.TLSRoute, GVK.HTTPRoute, GVK.GRPCRoute])
-    for (const obj of world.list(kind)) routes.push({obj, r: convertRoute(world, parents, obj)})
+    for (const obj of world.list(kind)) {
+      try {
+        routes.push({obj, r: convertRoute(world, parents, obj)})
+      } catch (error) {
+        world.skipped(obj, error)
+      }
+    }
 
   // FinalGatewayStatusCollection / FinalListenerSetStatusCollection: attachedRoutes per listener.
   const counts = new Map<string, Map<string, number>>()
@@ -156,6 +162,7 @@ export function convertGatewayApi(objects: KubeObject[], env: GatewayApiEnvironm
     ...policies.destinationRules,
   ]
   void timeOf
+  warnings?.push(...world.warnings)
   return {config: sortConfig(config), status: sortStatus(statuses)}
 }
 
@@ -173,7 +180,7 @@ export function kubeObjectOf(o: ConfigObject): KubeObject {
  * without kind or name throws BadInputError naming file and line), the environment from a ConversionEnvironment
  * document when present, then the conversion. The conformance suite runs exactly this.
  */
-export function convertGatewayApiTexts(texts: ManifestText[]): GatewayApiConversion {
+export function convertGatewayApiTexts(texts: ManifestText[], warnings?: string[]): GatewayApiConversion {
   const objects = parseManifests(texts, {strict: true}).map(kubeObjectOf)
-  return convertGatewayApi(objects, gatewayApiEnvironmentFrom(objects))
+  return convertGatewayApi(objects, gatewayApiEnvironmentFrom(objects), warnings)
 }

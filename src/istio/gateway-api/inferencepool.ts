@@ -26,34 +26,38 @@ export function inferencePoolStatuses(world: World): {obj: KubeObject; status: a
   const routes = world.list(GVK.HTTPRoute)
   const out: {obj: KubeObject; status: any}[] = []
   for (const pool of world.list(GVK.InferencePool)) {
-    const routeList = routes.filter((r) => routeReferencesPool(r, pool))
-    // findGatewayParents
-    const gatewayParents: string[] = []
-    for (const route of routeList)
-      for (const ps of parentsOf(route)) {
-        if (!supported.has(ps?.controllerName)) continue
-        const k = `${ps.parentRef?.namespace || nsOf(route)}/${ps.parentRef?.name}`
-        if (!gatewayParents.includes(k)) gatewayParents.push(k)
+    try {
+      const routeList = routes.filter((r) => routeReferencesPool(r, pool))
+      // findGatewayParents
+      const gatewayParents: string[] = []
+      for (const route of routeList)
+        for (const ps of parentsOf(route)) {
+          if (!supported.has(ps?.controllerName)) continue
+          const k = `${ps.parentRef?.namespace || nsOf(route)}/${ps.parentRef?.name}`
+          if (!gatewayParents.includes(k)) gatewayParents.push(k)
+        }
+      const existing: any[] = Array.isArray(pool.status?.parents) ? pool.status.parents : []
+      const finalParents: any[] = []
+      for (const ep of existing) {
+        const k = `${ep?.parentRef?.namespace || nsOf(pool)}/${ep?.parentRef?.name}`
+        const gw = world.get(GVK.Gateway, k.slice(0, k.indexOf('/')), k.slice(k.indexOf('/') + 1))
+        const ourManaged = gw !== undefined && world.builtinClasses.has(String(gw.spec?.gatewayClassName ?? ''))
+        const defaultStatus = ep?.parentRef?.kind === 'Status' && ep?.parentRef?.name === 'default'
+        if (!gatewayParents.includes(k) && !ourManaged && !defaultStatus) finalParents.push(ep)
       }
-    const existing: any[] = Array.isArray(pool.status?.parents) ? pool.status.parents : []
-    const finalParents: any[] = []
-    for (const ep of existing) {
-      const k = `${ep?.parentRef?.namespace || nsOf(pool)}/${ep?.parentRef?.name}`
-      const gw = world.get(GVK.Gateway, k.slice(0, k.indexOf('/')), k.slice(k.indexOf('/') + 1))
-      const ourManaged = gw !== undefined && world.builtinClasses.has(String(gw.spec?.gatewayClassName ?? ''))
-      const defaultStatus = ep?.parentRef?.kind === 'Status' && ep?.parentRef?.name === 'default'
-      if (!gatewayParents.includes(k) && !ourManaged && !defaultStatus) finalParents.push(ep)
+      for (const k of gatewayParents) {
+        const [ns, name] = [k.slice(0, k.indexOf('/')), k.slice(k.indexOf('/') + 1)]
+        const prior = existing.find((ep) => ep?.parentRef?.name === name && (ep?.parentRef?.namespace ?? '') === ns)
+        const kept = (Array.isArray(prior?.conditions) ? prior.conditions : []).filter((c: any) => c?.type === 'Accepted' || c?.type === 'ResolvedRefs')
+        finalParents.push({
+          parentRef: {group: GVK.Gateway.group, kind: 'Gateway', namespace: ns, name},
+          conditions: setConditions(genOf(pool), kept, {Accepted: acceptedStatus(pool, ns, name, routeList), ResolvedRefs: resolvedRefsStatus(world, pool)}),
+        })
+      }
+      out.push({obj: pool, status: {parents: finalParents}})
+    } catch (error) {
+      world.skipped(pool, error)
     }
-    for (const k of gatewayParents) {
-      const [ns, name] = [k.slice(0, k.indexOf('/')), k.slice(k.indexOf('/') + 1)]
-      const prior = existing.find((ep) => ep?.parentRef?.name === name && (ep?.parentRef?.namespace ?? '') === ns)
-      const kept = (Array.isArray(prior?.conditions) ? prior.conditions : []).filter((c: any) => c?.type === 'Accepted' || c?.type === 'ResolvedRefs')
-      finalParents.push({
-        parentRef: {group: GVK.Gateway.group, kind: 'Gateway', namespace: ns, name},
-        conditions: setConditions(genOf(pool), kept, {Accepted: acceptedStatus(pool, ns, name, routeList), ResolvedRefs: resolvedRefsStatus(world, pool)}),
-      })
-    }
-    out.push({obj: pool, status: {parents: finalParents}})
   }
   return out
 }

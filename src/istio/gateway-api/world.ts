@@ -35,6 +35,17 @@ export function byCreation(a: {time: number; namespace: string; name: string}, b
 }
 export const creationKey = (o: KubeObject) => ({time: timeOf(o), namespace: nsOf(o), name: nameOf(o)})
 
+/** A null item of a list decodes to the zero value of its struct in Go: `{}` here. */
+function zeroNullItems(v: any): any {
+  if (Array.isArray(v)) return v.map((x) => (x === null || x === undefined ? {} : zeroNullItems(x)))
+  if (v && typeof v === 'object') {
+    const out: any = {}
+    for (const [k, x] of Object.entries(v)) out[k] = zeroNullItems(x)
+    return out
+  }
+  return v
+}
+
 export interface GroupKind {
   group: string
   kind: string
@@ -107,6 +118,8 @@ export class World {
   private readonly lists = new Map<string, KubeObject[]>()
   readonly registry = new Map<string, Map<string, RegistryService>>()
   readonly grants: ReferenceGrantEntry[] = []
+  /** Objects istiod's typed decoding would have refused or that broke the conversion: skipped, with the reason. */
+  readonly warnings: string[] = []
 
   constructor(
     objects: KubeObject[],
@@ -116,8 +129,9 @@ export class World {
     this.classInfos = classInfos(this.features)
     this.builtinClasses = builtinClasses(env, this.features)
     this.domainSuffix = env.domainSuffix
-    for (const o of objects) {
+    for (let o of objects) {
       if (!o || typeof o !== 'object' || typeof o.kind !== 'string' || !o.metadata?.name) continue
+      o = {...o, spec: zeroNullItems(o.spec), status: zeroNullItems(o.status)}
       const k = `${groupOf(o.apiVersion)}/${o.kind}`
       let m = this.byKind.get(k)
       if (!m) this.byKind.set(k, (m = new Map()))
@@ -130,6 +144,11 @@ export class World {
     }
     this.buildRegistry()
     this.buildGrants()
+  }
+
+  /** One object could not be converted (a field of an unexpected type): it is left out, as istiod's decoder would. */
+  skipped(o: KubeObject, error: unknown): void {
+    this.warnings.push(`${o.kind} ${nsOf(o) ? `${nsOf(o)}/` : ''}${nameOf(o)} skipped: ${(error as Error)?.message ?? String(error)}`)
   }
 
   list(gk: GroupKind): KubeObject[] {
