@@ -306,3 +306,22 @@ describe('Gateway API conversion: helpers', () => {
     expect(inferencePoolServiceName('x'.repeat(80)).length).toBe(63)
   })
 })
+
+describe('Gateway API conversion: malformed input', () => {
+  it('never throws on fields of unexpected types (null list items decode to zero values; a broken object is skipped with a warning)', () => {
+    const weird = [null, 'x', 7, [], {}, [null], true]
+    const base = docs(
+      gateway(`  - {name: http, port: 80, protocol: HTTP}`) +
+        '---' +
+        route('r', 'default', `  parentRefs: [{name: gw, namespace: istio-system}]\n  rules: [{matches: [{path: {value: /a}}], backendRefs: [{name: web, port: 80}]}]`),
+    )
+    for (const w of weird)
+      for (const field of ['listeners', 'parentRefs', 'rules', 'hostnames', 'addresses']) {
+        const objs = base.map((o) => ({...o, spec: {...o.spec, [field]: w}, status: {conditions: w, parents: w, listeners: w}}))
+        const warnings: string[] = []
+        const r = convertGatewayApi([...docs(world), ...objs], env, warnings)
+        expect(Array.isArray(r.config) && Array.isArray(r.status)).toBe(true)
+        for (const m of warnings) expect(m).toMatch(/skipped: /)
+      }
+  })
+})
