@@ -313,7 +313,11 @@ describe('Gateway API conversion: malformed input', () => {
     const base = docs(
       gateway(`  - {name: http, port: 80, protocol: HTTP}`) +
         '---' +
-        route('r', 'default', `  parentRefs: [{name: gw, namespace: istio-system}]\n  rules: [{matches: [{path: {value: /a}}], backendRefs: [{name: web, port: 80}]}]`),
+        route(
+          'r',
+          'default',
+          `  parentRefs: [{name: gw, namespace: istio-system}]\n  rules: [{matches: [{path: {value: /a}}], backendRefs: [{name: web, port: 80}]}]`,
+        ),
     )
     for (const w of weird)
       for (const field of ['listeners', 'parentRefs', 'rules', 'hostnames', 'addresses']) {
