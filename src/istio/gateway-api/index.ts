@@ -2,7 +2,9 @@
  * Kubernetes Gateway API → the Istio config istiod generates, and the status it writes on every Gateway API object
  * (pilot/pkg/config/kube/gateway/controller.go wires the collections this module computes in one pass).
  */
-import {parseManifests, type ManifestText} from '../parse-manifests.js'
+import {BadInputError} from '../../errors.js'
+import {manifestProblemText, parseManifests, type ManifestText} from '../parse-manifests.js'
+import type {ManifestProblem} from '../types.js'
 import type {ConfigObject} from '../types.js'
 import {convertBackendPolicies} from './backend-policies.js'
 import {setConditions} from './conditions.js'
@@ -181,6 +183,21 @@ export function kubeObjectOf(o: ConfigObject): KubeObject {
  * document when present, then the conversion. The conformance suite runs exactly this.
  */
 export function convertGatewayApiTexts(texts: ManifestText[], warnings?: string[]): GatewayApiConversion {
-  const objects = parseManifests(texts, {strict: true}).map(kubeObjectOf)
+  const problems: ManifestProblem[] = []
+  const objects = parseManifests(texts, {strict: false}, problems).map(kubeObjectOf)
+  for (const p of problems) {
+    // Unreadable input (not YAML, not an object, no kind) stops here; an object without a name could never exist in
+    // a cluster, so istiod would not see it: it is left out with a warning.
+    if (p.field === 'metadata.name' || p.field === 'metadata') warnings?.push(`${manifestProblemText(p)} (object left out)`)
+    else
+      throw new BadInputError(
+        `${p.file}${p.line ? `:${p.line}` : ''}: ${p.message}`,
+        p.message.startsWith('invalid YAML')
+          ? [`fix the YAML at ${p.file}${p.line ? ` line ${p.line}` : ''} (check indentation and quoting)`]
+          : ['each YAML document must be one object with apiVersion, kind and metadata'],
+        p.file,
+        p.field,
+      )
+  }
   return convertGatewayApi(objects, gatewayApiEnvironmentFrom(objects), warnings)
 }
