@@ -559,7 +559,7 @@ const specs: EntrySpec[] = [
     title: 'Route points at a subset cluster the proxy does not have (NC)',
     message:
       'Route {route} sends traffic to cluster {cluster}, but subset "{subset}" of {host} is not defined by any DestinationRule visible to this proxy; Envoy answers 503 with response flag NC.',
-    actions: ['define subset {subset} in the DestinationRule for {host} (and check its exportTo)', 'meshctl proxy clusters <pod> | grep {hostShort}'],
+    actions: ['define subset {subset} in the DestinationRule for {host} (and check its exportTo)', 'meshctl proxy clusters <pod> --fqdn {hostShort}'],
   },
   {
     code: 'MESH0802',
@@ -622,7 +622,7 @@ const specs: EntrySpec[] = [
     area: 'Proxy',
     title: 'Clusters are still warming',
     message: '{count} clusters are warming (no endpoints received yet): {clusters}; requests to them fail until EDS arrives.',
-    actions: ['check the proxy connection to istiod', 'meshctl proxy clusters <pod> --warming'],
+    actions: ['check the proxy connection to istiod', 'meshctl proxy clusters <pod> -w (warming clusters are marked)'],
   },
   {
     code: 'MESH0809',
@@ -643,7 +643,7 @@ const specs: EntrySpec[] = [
       'Subset "{subset}" of {host} is defined in DestinationRule {definedIn}, but this proxy (namespace {proxyNamespace}) uses DestinationRule {used} for that host ({why}); the subset cluster does not exist and requests fail with 503 NC.',
     actions: [
       'add subset {subset} to DestinationRule {used}, or delete the DestinationRule that shadows {definedIn}',
-      'meshctl proxy clusters <pod> | grep {hostShort}',
+      'meshctl proxy clusters <pod> --fqdn {hostShort}',
     ],
   },
   {
@@ -722,7 +722,7 @@ const specs: EntrySpec[] = [
     message: 'Cluster {cluster} allows only {limits}{origin}; beyond that Envoy rejects requests immediately with 503 UO (upstream overflow).{overflow}',
     actions: [
       'raise connectionPool limits in the DestinationRule{drText}',
-      'meshctl proxy stats <pod> --filter "cluster.{cluster}.upstream_(cx|rq)_.*overflow"',
+      "kubectl exec <pod-name> -n <pod-namespace> -c istio-proxy -- pilot-agent request GET 'stats?filter=overflow' | grep '{cluster}'",
     ],
   },
   {
@@ -801,7 +801,7 @@ const specs: EntrySpec[] = [
     message: 'For this request the proxy {live}, but the manifests imply it {intended} ({fields} differ). Likely cause: {cause}',
     actions: [
       'istioctl proxy-status (is the proxy SYNCED with istiod?)',
-      'meshctl diff <pod> --manifests <dir>',
+      'meshctl diff <pod>',
       'check that the manifests are what is applied: kubectl get virtualservice,destinationrule -A',
     ],
   },
@@ -821,7 +821,7 @@ const specs: EntrySpec[] = [
     area: 'Proxy',
     title: 'Route points at a cluster the proxy does not have (NC)',
     message: 'Route {route} sends traffic to cluster {cluster}, which this proxy does not have: {why}. Envoy answers 503 with response flag NC.',
-    actions: ['meshctl proxy clusters <pod> | grep {cluster}', 'check the destination host and port of the route (FQDN for another namespace)'],
+    actions: ['meshctl proxy clusters <pod> --fqdn "{cluster}"', 'check the destination host and port of the route (FQDN for another namespace)'],
   },
   {
     code: 'MESH0828',
@@ -870,7 +870,7 @@ const specs: EntrySpec[] = [
     actions: [
       '{fix}',
       'kubectl get peerauthentication -A; kubectl get destinationrule -A',
-      'meshctl proxy clusters <pod> -o yaml (transport_socket of {cluster})',
+      'meshctl proxy clusters <pod> --fqdn "{cluster}" -o yaml (its transportSocket)',
     ],
   },
   {
@@ -885,7 +885,7 @@ const specs: EntrySpec[] = [
       'Envoy {resourceType} {resource} was generated from {source}, which the cluster no longer has: the proxy runs stale configuration (a push it did not receive or apply).',
     actions: [
       'istioctl proxy-status (is the proxy SYNCED with istiod?)',
-      'if it stays stale, restart that workload only: kubectl rollout restart deploy/<its deployment> -n <namespace>',
+      'if it stays stale, recreate that pod only: kubectl delete pod <pod-name> -n <pod-namespace>',
     ],
   },
   {
@@ -908,7 +908,7 @@ const specs: EntrySpec[] = [
     title: 'A route sends traffic to a cluster the proxy does not have (NC)',
     message:
       'Route {route} (virtual host {virtualHost}, route config {routeConfig}) sends traffic to cluster {cluster}, which this proxy does not have; Envoy answers 503 with response flag NC.',
-    actions: ['meshctl proxy clusters <pod> | grep "{host}"', 'check the DestinationRule subsets and exportTo for {host}'],
+    actions: ['meshctl proxy clusters <pod> --fqdn "{host}"', 'check the DestinationRule subsets and exportTo for {host}'],
   },
   {
     code: 'MESH0907',
@@ -917,7 +917,7 @@ const specs: EntrySpec[] = [
     area: 'Proxy',
     title: "The proxy's routing differs from what the cluster's Istio config implies",
     message: '{resourceKind} {resource} is {change} on the proxy versus what the Istio config in the cluster implies{fields}: {cause}',
-    actions: ['istioctl proxy-status (is the proxy SYNCED with istiod?)', 'meshctl diff <pod> --manifests <exported config> (the whole difference)'],
+    actions: ['istioctl proxy-status (is the proxy SYNCED with istiod?)', "meshctl diff <pod> (the whole difference with the cluster's objects)"],
   },
 ]
 

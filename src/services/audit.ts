@@ -25,6 +25,7 @@ import {auditConfigFromObject, type AuditConfig} from '../analysis/audit/config.
 import {LiveAuditor, selectShardPods, type LiveAuditResult, type LivePod} from '../analysis/audit/live.js'
 import {parseClusterStatus, parseConfigDump} from '../envoy/configdump/parse.js'
 import {isSeverity, type Finding, type Severity} from '../findings/types.js'
+import {resolveStep, type ProxyReference} from '../findings/next-steps.js'
 import {KubeApi, type KubeObject} from '../kube/api.js'
 import {loadKubeConfig} from '../kube/kubeconfig.js'
 import {CORE_KINDS, ISTIO_KINDS, listMeshObjects, type MeshObjects} from '../kube/mesh-objects.js'
@@ -303,6 +304,7 @@ async function auditLiveCluster(opts: LiveClusterOptions): Promise<LiveAuditResu
   }
   const result = auditor.finish()
   result.notes.unshift(...notes)
+  fillProxySteps(result.findings)
   return result
 }
 
@@ -432,7 +434,25 @@ async function auditSnapshot(path: string, opts: SnapshotAuditOptions): Promise<
   }
   const result = auditor.finish()
   result.notes.unshift(...notes, ...(snap.manifest.objects?.notes ?? []))
+  fillProxySteps(result.findings, path)
   return result
+}
+
+/**
+ * Next steps name the proxy the finding is about: live, `name -n ns`; in a snapshot, `--snapshot s name -n ns`.
+ * A root cause seen on several proxies names the first one for the read-only meshctl steps and leaves per-pod
+ * actions (recreating a pod) to the list in evidence.proxies.
+ */
+function fillProxySteps(findings: Finding[], snapshotPath?: string): void {
+  for (const f of findings) {
+    const proxies = (f.evidence as {proxies?: unknown}).proxies
+    if (!Array.isArray(proxies) || proxies.length === 0 || typeof proxies[0] !== 'string') continue
+    const [namespace, name] = String(proxies[0]).split('/')
+    if (!namespace || !name) continue
+    const pod = {name, namespace}
+    const ref: ProxyReference = snapshotPath ? {kind: 'snapshot', path: snapshotPath, pod} : {kind: 'pod', ...pod}
+    f.actions = f.actions.map((a) => (proxies.length === 1 || !/<pod-(name|namespace)>/.test(a) ? resolveStep(a, ref) : a))
+  }
 }
 
 function readReport(file: string): AuditResult {
@@ -516,6 +536,8 @@ export async function proxyWarnings(source: ProxySource, state: ProxyState): Pro
     const who = pod ?? {namespace: '', name: state.label, labels: {}}
     auditor.addProxy(who, state)
     const label = `${who.namespace}/${who.name}`
-    return auditor.finish().findings.filter((f) => ((f.evidence as {proxies?: unknown}).proxies as string[] | undefined)?.includes(label))
+    const mine = auditor.finish().findings.filter((f) => ((f.evidence as {proxies?: unknown}).proxies as string[] | undefined)?.includes(label))
+    fillProxySteps(mine)
+    return mine
   }
 }
