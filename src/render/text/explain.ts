@@ -1,4 +1,4 @@
-import type {ExplainComparison, ExplainResult, TraceStepKind} from '../../analysis/explain/types.js'
+import type {AuthorizationSummary, ExplainComparison, ExplainResult, TraceStepKind} from '../../analysis/explain/types.js'
 import {subjectLabel} from '../../findings/finding.js'
 import type {Finding, Severity} from '../../findings/types.js'
 import {paint, type Style} from '../color.js'
@@ -13,6 +13,7 @@ const STEP_TITLE: Record<TraceStepKind, string> = {
   route_config: 'Route config',
   virtual_host: 'Virtual host',
   route: 'Route',
+  authorization: 'Authorization',
   cluster: 'Cluster',
   endpoints: 'Endpoints',
 }
@@ -52,6 +53,7 @@ export function renderExplain(r: ExplainResult, color: boolean): string {
   const err = r.error ? ` [${r.error}]` : ''
   lines.push(`${paint(color, 'bold', 'Verdict')}  ${paint(color, ok ? 'green' : 'red', `${statusText(r)}${flag}`)}${err} — ${r.predicted.cause}`)
   for (const n of r.predicted.next) lines.push(`  Next: ${n}`)
+  if (r.authorization) lines.push(authorizationLine(r.authorization, color))
   if (r.expected) lines.push(`${paint(color, 'dim', 'Expected')} ${r.expected.cluster ? `cluster ${r.expected.cluster}` : `subset ${r.expected.subset}`}`)
   if (r.comparison) lines.push('', ...renderComparison(r.comparison, color))
   if (r.findings.length) {
@@ -59,6 +61,18 @@ export function renderExplain(r: ExplainResult, color: boolean): string {
     for (const f of r.findings) lines.push(...renderFinding(f, color))
   }
   return lines.join('\n')
+}
+
+/** One line: the authorization verdict, the deciding policy and the AuthorizationPolicy rule behind it. */
+function authorizationLine(a: AuthorizationSummary, color: boolean): string {
+  const verdict = a.allowed === null ? 'external authorizer decides' : a.allowed ? 'allowed' : 'denied'
+  const parts = [`${verdict}${a.action ? ` (${a.action})` : ''}`]
+  if (a.decidedBy) parts.push(`by ${a.decidedBy.name}`)
+  if (a.matchedPolicy) parts.push(`policy ${a.matchedPolicy}`)
+  const ap = a.authorizationPolicy
+  if (ap) parts.push(`→ AuthorizationPolicy ${ap.namespace}/${ap.name} spec.rules[${ap.rule}]`)
+  if (a.responseCodeDetails) parts.push(`[${a.responseCodeDetails}]`)
+  return `${paint(color, 'bold', 'Authz')}    ${paint(color, a.allowed === false ? 'red' : a.allowed ? 'green' : 'yellow', parts.join(' '))}`
 }
 
 function renderComparison(c: ExplainComparison, color: boolean): string[] {
