@@ -260,7 +260,10 @@ export function buildRequest(flags: RequestFlags, read: {call?: (f: string) => u
   if (port === undefined) {
     if (flags.to) usageFail(`--to ${flags.to} has no port: Envoy picks the listener by port`, 'to', [`--to ${flags.to}:80`])
     if (flags.request) fileFail(flags.request)('the call has no port', 'port', ['add "port": 9080'])
-    usageFail('say where the request goes: --to host:port, --port P (with --inbound), or --request call.json', 'to', ['--to reviews:9080 --path /reviews/1', '--inbound --port 8080'])
+    usageFail('say where the request goes: --to host:port, --port P (with --inbound), or --request call.json', 'to', [
+      '--to reviews:9080 --path /reviews/1',
+      '--inbound --port 8080',
+    ])
   }
 
   const protocol = oneOf(flags.protocol, PROTOCOLS, 'protocol', usageFail) ?? fromFile.protocol ?? 'http'
@@ -272,8 +275,7 @@ export function buildRequest(flags: RequestFlags, read: {call?: (f: string) => u
   const tls = flagTls ?? (principal ? 'mtls' : undefined) ?? fromFile.tls ?? 'plaintext'
   const flagDirection = oneOf(flags.direction, DIRECTIONS, 'direction', usageFail)
   if (flags.inbound && flagDirection && flagDirection !== 'inbound') usageFail(`--inbound contradicts --direction ${flagDirection}`, 'direction', ['--inbound'])
-  const direction =
-    (flags.inbound ? 'inbound' : undefined) ?? flagDirection ?? fromFile.direction ?? (proxy?.kind === 'gateway' ? 'gateway' : 'outbound')
+  const direction = (flags.inbound ? 'inbound' : undefined) ?? flagDirection ?? fromFile.direction ?? (proxy?.kind === 'gateway' ? 'gateway' : 'outbound')
   const sourceIp = flags['source-ip']?.trim() || undefined
   if (sourceIp && !isIpLiteral(sourceIp)) usageFail(`--source-ip ${JSON.stringify(sourceIp)} is not an IP address`, 'source-ip', ['--source-ip 10.244.2.9'])
   const headers = {...fromFile.headers, ...parseHeaderFlags(flags.header)}

@@ -61,7 +61,8 @@ export function authorizeRequest(input: AuthorizationInput): AuthorizationSummar
   const result = evaluateAuthorization({network, ...(hcm ? {http: hcm.http_filters ?? []} : {})}, rbacRequest, {perFilterConfig: perFilterLookup(input)})
   const notes = [...result.notes]
   if (input.tlsTerminated && !request.sourcePrincipal) notes.push('no --source-principal: the peer certificate carries no identity meshctl knows')
-  if (!input.destinationIp) notes.push('the pod IP is not known (pass --address): destination_ip rules do not match')
+  if (!input.destinationIp && result.filters.some((f) => JSON.stringify([f.enforced?.policies ?? [], f.shadow?.policies ?? []]).includes('destination_ip')))
+    notes.push('the pod IP is not known (pass --address): destination_ip rules do not match')
   return summarize(result, notes)
 }
 
@@ -100,13 +101,21 @@ function filterDetail(f: AuthzFilterResult): string[] {
   for (const {label, e} of engines) {
     for (const pol of e.policies.slice(0, 12)) {
       const mark = pol.matched ? 'matches' : 'no match'
-      const why = pol.matched ? `${pol.permissions.reason}; ${pol.principals.reason}` : !pol.permissions.matched ? pol.permissions.reason : pol.principals.reason
+      const why = pol.matched
+        ? `${pol.permissions.reason}; ${pol.principals.reason}`
+        : !pol.permissions.matched
+          ? pol.permissions.reason
+          : pol.principals.reason
       out.push(`  ${label} ${e.action} ${pol.policy}: ${mark} — ${why}`)
       if (pol.matched) break
     }
     if (e.policies.length > 12 && !e.effectivePolicyId) out.push(`  … ${e.policies.length - 12} more policies, none matches`)
     if (label === 'shadow' && f.shadow)
-      out.push(`  shadow metadata ${Object.entries(f.shadow.metadata).map(([k, v]) => `${k}=${v}`).join(', ')} (dynamic metadata ${f.layer === 'http' ? 'envoy.filters.http.rbac' : 'envoy.filters.network.rbac'})`)
+      out.push(
+        `  shadow metadata ${Object.entries(f.shadow.metadata)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(', ')} (dynamic metadata ${f.layer === 'http' ? 'envoy.filters.http.rbac' : 'envoy.filters.network.rbac'})`,
+      )
   }
   if (f.trigger) out.push(`  filter_enabled_metadata ${f.trigger.namespace}[${f.trigger.path.join('.')}]: ${f.trigger.reason}`)
   return out
@@ -171,7 +180,10 @@ function deniedOutcome(a: AuthorizationSummary, proto: 'http' | 'tcp'): Predicte
       status,
       responseFlag: '-',
       cause: `${answer}: ${ap ?? a.matchedPolicy} is a CUSTOM policy whose extension provider istiod could not use, so it denies what the policy selects`,
-      next: ['kubectl get configmap istio -n istio-system -o yaml (meshConfig.extensionProviders)', ...(a.policy ? [`kubectl get authorizationpolicy -n ${a.policy.namespace} ${a.policy.name} -o yaml`] : [])],
+      next: [
+        'kubectl get configmap istio -n istio-system -o yaml (meshConfig.extensionProviders)',
+        ...(a.policy ? [`kubectl get authorizationpolicy -n ${a.policy.namespace} ${a.policy.name} -o yaml`] : []),
+      ],
     }
   if (a.action === 'DENY')
     return {
