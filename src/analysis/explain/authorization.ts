@@ -61,7 +61,7 @@ export function authorizeRequest(input: AuthorizationInput): AuthorizationSummar
   const result = evaluateAuthorization({network, ...(hcm ? {http: hcm.http_filters ?? []} : {})}, rbacRequest, {perFilterConfig: perFilterLookup(input)})
   const notes = [...result.notes]
   if (input.tlsTerminated && !request.sourcePrincipal) notes.push('no --source-principal: the peer certificate carries no identity meshctl knows')
-  if (!input.destinationIp && result.filters.some((f) => JSON.stringify([f.enforced?.policies ?? [], f.shadow?.policies ?? []]).includes('destination_ip')))
+  if (!input.destinationIp && /destination IP in [^;"]*; not known/.test(JSON.stringify(result.filters)))
     notes.push('the pod IP is not known (pass --address): destination_ip rules do not match')
   return summarize(result, notes)
 }

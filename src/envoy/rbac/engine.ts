@@ -109,7 +109,7 @@ const RBAC_NAMES: Record<AuthzLayer, string> = {http: 'envoy.filters.http.rbac',
 const EXT_AUTHZ_NAMES: Record<AuthzLayer, string> = {http: 'envoy.filters.http.ext_authz', network: 'envoy.filters.network.ext_authz'}
 
 function typeOf(f: EnvoyMessage): string {
-  return String(f?.typed_config?.['@type'] ?? '')
+  return String((f?.typed_config ?? f?.typedConfig)?.['@type'] ?? '')
 }
 
 export function isRbacFilter(f: EnvoyMessage, layer: AuthzLayer): boolean {
@@ -183,7 +183,7 @@ export interface FilterContext {
 
 function evaluateRbacFilter(f: EnvoyMessage, index: number, layer: AuthzLayer, req: RbacRequest, ctx: FilterContext): AuthzFilterResult {
   const name = String(f.name ?? RBAC_NAMES[layer])
-  let cfg = normalizeRbacFilterConfig(f.typed_config ?? {})
+  let cfg = normalizeRbacFilterConfig(f.typed_config ?? f.typedConfig ?? {})
   const perRoute = layer === 'http' ? ctx.perFilterConfig?.(name) : undefined
   let overridden = false
   if (perRoute) {
@@ -261,7 +261,7 @@ function evaluateRbacFilter(f: EnvoyMessage, index: number, layer: AuthzLayer, r
 
 function evaluateExtAuthzFilter(f: EnvoyMessage, index: number, layer: AuthzLayer, req: RbacRequest, ctx: FilterContext): AuthzFilterResult {
   const name = String(f.name ?? EXT_AUTHZ_NAMES[layer])
-  const cfg = normalizeFilterConfig(f.typed_config ?? {})
+  const cfg = normalizeFilterConfig(f.typed_config ?? f.typedConfig ?? {})
   const authorizer = cfg.grpc_service?.envoy_grpc?.cluster_name ?? cfg.grpc_service?.google_grpc?.target_uri ?? cfg.http_service?.server_uri?.cluster
   const base = {
     layer,
