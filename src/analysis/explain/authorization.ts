@@ -34,6 +34,9 @@ function perFilterLookup(input: AuthorizationInput): (name: string) => EnvoyMess
   }
 }
 
+/** A bool field or a BoolValue wrapper. */
+const truthy = (v: unknown): boolean => v === true || (typeof v === 'object' && v !== null && (v as {value?: unknown}).value === true)
+
 export function authorizeRequest(input: AuthorizationInput): AuthorizationSummary {
   const {inspection, request} = input
   const http = inspection.target.kind === 'http'
@@ -50,8 +53,10 @@ export function authorizeRequest(input: AuthorizationInput): AuthorizationSummar
     sni: request.sni,
     tls: input.tlsTerminated,
     peerPrincipal: request.sourcePrincipal,
-    useRemoteAddress: hcm?.use_remote_address === true || hcm?.use_remote_address?.value === true,
+    useRemoteAddress: truthy(hcm?.use_remote_address),
     xffNumTrustedHops: Number(hcm?.xff_num_trusted_hops ?? 0),
+    normalizePath: truthy(hcm?.normalize_path),
+    mergeSlashes: truthy(hcm?.merge_slashes),
   })
   const network: EnvoyMessage[] = []
   for (const f of input.chain.filters ?? []) {

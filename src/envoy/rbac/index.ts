@@ -18,7 +18,7 @@ export {
   type ShadowSummary,
 } from './engine.js'
 export {matchPermission, matchPrincipal, type Verdict} from './matchers.js'
-export {buildRbacRequest, type RbacRequest, type RbacRequestInput} from './request.js'
+export {buildRbacRequest, normalizeRequestPath, type RbacRequest, type RbacRequestInput} from './request.js'
 export {decodePolicyId, describePolicyRef, policyIdFromResponseDetails, rbacResponseDetails, type AuthorizationPolicyRef} from './policy-id.js'
 export {normalizeRbacFilterConfig} from './normalize.js'
 export {matchUriTemplate, uriTemplateRegex} from './uri-template.js'

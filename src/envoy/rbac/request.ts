@@ -50,6 +50,37 @@ export interface RbacRequestInput {
   xffNumTrustedHops?: number
   /** The chain runs Istio's istio_authn network filter, which publishes the peer identity to the RBAC filters. */
   istioAuthn?: boolean
+  /** The connection manager's normalize_path and merge_slashes: the filters see the normalised :path. */
+  normalizePath?: boolean
+  mergeSlashes?: boolean
+}
+
+/**
+ * The path as the HTTP connection manager hands it to the filters with normalize_path (RFC 3986 dot-segment
+ * removal, Envoy's PathUtil::canonicalPath) and merge_slashes; the query string is kept as it is.
+ */
+export function normalizeRequestPath(path: string, opts: {normalizePath?: boolean; mergeSlashes?: boolean}): string {
+  if (!opts.normalizePath && !opts.mergeSlashes) return path
+  const cut = path.search(/[?#]/)
+  let p = cut === -1 ? path : path.slice(0, cut)
+  const rest = cut === -1 ? '' : path.slice(cut)
+  if (opts.normalizePath) {
+    const segments = p.split('/')
+    const out: string[] = []
+    segments.forEach((seg, i) => {
+      const last = i === segments.length - 1
+      if (seg === '.' || seg === '..') {
+        if (seg === '..' && out.length > 1) out.pop()
+        if (last) out.push('')
+        return
+      }
+      out.push(seg)
+    })
+    p = out.join('/')
+    if (!p.startsWith('/')) p = '/' + p
+  }
+  if (opts.mergeSlashes) p = p.replace(/\/{2,}/g, '/')
+  return p + rest
 }
 
 /**
@@ -62,7 +93,7 @@ export function buildRbacRequest(input: RbacRequestInput): RbacRequest {
   if (input.http) {
     if (input.authority !== undefined) headers.add(':authority', input.authority)
     headers.add(':method', (input.method ?? 'GET').toUpperCase())
-    headers.add(':path', input.path ?? '/')
+    headers.add(':path', normalizeRequestPath(input.path ?? '/', input))
     headers.add(':scheme', input.tls ? 'https' : 'http')
     for (const [k, v] of Object.entries(input.headers ?? {})) {
       if (k === 'host' || k === ':authority') continue

@@ -8,6 +8,7 @@ import {
   matchPermission,
   matchPrincipal,
   matchUriTemplate,
+  normalizeRequestPath,
   type RbacRequestInput,
 } from '../../../src/envoy/rbac/index.js'
 import {describePolicyRef, policyIdFromResponseDetails} from '../../../src/envoy/rbac/policy-id.js'
@@ -256,6 +257,18 @@ describe('RBAC engine', () => {
       },
     }
     expect(evaluateAuthorization({network: [], http: [camel]}, req())).toMatchObject({allowed: false, matchedPolicy: 'ns[foo]-policy[denyMe]-rule[0]'})
+  })
+})
+
+describe('the path the filters see', () => {
+  it('normalize_path removes dot segments, merge_slashes merges slashes; the query is kept', () => {
+    expect(normalizeRequestPath('/a/./b/../c?x=/../y', {normalizePath: true})).toBe('/a/c?x=/../y')
+    expect(normalizeRequestPath('/../admin', {normalizePath: true})).toBe('/admin')
+    expect(normalizeRequestPath('/a/b/..', {normalizePath: true})).toBe('/a/')
+    expect(normalizeRequestPath('//admin//x', {mergeSlashes: true})).toBe('/admin/x')
+    expect(normalizeRequestPath('/a/../b', {})).toBe('/a/../b')
+    const r = req({path: '/public/../admin', normalizePath: true})
+    expect(perm({url_path: {path: {prefix: '/admin'}}}, r)).toBe(true)
   })
 })
 
