@@ -661,6 +661,7 @@ function routeSource(route: EnvoyMessage): SourceRef | null {
 }
 
 export function describeSource(s: SourceRef): string {
+  if (s.kind === 'AuthorizationPolicy') return `AuthorizationPolicy ${s.namespace}/${s.name}${s.rule !== undefined ? ` spec.rules[${s.rule}]` : ''}`
   const base = `${s.kind} ${s.name}.${s.namespace}`
   if (s.kind === 'DestinationRule') return s.subset ? `${base} subset ${s.subset}` : base
   if (s.rule !== undefined) return `${base} spec.http[${s.rule}]${s.ruleName ? ` "${s.ruleName}"` : ''}`
