@@ -172,8 +172,11 @@ export function applyAuthorization(result: ExplainResult, a: AuthorizationSummar
     }
     return
   }
+  // Passed authorization and routed to a cluster: 200 is what the sidecar hands on (the application's own answer is
+  // not known, and a partial dump may lack the cluster); otherwise the routing outcome (404 NR, redirect…).
   const s = result.predicted.status
-  a.status = typeof s === 'number' ? s : s === 'forwarded' ? 200 : null
+  const routed = Boolean((result.cluster && result.cluster !== 'BlackHoleCluster') || result.weightedClusters.length)
+  a.status = routed ? 200 : typeof s === 'number' ? s : s === 'forwarded' ? 200 : null
 }
 
 function deniedOutcome(a: AuthorizationSummary, proto: 'http' | 'tcp'): PredictedOutcome {
