@@ -104,6 +104,7 @@ export function explainRoute(state: ProxyState, request: SimRequest, opts: Expla
   const ls = selectListener(state.dump.listeners, direction, address, request.port)
   if (!ls.entry) {
     trace.push({step: 'listener', result: 'no listener', detail: [...inferNotes, ...ls.detail]})
+    if (direction === 'inbound') result.authorization = notAuthorized('no listener takes the connection: no authorization filter runs')
     return fail('no_listener', {
       status: null,
       responseFlag: null,
@@ -150,6 +151,7 @@ export function explainRoute(state: ProxyState, request: SimRequest, opts: Expla
       result: 'no filter chain matches',
       detail: [...fcDetail, 'no default_filter_chain: Envoy closes the connection (listener stat no_filter_chain_match)'],
     })
+    if (direction === 'inbound') result.authorization = notAuthorized('no filter chain accepts the connection: Envoy closes it before any authorization filter')
     return fail('no_filter_chain', {
       status: 'closed',
       responseFlag: 'NR',

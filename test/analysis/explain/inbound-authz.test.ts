@@ -242,6 +242,44 @@ describe.skipIf(!hasShared)(`explain route --inbound on istiod's authorization f
     expect(explain(state, {port: 8080, path: '/v1', method: 'PUT'}).authorization?.matchedPolicy).toBe('ns[foo]-policy[httpbin-2]-rule[0]')
   })
 
+  it('DENY with notNamespaces (as istiod writes it) denies plaintext requests: not_id matches a missing identity', () => {
+    const denyOthers = {
+      name: 'envoy.filters.http.rbac',
+      typed_config: {
+        '@type': 'type.googleapis.com/envoy.extensions.filters.http.rbac.v3.RBAC',
+        rules: {
+          action: 'DENY',
+          policies: {
+            'ns[foo]-policy[deny-other-ns]-rule[0]': {
+              permissions: [{and_rules: {rules: [{any: true}]}}],
+              principals: [
+                {
+                  and_ids: {
+                    ids: [{not_id: {or_ids: {ids: [{filter_state: {key: 'io.istio.peer_principal', string_match: {safe_regex: {regex: '.*/ns/foo/.*'}}}}]}}}],
+                  },
+                },
+              ],
+            },
+          },
+        },
+        shadow_rules_stat_prefix: 'istio_dry_run_allow_',
+      },
+    }
+    const state = inboundState({http: [denyOthers]})
+    expect(explain(state, {port: 8080}).authorization).toMatchObject({allowed: false, action: 'DENY', matchedPolicy: 'ns[foo]-policy[deny-other-ns]-rule[0]'})
+    expect(explain(state, {port: 8080, 'source-principal': principal('bar')}).authorization).toMatchObject({allowed: false, action: 'DENY'})
+    expect(explain(state, {port: 8080, 'source-principal': principal('foo')}).authorization).toMatchObject({allowed: true, status: 200, action: null})
+  })
+
+  it('STRICT mTLS (no plaintext chain): a plaintext request never reaches the authorization filters', () => {
+    const state = inboundState({http: [golden('http-deny-and-allow', 'expected-2.yaml')]})
+    const listener = state.dump.listeners[0].listener
+    listener.filter_chains = listener.filter_chains.filter((c: EnvoyMessage) => c.filter_chain_match.transport_protocol === 'tls')
+    const r = explain(state, {port: 8080})
+    expect(r).toMatchObject({outcome: 'error', error: 'no_filter_chain'})
+    expect(r.authorization).toMatchObject({allowed: false, status: null, matchedPolicy: null, action: null})
+  })
+
   it('text output: an Authorization step naming the filter, the policy and the AuthorizationPolicy rule', () => {
     const state = inboundState({http: [golden('http-deny-and-allow', 'expected-1.yaml'), golden('http-deny-and-allow', 'expected-2.yaml')]})
     const text = renderExplain(explain(state, {port: 8080, path: '/api', method: 'POST', 'source-principal': 'spiffe://deny'}), false)
