@@ -39,6 +39,14 @@ export interface ExplainOptions {
 const PASSTHROUGH = /^(PassthroughCluster|InboundPassthroughCluster(Ipv4|Ipv6)?)$/
 
 export function explainRoute(state: ProxyState, request: SimRequest, opts: ExplainOptions = {}): ExplainResult {
+  const result = simulate(state, request, opts)
+  // Server side, the authorization verdict is always part of the answer, also when no filter got to decide.
+  if (request.direction === 'inbound' && result.authorization === undefined)
+    result.authorization = notAuthorized(`no authorization filter runs: ${result.predicted.cause || result.error || 'the request does not reach one'}`)
+  return result
+}
+
+function simulate(state: ProxyState, request: SimRequest, opts: ExplainOptions): ExplainResult {
   const index = indexConfigDump(state.dump)
   const trace: TraceStep[] = []
   const proxyNs = opts.proxy?.namespace ?? state.pod?.namespace ?? bootstrapNamespace(state.dump.bootstrap)

@@ -253,6 +253,9 @@ function evaluateRbacFilter(f: EnvoyMessage, index: number, layer: AuthzLayer, r
   } else if (result.shadow) {
     const s = result.shadow
     result.summary = `${name}${via}: shadow rules only (${s.action}, prefix "${s.statPrefix}") ${s.effectivePolicyId ? `matched ${s.effectivePolicyId}` : 'matched no policy'}; never denies`
+  } else if (cfg.matcher || cfg.shadow_matcher) {
+    // The xDS matcher form of RBAC (RBAC.matcher / shadow_matcher) is not something istiod writes.
+    result.summary = `${name}${via}: configured with the matcher API (RBAC.matcher), which meshctl does not simulate: assumed to allow`
   } else {
     result.summary = `${name}${via}: no rules: does nothing`
   }

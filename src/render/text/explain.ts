@@ -23,7 +23,8 @@ function requestLine(r: ExplainResult): string {
   const proto = q.protocol === 'tcp' ? 'TCP' : q.protocol.toUpperCase()
   const target = q.protocol === 'tcp' ? `${q.authority ?? q.address ?? '?'}` : `${q.method} ${q.authority ?? ''}${q.path}`
   const addr = q.address ? ` → ${q.address}:${q.port}${q.addressInferred ? ' (inferred)' : ''}` : ` → port ${q.port}`
-  return `${target}${addr} (${proto}, ${q.tls}, ${q.direction})`
+  const from = q.sourcePrincipal || q.sourceIp ? ` from ${[q.sourcePrincipal, q.sourceIp].filter(Boolean).join(' at ')}` : ''
+  return `${target}${addr}${from} (${proto}, ${q.tls}, ${q.direction})`
 }
 
 function statusText(r: ExplainResult): string {
