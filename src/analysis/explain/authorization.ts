@@ -28,7 +28,10 @@ function perFilterLookup(input: AuthorizationInput): (name: string) => EnvoyMess
   return (name) => {
     for (const level of levels) {
       const cfg = level?.typed_per_filter_config?.[name]
-      if (cfg) return cfg['@type']?.endsWith('.FilterConfig') && cfg.config ? cfg.config : cfg
+      if (!cfg) continue
+      // config.route.v3.FilterConfig wraps the per-route config and may disable the filter for the route.
+      if (String(cfg['@type'] ?? '').endsWith('.FilterConfig')) return cfg.disabled === true ? {disabled: true} : cfg.config
+      return cfg
     }
     return undefined
   }

@@ -271,6 +271,24 @@ describe.skipIf(!hasShared)(`explain route --inbound on istiod's authorization f
     expect(explain(state, {port: 8080, 'source-principal': principal('foo')}).authorization).toMatchObject({allowed: true, status: 200, action: null})
   })
 
+  it("the route's typed_per_filter_config can disable the RBAC filter or replace its rules (RBACPerRoute)", () => {
+    const state = inboundState({http: [golden('http-deny-and-allow', 'expected-2.yaml')]})
+    const route = () => {
+      const chain = state.dump.listeners[0].listener.filter_chains[1]
+      return chain.filters[1].typed_config.route_config.virtual_hosts[0].routes[0]
+    }
+    expect(explain(state, {port: 8080}).authorization?.allowed).toBe(false)
+    route().typed_per_filter_config = {'envoy.filters.http.rbac': {'@type': 'type.googleapis.com/envoy.config.route.v3.FilterConfig', disabled: true}}
+    expect(explain(state, {port: 8080}).authorization).toMatchObject({allowed: true, filters: [{decision: 'disabled'}]})
+    route().typed_per_filter_config = {
+      'envoy.filters.http.rbac': {
+        '@type': 'type.googleapis.com/envoy.extensions.filters.http.rbac.v3.RBACPerRoute',
+        rbac: {rules: {action: 'DENY', policies: {'ns[foo]-policy[route-deny]-rule[0]': {permissions: [{any: true}], principals: [{any: true}]}}}},
+      },
+    }
+    expect(explain(state, {port: 8080}).authorization).toMatchObject({allowed: false, action: 'DENY', matchedPolicy: 'ns[foo]-policy[route-deny]-rule[0]'})
+  })
+
   it('STRICT mTLS (no plaintext chain): a plaintext request never reaches the authorization filters', () => {
     const state = inboundState({http: [golden('http-deny-and-allow', 'expected-2.yaml')]})
     const listener = state.dump.listeners[0].listener
