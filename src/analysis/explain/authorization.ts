@@ -167,10 +167,15 @@ export function applyAuthorization(result: ExplainResult, a: AuthorizationSummar
   }
   if (a.allowed === null) {
     const after = result.predicted
+    const then = a.ifAuthorizerAllows
+    const thenText =
+      then && !then.allowed
+        ? `403 RBAC: access denied by the later ${then.action} filter${then.matchedPolicy ? ` (${then.matchedPolicy})` : ' (no ALLOW policy matches)'}`
+        : after.cause
     result.predicted = {
       status: null,
       responseFlag: null,
-      cause: `the external authorizer decides (CUSTOM AuthorizationPolicy${a.policy ? ` ${a.policy.namespace}/${a.policy.name} spec.rules[${a.policy.rule}]` : ''}); if it allows: ${after.cause}`,
+      cause: `the external authorizer decides (CUSTOM AuthorizationPolicy${a.policy ? ` ${a.policy.namespace}/${a.policy.name} spec.rules[${a.policy.rule}]` : ''}); if it allows: ${thenText}`,
       next: [`check the ext_authz service logs${a.filters.at(-1)?.authorizer ? ` (${a.filters.at(-1)?.authorizer})` : ''}`, ...after.next],
     }
     return

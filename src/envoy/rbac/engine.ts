@@ -103,6 +103,14 @@ export interface AuthorizationResult {
   filters: AuthzFilterResult[]
   shadow: ShadowSummary[]
   notes: string[]
+  /** When an external authorizer decides: what the filters after it decide if it allows the request. */
+  ifAuthorizerAllows?: {
+    allowed: boolean
+    status: number
+    matchedPolicy: string | null
+    action: 'ALLOW' | 'DENY' | 'CUSTOM' | null
+    responseCodeDetails: string | null
+  }
 }
 
 const RBAC_NAMES: Record<AuthzLayer, string> = {http: 'envoy.filters.http.rbac', network: 'envoy.filters.network.rbac'}
@@ -323,6 +331,7 @@ export function evaluateAuthorization(chain: ChainFilters, req: RbacRequest, ctx
   const stages: Array<{layer: AuthzLayer; list: EnvoyMessage[]; r: RbacRequest}> = [{layer: 'network', list: chain.network, r: netReq}]
   if (chain.http) stages.push({layer: 'http', list: chain.http, r: req})
   let decided: AuthzFilterResult | undefined
+  let external: AuthzFilterResult | undefined
   let lastAllow: AuthzFilterResult | undefined
   outer: for (const {layer, list, r} of stages) {
     for (const [index, f] of list.entries()) {
@@ -338,10 +347,12 @@ export function evaluateAuthorization(chain: ChainFilters, req: RbacRequest, ctx
       if (!res) continue
       filters.push(res)
       if (res.decision === 'allowed' && res.enforced?.action === 'ALLOW') lastAllow = res
-      if (res.decision === 'denied' || res.decision === 'ext_authz_called') {
+      if (res.decision === 'denied') {
         decided = res
         break outer
       }
+      // The external authorizer decides; the filters after it still tell what happens if it allows the request.
+      if (res.decision === 'ext_authz_called' && !external) external = res
     }
   }
   const shadow: ShadowSummary[] = filters
@@ -356,30 +367,36 @@ export function evaluateAuthorization(chain: ChainFilters, req: RbacRequest, ctx
       policy: f.shadow!.effectivePolicyId ? (decodePolicyId(f.shadow!.effectivePolicyId) ?? null) : null,
     }))
   const by = (f: AuthzFilterResult) => ({layer: f.layer, index: f.index, name: f.name})
-  if (decided?.decision === 'denied') {
-    const e = decided.enforced!
+  const denial = (d: AuthzFilterResult) => {
+    const e = d.enforced!
     const custom = e.effectivePolicyId !== null && BAD_CUSTOM.test(e.effectivePolicyId)
-    return {
-      allowed: false,
-      status: 403,
-      matchedPolicy: e.effectivePolicyId,
-      action: custom ? 'CUSTOM' : e.action === 'DENY' ? 'DENY' : 'ALLOW',
-      decidedBy: by(decided),
-      responseCodeDetails: decided.responseCodeDetails,
-      policy: decided.policy,
-      filters,
-      shadow,
-      notes,
-    }
+    return {action: custom ? ('CUSTOM' as const) : e.action === 'DENY' ? ('DENY' as const) : ('ALLOW' as const), matchedPolicy: e.effectivePolicyId}
   }
-  if (decided?.decision === 'ext_authz_called') {
+  if (external) {
+    const after = decided
+      ? {allowed: false, status: 403, ...denial(decided), responseCodeDetails: decided.responseCodeDetails}
+      : {allowed: true, status: 200, matchedPolicy: lastAllow?.policyId ?? null, action: lastAllow ? ('ALLOW' as const) : null, responseCodeDetails: null}
     return {
       allowed: null,
       status: null,
-      matchedPolicy: decided.policyId,
+      matchedPolicy: external.policyId,
       action: 'CUSTOM',
-      decidedBy: by(decided),
+      decidedBy: by(external),
       responseCodeDetails: null,
+      policy: external.policy,
+      filters,
+      shadow,
+      notes,
+      ifAuthorizerAllows: after,
+    }
+  }
+  if (decided?.decision === 'denied') {
+    return {
+      allowed: false,
+      status: 403,
+      ...denial(decided),
+      decidedBy: by(decided),
+      responseCodeDetails: decided.responseCodeDetails,
       policy: decided.policy,
       filters,
       shadow,

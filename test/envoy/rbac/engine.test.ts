@@ -219,6 +219,17 @@ describe('RBAC engine', () => {
     const called = evaluateAuthorization({network: [], http: [trigger, extAuthz]}, req())
     expect(called).toMatchObject({allowed: null, status: null, action: 'CUSTOM', matchedPolicy: 'istio-ext-authz-ns[foo]-policy[ext]-rule[0]'})
     expect(called.policy).toMatchObject({namespace: 'foo', name: 'ext', rule: 0, custom: true})
+    expect(called.ifAuthorizerAllows).toEqual({allowed: true, status: 200, matchedPolicy: null, action: null, responseCodeDetails: null})
+    // What the DENY filter after it decides once the authorizer allows (Istio orders CUSTOM, AUDIT, DENY, ALLOW).
+    const denyAfter = rbacFilter({
+      rules: {action: 'DENY', policies: {'ns[foo]-policy[deny-api]-rule[0]': policy([{url_path: {path: {prefix: '/api'}}}], [ANY])}},
+    })
+    const then = evaluateAuthorization({network: [], http: [trigger, extAuthz, denyAfter]}, req())
+    expect(then).toMatchObject({
+      allowed: null,
+      action: 'CUSTOM',
+      ifAuthorizerAllows: {allowed: false, status: 403, action: 'DENY', matchedPolicy: 'ns[foo]-policy[deny-api]-rule[0]'},
+    })
     const skipped = evaluateAuthorization({network: [], http: [trigger, extAuthz]}, req({path: '/other'}))
     expect(skipped).toMatchObject({allowed: true, action: null, matchedPolicy: null})
     expect(skipped.filters.map((f) => f.decision)).toEqual(['shadow_only', 'ext_authz_skipped'])
