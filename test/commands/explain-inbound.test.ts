@@ -1,5 +1,8 @@
+import {readFileSync} from 'node:fs'
+import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
-import {hasShared, runCli, sharedPath, skipNoShared} from '../helpers/cli.js'
+import {hasShared, projectRoot, runCli, sharedPath, skipNoShared} from '../helpers/cli.js'
+import {validate} from '../schemas/json-schema.js'
 
 const DUMP = () => sharedPath('fixtures/istioctl-testdata/istioctl/pkg/authz/testdata/configdump.yaml')
 
