@@ -79,3 +79,25 @@ export const clusterConfigFlags = {
     helpGroup: 'SOURCE',
   }),
 }
+
+/**
+ * A request arriving at this sidecar from another workload (server side): the inbound listener, the filter chain
+ * of the destination port and transport, and the authorization filters (RBAC, ext_authz) that see the caller.
+ */
+export const inboundRequestFlags = {
+  inbound: Flags.boolean({
+    description: 'The request arrives at this sidecar from another workload (virtualInbound; same as --direction inbound).',
+    helpGroup: 'REQUEST',
+  }),
+  port: Flags.integer({
+    description: "Destination port (inbound: the pod's target port); instead of the port of --to.",
+    min: 1,
+    max: 65535,
+    helpGroup: 'REQUEST',
+  }),
+  'source-principal': Flags.string({
+    description: "The caller's SPIFFE identity (spiffe://<td>/ns/<ns>/sa/<sa>): an Istio mutual TLS request. Without it, inbound requests are plaintext.",
+    helpGroup: 'REQUEST',
+  }),
+  'source-ip': Flags.string({description: "The caller's IP address (RBAC source/remote IP, filter chain source match).", helpGroup: 'REQUEST'}),
+}

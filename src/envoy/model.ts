@@ -148,6 +148,10 @@ export interface SimRequest {
   sni?: string
   alpn?: string[]
   direction: 'outbound' | 'inbound' | 'gateway'
+  /** Client address of the connection (inbound: the calling pod), for source matches and RBAC. */
+  sourceIp?: string
+  /** SPIFFE identity of the client certificate (Istio mutual TLS), as the RBAC filters see it. */
+  sourcePrincipal?: string
   /** Scheme seen by the router (x-forwarded-proto); defaults from tls. */
   scheme?: 'http' | 'https'
   /** Envoy considers the request internal (x-envoy-internal). */

@@ -30,6 +30,14 @@ export interface RequestFlags {
   direction?: string
   request?: string
   proxy?: string
+  /** --inbound: the request arrives at this sidecar (same as --direction inbound). */
+  inbound?: boolean
+  /** --port: the destination port when there is no --to (inbound: the pod's target port). */
+  port?: number
+  /** --source-principal: the caller's SPIFFE identity; implies Istio mutual TLS. */
+  'source-principal'?: string
+  /** --source-ip: the caller's address. */
+  'source-ip'?: string
 }
 
 export interface BuiltRequest {
@@ -246,16 +254,30 @@ export function buildRequest(flags: RequestFlags, read: {call?: (f: string) => u
     toHost = host
     toPort = port === undefined ? undefined : parsePort(port, 'to', usageFail)
   }
-  const port = toPort ?? fromFile.port
+  if (flags.port !== undefined && toPort !== undefined && flags.port !== toPort)
+    usageFail(`--port ${flags.port} and --to ${flags.to} name different ports`, 'port', [`--port ${toPort}`])
+  const port = flags.port ?? toPort ?? fromFile.port
   if (port === undefined) {
     if (flags.to) usageFail(`--to ${flags.to} has no port: Envoy picks the listener by port`, 'to', [`--to ${flags.to}:80`])
     if (flags.request) fileFail(flags.request)('the call has no port', 'port', ['add "port": 9080'])
-    usageFail('say where the request goes: --to host:port (or --request call.json)', 'to', ['--to reviews:9080 --path /reviews/1'])
+    usageFail('say where the request goes: --to host:port, --port P (with --inbound), or --request call.json', 'to', [
+      '--to reviews:9080 --path /reviews/1',
+      '--inbound --port 8080',
+    ])
   }
 
   const protocol = oneOf(flags.protocol, PROTOCOLS, 'protocol', usageFail) ?? fromFile.protocol ?? 'http'
-  const tls = oneOf(flags.tls, TLS_MODES, 'tls', usageFail) ?? fromFile.tls ?? 'plaintext'
-  const direction = oneOf(flags.direction, DIRECTIONS, 'direction', usageFail) ?? fromFile.direction ?? (proxy?.kind === 'gateway' ? 'gateway' : 'outbound')
+  const principal = flags['source-principal']?.trim() || undefined
+  const flagTls = oneOf(flags.tls, TLS_MODES, 'tls', usageFail)
+  if (principal && flagTls && flagTls !== 'mtls')
+    usageFail(`--source-principal is the identity of an Istio mutual TLS peer: it cannot be sent with --tls ${flagTls}`, 'tls', ['drop --tls, or --tls mtls'])
+  // A peer identity only exists on an Istio mutual TLS connection (the TLS filter chain of the inbound listener).
+  const tls = flagTls ?? (principal ? 'mtls' : undefined) ?? fromFile.tls ?? 'plaintext'
+  const flagDirection = oneOf(flags.direction, DIRECTIONS, 'direction', usageFail)
+  if (flags.inbound && flagDirection && flagDirection !== 'inbound') usageFail(`--inbound contradicts --direction ${flagDirection}`, 'direction', ['--inbound'])
+  const direction = (flags.inbound ? 'inbound' : undefined) ?? flagDirection ?? fromFile.direction ?? (proxy?.kind === 'gateway' ? 'gateway' : 'outbound')
+  const sourceIp = flags['source-ip']?.trim() || undefined
+  if (sourceIp && !isIpLiteral(sourceIp)) usageFail(`--source-ip ${JSON.stringify(sourceIp)} is not an IP address`, 'source-ip', ['--source-ip 10.244.2.9'])
   const headers = {...fromFile.headers, ...parseHeaderFlags(flags.header)}
   // The Host header: -H host/:authority wins, then --to's host:port as the app would send it, then the call's host.
   const hostHeader = headers[':authority'] ?? headers.host
@@ -293,6 +315,8 @@ export function buildRequest(flags: RequestFlags, read: {call?: (f: string) => u
     ...(sni ? {sni} : {}),
     ...(alpn ? {alpn} : {}),
     direction,
+    ...(sourceIp ? {sourceIp} : {}),
+    ...(principal ? {sourcePrincipal: principal} : {}),
   }
   return {request, ...(proxy ? {proxy} : {}), ...(fromFile.mtlsSecretName ? {mtlsSecretName: fromFile.mtlsSecretName} : {}), addressGiven: Boolean(address)}
 }

@@ -10,7 +10,8 @@ import {parseIstioClusterName} from '../../envoy/configdump/istio-names.js'
 import type {ProxyState} from '../../envoy/proxy-state.js'
 import {explainRoute, type ExplainResult} from '../explain/index.js'
 import {isMalformed, parseAccessLogLine} from './parse.js'
-import type {AccessLogEntry, AccessLogGroup, AccessLogLineResult, AccessLogResult, FlagExplanation, MalformedLine, Replay} from './types.js'
+import type {AccessLogEntry, AccessLogGroup, AccessLogLineResult, AccessLogResult, AuthorizationCause, FlagExplanation, MalformedLine, Replay} from './types.js'
+import {decodePolicyId, describePolicyRef, policyIdFromResponseDetails} from '../../envoy/rbac/index.js'
 import {isGatewayNodeId} from '../../istio/node-id.js'
 
 /** Flags whose cause is in the configuration, so a simulation can predict them. */
@@ -245,15 +246,107 @@ function causeKeyOf(entry: AccessLogEntry): string {
     entry.responseCode,
     entry.upstreamCluster ?? '-',
     entry.routeName ?? '-',
-    entry.responseCodeDetails ?? '-',
+    entry.responseCodeDetails ?? entry.connectionTerminationDetails ?? '-',
   ].join(' ')
+}
+
+/** The `meshctl explain route --inbound` command that re-runs this request's authorization on the sidecar's dump. */
+function explainCommand(entry: AccessLogEntry): string {
+  const port = splitAddress(entry.downstreamLocalAddress).port
+  const parts = ['meshctl explain route <pod> --inbound', `--port ${port ?? '<port>'}`]
+  if (entry.method) parts.push(`-X ${entry.method}`)
+  if (entry.path) parts.push(`--path '${entry.path}'`)
+  if (entry.authority) parts.push(`-H 'host: ${entry.authority}'`)
+  parts.push('--source-principal spiffe://<td>/ns/<client-ns>/sa/<client-sa>')
+  return parts.join(' ')
+}
+
+/**
+ * What an authorization denial in the details says: the RBAC filter writes `rbac_access_denied_matched_policy[<id>]`
+ * (envoy source/extensions/filters/common/rbac/utility.h), ext_authz `ext_authz_denied` / `ext_authz_error`
+ * (filters/http/ext_authz). istiod names policies `ns[NS]-policy[NAME]-rule[I]` (see src/envoy/rbac/policy-id.ts).
+ */
+export function authorizationCause(entry: AccessLogEntry): AuthorizationCause | undefined {
+  const details = (entry.responseCodeDetails ?? entry.connectionTerminationDetails ?? '').trim()
+  if (!details) return undefined
+  const rerun = explainCommand(entry)
+  if (details === 'ext_authz_denied')
+    return {
+      kind: 'ext_authz_denied',
+      policyId: null,
+      authorizationPolicy: null,
+      action: 'CUSTOM',
+      cause: 'denied by the external authorizer that a CUSTOM AuthorizationPolicy sends this request to',
+      next: [
+        'kubectl get authorizationpolicy -A -o yaml | grep -B5 -A20 "action: CUSTOM"   # which provider',
+        'check the ext_authz service logs: it answered "deny"',
+        rerun,
+      ],
+    }
+  if (details === 'ext_authz_error')
+    return {
+      kind: 'ext_authz_error',
+      policyId: null,
+      authorizationPolicy: null,
+      action: 'CUSTOM',
+      cause: 'the call to the external authorizer (CUSTOM AuthorizationPolicy) failed (unreachable, timeout, bad answer) and the provider does not fail open',
+      next: [
+        'kubectl get configmap istio -n istio-system -o yaml   # meshConfig.extensionProviders: service, port, timeout, failOpen',
+        'meshctl proxy clusters <pod> | grep <ext-authz service>   # is the authorizer reachable from this sidecar',
+      ],
+    }
+  const id = policyIdFromResponseDetails(details)
+  if (id === undefined) {
+    if (!details.startsWith('rbac_access_denied')) return undefined
+  }
+  if (!id)
+    return {
+      kind: 'rbac_denied',
+      policyId: null,
+      authorizationPolicy: null,
+      action: 'ALLOW',
+      cause:
+        'denied by RBAC: ALLOW AuthorizationPolicies select this workload and none of their rules matches the request (rbac_access_denied_matched_policy[none])',
+      next: [
+        'kubectl get authorizationpolicy -n <namespace of the pod> -o yaml   # the ALLOW policies selecting it: add a rule for this caller and operation',
+        rerun,
+      ],
+    }
+  const ref = decodePolicyId(id)
+  const ap = ref ? {kind: 'AuthorizationPolicy' as const, namespace: ref.namespace, name: ref.name, rule: ref.rule} : null
+  if (ref?.badCustomAction)
+    return {
+      kind: 'rbac_denied',
+      policyId: id,
+      authorizationPolicy: ap,
+      action: 'CUSTOM',
+      cause: `denied by ${describePolicyRef(ref)}: istiod could not use its extension provider and denies what the policy selects`,
+      next: [
+        'kubectl get configmap istio -n istio-system -o yaml   # meshConfig.extensionProviders',
+        `kubectl get authorizationpolicy -n ${ref.namespace} ${ref.name} -o yaml`,
+      ],
+    }
+  return {
+    kind: 'rbac_denied',
+    policyId: id,
+    authorizationPolicy: ap,
+    action: 'DENY',
+    cause: ref ? `denied by the DENY rule ${describePolicyRef(ref)} (RBAC policy ${id})` : `denied by the DENY RBAC policy ${id}`,
+    next: [
+      ref
+        ? `kubectl get authorizationpolicy -n ${ref.namespace} ${ref.name} -o yaml   # spec.rules[${ref.rule}] matches this request`
+        : 'meshctl proxy listeners <pod> -o yaml   # the RBAC filter that names it',
+      rerun,
+    ],
+  }
 }
 
 export function explainEntry(entry: AccessLogEntry, state?: ProxyState): AccessLogLineResult {
   const direction = directionOf(entry, state)
   const request = requestFromEntry(entry, direction === 'unknown' ? 'outbound' : direction)
   const flags = explainFlags(entry.responseFlags)
-  let diagnosis = explainDetails(entry.responseCodeDetails, entry.upstreamTransportFailureReason)
+  const authorization = authorizationCause(entry)
+  let diagnosis = authorization?.cause ?? explainDetails(entry.responseCodeDetails, entry.upstreamTransportFailureReason)
   if (!diagnosis) diagnosis = flags.length ? flags.map((f) => f.meaning).join(' ') : entry.responseCode >= 200 && entry.responseCode < 400 ? 'served' : ''
   return {
     line: entry.line,
@@ -293,6 +386,7 @@ export function explainEntry(entry: AccessLogEntry, state?: ProxyState): AccessL
             }
           : null,
     causeKey: causeKeyOf(entry),
+    ...(authorization ? {authorization} : {}),
   }
 }
 
@@ -352,6 +446,7 @@ export function explainAccessLogLines(lines: Iterable<string>, state?: ProxyStat
         route: e.routeName,
         details: e.responseCodeDetails,
         diagnosis: r.diagnosis,
+        ...(r.authorization ? {authorization: r.authorization} : {}),
         lines: [],
         example: e.raw,
       }

@@ -84,6 +84,19 @@ export interface Replay {
   notes: string[]
 }
 
+/** An authorization denial read from RESPONSE_CODE_DETAILS (or a TCP line's CONNECTION_TERMINATION_DETAILS). */
+export interface AuthorizationCause {
+  kind: 'rbac_denied' | 'ext_authz_denied' | 'ext_authz_error'
+  /** The RBAC policy id Envoy logged; null for `[none]` (no ALLOW policy matched) and for ext_authz. */
+  policyId: string | null
+  /** The AuthorizationPolicy rule decoded from the policy id. */
+  authorizationPolicy: {kind: 'AuthorizationPolicy'; namespace: string; name: string; rule: number} | null
+  /** Which kind of policy decided: DENY (a match), ALLOW (none matched), CUSTOM (external authorizer, bad provider). */
+  action: 'ALLOW' | 'DENY' | 'CUSTOM'
+  cause: string
+  next: string[]
+}
+
 export interface AccessLogLineResult {
   line: number
   format: AccessLogFormat
@@ -98,6 +111,8 @@ export interface AccessLogLineResult {
   replay: Replay | null
   /** Groups lines with the same cause. */
   causeKey: string
+  /** When an authorization filter denied the request: the AuthorizationPolicy and what to do. */
+  authorization?: AuthorizationCause
 }
 
 export interface AccessLogGroup {
@@ -109,6 +124,7 @@ export interface AccessLogGroup {
   route: string | null
   details: string | null
   diagnosis: string
+  authorization?: AuthorizationCause
   /** Line numbers of the group (first 20). */
   lines: number[]
   example: string

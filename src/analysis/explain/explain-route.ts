@@ -23,6 +23,8 @@ import {TRANSPORT_TEXT, upstreamTransport} from '../../envoy/upstream-transport.
 import {certainAbort, describeRouteBehaviour, routeBehaviour, type RouteBehaviour} from '../../envoy/route/behaviour.js'
 import type {ProxyState} from '../../envoy/proxy-state.js'
 import {clusterEndpoints} from './endpoints.js'
+import {applyAuthorization, authorizeRequest, notAuthorized} from './authorization.js'
+import {matchString} from '../../envoy/route/string-matcher.js'
 import type {ExplainError, ExplainResult, PredictedOutcome, SourceRef, TraceStep} from './types.js'
 import {parseNodeId} from '../../istio/node-id.js'
 
@@ -39,6 +41,14 @@ export interface ExplainOptions {
 const PASSTHROUGH = /^(PassthroughCluster|InboundPassthroughCluster(Ipv4|Ipv6)?)$/
 
 export function explainRoute(state: ProxyState, request: SimRequest, opts: ExplainOptions = {}): ExplainResult {
+  const result = simulate(state, request, opts)
+  // Server side, the authorization verdict is always part of the answer, also when no filter got to decide.
+  if (request.direction === 'inbound' && result.authorization === undefined)
+    result.authorization = notAuthorized(`no authorization filter runs: ${result.predicted.cause || result.error || 'the request does not reach one'}`)
+  return result
+}
+
+function simulate(state: ProxyState, request: SimRequest, opts: ExplainOptions): ExplainResult {
   const index = indexConfigDump(state.dump)
   const trace: TraceStep[] = []
   const proxyNs = opts.proxy?.namespace ?? state.pod?.namespace ?? bootstrapNamespace(state.dump.bootstrap)
@@ -57,7 +67,7 @@ export function explainRoute(state: ProxyState, request: SimRequest, opts: Expla
       inferNotes.push('destination address not given and not found in the dump: matching listeners by port only (pass --address with the service VIP)')
     }
   }
-  if (!address && direction === 'inbound') address = opts.proxy?.ip ?? state.pod?.ip
+  if (!address && direction === 'inbound') address = opts.proxy?.ip ?? state.pod?.ip ?? bootstrapInstanceIp(state.dump.bootstrap)
 
   const result: ExplainResult = {
     outcome: 'routed',
@@ -76,6 +86,7 @@ export function explainRoute(state: ProxyState, request: SimRequest, opts: Expla
       sni: request.sni ?? null,
       alpn: request.alpn ?? [],
       headers: request.headers,
+      ...(request.sourceIp || request.sourcePrincipal ? {sourceIp: request.sourceIp ?? null, sourcePrincipal: request.sourcePrincipal ?? null} : {}),
     },
     listener: null,
     filterChain: null,
@@ -103,6 +114,7 @@ export function explainRoute(state: ProxyState, request: SimRequest, opts: Expla
   const ls = selectListener(state.dump.listeners, direction, address, request.port)
   if (!ls.entry) {
     trace.push({step: 'listener', result: 'no listener', detail: [...inferNotes, ...ls.detail]})
+    if (direction === 'inbound') result.authorization = notAuthorized('no listener takes the connection: no authorization filter runs')
     return fail('no_listener', {
       status: null,
       responseFlag: null,
@@ -115,10 +127,13 @@ export function explainRoute(state: ProxyState, request: SimRequest, opts: Expla
   trace.push({step: 'listener', result: ls.entry.name, detail: [...inferNotes, ...ls.detail]})
 
   // 2. Filter chain
+  // Inbound chains match the pod IP against 0.0.0.0/0 (or ::/0); when the pod IP is not known, any IPv4 address
+  // selects the same chain, so the match runs on the unspecified address (never shown as the request's address).
+  const chainAddress = address ?? (direction === 'inbound' ? '0.0.0.0' : undefined)
   const conn: ConnectionInfo = {
-    destinationIp: address,
+    destinationIp: chainAddress,
     destinationPort: request.port,
-    sourceIp: opts.sourceIp ?? (direction === 'outbound' ? (opts.proxy?.ip ?? state.pod?.ip) : undefined),
+    sourceIp: request.sourceIp ?? opts.sourceIp ?? (direction === 'outbound' ? (opts.proxy?.ip ?? state.pod?.ip) : undefined),
     sourcePort: opts.sourcePort,
     tls: request.tls,
     sni: request.sni,
@@ -126,7 +141,11 @@ export function explainRoute(state: ProxyState, request: SimRequest, opts: Expla
     protocol: request.protocol,
   }
   const fcs = selectFilterChain(listener, conn)
-  const fcDetail = [...fcs.detected.notes, ...fcs.steps.map((s) => s.detail)]
+  const fcDetail = [
+    ...(chainAddress !== address ? ['the pod IP is not known (pass --address or --proxy): filter chains are matched as for any IPv4 address'] : []),
+    ...fcs.detected.notes,
+    ...fcs.steps.map((s) => s.detail),
+  ]
   if (!fcs.selected) {
     if (fcs.error === 'multiple_filter_chains') {
       trace.push({step: 'filter_chain', result: `several chains match equally: ${(fcs.tied ?? []).map(chainLabel).join(', ')}`, detail: fcDetail})
@@ -142,6 +161,7 @@ export function explainRoute(state: ProxyState, request: SimRequest, opts: Expla
       result: 'no filter chain matches',
       detail: [...fcDetail, 'no default_filter_chain: Envoy closes the connection (listener stat no_filter_chain_match)'],
     })
+    if (direction === 'inbound') result.authorization = notAuthorized('no filter chain accepts the connection: Envoy closes it before any authorization filter')
     return fail('no_filter_chain', {
       status: 'closed',
       responseFlag: 'NR',
@@ -169,6 +189,7 @@ export function explainRoute(state: ProxyState, request: SimRequest, opts: Expla
   if (tlsCtx) fcStep.detail.push(describeTls(tlsCtx))
   if (tlsCtx && request.tls === 'plaintext') {
     fcStep.detail.push('the chain terminates TLS but the client speaks plaintext: the TLS handshake fails')
+    if (direction === 'inbound') result.authorization = notAuthorized('the TLS handshake fails: no authorization filter runs')
     return fail('tls_error', {
       status: 'closed',
       responseFlag: null,
@@ -182,6 +203,7 @@ export function explainRoute(state: ProxyState, request: SimRequest, opts: Expla
         ? 'the client uses Istio mutual TLS, but this chain does not (it does not present the workload certificate and require a client certificate): the handshake or the identity check fails'
         : 'the chain requires Istio mutual TLS (client certificate required) but the client sends plain TLS without the workload certificate'
     fcStep.detail.push(msg)
+    if (direction === 'inbound') result.authorization = notAuthorized('the TLS handshake fails: no authorization filter runs')
     return fail('mtls_error', {
       status: 'closed',
       responseFlag: null,
@@ -190,8 +212,23 @@ export function explainRoute(state: ProxyState, request: SimRequest, opts: Expla
     })
   }
 
+  // Istio pins the peer identities a chain accepts in match_subject_alt_names (e.g. a Sidecar/PeerAuthentication
+  // setup, or a gateway's trusted clients); a certificate with none of them fails the handshake.
+  if (tlsCtx && request.sourcePrincipal && tlsCtx.matchSubjectAltNames.length) {
+    const sanOk = tlsCtx.matchSubjectAltNames.some((m) => matchString(m, request.sourcePrincipal!))
+    fcStep.detail.push(
+      `the chain accepts client certificates whose SAN matches one of ${tlsCtx.matchSubjectAltNames.length} match_subject_alt_names: ${request.sourcePrincipal} ${sanOk ? 'does' : 'does not'}`,
+    )
+    if (!sanOk) {
+      const msg = `the client certificate ${request.sourcePrincipal} matches none of the chain's match_subject_alt_names: the TLS handshake fails`
+      result.authorization = notAuthorized('the TLS handshake fails: no authorization filter runs')
+      return fail('mtls_error', {status: 'closed', responseFlag: null, cause: msg, next: [`meshctl proxy listeners <pod> --port ${request.port} -o yaml`]})
+    }
+  }
+
   // 3. Network filter
   const target = inspection.target
+  const authz = {chain, inspection, request, destinationIp: address, tlsTerminated: Boolean(tlsCtx) && request.tls !== 'plaintext'}
   if (target.kind === 'http') {
     if (request.tls !== 'plaintext' && !tlsCtx) {
       fcStep.detail.push('TLS bytes reach the HTTP connection manager without being decrypted: HTTP parsing fails')
@@ -211,9 +248,16 @@ export function explainRoute(state: ProxyState, request: SimRequest, opts: Expla
         next: ['declare the port as TCP (Service port name tcp-… or appProtocol: tcp)'],
       })
     }
-    return routeHttp(result, index, state, request, target, fail)
+    const routed: RoutedHttp = {}
+    routeHttp(result, index, state, request, target, fail, routed)
+    applyAuthorization(result, authorizeRequest({...authz, ...routed}), 'http')
+    return result
   }
-  if (target.kind === 'tcp') return routeTcp(result, index, state, target, fail)
+  if (target.kind === 'tcp') {
+    routeTcp(result, index, state, target, fail)
+    applyAuthorization(result, authorizeRequest(authz), 'tcp')
+    return result
+  }
   trace.push({
     step: 'route',
     result: `terminal filter ${target.filterName ?? '(none)'} is not simulated`,
@@ -225,7 +269,14 @@ export function explainRoute(state: ProxyState, request: SimRequest, opts: Expla
     cause: `the chain ends in ${target.filterName ?? 'no filter'}, which meshctl does not simulate`,
     next: [],
   }
+  applyAuthorization(result, authorizeRequest(authz), 'tcp')
   return result
+}
+
+/** What routeHttp resolved, for the filters that run before the router (per-route authorization config). */
+interface RoutedHttp {
+  routeConfig?: EnvoyMessage
+  decision?: RouteDecision
 }
 
 function routeHttp(
@@ -235,6 +286,7 @@ function routeHttp(
   request: SimRequest,
   target: Extract<ChainInspection['target'], {kind: 'http'}>,
   fail: (e: ExplainError, p: PredictedOutcome) => ExplainResult,
+  routed: RoutedHttp = {},
 ): ExplainResult {
   const trace = result.trace
   let rc: EnvoyMessage | undefined = target.inlineRouteConfig
@@ -275,6 +327,8 @@ function routeHttp(
   trace.push({step: 'route_config', result: result.routeConfig || '(inline)', detail: rcDetail})
 
   const decision = routeRequest(rc ?? {}, request, {stripPort: target.stripPort, listenerPort: request.port})
+  routed.routeConfig = rc
+  routed.decision = decision
   if (decision.action === 'no_virtual_host') {
     const miss = decision.noVirtualHost
     const detail = [
@@ -672,6 +726,7 @@ function routeSource(route: EnvoyMessage): SourceRef | null {
 }
 
 export function describeSource(s: SourceRef): string {
+  if (s.kind === 'AuthorizationPolicy') return `AuthorizationPolicy ${s.namespace}/${s.name}${s.rule !== undefined ? ` spec.rules[${s.rule}]` : ''}`
   const base = `${s.kind} ${s.name}.${s.namespace}`
   if (s.kind === 'DestinationRule') return s.subset ? `${base} subset ${s.subset}` : base
   if (s.rule !== undefined) return `${base} spec.http[${s.rule}]${s.ruleName ? ` "${s.ruleName}"` : ''}`
@@ -721,6 +776,16 @@ function hostOf(authority: string): string {
   if (s.startsWith('[')) return s.slice(1, s.indexOf(']'))
   const i = s.lastIndexOf(':')
   return i > 0 && s.indexOf(':') === i ? s.slice(0, i) : s
+}
+
+/** The pod IP a sidecar's bootstrap names (node metadata INSTANCE_IPS, then the node id sidecar~IP~…). */
+function bootstrapInstanceIp(bootstrap: EnvoyMessage | undefined): string | undefined {
+  const node = bootstrap?.bootstrap?.node ?? bootstrap?.node
+  const ips = String(node?.metadata?.INSTANCE_IPS ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+  return ips[0] ?? parseNodeId(String(node?.id ?? ''))?.ip
 }
 
 function bootstrapNamespace(bootstrap: EnvoyMessage | undefined): string | undefined {

@@ -11,5 +11,7 @@ export type {
   PredictedOutcome,
   ExplainComparison,
   ExplainDifference,
+  AuthorizationSummary,
 } from './types.js'
+export {authorizeRequest, authorizationStep} from './authorization.js'
 export type {Finding} from './finding.js'

@@ -1,10 +1,11 @@
 import type {Finding} from '../../findings/types.js'
 import type {RouteBehaviour} from '../../envoy/route/behaviour.js'
+import type {AuthorizationResult} from '../../envoy/rbac/index.js'
 
 export type ExplainError =
   'no_listener' | 'no_filter_chain' | 'multiple_filter_chains' | 'tls_error' | 'mtls_error' | 'protocol_error' | 'no_virtual_host' | 'tls_redirect' | 'no_route'
 
-export type TraceStepKind = 'listener' | 'filter_chain' | 'route_config' | 'virtual_host' | 'route' | 'cluster' | 'upstream_tls' | 'endpoints'
+export type TraceStepKind = 'listener' | 'filter_chain' | 'route_config' | 'virtual_host' | 'route' | 'authorization' | 'cluster' | 'upstream_tls' | 'endpoints'
 
 export type SourceRef = {
   kind: string
@@ -73,6 +74,9 @@ export interface ExplainResult {
     sni: string | null
     alpn: string[]
     headers: Record<string, string | string[]>
+    /** The caller's address and SPIFFE identity (inbound requests over Istio mutual TLS). */
+    sourceIp?: string | null
+    sourcePrincipal?: string | null
   }
   listener: string | null
   filterChain: string | null
@@ -92,6 +96,11 @@ export interface ExplainResult {
   findings: Finding[]
   /** What the caller expected (--expect-subset / --expect-cluster), when given. */
   expected?: {subset?: string; cluster?: string} | null
+  /**
+   * The authorization filters of the chain (RBAC, ext_authz) on this request: `{allowed, status, matchedPolicy,
+   * action}` as in corpus/istio-authz/README.md, plus each filter's verdict. Null when no filter chain was reached.
+   */
+  authorization?: AuthorizationSummary | null
   /** Live proxy vs what the manifests imply for the same proxy (--manifests with --file, a pod or --snapshot). */
   comparison?: ExplainComparison | null
 }
@@ -118,4 +127,10 @@ export interface ExplainComparison {
   }
   agree: boolean
   differences: ExplainDifference[]
+}
+
+/** What the authorization filters decided (see src/envoy/rbac), with the AuthorizationPolicy rule behind it. */
+export interface AuthorizationSummary extends AuthorizationResult {
+  /** The AuthorizationPolicy (namespace, name, spec.rules index) decoded from `matchedPolicy`. */
+  authorizationPolicy: SourceRef | null
 }

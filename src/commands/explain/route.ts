@@ -1,6 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../../base-command.js'
-import {clusterConfigFlags, manifestSourceFlags, proxySourceFlags} from '../../flags.js'
+import {clusterConfigFlags, inboundRequestFlags, manifestSourceFlags, proxySourceFlags} from '../../flags.js'
 import {buildRequest} from '../../input/request.js'
 import {renderExplain} from '../../render/text/explain.js'
 import {openExplainSession} from '../../services/explain.js'
@@ -21,16 +21,18 @@ export default class ExplainRoute extends BaseCommand<typeof ExplainRoute> {
     "<%= config.bin %> explain route --manifests k8s/ --from-namespace bookinfo --to reviews:9080 -H 'end-user: jason'",
     '<%= config.bin %> explain route --manifests istio.yaml --gateway --to bookinfo.example.com:80 --path /productpage',
     "<%= config.bin %> explain route -f dump.json --manifests k8s/ --to reviews:9080 -H 'end-user: jason' --expect-subset v2",
+    '<%= config.bin %> explain route -f httpbin-dump.json --inbound --port 8080 --path /admin -X POST --source-principal spiffe://cluster.local/ns/frontend/sa/web',
   ]
   static override args = {pod: Args.string({description: 'Pod to read live (pod/name, deploy/name, name.namespace).', required: false, ignoreStdin: true})}
   static override flags = {
     ...proxySourceFlags,
     ...manifestSourceFlags,
     ...clusterConfigFlags,
+    ...inboundRequestFlags,
     to: Flags.string({description: 'Destination as the app calls it: host:port (sets the Host header; an IP also sets the address).', helpGroup: 'REQUEST'}),
     path: Flags.string({description: 'Request path with optional query string (default /).', helpGroup: 'REQUEST'}),
     header: Flags.string({char: 'H', description: "Request header 'name: value' (repeatable).", multiple: true, helpGroup: 'REQUEST'}),
-    method: Flags.string({description: 'HTTP method (default GET; POST for grpc).', helpGroup: 'REQUEST'}),
+    method: Flags.string({char: 'X', description: 'HTTP method (default GET; POST for grpc).', helpGroup: 'REQUEST'}),
     protocol: Flags.string({description: 'What the client speaks.', options: ['http', 'http2', 'grpc', 'tcp'], helpGroup: 'REQUEST'}),
     tls: Flags.string({
       description: 'Client transport: plaintext (an app behind a sidecar), tls, or mtls (another sidecar).',

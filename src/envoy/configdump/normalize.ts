@@ -20,6 +20,8 @@ const MAP_OF_MESSAGES = new Set([
   'typed_extension_protocol_options',
   'typedExtensionProtocolOptions',
   'map',
+  // envoy.config.rbac.v3.RBAC policies: keyed by policy name (istiod: ns[NS]-policy[NAME]-rule[I]), data not field names.
+  'policies',
 ])
 
 /** Keys whose value is free-form data (google.protobuf.Struct or map<string,string>): leave it untouched. */

@@ -38,6 +38,8 @@ export interface DownstreamTls {
   certificateSecrets: string[]
   inlineCertificates: number
   alpn: string[]
+  /** SAN matchers the client certificate must satisfy (StringMatcher, any SAN type); empty: any trusted peer. */
+  matchSubjectAltNames: EnvoyMessage[]
 }
 
 export interface ChainInspection {
@@ -75,7 +77,11 @@ export function downstreamTls(chain: EnvoyMessage): DownstreamTls | undefined {
   const tsName = String(chain.transport_socket?.name ?? '')
   if (chain.transport_socket && !/tls|DownstreamTlsContext/i.test(tsType + tsName)) return undefined
   const common = ctx.common_tls_context ?? {}
+  const validation = common.combined_validation_context?.default_validation_context ?? common.validation_context ?? {}
   return {
+    matchSubjectAltNames: [...(validation.match_subject_alt_names ?? []), ...(validation.match_typed_subject_alt_names ?? [])].map(
+      (m: EnvoyMessage) => m?.matcher ?? m,
+    ),
     requireClientCertificate: truthy(ctx.require_client_certificate),
     certificateSecrets: (common.tls_certificate_sds_secret_configs ?? []).map((s: EnvoyMessage) => String(s.name ?? '')),
     inlineCertificates: (common.tls_certificates ?? []).length,

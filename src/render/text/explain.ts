@@ -1,4 +1,4 @@
-import type {ExplainComparison, ExplainResult, TraceStepKind} from '../../analysis/explain/types.js'
+import type {AuthorizationSummary, ExplainComparison, ExplainResult, TraceStepKind} from '../../analysis/explain/types.js'
 import {subjectLabel} from '../../findings/finding.js'
 import type {Finding, Severity} from '../../findings/types.js'
 import {paint, type Style} from '../color.js'
@@ -13,6 +13,7 @@ const STEP_TITLE: Record<TraceStepKind, string> = {
   route_config: 'Route config',
   virtual_host: 'Virtual host',
   route: 'Route',
+  authorization: 'Authorization',
   cluster: 'Cluster',
   upstream_tls: 'Upstream TLS',
   endpoints: 'Endpoints',
@@ -23,7 +24,8 @@ function requestLine(r: ExplainResult): string {
   const proto = q.protocol === 'tcp' ? 'TCP' : q.protocol.toUpperCase()
   const target = q.protocol === 'tcp' ? `${q.authority ?? q.address ?? '?'}` : `${q.method} ${q.authority ?? ''}${q.path}`
   const addr = q.address ? ` → ${q.address}:${q.port}${q.addressInferred ? ' (inferred)' : ''}` : ` → port ${q.port}`
-  return `${target}${addr} (${proto}, ${q.tls}, ${q.direction})`
+  const from = q.sourcePrincipal || q.sourceIp ? ` from ${[q.sourcePrincipal, q.sourceIp].filter(Boolean).join(' at ')}` : ''
+  return `${target}${addr}${from} (${proto}, ${q.tls}, ${q.direction})`
 }
 
 function statusText(r: ExplainResult): string {
@@ -53,6 +55,7 @@ export function renderExplain(r: ExplainResult, color: boolean): string {
   const err = r.error ? ` [${r.error}]` : ''
   lines.push(`${paint(color, 'bold', 'Verdict')}  ${paint(color, ok ? 'green' : 'red', `${statusText(r)}${flag}`)}${err} — ${r.predicted.cause}`)
   for (const n of r.predicted.next) lines.push(`  Next: ${n}`)
+  if (r.authorization) lines.push(authorizationLine(r.authorization, color))
   if (r.expected) lines.push(`${paint(color, 'dim', 'Expected')} ${r.expected.cluster ? `cluster ${r.expected.cluster}` : `subset ${r.expected.subset}`}`)
   if (r.comparison) lines.push('', ...renderComparison(r.comparison, color, new Set(r.findings.map((f) => f.code))))
   if (r.findings.length) {
@@ -61,6 +64,18 @@ export function renderExplain(r: ExplainResult, color: boolean): string {
     for (const f of r.findings) lines.push(...renderFinding(f, color, said))
   }
   return lines.join('\n')
+}
+
+/** One line: the authorization verdict, the deciding policy and the AuthorizationPolicy rule behind it. */
+function authorizationLine(a: AuthorizationSummary, color: boolean): string {
+  const verdict = a.allowed === null ? 'external authorizer decides' : a.allowed ? 'allowed' : 'denied'
+  const parts = [`${verdict}${a.action ? ` (${a.action})` : ''}`]
+  if (a.decidedBy) parts.push(`by ${a.decidedBy.name}`)
+  if (a.matchedPolicy) parts.push(`policy ${a.matchedPolicy}`)
+  const ap = a.authorizationPolicy
+  if (ap) parts.push(`→ AuthorizationPolicy ${ap.namespace}/${ap.name} spec.rules[${ap.rule}]`)
+  if (a.responseCodeDetails) parts.push(`[${a.responseCodeDetails}]`)
+  return `${paint(color, 'bold', 'Authz')}    ${paint(color, a.allowed === false ? 'red' : a.allowed ? 'green' : 'yellow', parts.join(' '))}`
 }
 
 function renderComparison(c: ExplainComparison, color: boolean, liveCodes: ReadonlySet<string>): string[] {

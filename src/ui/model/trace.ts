@@ -15,6 +15,7 @@ const STEP_TITLES: Record<string, string> = {
   route_config: 'Route config',
   virtual_host: 'Virtual host',
   route: 'Route',
+  authorization: 'Authorization',
   cluster: 'Cluster',
   upstream_tls: 'Upstream TLS',
   endpoints: 'Endpoints',
