@@ -16,6 +16,7 @@ export type ProxyReference =
   | {kind: 'pod'; name: string; namespace: string}
   | {kind: 'file'; path: string; pod?: {name: string; namespace: string}}
   | {kind: 'snapshot'; path: string; pod: {name: string; namespace: string}}
+  | {kind: 'manifests'; paths: string[]}
 
 const quote = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`)
 
@@ -28,11 +29,14 @@ export function proxySelector(ref: ProxyReference): string {
       return `--file ${quote(ref.path)}`
     case 'snapshot':
       return `--snapshot ${quote(ref.path)} ${ref.pod.name} -n ${ref.pod.namespace}`
+    case 'manifests':
+      return ref.paths.map((p) => `--manifests ${quote(p)}`).join(' ')
   }
 }
 
 function podOf(ref: ProxyReference): {name: string; namespace: string} | undefined {
-  return ref.kind === 'pod' ? {name: ref.name, namespace: ref.namespace} : ref.pod
+  if (ref.kind === 'pod') return {name: ref.name, namespace: ref.namespace}
+  return ref.kind === 'manifests' ? undefined : ref.pod
 }
 
 /** One next step with the proxy filled in (unchanged when it names no proxy or the pod is unknown). */

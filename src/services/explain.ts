@@ -6,6 +6,7 @@
  */
 import {explainRoute} from '../analysis/explain/index.js'
 import {explainAndDiagnose, proxyIdentityFromState, targetClusters, type DiagnoseInput, type Expectation} from '../analysis/diagnose/index.js'
+import {resolveFindingSteps, resolveSteps, type ProxyReference} from '../findings/next-steps.js'
 import type {ExplainResult} from '../analysis/explain/types.js'
 import type {SimRequest} from '../envoy/model.js'
 import {clusterServiceNamespace} from '../envoy/configdump/istio-names.js'
@@ -36,6 +37,18 @@ export interface ExplainInputFlags extends SourceFlagValues {
 export interface ExplainInputs extends Omit<DiagnoseInput, 'request'> {
   /** The (still open) source of `state`, for a later refresh; the caller closes it. */
   source: ProxySource
+  /** How the next steps name this proxy (the pod, `--file dump`, `--snapshot s pod`…). */
+  proxyRef?: ProxyReference
+}
+
+/** How a user selects this proxy again, for the next steps the explanation prints. */
+export function proxyReferenceFor(flags: ExplainInputFlags, state: ProxyState): ProxyReference | undefined {
+  const pod = state.pod ? {name: state.pod.name, namespace: state.pod.namespace} : undefined
+  if (flags.snapshot) return pod ? {kind: 'snapshot', path: flags.snapshot, pod} : undefined
+  if (flags.file) return {kind: 'file', path: flags.file, ...(pod ? {pod} : {})}
+  if (pod) return {kind: 'pod', ...pod}
+  const paths = flags.manifests === undefined ? [] : [flags.manifests].flat()
+  return paths.length ? {kind: 'manifests', paths} : undefined
 }
 
 async function loadStaged(source: ProxySource, built: BuiltRequest, progress?: (m: string) => void): Promise<ProxyState> {
@@ -56,7 +69,8 @@ export async function loadExplainInputs(
   try {
     const prefetch = await prefetchClusterObjects(source, flags, paths)
     const state = await loadStaged(source, built, progress)
-    return {source, state, ...(await modelFor(source, state, flags, built, progress, prefetch))}
+    const proxyRef = proxyReferenceFor(flags, state)
+    return {source, state, ...(proxyRef ? {proxyRef} : {}), ...(await modelFor(source, state, flags, built, progress, prefetch))}
   } catch (error) {
     await source.close()
     throw error
@@ -157,7 +171,13 @@ export class ExplainSession {
 
   explain(request: SimRequest, built?: Pick<BuiltRequest, 'proxy' | 'mtlsSecretName'>): ExplainResult {
     const explain = {proxy: built?.proxy, mtlsSecretName: built?.mtlsSecretName}
-    return explainAndDiagnose({...this.inputs, request, explain, expect: this.expect})
+    const result = explainAndDiagnose({...this.inputs, request, explain, expect: this.expect})
+    const ref = this.inputs.proxyRef
+    if (ref) {
+      result.predicted.next = resolveSteps(result.predicted.next, ref)
+      resolveFindingSteps(result.findings, ref)
+    }
+    return result
   }
 
   close(): Promise<void> {
@@ -184,7 +204,8 @@ export async function explainLoadedProxy(
   progress?: (m: string) => void,
 ): Promise<ExplainResult> {
   const model = await modelFor(source, state, target, built, progress)
-  return new ExplainSession({source, state, ...model}).explain(built.request, built)
+  const proxyRef = proxyReferenceFor(target, state)
+  return new ExplainSession({source, state, ...(proxyRef ? {proxyRef} : {}), ...model}).explain(built.request, built)
 }
 
 export interface ExplainTarget extends ExplainInputFlags {
