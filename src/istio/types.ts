@@ -108,8 +108,12 @@ export interface MeshConfig {
   proxyMetadata: Record<string, string>
   /** OFF: no Ingress controller (istioctl analyze then assumes no default ingress gateway). */
   ingressControllerMode: string
-  /** The ingress gateway Service istioctl analyze assumes when analyzing files alone. */
+  /** The ingress gateway Service istioctl analyze assumes when analyzing files alone; also what Ingress-derived Gateways select. */
   ingressService: string
+  /** The `kubernetes.io/ingress.class` value istiod's Ingress controller owns (`istio`). */
+  ingressClass: string
+  /** `istio: <value>` selector of Ingress-derived Gateways; '' derives it from ingressService. */
+  ingressSelector: string
 }
 
 export const DEFAULT_MESH_CONFIG: MeshConfig = {
@@ -122,6 +126,8 @@ export const DEFAULT_MESH_CONFIG: MeshConfig = {
   proxyMetadata: {},
   ingressControllerMode: 'STRICT',
   ingressService: 'istio-ingressgateway',
+  ingressClass: 'istio',
+  ingressSelector: '',
 }
 
 /** The proxy we compute config for (field names follow the Istio simulation corpus `proxy` object). */
