@@ -39,6 +39,8 @@ export function buildGatewayConfig(scope: ProxyScope): {listeners: EnvoyMessage[
   const warnings: string[] = []
   const targets = serviceTargets(scope)
   const servers: ServerRef[] = []
+  /** Per listener port, TLS server host → bind (CheckDuplicates' knownHosts). */
+  const tlsHostsByPort = new Map<number, Map<string, string>>()
   for (const gw of gatewaysForProxy(scope)) {
     const gatewayKey = `${gw.namespace}/${gw.name}`
     const scopedService = gw.annotations['internal.istio.io/gateway-service']
@@ -59,7 +61,22 @@ export function buildGatewayConfig(scope: ProxyScope): {listeners: EnvoyMessage[
         }
         ports = hit
       }
-      for (const p of ports) servers.push({gateway: gw, gatewayKey, server, index, listenPort: p})
+      for (const p of ports) {
+        // Envoy rejects two filter chains with the same SNI match: a TLS server repeating a host already served on
+        // this port (same bind) is skipped whole, first gateway wins (model/gateway.go mergeGateways, CheckDuplicates).
+        if (server.tls) {
+          const known = tlsHostsByPort.get(p) ?? tlsHostsByPort.set(p, new Map()).get(p)!
+          const bind = String(server.bind ?? '')
+          const hosts = ((server.hosts ?? []) as string[]).map((h) => (h.startsWith('./') ? `${gw.namespace}/${h.slice(2)}` : String(h)))
+          const duplicates = hosts.filter((h) => known.has(h) && known.get(h) === bind)
+          if (duplicates.length) {
+            warnings.push(`Gateway ${gatewayKey} spec.servers[${index}] skipped: hosts ${duplicates.join(', ')} are already served with TLS on port ${p}`)
+            continue
+          }
+          for (const h of hosts) known.set(h, bind)
+        }
+        servers.push({gateway: gw, gatewayKey, server, index, listenPort: p})
+      }
     }
   }
   const byPort = new Map<number, ServerRef[]>()

@@ -39,6 +39,11 @@ export interface ConfigObject {
   /** Some kinds (Service, EndpointSlice, Pod) carry useful top-level fields besides spec. */
   raw: Record<string, any>
   source: Provenance
+  /**
+   * Set on objects istiod generates from other APIs (src/istio/derived.ts): the converter and the objects it read.
+   * `source` is then the first of those objects' provenance.
+   */
+  derivedFrom?: {converter: string; sources: Array<{apiVersion: string; kind: string; namespace: string; name: string; source: Provenance}>}
 }
 
 /** The protocols istiod distinguishes (pkg/config/protocol). `Unsupported` means "sniff" (auto-detection). */

@@ -216,7 +216,7 @@ export interface ClusterModel {
 export function buildClusterModel(objs: ClusterObjects, proxy: ProxySpec): ClusterModel {
   const notes = [...objs.notes]
   const mesh = clusterMeshConfig(objs.meshConfig, notes)
-  const model = loadManifestsFromText(clusterManifestTexts(objs.objects), {domainSuffix: mesh.domainSuffix})
+  const model = loadManifestsFromText(clusterManifestTexts(objs.objects), {domainSuffix: mesh.domainSuffix, meshConfig: mesh})
   const dump = buildProxyConfig(model, proxy, mesh)
   dump.warnings.push(...notes)
   for (const p of model.problems) dump.warnings.push(`${p.file}${p.field ? ` ${p.field}` : ''}: ${p.message}`)

@@ -207,7 +207,7 @@ function buildModel(resources: AuditResource[], mesh: MeshConfig, notes: string[
     return loadManifestsFromObjects(
       resources.map((r) => r.raw),
       'cluster',
-      {domainSuffix: mesh.domainSuffix},
+      {domainSuffix: mesh.domainSuffix, meshConfig: mesh},
     )
   } catch (error) {
     notes.push(`the Istio model of the cluster objects could not be built (${(error as Error).message}): TLS and drift checks skipped`)
