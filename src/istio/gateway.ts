@@ -32,6 +32,27 @@ function serverHosts(server: any, gw: ConfigObject): Array<{namespace: string; h
   return ((server.hosts ?? []) as string[]).map((h) => parseNamespacedHost(h, gw.namespace))
 }
 
+/** A Service label opting out of gateway port translation for selector-based Gateways (model/gateway.go). */
+const DISABLE_PORT_TRANSLATION = 'experimental.istio.io/disable-gateway-port-translation'
+
+/**
+ * resolvePorts (model/gateway.go): the port a server listens on. A Gateway selecting pods by labels (legacy) binds
+ * the targetPort of the first service port equal to the server port (Services labelled
+ * DISABLE_PORT_TRANSLATION skipped), else the server port itself. A Gateway bound to its Service
+ * (internal.istio.io/gateway-service) binds every matching targetPort, and nothing when no port matches.
+ */
+function resolvePorts(number: number, targets: ReturnType<typeof serviceTargets>, legacySelector: boolean): number[] {
+  const ports = new Set<number>()
+  for (const t of targets) {
+    if (legacySelector && t.svc.labels && Object.hasOwn(t.svc.labels, DISABLE_PORT_TRANSLATION)) continue
+    if (t.port.port !== number) continue
+    if (legacySelector) return [t.targetPort]
+    ports.add(t.targetPort)
+  }
+  if (ports.size === 0 && legacySelector) return [number]
+  return [...ports]
+}
+
 /** More specific of two intersecting hosts (the name the virtual host gets). */
 const narrower = (a: string, b: string) => (hostSubsetOf(a, b) ? a : b)
 
@@ -51,15 +72,10 @@ export function buildGatewayConfig(scope: ProxyScope): {listeners: EnvoyMessage[
         warnings.push(`Gateway ${gatewayKey} spec.servers[${index}].port.number is not a number`)
         continue
       }
-      // Port translation: the listener binds the targetPort of the gateway Service port that matches.
-      let ports = [number]
-      if (allowed.length) {
-        const hit = [...new Set(allowed.filter((t) => t.port.port === number).map((t) => t.targetPort))]
-        if (hit.length === 0) {
-          warnings.push(`Gateway ${gatewayKey} server port ${number} is not exposed by the gateway Service; it gets no listener`)
-          continue
-        }
-        ports = hit
+      const ports = resolvePorts(number, allowed, !scopedService)
+      if (ports.length === 0) {
+        warnings.push(`Gateway ${gatewayKey} server port ${number} is not exposed by the gateway Service; it gets no listener`)
+        continue
       }
       for (const p of ports) {
         // Envoy rejects two filter chains with the same SNI match: a TLS server repeating a host already served on

@@ -85,6 +85,8 @@ export interface MeshService {
   meshExternal: boolean
   exportTo: string[]
   creationTime: number
+  /** The Service's / ServiceEntry's own metadata labels (e.g. experimental.istio.io/disable-gateway-port-translation). */
+  labels?: Record<string, string>
   /** Kubernetes selector / ServiceEntry workloadSelector labels, used to find the proxy's own services. */
   selector?: Record<string, string>
   endpoints: WorkloadEndpoint[]
