@@ -16,6 +16,7 @@ import {
   type WorkloadEndpoint,
 } from './types.js'
 import {deriveConfig} from './derived.js'
+import {autoAllocatedAddresses} from './auto-allocate.js'
 import {protocolFromPortName, parseProtocol} from './protocol.js'
 import {exportToOf} from './hosts.js'
 import {schemaViolations} from './schema.js'
@@ -363,8 +364,10 @@ function buildMeshModel(parsed: ConfigObject[], problems: ManifestProblem[], opt
     if (list) lists[list].push(o)
     else others.push(o)
   }
+  const services = [...buildKubernetesServices(objects, domainSuffix), ...buildServiceEntryServices(objects, problems)]
+  for (const [svc, addresses] of autoAllocatedAddresses(services)) svc.autoAllocatedAddresses = addresses
   return {
-    services: [...buildKubernetesServices(objects, domainSuffix), ...buildServiceEntryServices(objects, problems)],
+    services,
     ...lists,
     others,
     problems,

@@ -80,6 +80,11 @@ export interface MeshService {
   registry: 'Kubernetes' | 'ServiceEntry'
   /** Cluster VIPs / ServiceEntry addresses (may be CIDRs for ServiceEntry). Empty: no VIP. */
   addresses: string[]
+  /**
+   * ServiceEntry hosts without addresses: the [IPv4, IPv6] addresses istiod auto-allocates (auto-allocate.ts), used by
+   * proxies that capture DNS with auto-allocation on.
+   */
+  autoAllocatedAddresses?: string[]
   ports: ServicePort[]
   resolution: Resolution
   meshExternal: boolean
