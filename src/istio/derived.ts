@@ -54,7 +54,7 @@ export const DERIVED_CONVERTERS: readonly DerivedConverter[] = [
       // Named backend ports resolve through the Service.
       {group: '', kinds: ['Service']},
     ],
-    convert: convertIngressWithSources,
+    convert: (objects, env) => convertIngressWithSources(objects, env),
   },
 ]
 

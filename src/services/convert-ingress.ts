@@ -40,8 +40,16 @@ export function ingressEnvironment(objects: ConfigObject[], base: MeshConfig, do
   return {domainSuffix: domainSuffix ?? fromDoc ?? meshConfig.domainSuffix, meshConfig}
 }
 
-export function convertIngressManifests(opts: ConvertIngressOptions): ConvertIngressResult {
+export interface ConvertIngressOutcome {
+  result: ConvertIngressResult
+  /** Ingresses istiod leaves alone and paths it skips, with why (stderr, never in the JSON document). */
+  notes: string[]
+}
+
+export function convertIngressManifests(opts: ConvertIngressOptions): ConvertIngressOutcome {
   const objects = parseManifests(readManifestTexts(opts.manifests), {strict: true})
   const env = ingressEnvironment(objects, readMeshConfig(opts.meshConfigPath), opts.domainSuffix)
-  return {config: convertIngress(objects, env)}
+  const notes: string[] = []
+  const config = convertIngress(objects, env, notes)
+  return {result: {config}, notes}
 }

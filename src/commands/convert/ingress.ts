@@ -34,11 +34,12 @@ Exit 3 when a manifest cannot be read.`
   }
 
   async run(): Promise<unknown> {
-    const result = convertIngressManifests({
+    const {result, notes} = convertIngressManifests({
       manifests: this.flags.manifests,
       meshConfigPath: this.flags['mesh-config'],
       domainSuffix: this.flags['domain-suffix'],
     })
+    for (const note of notes) this.info(`note: ${note}`)
     // -o yaml is the kubectl-apply-able stream of the config, not the {"config": […]} document.
     if (this.outputFormat === 'yaml' && !this.flags.query) process.stdout.write(istioDocumentsYaml(result.config))
     else this.emit(result, renderConvertIngress)

@@ -109,13 +109,22 @@ function backendRoute(backend: any, namespace: string, env: ConversionEnv, servi
 }
 
 /** convertIngressRule (virtualservices.go). */
-function ruleRoutes(r: IngressRule, env: ConversionEnv, services: ConfigObject[]): Record<string, any>[] {
+function ruleRoutes(r: IngressRule, env: ConversionEnv, services: ConfigObject[], notes: string[]): Record<string, any>[] {
   const out: Record<string, any>[] = []
-  for (const p of (Array.isArray(r.rule.http?.paths) ? r.rule.http.paths : []) as any[]) {
+  for (const [i, p] of ((Array.isArray(r.rule.http?.paths) ? r.rule.http.paths : []) as any[]).entries()) {
     const path = typeof p?.path === 'string' ? p.path : ''
     const uri = p?.pathType === 'Exact' ? {exact: path} : p?.pathType === 'Prefix' ? {prefix: path} : fallbackStringMatch(path)
     const route = backendRoute(p?.backend, r.ingress.namespace, env, services)
-    if (!route) continue
+    if (!route) {
+      const svc = p?.backend?.service
+      notes.push(
+        `Ingress ${r.ingress.namespace}/${r.ingress.name} spec.rules[${r.index}].http.paths[${i}] skipped: ` +
+          (svc
+            ? `port ${JSON.stringify(svc.port?.name ?? '')} of Service ${r.ingress.namespace}/${svc.name} not found`
+            : 'istiod only routes to a backend service'),
+      )
+      continue
+    }
     // An HTTPMatchRequest cannot be empty: a catch-all path gets no match at all.
     out.push(uri ? {match: [{uri}], ...route} : route)
   }
@@ -153,14 +162,30 @@ function compareRules(a: IngressRule, b: IngressRule): number {
   )
 }
 
-/** Ingresses istiod's controller processes (SupportedIngresses, ingress.go). */
-export function supportedIngresses(objects: ConfigObject[], env: ConversionEnv): ConfigObject[] {
+/** Why istiod leaves an Ingress alone (the inverse of shouldProcessIngressWithClass, in words). */
+function notProcessedReason(ingress: ConfigObject, ingressClass: ConfigObject | undefined, env: ConversionEnv): string {
+  const mode = env.meshConfig.ingressControllerMode
+  if (Object.hasOwn(ingress.annotations, INGRESS_CLASS_ANNOTATION)) {
+    if (mode === 'OFF') return 'meshConfig.ingressControllerMode is OFF'
+    if (mode !== 'STRICT' && mode !== 'DEFAULT') return `meshConfig.ingressControllerMode ${JSON.stringify(mode)} is not OFF, DEFAULT or STRICT`
+    return `its ${INGRESS_CLASS_ANNOTATION} annotation is ${JSON.stringify(ingress.annotations[INGRESS_CLASS_ANNOTATION])}, not meshConfig.ingressClass ${JSON.stringify(env.meshConfig.ingressClass)}`
+  }
+  if (ingressClass)
+    return `IngressClass ${ingressClass.name} names controller ${JSON.stringify(ingressClass.spec.controller ?? '')}, not ${ISTIO_INGRESS_CONTROLLER}`
+  return `it has no ingress class and meshConfig.ingressControllerMode is ${mode} (only DEFAULT converts class-less Ingresses)`
+}
+
+/** Ingresses istiod's controller processes (SupportedIngresses, ingress.go); `notes` gets why the others are not. */
+export function supportedIngresses(objects: ConfigObject[], env: ConversionEnv, notes: string[] = []): ConfigObject[] {
   const classes = new Map(objects.filter((o) => isKind(o, 'networking.k8s.io', 'IngressClass')).map((c) => [c.name, c]))
   return objects
     .filter((o) => isKind(o, 'networking.k8s.io', 'Ingress'))
     .filter((i) => {
       const className = i.spec.ingressClassName
-      return shouldProcessIngress(i, typeof className === 'string' ? classes.get(className) : undefined, env)
+      const cls = typeof className === 'string' ? classes.get(className) : undefined
+      if (shouldProcessIngress(i, cls, env)) return true
+      notes.push(`Ingress ${i.namespace}/${i.name} not converted: ${notProcessedReason(i, cls, env)}`)
+      return false
     })
 }
 
@@ -171,9 +196,9 @@ export interface IngressDerived {
 }
 
 /** convertIngress with each document's source Ingresses (provenance). */
-export function convertIngressWithSources(objects: ConfigObject[], env: ConversionEnv): IngressDerived[] {
+export function convertIngressWithSources(objects: ConfigObject[], env: ConversionEnv, notes: string[] = []): IngressDerived[] {
   const services = objects.filter((o) => isKind(o, '', 'Service'))
-  const ingresses = supportedIngresses(objects, env)
+  const ingresses = supportedIngresses(objects, env, notes)
   const out: IngressDerived[] = ingresses.map((i) => ({document: gatewayFor(i, env), sources: [i]}))
   // RuleCollection (ingress.go): rules with an http block, indexed by host ('*' when empty).
   const byHost = new Map<string, IngressRule[]>()
@@ -186,7 +211,7 @@ export function convertIngressWithSources(objects: ConfigObject[], env: Conversi
   }
   for (const [host, rules] of byHost) {
     rules.sort(compareRules)
-    const http = rules.flatMap((r) => ruleRoutes(r, env, services))
+    const http = rules.flatMap((r) => ruleRoutes(r, env, services, notes))
     sortRoutes(http)
     const first = rules[0]!.ingress
     out.push({
@@ -207,6 +232,6 @@ export function convertIngressWithSources(objects: ConfigObject[], env: Conversi
 }
 
 /** What istiod's Ingress controller lists, sorted by name as TestGoldenConversion prints them: VirtualServices and Gateways. */
-export function convertIngress(objects: ConfigObject[], env: ConversionEnv): IstioDocument[] {
-  return convertIngressWithSources(objects, env).map((d) => d.document)
+export function convertIngress(objects: ConfigObject[], env: ConversionEnv, notes: string[] = []): IstioDocument[] {
+  return convertIngressWithSources(objects, env, notes).map((d) => d.document)
 }

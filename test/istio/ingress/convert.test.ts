@@ -42,7 +42,7 @@ describe.skipIf(!hasShared)(`Ingress conversion against istiod's goldens ${skipN
 
   for (const name of cases) {
     it(`ingress/${name}: config equals expected.yaml`, () => {
-      const result = convertIngressManifests({manifests: [join(root, 'ingress', name, 'input.yaml'), join(root, 'environment.yaml')]})
+      const result = convertIngressManifests({manifests: [join(root, 'ingress', name, 'input.yaml'), join(root, 'environment.yaml')]}).result
       const expected = parseAllDocuments(readFileSync(join(root, 'ingress', name, 'expected.yaml'), 'utf8'))
         .map((d) => d.toJS())
         .filter(Boolean)
@@ -51,7 +51,7 @@ describe.skipIf(!hasShared)(`Ingress conversion against istiod's goldens ${skipN
   }
 
   it('a difference is reported (the comparator can fail)', () => {
-    const result = convertIngressManifests({manifests: [join(root, 'ingress', 'simple', 'input.yaml'), join(root, 'environment.yaml')]})
+    const result = convertIngressManifests({manifests: [join(root, 'ingress', 'simple', 'input.yaml'), join(root, 'environment.yaml')]}).result
     const expected = parseAllDocuments(readFileSync(join(root, 'ingress', 'simple', 'expected.yaml'), 'utf8')).map((d) => d.toJS())
     const vs = result.config.find((d) => d.kind === 'VirtualService')!
     ;[vs.spec.http[0], vs.spec.http[1]] = [vs.spec.http[1], vs.spec.http[0]]
@@ -94,6 +94,15 @@ spec: {controller: k8s.io/ingress-nginx}`)[0]!
     expect(shouldProcessIngress(i, c, env({ingressControllerMode: mode}))).toBe(want)
   })
 
+  it('says why an Ingress is left alone', () => {
+    const notes: string[] = []
+    expect(convertIngress([plain, withAnnotation('nginx')], env({ingressControllerMode: 'STRICT'}), notes)).toEqual([])
+    expect(notes).toEqual([
+      'Ingress web/a not converted: it has no ingress class and meshConfig.ingressControllerMode is STRICT (only DEFAULT converts class-less Ingresses)',
+      'Ingress web/a not converted: its kubernetes.io/ingress.class annotation is "nginx", not meshConfig.ingressClass "istio"',
+    ])
+  })
+
   it('reads spec.ingressClassName through the IngressClass object; an unknown class name falls back to the mode', () => {
     const named = (cls: string) => ingress('a', '', `  ingressClassName: ${cls}\n  rules: []`)
     const classes = `---\napiVersion: networking.k8s.io/v1\nkind: IngressClass\nmetadata: {name: istio}\nspec: {controller: istio.io/ingress-controller}\n---\napiVersion: networking.k8s.io/v1\nkind: IngressClass\nmetadata: {name: nginx}\nspec: {controller: k8s.io/ingress-nginx}`
@@ -133,8 +142,13 @@ apiVersion: v1
 kind: Service
 metadata: {name: foo, namespace: web}
 spec: {ports: [{name: http-web, port: 8888, targetPort: web}]}`
-    const vs = convertIngress(objects(text), env({ingressControllerMode: 'DEFAULT'}, 'mydomain')).find((d) => d.kind === 'VirtualService')!
+    const notes: string[] = []
+    const vs = convertIngress(objects(text), env({ingressControllerMode: 'DEFAULT'}, 'mydomain'), notes).find((d) => d.kind === 'VirtualService')!
     expect(vs.spec.http).toEqual([{match: [{uri: {prefix: '/x'}}], route: [{destination: {host: 'foo.web.svc.mydomain', port: {number: 8888}}, weight: 100}]}])
+    expect(notes).toEqual([
+      'Ingress web/named spec.rules[0].http.paths[1] skipped: port "nope" of Service web/foo not found',
+      'Ingress web/named spec.rules[0].http.paths[2] skipped: istiod only routes to a backend service',
+    ])
   })
 
   it('merges rules of several Ingresses for one host into the oldest one’s VirtualService, bound to its Gateway only', () => {
