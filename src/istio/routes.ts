@@ -246,6 +246,15 @@ function translateHTTPRoute(http: any, ruleIndex: number, vs: ConfigObject, ctx:
             name: vs.name,
             path: `${pathPrefix}[${ruleIndex}]`,
             rule: ruleIndex,
+            // A VirtualService istiod generated (from an Ingress, Gateway API routes) names what the user wrote.
+            ...(vs.derivedFrom
+              ? {
+                  derivedFrom: {
+                    converter: vs.derivedFrom.converter,
+                    objects: vs.derivedFrom.sources.map((o) => ({kind: o.kind, namespace: o.namespace, name: o.name})),
+                  },
+                }
+              : {}),
           },
         },
       },
