@@ -7,7 +7,7 @@
  */
 import type {ConfigObject} from './types.js'
 import type {ConversionEnv, IstioDocument} from './derived-types.js'
-import {kindOf} from './kinds.js'
+import {apiGroupOf} from './kinds.js'
 import {convertIngressWithSources} from './ingress/convert.js'
 
 /** A generated document and the input objects it came from (empty when the converter cannot say). */
@@ -16,11 +16,20 @@ export interface DerivedDocument {
   sources: ConfigObject[]
 }
 
+/** Objects of these kinds of this API group ('' = core), whatever their version. */
+export interface GroupKinds {
+  group: string
+  kinds: readonly string[]
+}
+
 export interface DerivedConverter {
-  /** Cited in provenance (`derived by ingress from Ingress default/web`). */
+  /** Cited in provenance (`meshctl.source.derivedFrom.converter`). */
   name: string
-  /** The group/kinds it reads; only these objects are passed to `convert`. */
-  inputs: ReadonlyArray<{group: string; kinds: readonly string[]}>
+  /** What it converts: the converter runs when the model holds one of these. */
+  inputs: readonly GroupKinds[]
+  /** What it reads besides (Services for named ports, Secrets for certificates…); never enough to run it. */
+  context?: readonly GroupKinds[]
+  /** Gets the inputs and context objects, in manifest order. */
   convert(objects: ConfigObject[], env: ConversionEnv): DerivedDocument[]
 }
 
@@ -43,26 +52,33 @@ export function withParentSources(documents: IstioDocument[], objects: ConfigObj
 }
 
 /**
- * The converters istiod runs, in the order their output joins the model. Gateway API registers here too:
- * `{name: 'gateway-api', inputs: GATEWAY_API_INPUTS, convert: (objects, env) => withParentSources(convertGatewayApi(objects, env).config, objects)}`.
+ * The converters istiod runs, in the order their output joins the model. Gateway API (src/istio/gateway-api) is one
+ * more row:
+ * ```ts
+ * {
+ *   name: 'gateway-api',
+ *   inputs: [{group: 'gateway.networking.k8s.io', kinds: ['Gateway', 'HTTPRoute', 'GRPCRoute', 'TCPRoute', 'TLSRoute', 'ListenerSet']}],
+ *   context: [{group: 'gateway.networking.k8s.io', kinds: ['GatewayClass', 'ReferenceGrant', 'BackendTLSPolicy']}, …Services, ServiceEntries, Secrets, ConfigMaps, Namespaces],
+ *   convert: (objects, env) => withParentSources(convertGatewayApi(objects.map((o) => o.raw as KubeObject), {...defaultGatewayApiEnvironment(), domainSuffix: env.domainSuffix}).config, objects),
+ * }
+ * ```
  */
 export const DERIVED_CONVERTERS: readonly DerivedConverter[] = [
   {
     name: 'ingress',
-    inputs: [
-      {group: 'networking.k8s.io', kinds: ['Ingress', 'IngressClass']},
-      // Named backend ports resolve through the Service.
+    inputs: [{group: 'networking.k8s.io', kinds: ['Ingress']}],
+    // Which Ingresses are istiod's (IngressClass); named backend ports resolve through the Service.
+    context: [
+      {group: 'networking.k8s.io', kinds: ['IngressClass']},
       {group: '', kinds: ['Service']},
     ],
     convert: (objects, env) => convertIngressWithSources(objects, env),
   },
 ]
 
-function inputsOf(c: DerivedConverter, objects: ConfigObject[]): ConfigObject[] {
-  return objects.filter((o) => {
-    const row = kindOf(o)
-    return row !== undefined && c.inputs.some((i) => i.group === row.group && i.kinds.includes(row.kind))
-  })
+const matches = (o: ConfigObject, kinds: readonly GroupKinds[] = []): boolean => {
+  const group = apiGroupOf(o.apiVersion)
+  return kinds.some((k) => k.group === group && k.kinds.includes(o.kind))
 }
 
 function timeOf(ts: string | undefined): number {
@@ -77,8 +93,8 @@ function timeOf(ts: string | undefined): number {
 export function deriveConfig(objects: ConfigObject[], env: ConversionEnv, converters: readonly DerivedConverter[] = DERIVED_CONVERTERS): ConfigObject[] {
   const out: ConfigObject[] = []
   for (const c of converters) {
-    const inputs = inputsOf(c, objects)
-    if (inputs.length === 0) continue
+    if (!objects.some((o) => matches(o, c.inputs))) continue
+    const inputs = objects.filter((o) => matches(o, c.inputs) || matches(o, c.context))
     for (const {document, sources} of c.convert(inputs, env)) {
       const first = sources[0]
       out.push({

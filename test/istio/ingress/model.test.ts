@@ -99,7 +99,7 @@ describe('derived config in the mesh model', () => {
 })
 
 describe('the converter table', () => {
-  it('passes each converter only its input kinds and resolves sources from internal.istio.io/parents', () => {
+  it('runs a converter when its inputs are present, passes it inputs and context, and resolves sources from internal.istio.io/parents', () => {
     const objects = parseManifests(
       [
         {
@@ -121,6 +121,7 @@ spec: {}`,
     const fake: DerivedConverter = {
       name: 'fake-gateway-api',
       inputs: [{group: 'gateway.networking.k8s.io', kinds: ['HTTPRoute']}],
+      context: [{group: '', kinds: ['Service', 'Secret']}],
       convert: (inputs) => {
         seen.push(...inputs.map((o) => `${o.kind}/${o.name}`))
         return withParentSources(
@@ -137,9 +138,19 @@ spec: {}`,
       },
     }
     const derived = deriveConfig(objects, {domainSuffix: 'cluster.local', meshConfig: DEFAULT_MESH_CONFIG}, [fake])
-    expect(seen).toEqual(['HTTPRoute/web'])
+    expect(seen).toEqual(['HTTPRoute/web', 'Service/web'])
     expect(derived.map((o) => [o.kind, o.name, o.derivedFrom?.sources.map((s) => `${s.kind}/${s.namespace}/${s.name}`)])).toEqual([
       ['VirtualService', 'web-0', ['HTTPRoute/apps/web']],
     ])
+    // Context objects alone (a Service) do not run the converter.
+    seen.length = 0
+    expect(
+      deriveConfig(
+        objects.filter((o) => o.kind === 'Service'),
+        {domainSuffix: 'cluster.local', meshConfig: DEFAULT_MESH_CONFIG},
+        [fake],
+      ),
+    ).toEqual([])
+    expect(seen).toEqual([])
   })
 })
