@@ -203,7 +203,11 @@ export function convertIngressWithSources(objects: ConfigObject[], env: Conversi
   // RuleCollection (ingress.go): rules with an http block, indexed by host ('*' when empty).
   const byHost = new Map<string, IngressRule[]>()
   for (const ingress of ingresses) {
+    // RuleCollection logs and ignores both (ingress.go).
+    if (ingress.spec.defaultBackend)
+      notes.push(`Ingress ${ingress.namespace}/${ingress.name} spec.defaultBackend ignored: istiod does not convert it (write a VirtualService for "*")`)
     for (const [index, rule] of ((Array.isArray(ingress.spec.rules) ? ingress.spec.rules : []) as any[]).entries()) {
+      if (rule && typeof rule === 'object' && !rule.http) notes.push(`Ingress ${ingress.namespace}/${ingress.name} spec.rules[${index}] ignored: no http paths`)
       if (!rule || typeof rule !== 'object' || !rule.http) continue
       const host = typeof rule.host === 'string' && rule.host ? rule.host : '*'
       ;(byHost.get(host) ?? byHost.set(host, []).get(host)!).push({ingress, index, rule})
