@@ -6,11 +6,11 @@
  * default MeshConfig: ingressControllerMode STRICT, ingressClass istio).
  */
 import {BadInputError} from '../errors.js'
-import {parseManifests} from '../istio/parse-manifests.js'
+import {manifestProblemText, parseManifests} from '../istio/parse-manifests.js'
 import {meshConfigFromObject} from '../istio/mesh-config.js'
 import {convertIngress} from '../istio/ingress/convert.js'
 import type {ConversionEnv, IstioDocument} from '../istio/derived-types.js'
-import type {ConfigObject, MeshConfig} from '../istio/types.js'
+import type {ConfigObject, ManifestProblem, MeshConfig} from '../istio/types.js'
 import {readManifestTexts, readMeshConfig} from '../sources/manifests.js'
 
 export interface ConvertIngressOptions {
@@ -46,10 +46,24 @@ export interface ConvertIngressOutcome {
   notes: string[]
 }
 
+/**
+ * Reads the manifests: input that cannot be read (not YAML, not an object, no kind) is exit 3 naming file and line; an
+ * object without a name is left out with a note (the conversion still runs, as the corpus README asks).
+ */
+function readObjects(paths: string[], notes: string[]): ConfigObject[] {
+  const problems: ManifestProblem[] = []
+  const objects = parseManifests(readManifestTexts(paths), {}, problems)
+  for (const p of problems) {
+    if (p.field === 'metadata.name') notes.push(`${manifestProblemText(p)}: left out`)
+    else throw new BadInputError(manifestProblemText(p), ['each YAML document must be one object with apiVersion, kind and metadata.name'], p.file, p.field)
+  }
+  return objects
+}
+
 export function convertIngressManifests(opts: ConvertIngressOptions): ConvertIngressOutcome {
-  const objects = parseManifests(readManifestTexts(opts.manifests), {strict: true})
-  const env = ingressEnvironment(objects, readMeshConfig(opts.meshConfigPath), opts.domainSuffix)
   const notes: string[] = []
+  const objects = readObjects(opts.manifests, notes)
+  const env = ingressEnvironment(objects, readMeshConfig(opts.meshConfigPath), opts.domainSuffix)
   const config = convertIngress(objects, env, notes)
   return {result: {config}, notes}
 }

@@ -65,10 +65,18 @@ describe('meshctl convert ingress', () => {
     expect(docs[0].spec.selector).toEqual({istio: 'edge-gateway'})
   })
 
+  it('an object without a name is left out with a note, not a failure', () => {
+    const nameless = write('nameless.yaml', 'apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {namespace: web}\nspec: {}\n')
+    const r = runCli(['convert', 'ingress', '--manifests', nameless, '-o', 'json'])
+    expect(r.code).toBe(0)
+    expect(JSON.parse(r.stdout)).toEqual({config: []})
+    expect(r.stderr).toMatch(/nameless\.yaml:1 metadata\.name: Ingress has no metadata\.name: left out/)
+  })
+
   it('unreadable manifests are exit 3 naming the file', () => {
     const bad = write('bad.yaml', 'kind: [\n')
     const r = runCli(['convert', 'ingress', '--manifests', bad, '-o', 'json'])
     expect(r.code).toBe(3)
-    expect(JSON.parse(r.stdout).error.message).toMatch(/bad\.yaml:\d+:\d+: invalid YAML/)
+    expect(JSON.parse(r.stdout).error.message).toMatch(/bad\.yaml:\d+: invalid YAML/)
   })
 })
