@@ -36,7 +36,7 @@ function rdsNames(listeners: EnvoyMessage[]): string[] {
 }
 
 export function buildProxyConfig(model: MeshModel, proxy: ProxySpec, mesh: MeshConfig, opts: BuildOptions = {}): ConfigDump {
-  const scope = buildProxyScope(model, proxy, mesh)
+  const scope = buildProxyScope(model, proxy, mesh, opts.features)
   const dump: ConfigDump = {
     listeners: [],
     routeConfigs: [],

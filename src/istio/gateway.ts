@@ -32,6 +32,27 @@ function serverHosts(server: any, gw: ConfigObject): Array<{namespace: string; h
   return ((server.hosts ?? []) as string[]).map((h) => parseNamespacedHost(h, gw.namespace))
 }
 
+/** A Service label opting out of gateway port translation for selector-based Gateways (model/gateway.go). */
+const DISABLE_PORT_TRANSLATION = 'experimental.istio.io/disable-gateway-port-translation'
+
+/**
+ * resolvePorts (model/gateway.go): the port a server listens on. A Gateway selecting pods by labels (legacy) binds
+ * the targetPort of the first service port equal to the server port (Services labelled
+ * DISABLE_PORT_TRANSLATION skipped), else the server port itself. A Gateway bound to its Service
+ * (internal.istio.io/gateway-service) binds every matching targetPort, and nothing when no port matches.
+ */
+function resolvePorts(number: number, targets: ReturnType<typeof serviceTargets>, legacySelector: boolean): number[] {
+  const ports = new Set<number>()
+  for (const t of targets) {
+    if (legacySelector && t.svc.labels && Object.hasOwn(t.svc.labels, DISABLE_PORT_TRANSLATION)) continue
+    if (t.port.port !== number) continue
+    if (legacySelector) return [t.targetPort]
+    ports.add(t.targetPort)
+  }
+  if (ports.size === 0 && legacySelector) return [number]
+  return [...ports]
+}
+
 /** More specific of two intersecting hosts (the name the virtual host gets). */
 const narrower = (a: string, b: string) => (hostSubsetOf(a, b) ? a : b)
 
@@ -39,6 +60,8 @@ export function buildGatewayConfig(scope: ProxyScope): {listeners: EnvoyMessage[
   const warnings: string[] = []
   const targets = serviceTargets(scope)
   const servers: ServerRef[] = []
+  /** Per listener port, TLS server host → bind (CheckDuplicates' knownHosts). */
+  const tlsHostsByPort = new Map<number, Map<string, string>>()
   for (const gw of gatewaysForProxy(scope)) {
     const gatewayKey = `${gw.namespace}/${gw.name}`
     const scopedService = gw.annotations['internal.istio.io/gateway-service']
@@ -49,17 +72,27 @@ export function buildGatewayConfig(scope: ProxyScope): {listeners: EnvoyMessage[
         warnings.push(`Gateway ${gatewayKey} spec.servers[${index}].port.number is not a number`)
         continue
       }
-      // Port translation: the listener binds the targetPort of the gateway Service port that matches.
-      let ports = [number]
-      if (allowed.length) {
-        const hit = [...new Set(allowed.filter((t) => t.port.port === number).map((t) => t.targetPort))]
-        if (hit.length === 0) {
-          warnings.push(`Gateway ${gatewayKey} server port ${number} is not exposed by the gateway Service; it gets no listener`)
-          continue
-        }
-        ports = hit
+      const ports = resolvePorts(number, allowed, !scopedService)
+      if (ports.length === 0) {
+        warnings.push(`Gateway ${gatewayKey} server port ${number} is not exposed by the gateway Service; it gets no listener`)
+        continue
       }
-      for (const p of ports) servers.push({gateway: gw, gatewayKey, server, index, listenPort: p})
+      for (const p of ports) {
+        // Envoy rejects two filter chains with the same SNI match: a TLS server repeating a host already served on
+        // this port (same bind) is skipped whole, first gateway wins (model/gateway.go mergeGateways, CheckDuplicates).
+        if (server.tls) {
+          const known = tlsHostsByPort.get(p) ?? tlsHostsByPort.set(p, new Map()).get(p)!
+          const bind = String(server.bind ?? '')
+          const hosts = ((server.hosts ?? []) as string[]).map((h) => (h.startsWith('./') ? `${gw.namespace}/${h.slice(2)}` : String(h)))
+          const duplicates = hosts.filter((h) => known.has(h) && known.get(h) === bind)
+          if (duplicates.length) {
+            warnings.push(`Gateway ${gatewayKey} spec.servers[${index}] skipped: hosts ${duplicates.join(', ')} are already served with TLS on port ${p}`)
+            continue
+          }
+          for (const h of hosts) known.set(h, bind)
+        }
+        servers.push({gateway: gw, gatewayKey, server, index, listenPort: p})
+      }
     }
   }
   const byPort = new Map<number, ServerRef[]>()

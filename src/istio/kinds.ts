@@ -63,6 +63,19 @@ const NETWORKING = 'networking.istio.io'
 const SECURITY = 'security.istio.io'
 const ISTIO_VERSIONS = ['v1', 'v1beta1', 'v1alpha3'] as const
 const SECURITY_VERSIONS = ['v1', 'v1beta1'] as const
+/** Kubernetes Gateway API (standard channel), and its experimental `x-k8s.io` group. */
+export const GATEWAY_API = 'gateway.networking.k8s.io'
+const GATEWAY_API_X = 'gateway.networking.x-k8s.io'
+const K8S_NETWORKING = 'networking.k8s.io'
+
+/**
+ * A Gateway API kind as istiod reads it (pkg/config/schema/metadata.yaml: its version and versionAliases), plus the
+ * pre-v1 versions older clusters still serve. istiod turns these objects into Istio config (derived config,
+ * src/istio/derived.ts); meshctl lists them in the namespaces involved, like the other routing kinds.
+ */
+function gatewayApiRow(kind: string, plural: string, versions: readonly string[], extra: Partial<KindRow> = {}): KindRow {
+  return {kind, group: GATEWAY_API, versions, plural, namespaced: true, feeds: 'routing', discovered: true, list: 'mesh', meshWide: false, ...extra}
+}
 
 export const KINDS: readonly KindRow[] = [
   {
@@ -245,6 +258,47 @@ export const KINDS: readonly KindRow[] = [
     meshWide: false,
     get: true,
   },
+  // Kubernetes Ingress: istiod's Ingress controller turns it into a Gateway (istio-system) and VirtualServices
+  // (pilot/pkg/config/kube/ingress); IngressClass (cluster-scoped) says which Ingresses istiod owns.
+  {
+    kind: 'Ingress',
+    group: K8S_NETWORKING,
+    versions: ['v1'],
+    plural: 'ingresses',
+    namespaced: true,
+    feeds: 'routing',
+    discovered: false,
+    list: 'mesh',
+    meshWide: false,
+  },
+  {
+    kind: 'IngressClass',
+    group: K8S_NETWORKING,
+    versions: ['v1'],
+    plural: 'ingressclasses',
+    namespaced: false,
+    feeds: 'routing',
+    discovered: false,
+    list: 'mesh',
+    meshWide: false,
+  },
+  gatewayApiRow('GatewayClass', 'gatewayclasses', ['v1', 'v1beta1', 'v1alpha2'], {namespaced: false}),
+  gatewayApiRow('Gateway', 'gateways', ['v1', 'v1beta1', 'v1alpha2']),
+  gatewayApiRow('ListenerSet', 'listenersets', ['v1']),
+  gatewayApiRow('HTTPRoute', 'httproutes', ['v1', 'v1beta1', 'v1alpha2']),
+  gatewayApiRow('GRPCRoute', 'grpcroutes', ['v1', 'v1alpha2']),
+  gatewayApiRow('TCPRoute', 'tcproutes', ['v1', 'v1alpha2']),
+  gatewayApiRow('TLSRoute', 'tlsroutes', ['v1', 'v1alpha3', 'v1alpha2']),
+  gatewayApiRow('ReferenceGrant', 'referencegrants', ['v1beta1', 'v1alpha2']),
+  gatewayApiRow('BackendTLSPolicy', 'backendtlspolicies', ['v1', 'v1alpha3']),
+  // Gateway API's experimental BackendLBPolicy: istiod does not read it (no schema in metadata.yaml), so it is
+  // understood in manifests but never listed.
+  gatewayApiRow('BackendLBPolicy', 'backendlbpolicies', ['v1alpha2'], {list: false}),
+  // Experimental kinds istiod reads with PILOT_ENABLE_ALPHA_GATEWAY_API.
+  gatewayApiRow('XBackend', 'xbackends', ['v1alpha1'], {group: GATEWAY_API_X}),
+  gatewayApiRow('XBackendTrafficPolicy', 'xbackendtrafficpolicies', ['v1alpha1'], {group: GATEWAY_API_X}),
+  // Gateway API inference extension (ENABLE_GATEWAY_API_INFERENCE_EXTENSION).
+  gatewayApiRow('InferencePool', 'inferencepools', ['v1'], {group: 'inference.networking.k8s.io'}),
   // Only ConfigMap `istio` of the root namespace is read (its `mesh` key).
   {
     kind: 'ConfigMap',
@@ -298,6 +352,16 @@ export function resourceName(row: Pick<KindRow, 'group' | 'plural'>): string {
 
 export function isIstioGroup(group: string): boolean {
   return ISTIO_API_GROUPS.includes(group)
+}
+
+/**
+ * The key of a row in per-kind records (coverage, served versions): the kind name, qualified with its group when
+ * another group has a kind of the same name and this one is not Istio's (`Gateway` is Istio's Gateway,
+ * `Gateway.gateway.networking.k8s.io` the Gateway API one), so snapshots written before those rows read the same.
+ */
+export function kindKey(row: Pick<KindRow, 'group' | 'kind'>): string {
+  const shared = KINDS.some((k) => k.kind === row.kind && k.group !== row.group)
+  return shared && !isIstioGroup(row.group) ? `${row.kind}.${row.group}` : row.kind
 }
 
 /** Rows live reads and snapshots list (mesh config and single gets aside). */

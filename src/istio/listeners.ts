@@ -100,6 +100,28 @@ function tlsChains(scope: ProxyScope, svc: MeshService, port: ServicePort, statP
   return chains
 }
 
+const IPV4 = /^(\d{1,3})(\.\d{1,3}){3}$/
+const isIPAddress = (a: string): boolean => IPV4.test(a) || (a.includes(':') && /^[0-9a-fA-F:.]+$/.test(a))
+
+/**
+ * The addresses a service port's outbound listener binds (listener.go buildSidecarOutboundListeners): the VIP, else
+ * 0.0.0.0 — except for headless services (resolution NONE, no VIP) on TCP or sniffed ports, which get one listener per
+ * endpoint IP (`<pod IP>_<port>`, the proxy's own IP skipped) since PILOT_ENABLE_HEADLESS_FILTER_CHAIN_LISTENER is
+ * off by default. A Kubernetes headless Service with no endpoint then has no listener at all; a ServiceEntry
+ * without endpoints or workload selector keeps the wildcard listener. When the manifests say nothing about a
+ * Service's endpoints, the wildcard listener stands in.
+ */
+function outboundBinds(scope: ProxyScope, svc: MeshService, port: ServicePort, vip: string | undefined): string[] {
+  if (vip || svc.resolution !== 'Passthrough' || svc.addresses.some((a) => a.includes('/'))) return [vip ?? '0.0.0.0']
+  if (svc.registry === 'Kubernetes' && svc.endpointsKnown === false) return ['0.0.0.0']
+  const endpoints = svc.endpoints.filter((e) => e.ports[port.name] !== undefined)
+  if (svc.registry !== 'Kubernetes' && endpoints.length === 0 && !svc.selector) return ['0.0.0.0']
+  const self = scope.proxy.ips?.[0] ?? scope.proxy.ip
+  const binds: string[] = []
+  for (const e of endpoints) if (isIPAddress(e.address) && e.address !== self && !binds.includes(e.address)) binds.push(e.address)
+  return binds
+}
+
 export function buildSidecarOutboundListeners(scope: ProxyScope): EnvoyMessage[] {
   const plans = new Map<string, OutboundListenerPlan>()
   const get = (bind: string, port: number) => {
@@ -145,28 +167,29 @@ export function buildSidecarOutboundListeners(scope: ProxyScope): EnvoyMessage[]
         for (const c of chains) if (!plan.chains.some((x) => sameChainMatch(x.filter_chain_match, c.filter_chain_match))) plan.chains.push(c)
         continue
       }
-      const bind = vip ?? '0.0.0.0'
-      const plan = get(bind, port.port)
-      const statPrefix = clusterName('outbound', port.port, '', svc.hostname)
-      if (lp === 'AUTO') {
-        if (!plan.chains.some((c) => c.__http)) {
-          plan.chains.push({
-            __http: true,
-            filter_chain_match: {transport_protocol: 'raw_buffer', application_protocols: OUTBOUND_HTTP_ALPNS},
-            filters: [httpConnectionManager(`outbound_${bind}_${port.port}`, {rds: bind === '0.0.0.0' ? String(port.port) : `${svc.hostname}:${port.port}`})],
-          })
-          plan.http = true
+      for (const bind of outboundBinds(scope, svc, port, vip)) {
+        const plan = get(bind, port.port)
+        const statPrefix = clusterName('outbound', port.port, '', svc.hostname)
+        if (lp === 'AUTO') {
+          if (!plan.chains.some((c) => c.__http)) {
+            plan.chains.push({
+              __http: true,
+              filter_chain_match: {transport_protocol: 'raw_buffer', application_protocols: OUTBOUND_HTTP_ALPNS},
+              filters: [httpConnectionManager(`outbound_${bind}_${port.port}`, {rds: bind === '0.0.0.0' ? String(port.port) : `${svc.hostname}:${port.port}`})],
+            })
+            plan.http = true
+          }
+          if (!plan.defaultChain) plan.defaultChain = {name: `${bind}_${port.port}`, filters: [tcpProxy(statPrefix, tcpTarget(scope, svc, port).target)]}
+          continue
         }
-        if (!plan.defaultChain) plan.defaultChain = {name: `${bind}_${port.port}`, filters: [tcpProxy(statPrefix, tcpTarget(scope, svc, port).target)]}
-        continue
+        if (isTLS(port.protocol) && bind === '0.0.0.0') {
+          const fromVs = tlsChains(scope, svc, port, statPrefix)
+          const chains = fromVs.length ? fromVs : [{filter_chain_match: {server_names: [svc.hostname]}, filters: [tcpProxy(statPrefix, statPrefix)]}]
+          for (const c of chains) if (!plan.chains.some((x) => sameChainMatch(x.filter_chain_match, c.filter_chain_match))) plan.chains.push(c)
+          continue
+        }
+        if (!plan.chains.some((c) => c.__tcp)) plan.chains.push({__tcp: true, filters: [tcpProxy(statPrefix, tcpTarget(scope, svc, port).target)]})
       }
-      if (isTLS(port.protocol) && bind === '0.0.0.0') {
-        const fromVs = tlsChains(scope, svc, port, statPrefix)
-        const chains = fromVs.length ? fromVs : [{filter_chain_match: {server_names: [svc.hostname]}, filters: [tcpProxy(statPrefix, statPrefix)]}]
-        for (const c of chains) if (!plan.chains.some((x) => sameChainMatch(x.filter_chain_match, c.filter_chain_match))) plan.chains.push(c)
-        continue
-      }
-      if (!plan.chains.some((c) => c.__tcp)) plan.chains.push({__tcp: true, filters: [tcpProxy(statPrefix, tcpTarget(scope, svc, port).target)]})
     }
   }
   const listeners: EnvoyMessage[] = []

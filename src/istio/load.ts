@@ -4,7 +4,19 @@
  * Pod, ServiceEntry + WorkloadEntry). Problems are collected (file, kind, name, field), never thrown: one bad
  * object must not hide the rest.
  */
-import type {ConfigObject, ManifestProblem, MeshModel, MeshService, Resolution, ServicePort, WorkloadEndpoint} from './types.js'
+import {
+  DEFAULT_MESH_CONFIG,
+  type ConfigObject,
+  type ManifestProblem,
+  type MeshConfig,
+  type MeshModel,
+  type MeshService,
+  type Resolution,
+  type ServicePort,
+  type WorkloadEndpoint,
+} from './types.js'
+import {deriveConfig} from './derived.js'
+import {autoAllocatedAddresses} from './auto-allocate.js'
 import {protocolFromPortName, parseProtocol} from './protocol.js'
 import {exportToOf} from './hosts.js'
 import {schemaViolations} from './schema.js'
@@ -29,6 +41,11 @@ export interface LoadOptions {
   configDomainSuffix?: string
   /** Kubernetes domain for Service hostnames. Default `cluster.local`. */
   domainSuffix?: string
+  /**
+   * The mesh config istiod runs with: it decides which Ingresses istiod converts (ingressControllerMode,
+   * ingressClass) and what their Gateways select. Default: Istio's defaults.
+   */
+  meshConfig?: MeshConfig
   /**
    * true: a document that cannot be read (invalid YAML, not an object, no kind or name) is a BadInputError naming
    * file and line — for manifests the user gave. Schema problems of readable objects are still collected.
@@ -209,6 +226,7 @@ function buildKubernetesServices(objects: ConfigObject[], domainSuffix: string):
       namespace: o.namespace,
       name: o.name,
       registry: 'Kubernetes',
+      labels: o.labels,
       endpointsKnown,
       addresses,
       ports,
@@ -296,6 +314,7 @@ function buildServiceEntryServices(objects: ConfigObject[], problems: ManifestPr
         namespace: o.namespace,
         name: o.name,
         registry: 'ServiceEntry',
+        labels: o.labels,
         addresses: ((s.addresses ?? []) as string[]).map(String),
         ports,
         resolution,
@@ -338,13 +357,17 @@ function buildMeshModel(parsed: ConfigObject[], problems: ManifestProblem[], opt
     serviceEntries: [],
   }
   const others: ConfigObject[] = []
-  for (const o of objects) {
+  // Istio config istiod generates from Ingress (and Gateway API) objects joins what the user wrote (derived.ts).
+  const derived = deriveConfig(objects, {domainSuffix, meshConfig: opts.meshConfig ?? DEFAULT_MESH_CONFIG})
+  for (const o of [...objects, ...derived]) {
     const list = kindOf(o)?.model
     if (list) lists[list].push(o)
     else others.push(o)
   }
+  const services = [...buildKubernetesServices(objects, domainSuffix), ...buildServiceEntryServices(objects, problems)]
+  for (const [svc, addresses] of autoAllocatedAddresses(services)) svc.autoAllocatedAddresses = addresses
   return {
-    services: [...buildKubernetesServices(objects, domainSuffix), ...buildServiceEntryServices(objects, problems)],
+    services,
     ...lists,
     others,
     problems,

@@ -52,6 +52,8 @@ export function meshConfigFromObject(doc: Record<string, any> | null | undefined
   if (md && typeof md === 'object') for (const [k, v] of Object.entries(md as Record<string, unknown>)) mesh.proxyMetadata[k] = String(v)
   if (typeof doc.ingressControllerMode === 'string') mesh.ingressControllerMode = doc.ingressControllerMode
   mesh.ingressService = text(doc.ingressService) ?? mesh.ingressService
+  if (typeof doc.ingressClass === 'string') mesh.ingressClass = doc.ingressClass
+  if (typeof doc.ingressSelector === 'string') mesh.ingressSelector = doc.ingressSelector
   return mesh
 }
 
@@ -70,6 +72,8 @@ const FIELD_TYPES: Array<[path: string, type: 'string' | 'boolean' | 'object']> 
   ['enableAutoMtls', 'boolean'],
   ['ingressControllerMode', 'string'],
   ['ingressService', 'string'],
+  ['ingressClass', 'string'],
+  ['ingressSelector', 'string'],
   ['outboundTrafficPolicy', 'object'],
   ['outboundTrafficPolicy.mode', 'string'],
   ['defaultConfig', 'object'],

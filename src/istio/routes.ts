@@ -77,15 +77,23 @@ function matchApplies(match: any, ctx: RouteContext, vs: ConfigObject): boolean 
   return true
 }
 
-function translateMatch(match: any): EnvoyMessage {
+/** internal.istio.io/route-semantics of VirtualServices istiod derives from Ingress (`ingress`) and Gateway API (`gateway`). */
+function usesDerivedRouteSemantics(vs: ConfigObject): boolean {
+  const semantics = vs.annotations['internal.istio.io/route-semantics']
+  return semantics === 'ingress' || semantics === 'gateway'
+}
+
+function translateMatch(match: any, vs: ConfigObject): EnvoyMessage {
   const out: EnvoyMessage = {}
   const ignoreCase = Boolean(match?.ignoreUriCase)
   const uri = match?.uri
   if (uri?.exact !== undefined) out.path = String(uri.exact)
   else if (uri?.prefix !== undefined) {
     const p = String(uri.prefix)
-    // Istio turns a prefix ending in "/" into a path_separated_prefix-free prefix match; other prefixes stay.
-    out.prefix = p
+    // Ingress and Gateway API prefixes match whole path segments (route.go translateRouteMatch): `/foo` matches
+    // `/foo` and `/foo/x`, not `/foobar`; a trailing "/" is dropped. Other prefixes are plain string prefixes.
+    if (usesDerivedRouteSemantics(vs) && p !== '/') out.path_separated_prefix = p.endsWith('/') ? p.slice(0, -1) : p
+    else out.prefix = p
   } else if (uri?.regex !== undefined) out.safe_regex = {regex: String(uri.regex)}
   else out.prefix = '/'
   if (ignoreCase) out.case_sensitive = false
@@ -227,7 +235,7 @@ function translateHTTPRoute(http: any, ruleIndex: number, vs: ConfigObject, ctx:
     if (!matchApplies(m, ctx, vs)) continue
     const r: EnvoyMessage = {
       name: http.name ? (m?.name ? `${http.name}.${m.name}` : String(http.name)) : m?.name ? String(m.name) : '',
-      match: translateMatch(m),
+      match: translateMatch(m, vs),
       metadata: {
         filter_metadata: {
           istio: {config: vsConfigPath(vs)},
@@ -238,6 +246,15 @@ function translateHTTPRoute(http: any, ruleIndex: number, vs: ConfigObject, ctx:
             name: vs.name,
             path: `${pathPrefix}[${ruleIndex}]`,
             rule: ruleIndex,
+            // A VirtualService istiod generated (from an Ingress, Gateway API routes) names what the user wrote.
+            ...(vs.derivedFrom
+              ? {
+                  derivedFrom: {
+                    converter: vs.derivedFrom.converter,
+                    objects: vs.derivedFrom.sources.map((o) => ({kind: o.kind, namespace: o.namespace, name: o.name})),
+                  },
+                }
+              : {}),
           },
         },
       },

@@ -2,7 +2,8 @@
  * What one proxy can see (pilot/pkg/model/sidecar.go, push_context.go): exportTo, Sidecar egress hosts, the
  * root namespace, `gateways` binding, and DestinationRule lookup order.
  */
-import type {ConfigObject, MeshConfig, MeshModel, MeshService, ProxySpec} from './types.js'
+import type {ConfigObject, FeatureFlags, MeshConfig, MeshModel, MeshService, ProxySpec} from './types.js'
+import {addressesForProxyFamilies, proxyUsesAutoAllocatedAddresses} from './auto-allocate.js'
 import {exportToOf, hostSubsetOf, hostsIntersect, mostSpecificHost, namespaceVisible, parseNamespacedHost, resolveShortName} from './hosts.js'
 import {labelsMatch} from './labels.js'
 
@@ -59,7 +60,28 @@ export function serviceInEgress(svc: MeshService, egress: EgressListener[]): boo
   return egress.some((l) => l.hosts.some((h) => egressNamespaceMatches(h.namespace, svc.namespace) && hostSubsetOf(svc.hostname, h.host)))
 }
 
-export function buildProxyScope(model: MeshModel, proxy: ProxySpec, mesh: MeshConfig): ProxyScope {
+const sameMap = (a: Record<string, string> | undefined, b: Record<string, string> | undefined): boolean => {
+  const x = Object.entries(a ?? {})
+  return x.length === Object.keys(b ?? {}).length && x.every(([k, v]) => b?.[k] === v)
+}
+
+/**
+ * Two ServiceEntry services of one hostname in one namespace with the same settings are one service whose ports
+ * are both's (sidecar.go appendSidecarServices, canMergeServices); otherwise the oldest wins.
+ */
+function canMergeServices(a: MeshService, b: MeshService): boolean {
+  if (a.registry !== 'ServiceEntry' || b.registry !== 'ServiceEntry') return false
+  if (b.ports.every((p) => a.ports.some((q) => q.port === p.port))) return false
+  return (
+    a.namespace === b.namespace &&
+    a.resolution === b.resolution &&
+    sameMap(a.labels, b.labels) &&
+    sameMap(a.selector, b.selector) &&
+    [...a.exportTo].sort().join(',') === [...b.exportTo].sort().join(',')
+  )
+}
+
+export function buildProxyScope(model: MeshModel, proxy: ProxySpec, mesh: MeshConfig, features: FeatureFlags = {}): ProxyScope {
   const configNamespace = proxy.configNamespace ?? proxy.namespace
   const isGateway = proxy.kind === 'gateway'
   const sidecar = isGateway ? undefined : selectSidecar(model, proxy, mesh)
@@ -74,6 +96,17 @@ export function buildProxyScope(model: MeshModel, proxy: ProxySpec, mesh: MeshCo
   for (const s of candidates) {
     const prev = serviceByHost.get(s.hostname)
     if (!prev || (prev.namespace !== configNamespace && s.namespace === configNamespace)) serviceByHost.set(s.hostname, s)
+    else if (canMergeServices(prev, s))
+      serviceByHost.set(s.hostname, {...prev, ports: [...prev.ports, ...s.ports.filter((p) => !prev.ports.some((q) => q.port === p.port))]})
+  }
+  // A proxy that captures DNS with auto-allocation on sees address-less ServiceEntry hosts at their allocated
+  // address (model/service.go getAllAddressesForProxy); the IP allocation controller's addresses (EnableIPAutoallocate)
+  // are written to the ServiceEntry status by a controller meshctl does not run.
+  if (proxyUsesAutoAllocatedAddresses(proxy, mesh, features) && !features.EnableIPAutoallocate) {
+    for (const [host, s] of serviceByHost) {
+      const auto = s.addresses.length === 0 && s.autoAllocatedAddresses ? addressesForProxyFamilies(s.autoAllocatedAddresses, proxy) : []
+      if (auto.length) serviceByHost.set(host, {...s, addresses: auto})
+    }
   }
   const services = [...serviceByHost.values()]
 

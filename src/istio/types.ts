@@ -39,6 +39,11 @@ export interface ConfigObject {
   /** Some kinds (Service, EndpointSlice, Pod) carry useful top-level fields besides spec. */
   raw: Record<string, any>
   source: Provenance
+  /**
+   * Set on objects istiod generates from other APIs (src/istio/derived.ts): the converter and the objects it read.
+   * `source` is then the first of those objects' provenance.
+   */
+  derivedFrom?: {converter: string; sources: Array<{apiVersion: string; kind: string; namespace: string; name: string; source: Provenance}>}
 }
 
 /** The protocols istiod distinguishes (pkg/config/protocol). `Unsupported` means "sniff" (auto-detection). */
@@ -75,11 +80,18 @@ export interface MeshService {
   registry: 'Kubernetes' | 'ServiceEntry'
   /** Cluster VIPs / ServiceEntry addresses (may be CIDRs for ServiceEntry). Empty: no VIP. */
   addresses: string[]
+  /**
+   * ServiceEntry hosts without addresses: the [IPv4, IPv6] addresses istiod auto-allocates (auto-allocate.ts), used by
+   * proxies that capture DNS with auto-allocation on.
+   */
+  autoAllocatedAddresses?: string[]
   ports: ServicePort[]
   resolution: Resolution
   meshExternal: boolean
   exportTo: string[]
   creationTime: number
+  /** The Service's / ServiceEntry's own metadata labels (e.g. experimental.istio.io/disable-gateway-port-translation). */
+  labels?: Record<string, string>
   /** Kubernetes selector / ServiceEntry workloadSelector labels, used to find the proxy's own services. */
   selector?: Record<string, string>
   endpoints: WorkloadEndpoint[]
@@ -108,8 +120,12 @@ export interface MeshConfig {
   proxyMetadata: Record<string, string>
   /** OFF: no Ingress controller (istioctl analyze then assumes no default ingress gateway). */
   ingressControllerMode: string
-  /** The ingress gateway Service istioctl analyze assumes when analyzing files alone. */
+  /** The ingress gateway Service istioctl analyze assumes when analyzing files alone; also what Ingress-derived Gateways select. */
   ingressService: string
+  /** The `kubernetes.io/ingress.class` value istiod's Ingress controller owns (`istio`). */
+  ingressClass: string
+  /** `istio: <value>` selector of Ingress-derived Gateways; '' derives it from ingressService. */
+  ingressSelector: string
 }
 
 export const DEFAULT_MESH_CONFIG: MeshConfig = {
@@ -122,6 +138,8 @@ export const DEFAULT_MESH_CONFIG: MeshConfig = {
   proxyMetadata: {},
   ingressControllerMode: 'STRICT',
   ingressService: 'istio-ingressgateway',
+  ingressClass: 'istio',
+  ingressSelector: '',
 }
 
 /** The proxy we compute config for (field names follow the Istio simulation corpus `proxy` object). */

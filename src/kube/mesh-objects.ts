@@ -1,4 +1,4 @@
-import {apiVersionFor, LISTED_KINDS, resourceName, type KindRow} from '../istio/kinds.js'
+import {apiVersionFor, kindKey, LISTED_KINDS, resourceName, type KindRow} from '../istio/kinds.js'
 import type {KubeApi, KubeObject} from './api.js'
 import {forbiddenError} from './errors.js'
 
@@ -13,7 +13,7 @@ export interface MeshObjects {
   objects: KubeObject[]
   /** The `mesh` key of the istio ConfigMap in istio-system, as YAML text, when readable. */
   meshConfig?: string
-  /** Served version used per Istio kind (discovery), e.g. {VirtualService: 'v1'}. */
+  /** Served version used per discovered kind (kinds.ts kindKey), e.g. {VirtualService: 'v1', 'Gateway.gateway.networking.k8s.io': 'v1'}. */
   versions: Record<string, string>
   /** Kinds not served by this cluster (CRD not installed) or not readable; informative, never fatal. */
   notes: string[]
@@ -54,7 +54,16 @@ export async function listMeshObjects(api: KubeApi, opts: MeshObjectsOptions): P
         continue
       }
       version = served
-      versions[k.kind] = version
+      versions[kindKey(k)] = version
+    }
+    // Cluster-scoped kinds (GatewayClass, IngressClass) are one list; a role bound per namespace cannot read them,
+    // which only leaves their objects out (noted), as for the UI's namespace list.
+    if (!k.namespaced) {
+      const what = `list ${resourceName(k)}`
+      const r = await api.listResource({group: k.group, version, plural: k.plural}, {what})
+      if (!r.ok) notes.push(`${what} is forbidden: ${k.kind} objects not read`)
+      else for (const o of r.items) objects.push({...o, apiVersion: apiVersionFor(k, version), kind: k.kind})
+      continue
     }
     for (const ns of namespaces) {
       // Workload kinds (Pods, EndpointSlices) of the root namespace say nothing about the proxies read.

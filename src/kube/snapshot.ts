@@ -5,7 +5,7 @@ import {createGunzip, createGzip} from 'node:zlib'
 import {BadInputError, ClusterAccessError, isMeshctlError, type MeshctlError, UsageError} from '../errors.js'
 import {humanBytes, openRegularFile, readRegularFile} from '../fsutil/bounded-read.js'
 import {writeDirAtomic, writeStreamAtomic} from '../fsutil/atomic-write.js'
-import {LISTED_KINDS, MESH_WIDE_KINDS} from '../istio/kinds.js'
+import {kindKey, LISTED_KINDS, MESH_WIDE_KINDS} from '../istio/kinds.js'
 import {EnvoyAdminClient} from './admin-client.js'
 import {KubeApi} from './api.js'
 import {closeOnSignal} from './cleanup.js'
@@ -176,7 +176,7 @@ export async function saveSnapshot(opts: SaveSnapshotOptions): Promise<SaveSnaps
   // "*"): read them cluster-wide so an offline diagnosis sees the ones that live elsewhere; where that is not
   // allowed, keep the namespaces' own and record the coverage so no absence is mistaken for a deletion.
   const coverage: Record<string, string[] | '*'> = {}
-  for (const k of LISTED_KINDS) coverage[k.kind] = k.list === 'workloads' ? [...namespaces] : [...namespaces, 'istio-system']
+  for (const k of LISTED_KINDS) coverage[kindKey(k)] = !k.namespaced ? '*' : k.list === 'workloads' ? [...namespaces] : [...namespaces, 'istio-system']
   try {
     const wide = await listMeshObjects(api, {namespaces: [], allNamespaces: true, kinds: MESH_WIDE_KINDS})
     mesh.objects = [...mesh.objects.filter((o) => !MESH_WIDE_KINDS.includes((o as {kind: string}).kind)), ...wide.objects]

@@ -10,6 +10,7 @@ import {parse as parseYaml} from 'yaml'
 import {BadInputError, ClusterAccessError, isMeshctlError, UsageError} from '../errors.js'
 import {checkNesting, readInputText} from '../input/gate.js'
 import {meshConfigFromDocument} from '../istio/mesh-config.js'
+import {kindKey} from '../istio/kinds.js'
 import {
   auditManifests,
   mergeAuditResults,
@@ -347,7 +348,7 @@ async function readClusterObjects(api: KubeApi, namespaces: string[] | undefined
 }
 
 function kindsListed(versions: Record<string, string>): string[] {
-  return [...ISTIO_KINDS.map((k) => k.kind).filter((k) => versions[k]), ...CORE_KINDS.map((k) => k.kind)]
+  return [...ISTIO_KINDS.map(kindKey).filter((k) => versions[k]), ...CORE_KINDS.map(kindKey)]
 }
 
 function parseMeshConfigText(text: string | undefined, notes: string[]): Record<string, any> | undefined {

@@ -12,7 +12,7 @@ import type {Finding} from '../findings/types.js'
 import type {ModelCoverage} from '../analysis/diagnose/context.js'
 import type {KubeApi, KubeObject} from '../kube/api.js'
 import {apiStatusError, canICommand, forbiddenText, type Forbidden} from '../kube/errors.js'
-import {apiVersionFor, LISTED_KINDS, MESH_WIDE_KINDS as MESH_WIDE_KIND_NAMES, type KindRow} from '../istio/kinds.js'
+import {apiVersionFor, kindKey, kindRow, LISTED_KINDS, MESH_WIDE_KINDS as MESH_WIDE_KIND_NAMES, type KindRow} from '../istio/kinds.js'
 import {buildProxyConfig} from '../istio/build.js'
 import {loadManifestsFromText, type ManifestText} from '../istio/load.js'
 import {DEFAULT_MESH_CONFIG, type MeshConfig, type MeshModel, type ProxySpec} from '../istio/types.js'
@@ -22,7 +22,7 @@ import type {ProxyState} from './types.js'
 /** Kinds a proxy receives from every namespace (exportTo defaults to "*"): a namespace-bounded read would miss them. */
 export const MESH_WIDE_KINDS: ReadonlySet<string> = new Set(MESH_WIDE_KIND_NAMES)
 
-/** Per kind, the namespaces that were read: `'*'` for a cluster-wide list. */
+/** Per kind (kinds.ts kindKey), the namespaces that were read: `'*'` for a cluster-wide list. */
 export type ClusterCoverage = ModelCoverage
 
 export interface ClusterObjects {
@@ -71,6 +71,7 @@ export async function readClusterObjects(api: KubeApi, scope: ClusterReadScope):
   const notes: string[] = []
 
   const readKind = async (k: KindRow) => {
+    const key = kindKey(k)
     let version = k.versions[0]!
     if (k.discovered) {
       let served: string | undefined
@@ -82,18 +83,27 @@ export async function readClusterObjects(api: KubeApi, scope: ClusterReadScope):
       }
       // Not served (CRD not installed): nothing of this kind can exist.
       if (!served) {
-        coverage[k.kind] = '*'
+        coverage[key] = '*'
         return
       }
       version = served
     }
     const apiVersion = apiVersionFor(k, version)
     const ref = {group: k.group, version, plural: k.plural}
+    // Cluster-scoped kinds (GatewayClass, IngressClass): one list; a refusal (role bound per namespace) is a note.
+    if (!k.namespaced) {
+      const all = await api.listResource(ref)
+      if (all.ok) {
+        for (const o of all.items) objects.push(slim(o, apiVersion, k.kind))
+        coverage[key] = '*'
+      } else notes.push(`${forbiddenText(all.forbidden)} is forbidden: ${k.kind} objects not read`)
+      return
+    }
     if (k.meshWide) {
       const all = await api.listResource(ref)
       if (all.ok) {
         for (const o of all.items) objects.push(slim(o, apiVersion, k.kind))
-        coverage[k.kind] = '*'
+        coverage[key] = '*'
         return
       }
       denied.push(all.forbidden)
@@ -108,7 +118,7 @@ export async function readClusterObjects(api: KubeApi, scope: ClusterReadScope):
       }
       for (const o of r.items) objects.push(slim(o, apiVersion, k.kind))
     }
-    coverage[k.kind] = namespaces
+    coverage[key] = namespaces
   }
 
   const meshConfig = (async () => {
@@ -159,11 +169,12 @@ export function snapshotClusterObjects(snapshot: Snapshot, rootNamespace = 'isti
   // A snapshot that recorded what it read says so; older ones read the pods' namespaces and the root namespace.
   const recorded = (snapshot.manifest.objects as {coverage?: ClusterCoverage} | undefined)?.coverage
   const coverage: ClusterCoverage = recorded ? {...recorded} : {Pod: namespaces, EndpointSlice: namespaces, Service: withRoot}
-  if (!recorded) for (const k of LISTED_KINDS) if (k.discovered) coverage[k.kind] = withRoot
+  if (!recorded) for (const k of LISTED_KINDS) if (k.discovered) coverage[kindKey(k)] = withRoot
   // A kind the cluster did not serve at save time holds nothing anywhere.
   for (const note of snapshot.manifest.objects?.notes ?? []) {
-    const kind = /^(\w+) \(.*\) is not served/.exec(note)?.[1]
-    if (kind) coverage[kind] = '*'
+    const m = /^(\w+) \((.*)\) is not served/.exec(note)
+    const row = m ? kindRow(m[2]!, m[1]!) : undefined
+    if (row) coverage[kindKey(row)] = '*'
   }
   return {
     objects: snapshot.objects(),
@@ -205,7 +216,7 @@ export interface ClusterModel {
 export function buildClusterModel(objs: ClusterObjects, proxy: ProxySpec): ClusterModel {
   const notes = [...objs.notes]
   const mesh = clusterMeshConfig(objs.meshConfig, notes)
-  const model = loadManifestsFromText(clusterManifestTexts(objs.objects), {domainSuffix: mesh.domainSuffix})
+  const model = loadManifestsFromText(clusterManifestTexts(objs.objects), {domainSuffix: mesh.domainSuffix, meshConfig: mesh})
   const dump = buildProxyConfig(model, proxy, mesh)
   dump.warnings.push(...notes)
   for (const p of model.problems) dump.warnings.push(`${p.file}${p.field ? ` ${p.field}` : ''}: ${p.message}`)

@@ -94,7 +94,7 @@ export function readMeshConfig(path?: string): MeshConfig {
  * problems (a list given as a string, a weight that is not a number) stay warnings.
  */
 export function loadManifestModel(paths: string[], mesh: MeshConfig): MeshModel {
-  return loadManifestsFromText(readManifestTexts(paths), {domainSuffix: mesh.domainSuffix, strict: true})
+  return loadManifestsFromText(readManifestTexts(paths), {domainSuffix: mesh.domainSuffix, meshConfig: mesh, strict: true})
 }
 
 /** The mesh config a user gave (strict: an unknown mode is exit 3). See src/istio/mesh-config.ts. */

@@ -1,7 +1,7 @@
 import {readFileSync} from 'node:fs'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {parseAllDocuments} from 'yaml'
-import {apiVersionFor, KINDS, kindOf, kindRow, LISTED_KINDS, MESH_WIDE_KINDS, resourceName} from '../../src/istio/kinds.js'
+import {apiVersionFor, KINDS, kindKey, kindOf, kindRow, LISTED_KINDS, MESH_WIDE_KINDS, resourceName} from '../../src/istio/kinds.js'
 import {loadManifestsFromText} from '../../src/istio/load.js'
 import {startFakeApiServer, type FakeApiServer} from '../../src/lab/fake-apiserver.js'
 
@@ -33,9 +33,42 @@ describe('the kind registry', () => {
     expect(LISTED_KINDS.map((k) => k.kind)).toContain('WorkloadEntry')
   })
 
+  it('understands Ingress and the Gateway API kinds at the versions istiod reads them', () => {
+    for (const [apiVersion, kind] of [
+      ['networking.k8s.io/v1', 'Ingress'],
+      ['networking.k8s.io/v1', 'IngressClass'],
+      ['gateway.networking.k8s.io/v1', 'GatewayClass'],
+      ['gateway.networking.k8s.io/v1beta1', 'Gateway'],
+      ['gateway.networking.k8s.io/v1', 'ListenerSet'],
+      ['gateway.networking.k8s.io/v1', 'HTTPRoute'],
+      ['gateway.networking.k8s.io/v1', 'GRPCRoute'],
+      ['gateway.networking.k8s.io/v1alpha2', 'TCPRoute'],
+      ['gateway.networking.k8s.io/v1', 'TLSRoute'],
+      ['gateway.networking.k8s.io/v1alpha3', 'TLSRoute'],
+      ['gateway.networking.k8s.io/v1beta1', 'ReferenceGrant'],
+      ['gateway.networking.k8s.io/v1', 'BackendTLSPolicy'],
+      ['gateway.networking.k8s.io/v1alpha2', 'BackendLBPolicy'],
+    ]) {
+      const row = kindOf({apiVersion, kind})
+      expect(row?.versions, `${apiVersion} ${kind}`).toContain(apiVersion.split('/')[1])
+    }
+    expect(kindRow('gateway.networking.k8s.io', 'GatewayClass')!.namespaced).toBe(false)
+    expect(kindRow('networking.k8s.io', 'IngressClass')!.namespaced).toBe(false)
+    expect(LISTED_KINDS.map((k) => `${k.group}/${k.kind}`)).toEqual(
+      expect.arrayContaining(['networking.k8s.io/Ingress', 'gateway.networking.k8s.io/Gateway', 'gateway.networking.k8s.io/HTTPRoute']),
+    )
+  })
+
   it('keys lookups by API group: a Gateway API Gateway is not an Istio Gateway', () => {
-    expect(kindOf({apiVersion: 'networking.istio.io/v1beta1', kind: 'Gateway'})?.feeds).toBe('routing')
-    expect(kindOf({apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway'})).toBeUndefined()
+    expect(kindOf({apiVersion: 'networking.istio.io/v1beta1', kind: 'Gateway'})?.model).toBe('gateways')
+    const k8sGateway = kindOf({apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway'})
+    expect(k8sGateway?.group).toBe('gateway.networking.k8s.io')
+    expect(k8sGateway?.model).toBeUndefined()
+    // Per-kind records (coverage, served versions) keep Istio's Gateway under its plain name.
+    expect(kindKey(kindRow('networking.istio.io', 'Gateway')!)).toBe('Gateway')
+    expect(kindKey(k8sGateway!)).toBe('Gateway.gateway.networking.k8s.io')
+    expect(kindKey(kindRow('gateway.networking.k8s.io', 'HTTPRoute')!)).toBe('HTTPRoute')
+    expect(new Set(LISTED_KINDS.map(kindKey)).size).toBe(LISTED_KINDS.length)
     expect(kindOf({apiVersion: 'v1', kind: 'VirtualService'})).toBeUndefined()
     expect(apiVersionFor(kindRow('', 'Service')!)).toBe('v1')
     expect(resourceName(kindRow('security.istio.io', 'PeerAuthentication')!)).toBe('peerauthentications.security.istio.io')
@@ -64,6 +97,11 @@ apiVersion: networking.istio.io/v1
 kind: EnvoyFilter
 metadata: {name: ef, namespace: web}
 spec: {}
+---
+apiVersion: gateway.networking.k8s.io/v9
+kind: HTTPRoute
+metadata: {name: future, namespace: web}
+spec: {}
 `,
       },
     ])
@@ -73,6 +111,7 @@ spec: {}
     expect(model.others.map((o) => `${o.apiVersion} ${o.kind}`)).toEqual(['gateway.networking.k8s.io/v1 Gateway', 'example.com/v1 ServiceEntry'])
     expect(model.problems.map((p) => p.message)).toEqual([
       'EnvoyFilter ef: apiVersion "networking.istio.io/v1" is not served (expected networking.istio.io/v1alpha3)',
+      'HTTPRoute future: apiVersion "gateway.networking.k8s.io/v9" is not served (expected gateway.networking.k8s.io/v1|v1beta1|v1alpha2)',
     ])
   })
 

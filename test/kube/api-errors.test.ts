@@ -108,6 +108,17 @@ describe('API error mapping (exit 4, exact next step)', () => {
       }))
       .get('/apis/security.istio.io')
       .reply(404, {kind: 'Status', code: 404})
+    // No Gateway API CRDs installed; Ingress is built in (read in the namespaces, IngressClass cluster-wide).
+    for (const group of ['gateway.networking.k8s.io', 'gateway.networking.x-k8s.io', 'inference.networking.k8s.io'])
+      nock(SERVER).get(`/apis/${group}`).reply(404, {kind: 'Status', code: 404})
+    nock(SERVER)
+      .get(/\/apis\/networking\.k8s\.io\/v1\/namespaces\/(bookinfo|istio-system)\/ingresses/)
+      .query(true)
+      .times(2)
+      .reply(200, {items: []})
+      .get('/apis/networking.k8s.io/v1/ingressclasses')
+      .query(true)
+      .reply(200, {items: [{metadata: {name: 'istio'}, spec: {controller: 'istio.io/ingress-controller'}}]})
     nock(SERVER)
       .get(/\/api\/v1\/namespaces\/(bookinfo|istio-system)\/services/)
       .query(true)
@@ -130,9 +141,16 @@ describe('API error mapping (exit 4, exact next step)', () => {
     })
     expect(r.objects).toEqual([
       {metadata: {name: 'reviews', namespace: 'bookinfo'}, spec: {}, apiVersion: 'networking.istio.io/v1beta1', kind: 'VirtualService'},
+      {metadata: {name: 'istio'}, spec: {controller: 'istio.io/ingress-controller'}, apiVersion: 'networking.k8s.io/v1', kind: 'IngressClass'},
     ])
     expect(r.notes).toEqual([
       'PeerAuthentication (security.istio.io) is not served by this cluster',
+      ...['GatewayClass', 'Gateway', 'ListenerSet', 'HTTPRoute', 'GRPCRoute', 'TCPRoute', 'TLSRoute', 'ReferenceGrant', 'BackendTLSPolicy'].map(
+        (kind) => `${kind} (gateway.networking.k8s.io) is not served by this cluster`,
+      ),
+      'XBackend (gateway.networking.x-k8s.io) is not served by this cluster',
+      'XBackendTrafficPolicy (gateway.networking.x-k8s.io) is not served by this cluster',
+      'InferencePool (inference.networking.k8s.io) is not served by this cluster',
       'configmap istio not found in istio-system: mesh defaults assumed',
     ])
   })

@@ -201,13 +201,19 @@ export class LiveAuditor {
   }
 }
 
+/** The objects istiod derives (src/istio/derived.ts) that the model holds. */
+function derivedObjects(model: MeshModel | undefined): Array<{kind: string; namespace: string; name: string}> {
+  if (!model) return []
+  return [...model.gateways, ...model.virtualServices, ...model.destinationRules].filter((o) => o.derivedFrom)
+}
+
 /** The Istio model of what the cluster holds. */
 function buildModel(resources: AuditResource[], mesh: MeshConfig, notes: string[]): MeshModel | undefined {
   try {
     return loadManifestsFromObjects(
       resources.map((r) => r.raw),
       'cluster',
-      {domainSuffix: mesh.domainSuffix},
+      {domainSuffix: mesh.domainSuffix, meshConfig: mesh},
     )
   } catch (error) {
     notes.push(`the Istio model of the cluster objects could not be built (${(error as Error).message}): TLS and drift checks skipped`)
@@ -229,7 +235,8 @@ export function clusterProxyEnv(input: Pick<LiveAuditInput, 'resources' | 'meshC
   const env = new ProxyCheckEnv({
     ...(model ? {model} : {}),
     mesh,
-    known: knownFromObjects(input.resources, input.kindsListed),
+    // Config istiod generates from Ingress objects exists as surely as what was listed: proxies cite it too.
+    known: knownFromObjects([...input.resources, ...derivedObjects(model)], input.kindsListed),
     pods: input.resources.filter((r) => r.kind === 'Pod'),
     drift: opts.drift !== false,
   })
