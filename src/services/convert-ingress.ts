@@ -7,10 +7,10 @@
  */
 import {BadInputError} from '../errors.js'
 import {manifestProblemText, parseManifests} from '../istio/parse-manifests.js'
-import {meshConfigFromObject} from '../istio/mesh-config.js'
 import {convertIngress} from '../istio/ingress/convert.js'
-import type {ConversionEnv, IstioDocument} from '../istio/derived-types.js'
-import type {ConfigObject, ManifestProblem, MeshConfig} from '../istio/types.js'
+import {ingressEnvironment} from '../istio/ingress/environment.js'
+import type {IstioDocument} from '../istio/derived-types.js'
+import type {ConfigObject, ManifestProblem} from '../istio/types.js'
 import {readManifestTexts, readMeshConfig} from '../sources/manifests.js'
 
 export interface ConvertIngressOptions {
@@ -26,19 +26,7 @@ export interface ConvertIngressResult {
   config: IstioDocument[]
 }
 
-const isConversionEnvironment = (o: ConfigObject): boolean => o.kind === 'ConversionEnvironment' && o.apiVersion.startsWith('meshctl.dev/')
-
-/** The environment a ConversionEnvironment's `spec.ingress` describes, over the given mesh config. */
-export function ingressEnvironment(objects: ConfigObject[], base: MeshConfig, domainSuffix?: string): ConversionEnv {
-  const envDoc = objects.find(isConversionEnvironment)
-  const section = envDoc?.spec.ingress
-  if (section !== undefined && (typeof section !== 'object' || section === null || Array.isArray(section)))
-    throw new BadInputError(`${envDoc!.source.file}: ConversionEnvironment spec.ingress must be a mapping`, [], envDoc!.source.file, 'spec.ingress')
-  const file = envDoc?.source.file ?? 'ConversionEnvironment'
-  const meshConfig = section?.meshConfig !== undefined ? meshConfigFromObject(section.meshConfig, {file: `${file} spec.ingress.meshConfig`}) : base
-  const fromDoc = typeof section?.domainSuffix === 'string' && section.domainSuffix ? section.domainSuffix : undefined
-  return {domainSuffix: domainSuffix ?? fromDoc ?? meshConfig.domainSuffix, meshConfig}
-}
+export {ingressEnvironment}
 
 export interface ConvertIngressOutcome {
   result: ConvertIngressResult
