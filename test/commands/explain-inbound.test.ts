@@ -51,6 +51,9 @@ describe.skipIf(!hasShared)(`meshctl explain route --inbound (real sidecar dump)
       action: 'ALLOW',
       responseCodeDetails: 'rbac_access_denied_matched_policy[none]',
     })
+    // The document keeps the explain contract (schemas/explain-route.schema.json), authorization included.
+    const schema = JSON.parse(readFileSync(join(projectRoot, 'schemas/explain-route.schema.json'), 'utf8'))
+    expect(validate(out, schema)).toEqual([])
   })
 
   it('text: the Authorization step and verdict', () => {
