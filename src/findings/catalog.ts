@@ -203,7 +203,7 @@ const specs: EntrySpec[] = [
     title: 'Istio object is invalid (a field of the wrong type, a required field missing): istiod rejects it',
     message: '{kind} {ref}: {problem}. The validation webhook refuses this object; istiod never applies it.',
     actions: ['fix {field} in {file}', 'istioctl validate -f {file} shows the same error'],
-    istioCode: 'IST0002',
+    istioCode: 'IST0106',
     istioName: 'SchemaValidationError',
   },
   // ── DestinationRule ───────────────────────────────────────────────────────────────────────────────

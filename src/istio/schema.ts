@@ -52,7 +52,41 @@ export function schemaViolations(kind: string, spec: unknown): SchemaViolation[]
       if (!map(rat, r)) return
       destination(`${rat}.destination`, r.destination)
       integer(`${rat}.weight`, r.weight)
+      // validation.go validateWeight
+      if (typeof r.weight === 'number' && r.weight < 0) out.push({field: `${rat}.weight`, message: `${rat}.weight: weight ${r.weight} < 0`})
     })
+  // Values istiod's validation webhook refuses (pkg/config/validation/validation.go), beyond the field types.
+  const subsetName = (field: string, name: unknown) => {
+    if (typeof name !== 'string') return
+    if (name === '') out.push({field, message: `${field}: subset name cannot be empty`})
+    else if (!isDns1123Label(name))
+      out.push({field, message: `${field}: subset name is invalid: ${name} (a DNS-1123 label: lower-case letters, digits and '-', at most 63)`})
+  }
+  const destinationValues = (at: string, d: unknown) => {
+    if (!isMap(d)) return
+    if (d.host === '*') out.push({field: `${at}.host`, message: `${at}.host: invalid destination host *`})
+    if (d.subset !== undefined && d.subset !== '') subsetName(`${at}.subset`, d.subset)
+    const port = isMap(d.port) ? d.port.number : undefined
+    if (typeof port === 'number' && (port < 1 || port > 65535))
+      out.push({field: `${at}.port.number`, message: `${at}.port.number: port number ${port} must be in the range 1..65535`})
+  }
+  const percentage = (field: string, p: unknown) => {
+    if (!isMap(p) || typeof p.value !== 'number') return
+    const v = p.value
+    if (v < 0 || v > 100 || (v > 0 && v < 0.0001))
+      out.push({field: `${field}.value`, message: `${field}: percentage ${v} is neither 0.0, nor in range [0.0001, 100.0]`})
+  }
+  const fault = (at: string, f: unknown) => {
+    if (!isMap(f)) return
+    if (f.abort === undefined && f.delay === undefined) out.push({field: at, message: `${at}: HTTP fault injection must have an abort and/or a delay`})
+    if (isMap(f.abort)) {
+      percentage(`${at}.abort.percentage`, f.abort.percentage)
+      const st = f.abort.httpStatus
+      if (typeof st === 'number' && (st < 200 || st > 600))
+        out.push({field: `${at}.abort.httpStatus`, message: `${at}.abort.httpStatus: HTTP status ${st} is not in range 200-599`})
+    }
+    if (isMap(f.delay)) percentage(`${at}.delay.percentage`, f.delay.percentage)
+  }
   switch (kind) {
     case 'VirtualService':
       strings('spec.hosts', s.hosts)
@@ -69,6 +103,10 @@ export function schemaViolations(kind: string, spec: unknown): SchemaViolation[]
           strings(`${mat}.gateways`, m.gateways)
         })
         routes(`${at}.route`, rule.route)
+        if (Array.isArray(rule.route)) rule.route.forEach((r: any, i: number) => destinationValues(`${at}.route[${i}].destination`, r?.destination))
+        destinationValues(`${at}.mirror`, rule.mirror)
+        fault(`${at}.fault`, rule.fault)
+        percentage(`${at}.mirrorPercentage`, rule.mirrorPercentage)
         str(`${at}.timeout`, rule.timeout)
         map(`${at}.retries`, rule.retries)
         map(`${at}.fault`, rule.fault)
@@ -86,12 +124,24 @@ export function schemaViolations(kind: string, spec: unknown): SchemaViolation[]
             strings(`${mat}.destinationSubnets`, m.destinationSubnets)
           })
           routes(`${at}.route`, rule.route)
+          if (Array.isArray(rule.route)) rule.route.forEach((r: any, i: number) => destinationValues(`${at}.route[${i}].destination`, r?.destination))
         })
       break
     case 'DestinationRule':
       str('spec.host', s.host)
       strings('spec.exportTo', s.exportTo)
       map('spec.trafficPolicy', s.trafficPolicy)
+      {
+        const seen = new Set<string>()
+        if (Array.isArray(s.subsets))
+          s.subsets.forEach((sub: any, i: number) => {
+            if (!isMap(sub)) return
+            subsetName(`spec.subsets[${i}].name`, sub.name ?? '')
+            if (typeof sub.name === 'string' && seen.has(sub.name))
+              out.push({field: `spec.subsets[${i}].name`, message: `spec.subsets[${i}].name: duplicate subset names: ${sub.name}`})
+            if (typeof sub.name === 'string') seen.add(sub.name)
+          })
+      }
       list('spec.subsets', s.subsets, (sub, at) => {
         if (!map(at, sub)) return
         str(`${at}.name`, sub.name)
@@ -126,4 +176,9 @@ export function schemaViolations(kind: string, spec: unknown): SchemaViolation[]
       break
   }
   return out
+}
+
+/** Kubernetes' IsDNS1123Label: what Istio requires of subset names (they become part of cluster names and SNI). */
+export function isDns1123Label(v: string): boolean {
+  return v.length <= 63 && /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(v)
 }

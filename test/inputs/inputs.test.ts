@@ -349,7 +349,7 @@ describe.skipIf(!built)('manifests fail loudly everywhere (exit 3 with file:line
       const a = run(['audit', '--manifests', p(file), '-o', 'json'])
       expect(a.code, a.stderr).toBe(1)
       const finding = JSON.parse(a.stdout).findings.find((f: any) => f.code === 'MESH0115')
-      expect(finding, a.stdout.slice(0, 500)).toMatchObject({severity: 'error', path: field, istioCode: 'IST0002'})
+      expect(finding, a.stdout.slice(0, 500)).toMatchObject({severity: 'error', path: field, istioCode: 'IST0106'})
       expect(finding.file).toContain(file)
     }
   })
