@@ -39,7 +39,8 @@ describe('the UI raw view (y) redacts by the same rules as snapshots', () => {
     const r = render(<App source={withExplain(ds, fakeExplain)} color={false} width={160} height={60} />)
     await until(r.lastFrame, /Routes 2/)
     r.stdin.write('\t')
-    await tick()
+    // The clusters table must be on screen before `y`, or the raw view opens on the route under the cursor.
+    await until(r.lastFrame, /DESTINATION RULE/)
     r.stdin.write('y')
     const json = await until(r.lastFrame, /^JSON/m)
     expect(json).toMatch(/"inline_string": "\[redacted\]"/)
