@@ -103,6 +103,11 @@ export interface BuiltScenario {
   proxy(ref: string): ProxyDocuments | undefined
   /** Whether the pod has a sidecar (without building its documents). */
   hasProxy(ref: string): boolean
+  /**
+   * The config istiod computes for the pod's proxy now (its `/debug/config_dump?proxyID=`): from `config`, while the
+   * proxy's own dump comes from `proxyConfig` when the scenario has one (a proxy that missed the latest push).
+   */
+  istiodConfigDump(ref: string): ProxyDocuments['configDump'] | undefined
 }
 
 const hash = (s: string, n = 10) => createHash('sha256').update(s).digest('hex').slice(0, n)
@@ -183,36 +188,45 @@ export function buildScenario(spec: MeshSpec): BuiltScenario {
     ts: spec.timestamp ?? '2026-01-15T09:30:00Z',
   }
   const objects = kubeObjects(spec, pods, ctx)
-  // Outbound config depends only on the proxy's namespace here (no Sidecar scoping): share it between pods.
-  const outboundByNs = new Map<string, Outbound>()
-  const cache = new Map<string, ProxyDocuments>()
+  const proxyOf = documentsOf(ctx, pods)
+  // istiod's view: the same proxies generated from the config in the cluster now.
+  const istiodOf = spec.proxyConfig ? documentsOf({...ctx, config: spec.config}, pods) : proxyOf
   return {
     name: spec.name,
     description: spec.description,
     request: spec.request,
     objects,
     pods,
-    proxy(ref: string) {
-      const cached = cache.get(ref)
-      if (cached) return cached
-      const pod = pods.find((p) => `${p.namespace}/${p.name}` === ref)
-      if (!pod || pod.workload.sidecar === 'none') return undefined
-      let out = outboundByNs.get(pod.namespace)
-      if (!out) {
-        out = buildOutbound(ctx, pod.namespace)
-        // A few namespaces' worth: a 500-service mesh has ~4 MB of outbound config per namespace.
-        if (outboundByNs.size >= 4) outboundByNs.delete(outboundByNs.keys().next().value!)
-        outboundByNs.set(pod.namespace, out)
-      }
-      const docs = proxyDocuments(ctx, pod, out)
-      // Large meshes are generated on demand; keep only small ones cached.
-      if (pods.length <= 50) cache.set(ref, docs)
-      return docs
-    },
+    proxy: proxyOf,
+    istiodConfigDump: (ref: string) => istiodOf(ref)?.configDump,
     hasProxy(ref: string) {
       const pod = pods.find((p) => `${p.namespace}/${p.name}` === ref)
       return Boolean(pod && pod.workload.sidecar !== 'none')
     },
+  }
+}
+
+/** Builds (and, for small meshes, caches) each pod's admin documents from one config. */
+function documentsOf(ctx: Ctx, pods: BuiltPod[]): (ref: string) => ProxyDocuments | undefined {
+  // Outbound config depends only on the proxy's namespace here (no Sidecar scoping): share it between pods.
+  const outboundByNs = new Map<string, Outbound>()
+  const cache = new Map<string, ProxyDocuments>()
+  return (ref: string) => {
+    const cached = cache.get(ref)
+    if (cached) return cached
+    const pod = pods.find((p) => `${p.namespace}/${p.name}` === ref)
+    if (!pod || pod.workload.sidecar === 'none') return undefined
+    let out = outboundByNs.get(pod.namespace)
+    if (!out) {
+      out = buildOutbound(ctx, pod.namespace)
+      // A few namespaces' worth: a 500-service mesh has ~4 MB of outbound config per namespace.
+      if (outboundByNs.size >= 4) outboundByNs.delete(outboundByNs.keys().next().value!)
+      outboundByNs.set(pod.namespace, out)
+    }
+    const docs = proxyDocuments(ctx, pod, out)
+    // Large meshes are generated on demand; keep only small ones cached.
+    if (pods.length <= 50) cache.set(ref, docs)
+    return docs
   }
 }
 

@@ -21,7 +21,12 @@ export interface LabScenario {
   proxy(ref: string): ProxyDocuments | undefined
   /** Whether the pod has a sidecar with admin documents (cheap: nothing is built or read). */
   hasProxy(ref: string): boolean
+  /** The config istiod computes for the pod's proxy now; differs from the proxy's own dump when it missed a push. */
+  istiodConfigDump(ref: string): ProxyDocuments['configDump'] | undefined
 }
+
+/** A proxy's file holding istiod's computed config, when it is not the proxy's own config_dump.json. */
+const ISTIOD_DUMP = 'istiod_config_dump.json'
 
 /** fixtures/scenarios in the package (two levels above both src/lab and dist/lab). */
 export function defaultScenariosDir(): string {
@@ -43,6 +48,7 @@ function fromBuilt(b: BuiltScenario, defaultNamespace: string): LabScenario {
     podRefs: b.pods.map((p) => `${p.namespace}/${p.name}`),
     proxy: (ref) => b.proxy(ref),
     hasProxy: (ref) => b.hasProxy(ref),
+    istiodConfigDump: (ref) => b.istiodConfigDump(ref),
   }
 }
 
@@ -96,6 +102,12 @@ export function loadScenario(name = 'bookinfo', dir = defaultScenariosDir()): La
       const [ns, pod] = ref.split('/')
       return existsSync(join(root, 'proxies', `${ns}.${pod}`, 'config_dump.json'))
     },
+    istiodConfigDump(ref) {
+      const [ns, pod] = ref.split('/')
+      // Written only for a proxy whose config differs from what istiod computes now (scripts/gen-scenarios.ts).
+      const own = join(root, 'proxies', `${ns}.${pod}`, ISTIOD_DUMP)
+      return existsSync(own) ? readJson(own) : this.proxy(ref)?.configDump
+    },
   }
 }
 
@@ -117,5 +129,7 @@ export function writeScenario(b: BuiltScenario, dir: string, defaultNamespace: s
     writeFileSync(join(pd, 'config_dump.json'), JSON.stringify(docs.configDump) + '\n')
     writeFileSync(join(pd, 'clusters.json'), JSON.stringify(docs.clusters) + '\n')
     writeFileSync(join(pd, 'server_info.json'), JSON.stringify(docs.serverInfo, null, 1) + '\n')
+    const istiod = b.istiodConfigDump(`${p.namespace}/${p.name}`)
+    if (istiod && JSON.stringify(istiod) !== JSON.stringify(docs.configDump)) writeFileSync(join(pd, ISTIOD_DUMP), JSON.stringify(istiod) + '\n')
   }
 }
