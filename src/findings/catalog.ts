@@ -891,7 +891,7 @@ const specs: EntrySpec[] = [
     area: 'Proxy',
     title: 'istiod sent the proxy a push it has not acknowledged (STALE / ERROR)',
     message:
-      'istiod {istiod} reports {types} for proxy {proxy}: {detail}. Judged from istiod\'s nonces (the last push sent vs the last one the proxy acknowledged), not from timestamps.',
+      "istiod {istiod} reports {types} for proxy {proxy}: {detail}. Judged from istiod's nonces (the last push sent vs the last one the proxy acknowledged), not from timestamps.",
     actions: ['meshctl diff {pod} --istiod (what differs between istiod and Envoy)', 'meshctl proxy status {pod}', '{restart}'],
   },
   {

@@ -44,10 +44,11 @@ function podOf(o: KubeObject): IstiodPod {
 export async function findIstiodPods(api: KubeApi, opts: {namespace?: string; revision?: string} = {}): Promise<IstiodPod[]> {
   const namespace = opts.namespace ?? DEFAULT_ISTIO_NAMESPACE
   const labelSelector = `app=istiod${opts.revision ? `,istio.io/rev=${opts.revision}` : ''}`
-  const items = await api.list({group: '', version: 'v1', plural: 'pods', namespace}, {labelSelector, what: `find istiod (pods -l ${labelSelector} in ${namespace})`})
-  return items
-    .map(podOf)
-    .sort((a, b) => Number(b.running) - Number(a.running) || a.name.localeCompare(b.name))
+  const items = await api.list(
+    {group: '', version: 'v1', plural: 'pods', namespace},
+    {labelSelector, what: `find istiod (pods -l ${labelSelector} in ${namespace})`},
+  )
+  return items.map(podOf).sort((a, b) => Number(b.running) - Number(a.running) || a.name.localeCompare(b.name))
 }
 
 /** One answer of an istiod debug endpoint. */
@@ -74,7 +75,10 @@ export class IstiodDebugClient {
   private open(): Promise<PortForward> {
     this.forward ??= openPortForward(this.api.config, this.pod.namespace, this.pod.name, ISTIOD_DEBUG_PORT, {
       connectTimeoutMs: this.opts.timeoutMs,
-      portRole: {name: "istiod's debug port", hint: 'is this istiod built without the debug endpoints (ENABLE_DEBUG_ON_HTTP=false)? istioctl x internal-debug syncz reads them over xDS'},
+      portRole: {
+        name: "istiod's debug port",
+        hint: 'is this istiod built without the debug endpoints (ENABLE_DEBUG_ON_HTTP=false)? istioctl x internal-debug syncz reads them over xDS',
+      },
     }).then((f) => {
       this.unregister = closeOnSignal(() => f.close())
       this.agent = new http.Agent({keepAlive: true, maxSockets: f.streams, maxFreeSockets: f.streams, timeout: 4000})

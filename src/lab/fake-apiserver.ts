@@ -29,6 +29,8 @@ export interface ApiFaults {
   rawAnswers?: Record<string, string>
   /** Never answer the port-forward upgrade (a stuck apiserver-kubelet tunnel). */
   hangPortForward?: boolean
+  /** 403 on pods and pods/portforward in these namespaces (pods readable only where the workloads are, e.g. not in istio-system). */
+  forbidPodsIn?: string[]
 }
 
 export interface PodTarget {
@@ -296,7 +298,7 @@ export async function startFakeApiServer(opts: FakeApiServerOptions): Promise<Fa
       if (!r) return send(404, status(404, 'NotFound', 'the server could not find the requested resource'))
       const resName = group ? `${plural}.${group}` : plural
       const verb = name ? 'get' : 'list'
-      if (state.faults.forbid?.some((f) => f.verb === verb && f.resource === resName)) {
+      if (state.faults.forbid?.some((f) => f.verb === verb && f.resource === resName) || (plural === 'pods' && ns && state.faults.forbidPodsIn?.includes(ns))) {
         const where = ns ? ` in the namespace "${ns}"` : ' at the cluster scope'
         send(
           403,
@@ -381,7 +383,7 @@ export async function startFakeApiServer(opts: FakeApiServerOptions): Promise<Fa
     if (req.headers.authorization !== `Bearer ${token}`) return reject(401, 'Unauthorized', status(401, 'Unauthorized', 'Unauthorized'))
     if (!m) return reject(404, 'Not Found', status(404, 'NotFound', 'the server could not find the requested resource'))
     const [ns, podName] = [decodeURIComponent(m[1]), decodeURIComponent(m[2])]
-    if (state.faults.forbidPortForward) {
+    if (state.faults.forbidPortForward || state.faults.forbidPodsIn?.includes(ns)) {
       return reject(
         403,
         'Forbidden',

@@ -111,7 +111,8 @@ export async function proxyStatus(req: ProxyStatusRequest): Promise<ProxyStatusR
   const table = syncTable(responses, {namespace})
   const notes: string[] = []
   for (const a of answers) if (a.error) notes.push(`istiod ${a.pod.namespace}/${a.pod.name} (revision ${a.pod.revision}) could not be read: ${a.error.message}`)
-  if (proxyId && table.rows.length === 0) notes.push(`proxy ${proxyId} is not connected to ${answers.some((a) => a.error) ? 'any istiod that could be read' : 'any istiod'}`)
+  if (proxyId && table.rows.length === 0)
+    notes.push(`proxy ${proxyId} is not connected to ${answers.some((a) => a.error) ? 'any istiod that could be read' : 'any istiod'}`)
   return {
     istiods: answers.map((a) => instance(a, table.rows.filter((r) => r.istiod === a.pod.name).length)),
     namespace: namespace ?? null,
@@ -147,7 +148,13 @@ export async function istiodViewOf(api: KubeApi, pod: ResolvedPod, access: Istio
   const client = new IstiodDebugClient(api, holder.pod, {timeoutMs: access.timeout ? access.timeout * 1000 : undefined})
   try {
     const dump = await client.getJson<unknown>(`/debug/config_dump?proxyID=${encodeURIComponent(proxyId)}`)
-    const table = syncTable([syncDiscoveryResponse(holder.pod.name, holder.pod.version ?? '', holder.entries!.filter((e) => e.proxy === proxyId))])
+    const table = syncTable([
+      syncDiscoveryResponse(
+        holder.pod.name,
+        holder.pod.version ?? '',
+        holder.entries!.filter((e) => e.proxy === proxyId),
+      ),
+    ])
     return {istiod: instance(holder, 1), sync: table.rows[0] ?? null, dump}
   } finally {
     await client.close()
