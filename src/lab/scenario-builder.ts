@@ -66,6 +66,11 @@ export interface MeshSpec {
    * <namespace> --to <to> [-H …]`.
    */
   request: ScenarioRequest
+  /**
+   * More commands that show this scenario's problem (meshctl or read-only kubectl, runnable as written against the
+   * lab), printed by `lab start` after the explain command of `request`.
+   */
+  hints?: string[]
 }
 
 export interface ScenarioRequest {
@@ -96,6 +101,7 @@ export interface BuiltScenario {
   name: string
   description: string
   request: ScenarioRequest
+  hints: string[]
   /** Namespaces, Deployments, Pods, Services, EndpointSlices, Istio config, the istio ConfigMap. */
   objects: KubeObject[]
   pods: BuiltPod[]
@@ -195,6 +201,7 @@ export function buildScenario(spec: MeshSpec): BuiltScenario {
     name: spec.name,
     description: spec.description,
     request: spec.request,
+    hints: spec.hints ?? [],
     objects,
     pods,
     proxy: proxyOf,

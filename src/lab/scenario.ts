@@ -13,6 +13,8 @@ export interface LabScenario {
   description: string
   /** The request this scenario exists to show. */
   request: ScenarioRequest
+  /** More commands that show the scenario's problem (after the explain command of `request`). */
+  hints: string[]
   /** Namespace the lab's kubeconfig context defaults to. */
   defaultNamespace: string
   objects: KubeObject[]
@@ -43,6 +45,7 @@ function fromBuilt(b: BuiltScenario, defaultNamespace: string): LabScenario {
     name: b.name,
     description: b.description,
     request: b.request,
+    hints: b.hints,
     defaultNamespace,
     objects: b.objects,
     podRefs: b.pods.map((p) => `${p.namespace}/${p.name}`),
@@ -78,13 +81,20 @@ export function loadScenario(name = 'bookinfo', dir = defaultScenariosDir()): La
   if (!existsSync(join(root, 'scenario.json'))) {
     throw new BadInputError(`unknown lab scenario ${JSON.stringify(name)}`, [`pick one of: ${listScenarios(dir).join(', ')}`])
   }
-  const meta = readJson(join(root, 'scenario.json')) as {name: string; description: string; defaultNamespace: string; request: ScenarioRequest}
+  const meta = readJson(join(root, 'scenario.json')) as {
+    name: string
+    description: string
+    defaultNamespace: string
+    request: ScenarioRequest
+    hints?: string[]
+  }
   const objects = (readJson(join(root, 'cluster.json')) as {items: KubeObject[]}).items
   const cache = new Map<string, ProxyDocuments | undefined>()
   return {
     name: meta.name,
     description: meta.description,
     request: meta.request,
+    hints: meta.hints ?? [],
     defaultNamespace: meta.defaultNamespace,
     objects,
     podRefs: objects.filter((o) => o.kind === 'Pod').map((o) => `${o.metadata.namespace}/${o.metadata.name}`),
@@ -116,7 +126,10 @@ export function writeScenario(b: BuiltScenario, dir: string, defaultNamespace: s
   const root = join(dir, b.name)
   rmSync(root, {recursive: true, force: true})
   mkdirSync(join(root, 'proxies'), {recursive: true})
-  writeFileSync(join(root, 'scenario.json'), JSON.stringify({name: b.name, description: b.description, defaultNamespace, request: b.request}, null, 2) + '\n')
+  writeFileSync(
+    join(root, 'scenario.json'),
+    JSON.stringify({name: b.name, description: b.description, defaultNamespace, request: b.request, hints: b.hints}, null, 2) + '\n',
+  )
   writeFileSync(join(root, 'cluster.json'), JSON.stringify({items: b.objects}, null, 1) + '\n')
   // The Istio config + Services alone, as a user would keep them in git (input of --manifests).
   const manifests = b.objects.filter((o) => /istio\.io\//.test(o.apiVersion ?? '') || o.kind === 'Service')
