@@ -43,9 +43,12 @@ export function registerRunningLab(lab: RunningLab, readyFile?: string): () => v
   const state = join(labStateDir(), `lab-${lab.pid}.json`)
   writeAtomically(state, JSON.stringify(lab, null, 2) + '\n')
   if (readyFile) writeAtomically(readyFile, JSON.stringify(lab) + '\n')
+  // A detached lab's log (named by its parent) goes with it when it stops cleanly.
+  const log = process.env.MESHCTL_LAB_LOG
   return () => {
     rmSync(state, {force: true})
     if (readyFile) rmSync(readyFile, {force: true})
+    if (log && log.startsWith(labStateDir())) rmSync(log, {force: true})
   }
 }
 
@@ -88,7 +91,7 @@ export async function startDetached(cliEntry: string, args: string[], timeoutMs 
   const child = spawn(process.execPath, [cliEntry, 'lab', 'start', '--foreground', '--ready-file', readyFile, ...args], {
     detached: true,
     stdio: ['ignore', fd, fd],
-    env: {...process.env, NO_COLOR: '1'},
+    env: {...process.env, NO_COLOR: '1', MESHCTL_LAB_LOG: log},
   })
   closeSync(fd)
   child.on('exit', (code) => (exited = code))

@@ -23,6 +23,11 @@ export interface LabOptions {
   apiFaults?: ApiFaults
   /** Bearer token the fake API server accepts (and the kubeconfig carries); tests plant secret markers here. */
   token?: string
+  /**
+   * istiod revisions to run (default ['default']): one istiod pod each (label istio.io/rev); the sidecars are connected
+   * to the first one, the others (a canary control plane) have no proxies.
+   */
+  istiodRevisions?: string[]
 }
 
 export interface Lab {
@@ -31,10 +36,12 @@ export interface Lab {
   kubeconfigPath: string
   /** Admin servers by `ns/pod` (started for every running sidecar pod). */
   admins: Map<string, EnvoyAdminServer>
-  /** istiod's debug server (pod port 15014 of the istiod pod in istio-system). */
+  /** istiod's debug server (pod port 15014 of the istiod pod in istio-system), the one the sidecars are connected to. */
   istiod: IstiodServer
   /** `istio-system/<istiod pod>`. */
   istiodPod: string
+  /** Every istiod (one per revision). */
+  istiods: IstiodServer[]
   /** PEM of the CA that signed the API server's certificate (also in the kubeconfig). */
   caPem: string
   /** Sets the faults of one pod's admin server. */
@@ -79,17 +86,19 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
     envoyDump: () => scenario.proxy(ref)!.configDump,
     istiodDump: () => scenario.istiodConfigDump(ref)!,
   }))
-  const istiod = await startIstiod(() => connected.filter((p) => admins.has(p.ref)))
   const firstProxy = connected[0] ? scenario.proxy(connected[0].ref) : undefined
   const version = String((firstProxy?.configDump.configs[0] as any)?.bootstrap?.node?.metadata?.ISTIO_VERSION ?? DEFAULT_ISTIO_VERSION)
-  const istiodObject = istiodPod(version)
-  const istiodRef = `${istiodObject.metadata.namespace}/${istiodObject.metadata.name}`
-  podPorts.set(istiodRef, new Map([[ISTIOD_DEBUG_PORT, istiod.port]]))
+  const revisions = opts.istiodRevisions?.length ? opts.istiodRevisions : ['default']
+  const istiods = await Promise.all(revisions.map((_, i) => startIstiod(() => (i === 0 ? connected.filter((p) => admins.has(p.ref)) : []))))
+  const istiodObjects = revisions.map((rev) => istiodPod(version, rev))
+  istiodObjects.forEach((o, i) => podPorts.set(`${o.metadata.namespace}/${o.metadata.name}`, new Map([[ISTIOD_DEBUG_PORT, istiods[i].port]])))
+  const istiod = istiods[0]
+  const istiodRef = `${istiodObjects[0].metadata.namespace}/${istiodObjects[0].metadata.name}`
   const tls = generateLabTls()
   let api: FakeApiServer
   try {
     api = await startFakeApiServer({
-      objects: [...scenario.objects, istiodObject],
+      objects: [...scenario.objects, ...istiodObjects],
       podPorts,
       faults: opts.apiFaults,
       port: opts.port,
@@ -98,7 +107,7 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
     })
   } catch (error) {
     await Promise.all([...admins.values()].map((a) => a.close()))
-    await istiod.close()
+    await Promise.all(istiods.map((i) => i.close()))
     const e = error as NodeJS.ErrnoException
     if (e.code === 'EADDRINUSE') throw new UsageError(`port ${opts.port} on 127.0.0.1 is already in use`, ['pick another --port, or omit it for a free one'])
     throw error
@@ -129,6 +138,7 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
     admins,
     istiod,
     istiodPod: istiodRef,
+    istiods,
     caPem: tls.caPem,
     setAdminFaults(podRef, faults) {
       const a = admins.get(podRef)
@@ -143,7 +153,7 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
     },
     openConnections() {
       const c = api.openConnections()
-      let n = c.http + c.webSockets + c.upstream + istiod.openConnections()
+      let n = c.http + c.webSockets + c.upstream + istiods.reduce((k, i) => k + i.openConnections(), 0)
       for (const a of admins.values()) n += a.openConnections()
       return n
     },
@@ -152,7 +162,7 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
       closed = true
       await api.close()
       await Promise.all([...admins.values()].map((a) => a.close()))
-      await istiod.close()
+      await Promise.all(istiods.map((i) => i.close()))
       if (tmp) rmSync(tmp, {recursive: true, force: true})
     },
   }
