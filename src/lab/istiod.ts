@@ -28,8 +28,16 @@ export interface LabProxy {
   ref: string
   /** The proxy's own `/config_dump?include_eds` (what Envoy runs). */
   envoyDump(): {configs: EnvoyMessage[]}
-  /** What istiod computes for it now. */
-  istiodDump(): {configs: EnvoyMessage[]}
+  /** What istiod computes for it now, when it is not what the proxy runs (absent: the proxy is in sync). */
+  istiodDump?: () => {configs: EnvoyMessage[]}
+}
+
+/** What every in-sync proxy of the lab shares (read once from one proxy): no dump is built to list them. */
+export interface LabMeshFacts {
+  istioVersion: string
+  clusterId: string
+  /** When istiod pushed the config the proxies run. */
+  pushTime: string
 }
 
 export interface IstiodServer {
@@ -75,19 +83,30 @@ function nodeMetadata(dump: {configs: EnvoyMessage[]}): Record<string, any> {
   return (section(dump, 'BootstrapConfigDump')?.bootstrap?.node?.metadata ?? {}) as Record<string, any>
 }
 
+/** The facts an in-sync proxy's syncz entry needs, from one proxy's dump. */
+export function meshFacts(dump: {configs: EnvoyMessage[]} | undefined, fallbackVersion: string): LabMeshFacts {
+  const meta = dump ? nodeMetadata(dump) : {}
+  return {
+    istioVersion: String(meta.ISTIO_VERSION ?? fallbackVersion),
+    clusterId: String(meta.CLUSTER_ID ?? 'Kubernetes'),
+    pushTime: dump ? pushTime(dump) : new Date(0).toISOString(),
+  }
+}
+
 /** pilot/pkg/xds/debug.go SyncStatus of one proxy. */
-export function synczEntry(p: LabProxy, pendingSince: string): Record<string, unknown> {
-  const envoy = p.envoyDump()
-  const istiod = p.istiodDump()
+export function synczEntry(p: LabProxy, pendingSince: string, facts: LabMeshFacts): Record<string, unknown> {
   const [ns, pod] = p.ref.split('/')
-  const meta = nodeMetadata(envoy)
-  const sentAt = pushTime(istiod)
+  // A proxy in sync acked what istiod sent: one nonce per type, without building its config.
+  const envoy = p.istiodDump ? p.envoyDump() : undefined
+  const istiod = p.istiodDump?.()
+  const meta = envoy ? nodeMetadata(envoy) : {ISTIO_VERSION: facts.istioVersion, CLUSTER_ID: facts.clusterId}
+  const sentAt = istiod ? pushTime(istiod) : facts.pushTime
   const resources: Record<string, {sent?: string; acked?: string; sentTime: string}> = {}
   const legacy: Record<string, string> = {}
   const short: Record<string, string> = {[TYPE.cluster]: 'cluster', [TYPE.listener]: 'listener', [TYPE.route]: 'route', [TYPE.endpoint]: 'endpoint'}
   for (const typeUrl of [TYPE.cluster, TYPE.listener, TYPE.route, TYPE.endpoint]) {
-    const sent = nonceOf(resourcesOf(istiod, typeUrl))
-    const acked = nonceOf(resourcesOf(envoy, typeUrl))
+    const sent = istiod ? nonceOf(resourcesOf(istiod, typeUrl)) : nonceOf([p.ref, typeUrl, sentAt])
+    const acked = envoy ? nonceOf(resourcesOf(envoy, typeUrl)) : sent
     // The proxy acked an earlier push; the one istiod sent since (at the lab's start) is still pending.
     resources[typeUrl] = {sent, acked, sentTime: sent === acked ? sentAt : pendingSince}
     legacy[`${short[typeUrl]}_sent`] = sent
@@ -203,7 +222,7 @@ export function istiodPod(version: string, revision = 'default'): KubeObject {
  * Starts istiod's debug HTTP server on an ephemeral loopback port (the port-forward target of pod port 15014).
  * `proxies()` is read per request, so a large scenario builds each dump only when asked.
  */
-export async function startIstiod(proxies: () => LabProxy[], opts: {startedAt?: Date} = {}): Promise<IstiodServer> {
+export async function startIstiod(proxies: () => LabProxy[], facts: LabMeshFacts, opts: {startedAt?: Date} = {}): Promise<IstiodServer> {
   const sockets = new Set<Socket>()
   // The push the stale proxies have not acked: sent when the lab (istiod) started.
   const pendingSince = new Date((opts.startedAt ?? new Date()).getTime() - 60_000).toISOString()
@@ -220,7 +239,7 @@ export async function startIstiod(proxies: () => LabProxy[], opts: {startedAt?: 
       const ns = url.searchParams.get('namespace')
       const list = proxies()
         .filter((p) => !ns || p.ref.split('/')[0] === ns)
-        .map((p) => synczEntry(p, pendingSince))
+        .map((p) => synczEntry(p, pendingSince, facts))
         .sort((a, b) => String(a.proxy).localeCompare(String(b.proxy)))
       return send(200, list)
     }
@@ -233,7 +252,7 @@ export async function startIstiod(proxies: () => LabProxy[], opts: {startedAt?: 
         return id === `${pod}.${ns}`
       })
       if (!p) return send(404, 'Proxy not connected to this Pilot instance. It may be connected to another instance.\n', 'text/plain')
-      return send(200, istiodConfigDump(p.istiodDump(), url.searchParams.has('include_eds')))
+      return send(200, istiodConfigDump(p.istiodDump?.() ?? p.envoyDump(), url.searchParams.has('include_eds')))
     }
     send(404, '404 page not found\n', 'text/plain')
   })

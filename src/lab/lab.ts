@@ -5,7 +5,7 @@ import {stringify} from 'yaml'
 import {UsageError} from '../errors.js'
 import {startEnvoyAdmin, type AdminFaults, type EnvoyAdminServer} from './envoy-admin.js'
 import {startFakeApiServer, type ApiFaults, type FakeApiServer} from './fake-apiserver.js'
-import {ISTIOD_DEBUG_PORT, istiodPod, startIstiod, type IstiodServer, type LabProxy} from './istiod.js'
+import {ISTIOD_DEBUG_PORT, istiodPod, meshFacts, startIstiod, type IstiodServer, type LabProxy} from './istiod.js'
 import {loadScenario, type LabScenario} from './scenario.js'
 import {DEFAULT_ISTIO_VERSION} from './scenario-builder.js'
 import {generateLabTls} from './tls.js'
@@ -81,15 +81,15 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
     }),
   )
   // istiod: connected to every running sidecar; it computes each one's config (the scenario's istiod view).
-  const connected: LabProxy[] = [...admins.keys()].map((ref) => ({
-    ref,
-    envoyDump: () => scenario.proxy(ref)!.configDump,
-    istiodDump: () => scenario.istiodConfigDump(ref)!,
-  }))
-  const firstProxy = connected[0] ? scenario.proxy(connected[0].ref) : undefined
-  const version = String((firstProxy?.configDump.configs[0] as any)?.bootstrap?.node?.metadata?.ISTIO_VERSION ?? DEFAULT_ISTIO_VERSION)
+  const connected: LabProxy[] = [...admins.keys()].map((ref) => {
+    const envoyDump = () => scenario.proxy(ref)!.configDump
+    // Only a proxy that missed a push has a view of istiod's own (read per request: large scenarios build on demand).
+    return scenario.istiodConfigDump(ref) ? {ref, envoyDump, istiodDump: () => scenario.istiodConfigDump(ref)!} : {ref, envoyDump}
+  })
+  const facts = meshFacts(connected[0] ? scenario.proxy(connected[0].ref)?.configDump : undefined, DEFAULT_ISTIO_VERSION)
+  const version = facts.istioVersion
   const revisions = opts.istiodRevisions?.length ? opts.istiodRevisions : ['default']
-  const istiods = await Promise.all(revisions.map((_, i) => startIstiod(() => (i === 0 ? connected.filter((p) => admins.has(p.ref)) : []))))
+  const istiods = await Promise.all(revisions.map((_, i) => startIstiod(() => (i === 0 ? connected.filter((p) => admins.has(p.ref)) : []), facts)))
   const istiodObjects = revisions.map((rev) => istiodPod(version, rev))
   istiodObjects.forEach((o, i) => podPorts.set(`${o.metadata.namespace}/${o.metadata.name}`, new Map([[ISTIOD_DEBUG_PORT, istiods[i].port]])))
   const istiod = istiods[0]

@@ -110,8 +110,9 @@ export interface BuiltScenario {
   /** Whether the pod has a sidecar (without building its documents). */
   hasProxy(ref: string): boolean
   /**
-   * The config istiod computes for the pod's proxy now (its `/debug/config_dump?proxyID=`): from `config`, while the
-   * proxy's own dump comes from `proxyConfig` when the scenario has one (a proxy that missed the latest push).
+   * The config istiod computes for the pod's proxy now (its `/debug/config_dump?proxyID=`), when it is not what the
+   * proxy runs: built from `config` while the proxy's own dump comes from `proxyConfig` (a proxy that missed the
+   * latest push). Undefined when the proxy runs what istiod computes.
    */
   istiodConfigDump(ref: string): ProxyDocuments['configDump'] | undefined
 }
@@ -196,7 +197,7 @@ export function buildScenario(spec: MeshSpec): BuiltScenario {
   const objects = kubeObjects(spec, pods, ctx)
   const proxyOf = documentsOf(ctx, pods)
   // istiod's view: the same proxies generated from the config in the cluster now.
-  const istiodOf = spec.proxyConfig ? documentsOf({...ctx, config: spec.config}, pods) : proxyOf
+  const istiodOf = spec.proxyConfig ? documentsOf({...ctx, config: spec.config}, pods) : undefined
   return {
     name: spec.name,
     description: spec.description,
@@ -205,7 +206,7 @@ export function buildScenario(spec: MeshSpec): BuiltScenario {
     objects,
     pods,
     proxy: proxyOf,
-    istiodConfigDump: (ref: string) => istiodOf(ref)?.configDump,
+    istiodConfigDump: (ref: string) => istiodOf?.(ref)?.configDump,
     hasProxy(ref: string) {
       const pod = pods.find((p) => `${p.namespace}/${p.name}` === ref)
       return Boolean(pod && pod.workload.sidecar !== 'none')

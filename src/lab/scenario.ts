@@ -23,7 +23,7 @@ export interface LabScenario {
   proxy(ref: string): ProxyDocuments | undefined
   /** Whether the pod has a sidecar with admin documents (cheap: nothing is built or read). */
   hasProxy(ref: string): boolean
-  /** The config istiod computes for the pod's proxy now; differs from the proxy's own dump when it missed a push. */
+  /** The config istiod computes for the pod's proxy now, when it is not what the proxy runs (it missed a push). */
   istiodConfigDump(ref: string): ProxyDocuments['configDump'] | undefined
 }
 
@@ -116,7 +116,7 @@ export function loadScenario(name = 'bookinfo', dir = defaultScenariosDir()): La
       const [ns, pod] = ref.split('/')
       // Written only for a proxy whose config differs from what istiod computes now (scripts/gen-scenarios.ts).
       const own = join(root, 'proxies', `${ns}.${pod}`, ISTIOD_DUMP)
-      return existsSync(own) ? readJson(own) : this.proxy(ref)?.configDump
+      return existsSync(own) ? readJson(own) : undefined
     },
   }
 }
