@@ -46,9 +46,11 @@ describe.skipIf(!hasBuild)(`istiod's view on the lab ${skipNoBuild}`, () => {
     it('proxy status prints the sync table: every sidecar, CDS and EDS STALE, LDS and RDS SYNCED', async () => {
       const text = await runCliAsync(['proxy', 'status'], env())
       expect(text.code, text.stderr).toBe(0)
-      const lines = text.stdout.trim().split('\n')
+      const [table, note] = text.stdout.trim().split('\n\n')
+      const lines = table.split('\n')
       expect(lines[0]).toMatch(/^NAME +CLUSTER +CDS +ECDS +EDS +LDS +RDS +ISTIOD +VERSION$/)
       expect(lines).toHaveLength(1 + 7)
+      expect(note).toBe('note: 7 of 7 proxies have a push they have not acknowledged (STALE/ERROR); what differs: meshctl diff <pod> --istiod')
       expect(lines[1]).toMatch(
         /^details-v1-\S+\.bookinfo +Kubernetes +STALE \(\S+\) +NOT SENT +STALE \(\S+\) +SYNCED \(\S+\) +SYNCED \(\S+\) +istiod-\S+ +1\.24\.2$/,
       )
