@@ -113,10 +113,12 @@ export async function proxyStatus(req: ProxyStatusRequest): Promise<ProxyStatusR
   for (const a of answers) if (a.error) notes.push(`istiod ${a.pod.namespace}/${a.pod.name} (revision ${a.pod.revision}) could not be read: ${a.error.message}`)
   const unsynced = table.rows.filter((r) => unsyncedTypes(r).some((t) => t.status === 'STALE' || t.status === 'ERROR'))
   if (pod && unsynced.length) notes.push(`what differs between istiod and this proxy: meshctl diff pod/${pod.name} -n ${pod.namespace} --istiod`)
-  else if (!pod && unsynced.length)
-    notes.push(
-      `${unsynced.length} of ${table.rows.length} proxies have a push they have not acknowledged (STALE/ERROR); what differs: meshctl diff <pod> --istiod`,
-    )
+  else if (!pod && unsynced.length) {
+    const first = unsynced[0].name
+    const dot = first.lastIndexOf('.')
+    const example = dot > 0 ? `meshctl diff pod/${first.slice(0, dot)} -n ${first.slice(dot + 1)} --istiod` : `meshctl diff ${first} --istiod`
+    notes.push(`${unsynced.length} of ${table.rows.length} proxies have a push they have not acknowledged (STALE/ERROR); what differs, e.g.: ${example}`)
+  }
   if (proxyId && table.rows.length === 0)
     notes.push(`proxy ${proxyId} is not connected to ${answers.some((a) => a.error) ? 'any istiod that could be read' : 'any istiod'}`)
   return {

@@ -50,7 +50,9 @@ describe.skipIf(!hasBuild)(`istiod's view on the lab ${skipNoBuild}`, () => {
       const lines = table.split('\n')
       expect(lines[0]).toMatch(/^NAME +CLUSTER +CDS +ECDS +EDS +LDS +RDS +ISTIOD +VERSION$/)
       expect(lines).toHaveLength(1 + 7)
-      expect(note).toBe('note: 7 of 7 proxies have a push they have not acknowledged (STALE/ERROR); what differs: meshctl diff <pod> --istiod')
+      expect(note).toMatch(
+        /^note: 7 of 7 proxies have a push they have not acknowledged \(STALE\/ERROR\); what differs, e\.g\.: meshctl diff pod\/details-v1-\S+ -n bookinfo --istiod$/,
+      )
       expect(lines[1]).toMatch(
         /^details-v1-\S+\.bookinfo +Kubernetes +STALE \(\S+\) +NOT SENT +STALE \(\S+\) +SYNCED \(\S+\) +SYNCED \(\S+\) +istiod-\S+ +1\.24\.2$/,
       )
