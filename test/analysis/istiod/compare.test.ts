@@ -65,6 +65,36 @@ describe('unified diff (go-difflib format)', () => {
     expect(unifiedDiff(lines('a b c'), lines('a c'), {from: 'A', to: 'B', context: 0})).toBe('--- A\n+++ B\n@@ -2 +1,0 @@\n-b\n')
     expect(unifiedDiff(lines('a b'), lines('a b'), {from: 'A', to: 'B'})).toBe('')
   })
+  it('applying the printed hunks to the first side gives the second (random inputs, with and without the edit cap)', () => {
+    const apply = (a: string[], patch: string): string[] => {
+      const lines = patch.split(/(?<=\n)/).slice(2)
+      const out: string[] = []
+      let ai = 0
+      for (let i = 0; i < lines.length;) {
+        const m = /^@@ -(\d+)(?:,(\d+))? /.exec(lines[i])!
+        const start = Number(m[1]) - (m[2] === '0' ? 0 : 1)
+        while (ai < start) out.push(a[ai++])
+        for (i++; i < lines.length && !lines[i].startsWith('@@'); i++) {
+          const [op, body] = [lines[i][0], lines[i].slice(1)]
+          if (op !== '+') expect(a[ai++]).toBe(body)
+          if (op !== '-') out.push(body)
+        }
+      }
+      return [...out, ...a.slice(ai)]
+    }
+    let seed = 7
+    const rnd = (k: number) => {
+      seed = (seed * 1103515245 + 12345) % 2147483648
+      return seed % k
+    }
+    for (let t = 0; t < 500; t++) {
+      const a = Array.from({length: rnd(25)}, () => 'abcd'[rnd(4)] + '\n')
+      const b = Array.from({length: rnd(25)}, () => 'abcd'[rnd(4)] + '\n')
+      const d = unifiedDiff(a, b, {from: 'A', to: 'B', context: rnd(4), maxEdits: t % 2 ? 3 : 4000})
+      if (a.join('') === b.join('')) expect(d).toBe('')
+      else expect(apply(a, d).join('')).toBe(b.join(''))
+    }
+  })
   it('canonical form: snake_case keys sorted, map keys with dots untouched', () => {
     expect(canonical({typedConfig: {'@type': 't', statPrefix: 'x'}, 'envoy.lb': {canaryX: 1}})).toEqual({
       'envoy.lb': {canary_x: 1},
