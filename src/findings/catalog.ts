@@ -919,6 +919,26 @@ const specs: EntrySpec[] = [
     message: '{resourceKind} {resource} is {change} on the proxy versus what the Istio config in the cluster implies{fields}: {cause}',
     actions: ['istioctl proxy-status (is the proxy SYNCED with istiod?)', "meshctl diff <pod> (the whole difference with the cluster's objects)"],
   },
+  // ── istiod's own view (meshctl proxy status, meshctl diff --istiod) ─────────────────────────────────
+  {
+    code: 'MESH0908',
+    id: 'proxy-push-not-acknowledged',
+    severity: 'error',
+    area: 'Proxy',
+    title: 'istiod sent the proxy a push it has not acknowledged (STALE / ERROR)',
+    message:
+      "istiod {istiod} reports {types} for proxy {proxy}: {detail}. Judged from istiod's nonces (the last push sent vs the last one the proxy acknowledged), not from timestamps.",
+    actions: ['meshctl diff {pod} --istiod (what differs between istiod and Envoy)', 'meshctl proxy status {pod}', '{restart}'],
+  },
+  {
+    code: 'MESH0909',
+    id: 'proxy-config-differs-from-istiod',
+    severity: 'error',
+    area: 'Proxy',
+    title: 'Envoy runs other config than istiod computes for it now',
+    message: "Envoy's {sections} on proxy {proxy} differ from the config istiod {istiod} computes for it now: {why}.",
+    actions: ['meshctl diff {pod} --istiod -o json --query "sections[?!match].diff"', '{restart}'],
+  },
 ]
 
 function docAnchor(code: string): string {

@@ -20,6 +20,8 @@ export interface PortForwardOptions {
   connectTimeoutMs?: number
   /** TCP streams per WebSocket (default STREAMS_PER_FORWARD). */
   streams?: number
+  /** What the pod port is, for messages (default: the Envoy admin port, with --admin-port as the fix). */
+  portRole?: {name: string; hint: string}
 }
 
 export interface PortForward {
@@ -166,7 +168,7 @@ export async function openPortForward(
             parts.push(Buffer.from(payload))
             tunnel.errText.set(stream, parts)
             const text = Buffer.concat(parts).toString('utf8').trim()
-            if (text) fail(errorChannelFailure(text, podRef, remotePort))
+            if (text) fail(errorChannelFailure(text, podRef, remotePort, opts.portRole))
             // The kubelet gave up on this stream: the local client sees a dropped connection, explained by lastFailure.
             socket?.destroy()
             return
@@ -246,11 +248,11 @@ export async function openPortForward(
   }
 }
 /** The kubelet reports a closed pod port on the error channel; say it in terms of the Envoy admin port. */
-function errorChannelFailure(text: string, podRef: string, remotePort: number): ClusterAccessError {
+function errorChannelFailure(text: string, podRef: string, remotePort: number, role?: {name: string; hint: string}): ClusterAccessError {
   if (/connection refused|connect: /i.test(text)) {
-    return new ClusterAccessError(`nothing listens on port ${remotePort} in pod ${podRef} (the Envoy admin port is closed): ${text}`, [
-      `is the istio-proxy container running and ready? kubectl get pod ${podRef.split('/')[1]} -n ${podRef.split('/')[0]}`,
-      'if the proxy uses another admin port, pass --admin-port',
+    return new ClusterAccessError(`nothing listens on port ${remotePort} in pod ${podRef} (${role?.name ?? 'the Envoy admin port'} is closed): ${text}`, [
+      `is the ${role ? 'container' : 'istio-proxy container'} running and ready? kubectl get pod ${podRef.split('/')[1]} -n ${podRef.split('/')[0]}`,
+      role?.hint ?? 'if the proxy uses another admin port, pass --admin-port',
     ])
   }
   return new ClusterAccessError(`port-forward to pod ${podRef} port ${remotePort} failed: ${text}`, [

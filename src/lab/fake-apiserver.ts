@@ -1,4 +1,5 @@
 import http from 'node:http'
+import https from 'node:https'
 import net, {type AddressInfo, type Socket} from 'node:net'
 import {WebSocketServer, type WebSocket} from 'ws'
 import type {KubeObject} from '../kube/api.js'
@@ -28,6 +29,8 @@ export interface ApiFaults {
   rawAnswers?: Record<string, string>
   /** Never answer the port-forward upgrade (a stuck apiserver-kubelet tunnel). */
   hangPortForward?: boolean
+  /** 403 on pods and pods/portforward in these namespaces (pods readable only where the workloads are, e.g. not in istio-system). */
+  forbidPodsIn?: string[]
 }
 
 export interface PodTarget {
@@ -69,6 +72,88 @@ const RESOURCES: ApiResource[] = KINDS.flatMap((k) =>
 
 /** Preferred version per group: the first version of the group's first row. */
 const PREFERRED: Record<string, string> = Object.fromEntries([...KINDS].reverse().map((k) => [k.group, k.versions[0]!]))
+
+/** The short names kubectl resolves through discovery (`kubectl get svc`, `kubectl get vs`), as the real API and Istio's CRDs list them. */
+const SHORT_NAMES: Record<string, string[]> = {
+  pods: ['po'],
+  services: ['svc'],
+  namespaces: ['ns'],
+  configmaps: ['cm'],
+  endpoints: ['ep'],
+  deployments: ['deploy'],
+  replicasets: ['rs'],
+  serviceaccounts: ['sa'],
+  virtualservices: ['vs'],
+  destinationrules: ['dr'],
+  gateways: ['gw'],
+  serviceentries: ['se'],
+  workloadentries: ['we'],
+  workloadgroups: ['wg'],
+  peerauthentications: ['pa'],
+  requestauthentications: ['ra'],
+}
+
+/** `5d`, `3h` — kubectl's AGE column (HumanDuration, short form). */
+function age(ts: unknown): string {
+  const t = typeof ts === 'string' ? Date.parse(ts) : NaN
+  if (Number.isNaN(t)) return '<unknown>'
+  const s = Math.max(0, Math.floor((Date.now() - t) / 1000))
+  if (s < 120) return `${s}s`
+  if (s < 3 * 3600) return `${Math.floor(s / 60)}m`
+  if (s < 48 * 3600) return `${Math.floor(s / 3600)}h`
+  return `${Math.floor(s / 86400)}d`
+}
+
+function column(name: string, type = 'string', priority = 0, format = ''): Record<string, unknown> {
+  return {name, type, format, description: '', priority}
+}
+
+/**
+ * Server-side printing as the apiserver does it (meta.k8s.io/v1 Table with PartialObjectMetadata rows): the columns
+ * `kubectl get` shows for pods and services, NAME and AGE for everything else.
+ */
+function table(kind: string, items: KubeObject[]): Record<string, unknown> {
+  const meta = (o: KubeObject) => ({kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: o.metadata})
+  let columns = [column('Name', 'string', 0, 'name'), column('Age')]
+  let cells = (o: KubeObject): unknown[] => [o.metadata.name, age(o.metadata.creationTimestamp)]
+  if (kind === 'Pod') {
+    columns = [column('Name', 'string', 0, 'name'), column('Ready'), column('Status'), column('Restarts', 'string'), column('Age'), column('IP', 'string', 1)]
+    cells = (o) => {
+      const statuses = [
+        ...((o.status?.containerStatuses ?? []) as any[]),
+        ...((o.status?.initContainerStatuses ?? []) as any[]).filter((c) => c.started !== undefined),
+      ]
+      const containers = ((o.spec?.containers ?? []) as unknown[]).length
+      const ready = ((o.status?.containerStatuses ?? []) as any[]).filter((c) => c.ready).length
+      const restarts = statuses.reduce((n, c) => n + Number(c.restartCount ?? 0), 0)
+      return [
+        o.metadata.name,
+        `${ready}/${containers}`,
+        o.status?.phase ?? 'Unknown',
+        String(restarts),
+        age(o.metadata.creationTimestamp),
+        o.status?.podIP ?? '<none>',
+      ]
+    }
+  } else if (kind === 'Service') {
+    columns = [column('Name', 'string', 0, 'name'), column('Type'), column('Cluster-IP'), column('External-IP'), column('Port(s)'), column('Age')]
+    cells = (o) => [
+      o.metadata.name,
+      o.spec?.type ?? 'ClusterIP',
+      o.spec?.clusterIP ?? '<none>',
+      '<none>',
+      ((o.spec?.ports ?? []) as any[]).map((p) => `${p.port}/${p.protocol ?? 'TCP'}`).join(',') || '<none>',
+      age(o.metadata.creationTimestamp),
+    ]
+  }
+  return {
+    kind: 'Table',
+    apiVersion: 'meta.k8s.io/v1',
+    metadata: {resourceVersion: '1'},
+    columnDefinitions: columns,
+    rows: items.map((o) => ({cells: cells(o), object: meta(o)})),
+  }
+}
 
 function status(code: number, reason: string, message: string, details?: Record<string, string>): string {
   return JSON.stringify({kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, ...(details ? {details} : {}), code})
@@ -112,6 +197,8 @@ export interface FakeApiServerOptions {
   token?: string
   /** 0 (default) = an ephemeral port. */
   port?: number
+  /** Serve HTTPS with this key and certificate (PEM); plain HTTP without. */
+  tls?: {key: string; cert: string}
 }
 
 export async function startFakeApiServer(opts: FakeApiServerOptions): Promise<FakeApiServer> {
@@ -125,7 +212,7 @@ export async function startFakeApiServer(opts: FakeApiServerOptions): Promise<Fa
   const findResource = (group: string, version: string, plural: string) =>
     RESOURCES.find((r) => r.group === group && r.version === version && r.plural === plural)
 
-  const server = http.createServer((req, res) => {
+  const handler = (req: http.IncomingMessage, res: http.ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://lab')
     log.push(`${req.method} ${url.pathname}${url.search}`)
     const send = (code: number, body: string) => {
@@ -182,7 +269,15 @@ export async function startFakeApiServer(opts: FakeApiServerOptions): Promise<Fa
       const rs = RESOURCES.filter((r) => r.group === group && r.version === version)
       if (rs.length === 0) return send(404, status(404, 'NotFound', 'the server could not find the requested resource'))
       const resources = rs.flatMap((r) => [
-        {name: r.plural, singularName: r.kind.toLowerCase(), namespaced: r.namespaced, kind: r.kind, verbs: r.verbs},
+        {
+          name: r.plural,
+          singularName: r.kind.toLowerCase(),
+          namespaced: r.namespaced,
+          kind: r.kind,
+          verbs: r.verbs,
+          ...(SHORT_NAMES[r.plural] ? {shortNames: SHORT_NAMES[r.plural]} : {}),
+          ...(r.group.endsWith('istio.io') ? {categories: ['istio-io', `${r.group.split('.')[0]}-istio-io`]} : {}),
+        },
         ...(r.plural === 'pods'
           ? [{name: 'pods/portforward', singularName: '', namespaced: true, kind: 'PodPortForwardOptions', verbs: ['create', 'get']}]
           : []),
@@ -203,7 +298,7 @@ export async function startFakeApiServer(opts: FakeApiServerOptions): Promise<Fa
       if (!r) return send(404, status(404, 'NotFound', 'the server could not find the requested resource'))
       const resName = group ? `${plural}.${group}` : plural
       const verb = name ? 'get' : 'list'
-      if (state.faults.forbid?.some((f) => f.verb === verb && f.resource === resName)) {
+      if (state.faults.forbid?.some((f) => f.verb === verb && f.resource === resName) || (plural === 'pods' && ns && state.faults.forbidPodsIn?.includes(ns))) {
         const where = ns ? ` in the namespace "${ns}"` : ' at the cluster scope'
         send(
           403,
@@ -218,10 +313,12 @@ export async function startFakeApiServer(opts: FakeApiServerOptions): Promise<Fa
       }
       const kindObjects = objects.filter((o) => o.kind === r.kind && (!ns || o.metadata.namespace === ns))
       const withVersion = (o: KubeObject) => ({...o, apiVersion: group ? `${group}/${version}` : 'v1', kind: r.kind})
+      // kubectl asks for server-side printing (Accept: application/json;as=Table;v=v1;g=meta.k8s.io, …).
+      const wantsTable = /as=Table/.test(String(req.headers.accept ?? ''))
       if (name) {
         const o = kindObjects.find((x) => x.metadata.name === name)
         if (!o) return send(404, status(404, 'NotFound', `${resName} "${name}" not found`, {name, kind: plural}))
-        send(200, JSON.stringify(withVersion(o)))
+        send(200, JSON.stringify(wantsTable ? table(r.kind, [o]) : withVersion(o)))
         return
       }
       const selector = url.searchParams.get('labelSelector')
@@ -234,6 +331,7 @@ export async function startFakeApiServer(opts: FakeApiServerOptions): Promise<Fa
         if (start + limit < items.length) cont = String(start + limit)
         items = items.slice(start, start + limit)
       }
+      if (wantsTable) return send(200, JSON.stringify({...table(r.kind, items), metadata: {resourceVersion: '1', ...(cont ? {continue: cont} : {})}}))
       send(
         200,
         JSON.stringify({
@@ -246,7 +344,8 @@ export async function startFakeApiServer(opts: FakeApiServerOptions): Promise<Fa
       return
     }
     send(404, status(404, 'NotFound', 'the server could not find the requested resource'))
-  })
+  }
+  const server: http.Server = opts.tls ? https.createServer({key: opts.tls.key, cert: opts.tls.cert}, handler) : http.createServer(handler)
 
   function groupDoc(group: string) {
     const versions = [...new Set(RESOURCES.filter((r) => r.group === group).map((r) => r.version))]
@@ -284,7 +383,7 @@ export async function startFakeApiServer(opts: FakeApiServerOptions): Promise<Fa
     if (req.headers.authorization !== `Bearer ${token}`) return reject(401, 'Unauthorized', status(401, 'Unauthorized', 'Unauthorized'))
     if (!m) return reject(404, 'Not Found', status(404, 'NotFound', 'the server could not find the requested resource'))
     const [ns, podName] = [decodeURIComponent(m[1]), decodeURIComponent(m[2])]
-    if (state.faults.forbidPortForward) {
+    if (state.faults.forbidPortForward || state.faults.forbidPodsIn?.includes(ns)) {
       return reject(
         403,
         'Forbidden',
@@ -380,7 +479,7 @@ export async function startFakeApiServer(opts: FakeApiServerOptions): Promise<Fa
   const port = (server.address() as AddressInfo).port
   return {
     port,
-    url: `http://127.0.0.1:${port}`,
+    url: `${opts.tls ? 'https' : 'http'}://127.0.0.1:${port}`,
     token,
     get faults() {
       return state.faults

@@ -5,7 +5,10 @@ import {stringify} from 'yaml'
 import {UsageError} from '../errors.js'
 import {startEnvoyAdmin, type AdminFaults, type EnvoyAdminServer} from './envoy-admin.js'
 import {startFakeApiServer, type ApiFaults, type FakeApiServer} from './fake-apiserver.js'
+import {ISTIOD_DEBUG_PORT, istiodPod, meshFacts, startIstiod, type IstiodServer, type LabProxy} from './istiod.js'
 import {loadScenario, type LabScenario} from './scenario.js'
+import {DEFAULT_ISTIO_VERSION} from './scenario-builder.js'
+import {generateLabTls} from './tls.js'
 
 export const LAB_CONTEXT = 'meshctl-lab'
 export const ADMIN_PORT = 15000
@@ -20,6 +23,11 @@ export interface LabOptions {
   apiFaults?: ApiFaults
   /** Bearer token the fake API server accepts (and the kubeconfig carries); tests plant secret markers here. */
   token?: string
+  /**
+   * istiod revisions to run (default ['default']): one istiod pod each (label istio.io/rev); the sidecars are connected
+   * to the first one, the others (a canary control plane) have no proxies.
+   */
+  istiodRevisions?: string[]
 }
 
 export interface Lab {
@@ -28,6 +36,14 @@ export interface Lab {
   kubeconfigPath: string
   /** Admin servers by `ns/pod` (started for every running sidecar pod). */
   admins: Map<string, EnvoyAdminServer>
+  /** istiod's debug server (pod port 15014 of the istiod pod in istio-system), the one the sidecars are connected to. */
+  istiod: IstiodServer
+  /** `istio-system/<istiod pod>`. */
+  istiodPod: string
+  /** Every istiod (one per revision). */
+  istiods: IstiodServer[]
+  /** PEM of the CA that signed the API server's certificate (also in the kubeconfig). */
+  caPem: string
   /** Sets the faults of one pod's admin server. */
   setAdminFaults(podRef: string, faults: AdminFaults): void
   /** Closes one pod's admin port: port-forwards to it then get the kubelet's "connection refused". */
@@ -64,11 +80,34 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
       podPorts.set(ref, new Map([[ADMIN_PORT, admin.port]]))
     }),
   )
+  // istiod: connected to every running sidecar; it computes each one's config (the scenario's istiod view).
+  const connected: LabProxy[] = [...admins.keys()].map((ref) => {
+    const envoyDump = () => scenario.proxy(ref)!.configDump
+    // Only a proxy that missed a push has a view of istiod's own (read per request: large scenarios build on demand).
+    return scenario.istiodConfigDump(ref) ? {ref, envoyDump, istiodDump: () => scenario.istiodConfigDump(ref)!} : {ref, envoyDump}
+  })
+  const facts = meshFacts(connected[0] ? scenario.proxy(connected[0].ref)?.configDump : undefined, DEFAULT_ISTIO_VERSION)
+  const version = facts.istioVersion
+  const revisions = opts.istiodRevisions?.length ? opts.istiodRevisions : ['default']
+  const istiods = await Promise.all(revisions.map((_, i) => startIstiod(() => (i === 0 ? connected.filter((p) => admins.has(p.ref)) : []), facts)))
+  const istiodObjects = revisions.map((rev) => istiodPod(version, rev))
+  istiodObjects.forEach((o, i) => podPorts.set(`${o.metadata.namespace}/${o.metadata.name}`, new Map([[ISTIOD_DEBUG_PORT, istiods[i].port]])))
+  const istiod = istiods[0]
+  const istiodRef = `${istiodObjects[0].metadata.namespace}/${istiodObjects[0].metadata.name}`
+  const tls = generateLabTls()
   let api: FakeApiServer
   try {
-    api = await startFakeApiServer({objects: scenario.objects, podPorts, faults: opts.apiFaults, port: opts.port, token: opts.token})
+    api = await startFakeApiServer({
+      objects: [...scenario.objects, ...istiodObjects],
+      podPorts,
+      faults: opts.apiFaults,
+      port: opts.port,
+      token: opts.token,
+      tls: {key: tls.keyPem, cert: tls.certPem},
+    })
   } catch (error) {
     await Promise.all([...admins.values()].map((a) => a.close()))
+    await Promise.all(istiods.map((i) => i.close()))
     const e = error as NodeJS.ErrnoException
     if (e.code === 'EADDRINUSE') throw new UsageError(`port ${opts.port} on 127.0.0.1 is already in use`, ['pick another --port, or omit it for a free one'])
     throw error
@@ -85,7 +124,7 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
       apiVersion: 'v1',
       kind: 'Config',
       'current-context': LAB_CONTEXT,
-      clusters: [{name: LAB_CONTEXT, cluster: {server: api.url, 'insecure-skip-tls-verify': true}}],
+      clusters: [{name: LAB_CONTEXT, cluster: {server: api.url, 'certificate-authority-data': Buffer.from(tls.caPem).toString('base64')}}],
       users: [{name: LAB_CONTEXT, user: {token: api.token}}],
       contexts: [{name: LAB_CONTEXT, context: {cluster: LAB_CONTEXT, user: LAB_CONTEXT, namespace: scenario.defaultNamespace}}],
     }),
@@ -97,6 +136,10 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
     api,
     kubeconfigPath,
     admins,
+    istiod,
+    istiodPod: istiodRef,
+    istiods,
+    caPem: tls.caPem,
     setAdminFaults(podRef, faults) {
       const a = admins.get(podRef)
       if (!a) throw new Error(`no admin server for ${podRef}`)
@@ -110,7 +153,7 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
     },
     openConnections() {
       const c = api.openConnections()
-      let n = c.http + c.webSockets + c.upstream
+      let n = c.http + c.webSockets + c.upstream + istiods.reduce((k, i) => k + i.openConnections(), 0)
       for (const a of admins.values()) n += a.openConnections()
       return n
     },
@@ -119,6 +162,7 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
       closed = true
       await api.close()
       await Promise.all([...admins.values()].map((a) => a.close()))
+      await Promise.all(istiods.map((i) => i.close()))
       if (tmp) rmSync(tmp, {recursive: true, force: true})
     },
   }

@@ -12,6 +12,12 @@ export interface LabStarted {
   proxies: number
   /** The request the scenario exists to show, as the command that explains it. */
   explain: string
+  /** Commands that show this scenario's problem: the explain command first, then the scenario's own hints. */
+  commands: string[]
+  /** The lab's process. */
+  pid: number
+  /** Whether it serves in the background (output captured, or --detach): stop it with `meshctl lab stop`. */
+  detached: boolean
 }
 
 /** `meshctl explain route deploy/productpage-v1 -n bookinfo --to reviews:9080 -H 'end-user: jason'`. */
@@ -22,13 +28,13 @@ export function explainCommand(r: ScenarioRequest): string {
 export function renderLabStarted(r: LabStarted): string {
   return [
     `meshctl lab: scenario ${r.scenario} — ${r.description}`,
-    `  API server  ${r.server}  (${r.pods} pods, ${r.proxies} sidecar proxies)`,
-    `  kubeconfig  ${r.kubeconfig}  (context ${r.context}, namespace ${r.namespace})`,
+    `  API server  ${r.server}  (${r.pods} pods, ${r.proxies} sidecar proxies, istiod in istio-system)`,
+    `  kubeconfig  ${r.kubeconfig}  (context ${r.context}, namespace ${r.namespace}; HTTPS with the lab's own CA: kubectl works too)`,
     '',
-    'In another shell:',
+    r.detached ? `Serving in the background (pid ${r.pid}); stop it with: meshctl lab stop` : 'In another shell:',
     `  export KUBECONFIG=${r.kubeconfig}`,
-    `  ${r.explain}`,
-    `  meshctl audit -n ${r.namespace}`,
+    ...r.commands.map((c) => `  ${c}`),
+    `  kubectl get pods -n ${r.namespace}`,
     `  meshctl ui -n ${r.namespace}`,
   ].join('\n')
 }

@@ -66,6 +66,11 @@ export interface MeshSpec {
    * <namespace> --to <to> [-H …]`.
    */
   request: ScenarioRequest
+  /**
+   * More commands that show this scenario's problem (meshctl or read-only kubectl, runnable as written against the
+   * lab), printed by `lab start` after the explain command of `request`.
+   */
+  hints?: string[]
 }
 
 export interface ScenarioRequest {
@@ -96,6 +101,7 @@ export interface BuiltScenario {
   name: string
   description: string
   request: ScenarioRequest
+  hints: string[]
   /** Namespaces, Deployments, Pods, Services, EndpointSlices, Istio config, the istio ConfigMap. */
   objects: KubeObject[]
   pods: BuiltPod[]
@@ -103,6 +109,12 @@ export interface BuiltScenario {
   proxy(ref: string): ProxyDocuments | undefined
   /** Whether the pod has a sidecar (without building its documents). */
   hasProxy(ref: string): boolean
+  /**
+   * The config istiod computes for the pod's proxy now (its `/debug/config_dump?proxyID=`), when it is not what the
+   * proxy runs: built from `config` while the proxy's own dump comes from `proxyConfig` (a proxy that missed the
+   * latest push). Undefined when the proxy runs what istiod computes.
+   */
+  istiodConfigDump(ref: string): ProxyDocuments['configDump'] | undefined
 }
 
 const hash = (s: string, n = 10) => createHash('sha256').update(s).digest('hex').slice(0, n)
@@ -183,36 +195,46 @@ export function buildScenario(spec: MeshSpec): BuiltScenario {
     ts: spec.timestamp ?? '2026-01-15T09:30:00Z',
   }
   const objects = kubeObjects(spec, pods, ctx)
-  // Outbound config depends only on the proxy's namespace here (no Sidecar scoping): share it between pods.
-  const outboundByNs = new Map<string, Outbound>()
-  const cache = new Map<string, ProxyDocuments>()
+  const proxyOf = documentsOf(ctx, pods)
+  // istiod's view: the same proxies generated from the config in the cluster now.
+  const istiodOf = spec.proxyConfig ? documentsOf({...ctx, config: spec.config}, pods) : undefined
   return {
     name: spec.name,
     description: spec.description,
     request: spec.request,
+    hints: spec.hints ?? [],
     objects,
     pods,
-    proxy(ref: string) {
-      const cached = cache.get(ref)
-      if (cached) return cached
-      const pod = pods.find((p) => `${p.namespace}/${p.name}` === ref)
-      if (!pod || pod.workload.sidecar === 'none') return undefined
-      let out = outboundByNs.get(pod.namespace)
-      if (!out) {
-        out = buildOutbound(ctx, pod.namespace)
-        // A few namespaces' worth: a 500-service mesh has ~4 MB of outbound config per namespace.
-        if (outboundByNs.size >= 4) outboundByNs.delete(outboundByNs.keys().next().value!)
-        outboundByNs.set(pod.namespace, out)
-      }
-      const docs = proxyDocuments(ctx, pod, out)
-      // Large meshes are generated on demand; keep only small ones cached.
-      if (pods.length <= 50) cache.set(ref, docs)
-      return docs
-    },
+    proxy: proxyOf,
+    istiodConfigDump: (ref: string) => istiodOf?.(ref)?.configDump,
     hasProxy(ref: string) {
       const pod = pods.find((p) => `${p.namespace}/${p.name}` === ref)
       return Boolean(pod && pod.workload.sidecar !== 'none')
     },
+  }
+}
+
+/** Builds (and, for small meshes, caches) each pod's admin documents from one config. */
+function documentsOf(ctx: Ctx, pods: BuiltPod[]): (ref: string) => ProxyDocuments | undefined {
+  // Outbound config depends only on the proxy's namespace here (no Sidecar scoping): share it between pods.
+  const outboundByNs = new Map<string, Outbound>()
+  const cache = new Map<string, ProxyDocuments>()
+  return (ref: string) => {
+    const cached = cache.get(ref)
+    if (cached) return cached
+    const pod = pods.find((p) => `${p.namespace}/${p.name}` === ref)
+    if (!pod || pod.workload.sidecar === 'none') return undefined
+    let out = outboundByNs.get(pod.namespace)
+    if (!out) {
+      out = buildOutbound(ctx, pod.namespace)
+      // A few namespaces' worth: a 500-service mesh has ~4 MB of outbound config per namespace.
+      if (outboundByNs.size >= 4) outboundByNs.delete(outboundByNs.keys().next().value!)
+      outboundByNs.set(pod.namespace, out)
+    }
+    const docs = proxyDocuments(ctx, pod, out)
+    // Large meshes are generated on demand; keep only small ones cached.
+    if (pods.length <= 50) cache.set(ref, docs)
+    return docs
   }
 }
 

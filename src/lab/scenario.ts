@@ -13,6 +13,8 @@ export interface LabScenario {
   description: string
   /** The request this scenario exists to show. */
   request: ScenarioRequest
+  /** More commands that show the scenario's problem (after the explain command of `request`). */
+  hints: string[]
   /** Namespace the lab's kubeconfig context defaults to. */
   defaultNamespace: string
   objects: KubeObject[]
@@ -21,7 +23,12 @@ export interface LabScenario {
   proxy(ref: string): ProxyDocuments | undefined
   /** Whether the pod has a sidecar with admin documents (cheap: nothing is built or read). */
   hasProxy(ref: string): boolean
+  /** The config istiod computes for the pod's proxy now, when it is not what the proxy runs (it missed a push). */
+  istiodConfigDump(ref: string): ProxyDocuments['configDump'] | undefined
 }
+
+/** A proxy's file holding istiod's computed config, when it is not the proxy's own config_dump.json. */
+const ISTIOD_DUMP = 'istiod_config_dump.json'
 
 /** fixtures/scenarios in the package (two levels above both src/lab and dist/lab). */
 export function defaultScenariosDir(): string {
@@ -38,11 +45,13 @@ function fromBuilt(b: BuiltScenario, defaultNamespace: string): LabScenario {
     name: b.name,
     description: b.description,
     request: b.request,
+    hints: b.hints,
     defaultNamespace,
     objects: b.objects,
     podRefs: b.pods.map((p) => `${p.namespace}/${p.name}`),
     proxy: (ref) => b.proxy(ref),
     hasProxy: (ref) => b.hasProxy(ref),
+    istiodConfigDump: (ref) => b.istiodConfigDump(ref),
   }
 }
 
@@ -72,13 +81,20 @@ export function loadScenario(name = 'bookinfo', dir = defaultScenariosDir()): La
   if (!existsSync(join(root, 'scenario.json'))) {
     throw new BadInputError(`unknown lab scenario ${JSON.stringify(name)}`, [`pick one of: ${listScenarios(dir).join(', ')}`])
   }
-  const meta = readJson(join(root, 'scenario.json')) as {name: string; description: string; defaultNamespace: string; request: ScenarioRequest}
+  const meta = readJson(join(root, 'scenario.json')) as {
+    name: string
+    description: string
+    defaultNamespace: string
+    request: ScenarioRequest
+    hints?: string[]
+  }
   const objects = (readJson(join(root, 'cluster.json')) as {items: KubeObject[]}).items
   const cache = new Map<string, ProxyDocuments | undefined>()
   return {
     name: meta.name,
     description: meta.description,
     request: meta.request,
+    hints: meta.hints ?? [],
     defaultNamespace: meta.defaultNamespace,
     objects,
     podRefs: objects.filter((o) => o.kind === 'Pod').map((o) => `${o.metadata.namespace}/${o.metadata.name}`),
@@ -96,6 +112,12 @@ export function loadScenario(name = 'bookinfo', dir = defaultScenariosDir()): La
       const [ns, pod] = ref.split('/')
       return existsSync(join(root, 'proxies', `${ns}.${pod}`, 'config_dump.json'))
     },
+    istiodConfigDump(ref) {
+      const [ns, pod] = ref.split('/')
+      // Written only for a proxy whose config differs from what istiod computes now (scripts/gen-scenarios.ts).
+      const own = join(root, 'proxies', `${ns}.${pod}`, ISTIOD_DUMP)
+      return existsSync(own) ? readJson(own) : undefined
+    },
   }
 }
 
@@ -104,7 +126,10 @@ export function writeScenario(b: BuiltScenario, dir: string, defaultNamespace: s
   const root = join(dir, b.name)
   rmSync(root, {recursive: true, force: true})
   mkdirSync(join(root, 'proxies'), {recursive: true})
-  writeFileSync(join(root, 'scenario.json'), JSON.stringify({name: b.name, description: b.description, defaultNamespace, request: b.request}, null, 2) + '\n')
+  writeFileSync(
+    join(root, 'scenario.json'),
+    JSON.stringify({name: b.name, description: b.description, defaultNamespace, request: b.request, hints: b.hints}, null, 2) + '\n',
+  )
   writeFileSync(join(root, 'cluster.json'), JSON.stringify({items: b.objects}, null, 1) + '\n')
   // The Istio config + Services alone, as a user would keep them in git (input of --manifests).
   const manifests = b.objects.filter((o) => /istio\.io\//.test(o.apiVersion ?? '') || o.kind === 'Service')
@@ -117,5 +142,7 @@ export function writeScenario(b: BuiltScenario, dir: string, defaultNamespace: s
     writeFileSync(join(pd, 'config_dump.json'), JSON.stringify(docs.configDump) + '\n')
     writeFileSync(join(pd, 'clusters.json'), JSON.stringify(docs.clusters) + '\n')
     writeFileSync(join(pd, 'server_info.json'), JSON.stringify(docs.serverInfo, null, 1) + '\n')
+    const istiod = b.istiodConfigDump(`${p.namespace}/${p.name}`)
+    if (istiod && JSON.stringify(istiod) !== JSON.stringify(docs.configDump)) writeFileSync(join(pd, ISTIOD_DUMP), JSON.stringify(istiod) + '\n')
   }
 }

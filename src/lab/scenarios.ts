@@ -53,6 +53,7 @@ export const SMALL_SCENARIOS: MeshSpec[] = [
   {
     ...base,
     name: 'bookinfo',
+    hints: ['meshctl proxy clusters deploy/productpage-v1 -n bookinfo --fqdn reviews.bookinfo.svc.cluster.local', 'meshctl proxy status -n bookinfo'],
     request: {from: 'deploy/productpage-v1', namespace: NS, to: 'reviews:9080'},
     description: 'Bookinfo with DestinationRule subsets v1/v2/v3 and no VirtualService: reviews is load-balanced over every version.',
     config: [...bookinfoRules],
@@ -60,6 +61,7 @@ export const SMALL_SCENARIOS: MeshSpec[] = [
   {
     ...base,
     name: 'header-route',
+    hints: ["meshctl explain route deploy/productpage-v1 -n bookinfo --to reviews:9080 -H 'end-user: someone-else'"],
     request: {from: 'deploy/productpage-v1', namespace: NS, to: 'reviews:9080', headers: ['end-user: jason']},
     description: 'VirtualService reviews: requests with header end-user: jason go to subset v2, everything else to v1.',
     config: [
@@ -77,6 +79,7 @@ export const SMALL_SCENARIOS: MeshSpec[] = [
   {
     ...base,
     name: 'canary',
+    hints: ['meshctl proxy routes deploy/productpage-v1 -n bookinfo --name 9080'],
     request: {from: 'deploy/productpage-v1', namespace: NS, to: 'reviews:9080'},
     description: 'VirtualService reviews splits traffic 90/10 between subsets v1 and v3.',
     config: [
@@ -98,6 +101,7 @@ export const SMALL_SCENARIOS: MeshSpec[] = [
   {
     ...base,
     name: 'nc-missing-subset',
+    hints: ['meshctl audit -n bookinfo'],
     request: {from: 'deploy/productpage-v1', namespace: NS, to: 'reviews:9080'},
     description: 'VirtualService reviews routes to subset v4, which no DestinationRule defines: Envoy answers 503 NC (no cluster).',
     config: [...bookinfoRules, vs('reviews', ['reviews'], [{route: [{destination: {host: 'reviews', subset: 'v4'}}]}])],
@@ -105,6 +109,10 @@ export const SMALL_SCENARIOS: MeshSpec[] = [
   {
     ...base,
     name: 'uh-no-endpoints',
+    hints: [
+      "meshctl proxy endpoints deploy/productpage-v1 -n bookinfo --cluster 'outbound|9080|v4|reviews.bookinfo.svc.cluster.local'",
+      'meshctl audit -n bookinfo',
+    ],
     request: {from: 'deploy/productpage-v1', namespace: NS, to: 'reviews:9080'},
     description: 'DestinationRule subset v4 selects version=v4, which no pod has: the cluster exists with 0 endpoints, 503 UH.',
     config: [
@@ -123,6 +131,7 @@ export const SMALL_SCENARIOS: MeshSpec[] = [
   {
     ...base,
     name: 'mtls-conflict',
+    hints: ['meshctl audit -n bookinfo'],
     request: {from: 'deploy/reviews-v1', namespace: NS, to: 'ratings:9080'},
     description:
       'PeerAuthentication STRICT in bookinfo, but DestinationRule ratings sets tls.mode DISABLE: clients send plaintext to an mTLS-only inbound, 503 UC/UF.',
@@ -143,6 +152,7 @@ export const SMALL_SCENARIOS: MeshSpec[] = [
     services: [...bookinfoServices],
     workloads: [...bookinfoWorkloads],
     name: 'vs-not-applied',
+    hints: ['meshctl audit -A', 'kubectl get virtualservices.networking.istio.io -A'],
     request: {from: 'deploy/productpage-v1', namespace: NS, to: 'reviews:9080'},
     description:
       'Three VirtualServices for reviews that the productpage sidecar never gets: a short host written in another namespace (resolves to reviews.ops), one bound to a gateway without "mesh", and one exported only to its own namespace.',
@@ -167,6 +177,7 @@ export const SMALL_SCENARIOS: MeshSpec[] = [
   {
     ...base,
     name: 'stale-proxy',
+    hints: ['meshctl proxy status -n bookinfo', 'meshctl diff deploy/productpage-v1 -n bookinfo --istiod'],
     request: {from: 'deploy/productpage-v1', namespace: NS, to: 'reviews:9080'},
     description: 'DestinationRule reviews was deleted, but the proxies still run the config that had it (subset clusters cite it): a stale push.',
     config: [dr('productpage', [['v1', {version: 'v1'}]]), dr('ratings', [['v1', {version: 'v1'}]]), dr('details', [['v1', {version: 'v1'}]])],
@@ -238,7 +249,11 @@ export function largeScenario(opts: {namespaces?: number; servicesPerNamespace?:
     services,
     workloads,
     config,
-    // The first service calls the tenth, which has a VirtualService with a canary header route.
+    // The first service calls the tenth, which has a VirtualService with a canary header route to a subset without pods.
+    hints: [
+      `meshctl explain route deploy/${workloads[0].name} -n ${workloads[0].namespace} --to ${services[Math.min(9, services.length - 1)].name}.${services[Math.min(9, services.length - 1)].namespace}:8080 -H 'x-canary: true'`,
+      `meshctl proxy status -n ${workloads[0].namespace}`,
+    ],
     request: {
       from: `deploy/${workloads[0].name}`,
       namespace: workloads[0].namespace,

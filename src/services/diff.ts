@@ -17,6 +17,9 @@ import {sourceFromFlags, type SourceFlagValues} from '../sources/select.js'
 import {SnapshotSource} from '../sources/snapshot.js'
 import type {ProxyState} from '../envoy/proxy-state.js'
 import type {ProxySource} from '../sources/types.js'
+import type {IstiodDiffResult} from '../analysis/istiod/types.js'
+import type {Finding} from '../findings/types.js'
+import {istiodComparison, istiodViewOf, type IstiodAccess} from './proxy-status.js'
 
 const NEEDS = {listeners: true, routes: true, clusters: true, bootstrap: true}
 
@@ -32,6 +35,100 @@ export interface DiffRequest {
   proxyFile?: string
   intended?: string
   includeStatic?: boolean
+}
+
+/**
+ * `diff <pod> --istiod`: the config istiod computes for the proxy (`/debug/config_dump?proxyID=`) against its Envoy's
+ * `/config_dump`, compared as istioctl proxy-status <pod> does, with istiod's sync state (nonces sent vs acked) as
+ * the source of stale findings. Without istiod (RBAC, no istiod, unreachable) the proxy is compared with the cluster's
+ * Istio objects instead and the stale findings say they were judged from the proxy's config and timestamps. Exit 4
+ * only when nothing could be read (not the proxy, or neither istiod nor the cluster's objects).
+ */
+export async function diffWithIstiod(req: DiffRequest & {access: IstiodAccess}): Promise<IstiodDiffResult> {
+  const t = req.target
+  if (!t.pod) throw new UsageError('diff --istiod compares a live pod with istiod: give the pod', ['meshctl diff deploy/productpage-v1 -n bookinfo --istiod'])
+  if (t.file || t.snapshot || req.manifests?.length || req.intended) {
+    throw new UsageError('--istiod compares a live pod with istiod: it does not take --file, --snapshot, --manifests or --intended', [
+      `meshctl diff ${t.pod} --istiod`,
+    ])
+  }
+  const source = sourceFromFlags(
+    {namespace: t.namespace, selector: t.selector, context: t.context, kubeconfig: t.kubeconfig, 'admin-port': t['admin-port'], timeout: t.timeout},
+    t.pod,
+  )
+  try {
+    const live = await liveSourceOf(source)
+    if (!live) throw new UsageError(`${t.pod} is not a live pod`)
+    const admin = await live.admin()
+    // The whole dump, as istioctl reads it (`config_dump`, no EDS): the comparison needs the raw documents.
+    const envoyDump = await admin.getJson('/config_dump')
+    let istiodError: string
+    try {
+      const view = await istiodViewOf(live.api, live.pod, {...req.access, context: t.context, kubeconfig: t.kubeconfig, timeout: t.timeout})
+      return {...istiodComparison(live.pod, view, envoyDump), fallback: null}
+    } catch (error) {
+      if (!(error instanceof ClusterAccessError)) throw error
+      istiodError = error.message
+    }
+    // No istiod: the cluster's objects are the intended side; staleness comes from the proxy's own config.
+    let fallback: DiffResult
+    try {
+      fallback = await diffProxy({...req, target: t})
+    } catch (error) {
+      if (error instanceof ClusterAccessError) {
+        throw new ClusterAccessError(
+          `nothing to compare ${live.label} with: istiod could not be read (${istiodError}), nor the cluster's Istio config (${error.message})`,
+          [...error.tryNext, 'or compare with files: meshctl diff <pod> --manifests k8s/'],
+        )
+      }
+      throw error
+    }
+    const lastUpdate = newestUpdate(envoyDump)
+    const basis = `judged from the proxy's config and its timestamps${lastUpdate ? ` (Envoy last applied a push at ${lastUpdate})` : ''}, not from istiod's nonces: istiod could not be read`
+    const findings: Finding[] = fallback.findings
+    for (const f of findings) {
+      if (/stale/i.test(f.message) || f.code === 'MESH0904' || f.code === 'MESH0806') {
+        f.message = `${f.message} (${basis})`
+        f.evidence = {...f.evidence, basis: 'timestamps', ...(lastUpdate ? {lastUpdated: lastUpdate} : {})}
+      }
+    }
+    return {
+      pod: `${live.pod.namespace}/${live.pod.name}`,
+      proxyId: `${live.pod.name}.${live.pod.namespace}`,
+      istiod: null,
+      staleBasis: 'timestamps',
+      istiodError,
+      sync: null,
+      sections: [],
+      inSync: fallback.inSync,
+      findings,
+      fallback,
+      notes: [`istiod could not be read (${istiodError}): compared with the cluster's Istio objects instead`],
+    }
+  } finally {
+    await source.close()
+  }
+}
+
+/** The newest last_updated of the dump's dynamic resources: when the proxy last applied a push. */
+function newestUpdate(dump: unknown): string | undefined {
+  let best: string | undefined
+  let bestAt = 0
+  const visit = (v: unknown, depth: number) => {
+    if (!v || typeof v !== 'object' || depth > 6) return
+    if (Array.isArray(v)) return v.forEach((x) => visit(x, depth + 1))
+    for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+      if (k === 'last_updated' && typeof x === 'string') {
+        const at = Date.parse(x)
+        if (at > bestAt) {
+          bestAt = at
+          best = x
+        }
+      } else if (k !== 'bootstrap') visit(x, depth + 1)
+    }
+  }
+  visit(dump, 0)
+  return best
 }
 
 export async function diffProxy(req: DiffRequest): Promise<DiffResult> {

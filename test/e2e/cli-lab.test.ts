@@ -119,7 +119,7 @@ describe.skipIf(!hasBuild)(`meshctl against the lab, end to end ${skipNoBuild}`,
 
 describe.skipIf(!hasBuild)(`meshctl lab start ${skipNoBuild}`, () => {
   it('prints its kubeconfig, serves until SIGINT, then removes it', async () => {
-    const child = spawn(process.execPath, [join(projectRoot, 'bin/run.js'), 'lab', 'start', '--scenario', 'nc-missing-subset', '-o', 'json'], {
+    const child = spawn(process.execPath, [join(projectRoot, 'bin/run.js'), 'lab', 'start', '--foreground', '--scenario', 'nc-missing-subset', '-o', 'json'], {
       env: {...process.env, NO_COLOR: '1'},
       stdio: ['ignore', 'pipe', 'pipe'],
     })
@@ -128,7 +128,7 @@ describe.skipIf(!hasBuild)(`meshctl lab start ${skipNoBuild}`, () => {
     for (let i = 0; i < 400 && !out.includes('}'); i++) await new Promise((r) => setTimeout(r, 25))
     const started = JSON.parse(out)
     expect(started).toMatchObject({scenario: 'nc-missing-subset', context: 'meshctl-lab', namespace: 'bookinfo', proxies: 7})
-    expect(started.server).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
+    expect(started.server).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/)
     const tmp = mkdtempSync(join(tmpdir(), 'meshctl-labstart-'))
     // spawnSync would block this process, but the lab runs in the child: fine.
     const r = runCli(['snapshot', 'save', 'deploy/productpage-v1', '-o', join(tmp, 'pp'), '--format', 'json'], {env: {KUBECONFIG: started.kubeconfig}})

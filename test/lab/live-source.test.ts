@@ -187,7 +187,7 @@ describe('LiveSource over the lab (port-forward + admin API)', () => {
   it('reports an unreachable API server and a timeout', async () => {
     lab.api.faults = {hang: true}
     const t = await live('deploy/productpage-v1', {timeoutMs: 200}).catch((e) => e)
-    expect(t.message).toMatch(/timed out talking to the API server at http:\/\/127\.0\.0\.1:\d+ \(context "meshctl-lab"\)/)
+    expect(t.message).toMatch(/timed out talking to the API server at https:\/\/127\.0\.0\.1:\d+ \(context "meshctl-lab"\)/)
     lab.api.faults = {}
     const {readFileSync, writeFileSync} = await import('node:fs')
     const closed = lab.kubeconfigPath + '.closed.yaml'

@@ -8,6 +8,8 @@ import {startLab, type Lab} from '../../src/lab/lab.js'
 import {resolveLiveSource} from '../../src/sources/live.js'
 import {ALL_NEEDS} from '../../src/sources/types.js'
 import {projectRoot} from '../helpers/cli.js'
+import {diffWithIstiod} from '../../src/services/diff.js'
+import {proxyStatus} from '../../src/services/proxy-status.js'
 
 interface Rule {
   apiGroups: string[]
@@ -76,6 +78,13 @@ describe('deploy/rbac.yaml', () => {
     expect(needed.length).toBeGreaterThan(10)
     const denied = needed.filter((a) => !allowed(a))
     expect(denied).toEqual([])
+    // istiod's view: list the istiod pods, port-forward to their debug port (proxy status, diff --istiod).
+    lab.api.log.length = 0
+    await proxyStatus({kubeconfig: lab.kubeconfigPath})
+    await diffWithIstiod({target: {pod: 'deploy/productpage-v1', kubeconfig: lab.kubeconfigPath}, access: {}})
+    const istiod = lab.api.log.map(attributes).filter((a): a is NonNullable<typeof a> => a !== undefined)
+    expect(istiod).toContainEqual({verb: 'create', group: '', resource: 'pods/portforward', name: lab.istiodPod.split('/')[1]})
+    expect(istiod.filter((a) => !allowed(a))).toEqual([])
     // And it would catch a request outside the role.
     expect(allowed({verb: 'list', group: '', resource: 'secrets'})).toBe(false)
     expect(allowed({verb: 'get', group: '', resource: 'configmaps', name: 'other'})).toBe(false)
