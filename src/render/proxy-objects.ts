@@ -5,7 +5,7 @@
  * would read back as another type double-quoted, strings that cannot be plain single-quoted).
  */
 import {Document, isScalar, visit} from 'yaml'
-import {applyQuery} from './output.js'
+import {applyQuery, type OutputFormat} from './output.js'
 
 /** Go's encoding/json escaping of a marshalled document (HTML-safe, line separators escaped). */
 export function goJsonIndent(value: unknown): string {
@@ -14,8 +14,10 @@ export function goJsonIndent(value: unknown): string {
 }
 
 // go-yaml v2 resolve.go: plain scalars that read back as bool (YAML 1.1 words), null, int, float or timestamp.
-const YAML11_SPECIAL = /^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF|~|null|Null|NULL|\.inf|\.Inf|\.INF|[-+]\.inf|[-+]\.Inf|[-+]\.INF|\.nan|\.NaN|\.NAN)$/
-const NUMBERISH = /^[-+]?(?:0b[01_]+|0x[0-9a-fA-F_]+|0o?[0-7_]+|[0-9][0-9_]*(?:\.[0-9_]*)?(?:[eE][-+]?[0-9]+)?|\.[0-9_]+(?:[eE][-+]?[0-9]+)?|[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?)$/
+const YAML11_SPECIAL =
+  /^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF|~|null|Null|NULL|\.inf|\.Inf|\.INF|[-+]\.inf|[-+]\.Inf|[-+]\.INF|\.nan|\.NaN|\.NAN)$/
+const NUMBERISH =
+  /^[-+]?(?:0b[01_]+|0x[0-9a-fA-F_]+|0o?[0-7_]+|[0-9][0-9_]*(?:\.[0-9_]*)?(?:[eE][-+]?[0-9]+)?|\.[0-9_]+(?:[eE][-+]?[0-9]+)?|[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?)$/
 const TIMESTAMP = /^\d{4}-\d{1,2}-\d{1,2}(?:(?:[Tt]|\s+)\d{1,2}:\d{1,2}:\d{1,2}(?:\.\d*)?(?:\s*(?:Z|[-+]\d{1,2}(?::?\d{2})?))?)?$/
 
 function readsAsOtherType(s: string): boolean {
@@ -50,4 +52,14 @@ export function renderProxyObjects(objects: unknown, opts: ProxyObjectsOptions):
   const data = applyQuery(JSON.parse(JSON.stringify(objects ?? null)), opts.query)
   // istioctl Fprintln's the document: JSON gets one newline, YAML (already newline-terminated) a blank line more.
   return opts.format === 'yaml' ? goYaml(data) + '\n' : goJsonIndent(data) + '\n'
+}
+
+/** `-o short|wide` are istioctl's names for tables: meshctl renders them as text. */
+export function proxyOutputFormat(output: string | undefined): OutputFormat {
+  return output === 'json' || output === 'yaml' ? output : 'text'
+}
+
+/** -o json|yaml without --rows: the format to print the Envoy objects istioctl prints in (undefined: meshctl's rows or a table). */
+export function envoyObjectsFormat(flags: {output?: string; rows?: boolean}): 'json' | 'yaml' | undefined {
+  return (flags.output === 'json' || flags.output === 'yaml') && !flags.rows ? flags.output : undefined
 }

@@ -91,7 +91,9 @@ function listenerType(l: EnvoyMessage): string {
 function listenerPasses(l: EnvoyMessage, f: IstioctlListenerFilter): boolean {
   if (f.address) {
     const main = l.address?.socket_address?.address ?? l.address?.pipe?.path ?? ''
-    const extra: string[] = (Array.isArray(l.additional_addresses) ? l.additional_addresses : []).map((a: EnvoyMessage) => a?.address?.socket_address?.address ?? '')
+    const extra: string[] = (Array.isArray(l.additional_addresses) ? l.additional_addresses : []).map(
+      (a: EnvoyMessage) => a?.address?.socket_address?.address ?? '',
+    )
     if (![...extra, main].some((a) => String(a).toLowerCase() === f.address!.toLowerCase())) return false
   }
   if (f.port && Number(l.address?.socket_address?.port_value ?? 0) !== f.port) return false
@@ -118,7 +120,10 @@ export function istioctlRoutes(dump: ConfigDump, filter: IstioctlRouteFilter = {
 
 /** endpoint.go retrieveEndpointAddresses: `ip:port` of the main and additional addresses, pipe paths, envoy:// internal ones. */
 function lbEndpointAddresses(ep: EnvoyMessage): string[] {
-  const addrs: EnvoyMessage[] = [ep?.endpoint?.address, ...(Array.isArray(ep?.endpoint?.additional_addresses) ? ep.endpoint.additional_addresses : []).map((a: EnvoyMessage) => a?.address)]
+  const addrs: EnvoyMessage[] = [
+    ep?.endpoint?.address,
+    ...(Array.isArray(ep?.endpoint?.additional_addresses) ? ep.endpoint.additional_addresses : []).map((a: EnvoyMessage) => a?.address),
+  ]
   return addrs.map((a) => {
     if (a?.socket_address) return `${a.socket_address.address ?? ''}:${Number(a.socket_address.port_value ?? 0)}`
     if (a?.pipe) return String(a.pipe.path ?? '')
