@@ -269,7 +269,7 @@ describe.skipIf(!hasShared)(`meshctl proxy on real dumps (${skipNoShared || 'sha
     walk(clusters, false)
     expect(snake).toEqual([])
     const filtered = runCli(['pc', 'clusters', '-f', dump, '--direction', 'inbound-vip', '--port', '8000', '-o', 'yaml'])
-    expect(filtered.stdout).toMatch(/^- commonLbConfig: \{\}\n  edsClusterConfig:\n/)
+    expect(filtered.stdout).toMatch(/^- commonLbConfig: \{\}\n {2}edsClusterConfig:\n/)
     expect(filtered.stdout.match(/^- /gm)).toHaveLength(1)
   })
 
