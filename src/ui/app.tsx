@@ -585,7 +585,10 @@ export function App(props: AppProps): React.ReactElement {
   }, [])
   useEffect(() => {
     keyInFlight.current = false
-    pumpKeys()
+    if (keyQueue.current.length === 0) return
+    // Outside React's effect flush: the next key must see the render its predecessor caused, not a pending one.
+    const t = setImmediate(pumpKeys)
+    return () => clearImmediate(t)
   })
   useInput((input, key) => {
     keyQueue.current.push(...splitKeys(input, key))

@@ -214,18 +214,14 @@ export function footerLines(screen: ScreenKind, width: number): string[] {
   const parts = ranked.map((b) => `${b.footerKey ?? b.label} ${b.footer}`)
   const one = parts.join('  ')
   if (one.length <= width) return [one]
-  const lines: string[] = []
-  let line = ''
-  for (const p of parts) {
-    if (!line) line = p
-    else if (line.length + 2 + p.length <= width) line += '  ' + p
-    else {
-      lines.push(line)
-      line = p
-    }
+  // Two balanced lines, `? help  q quit` kept together at the end of the second.
+  let best: string[] | undefined
+  for (let k = 1; k <= parts.length - 2; k++) {
+    const lines = [parts.slice(0, k).join('  '), parts.slice(k).join('  ')]
+    if (lines.some((l) => l.length > width)) continue
+    if (!best || Math.max(...lines.map((l) => l.length)) < Math.max(...best.map((l) => l.length))) best = lines
   }
-  lines.push(line)
-  if (lines.length <= 2 && lines.every((l) => l.length <= width)) return lines
+  if (best) return best
   return [footerText(screen, width)]
 }
 
