@@ -163,6 +163,8 @@ export function istioctlEndpointAssignments(dump: ConfigDump, filter: IstioctlEn
   return kept.map((k) => unpackedProtoJson(k.cla))
 }
 
+const HOST_GAUGES = new Set(['cx_active', 'rq_active'])
+
 /**
  * `pc endpoint` on a live proxy: Envoy's ClusterStatus (admin.v3) of each cluster with a host that passes the
  * filter, every host kept. Rebuilt from meshctl's parsed /clusters (stats as Envoy lists them, defaults omitted).
@@ -194,7 +196,12 @@ export function istioctlClusterStatuses(statuses: ClusterStatus[], filter: Istio
         }
         return {
           address,
-          stats: Object.entries(h.stats).map(([name, value]) => ({name, ...(value ? {value: String(value)} : {})})),
+          // admin.v3 SimpleMetric: COUNTER is the default type and omitted; the host gauges are cx_active, rq_active.
+          stats: Object.entries(h.stats).map(([name, value]) => ({
+            name,
+            ...(HOST_GAUGES.has(name) ? {type: 'GAUGE'} : {}),
+            ...(value ? {value: String(value)} : {}),
+          })),
           healthStatus,
           ...(h.weight !== undefined ? {weight: h.weight} : {}),
           ...(h.hostname ? {hostname: h.hostname} : {}),
