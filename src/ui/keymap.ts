@@ -233,10 +233,14 @@ export function helpRows(screen: ScreenKind): Array<{keys: string; description: 
 /**
  * One key event per key. ink hands a run of plain characters that arrived in one read (`jjj`, `jj\r`, a paste) to
  * the input handler as one string (its parser splits only escape sequences): split it the way ink's parseKeypress
- * reads single keys (Enter, Tab, Backspace, Ctrl+letter, Shift for capitals).
+ * reads single keys (Enter, Tab, Backspace, Ctrl+letter, Shift for capitals), and an Alt-modified key into Esc + key.
  */
 export function splitKeys(input: string, key: KeyFlags): Array<{input: string; key: KeyFlags}> {
   const named = key.upArrow || key.downArrow || key.leftArrow || key.rightArrow || key.pageUp || key.pageDown || key.home || key.end
+  // Esc followed by another key in the same read (`send-keys Escape Up`, a fast typist) reaches ink as one
+  // Alt-modified key (ESC ESC [ A, ESC j). The UI binds nothing to Alt: it is the Esc, then the key.
+  if (key.meta && !key.escape && (named || key.return || key.tab || key.backspace || key.delete || input.length > 0))
+    return [{input: '', key: {escape: true, meta: true}}, ...splitKeys(input, {...key, meta: false})]
   const chars = Array.from(input)
   if (chars.length <= 1 || named || key.return || key.escape || key.tab || key.backspace || key.delete || key.ctrl || key.meta) return [{input, key}]
   return chars.map((ch) => {

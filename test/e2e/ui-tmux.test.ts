@@ -18,6 +18,7 @@ const socket = `meshctl-ui-test-${process.pid}`
 const tmux = (...args: string[]) => execFileSync('tmux', ['-L', socket, ...args], {encoding: 'utf8'})
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`
+const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 
 function startPane(name: string, args: string[], env: Record<string, string>): void {
   // ink renders nothing but the last frame when it believes it runs in CI (CI=true in our CI runner): a terminal test
@@ -102,7 +103,10 @@ describe.skipIf(Boolean(skipReason))('meshctl ui in a real terminal against the 
     expect(pods.length).toBeGreaterThanOrEqual(3)
     // One tmux send-keys call: the three keys reach the UI in one write.
     tmux('send-keys', '-t', s, 'Down', 'Down', 'Enter')
-    await waitFor(s, new RegExp(`meshctl › .*${pods[2].replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}[\\s\\S]*\\[Routes \\d+\\]`))
+    await waitFor(s, new RegExp(`meshctl › .*${escapeRe(pods[2])}[\\s\\S]*\\[Routes \\d+\\]`))
+    // Escape Up Enter in one write: back to the pods, one up, open it.
+    tmux('send-keys', '-t', s, 'Escape', 'Up', 'Enter')
+    await waitFor(s, new RegExp(`meshctl › .*${escapeRe(pods[1])}[\\s\\S]*\\[Routes \\d+\\]`))
     tmux('send-keys', '-t', s, 'Escape')
     await waitFor(s, /Pods in bookinfo/)
     tmux('send-keys', '-t', s, '-l', 'kkg/v1')

@@ -52,6 +52,16 @@ describe('keys that arrive in one read', () => {
       {input: 'f', key: {ctrl: true}},
     ])
     expect(splitKeys('', {downArrow: true})).toEqual([{input: '', key: {downArrow: true}}])
+    // ESC ESC [ A (Esc then Up in one read) reaches ink as Alt+Up; ESC j as Alt+j.
+    expect(splitKeys('', {upArrow: true, meta: true})).toEqual([
+      {input: '', key: {escape: true, meta: true}},
+      {input: '', key: {upArrow: true, meta: false}},
+    ])
+    expect(splitKeys('j', {meta: true})).toEqual([
+      {input: '', key: {escape: true, meta: true}},
+      {input: 'j', key: {meta: false}},
+    ])
+    expect(splitKeys('', {escape: true, meta: true})).toEqual([{input: '', key: {escape: true, meta: true}}])
     expect(splitKeys('j', {})).toEqual([{input: 'j', key: {}}])
   })
 
@@ -77,6 +87,17 @@ describe('keys that arrive in one read', () => {
     stdin.write(`${DOWN}${DOWN}\r`)
     const pods = await until(lastFrame, /Pods in istio-system/)
     expect(pods).toMatch(/productpage-v1/)
+  })
+
+  it('Esc Down Enter in one write: back, down, open', async () => {
+    const {lastFrame, stdin} = app()
+    await until(lastFrame, /kind-lab/)
+    stdin.write('\r')
+    await until(lastFrame, /Namespaces in kind-lab/)
+    stdin.write('j\r')
+    await until(lastFrame, /Pods in default/)
+    stdin.write(`${ESC}${DOWN}\r`)
+    await until(lastFrame, /Pods in istio-system/)
   })
 
   it('a filter typed in one read keeps every character', async () => {
