@@ -44,6 +44,15 @@ export function shorten(text: string, width: number): string {
   return truncate(short, width)
 }
 
+/**
+ * A line of prose that names services (a trace step, a verdict, a title): too long, it first loses the
+ * `.svc.cluster.local` suffixes, and only then is cut with an ellipsis.
+ */
+export function truncateNames(text: string, width: number): string {
+  if (len(text) <= width) return text
+  return truncate(text.replace(/\.svc\.cluster\.local\b/g, ''), width)
+}
+
 /** Cuts or pads to exactly `width` columns (for table-like rows). */
 export function fit(text: string, width: number): string {
   const t = truncate(text, width)

@@ -12,7 +12,7 @@ import {App} from '../../src/ui/app.js'
 import type {UiDataSource} from '../../src/ui/data-source.js'
 import {singleProxyDataSource} from '../../src/ui/data-source.js'
 import {footerLines, splitKeys} from '../../src/ui/keymap.js'
-import {shorten} from '../../src/ui/text.js'
+import {shorten, truncateNames} from '../../src/ui/text.js'
 import {kubeDataSource} from '../../src/services/browse.js'
 import {bookinfoState, fakeClusterSource, fakeExplain, withExplain} from './fixtures.js'
 
@@ -201,6 +201,10 @@ describe('80×24', () => {
     expect(shorten('a.example.com, b.example.com, c.example.com', 20)).toBe('a.example.com, +2')
     expect(shorten('productpage.bookinfo.svc.cluster.local', 38)).toBe('productpage.bookinfo.svc.cluster.local')
     expect(shorten('averyveryverylongname.bookinfo.example.org', 30)).toBe('averyveryverylongname…')
+    // Trace steps and verdicts (prose): the suffix goes before anything is cut.
+    expect(truncateNames('✔ 200 · routed to outbound|9080|v2|reviews.bookinfo.svc.cluster.local (2/2 healthy)', 60)).toBe(
+      '✔ 200 · routed to outbound|9080|v2|reviews.bookinfo (2/2 he…',
+    )
   })
 
   it('the proxy frame fits 80×24: 23 lines at most, none wider than 80, the footer whole', async () => {
