@@ -150,8 +150,73 @@ function routeAction(http: any, vs: ConfigObject, ctx: RouteContext): EnvoyMessa
       trace_sampled: false,
     }))
   }
-  if (http.corsPolicy) action.cors = http.corsPolicy
   return action
+}
+
+interface HeaderOperations {
+  requestAdd: EnvoyMessage[]
+  responseAdd: EnvoyMessage[]
+  requestRemove: string[]
+  responseRemove: string[]
+  authority: string
+}
+
+/** `:authority`/`host` cannot be set as a header; istiod turns it into a Host rewrite (route.TranslateHeadersOperations). */
+const isInternalHeader = (k: string) => k.startsWith(':') || k.toLowerCase() === 'host'
+const isAuthorityHeader = (k: string) => k.toLowerCase() === ':authority' || k.toLowerCase() === 'host'
+
+/** istiod's translateAppendHeaders: `set` overwrites, `add` appends; sorted by header name (stable). */
+function translateAppendHeaders(headers: Record<string, unknown> | undefined, append: boolean): {list: EnvoyMessage[]; authority: string} {
+  let authority = ''
+  const list: EnvoyMessage[] = []
+  for (const [key, value] of Object.entries(headers ?? {})) {
+    if (isAuthorityHeader(key)) authority = String(value)
+    if (isInternalHeader(key)) continue
+    list.push({header: {key, value: String(value)}, append_action: append ? 'APPEND_IF_EXISTS_OR_ADD' : 'OVERWRITE_IF_EXISTS_OR_ADD'})
+  }
+  list.sort((a, b) => (a.header.key < b.header.key ? -1 : a.header.key > b.header.key ? 1 : 0))
+  return {list, authority}
+}
+
+/** pilot/pkg/networking/core/route.TranslateHeadersOperations. */
+function translateHeadersOperations(headers: any): HeaderOperations {
+  const reqSet = translateAppendHeaders(headers?.request?.set, false)
+  const reqAdd = translateAppendHeaders(headers?.request?.add, true)
+  const resSet = translateAppendHeaders(headers?.response?.set, false)
+  const resAdd = translateAppendHeaders(headers?.response?.add, true)
+  const remove = (l: unknown) => (Array.isArray(l) ? l.map(String).filter((k) => !isInternalHeader(k)) : [])
+  return {
+    requestAdd: [...reqSet.list, ...reqAdd.list],
+    responseAdd: [...resSet.list, ...resAdd.list],
+    requestRemove: remove(headers?.request?.remove),
+    responseRemove: remove(headers?.response?.remove),
+    authority: reqSet.authority || reqAdd.authority,
+  }
+}
+
+/** pilot/pkg/networking/core/route.TranslateCORSPolicy: an Envoy CorsPolicy in the route's typed_per_filter_config. */
+function translateCorsPolicy(c: any): EnvoyMessage {
+  const origins: any[] = Array.isArray(c.allowOrigins) ? c.allowOrigins : c.allowOrigin ? (c.allowOrigin as unknown[]).map((o) => ({exact: o})) : []
+  const out: EnvoyMessage = {
+    '@type': 'type.googleapis.com/envoy.extensions.filters.http.cors.v3.CorsPolicy',
+    allow_origin_string_match: origins.map((o) => stringMatcher(o)).filter(Boolean),
+    filter_enabled: {default_value: {numerator: 100, denominator: 'HUNDRED'}},
+  }
+  if (c.allowCredentials !== undefined) out.allow_credentials = Boolean(c.allowCredentials)
+  for (const [from, to] of [
+    ['allowHeaders', 'allow_headers'],
+    ['allowMethods', 'allow_methods'],
+    ['exposeHeaders', 'expose_headers'],
+  ] as const)
+    if (Array.isArray(c[from]) && c[from].length) out[to] = c[from].join(',')
+  if (c.maxAge !== undefined) out.max_age = String(Math.trunc(parseDurationSeconds(c.maxAge)))
+  return out
+}
+
+function parseDurationSeconds(d: unknown): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(String(d))
+  if (!m) return 0
+  return Number(m[1]) * ({ms: 0.001, s: 1, m: 60, h: 3600} as Record<string, number>)[m[2]!]!
 }
 
 /** One VS http rule → Envoy routes (one per applicable match clause). */
@@ -216,11 +281,25 @@ function translateHTTPRoute(http: any, ruleIndex: number, vs: ConfigObject, ctx:
         },
       }
     }
-    if (http.headers)
-      r.request_headers_to_add = Object.entries(http.headers.request?.add ?? {}).map(([k, v]) => ({
-        header: {key: k, value: String(v)},
-        append_action: 'APPEND_IF_EXISTS_OR_ADD',
-      }))
+    // Route-level header operations, then the single destination's (istiod appends them to the route).
+    const dests = (http.route ?? []) as any[]
+    const ops = [http.headers, ...(dests.length === 1 ? [dests[0]?.headers] : [])].filter(Boolean).map(translateHeadersOperations)
+    for (const op of ops) {
+      for (const [field, list] of [
+        ['request_headers_to_add', op.requestAdd],
+        ['response_headers_to_add', op.responseAdd],
+        ['request_headers_to_remove', op.requestRemove],
+        ['response_headers_to_remove', op.responseRemove],
+      ] as const)
+        if (list.length) r[field] = [...(r[field] ?? []), ...list]
+    }
+    // `headers.request.set/add: {":authority"|host: x}` rewrites the Host when spec.http[].rewrite.authority does not.
+    const authority = ops[0]?.authority
+    if (authority && r.route && r.route.host_rewrite_literal === undefined) r.route.host_rewrite_literal = authority
+    if (http.corsPolicy) {
+      r.typed_per_filter_config = {...(r.typed_per_filter_config ?? {}), 'envoy.filters.http.cors': translateCorsPolicy(http.corsPolicy)}
+      if (r.route) delete r.route.cors
+    }
     out.push(r)
   }
   return out

@@ -125,7 +125,7 @@ function walkSection(
         const elementClose = `\n${pad(4)}}`
         for (;;) {
           // The next element opener must be this element's sibling: right after `},` on the element indentation.
-          const sibling = buf.indexOf(elementOpen, open + 1)
+          const sibling = findIndentedLine(buf, elementOpen, open + 1)
           if (sibling >= 0 && buf.toString('latin1', sibling - sep.length, sibling) === sep) {
             const end = sibling - 1
             elements.push({section, collection: key, kind, name: elementName(buf, open, end, pad), start: open, end})
@@ -133,12 +133,11 @@ function walkSection(
             continue
           }
           // The last element: `}` then `]` on the collection's indentation.
-          const close = buf.indexOf(tail, open + 1)
+          const close = findIndentedLine(buf, tail, open + 1)
           if (close < 0) decline()
           // Nothing of this element's depth may lie between: that would be an element we did not see (every element
           // opener becomes an index entry, so a real element can never be missing from the index).
-          const inside = buf.subarray(open + 1, close)
-          if (inside.indexOf(elementClose) >= 0 || inside.indexOf(elementOpen) >= 0) decline()
+          if (findIndentedLine(buf, elementClose, open + 1, close) >= 0 || findIndentedLine(buf, elementOpen, open + 1, close) >= 0) decline()
           const end = close + 1 + pad(4).length + 1
           elements.push({section, collection: key, kind, name: elementName(buf, open, end, pad), start: open, end})
           cuts.push([value + 1, close + 1 + pad(4).length + 1])
@@ -162,6 +161,33 @@ function walkSection(
     }
     return {elements, cuts, end: expectAt(buf, next, sectionClose)}
   }
+}
+
+/**
+ * `buf.indexOf(line, from)` (and below `before`, when given) for a `line` of the form "\n" + spaces + text whose text
+ * starts with a byte that is rare in a dump (`{`, `}`, `]`): it hops from one occurrence of that byte to the next
+ * (memchr-fast) and checks the newline and indentation in front of it. A multi-byte pattern that starts with a
+ * newline and many spaces is slow to search for in pretty-printed JSON, where most bytes are indentation.
+ */
+function findIndentedLine(buf: Buffer, line: string, from: number, before = buf.length): number {
+  let indent = 1
+  while (line.charCodeAt(indent) === SPACE) indent++
+  const anchor = line.charCodeAt(indent)
+  const rest = line.length - indent
+  for (let q = buf.indexOf(anchor, from + indent); q >= 0; q = buf.indexOf(anchor, q + 1)) {
+    const start = q - indent
+    if (start + line.length > before) return -1
+    if (buf[start] !== NL) continue
+    let ok = true
+    for (let i = start + 1; i < q; i++)
+      if (buf[i] !== SPACE) {
+        ok = false
+        break
+      }
+    for (let i = 1; ok && i < rest; i++) if (buf[q + i] !== line.charCodeAt(indent + i)) ok = false
+    if (ok) return start
+  }
+  return -1
 }
 
 function expectAt(buf: Buffer, at: number, text: string): number {

@@ -6,6 +6,7 @@ import {RE2JS} from 're2js'
 import {UsageError} from '../errors.js'
 import type {ProxyNeeds} from '../envoy/proxy-state.js'
 import type {DumpSectionKind, DumpSelection} from './selection.js'
+import {literalPrefilter} from './regex-prefilter.js'
 
 /**
  * Envoy's config_dump `name_regex` is an RE2 full match on the resource name (DefaultConfigDumpFilter builds a
@@ -44,5 +45,11 @@ function fullMatch(regex: string | undefined, what: string): ((name: string) => 
   } catch (error) {
     throw new UsageError(`invalid ${what} ${JSON.stringify(regex)} (RE2 syntax): ${(error as Error).message}`)
   }
-  return (name) => re.matches(name)
+  // Most names of a big dump are ruled out by the literal text of the regex's branches without running RE2.
+  const pre = literalPrefilter(regex)
+  if (!pre) return (name) => re.matches(name)
+  return (name) => {
+    const verdict = pre(name)
+    return verdict === 'maybe' ? re.matches(name) : verdict === 'yes'
+  }
 }

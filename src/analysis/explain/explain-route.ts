@@ -19,6 +19,8 @@ import {
   type DownstreamTls,
 } from '../../envoy/listener/index.js'
 import {describeHeaderMatcher, routeRequest, type RouteDecision} from '../../envoy/route/index.js'
+import {TRANSPORT_TEXT, upstreamTransport} from '../../envoy/upstream-transport.js'
+import {certainAbort, describeRouteBehaviour, routeBehaviour, type RouteBehaviour} from '../../envoy/route/behaviour.js'
 import type {ProxyState} from '../../envoy/proxy-state.js'
 import {clusterEndpoints} from './endpoints.js'
 import type {ExplainError, ExplainResult, PredictedOutcome, SourceRef, TraceStep} from './types.js'
@@ -321,7 +323,8 @@ function routeHttp(
   }
   const r = decision.route!
   const source = routeSource(r.route)
-  result.route = {name: r.name ?? null, index: r.index, source}
+  const behaviour = routeBehaviour(r.route, vh.virtualHost, decision)
+  result.route = {name: r.name ?? null, index: r.index, source, behaviour}
   const matched = decision.trace.find((c) => c.matched)
   trace.push({
     step: 'route',
@@ -329,6 +332,7 @@ function routeHttp(
     detail: [
       ...routeDetail,
       `route ${r.index} matches${matched?.reasons.length ? `: ${matched.reasons.join('; ')}` : ` (${describeRouteMatch(r.route.match ?? {})})`}`,
+      ...describeRouteBehaviour(behaviour),
       ...decision.notes,
     ],
     ...(source ? {source} : {}),
@@ -352,13 +356,43 @@ function routeHttp(
       return result
     case 'cluster':
     case 'cluster_header':
-      return explainCluster(result, index, state, decision.cluster ?? '', 'http', decision)
+      return applyFault(explainCluster(result, index, state, decision.cluster ?? '', 'http', decision), behaviour, source)
     case 'weighted_clusters':
-      return explainWeighted(result, index, state, decision)
+      return applyFault(explainWeighted(result, index, state, decision), behaviour, source)
     default:
       result.predicted = {status: null, responseFlag: null, cause: decision.notes.join('; ') || `route action ${decision.action} is not simulated`, next: []}
       return result
   }
+}
+
+/**
+ * Fault injection acts before the router calls any upstream: an abort of every request decides the verdict whatever
+ * the cluster's health (flag FI); a partial abort or a delay is said in the cause, the verdict stays the upstream's.
+ */
+function applyFault(result: ExplainResult, behaviour: RouteBehaviour, source: SourceRef | null): ExplainResult {
+  const fault = behaviour.fault
+  if (!fault) return result
+  const where = source ? ` (${describeSource(source)} fault)` : ''
+  const abort = certainAbort(behaviour)
+  if (abort) {
+    result.predicted = {
+      status: abort.status,
+      responseFlag: fault.delay && fault.delay.percent >= 100 ? 'DI,FI' : 'FI',
+      cause: `fault injection aborts every request with ${abort.grpcStatus !== undefined ? `gRPC status ${abort.grpcStatus}` : `HTTP ${abort.status}`}${where}; no upstream is called`,
+      next: source
+        ? [`remove or lower spec.http[${source.rule ?? 0}].fault.abort of ${source.kind} ${source.namespace}/${source.name} when the test is over`]
+        : [],
+    }
+    return result
+  }
+  const notes: string[] = []
+  if (fault.abort && fault.abort.percent > 0) notes.push(`${fault.abort.percent}% of requests are aborted by fault injection (FI)${where}`)
+  if (fault.delay && fault.delay.percent > 0)
+    notes.push(
+      `${fault.delay.percent >= 100 ? 'every request is' : `${fault.delay.percent}% of requests are`} delayed${fault.delay.duration ? ` by ${fault.delay.duration}` : ''} (DI)${where}`,
+    )
+  if (notes.length) result.predicted = {...result.predicted, cause: `${result.predicted.cause}; ${notes.join('; ')}`}
+  return result
 }
 
 function routeTcp(
@@ -503,6 +537,7 @@ function explainCluster(
     }
     return result
   }
+  trace.push(upstreamTlsStep(cluster))
   const ep = clusterEndpoints(index, cluster, state.clusterStatus)
   if (!ep) {
     trace.push({
@@ -581,6 +616,26 @@ function explainCluster(
     next: [],
   }
   return result
+}
+
+/** The connection to the upstream: plaintext, Istio mTLS, auto mTLS or TLS origination, with SNI and the identities it verifies. */
+function upstreamTlsStep(cluster: EnvoyMessage): TraceStep {
+  const transport = upstreamTransport(cluster)
+  const detail: string[] = []
+  const sockets: EnvoyMessage[] = [
+    ...((cluster.transport_socket_matches ?? []) as EnvoyMessage[]).map((m) => m.transport_socket),
+    ...(cluster.transport_socket ? [cluster.transport_socket] : []),
+  ]
+  const tls = sockets.map((ts) => ts?.typed_config).find((tc) => tc && /UpstreamTlsContext/.test(String(tc['@type'] ?? '')))
+  if (tls?.sni) detail.push(`SNI ${tls.sni}`)
+  const ctx = tls?.common_tls_context ?? {}
+  const sans: EnvoyMessage[] =
+    ctx.combined_validation_context?.default_validation_context?.match_subject_alt_names ?? ctx.validation_context?.match_subject_alt_names ?? []
+  const names = sans.map((m) => m.exact ?? m.prefix ?? m.suffix ?? m.safe_regex?.regex).filter(Boolean)
+  if (names.length) detail.push(`verifies the server identity: ${names.join(', ')}`)
+  if (Array.isArray(ctx.alpn_protocols) && ctx.alpn_protocols.length) detail.push(`ALPN ${ctx.alpn_protocols.join(', ')}`)
+  if (transport === 'auto-mtls') detail.push('endpoints labelled tlsMode=istio (with a sidecar) get Istio mTLS, the others plaintext')
+  return {step: 'upstream_tls', result: TRANSPORT_TEXT[transport], detail}
 }
 
 function missingClusterHints(name: string, index: EnvoyIndex): string[] {

@@ -1,9 +1,10 @@
 import type {Finding} from '../../findings/types.js'
+import type {RouteBehaviour} from '../../envoy/route/behaviour.js'
 
 export type ExplainError =
   'no_listener' | 'no_filter_chain' | 'multiple_filter_chains' | 'tls_error' | 'mtls_error' | 'protocol_error' | 'no_virtual_host' | 'tls_redirect' | 'no_route'
 
-export type TraceStepKind = 'listener' | 'filter_chain' | 'route_config' | 'virtual_host' | 'route' | 'cluster' | 'endpoints'
+export type TraceStepKind = 'listener' | 'filter_chain' | 'route_config' | 'virtual_host' | 'route' | 'cluster' | 'upstream_tls' | 'endpoints'
 
 export type SourceRef = {
   kind: string
@@ -77,7 +78,8 @@ export interface ExplainResult {
   filterChain: string | null
   routeConfig: string | null
   virtualHost: string | null
-  route: {name: string | null; index: number; source: SourceRef | null} | null
+  /** `behaviour`: what the route does besides choosing a cluster (timeout, retries, mirrors, fault, rewrites…). */
+  route: {name: string | null; index: number; source: SourceRef | null; behaviour?: RouteBehaviour} | null
   cluster: string | null
   clusterSource: SourceRef | null
   weightedClusters: Array<{cluster: string; weight: number; probability: number}>

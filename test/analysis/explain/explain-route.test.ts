@@ -28,7 +28,9 @@ describe('explain route on the bookinfo productpage sidecar', () => {
       routeConfig: '9080',
       virtualHost: 'reviews.bookinfo.svc.cluster.local:9080',
     })
-    expect(r.route).toEqual({name: 'jason', index: 0, source: {kind: 'VirtualService', namespace: 'bookinfo', name: 'reviews', ruleName: 'jason'}})
+    expect(r.route).toMatchObject({name: 'jason', index: 0, source: {kind: 'VirtualService', namespace: 'bookinfo', name: 'reviews', ruleName: 'jason'}})
+    // What the route does besides picking the cluster: Istio's defaults (no timeout, 2 retries on connect failures).
+    expect(r.route?.behaviour).toMatchObject({timeout: '0s', retries: {attempts: 2}, mirrors: []})
     expect(r.cluster).toBe('outbound|9080|v2|reviews.bookinfo.svc.cluster.local')
     expect(r.clusterSource).toEqual({kind: 'DestinationRule', namespace: 'bookinfo', name: 'reviews', subset: 'v2'})
     expect(r.endpoints).toMatchObject({total: 2, healthy: 2, source: 'eds'})

@@ -1,0 +1,71 @@
+// The literal pre-check in front of RE2 name filters (src/jsonstream/regex-prefilter.ts) must never change an
+// answer: 'no' only for names RE2 rejects, 'yes' only for names RE2 accepts (full match, as Envoy's name_regex).
+import {RE2JS} from 're2js'
+import {describe, expect, it} from 'vitest'
+import {literalPrefilter} from '../../src/jsonstream/regex-prefilter.js'
+
+const names = [
+  'outbound|9080||reviews.default.svc.cluster.local',
+  'outbound|9080|v1|reviews.default.svc.cluster.local',
+  'outbound|9080|v2|reviews.default.svc.cluster.local',
+  'outbound|9080||reviews.default.svc.cluster.localX',
+  'outbound|80||httpbin.default.svc.cluster.local',
+  'inbound|9080||',
+  'virtualOutbound',
+  'virtualInbound',
+  '0.0.0.0_9080',
+  '10.0.0.1_9080',
+  '0.0.0.0_90800',
+  '_9080',
+  'a',
+  'ab',
+  'aa',
+  '',
+  'x]y',
+  'PassthroughCluster',
+  '9080',
+]
+
+const regexes = [
+  'virtualOutbound|.*_9080',
+  'virtualInbound|.*_9080',
+  '.*_9080|.*[^0-9]|[0-9]*|.*[^0-9_][0-9]+',
+  'outbound\\|9080\\|\\|reviews\\.default\\.svc\\.cluster\\.local|outbound\\|9080\\|[^|]*\\|reviews\\.default\\.svc\\.cluster\\.local',
+  'inbound\\|9080\\|\\|',
+  '9080',
+  'a.*a',
+  'ab?',
+  'a{2}',
+  '(?i)VIRTUALOUTBOUND',
+  'x[]]y',
+  'x\\]y',
+  '(virtual)(Out|In)bound',
+  'virtual(Out|In)bound',
+  '^0\\.0\\.0\\.0_9080$',
+  '\\d+',
+  'Passthrough\\w+',
+  'a|ab|aa',
+]
+
+describe('literalPrefilter agrees with RE2 full match', () => {
+  for (const regex of regexes) {
+    it(regex, () => {
+      const re = RE2JS.compile(regex)
+      const pre = literalPrefilter(regex)
+      for (const name of names) {
+        const truth = re.matches(name)
+        const verdict = pre ? pre(name) : 'maybe'
+        if (verdict === 'no') expect(truth, `${regex} on ${name}`).toBe(false)
+        if (verdict === 'yes') expect(truth, `${regex} on ${name}`).toBe(true)
+      }
+    })
+  }
+
+  it('rules out most names of a big dump without RE2 for the regexes meshctl builds', () => {
+    const pre = literalPrefilter('virtualOutbound|.*_9080')!
+    expect(pre('10.0.0.1_15001')).toBe('no')
+    expect(pre('virtualOutbound')).toBe('yes')
+    expect(pre('10.0.0.1_9080')).toBe('maybe')
+    expect(literalPrefilter('(?i)abc')).toBeUndefined()
+  })
+})
