@@ -20,7 +20,7 @@ const DOWN = '\u001B[B'
 const ESC = '\u001B'
 const tick = (ms = 30) => new Promise((r) => setTimeout(r, ms))
 
-async function until(frame: () => string | undefined, re: RegExp, ms = 2000): Promise<string> {
+async function until(frame: () => string | undefined, re: RegExp, ms = 8000): Promise<string> {
   const end = Date.now() + ms
   while (Date.now() < end) {
     const f = frame() ?? ''
