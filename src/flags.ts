@@ -88,8 +88,8 @@ export const proxyOutputFlags = {
   output: Flags.string({
     char: 'o',
     description:
-      'Output format: short|text (istioctl’s table, the default), wide (the table plus meshctl’s columns), json|yaml (the Envoy objects, ' +
-      'camelCase, exactly as istioctl proxy-config -o json|yaml prints them, so jq scripts carry over; add --rows for meshctl’s rows).',
+      'Output format: short|text (istioctl’s table, the default), wide (the table plus meshctl’s columns), json|yaml (the Envoy objects ' +
+      'istioctl proxy-config -o json|yaml prints: camelCase protojson, same filters and order, so jq scripts carry over; --rows for meshctl’s rows).',
     options: ['text', 'short', 'wide', 'json', 'yaml'],
     default: 'text',
     helpGroup: 'OUTPUT',
