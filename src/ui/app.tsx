@@ -1,4 +1,4 @@
-import React, {useCallback, useEffect, useMemo, useRef, useState} from 'react'
+import React, {useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState} from 'react'
 import {Box, useApp, useInput, useStdout} from 'ink'
 import {stringify as yamlStringify} from 'yaml'
 import {redactSensitive} from '../envoy/configdump/sensitive.js'
@@ -193,7 +193,8 @@ export function App(props: AppProps): React.ReactElement {
     if (source.mode !== 'cluster' || contextsSkipped.current || stack[0]?.kind !== 'contexts') return
     const contexts = cache.contexts
     if (!contexts) {
-      void loadFor(stack[0])
+      // On the contexts screen the screen's own load reads them; under a deeper start (-n, --context) read them here.
+      if (stack.length > 1) void loadFor(stack[0])
       return
     }
     if (contexts.status !== 'ok') return
@@ -569,24 +570,27 @@ export function App(props: AppProps): React.ReactElement {
   const onKeyRef = useRef(onKey)
   onKeyRef.current = onKey
   // Keys that arrive in one read (`jjj`, or Down Down Enter from tmux send-keys or a fast typist) are queued and
-  // handled one per render: each sees the screen the previous one left (Enter opens the row Down moved to), which a
+  // handled one per commit: each sees the screen the previous one left (Enter opens the row Down moved to), which a
   // loop over the batch inside one handler could not give, since React applies the state of a batch only after it.
+  // The gate is a commit counter bumped in a layout effect (synchronous with the commit): a passive effect of an
+  // older commit, flushed late, can never release the next key before the previous key's render is on screen.
   const keyQueue = useRef<Array<{input: string; key: KeyFlags}>>([])
-  const keyInFlight = useRef(false)
+  const commits = useRef(0)
+  const keyWaitsForCommit = useRef(-1)
   const [, setKeyRenders] = useState(0)
   const pumpKeys = useCallback(() => {
-    if (keyInFlight.current) return
+    if (commits.current <= keyWaitsForCommit.current) return
     const next = keyQueue.current.shift()
     if (!next) return
-    keyInFlight.current = true
+    keyWaitsForCommit.current = commits.current
     onKeyRef.current(next.input, next.key)
-    // Always render after a key, even one that changed nothing, so the effect below hands over the next one.
+    // Always render after a key, even one that changed nothing, so the commit below hands over the next one.
     setKeyRenders((n) => n + 1)
   }, [])
-  useEffect(() => {
-    keyInFlight.current = false
+  useLayoutEffect(() => {
+    commits.current++
     if (keyQueue.current.length === 0) return
-    // Outside React's effect flush: the next key must see the render its predecessor caused, not a pending one.
+    // Outside React's commit: the next key runs on the handler of the render that was just committed.
     const t = setImmediate(pumpKeys)
     return () => clearImmediate(t)
   })
