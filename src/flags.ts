@@ -101,3 +101,26 @@ export const inboundRequestFlags = {
   }),
   'source-ip': Flags.string({description: "The caller's IP address (RBAC source/remote IP, filter chain source match).", helpGroup: 'REQUEST'}),
 }
+
+/**
+ * `meshctl proxy …`: `-o` takes istioctl proxy-config's values too (short = the default table, wide = the table with
+ * meshctl's columns), and json|yaml print the Envoy objects as istioctl does; `--rows` keeps meshctl's table rows.
+ */
+export const proxyOutputFlags = {
+  output: Flags.string({
+    char: 'o',
+    description:
+      'Output format: short|text (istioctl’s table, the default), wide (the table plus meshctl’s columns), json|yaml (the Envoy objects ' +
+      'istioctl proxy-config -o json|yaml prints: camelCase protojson, same filters and order, so jq scripts carry over; --rows for meshctl’s rows).',
+    options: ['text', 'short', 'wide', 'json', 'yaml'],
+    default: 'text',
+    helpGroup: 'OUTPUT',
+  }),
+  rows: Flags.boolean({
+    description:
+      'With -o json|yaml: print meshctl’s table rows instead of the Envoy objects: each row with the Istio object behind it (VirtualService, ' +
+      'DestinationRule), its resource state (active, warming, static) and the decoded names ({"table","source","rows":[…]}).',
+    default: false,
+    helpGroup: 'OUTPUT',
+  }),
+}

@@ -4,7 +4,8 @@
  * and explain (the same session code as `meshctl explain route`, with the same cluster config). Screens never see
  * a ProxySource or the Kubernetes client; tests substitute a fake BrowseSource.
  */
-import {existsSync} from 'node:fs'
+import {existsSync, readFileSync} from 'node:fs'
+import {parse as parseYaml} from 'yaml'
 import {resolve} from 'node:path'
 import {UsageError} from '../errors.js'
 import {writeDirAtomic} from '../fsutil/atomic-write.js'
@@ -22,6 +23,31 @@ import {ALL_NEEDS, type ProxyState} from '../envoy/proxy-state.js'
 import {type ProxySource} from '../sources/types.js'
 import {proxyWarnings} from './audit.js'
 import {explainLoadedProxy, openProxySource} from './explain.js'
+
+/**
+ * Every context of the kubeconfig files that were merged (`kubectl config get-contexts`: the first file that names a
+ * context wins), read from the files loadKubeConfig already validated. Unreadable files give no contexts, never an
+ * error: the current context is listed anyway.
+ */
+function kubeconfigContexts(files: string[]): Array<{name: string; cluster: string; namespace?: string}> {
+  const seen = new Map<string, {name: string; cluster: string; namespace?: string}>()
+  for (const file of files) {
+    if (file === 'in-cluster') continue
+    let doc: {contexts?: unknown} | undefined
+    try {
+      doc = parseYaml(readFileSync(file, 'utf8')) as {contexts?: unknown}
+    } catch {
+      continue
+    }
+    for (const c of Array.isArray(doc?.contexts) ? doc.contexts : []) {
+      const name = typeof c?.name === 'string' ? c.name : undefined
+      if (!name || seen.has(name)) continue
+      const ctx = c.context ?? {}
+      seen.set(name, {name, cluster: String(ctx.cluster ?? ''), ...(typeof ctx.namespace === 'string' ? {namespace: ctx.namespace} : {})})
+    }
+  }
+  return [...seen.values()]
+}
 
 /** A kube context as the contexts screen shows it. */
 export interface UiContext {
@@ -209,7 +235,7 @@ export async function kubeDataSource(opts: KubeUiOptions): Promise<UiDataSource>
       const cfg = await kubeconfigFor(opts.context)
       // Adapter: LoadedKubeConfig does not expose the merged context list (yet); show every context when it does,
       // else the one in use.
-      const all = (cfg as LoadedKubeConfig & {contexts?: Array<{name: string; cluster: string; namespace?: string}>}).contexts
+      const all = (cfg as LoadedKubeConfig & {contexts?: Array<{name: string; cluster: string; namespace?: string}>}).contexts ?? kubeconfigContexts(cfg.files)
       if (all && all.length > 0) return all.map((c) => ({name: c.name, cluster: c.cluster, namespace: c.namespace, current: c.name === cfg.contextName}))
       return [{name: cfg.contextName, cluster: cfg.cluster?.name, namespace: cfg.namespace, current: true}]
     },

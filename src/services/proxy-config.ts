@@ -20,7 +20,17 @@ import {
   type RouteFilter,
   type RouteTable,
   type SecretTable,
+  requireSection,
 } from '../analysis/proxy-tables.js'
+import type {EnvoyMessage} from '../envoy/model.js'
+import {
+  istioctlClusters,
+  istioctlClusterStatuses,
+  istioctlEndpointAssignments,
+  istioctlListeners,
+  istioctlRoutes,
+  istioctlSecretsDump,
+} from '../envoy/configdump/istioctl-objects.js'
 import {loadProxyState, type SourceFlagValues} from '../sources/select.js'
 import {ALL_NEEDS} from '../envoy/proxy-state.js'
 
@@ -52,4 +62,44 @@ export async function proxySecrets(target: ProxyTarget): Promise<SecretTable> {
 
 export async function proxyAll(target: ProxyTarget, filters: AllFilters = {}): Promise<AllTables> {
   return allTables(await loadProxyState(target, target.pod, ALL_NEEDS), filters)
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The Envoy objects themselves, as `istioctl proxy-config <kind> -o json|yaml` prints them (protojson, same
+// filters, same order): what `meshctl proxy <kind> -o json|yaml` prints unless --rows asks for meshctl's rows.
+
+export async function proxyClusterObjects(target: ProxyTarget, filter: ClusterFilter = {}): Promise<EnvoyMessage[]> {
+  const state = await loadProxyState(target, target.pod, {clusters: true})
+  requireSection(state, 'Clusters', 'dynamic_active_clusters')
+  return istioctlClusters(state.dump, filter)
+}
+
+export async function proxyListenerObjects(target: ProxyTarget, filter: ListenerFilter = {}): Promise<EnvoyMessage[]> {
+  const state = await loadProxyState(target, target.pod, {listeners: true})
+  requireSection(state, 'Listeners', 'dynamic_listeners')
+  return istioctlListeners(state.dump, filter)
+}
+
+export async function proxyRouteObjects(target: ProxyTarget, filter: RouteFilter = {}): Promise<EnvoyMessage[]> {
+  const state = await loadProxyState(target, target.pod, {routes: true})
+  requireSection(state, 'Routes', 'dynamic_route_configs')
+  return istioctlRoutes(state.dump, filter)
+}
+
+/**
+ * With endpoint health (a live pod's /clusters, or --clusters): Envoy's ClusterStatus list, as `istioctl pc endpoint`
+ * prints it; from a dump alone: the filtered ClusterLoadAssignments, as `istioctl pc eds` (and `pc endpoint` on the
+ * endpoint writer's dumps) prints them.
+ */
+export async function proxyEndpointObjects(target: ProxyTarget, filter: EndpointFilter = {}): Promise<EnvoyMessage[]> {
+  const state = await loadProxyState(target, target.pod, {endpoints: true, clusterStatus: true})
+  if (state.clusterStatus) return istioctlClusterStatuses(state.clusterStatus, filter)
+  requireSection(state, 'Endpoints', 'dynamic_endpoint_configs')
+  return istioctlEndpointAssignments(state.dump, filter)
+}
+
+export async function proxySecretsDump(target: ProxyTarget): Promise<EnvoyMessage> {
+  const state = await loadProxyState(target, target.pod, {secrets: true})
+  requireSection(state, 'Secrets', 'dynamic_active_secrets')
+  return istioctlSecretsDump(state.dump)
 }

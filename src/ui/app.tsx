@@ -1,4 +1,4 @@
-import React, {useCallback, useEffect, useMemo, useRef, useState} from 'react'
+import React, {useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState} from 'react'
 import {Box, useApp, useInput, useStdout} from 'ink'
 import {stringify as yamlStringify} from 'yaml'
 import {redactSensitive} from '../envoy/configdump/sensitive.js'
@@ -6,8 +6,8 @@ import type {SimRequest} from '../envoy/model.js'
 import type {ProxyState} from '../envoy/proxy-state.js'
 import type {UiContext, UiDataSource, UiPod, UiProxyRef} from './data-source.js'
 import type {Finding} from '../findings/types.js'
-import {actionFor, type ActionId, type KeyFlags, type ScreenKind} from './keymap.js'
-import {Breadcrumb, Footer, HelpOverlay} from './components/chrome.js'
+import {actionFor, splitKeys, type ActionId, type KeyFlags, type ScreenKind} from './keymap.js'
+import {Breadcrumb, Footer, footerHeight, HelpOverlay} from './components/chrome.js'
 import {ColorContext, Styled} from './components/theme.js'
 import {Spinner} from './components/spinner.js'
 import type {ListRow} from './components/list-view.js'
@@ -119,7 +119,6 @@ export function App(props: AppProps): React.ReactElement {
   const width = Math.max(40, size.width)
   // Ink redraws the whole screen when output reaches the terminal height: keep one line spare.
   const height = Math.max(12, size.height - 1)
-  const bodyHeight = height - 3
 
   const [stack, setStack] = useState<Screen[]>(() => initialStack(props))
   const [cache, setCache] = useState<Record<string, Resource<unknown>>>(() =>
@@ -133,6 +132,8 @@ export function App(props: AppProps): React.ReactElement {
   const generation = useRef<Record<string, number>>({})
 
   const top = stack[stack.length - 1]
+  // Breadcrumb, status line and the key lines (two on an 80-column proxy screen): the body gets the rest.
+  const bodyHeight = height - 1 - footerHeight(top.kind, Math.max(40, size.width))
   const updateTop = useCallback((fn: (s: Screen) => Screen) => setStack((st) => [...st.slice(0, -1), fn(st[st.length - 1])]), [])
   const push = useCallback((s: Screen) => setStack((st) => [...st, s]), [])
 
@@ -185,6 +186,26 @@ export function App(props: AppProps): React.ReactElement {
     if (!cache[topKey]) void loadFor(top)
     // Only when the screen's resource changes: the cache entry itself is what this effect fills.
   }, [topKey])
+
+  // One context in the kubeconfig: nothing to choose, so no contexts screen (the UI starts on its namespaces).
+  const contextsSkipped = useRef(false)
+  useEffect(() => {
+    if (source.mode !== 'cluster' || contextsSkipped.current || stack[0]?.kind !== 'contexts') return
+    const contexts = cache.contexts
+    if (!contexts) {
+      // On the contexts screen the screen's own load reads them; under a deeper start (-n, --context) read them here.
+      if (stack.length > 1) void loadFor(stack[0])
+      return
+    }
+    if (contexts.status !== 'ok') return
+    contextsSkipped.current = true
+    const list = contexts.value as UiContext[]
+    if (list.length !== 1) return
+    setStack((st) => {
+      if (st[0]?.kind !== 'contexts') return st
+      return st.length > 1 ? st.slice(1) : [{kind: 'namespaces', context: list[0].name, list: freshList()}]
+    })
+  }, [cache.contexts, stack, source.mode, loadFor])
 
   const resource = cache[topKey]
   // While `r` refreshes, the entry is 'loading' with the previous value: keep showing that value.
@@ -385,6 +406,14 @@ export function App(props: AppProps): React.ReactElement {
   }, [top, view, push, traceView, destinationsFiltered, updateTop, runRequest, proxy])
 
   const back = useCallback(() => {
+    // Esc with a filter in place clears the filter first (the selected row stays selected); a second Esc goes back.
+    const activeFilter = view ? view.list.filter : top.kind === 'composer' ? top.picker?.filter : undefined
+    if (activeFilter) {
+      const selected = view ? view.rows[view.list.cursor]?.key : undefined
+      setList((l) => ({...l, filter: '', cursor: selected === undefined ? 0 : Math.max(0, unfilteredIndex(top, resource?.value, selected))}))
+      setStatus({text: 'filter cleared (Esc again goes back)'})
+      return
+    }
     if (top.kind === 'composer' && top.picker) {
       updateTop((t) => (t.kind === 'composer' ? {...t, picker: undefined} : t))
       return
@@ -393,7 +422,7 @@ export function App(props: AppProps): React.ReactElement {
       setStack((st) => st.slice(0, -1))
       setStatus(undefined)
     } else setStatus({text: 'already at the top (q quits)'})
-  }, [top, stack.length, updateTop])
+  }, [top, stack.length, updateTop, view, setList, resource])
 
   /**
    * Text entry as functional updates: keys that arrive faster than React re-renders (tmux send-keys, a paste)
@@ -540,7 +569,35 @@ export function App(props: AppProps): React.ReactElement {
   }
   const onKeyRef = useRef(onKey)
   onKeyRef.current = onKey
-  useInput((input, key) => onKeyRef.current(input, key))
+  // Keys that arrive in one read (`jjj`, or Down Down Enter from tmux send-keys or a fast typist) are queued and
+  // handled one per commit: each sees the screen the previous one left (Enter opens the row Down moved to), which a
+  // loop over the batch inside one handler could not give, since React applies the state of a batch only after it.
+  // The gate is a commit counter bumped in a layout effect (synchronous with the commit): a passive effect of an
+  // older commit, flushed late, can never release the next key before the previous key's render is on screen.
+  const keyQueue = useRef<Array<{input: string; key: KeyFlags}>>([])
+  const commits = useRef(0)
+  const keyWaitsForCommit = useRef(-1)
+  const [, setKeyRenders] = useState(0)
+  const pumpKeys = useCallback(() => {
+    if (commits.current <= keyWaitsForCommit.current) return
+    const next = keyQueue.current.shift()
+    if (!next) return
+    keyWaitsForCommit.current = commits.current
+    onKeyRef.current(next.input, next.key)
+    // Always render after a key, even one that changed nothing, so the commit below hands over the next one.
+    setKeyRenders((n) => n + 1)
+  }, [])
+  useLayoutEffect(() => {
+    commits.current++
+    if (keyQueue.current.length === 0) return
+    // Outside React's commit: the next key runs on the handler of the render that was just committed.
+    const t = setImmediate(pumpKeys)
+    return () => clearImmediate(t)
+  })
+  useInput((input, key) => {
+    keyQueue.current.push(...splitKeys(input, key))
+    pumpKeys()
+  })
 
   const body = (() => {
     if (help) return <HelpOverlay screen={top.kind} width={width} height={bodyHeight} />
@@ -643,7 +700,7 @@ export function App(props: AppProps): React.ReactElement {
     filterEdit !== undefined
       ? {text: `/${filterEdit}▏${filterError ? '  ' + filterError : ''}`, tone: filterError ? ('bad' as const) : undefined}
       : filterState
-        ? {text: `filter /${filterState}/${filterError ? '  ' + filterError : ''}  (Esc on / clears)`, tone: filterError ? ('bad' as const) : undefined}
+        ? {text: `filter /${filterState}/${filterError ? '  ' + filterError : ''}  (Esc clears)`, tone: filterError ? ('bad' as const) : undefined}
         : resource?.status === 'loading' && resource.value !== undefined
           ? {text: `↻ ${resource.progress ?? 'refreshing'}…`}
           : resource?.status === 'error' && resource.value !== undefined
@@ -667,6 +724,22 @@ export function App(props: AppProps): React.ReactElement {
       </Box>
     </ColorContext.Provider>
   )
+}
+
+/** Where the row with this key sits in the unfiltered list of a list screen (-1 when it is not there). */
+function unfilteredIndex(s: Screen, value: unknown, key: string): number {
+  switch (s.kind) {
+    case 'contexts':
+      return ((value as UiContext[]) ?? []).findIndex((c) => c.name === key)
+    case 'namespaces':
+      return ((value as string[]) ?? []).indexOf(key)
+    case 'pods':
+      return ((value as UiPod[]) ?? []).findIndex((p) => `${p.namespace}/${p.name}` === key)
+    case 'proxy':
+      return value ? (value as LoadedProxy).overview.sections[s.tab].rows.findIndex((r) => r.key === key) : -1
+    default:
+      return -1
+  }
 }
 
 function loadingLabel(s: Screen, source: UiDataSource): string {

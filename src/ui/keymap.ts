@@ -202,7 +202,53 @@ export function footerText(screen: ScreenKind, width: number): string {
   return line.length > width ? line.slice(0, Math.max(0, width)) : line
 }
 
+/**
+ * The footer as it is drawn: every ranked key of this screen, on one line when they fit in `width`, else wrapped onto
+ * a second line (an 80-column terminal shows all of the proxy screen's keys on two). Only when two lines are not
+ * enough either (very narrow terminals) do keys fall off, from the front, keeping `? help` and `q quit` last.
+ */
+export function footerLines(screen: ScreenKind, width: number): string[] {
+  const ranked = bindingsFor(screen)
+    .filter((b) => b.footerRank !== undefined)
+    .sort((a, b) => a.footerRank! - b.footerRank!)
+  const parts = ranked.map((b) => `${b.footerKey ?? b.label} ${b.footer}`)
+  const one = parts.join('  ')
+  if (one.length <= width) return [one]
+  // Two balanced lines, `? help  q quit` kept together at the end of the second.
+  let best: string[] | undefined
+  for (let k = 1; k <= parts.length - 2; k++) {
+    const lines = [parts.slice(0, k).join('  '), parts.slice(k).join('  ')]
+    if (lines.some((l) => l.length > width)) continue
+    if (!best || Math.max(...lines.map((l) => l.length)) < Math.max(...best.map((l) => l.length))) best = lines
+  }
+  if (best) return best
+  return [footerText(screen, width)]
+}
+
 /** Lines for the `?` overlay: key label padded, then what it does. */
 export function helpRows(screen: ScreenKind): Array<{keys: string; description: string}> {
   return bindingsFor(screen).map((b) => ({keys: b.label, description: b.description}))
+}
+
+/**
+ * One key event per key. ink hands a run of plain characters that arrived in one read (`jjj`, `jj\r`, a paste) to
+ * the input handler as one string (its parser splits only escape sequences): split it the way ink's parseKeypress
+ * reads single keys (Enter, Tab, Backspace, Ctrl+letter, Shift for capitals), and an Alt-modified key into Esc + key.
+ */
+export function splitKeys(input: string, key: KeyFlags): Array<{input: string; key: KeyFlags}> {
+  const named = key.upArrow || key.downArrow || key.leftArrow || key.rightArrow || key.pageUp || key.pageDown || key.home || key.end
+  // Esc followed by another key in the same read (`send-keys Escape Up`, a fast typist) reaches ink as one
+  // Alt-modified key (ESC ESC [ A, ESC j). The UI binds nothing to Alt: it is the Esc, then the key.
+  if (key.meta && !key.escape && (named || key.return || key.tab || key.backspace || key.delete || input.length > 0))
+    return [{input: '', key: {escape: true, meta: true}}, ...splitKeys(input, {...key, meta: false})]
+  const chars = Array.from(input)
+  if (chars.length <= 1 || named || key.return || key.escape || key.tab || key.backspace || key.delete || key.ctrl || key.meta) return [{input, key}]
+  return chars.map((ch) => {
+    const code = ch.codePointAt(0)!
+    if (ch === '\r' || ch === '\n') return {input: '', key: {return: true}}
+    if (ch === '\t') return {input: '', key: {tab: true}}
+    if (ch === '\u007F' || ch === '\b') return {input: '', key: {backspace: true}}
+    if (code < 32) return {input: String.fromCharCode(code + 96), key: {ctrl: true}}
+    return {input: ch, key: /[A-Z]/.test(ch) ? {shift: true} : {}}
+  })
 }

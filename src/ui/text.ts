@@ -10,6 +10,49 @@ export function truncate(text: string, width: number): string {
   return chars.slice(0, width - 1).join('') + '…'
 }
 
+const len = (s: string) => Array.from(s).length
+
+/**
+ * Fits a cell that holds names (FQDNs, cluster names, domain lists) into `width` without cutting a name in the
+ * middle where that can be avoided: first the Kubernetes suffix `.svc.cluster.local` goes (`reviews.bookinfo:9080`
+ * still names the service), then whole items of a comma-separated list (`a, b, +3`), then the text is cut at a
+ * `.`, `|`, `:` or `,` boundary; only a single name longer than the column is cut mid-word, with an ellipsis.
+ */
+export function shorten(text: string, width: number): string {
+  if (len(text) <= width) return text
+  const sep = text.includes(', ') ? ', ' : ','
+  const wholeItems = (t: string): string | undefined => {
+    const items = t.split(sep)
+    for (let keep = items.length - 1; keep >= 1; keep--) {
+      const candidate = `${items.slice(0, keep).join(sep)}${sep}+${items.length - keep}`
+      if (len(candidate) <= width) return candidate
+    }
+    return undefined
+  }
+  const isList = text.includes(',')
+  const full = isList ? wholeItems(text) : undefined
+  if (full) return full
+  const short = text.replace(/\.svc\.cluster\.local\b/g, '')
+  if (len(short) <= width) return short
+  const shortList = isList ? wholeItems(short) : undefined
+  if (shortList) return shortList
+  const head = Array.from(short)
+    .slice(0, Math.max(0, width - 1))
+    .join('')
+  const boundary = Math.max(head.lastIndexOf('.'), head.lastIndexOf('|'), head.lastIndexOf(':'), head.lastIndexOf(','))
+  if (boundary >= Math.floor(width / 2)) return head.slice(0, boundary) + '…'
+  return truncate(short, width)
+}
+
+/**
+ * A line of prose that names services (a trace step, a verdict, a title): too long, it first loses the
+ * `.svc.cluster.local` suffixes, and only then is cut with an ellipsis.
+ */
+export function truncateNames(text: string, width: number): string {
+  if (len(text) <= width) return text
+  return truncate(text.replace(/\.svc\.cluster\.local\b/g, ''), width)
+}
+
 /** Cuts or pads to exactly `width` columns (for table-like rows). */
 export function fit(text: string, width: number): string {
   const t = truncate(text, width)

@@ -49,7 +49,8 @@ describe('meshctl proxy … with --file', () => {
       'NAME     VHOST NAME                                 DOMAINS                                        MATCH     VIRTUAL SERVICE\n' +
         '9080     reviews.default.svc.cluster.local:9080     reviews.default.svc.cluster.local, reviews     /*        reviews.default\n',
     )
-    const json = runCli(['proxy', 'routes', '-f', f, '-o', 'json'])
+    // --rows: meshctl's rows, with the VirtualService behind each route.
+    const json = runCli(['proxy', 'routes', '-f', f, '-o', 'json', '--rows'])
     expect(json.code).toBe(0)
     const doc = JSON.parse(json.stdout)
     expect(doc.table).toBe('routes')
@@ -58,8 +59,51 @@ describe('meshctl proxy … with --file', () => {
       action: 'outbound|9080|v2|reviews.default.svc.cluster.local',
       source: {kind: 'VirtualService', namespace: 'default', name: 'reviews'},
     })
-    const q = runCli(['proxy', 'routes', '-f', f, '-o', 'json', '--query', 'rows[0].source.name'])
+    const q = runCli(['proxy', 'routes', '-f', f, '-o', 'json', '--rows', '--query', 'rows[0].source.name'])
     expect(JSON.parse(q.stdout)).toBe('reviews')
+  })
+
+  it('-o json|yaml print the Envoy objects as istioctl proxy-config does: camelCase, no @type on the resource, 4-space JSON', () => {
+    const f = tmp('routes-obj.json', ROUTES_ONLY)
+    const json = runCli(['proxy', 'routes', '-f', f, '-o', 'json'])
+    expect(json.code, json.stderr).toBe(0)
+    expect(json.stdout.split('\n')[1]).toBe('    {')
+    const doc = JSON.parse(json.stdout)
+    expect(doc).toEqual([
+      {
+        name: '9080',
+        virtualHosts: [
+          {
+            name: 'reviews.default.svc.cluster.local:9080',
+            domains: ['reviews.default.svc.cluster.local', 'reviews'],
+            routes: [
+              {
+                match: {prefix: '/'},
+                route: {cluster: 'outbound|9080|v2|reviews.default.svc.cluster.local'},
+                metadata: {filterMetadata: {istio: {config: '/apis/networking.istio.io/v1/namespaces/default/virtual-service/reviews'}}},
+              },
+            ],
+          },
+        ],
+      },
+    ])
+    // jq-style paths of istioctl scripts, through --query.
+    const q = runCli(['pc', 'routes', '-f', f, '-o', 'json', '--query', '[].virtualHosts[].routes[].route.cluster'])
+    expect(JSON.parse(q.stdout)).toEqual(['outbound|9080|v2|reviews.default.svc.cluster.local'])
+    const yaml = runCli(['proxy', 'routes', '-f', f, '-o', 'yaml'])
+    expect(yaml.stdout).toMatch(/^- name: "9080"\n {2}virtualHosts:\n {2}- domains:\n {4}- reviews\.default\.svc\.cluster\.local\n/)
+    expect(runCli(['proxy', 'routes', '-f', f, '--name', 'nope', '-o', 'json']).stdout).toBe('[]\n')
+  })
+
+  it('-o short is the default table and -o wide is --wide', () => {
+    const f = tmp('routes-wide.json', ROUTES_ONLY)
+    const table = runCli(['proxy', 'routes', '-f', f])
+    expect(runCli(['proxy', 'routes', '-f', f, '-o', 'short']).stdout).toBe(table.stdout)
+    const wide = runCli(['proxy', 'routes', '-f', f, '-o', 'wide'])
+    expect(wide.code).toBe(0)
+    expect(wide.stdout).toBe(runCli(['proxy', 'routes', '-f', f, '--wide']).stdout)
+    expect(wide.stdout).toMatch(/DESTINATION\s+FROM/)
+    expect(runCli(['proxy', 'routes', '-f', f, '-o', 'xml']).code).toBe(2)
   })
 
   it('says plainly when the dump lacks the section a table needs (exit 3)', () => {
@@ -154,7 +198,19 @@ describe.skipIf(!hasShared)(`meshctl proxy on real dumps (${skipNoShared || 'sha
     const dump = sharedPath(...S, 'istio-1.4_sidecar_productpage_config_dump.json')
     const json = runCli(['proxy', 'endpoints', '-f', dump, '--clusters', sharedPath(...S, 'envoy-unit-test_clusters_format_json.json'), '-o', 'json'])
     expect(json.code).toBe(0)
-    expect(JSON.parse(json.stdout).rows).toEqual([
+    expect(JSON.parse(json.stdout)).toEqual([
+      expect.objectContaining({
+        name: 'fake_cluster',
+        hostStatuses: [
+          expect.objectContaining({
+            address: {socketAddress: {address: '1.2.3.4', portValue: 80}},
+            healthStatus: expect.objectContaining({edsHealthStatus: 'DRAINING', failedOutlierCheck: true}),
+          }),
+        ],
+      }),
+    ])
+    const rows = runCli(['proxy', 'endpoints', '-f', dump, '--clusters', sharedPath(...S, 'envoy-unit-test_clusters_format_json.json'), '-o', 'json', '--rows'])
+    expect(JSON.parse(rows.stdout).rows).toEqual([
       expect.objectContaining({endpoint: '1.2.3.4:80', status: 'DRAINING', failedOutlierCheck: true, healthy: false}),
     ])
     const text = runCli(['proxy', 'endpoints', '-f', dump, '--clusters', sharedPath(...S, 'envoy-unit-test_clusters_text.txt')])
@@ -163,8 +219,67 @@ describe.skipIf(!hasShared)(`meshctl proxy on real dumps (${skipNoShared || 'sha
   })
 
   it('proxy secrets never prints key material', () => {
-    const r = runCli(['proxy', 'secrets', '-f', sharedPath(...P, 'proxyconfig', 'testdata', 'config_dump.json'), '-o', 'json'])
+    const r = runCli(['proxy', 'secrets', '-f', sharedPath(...P, 'proxyconfig', 'testdata', 'config_dump.json'), '-o', 'json', '--rows'])
     expect(r.code).toBe(0)
     expect(JSON.parse(r.stdout).rows.map((x: {name: string}) => x.name)).toEqual(['default', 'ROOTCA'])
+    // istioctl's -o json: the SecretsConfigDump, camelCase, the private key redacted.
+    const dump = runCli(['pc', 'secrets', '-f', sharedPath(...P, 'proxyconfig', 'testdata', 'config_dump.json'), '-o', 'json'])
+    expect(dump.code).toBe(0)
+    const doc = JSON.parse(dump.stdout)
+    expect(doc.dynamicActiveSecrets.map((x: {name: string}) => x.name)).toEqual(['default', 'ROOTCA'])
+    expect(doc.dynamicActiveSecrets[0].secret['@type']).toBe('type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.Secret')
+    expect(doc.dynamicActiveSecrets[0].secret.tlsCertificate.certificateChain.inlineBytes).toMatch(/^LS0t/)
+    expect(dump.stdout).not.toMatch(/PRIVATE KEY|LS0tLS1CRUdJTiBSU0EgUFJJVkFURSBLRVk|LS0tLS1CRUdJTiBQUklWQVRFIEtFWS/)
+  })
+
+  const E = [...P, 'writer', 'envoy', 'configdump', 'testdata', 'endpoint']
+  for (const [name, filter] of [
+    ['emptyfilter', []],
+    ['portfilter', ['--port', '8080']],
+  ] as const) {
+    for (const format of ['json', 'yaml']) {
+      it(`proxy endpoints ${filter.join(' ') || '(no filter)'} -o ${format} is istioctl's ${name}_output.${format}, byte for byte`, () => {
+        const r = runCli(['proxy', 'endpoints', '-f', sharedPath(...E, 'configdump.json'), ...filter, '-o', format])
+        expect(r.code, r.stderr).toBe(0)
+        expect(r.stdout).toBe(readFileSync(sharedPath(...E, `${name}_output.${format}`), 'utf8'))
+      })
+    }
+  }
+
+  it('proxy clusters -o json: the Cluster objects istioctl prints, sorted and filtered as istioctl does', () => {
+    const dump = sharedPath(...P, 'proxyconfig', 'testdata', 'config_dump.json')
+    const r = runCli(['pc', 'clusters', '-f', dump, '-o', 'json'])
+    expect(r.code, r.stderr).toBe(0)
+    const clusters = JSON.parse(r.stdout) as Record<string, unknown>[]
+    expect(clusters.map((c) => c.name)).toEqual(['agent', 'inbound-vip|8000|http|httpbin.default.svc.cluster.local', 'prometheus_stats'])
+    expect(clusters.every((c) => !('@type' in c))).toBe(true)
+    const eds = clusters[1] as {edsClusterConfig: {serviceName: string}; transportSocket: {typedConfig: Record<string, unknown>}}
+    expect(eds.edsClusterConfig.serviceName).toBe('inbound-vip|8000|http|httpbin.default.svc.cluster.local')
+    expect(eds.transportSocket.typedConfig['@type']).toMatch(/InternalUpstreamTransport$/)
+    // No snake_case field name survives outside maps and Struct values (filterMetadata's keys are user data).
+    const snake: string[] = []
+    const walk = (v: unknown, opaque: boolean): void => {
+      if (Array.isArray(v)) return v.forEach((x) => walk(x, opaque))
+      if (!v || typeof v !== 'object') return
+      for (const [k, x] of Object.entries(v)) {
+        if (!opaque && /_/.test(k)) snake.push(k)
+        walk(x, opaque || k === 'filterMetadata' || k === 'value' || k === 'metadata')
+      }
+    }
+    walk(clusters, false)
+    expect(snake).toEqual([])
+    const filtered = runCli(['pc', 'clusters', '-f', dump, '--direction', 'inbound-vip', '--port', '8000', '-o', 'yaml'])
+    expect(filtered.stdout).toMatch(/^- commonLbConfig: \{\}\n {2}edsClusterConfig:\n/)
+    expect(filtered.stdout.match(/^- /gm)).toHaveLength(1)
+  })
+
+  it('proxy routes -o json keeps istioctl’s route config order and the gateway RDS objects', () => {
+    const d = [...P, 'writer', 'envoy', 'configdump', 'testdata', 'routes', 'istio-gateway-http-route-prefix', 'configdump.json']
+    const r = runCli(['proxy', 'routes', '-f', sharedPath(...d), '-o', 'json'])
+    expect(r.code, r.stderr).toBe(0)
+    const routes = JSON.parse(r.stdout)
+    expect(routes[0].name).toBe('http.8080')
+    expect(routes[0].virtualHosts[0].routes[0].route.retryPolicy).toMatchObject({retryOn: expect.stringContaining('connect-failure'), numRetries: 2})
+    expect(routes[0].virtualHosts[0].routes[0].metadata.filterMetadata.istio.config).toMatch(/virtual-service\/httpbin$/)
   })
 })

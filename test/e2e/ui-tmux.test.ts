@@ -18,6 +18,7 @@ const socket = `meshctl-ui-test-${process.pid}`
 const tmux = (...args: string[]) => execFileSync('tmux', ['-L', socket, ...args], {encoding: 'utf8'})
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`
+const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 
 function startPane(name: string, args: string[], env: Record<string, string>): void {
   // ink renders nothing but the last frame when it believes it runs in CI (CI=true in our CI runner): a terminal test
@@ -89,6 +90,33 @@ describe.skipIf(Boolean(skipReason))('meshctl ui in a real terminal against the 
     const all = trace + end
     expect(all).toMatch(/VirtualService bookinfo\/reviews/)
     expect(all).toMatch(/DestinationRule bookinfo\/reviews subset v2/)
+    await keys(s, 'q')
+    await waitFor(s, /EXIT=0/)
+    expect(await lab.openConnections()).toBe(0)
+  })
+
+  it('keys sent in one write (Down Down Enter, jj) each act, and Esc clears a filter before going back', async () => {
+    const s = 'batched'
+    startPane(s, ['ui', '-n', 'bookinfo'], {KUBECONFIG: lab.kubeconfig})
+    const list = await waitFor(s, /Pods in bookinfo[\s\S]*productpage-v1/)
+    const pods = [...list.matchAll(/^[› ] (\S+-[a-z0-9]+-[a-z0-9]+)\s+\d+\/\d+/gm)].map((m) => m[1])
+    expect(pods.length).toBeGreaterThanOrEqual(3)
+    // One tmux send-keys call: the three keys reach the UI in one write.
+    tmux('send-keys', '-t', s, 'Down', 'Down', 'Enter')
+    await waitFor(s, new RegExp(`meshctl › .*${escapeRe(pods[2])}[\\s\\S]*\\[Routes \\d+\\]`))
+    // Escape Up Enter in one write: back to the pods, one up, open it.
+    tmux('send-keys', '-t', s, 'Escape', 'Up', 'Enter')
+    await waitFor(s, new RegExp(`meshctl › .*${escapeRe(pods[1])}[\\s\\S]*\\[Routes \\d+\\]`))
+    tmux('send-keys', '-t', s, 'Escape')
+    await waitFor(s, /Pods in bookinfo/)
+    tmux('send-keys', '-t', s, '-l', 'kkg/v1')
+    tmux('send-keys', '-t', s, 'Enter')
+    const filtered = await waitFor(s, /filter \/v1\//)
+    expect(filtered).not.toMatch(/reviews-v2/)
+    tmux('send-keys', '-t', s, 'Escape')
+    const cleared = await waitFor(s, /filter cleared/)
+    expect(cleared).toMatch(/Pods in bookinfo/)
+    expect(cleared).toMatch(/reviews-v2/)
     await keys(s, 'q')
     await waitFor(s, /EXIT=0/)
     expect(await lab.openConnections()).toBe(0)

@@ -44,13 +44,13 @@ findings of the namespaces in shard i; every shard still reads all manifests, so
 resolve. Live, the proxies are split the same way (by namespace; by pod name when they are all in one namespace).
 Combine shard reports with: meshctl audit merge shard-*.json.`
   static override examples = [
+    '<%= config.bin %> audit -n bookinfo',
     '<%= config.bin %> audit --manifests k8s/',
     '<%= config.bin %> audit --manifests vs.yaml dr.yaml --fail-on warning',
     'kustomize build overlays/prod | <%= config.bin %> audit --manifests - -o sarif > audit.sarif',
     '<%= config.bin %> audit --manifests k8s/ --suppress MESH0601 --suppress "IST0101=VirtualService reviews.bookinfo"',
     "<%= config.bin %> audit --manifests k8s/ -o json --query 'findings[?severity==`error`].code'",
     '<%= config.bin %> audit --manifests k8s/ --shard 0/3 -o json > shard-0.json',
-    '<%= config.bin %> audit -n bookinfo',
     '<%= config.bin %> audit -A --concurrency 16 --timeout 30 -o junit > audit.xml',
     '<%= config.bin %> audit -n bookinfo -l app=reviews --fail-on warning',
     '<%= config.bin %> audit --snapshot incident.tgz -o json',

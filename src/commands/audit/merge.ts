@@ -11,6 +11,11 @@ report with a recomputed summary, in any audit output format. Exit 1 when a merg
   static override examples = [
     '<%= config.bin %> audit merge shard-0.json shard-1.json shard-2.json',
     '<%= config.bin %> audit merge reports/*.json -o sarif > audit.sarif',
+    {
+      description: 'The live proxies of a namespace and the manifests about to be applied, in one report:',
+      command:
+        '<%= config.bin %> audit -n bookinfo -o json > live.json; <%= config.bin %> audit --manifests k8s/ -o json > manifests.json; <%= config.bin %> audit merge live.json manifests.json',
+    },
   ]
   static override strict = false
   static override args = {reports: Args.string({description: 'JSON reports from meshctl audit -o json (- for stdin).', required: true, ignoreStdin: true})}

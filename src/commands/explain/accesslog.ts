@@ -14,7 +14,8 @@ export default class ExplainAccesslog extends BaseCommand<typeof ExplainAccesslo
   static override examples = [
     `<%= config.bin %> explain accesslog '[2024-05-01T10:00:01.037Z] "GET /reviews/0 HTTP/1.1" 503 UH no_healthy_upstream - "-" 0 19 0 - "-" "curl/8" "id" "reviews:9080" "-" outbound|9080|v2|reviews.bookinfo.svc.cluster.local - 10.96.88.20:9080 10.244.1.12:40001 - -'`,
     '<%= config.bin %> explain accesslog --file istio-proxy.log --dump productpage-dump.json',
-    'kubectl logs deploy/productpage -c istio-proxy | <%= config.bin %> explain accesslog - -o json',
+    'kubectl logs deploy/productpage-v1 -n bookinfo -c istio-proxy --since 10m | <%= config.bin %> explain accesslog -',
+    'kubectl logs deploy/productpage-v1 -n bookinfo -c istio-proxy | <%= config.bin %> explain accesslog - -o json',
   ]
   static override args = {line: Args.string({description: 'One access-log line, or - to read lines from stdin.', required: false, ignoreStdin: true})}
   static override flags = {

@@ -1,7 +1,7 @@
 import React from 'react'
 import {Box} from 'ink'
 import {Styled} from './theme.js'
-import {footerText, helpRows, type ScreenKind} from '../keymap.js'
+import {footerLines, helpRows, type ScreenKind} from '../keymap.js'
 import {truncate, fit} from '../text.js'
 
 /** "meshctl › kind-lab › bookinfo › productpage-v1 › request › trace": where Esc goes back to. */
@@ -12,11 +12,23 @@ export function Breadcrumb(props: {crumbs: string[]; width: number}): React.Reac
   return <Styled tone="heading">{text}</Styled>
 }
 
+/** How many lines the footer takes on this screen (status line + key lines): the body gets the rest. */
+export function footerHeight(screen: ScreenKind, width: number): number {
+  return 1 + footerLines(screen, width).length
+}
+
 export function Footer(props: {screen: ScreenKind; width: number; status?: string; statusTone?: 'ok' | 'bad' | 'warn'; mode?: string}): React.ReactElement {
+  const keys = footerLines(props.screen, props.width)
+  // A mode line (typing a filter, editing a field) replaces the keys but keeps their height, so nothing jumps.
+  const lines = props.mode ? [truncate(props.mode, props.width), ...keys.slice(1).map(() => ' ')] : keys
   return (
     <Box flexDirection="column">
       <Styled tone={props.statusTone ?? 'dim'}>{truncate(props.status ?? '', props.width)}</Styled>
-      <Styled tone="dim">{props.mode ? truncate(props.mode, props.width) : footerText(props.screen, props.width)}</Styled>
+      {lines.map((l, i) => (
+        <Styled key={i} tone="dim">
+          {l}
+        </Styled>
+      ))}
     </Box>
   )
 }

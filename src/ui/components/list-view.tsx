@@ -1,7 +1,7 @@
 import React from 'react'
 import {Box} from 'ink'
 import {Styled, type Tone} from './theme.js'
-import {fit, truncate} from '../text.js'
+import {fit, shorten, truncate} from '../text.js'
 
 export interface ListRow {
   key: string
@@ -30,7 +30,7 @@ export function columnWidths(fractions: number[], count: number, width: number):
 }
 
 function renderCells(cells: string[], widths: number[]): string {
-  return cells.map((c, i) => (i === cells.length - 1 ? truncate(c, widths[i]) : fit(c, widths[i]))).join(' ')
+  return cells.map((c, i) => (i === cells.length - 1 ? truncate(shorten(c, widths[i]), widths[i]) : fit(shorten(c, widths[i]), widths[i]))).join(' ')
 }
 
 /**

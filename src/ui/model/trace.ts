@@ -1,5 +1,5 @@
 import type {RowTone} from './overview.js'
-import {bar, truncate, wrap} from '../text.js'
+import {bar, shorten, truncate, truncateNames, wrap} from '../text.js'
 import {describeAction, describeSource, nameOf, type ExplainResultLike} from './explain-result.js'
 
 /** One rendered line of the trace view; `raw` is what `y` shows when the cursor is on it. */
@@ -48,9 +48,9 @@ export function traceLines(result: ExplainResultLike, width: number): TraceLine[
   const steps = result.trace ?? []
   steps.forEach((s, i) => {
     const title = STEP_TITLES[s.step] ?? s.step
-    lines.push({text: truncate(`${i + 1}. ${title}: ${s.result}`, w), tone: stepTone(s.result) ?? 'heading', raw: s})
+    lines.push({text: truncateNames(`${i + 1}. ${title}: ${s.result}`, w), tone: stepTone(s.result) ?? 'heading', raw: s})
     const src = describeSource(s.source ?? undefined)
-    if (src) lines.push({text: truncate(`   from ${src}`, w), tone: 'dim', raw: s})
+    if (src) lines.push({text: truncateNames(`   from ${src}`, w), tone: 'dim', raw: s})
     for (const d of s.detail ?? []) for (const [j, l] of wrap(d, w - 5).entries()) lines.push({text: `${j === 0 ? '   · ' : '     '}${l}`, raw: s})
   })
   const wc = result.weightedClusters ?? []
@@ -59,7 +59,7 @@ export function traceLines(result: ExplainResultLike, width: number): TraceLine[
     const barWidth = Math.max(5, Math.min(20, w - 40))
     for (const c of wc) {
       const pct = `${(c.probability * 100).toFixed((c.probability * 100) % 1 === 0 ? 0 : 1)}%`.padStart(6)
-      const label = truncate(c.cluster, w - barWidth - 14)
+      const label = truncate(shorten(c.cluster, w - barWidth - 14), w - barWidth - 14)
       lines.push({text: `   ${bar(c.probability, barWidth)} ${pct}  ${label}`, raw: c})
     }
   }
@@ -84,7 +84,7 @@ export function traceLines(result: ExplainResultLike, width: number): TraceLine[
     }
   }
   const v = verdict(result)
-  lines.push({text: truncate(v.text, w), tone: v.tone, raw: result.predicted ?? result})
+  lines.push({text: truncateNames(v.text, w), tone: v.tone, raw: result.predicted ?? result})
   if (result.predicted?.cause) for (const l of wrap(result.predicted.cause, w - 3)) lines.push({text: `   ${l}`, raw: result.predicted})
   for (const n of result.predicted?.next ?? [])
     for (const [j, l] of wrap(n, w - 5).entries()) lines.push({text: `${j === 0 ? '   → ' : '     '}${l}`, tone: 'dim', raw: result.predicted})

@@ -4,7 +4,7 @@ import {ListView} from '../components/list-view.js'
 import {Styled} from '../components/theme.js'
 import type {RequestDraft} from '../model/request.js'
 import type {Destination} from '../model/overview.js'
-import {fit, truncate} from '../text.js'
+import {fit, truncate, truncateNames} from '../text.js'
 
 export type ComposerField =
   | {kind: 'destination'}
@@ -115,7 +115,7 @@ export function ComposerScreen(props: {
   })
   return (
     <Box flexDirection="column" height={props.height}>
-      <Styled tone="accent">{truncate(props.title, width)}</Styled>
+      <Styled tone="accent">{truncateNames(props.title, width)}</Styled>
       <ListView rows={rows} cursor={props.cursor} width={width} height={listHeight} />
       {errorLines.map((e) => (
         <Styled key={e} tone="bad">

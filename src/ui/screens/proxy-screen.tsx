@@ -3,7 +3,7 @@ import {Box} from 'ink'
 import {ListView} from '../components/list-view.js'
 import {Styled} from '../components/theme.js'
 import {SECTION_ORDER, SECTION_TITLES, type OverviewRow, type ProxyOverview, type SectionId} from '../model/overview.js'
-import {truncate} from '../text.js'
+import {truncate, truncateNames} from '../text.js'
 
 /** A proxy's overview: versions, one tab per section with counts, the selected section as a list. */
 export function ProxyScreen(props: {
@@ -25,7 +25,7 @@ export function ProxyScreen(props: {
   const section = overview.sections[tab]
   return (
     <Box flexDirection="column" height={props.height}>
-      <Styled tone="accent">{truncate(`${overview.title}${versions ? '  ' + versions : ''}`, props.width)}</Styled>
+      <Styled tone="accent">{truncateNames(`${overview.title}${versions ? '  ' + versions : ''}`, props.width)}</Styled>
       <Styled tone={overview.counts.warnings > 0 && tab !== 'warnings' ? 'warn' : undefined}>{truncate(tabs, props.width)}</Styled>
       <ListView
         rows={props.rows}
