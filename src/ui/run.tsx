@@ -74,7 +74,7 @@ export async function openTraceView(
   result: ExplainResultLike,
   opts: {color: boolean; target?: BrowseTarget},
 ): Promise<void> {
-  requireTty('meshctl explain route … -o json (or --no-interactive)')
+  requireTty('meshctl explain route … (without -i: the trace is printed)')
   const ds = fixedProxyDataSource(session.state, {source: session.source, target: opts.target})
   await runUi(ds, {color: opts.color, initialTrace: {state: session.state, request, result}})
 }

@@ -29,8 +29,7 @@ describe.skipIf(!existsSync(manifestFile))('command help (oclif.manifest.json; r
     const ids = Object.keys(commands).filter((id) => /^(proxy|explain|audit)(:|$)/.test(id))
     expect(ids.length).toBeGreaterThanOrEqual(10)
     const without = ids.filter((id) => !(commands[id].examples ?? []).some((e) => live.test(typeof e === 'string' ? e : e.command)))
-    // explain route's examples are another change's (issue 12); it is listed here until they land.
-    expect(without.filter((id) => id !== 'explain:route')).toEqual([])
+    expect(without).toEqual([])
   })
 
   it('pc and proxy-config are topics: `meshctl pc` lists the proxy commands instead of "command pc not found"', () => {

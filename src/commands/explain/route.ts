@@ -1,5 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../../base-command.js'
+import {UsageError} from '../../errors.js'
 import {clusterConfigFlags, inboundRequestFlags, manifestSourceFlags, proxySourceFlags} from '../../flags.js'
 import {buildRequest} from '../../input/request.js'
 import {renderExplain} from '../../render/text/explain.js'
@@ -13,6 +14,10 @@ export default class ExplainRoute extends BaseCommand<typeof ExplainRoute> {
     'Simulates the request through the Envoy configuration of one proxy, the way Envoy matches it, and names the Istio object behind every step. ' +
     'The exit code is 0 whenever the simulation ran, even when the predicted outcome is an error (NR, NC, UH…): that is the answer.'
   static override examples = [
+    "<%= config.bin %> explain route deploy/productpage-v1 -n bookinfo --to reviews:9080 -H 'end-user: jason'",
+    '<%= config.bin %> explain route deploy/productpage-v1 -n bookinfo --to ratings:9080 --path /ratings/0 -o json',
+    '<%= config.bin %> explain route deploy/productpage-v1 -n bookinfo --to reviews:9080 -i   # the interactive trace view: tweak the request, re-run',
+    '<%= config.bin %> explain route deploy/istio-ingressgateway -n istio-system --direction gateway --to bookinfo.example.com:80 --path /productpage',
     "<%= config.bin %> explain route --file productpage-dump.json --to reviews:9080 -H 'end-user: jason'",
     '<%= config.bin %> explain route -f dump.json --clusters clusters.json --to ratings:9080 --path /ratings/0',
     '<%= config.bin %> explain route -f gateway-dump.json --direction gateway --to bookinfo.example.com:8080 --path /productpage',
@@ -55,11 +60,15 @@ export default class ExplainRoute extends BaseCommand<typeof ExplainRoute> {
       description: 'The subset the request should reach: when it does not, a finding explains which rule won and why the intended one did not.',
       helpGroup: 'DIAGNOSIS',
     }),
-    'no-interactive': Flags.boolean({
-      description: 'Print the trace even on a terminal (the interactive trace view opens by default there).',
+    interactive: Flags.boolean({
+      char: 'i',
+      description:
+        'Open the full-screen trace view (a terminal is needed) to tweak the request and re-run it; by default the trace is printed, ready to paste.',
       default: false,
       helpGroup: 'OUTPUT',
     }),
+    // Kept so scripts written for the earlier default (the trace view on a terminal) keep working: printing is the default now.
+    'no-interactive': Flags.boolean({hidden: true, default: false, exclusive: ['interactive']}),
     'expect-cluster': Flags.string({
       description: 'The Envoy cluster the request should reach (e.g. outbound|9080|v2|reviews.bookinfo.svc.cluster.local).',
       helpGroup: 'DIAGNOSIS',
@@ -88,20 +97,14 @@ export default class ExplainRoute extends BaseCommand<typeof ExplainRoute> {
     }
   }
 
-  /** The trace view needs a terminal on both ends, text output, and no CI; --no-interactive always prints. */
+  /**
+   * The full-screen view only when asked (-i): a printed trace stays on screen to paste into the incident channel,
+   * and -o json|yaml or --query always print (the view would have nothing to show them in).
+   */
   private wantsInteractive(): boolean {
-    return (
-      !this.flags['no-interactive'] &&
-      this.outputFormat === 'text' &&
-      !this.flags.query &&
-      Boolean(process.stdout.isTTY && process.stdin.isTTY) &&
-      !runningInCi()
-    )
+    if (!this.flags.interactive) return false
+    if (this.outputFormat !== 'text' || this.flags.query)
+      throw new UsageError('-i/--interactive shows the trace view; it cannot be combined with -o json|yaml or --query')
+    return true
   }
-}
-
-/** CI runners set CI (true/1/…); CI=false or CI=0 means a person at a terminal. */
-function runningInCi(): boolean {
-  const ci = process.env.CI
-  return ci !== undefined && ci !== '' && ci !== '0' && ci.toLowerCase() !== 'false'
 }
