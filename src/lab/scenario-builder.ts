@@ -1,4 +1,6 @@
 import {createHash} from 'node:crypto'
+import {buildAuthzFilters} from '../istio/authz/builder.js'
+import {snakeCaseKeys} from '../envoy/configdump/normalize.js'
 import type {EnvoyMessage} from '../envoy/model.js'
 import type {KubeObject} from '../kube/api.js'
 import {LAB_ROOT_CA_PEM, LAB_WORKLOAD_CERT_PEM} from './certs.js'
@@ -685,7 +687,7 @@ function virtualHost(ctx: Ctx, svc: ServiceSpec, port: ServicePortSpec, proxyNs:
   return {name: `${host}:${port.port}`, domains, routes, include_request_attempt_count: true}
 }
 
-function hcm(statPrefix: string, routeSource: EnvoyMessage, direction: 'outbound' | 'inbound'): EnvoyMessage {
+function hcm(statPrefix: string, routeSource: EnvoyMessage, direction: 'outbound' | 'inbound', authz: EnvoyMessage[] = []): EnvoyMessage {
   return {
     name: 'envoy.filters.network.http_connection_manager',
     typed_config: {
@@ -704,6 +706,9 @@ function hcm(statPrefix: string, routeSource: EnvoyMessage, direction: 'outbound
                 : {downstream_discovery: [{istio_headers: {}}, {workload_discovery: {}}], downstream_propagation: [{istio_headers: {}}]},
           },
         },
+        // AuthorizationPolicies (CUSTOM, AUDIT, DENY, ALLOW filters) come right after metadata exchange, as on a real
+        // sidecar (istioctl authz testdata configdump.yaml: istio.metadata_exchange, envoy.filters.http.rbac…, grpc_stats).
+        ...authz,
         {
           name: 'envoy.filters.http.grpc_stats',
           typed_config: {
@@ -881,6 +886,20 @@ function buildOutbound(ctx: Ctx, proxyNs: string): Outbound {
 // ---------------------------------------------------------------------------------------------------------------
 // Inbound config, bootstrap, secrets, admin documents for one pod
 
+/**
+ * The authorization filters istiod builds for this workload from the scenario's AuthorizationPolicies (the same
+ * builder `meshctl convert authz` runs, istiod's own algorithm), in /config_dump's snake_case.
+ */
+function authzFiltersFor(ctx: Ctx, pod: BuiltPod): {http: EnvoyMessage[]; tcp: EnvoyMessage[]} {
+  const policies = ctx.config
+    .filter((o) => o.kind === 'AuthorizationPolicy' && String(o.apiVersion).startsWith('security.istio.io/'))
+    .map((o) => ({name: o.metadata.name, namespace: o.metadata.namespace ?? 'default', annotations: o.metadata.annotations ?? {}, spec: o.spec ?? {}}))
+  if (policies.length === 0) return {http: [], tcp: []}
+  const built = buildAuthzFilters(policies, {proxy: {namespace: pod.namespace, labels: pod.labels}})
+  const snake = (list: unknown[]) => list.map((f) => snakeCaseKeys(f) as EnvoyMessage)
+  return {http: snake(built.http), tcp: snake(built.tcp)}
+}
+
 function peerAuthMode(ctx: Ctx, pod: BuiltPod): 'STRICT' | 'PERMISSIVE' | 'DISABLE' {
   const pas = ctx.config.filter((c) => c.kind === 'PeerAuthentication')
   const workload = pas.find((p) => p.metadata.namespace === pod.namespace && p.spec?.selector?.matchLabels && selects(p.spec.selector.matchLabels, pod.labels))
@@ -972,6 +991,8 @@ function inbound(ctx: Ctx, pod: BuiltPod): {listener: EnvoyMessage; clusters: En
       require_client_certificate: true,
     },
   })
+  const authz = authzFiltersFor(ctx, pod)
+  const inboundTcp = (statPrefix: string, cluster: string): EnvoyMessage[] => [...authz.tcp, tcpProxy(statPrefix, cluster)]
   const inboundHcm = (statPrefix: string, routeName: string, vhName: string, cluster: string, operation: string) =>
     hcm(
       statPrefix,
@@ -996,6 +1017,7 @@ function inbound(ctx: Ctx, pod: BuiltPod): {listener: EnvoyMessage; clusters: En
         },
       },
       'inbound',
+      authz.http,
     )
   const chainsFor = (opts: InboundMatchOption[], name: (http: boolean) => string, filters: (http: boolean) => EnvoyMessage[], port?: number): EnvoyMessage[] =>
     opts.map((o) => ({
@@ -1015,7 +1037,7 @@ function inbound(ctx: Ctx, pod: BuiltPod): {listener: EnvoyMessage; clusters: En
     ...chainsFor(
       inboundMatchOptions(mode, 'auto'),
       (http) => (http ? 'virtualInbound-catchall-http' : 'virtualInbound'),
-      (http) => (http ? [inboundHcm(passthrough, passthrough, 'inbound|http|0', passthrough, ':0/*')] : [tcpProxy(passthrough, passthrough)]),
+      (http) => (http ? [inboundHcm(passthrough, passthrough, 'inbound|http|0', passthrough, ':0/*')] : inboundTcp(passthrough, passthrough)),
     ),
   )
   for (const [target, p] of [...ports.entries()].sort((a, b) => a[0] - b[0])) {
@@ -1046,7 +1068,7 @@ function inbound(ctx: Ctx, pod: BuiltPod): {listener: EnvoyMessage; clusters: En
         (h) =>
           h
             ? [inboundHcm(`inbound_0.0.0.0_${target}`, cluster, `inbound|http|${target}`, cluster, `${fqdn(p.name, pod.namespace)}:${target}/*`)]
-            : [tcpProxy(cluster, cluster)],
+            : inboundTcp(cluster, cluster),
         target,
       ),
     )

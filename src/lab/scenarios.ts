@@ -176,6 +176,35 @@ export const SMALL_SCENARIOS: MeshSpec[] = [
   },
   {
     ...base,
+    name: 'authz-deny',
+    hints: [
+      'meshctl explain route deploy/details-v1 -n bookinfo --to reviews:9080',
+      'meshctl explain route deploy/productpage-v1 -n bookinfo --to reviews:9080 -X DELETE',
+    ],
+    request: {from: 'deploy/productpage-v1', namespace: NS, to: 'reviews:9080'},
+    description:
+      'AuthorizationPolicies on reviews: a DENY for DELETE, and an ALLOW that lists details and ratings but leaves productpage out: productpage gets 403 RBAC: access denied.',
+    config: [
+      ...bookinfoRules,
+      {
+        ...meta('AuthorizationPolicy', 'reviews-deny-delete', NS, 'security.istio.io'),
+        spec: {selector: {matchLabels: {app: 'reviews'}}, action: 'DENY', rules: [{to: [{operation: {methods: ['DELETE']}}]}]},
+      },
+      {
+        ...meta('AuthorizationPolicy', 'reviews-callers', NS, 'security.istio.io'),
+        spec: {
+          selector: {matchLabels: {app: 'reviews'}},
+          action: 'ALLOW',
+          rules: [
+            {from: [{source: {principals: ['cluster.local/ns/bookinfo/sa/bookinfo-details']}}]},
+            {from: [{source: {principals: ['cluster.local/ns/bookinfo/sa/bookinfo-ratings']}}], to: [{operation: {methods: ['GET']}}]},
+          ],
+        },
+      },
+    ],
+  },
+  {
+    ...base,
     name: 'stale-proxy',
     hints: ['meshctl proxy status -n bookinfo', 'meshctl diff deploy/productpage-v1 -n bookinfo --istiod'],
     request: {from: 'deploy/productpage-v1', namespace: NS, to: 'reviews:9080'},

@@ -43,6 +43,7 @@ describe.skipIf(!hasBuild)(`meshctl lab start from scripts ${skipNoBuild}`, () =
     'mtls-conflict',
     'vs-not-applied',
     'stale-proxy',
+    'authz-deny',
     'large:2x10',
   ]) {
     it(`${scenario}: $(lab start --query kubeconfig) returns; each printed command runs`, async () => {
