@@ -1,5 +1,5 @@
 /**
- * `npm run --silent conformance -- --suite envoy-router-check|istio-simulation|istio-analyze --path <dir|file> [--json]`
+ * `npm run --silent conformance -- --suite envoy-router-check|istio-simulation|istio-analyze|istio-gateway-api|istio-authz --path <dir|file> [--json]`
  * Runs a reference corpus from ../shared/corpus through meshctl's engine and prints
  * {"suite","total","passed","failed","cases":[{"id","passed","detail"}]} (DESIGN.md contract).
  */
@@ -8,7 +8,7 @@ import {existsSync} from 'node:fs'
 import type {ConformanceReport} from '../src/conformance/types.js'
 
 // Each suite is a module src/conformance/<suite>.ts exporting `run(path): Promise<ConformanceReport>`.
-const suiteNames = ['envoy-router-check', 'istio-simulation', 'istio-analyze']
+const suiteNames = ['envoy-router-check', 'istio-simulation', 'istio-analyze', 'istio-gateway-api', 'istio-authz']
 type SuiteModule = {run: (path: string) => Promise<ConformanceReport>}
 const loadSuite = (name: string): Promise<SuiteModule> => import(`../src/conformance/${name}.js`) as Promise<SuiteModule>
 

@@ -514,6 +514,42 @@ const specs: EntrySpec[] = [
     istioCode: 'IST0155',
     istioName: 'EnvoyFilterUsesRelativeOperationWithProxyVersion',
   },
+  // ── AuthorizationPolicy ───────────────────────────────────────────────────────────────────────────
+  {
+    code: 'MESH1001',
+    id: 'authz-source-namespace-not-found',
+    severity: 'error',
+    area: 'Security',
+    title: 'AuthorizationPolicy source namespace matches no namespace',
+    message: 'AuthorizationPolicy {ref} names namespace "{value}" in source.{field}, but no namespace matches it; the rule never sees requests from it.',
+    actions: ['kubectl get namespaces', 'fix the namespace name (prefix* and *suffix patterns are allowed)'],
+    istioCode: 'IST0101',
+    istioName: 'ReferencedResourceNotFound',
+  },
+  {
+    code: 'MESH1002',
+    id: 'authz-selector-matches-no-workload',
+    severity: 'warning',
+    area: 'Security',
+    title: 'AuthorizationPolicy applies to no workload in the mesh',
+    message:
+      'AuthorizationPolicy {ref} selects workloads with labels {labels}, but no pod in the mesh (sidecar or ambient) has them; the policy enforces nothing.',
+    actions: ['kubectl get pods {nsFlag} --show-labels', 'fix spec.selector.matchLabels, or inject the workload (istio-injection=enabled)'],
+    istioCode: 'IST0127',
+    istioName: 'NoMatchingWorkloadsFound',
+  },
+  {
+    code: 'MESH1003',
+    id: 'policy-selector-on-kubernetes-gateway',
+    severity: 'warning',
+    area: 'Security',
+    title: 'Policy selects a Kubernetes Gateway by labels instead of targetRef',
+    message:
+      '{kind} {ref} selects the pods of Kubernetes Gateway {gateway} with a label selector; for Gateway API gateways use targetRef (kind: Gateway, name: {gateway}).',
+    actions: ['replace spec.selector with spec.targetRef: {group: gateway.networking.k8s.io, kind: Gateway, name: {gateway}}'],
+    istioCode: 'IST0166',
+    istioName: 'IneffectiveSelector',
+  },
   // ── Proxy-level diagnoses (explain, diff) ─────────────────────────────────────────────────────────
   {
     code: 'MESH0801',

@@ -34,7 +34,16 @@ describe('meshctl explain route', () => {
     ])
       expect(j).toHaveProperty(k)
     expect(j.route).toMatchObject({index: 0, source: {kind: 'VirtualService', name: 'reviews'}})
-    expect(j.trace.map((t: {step: string}) => t.step)).toEqual(['listener', 'filter_chain', 'route_config', 'virtual_host', 'route', 'cluster', 'endpoints'])
+    expect(j.trace.map((t: {step: string}) => t.step)).toEqual([
+      'listener',
+      'filter_chain',
+      'route_config',
+      'virtual_host',
+      'route',
+      'cluster',
+      'upstream_tls',
+      'endpoints',
+    ])
   })
 
   it('exits 0 when the predicted outcome is an error, and --query works', () => {

@@ -236,9 +236,10 @@ describe.skipIf(!hasBuild)(`snapshot save through the CLI (lab worker) ${skipNoB
 
   it('keeps going when a pod fails (closed admin port, then a timeout): exit 1, failures in manifest.json and the report', async () => {
     await lab.call('closeAdminPort', {pod: 'details-v1'})
-    await lab.call('adminFaults', {pod: 'ratings-v1', faults: {slowMs: 5000}})
+    // ratings answers far later than the timeout; the timeout leaves healthy pods room on a loaded machine.
+    await lab.call('adminFaults', {pod: 'ratings-v1', faults: {slowMs: 20_000}})
     const out = join(tmp, 'partial.tgz')
-    const r = runCli(['snapshot', 'save', 'deploy/details-v1', 'deploy/ratings-v1', 'deploy/productpage-v1', '-o', out, '--timeout', '1', '--format', 'json'], {
+    const r = runCli(['snapshot', 'save', 'deploy/details-v1', 'deploy/ratings-v1', 'deploy/productpage-v1', '-o', out, '--timeout', '4', '--format', 'json'], {
       env: env(),
     })
     await lab.call('adminFaults', {faults: {}})

@@ -28,6 +28,7 @@ import {
   sidecarSelectorAnalyzer,
 } from '../audit/analyzers/workloads.js'
 import {envoyPatchAnalyzer} from '../audit/analyzers/envoyfilter.js'
+import {authorizationPoliciesAnalyzer, gatewaySelectorAnalyzer} from '../audit/analyzers/authz.js'
 import {compareExplanations} from '../diagnose/compare.js'
 import {diagnoseEndpoints} from '../diagnose/endpoints.js'
 import {diagnoseMissingClusters} from '../diagnose/missing-cluster.js'
@@ -89,6 +90,8 @@ export const CHECKS: readonly Check[] = [
   objectCheck('service.PortNameAnalyzer', ['MESH0601', 'MESH0602'], [portNameAnalyzer]),
   objectCheck('deployment.ServiceAssociationAnalyzer', ['MESH0603', 'MESH0604'], [serviceAssociationAnalyzer]),
   objectCheck('envoyfilter.EnvoyPatchAnalyzer', ['MESH0701', 'MESH0702', 'MESH0703', 'MESH0704', 'MESH0705'], [envoyPatchAnalyzer]),
+  objectCheck('auth.AuthorizationPoliciesAnalyzer', ['MESH1001', 'MESH1002'], [authorizationPoliciesAnalyzer]),
+  objectCheck('k8sgateway.SelectorAnalyzer', ['MESH1003'], [gatewaySelectorAnalyzer]),
 
   // ── Proxy (one proxy's config), then what a request adds ──────────────────────────────────────────
   REJECTED_CONFIG_CHECK,

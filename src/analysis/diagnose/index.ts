@@ -75,6 +75,17 @@ function applyConnectionFailures(result: ExplainResult, findings: Finding[]): vo
   const targets = targetClusters(result)
   if (targets.length === 0 || !targets.every((t) => byCluster.has(t.name))) return
   const first = byCluster.get(targets[0].name)!
+  // The trace's TLS step said how the proxy connects; now it says that the server refuses it, and why.
+  const tlsStep = result.trace.find((t) => t.step === 'upstream_tls')
+  const server = first.evidence.server as {peerAuthenticationMode?: string; peerAuthentication?: string | null; targetPort?: number} | undefined
+  if (tlsStep) {
+    tlsStep.result = `${tlsStep.result} ✘ the server refuses it (${String(first.evidence.responseFlag ?? 'UF')})`
+    if (server?.peerAuthenticationMode)
+      tlsStep.detail.push(
+        `the server's sidecar: PeerAuthentication ${server.peerAuthentication ?? '(mesh default)'} mode ${server.peerAuthenticationMode}${server.targetPort !== undefined ? ` on port ${server.targetPort}` : ''}`,
+      )
+    tlsStep.detail.push(`why: ${first.code} (see the verdict)`)
+  }
   const tcp = result.predicted.status === 'forwarded'
   result.predicted = {
     status: tcp ? 'closed' : 503,

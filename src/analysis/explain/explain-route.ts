@@ -19,6 +19,7 @@ import {
   type DownstreamTls,
 } from '../../envoy/listener/index.js'
 import {describeHeaderMatcher, routeRequest, type RouteDecision} from '../../envoy/route/index.js'
+import {TRANSPORT_TEXT, upstreamTransport} from '../../envoy/upstream-transport.js'
 import {certainAbort, describeRouteBehaviour, routeBehaviour, type RouteBehaviour} from '../../envoy/route/behaviour.js'
 import type {ProxyState} from '../../envoy/proxy-state.js'
 import {clusterEndpoints} from './endpoints.js'
@@ -536,6 +537,7 @@ function explainCluster(
     }
     return result
   }
+  trace.push(upstreamTlsStep(cluster))
   const ep = clusterEndpoints(index, cluster, state.clusterStatus)
   if (!ep) {
     trace.push({
@@ -614,6 +616,26 @@ function explainCluster(
     next: [],
   }
   return result
+}
+
+/** The connection to the upstream: plaintext, Istio mTLS, auto mTLS or TLS origination, with SNI and the identities it verifies. */
+function upstreamTlsStep(cluster: EnvoyMessage): TraceStep {
+  const transport = upstreamTransport(cluster)
+  const detail: string[] = []
+  const sockets: EnvoyMessage[] = [
+    ...((cluster.transport_socket_matches ?? []) as EnvoyMessage[]).map((m) => m.transport_socket),
+    ...(cluster.transport_socket ? [cluster.transport_socket] : []),
+  ]
+  const tls = sockets.map((ts) => ts?.typed_config).find((tc) => tc && /UpstreamTlsContext/.test(String(tc['@type'] ?? '')))
+  if (tls?.sni) detail.push(`SNI ${tls.sni}`)
+  const ctx = tls?.common_tls_context ?? {}
+  const sans: EnvoyMessage[] =
+    ctx.combined_validation_context?.default_validation_context?.match_subject_alt_names ?? ctx.validation_context?.match_subject_alt_names ?? []
+  const names = sans.map((m) => m.exact ?? m.prefix ?? m.suffix ?? m.safe_regex?.regex).filter(Boolean)
+  if (names.length) detail.push(`verifies the server identity: ${names.join(', ')}`)
+  if (Array.isArray(ctx.alpn_protocols) && ctx.alpn_protocols.length) detail.push(`ALPN ${ctx.alpn_protocols.join(', ')}`)
+  if (transport === 'auto-mtls') detail.push('endpoints labelled tlsMode=istio (with a sidecar) get Istio mTLS, the others plaintext')
+  return {step: 'upstream_tls', result: TRANSPORT_TEXT[transport], detail}
 }
 
 function missingClusterHints(name: string, index: EnvoyIndex): string[] {

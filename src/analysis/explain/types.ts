@@ -4,7 +4,7 @@ import type {RouteBehaviour} from '../../envoy/route/behaviour.js'
 export type ExplainError =
   'no_listener' | 'no_filter_chain' | 'multiple_filter_chains' | 'tls_error' | 'mtls_error' | 'protocol_error' | 'no_virtual_host' | 'tls_redirect' | 'no_route'
 
-export type TraceStepKind = 'listener' | 'filter_chain' | 'route_config' | 'virtual_host' | 'route' | 'cluster' | 'endpoints'
+export type TraceStepKind = 'listener' | 'filter_chain' | 'route_config' | 'virtual_host' | 'route' | 'cluster' | 'upstream_tls' | 'endpoints'
 
 export type SourceRef = {
   kind: string

@@ -14,6 +14,7 @@ const STEP_TITLE: Record<TraceStepKind, string> = {
   virtual_host: 'Virtual host',
   route: 'Route',
   cluster: 'Cluster',
+  upstream_tls: 'Upstream TLS',
   endpoints: 'Endpoints',
 }
 
@@ -53,22 +54,26 @@ export function renderExplain(r: ExplainResult, color: boolean): string {
   lines.push(`${paint(color, 'bold', 'Verdict')}  ${paint(color, ok ? 'green' : 'red', `${statusText(r)}${flag}`)}${err} — ${r.predicted.cause}`)
   for (const n of r.predicted.next) lines.push(`  Next: ${n}`)
   if (r.expected) lines.push(`${paint(color, 'dim', 'Expected')} ${r.expected.cluster ? `cluster ${r.expected.cluster}` : `subset ${r.expected.subset}`}`)
-  if (r.comparison) lines.push('', ...renderComparison(r.comparison, color))
+  if (r.comparison) lines.push('', ...renderComparison(r.comparison, color, new Set(r.findings.map((f) => f.code))))
   if (r.findings.length) {
     lines.push('', paint(color, 'bold', `Findings (${r.findings.length})`))
-    for (const f of r.findings) lines.push(...renderFinding(f, color))
+    const said = new Set(r.predicted.next)
+    for (const f of r.findings) lines.push(...renderFinding(f, color, said))
   }
   return lines.join('\n')
 }
 
-function renderComparison(c: ExplainComparison, color: boolean): string[] {
+function renderComparison(c: ExplainComparison, color: boolean, liveCodes: ReadonlySet<string>): string[] {
   const i = c.intended
   const flag = i.predicted.responseFlag && i.predicted.responseFlag !== '-' ? ` ${i.predicted.responseFlag}` : ''
   const head = `${paint(color, 'bold', 'Manifests')} ${i.source}: ${c.agree ? paint(color, 'green', 'agree with the proxy') : paint(color, 'red', `disagree on ${c.differences.map((d) => d.field).join(', ')}`)}`
   const lines = [head]
-  lines.push(`  ${paint(color, 'dim', 'would give')} ${i.predicted.status ?? 'no answer'}${flag}${i.error ? ` [${i.error}]` : ''} — ${i.predicted.cause}`)
-  if (i.findings.length)
-    lines.push(`  ${paint(color, 'dim', 'manifests findings')} ${i.findings.map((f) => f.code).join(', ')} (see -o json: comparison.intended.findings)`)
+  // When both agree the verdict above already says it; only a disagreement needs the manifests' own verdict.
+  if (!c.agree)
+    lines.push(`  ${paint(color, 'dim', 'would give')} ${i.predicted.status ?? 'no answer'}${flag}${i.error ? ` [${i.error}]` : ''} — ${i.predicted.cause}`)
+  // Findings the manifests raise that the proxy's own explanation did not (the rest are listed under Findings).
+  const extra = [...new Set(i.findings.map((f) => f.code))].filter((code) => !liveCodes.has(code))
+  if (extra.length) lines.push(`  ${paint(color, 'dim', 'manifests findings')} ${extra.join(', ')} (see -o json: comparison.intended.findings)`)
   for (const d of c.differences) {
     lines.push(`  ${d.field.padEnd(10)}proxy:     ${d.live}`)
     lines.push(`  ${''.padEnd(10)}manifests: ${d.intended}`)
@@ -92,7 +97,7 @@ function clip(s: string): string {
 }
 
 /** One finding: severity, code (Istio code), subject and path, the message, the evidence seen, and the next steps. */
-function renderFinding(f: Finding, color: boolean): string[] {
+function renderFinding(f: Finding, color: boolean, alreadySaid: ReadonlySet<string> = new Set()): string[] {
   const codes = f.istioCode ? `${f.code} [${f.istioCode}]` : f.code
   const where = `${subjectLabel(f.subject)}${f.path ? ` ${f.path}` : ''}${f.file ? ` (${f.file})` : ''}`
   const lines = [
@@ -104,6 +109,7 @@ function renderFinding(f: Finding, color: boolean): string[] {
     lines.push(`        ${paint(color, 'dim', 'Evidence:')}`)
     for (const [k, v] of evidence) lines.push(`          ${paint(color, 'dim', '·')} ${clip(`${k}: ${evidenceValue(v)}`)}`)
   }
-  for (const a of f.actions) lines.push(`        Next: ${a}`)
+  // The verdict's next steps are printed once, under the verdict.
+  for (const a of f.actions) if (!alreadySaid.has(a)) lines.push(`        Next: ${a}`)
   return lines
 }

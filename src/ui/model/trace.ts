@@ -16,6 +16,7 @@ const STEP_TITLES: Record<string, string> = {
   virtual_host: 'Virtual host',
   route: 'Route',
   cluster: 'Cluster',
+  upstream_tls: 'Upstream TLS',
   endpoints: 'Endpoints',
 }
 
