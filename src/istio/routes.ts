@@ -83,6 +83,22 @@ function usesDerivedRouteSemantics(vs: ConfigObject): boolean {
   return semantics === 'ingress' || semantics === 'gateway'
 }
 
+/** VirtualServices istiod generates from Gateway API routes (model.UseGatewaySemantics). */
+export function usesGatewayRouteSemantics(vs: {annotations?: Record<string, string>}): boolean {
+  return vs.annotations?.['internal.istio.io/route-semantics'] === 'gateway'
+}
+
+/**
+ * A Gateway API mesh route applies to a sidecar only from the proxy's own namespace (a consumer route) or from the
+ * namespace of a service it names (a producer route); a route in a third namespace changes nothing
+ * (route.go buildSidecarVirtualHostsForVirtualService: "Gateway allows only routes from the namespace of the proxy,
+ * or namespace of the destination").
+ */
+export function appliesToSidecar(vs: ConfigObject, scope: ProxyScope): boolean {
+  if (!usesGatewayRouteSemantics(vs) || vs.namespace === scope.configNamespace) return true
+  return scope.vsHosts.get(vs)!.some((h) => !h.startsWith('*') && scope.serviceByHost.get(h)?.namespace === vs.namespace)
+}
+
 function translateMatch(match: any, vs: ConfigObject): EnvoyMessage {
   const out: EnvoyMessage = {}
   const ignoreCase = Boolean(match?.ignoreUriCase)
@@ -410,11 +426,22 @@ export function buildSidecarOutboundRouteConfig(scope: ProxyScope, port: number)
   const ctx: RouteContext = {scope, port, gateways: ['mesh']}
   const services = scope.services.filter((s) => s.ports.some((p) => p.port === port && (isHTTP(p.protocol) || isAuto(p.protocol))))
   const vss = scope.virtualServices.filter((vs) => Array.isArray(vs.spec.http) && vs.spec.http.length)
-  // Which VS owns each service: an exact host beats a wildcard; among equals, the oldest (vss is oldest-first).
+  // A VirtualService that yields no route on this port (every match names another port) builds no virtual host:
+  // its services get their default route (route.go BuildHTTPRoutesForVirtualService "no routes matched").
+  const routesOf = new Map<ConfigObject, EnvoyMessage[]>()
+  const routesFor = (vs: ConfigObject): EnvoyMessage[] => routesOf.get(vs) ?? routesOf.set(vs, buildVirtualServiceRoutes(vs, ctx)).get(vs)!
+  const applies = (vs: ConfigObject) => appliesToSidecar(vs, scope) && routesFor(vs).length > 0
+  // Which VS owns each service: an exact host beats a wildcard; among equals, the first in scope order (oldest first,
+  // Gateway API routes of the proxy's own namespace before all). Gateway API wildcard hosts never select services
+  // (route.go separateVSHostsAndServices).
   const owner = new Map<string, ConfigObject>()
   for (const svc of services) {
-    const exact = vss.find((vs) => scope.vsHosts.get(vs)!.includes(svc.hostname))
-    const wild = exact ? undefined : vss.find((vs) => scope.vsHosts.get(vs)!.some((h) => h.startsWith('*') && hostSubsetOf(svc.hostname, h)))
+    const exact = vss.find((vs) => scope.vsHosts.get(vs)!.includes(svc.hostname) && applies(vs))
+    const wild = exact
+      ? undefined
+      : vss.find(
+          (vs) => !usesGatewayRouteSemantics(vs) && scope.vsHosts.get(vs)!.some((h) => h.startsWith('*') && hostSubsetOf(svc.hostname, h)) && applies(vs),
+        )
     const o = exact ?? wild
     if (o) owner.set(svc.hostname, o)
   }
@@ -422,7 +449,7 @@ export function buildSidecarOutboundRouteConfig(scope: ProxyScope, port: number)
   const usedDomains = new Set<string>()
   for (const svc of services) {
     const vs = owner.get(svc.hostname)
-    const routes = vs ? buildVirtualServiceRoutes(vs, ctx) : [defaultRoute(clusterName('outbound', port, '', svc.hostname), port, svc.hostname)]
+    const routes = vs ? routesFor(vs) : [defaultRoute(clusterName('outbound', port, '', svc.hostname), port, svc.hostname)]
     const aliases = scope.model.services.filter((a) => a.externalName === svc.hostname && a.hostname !== svc.hostname)
     const domains = serviceDomains(svc, port, scope.proxy, scope.mesh.domainSuffix, aliases).filter((d) => !usedDomains.has(d))
     domains.forEach((d) => usedDomains.add(d))
@@ -431,11 +458,12 @@ export function buildSidecarOutboundRouteConfig(scope: ProxyScope, port: number)
   // VS hosts that are not services get their own virtual host — on port 80 only (istiod's legacy behaviour).
   if (port === 80) {
     for (const vs of vss) {
+      if (!applies(vs)) continue
       for (const h of scope.vsHosts.get(vs)!) {
         if (scope.serviceByHost.has(h) || usedDomains.has(h)) continue
-        if (h.startsWith('*') && services.some((s) => hostSubsetOf(s.hostname, h))) continue
+        if (h.startsWith('*') && !usesGatewayRouteSemantics(vs) && services.some((s) => hostSubsetOf(s.hostname, h))) continue
         usedDomains.add(h)
-        vhosts.push({name: `${h}:${port}`, domains: [h], routes: buildVirtualServiceRoutes(vs, ctx)})
+        vhosts.push({name: `${h}:${port}`, domains: [h], routes: routesFor(vs)})
       }
     }
   }
