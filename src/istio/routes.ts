@@ -14,6 +14,8 @@ export const PASSTHROUGH_CLUSTER = 'PassthroughCluster'
 export const BLACKHOLE_CLUSTER = 'BlackHoleCluster'
 export const DYNAMIC_DNS_CLUSTER = 'AllowAnyDynamicDNSCluster'
 export const INBOUND_PASSTHROUGH_CLUSTER = 'InboundPassthroughCluster'
+/** The cluster istiod names for a destination without a host (an unresolved Gateway API backendRef); no proxy has it. */
+export const UNKNOWN_SERVICE_CLUSTER = 'UnknownService'
 
 export const clusterName = (direction: 'outbound' | 'inbound', port: number, subset: string, host: string) => `${direction}|${port}|${subset}|${host}`
 
@@ -131,6 +133,9 @@ function translateMatch(match: any, vs: ConfigObject): EnvoyMessage {
 
 /** Cluster name for a VS destination (route.GetDestinationCluster). */
 export function destinationCluster(dest: any, vs: ConfigObject, ctx: RouteContext): string {
+  // `destination: {}` is how Gateway API conversion marks a backendRef it could not resolve (not found, not
+  // permitted, unsupported kind): istiod names the cluster UnknownService (route.go GetDestinationCluster).
+  if (!dest?.host) return UNKNOWN_SERVICE_CLUSTER
   const host = resolveShortName(String(dest?.host ?? ''), vs.namespace, ctx.scope.model.configDomainSuffix)
   const svc = ctx.scope.serviceByHost.get(host) ?? ctx.scope.model.services.find((s) => s.hostname === host)
   let port = ctx.port
@@ -139,7 +144,10 @@ export function destinationCluster(dest: any, vs: ConfigObject, ctx: RouteContex
   return clusterName('outbound', port, dest?.subset ? String(dest.subset) : '', host)
 }
 
-function routeAction(http: any, vs: ConfigObject, ctx: RouteContext): EnvoyMessage {
+/** regexp.QuoteMeta. */
+const escapeRegex = (s: string) => s.replace(/[\\.+*?()|[\]{}^$]/g, '\\$&')
+
+function routeAction(http: any, vs: ConfigObject, ctx: RouteContext, match?: EnvoyMessage): EnvoyMessage {
   const dests = ((http.route ?? []) as any[]).filter((d) => d.weight === undefined || Number(d.weight) > 0 || (http.route as any[]).length === 1)
   const action: EnvoyMessage = {}
   if (dests.length === 1) action.cluster = destinationCluster(dests[0].destination, vs, ctx)
@@ -149,6 +157,9 @@ function routeAction(http: any, vs: ConfigObject, ctx: RouteContext): EnvoyMessa
     }
   }
   action.timeout = durationToEnvoy(http.timeout) ?? '0s'
+  // Gateway API: a backend that does not exist answers 500, not Envoy's 503 (route.go applyHTTPRouteDestination,
+  // per the HTTPRoute spec on invalid backendRefs).
+  if (usesGatewayRouteSemantics(vs)) action.cluster_not_found_response_code = 'INTERNAL_SERVER_ERROR'
   if (http.retries) {
     const attempts = Number(http.retries.attempts ?? 0)
     action.retry_policy =
@@ -162,7 +173,10 @@ function routeAction(http: any, vs: ConfigObject, ctx: RouteContext): EnvoyMessa
           }
     if (!action.retry_policy) delete action.retry_policy
   } else action.retry_policy = DEFAULT_RETRY_POLICY
-  if (http.rewrite?.uri !== undefined) action.prefix_rewrite = String(http.rewrite.uri)
+  if (http.rewrite?.uri !== undefined && usesGatewayRouteSemantics(vs) && String(http.rewrite.uri) === '/' && match?.path_separated_prefix !== undefined)
+    // Gateway API ReplacePrefixMatch "/": strip the matched prefix, keeping one "/" (route.go applyHTTPRouteDestination).
+    action.regex_rewrite = {pattern: {regex: `^${escapeRegex(String(match.path_separated_prefix))}(/?)(.*)`}, substitution: '/\\2'}
+  else if (http.rewrite?.uri !== undefined && String(http.rewrite.uri) !== '') action.prefix_rewrite = String(http.rewrite.uri)
   if (http.rewrite?.uriRegexRewrite)
     action.regex_rewrite = {pattern: {regex: String(http.rewrite.uriRegexRewrite.match)}, substitution: String(http.rewrite.uriRegexRewrite.rewrite ?? '')}
   if (http.rewrite?.authority) action.host_rewrite_literal = String(http.rewrite.authority)
@@ -290,7 +304,7 @@ function translateHTTPRoute(http: any, ruleIndex: number, vs: ConfigObject, ctx:
     } else if (http.directResponse) {
       const dr = http.directResponse
       r.direct_response = {status: Number(dr.status), ...(dr.body?.string !== undefined ? {body: {inline_string: String(dr.body.string)}} : {})}
-    } else r.route = routeAction(http, vs, ctx)
+    } else r.route = routeAction(http, vs, ctx, r.match)
     if (http.fault) {
       r.typed_per_filter_config = {
         'envoy.filters.http.fault': {

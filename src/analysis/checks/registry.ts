@@ -36,6 +36,7 @@ import {diagnoseExpectation, diagnoseIgnoredVirtualServices, diagnoseRouting} fr
 import {diagnoseDeletedSources} from '../diagnose/stale.js'
 import {diagnoseUpstream} from '../diagnose/upstream.js'
 import {REJECTED_CONFIG_CHECK, staleCitations} from './proxy-config.js'
+import {gatewayApiStatusAnalyzer} from './gateway-api-status.js'
 import {drift, routeClusters, tlsConflicts} from './proxy-routing.js'
 import type {Check, ObjectCheckContext, RequestCheckContext} from './types.js'
 
@@ -92,6 +93,8 @@ export const CHECKS: readonly Check[] = [
   objectCheck('envoyfilter.EnvoyPatchAnalyzer', ['MESH0701', 'MESH0702', 'MESH0703', 'MESH0704', 'MESH0705'], [envoyPatchAnalyzer]),
   objectCheck('auth.AuthorizationPoliciesAnalyzer', ['MESH1001', 'MESH1002'], [authorizationPoliciesAnalyzer]),
   objectCheck('k8sgateway.SelectorAnalyzer', ['MESH1003'], [gatewaySelectorAnalyzer]),
+  // The status istiod writes on Gateway API routes and Gateways, as findings with the condition reason.
+  objectCheck('gatewayapi.StatusAnalyzer', ['MESH1101', 'MESH1102', 'MESH1103', 'MESH1104', 'MESH1105', 'MESH1106'], [gatewayApiStatusAnalyzer]),
 
   // ── Proxy (one proxy's config), then what a request adds ──────────────────────────────────────────
   REJECTED_CONFIG_CHECK,
