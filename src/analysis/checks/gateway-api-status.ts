@@ -14,10 +14,12 @@ import type {Finding} from '../../findings/types.js'
 import {convertGatewayApi, defaultGatewayApiEnvironment, type GatewayApiStatusDocument, type KubeObject} from '../../istio/gateway-api/index.js'
 import {GVK, World, normalizeReference, sameGK, type GroupKind} from '../../istio/gateway-api/world.js'
 import {GATEWAY_API} from '../../istio/kinds.js'
-import type {AuditContext} from '../audit/context.js'
-import {fileOf} from '../audit/context.js'
+import {AuditContext, fileOf} from '../audit/context.js'
 import type {AuditResource} from '../audit/input.js'
 import type {Analyzer} from '../audit/analyzers/common.js'
+import {clusterEntry, parsedCluster, recordCause, targetClusters} from '../diagnose/context.js'
+import {UNKNOWN_SERVICE_CLUSTER} from '../../istio/routes.js'
+import type {RequestCheckContext} from './types.js'
 
 const ROUTE_KINDS = ['HTTPRoute', 'GRPCRoute', 'TCPRoute', 'TLSRoute'] as const
 const FAILED = (c: any, type: string) => c?.type === type && c?.status === 'False'
@@ -371,4 +373,50 @@ export const gatewayApiStatusAnalyzer: Analyzer = {
       }
     return out
   },
+}
+
+/** istiod names Gateway API route rules `<namespace>.<route>.<rule index>` (conversion.go convertHTTPRoute). */
+function ruleIndexOf(ruleName: string | undefined, namespace: string, name: string): number | undefined {
+  const prefix = `${namespace}.${name}.`
+  if (!ruleName?.startsWith(prefix)) return undefined
+  const n = Number.parseInt(ruleName.slice(prefix.length), 10)
+  return Number.isInteger(n) ? n : undefined
+}
+
+/**
+ * On an explained request: when the route taken comes from a Gateway API route (a VirtualService istiod generated),
+ * the status findings about that route's rule, with the verdict's cause for its missing backend cluster set to them
+ * (a backendRef not found or not permitted answers 500, and the fix is on the HTTPRoute, not on a VirtualService).
+ */
+export function gatewayApiRequestFindings(ctx: RequestCheckContext): Finding[] {
+  const source = ctx.result.route?.source
+  if (!ctx.model || !source || source.kind !== 'VirtualService') return []
+  const vs = ctx.model.virtualServices.find((v) => v.namespace === source.namespace && v.name === source.name)
+  if (!vs || vs.derivedFrom?.converter !== 'gateway-api') return []
+  const routes = vs.derivedFrom.sources.filter((s) => (ROUTE_KINDS as readonly string[]).includes(s.kind))
+  const route = routes.find((s) => ruleIndexOf(source.ruleName, s.namespace, s.name) !== undefined) ?? (routes.length === 1 ? routes[0] : undefined)
+  if (!route) return []
+  const rule = ruleIndexOf(source.ruleName, route.namespace, route.name)
+  const audit = new AuditContext([...ctx.model.others, ...ctx.model.serviceEntries], ctx.mesh)
+  const found = gatewayApiStatusAnalyzer
+    .run(audit)
+    .filter((f) => f.subject.kind === route.kind && f.subject.namespace === route.namespace && f.subject.name === route.name)
+    .filter(
+      (f) => (f.code === 'MESH1102' || f.code === 'MESH1103') && (rule === undefined || f.path === 'spec.rules' || f.path.startsWith(`spec.rules[${rule}]`)),
+    )
+  // The verdict's cause for a cluster this route cannot reach: the backendRef behind it.
+  const missing = targetClusters(ctx.result).filter((t) => !clusterEntry(ctx, t.name))
+  for (const t of missing) {
+    const f = found.find((x) => t.name === UNKNOWN_SERVICE_CLUSTER || clusterNamesBackend(t.name, x)) ?? (found.length === 1 ? found[0] : undefined)
+    if (f) recordCause(ctx, t.name, f)
+  }
+  return found
+}
+
+/** Whether a cluster `outbound|port||<name>.<ns>.svc…` is the backendRef a finding is about. */
+function clusterNamesBackend(cluster: string, f: Finding): boolean {
+  const b = (f.evidence as any)?.backendRef
+  if (!b) return false
+  const parsed = parsedCluster(cluster)
+  return Boolean(parsed && (parsed.fqdn === String(b.name) || parsed.fqdn.startsWith(`${b.name}.`)))
 }

@@ -36,7 +36,8 @@ import {diagnoseExpectation, diagnoseIgnoredVirtualServices, diagnoseRouting} fr
 import {diagnoseDeletedSources} from '../diagnose/stale.js'
 import {diagnoseUpstream} from '../diagnose/upstream.js'
 import {REJECTED_CONFIG_CHECK, staleCitations} from './proxy-config.js'
-import {gatewayApiStatusAnalyzer} from './gateway-api-status.js'
+import {UNKNOWN_SERVICE_CLUSTER} from '../../istio/routes.js'
+import {gatewayApiRequestFindings, gatewayApiStatusAnalyzer} from './gateway-api-status.js'
 import {drift, routeClusters, tlsConflicts} from './proxy-routing.js'
 import type {Check, ObjectCheckContext, RequestCheckContext} from './types.js'
 
@@ -94,7 +95,10 @@ export const CHECKS: readonly Check[] = [
   objectCheck('auth.AuthorizationPoliciesAnalyzer', ['MESH1001', 'MESH1002'], [authorizationPoliciesAnalyzer]),
   objectCheck('k8sgateway.SelectorAnalyzer', ['MESH1003'], [gatewaySelectorAnalyzer]),
   // The status istiod writes on Gateway API routes and Gateways, as findings with the condition reason.
-  objectCheck('gatewayapi.StatusAnalyzer', ['MESH1101', 'MESH1102', 'MESH1103', 'MESH1104', 'MESH1105', 'MESH1106'], [gatewayApiStatusAnalyzer]),
+  // On a request, the findings about the Gateway API rule it took (before request.Routing: its cause wins the verdict).
+  objectCheck('gatewayapi.StatusAnalyzer', ['MESH1101', 'MESH1102', 'MESH1103', 'MESH1104', 'MESH1105', 'MESH1106'], [gatewayApiStatusAnalyzer], {
+    request: gatewayApiRequestFindings,
+  }),
 
   // ── Proxy (one proxy's config), then what a request adds ──────────────────────────────────────────
   REJECTED_CONFIG_CHECK,
@@ -138,7 +142,10 @@ export const CHECKS: readonly Check[] = [
     request: (ctx) => [
       ...diagnoseRouting(ctx),
       ...diagnoseIgnoredVirtualServices(ctx),
-      ...diagnoseMissingClusters(ctx),
+      // UnknownService is the cluster of a Gateway API backendRef that did not resolve: gatewayapi.StatusAnalyzer names it.
+      ...diagnoseMissingClusters(ctx).filter(
+        (f) => !(f.evidence.cluster === UNKNOWN_SERVICE_CLUSTER && ctx.found.some((g) => g.code === 'MESH1102' || g.code === 'MESH1103')),
+      ),
       ...(ctx.expect ? diagnoseExpectation(ctx, ctx.expect) : []),
     ],
   },
