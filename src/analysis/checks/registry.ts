@@ -36,7 +36,6 @@ import {diagnoseExpectation, diagnoseIgnoredVirtualServices, diagnoseRouting} fr
 import {diagnoseDeletedSources} from '../diagnose/stale.js'
 import {diagnoseUpstream} from '../diagnose/upstream.js'
 import {REJECTED_CONFIG_CHECK, staleCitations} from './proxy-config.js'
-import {UNKNOWN_SERVICE_CLUSTER} from '../../istio/routes.js'
 import {gatewayApiRequestFindings, gatewayApiStatusAnalyzer} from './gateway-api-status.js'
 import {drift, routeClusters, tlsConflicts} from './proxy-routing.js'
 import type {Check, ObjectCheckContext, RequestCheckContext} from './types.js'
@@ -142,10 +141,8 @@ export const CHECKS: readonly Check[] = [
     request: (ctx) => [
       ...diagnoseRouting(ctx),
       ...diagnoseIgnoredVirtualServices(ctx),
-      // UnknownService is the cluster of a Gateway API backendRef that did not resolve: gatewayapi.StatusAnalyzer names it.
-      ...diagnoseMissingClusters(ctx).filter(
-        (f) => !(f.evidence.cluster === UNKNOWN_SERVICE_CLUSTER && ctx.found.some((g) => g.code === 'MESH1102' || g.code === 'MESH1103')),
-      ),
+      // A cluster a Gateway API backendRef could not resolve is explained on the HTTPRoute (gatewayapi.StatusAnalyzer).
+      ...diagnoseMissingClusters(ctx).filter((f) => !gatewayApiCause(ctx, String(f.evidence.cluster ?? ''))),
       ...(ctx.expect ? diagnoseExpectation(ctx, ctx.expect) : []),
     ],
   },
@@ -159,6 +156,9 @@ export const CHECKS: readonly Check[] = [
     afterVerdict: true,
   },
 ]
+
+/** The verdict's cause for this cluster is a Gateway API backendRef finding (MESH1102, MESH1103). */
+const gatewayApiCause = (ctx: RequestCheckContext, cluster: string): boolean => /^MESH110[23]:/.test(ctx.causes.get(cluster)?.cause ?? '')
 
 /** The live and intended explanations of one request compared; sets `result.comparison`, returns its finding. */
 function compareIntended(ctx: RequestCheckContext): Finding[] {
