@@ -144,6 +144,21 @@ export function destinationCluster(dest: any, vs: ConfigObject, ctx: RouteContex
   return clusterName('outbound', port, dest?.subset ? String(dest.subset) : '', host)
 }
 
+/**
+ * retry.go parseRetryOn: HTTP status codes in retryOn (what Gateway API `retry.codes` become) are Envoy's
+ * retriable_status_codes, with `retriable-status-codes` added to retry_on when missing.
+ */
+function parseRetryOn(retryOn: string): EnvoyMessage {
+  const parts = retryOn
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)
+  const codes = parts.filter((p) => /^\d+$/.test(p) && Number(p) >= 100 && Number(p) <= 599).map(Number)
+  let on = parts.filter((p) => !codes.includes(Number(p)) || !/^\d+$/.test(p)).join(',')
+  if (codes.length && !on.includes('retriable-status-codes')) on += ',retriable-status-codes'
+  return {retry_on: on, ...(codes.length ? {retriable_status_codes: codes} : {})}
+}
+
 /** regexp.QuoteMeta. */
 const escapeRegex = (s: string) => s.replace(/[\\.+*?()|[\]{}^$]/g, '\\$&')
 
@@ -167,9 +182,11 @@ function routeAction(http: any, vs: ConfigObject, ctx: RouteContext, match?: Env
         ? undefined
         : {
             ...DEFAULT_RETRY_POLICY,
-            ...(http.retries.retryOn ? {retry_on: String(http.retries.retryOn)} : {}),
+            ...(http.retries.retryOn ? parseRetryOn(String(http.retries.retryOn)) : {}),
             num_retries: attempts || DEFAULT_RETRY_POLICY.num_retries,
             ...(durationToEnvoy(http.retries.perTryTimeout) ? {per_try_timeout: durationToEnvoy(http.retries.perTryTimeout)} : {}),
+            // Gateway API retry.backoff lands here (retry.go ConvertPolicy).
+            ...(durationToEnvoy(http.retries.backoff) ? {retry_back_off: {base_interval: durationToEnvoy(http.retries.backoff)}} : {}),
           }
     if (!action.retry_policy) delete action.retry_policy
   } else action.retry_policy = DEFAULT_RETRY_POLICY
@@ -257,6 +274,17 @@ function parseDurationSeconds(d: unknown): number {
   return Number(m[1]) * ({ms: 0.001, s: 1, m: 60, h: 3600} as Record<string, number>)[m[2]!]!
 }
 
+/**
+ * The Gateway API field a generated rule comes from: istiod names HTTPRoute/GRPCRoute rules
+ * `<namespace>.<route>.<rule index>` (gateway conversion.go), so the route metadata can cite `spec.rules[<index>]`.
+ */
+function derivedRulePath(ruleName: unknown, o: {kind: string; namespace: string; name: string}): {path?: string} {
+  if (typeof ruleName !== 'string' || (o.kind !== 'HTTPRoute' && o.kind !== 'GRPCRoute')) return {}
+  const prefix = `${o.namespace}.${o.name}.`
+  const index = ruleName.startsWith(prefix) ? ruleName.slice(prefix.length) : ''
+  return /^\d+$/.test(index) ? {path: `spec.rules[${index}]`} : {}
+}
+
 /** One VS http rule → Envoy routes (one per applicable match clause). */
 function translateHTTPRoute(http: any, ruleIndex: number, vs: ConfigObject, ctx: RouteContext, pathPrefix: string): EnvoyMessage[] {
   const matches: any[] = Array.isArray(http.match) && http.match.length ? http.match : [undefined]
@@ -281,7 +309,12 @@ function translateHTTPRoute(http: any, ruleIndex: number, vs: ConfigObject, ctx:
               ? {
                   derivedFrom: {
                     converter: vs.derivedFrom.converter,
-                    objects: vs.derivedFrom.sources.map((o) => ({kind: o.kind, namespace: o.namespace, name: o.name})),
+                    objects: vs.derivedFrom.sources.map((o) => ({
+                      kind: o.kind,
+                      namespace: o.namespace,
+                      name: o.name,
+                      ...derivedRulePath(http.name, o),
+                    })),
                   },
                 }
               : {}),

@@ -118,6 +118,32 @@ spec:
   })
 })
 
+describe('Gateway API rule settings on the Envoy route', () => {
+  it('retry codes become retriable_status_codes, backoff the base interval, timeouts the route timeout', () => {
+    const yaml = `${SERVICES}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: retried, namespace: default}
+spec:
+  parentRefs: [{group: "", kind: Service, name: known, port: 80}]
+  rules:
+  - backendRefs: [{name: alt-known, port: 80}]
+    timeouts: {request: 10s}
+    retry: {attempts: 3, codes: [503], backoff: 100ms}
+`
+    const rc = sidecarRoutes(yaml, 'default').routeConfigs.find((r) => r.name === '80')!.routeConfig
+    const route = (rc.virtual_hosts as EnvoyMessage[]).find((v) => v.domains.includes('known.default.svc.cluster.local'))!.routes[0]
+    expect(route.route.timeout).toBe('10s')
+    expect(route.route.retry_policy).toMatchObject({
+      num_retries: 3,
+      retry_on: 'connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes',
+      retriable_status_codes: [503],
+      retry_back_off: {base_interval: '0.1s'},
+    })
+  })
+})
+
 describe('Gateway API objects in the mesh model', () => {
   const model = loadManifestsFromText(texts('bookinfo'))
 
@@ -142,8 +168,10 @@ describe('Gateway API objects in the mesh model', () => {
       ['default.reviews-split.1', 'outbound|9080||reviews.default.svc.cluster.local'],
     ])
     expect(routes[0]!.match.headers).toEqual([{name: 'end-user', string_match: {exact: 'jason'}}])
-    expect(routes[0]!.metadata.filter_metadata['meshctl.source'].derivedFrom.objects).toEqual([
-      {kind: 'HTTPRoute', namespace: 'default', name: 'reviews-split'},
+    // Each route cites the HTTPRoute rule it came from.
+    expect(routes.map((r) => r.metadata.filter_metadata['meshctl.source'].derivedFrom.objects)).toEqual([
+      [{kind: 'HTTPRoute', namespace: 'default', name: 'reviews-split', path: 'spec.rules[0]'}],
+      [{kind: 'HTTPRoute', namespace: 'default', name: 'reviews-split', path: 'spec.rules[1]'}],
     ])
   })
 })
