@@ -189,7 +189,7 @@ describe('Gateway API gateways bind through their Service (internal.istio.io/gat
   it('uses the Service the deployment controller creates when the manifests do not hold it', () => {
     const withoutService = texts('bookinfo').map((t) => ({
       ...t,
-      text: t.text.replace(/\nkind: Service\nmetadata:\n  name: bookinfo-gateway-istio[\s\S]*?(?=\n---)/, '\nkind: ConfigMap\nmetadata:\n  name: unrelated'),
+      text: t.text.replace(/\nkind: Service\nmetadata:\n {2}name: bookinfo-gateway-istio[\s\S]*?(?=\n---)/, '\nkind: ConfigMap\nmetadata:\n  name: unrelated'),
     }))
     expect(withoutService.some((t) => t.text.includes('name: bookinfo-gateway-istio\n'))).toBe(false)
     const dump = buildProxyConfig(loadManifestsFromText(withoutService), gatewayPod, DEFAULT_MESH_CONFIG)
