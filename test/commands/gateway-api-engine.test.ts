@@ -63,6 +63,16 @@ describe('Gateway API configuration through the engine (CLI)', () => {
     expect(out.predicted.next[0]).toContain('"kind":"ReferenceGrant"')
   })
 
+  it('explain route: no virtual host for a host whose HTTPRoute the Gateway did not accept says why', () => {
+    const gatewayPod = ['--gateway', '--from-namespace', 'istio-ingress', '--from-labels', 'gateway.networking.k8s.io/gateway-name=bookinfo-gateway']
+    const r = runCli(['explain', 'route', '--manifests', bookinfo, broken, ...gatewayPod, '--to', 'shop.example.org:80', '-o', 'json'])
+    const out = JSON.parse(r.stdout)
+    expect(out.error).toBe('no_virtual_host')
+    const accepted = out.findings.find((f: any) => f.code === 'MESH1101')
+    expect(accepted).toMatchObject({subject: {kind: 'HTTPRoute', namespace: 'default', name: 'wrong-host'}, path: 'spec.parentRefs[0]'})
+    expect(accepted.message).toContain('NoMatchingListenerHostname')
+  })
+
   it('proxy routes --manifests: a sidecar calling reviews gets the mesh HTTPRoute', () => {
     const r = runCli(['proxy', 'routes', '--manifests', bookinfo, '--from-labels', 'app=productpage', '--name', '9080', '-o', 'json'])
     expect(r.code).toBe(0)

@@ -389,6 +389,7 @@ function ruleIndexOf(ruleName: string | undefined, namespace: string, name: stri
  * (a backendRef not found or not permitted answers 500, and the fix is on the HTTPRoute, not on a VirtualService).
  */
 export function gatewayApiRequestFindings(ctx: RequestCheckContext): Finding[] {
+  if (ctx.model && (ctx.result.error === 'no_virtual_host' || ctx.result.error === 'no_route')) return unattachedRouteFindings(ctx)
   const source = ctx.result.route?.source
   if (!ctx.model || !source || source.kind !== 'VirtualService') return []
   const vs = ctx.model.virtualServices.find((v) => v.namespace === source.namespace && v.name === source.name)
@@ -419,4 +420,44 @@ function clusterNamesBackend(cluster: string, f: Finding): boolean {
   if (!b) return false
   const parsed = parsedCluster(cluster)
   return Boolean(parsed && (parsed.fqdn === String(b.name) || parsed.fqdn.startsWith(`${b.name}.`)))
+}
+
+/** Gateway API hostname matching (a `*.` wildcard covers one or more labels). */
+function hostnameMatches(pattern: string, host: string): boolean {
+  const p = pattern.toLowerCase()
+  return p === host || (p.startsWith('*.') && host.endsWith(p.slice(1)))
+}
+
+/**
+ * No virtual host or no route for the request: the Gateway API routes meant for its host that istiod did not attach
+ * (not accepted by their parent, or a parent that does not exist) are why.
+ */
+function unattachedRouteFindings(ctx: RequestCheckContext): Finding[] {
+  const model = ctx.model!
+  const authority = String(ctx.request.authority ?? '').toLowerCase()
+  const host = authority.startsWith('[') ? authority : authority.replace(/:\d+$/, '')
+  if (!host) return []
+  const meant = (r: AuditResource): boolean => {
+    const hostnames: string[] = Array.isArray(r.spec.hostnames) ? r.spec.hostnames.map(String) : []
+    const refs: any[] = Array.isArray(r.spec.parentRefs) ? r.spec.parentRefs : []
+    const services = refs
+      .filter((ref) => sameGK(normalizeReference(ref?.group, ref?.kind, GVK.Gateway), GVK.Service))
+      .flatMap((ref) => {
+        const ns = typeof ref?.namespace === 'string' && ref.namespace ? ref.namespace : r.namespace
+        return [String(ref?.name), `${ref?.name}.${ns}`, `${ref?.name}.${ns}.svc`, `${ref?.name}.${ns}.svc.${ctx.mesh.domainSuffix}`]
+      })
+    if (services.includes(host)) return true
+    if (hostnames.length) return hostnames.some((h) => hostnameMatches(h, host))
+    return ctx.proxy.kind === 'gateway'
+  }
+  const routes = model.others.filter((o) => (ROUTE_KINDS as readonly string[]).includes(o.kind) && o.apiVersion.startsWith(`${GATEWAY_API}/`) && meant(o))
+  if (routes.length === 0) return []
+  const audit = new AuditContext([...model.others, ...model.serviceEntries], ctx.mesh)
+  return gatewayApiStatusAnalyzer
+    .run(audit)
+    .filter(
+      (f) =>
+        (f.code === 'MESH1101' || f.code === 'MESH1104') &&
+        routes.some((r) => r.kind === f.subject.kind && r.namespace === f.subject.namespace && r.name === f.subject.name),
+    )
 }
