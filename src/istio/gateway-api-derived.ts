@@ -2,15 +2,15 @@
  * The Gateway API row of the derived-config table (src/istio/derived.ts): istiod's Gateway API controller
  * (pilot/pkg/config/kube/gateway) turns Gateways and routes into Istio Gateways, VirtualServices and DestinationRules
  * that the rest of istiod handles like any other config, with `internal.istio.io/*` annotations that change how
- * they are applied (route-semantics, gateway-semantics, gateway-service). The conversion also computes the status
- * istiod writes on each Gateway API object; `gatewayApiStatusOf` gives it to the audit (src/analysis/checks).
+ * they are applied (route-semantics, gateway-semantics, gateway-service). The status the same conversion computes is
+ * judged by the audit (src/analysis/checks/gateway-api-status.ts).
  * Pure. Only `import type` from derived.ts: derived.ts imports this file, and its table is built at load time.
  */
 import type {ConfigObject} from './types.js'
 import type {ConversionEnv} from './derived-types.js'
 import type {DerivedConverter, DerivedDocument} from './derived.js'
 import {GATEWAY_API, apiGroupOf} from './kinds.js'
-import {convertGatewayApi, defaultGatewayApiEnvironment, kubeObjectOf, type GatewayApiConversion, type GatewayApiEnvironment} from './gateway-api/index.js'
+import {convertGatewayApi, defaultGatewayApiEnvironment, kubeObjectOf, type GatewayApiEnvironment} from './gateway-api/index.js'
 
 const ISTIO = 'networking.istio.io'
 
@@ -35,17 +35,6 @@ function sourcesOf(annotation: string | undefined, objects: ConfigObject[]): Con
   return objects.filter((o) => apiGroupOf(o.apiVersion) === GATEWAY_API && parents.some((p) => namesObject(p, o)))
 }
 
-const cache = new WeakMap<ConfigObject[], GatewayApiConversion>()
-
-/** The conversion of these objects (config and status), computed once per object list. */
-export function convertGatewayApiObjects(objects: ConfigObject[], env: ConversionEnv): GatewayApiConversion {
-  const hit = cache.get(objects)
-  if (hit) return hit
-  const result = convertGatewayApi(objects.map(kubeObjectOf), environmentOf(env))
-  cache.set(objects, result)
-  return result
-}
-
 export const GATEWAY_API_CONVERTER: DerivedConverter = {
   name: 'gateway-api',
   inputs: [{group: GATEWAY_API, kinds: GATEWAY_API_INPUT_KINDS}],
@@ -60,7 +49,7 @@ export const GATEWAY_API_CONVERTER: DerivedConverter = {
     {group: ISTIO, kinds: ['ServiceEntry']},
   ],
   convert(objects, env): DerivedDocument[] {
-    return convertGatewayApiObjects(objects, env).config.map((document) => ({
+    return convertGatewayApi(objects.map(kubeObjectOf), environmentOf(env)).config.map((document) => ({
       document,
       sources: sourcesOf(document.metadata.annotations?.['internal.istio.io/parents'], objects),
     }))
