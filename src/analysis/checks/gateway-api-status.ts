@@ -157,6 +157,8 @@ function routeFindings(world: World, f: RouteFacts): Finding[] {
 
   // Parents istiod wrote no status for: a Gateway or Service that is not there at all.
   refs.forEach((ref, i) => {
+    // A reference without a name is a schema error (the API server refuses it), not a missing parent.
+    if (!ref || typeof ref !== 'object' || typeof ref.name !== 'string' || !ref.name) return
     if (parents.some((p) => sameParentRef(p?.parentRef, ref, r.namespace))) return
     const gk = normalizeReference(ref?.group, ref?.kind, GVK.Gateway)
     const ns = typeof ref?.namespace === 'string' && ref.namespace ? ref.namespace : r.namespace
@@ -294,7 +296,7 @@ function gatewayFindings(r: AuditResource, status: GatewayApiStatusDocument): Fi
   const file = fileOf(r)
   const subject = {kind: r.kind, namespace: r.namespace, name: r.name}
   const listeners: any[] = Array.isArray(status.status.listeners) ? status.status.listeners : []
-  const specListeners: any[] = Array.isArray(r.spec.listeners) ? r.spec.listeners : []
+  const specListeners: any[] = Array.isArray(r.spec?.listeners) ? r.spec.listeners : []
   for (const l of listeners) {
     const conditions: any[] = Array.isArray(l?.conditions) ? l.conditions : []
     const conflicted = conditions.find((c) => c?.type === 'Conflicted' && c?.status === 'True')
@@ -353,12 +355,14 @@ export const gatewayApiStatusAnalyzer: Analyzer = {
     const objects = inputs.map(kubeObject)
     const env = {...defaultGatewayApiEnvironment(), domainSuffix: ctx.mesh.domainSuffix, meshConfig: {rootNamespace: ctx.mesh.rootNamespace}}
     let statuses: GatewayApiStatusDocument[]
+    let world: World
     try {
       statuses = convertGatewayApi(objects, env).status
+      world = new World(objects, env)
     } catch {
+      // Objects the conversion cannot read are reported by the schema check; no status to judge.
       return []
     }
-    const world = new World(objects, env)
     const statusOf = (r: AuditResource) => statuses.find((s) => s.kind === r.kind && s.metadata.name === r.name && (s.metadata.namespace ?? '') === r.namespace)
     const out: Finding[] = []
     for (const r of ctx.gatewayApi('Gateway')) {
@@ -438,8 +442,8 @@ function unattachedRouteFindings(ctx: RequestCheckContext): Finding[] {
   const host = authority.startsWith('[') ? authority : authority.replace(/:\d+$/, '')
   if (!host) return []
   const meant = (r: AuditResource): boolean => {
-    const hostnames: string[] = Array.isArray(r.spec.hostnames) ? r.spec.hostnames.map(String) : []
-    const refs: any[] = Array.isArray(r.spec.parentRefs) ? r.spec.parentRefs : []
+    const hostnames: string[] = Array.isArray(r.spec?.hostnames) ? r.spec?.hostnames.map(String) : []
+    const refs: any[] = Array.isArray(r.spec?.parentRefs) ? r.spec?.parentRefs : []
     const services = refs
       .filter((ref) => sameGK(normalizeReference(ref?.group, ref?.kind, GVK.Gateway), GVK.Service))
       .flatMap((ref) => {
