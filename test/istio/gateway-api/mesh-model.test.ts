@@ -84,6 +84,40 @@ describe('Gateway API mesh (GAMMA) routes on sidecars, as istiod applies them (T
     expect(vhostClusters(dump, '80', 'known.default.svc.cluster.local')).toEqual(['outbound|80||known.default.svc.cluster.local'])
   })
 
+  it('a request no rule matches gets no route (404 NR): istiod adds no default route behind a mesh HTTPRoute', () => {
+    const yaml = `${SERVICES}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: only-v2, namespace: default}
+spec:
+  parentRefs: [{group: "", kind: Service, name: known, port: 80}]
+  rules:
+  - matches: [{path: {type: PathPrefix, value: /v2}}]
+    backendRefs: [{name: alt-known, port: 80}]
+`
+    const dump = sidecarRoutes(yaml, 'default')
+    const call = (path: string) =>
+      explainRoute(
+        {label: 'sidecar', dump},
+        {
+          authority: 'known',
+          address: '2.0.0.0',
+          port: 80,
+          path,
+          method: 'GET',
+          headers: {host: 'known'},
+          protocol: 'http',
+          tls: 'plaintext',
+          direction: 'outbound',
+        },
+        {proxy: sidecar('default')},
+      )
+    expect(call('/v2/items').cluster).toBe('outbound|80||alt-known.default.svc.cluster.local')
+    expect(call('/v2x').error).toBe('no_route')
+    expect(call('/').error).toBe('no_route')
+  })
+
   it('answers 500 for a backend that does not resolve (cluster_not_found_response_code, UnknownService)', () => {
     const yaml = `${SERVICES}
 ---
