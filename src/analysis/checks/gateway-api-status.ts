@@ -300,11 +300,24 @@ function gatewayFindings(r: AuditResource, status: GatewayApiStatusDocument): Fi
   for (const l of listeners) {
     const conditions: any[] = Array.isArray(l?.conditions) ? l.conditions : []
     const conflicted = conditions.find((c) => c?.type === 'Conflicted' && c?.status === 'True')
-    const bad = conflicted ?? ['Accepted', 'ResolvedRefs', 'Programmed'].map((t) => conditions.find((c) => FAILED(c, t))).find(Boolean)
+    // The root cause first: an unresolved reference also fails Accepted and Programmed.
+    const bad = conflicted ?? ['ResolvedRefs', 'Accepted', 'Programmed'].map((t) => conditions.find((c) => FAILED(c, t))).find(Boolean)
     if (!bad || RUNTIME_ONLY.has(String(bad.reason))) continue
     const i = specListeners.findIndex((s) => s?.name === l.name)
     const certs = /Certificate|RefNotPermitted/.test(String(bad.reason))
     const path = i < 0 ? 'spec.listeners' : certs ? `spec.listeners[${i}].tls.certificateRefs` : `spec.listeners[${i}]`
+    // A certificate in another namespace without a ReferenceGrant: the grant that lets this Gateway read it.
+    const crossNamespace = ((specListeners[i]?.tls?.certificateRefs ?? []) as any[]).find(
+      (c) => c && typeof c.namespace === 'string' && c.namespace !== r.namespace && typeof c.name === 'string',
+    )
+    const grant =
+      conditions.some((c) => c?.status === 'False' && c?.reason === 'RefNotPermitted') && crossNamespace
+        ? referenceGrantFor('Gateway', r.namespace, {
+            kind: normalizeReference(crossNamespace.group, crossNamespace.kind, GVK.Secret),
+            namespace: crossNamespace.namespace,
+            name: crossNamespace.name,
+          })
+        : undefined
     out.push(
       makeFinding('MESH1106', {
         subject,
@@ -316,11 +329,13 @@ function gatewayFindings(r: AuditResource, status: GatewayApiStatusDocument): Fi
           reason: bad.reason,
           detail: bad.message,
           impact: conflicted || bad.type !== 'ResolvedRefs' ? 'routes attached to it are not served.' : 'its TLS server has no usable certificate.',
-          fix: certs
-            ? 'point certificateRefs at an existing kubernetes.io/tls Secret (a ReferenceGrant is needed for a Secret in another namespace)'
-            : `fix the listener as the condition says: ${bad.message}`,
+          fix: grant
+            ? `add the ReferenceGrant in namespace ${(grant.metadata as any).namespace}: kubectl apply -f - <<< '${JSON.stringify(grant)}'`
+            : certs
+              ? 'point certificateRefs at an existing kubernetes.io/tls Secret (a ReferenceGrant is needed for a Secret in another namespace)'
+              : `fix the listener as the condition says: ${bad.message}`,
         },
-        evidence: {listener: l.name, condition: bad},
+        evidence: {listener: l.name, condition: bad, ...(grant ? {referenceGrant: grant} : {})},
       }),
     )
   }

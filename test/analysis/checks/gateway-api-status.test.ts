@@ -104,4 +104,38 @@ spec:
     expect(found.map(brief)).toEqual(['MESH1106 Gateway infra/edge spec.listeners[0].tls.certificateRefs'])
     expect(found[0]!.message).toContain('InvalidCertificateRef')
   })
+
+  it('a certificate in another namespace: the ReferenceGrant that lets the Gateway read it', () => {
+    const yaml = `
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: edge, namespace: infra}
+spec:
+  gatewayClassName: istio
+  listeners:
+  - name: https
+    port: 443
+    protocol: HTTPS
+    hostname: shop.example.com
+    tls: {mode: Terminate, certificateRefs: [{name: shop-cert, namespace: certs}]}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: shop-cert, namespace: certs}
+type: kubernetes.io/tls
+data: {tls.crt: "", tls.key: ""}
+`
+    const run = (text: string) => auditManifests(parseManifestText(text, 'gw.yaml')).findings.filter((f) => f.code.startsWith('MESH11'))
+    const [listener] = run(yaml)
+    expect(listener!.message).toContain('RefNotPermitted')
+    expect(listener!.evidence.referenceGrant).toMatchObject({
+      metadata: {namespace: 'certs'},
+      spec: {from: [{kind: 'Gateway', namespace: 'infra'}], to: [{kind: 'Secret', name: 'shop-cert'}]},
+    })
+    expect(
+      run(`${yaml}---\n${JSON.stringify(listener!.evidence.referenceGrant)}\n`)
+        .map((f) => f.message)
+        .join(),
+    ).not.toContain('RefNotPermitted')
+  })
 })
