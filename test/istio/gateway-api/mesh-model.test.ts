@@ -178,6 +178,47 @@ spec:
   })
 })
 
+describe('Gateway API URL rewrites', () => {
+  it('ReplacePrefixMatch "/" strips the matched prefix and keeps one "/"', () => {
+    const yaml = `${SERVICES}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: strip, namespace: default}
+spec:
+  parentRefs: [{group: "", kind: Service, name: known, port: 80}]
+  rules:
+  - matches: [{path: {type: PathPrefix, value: /api}}]
+    filters: [{type: URLRewrite, urlRewrite: {path: {type: ReplacePrefixMatch, replacePrefixMatch: /}}}]
+    backendRefs: [{name: alt-known, port: 80}]
+`
+    const dump = sidecarRoutes(yaml, 'default')
+    const call = (path: string) =>
+      explainRoute(
+        {label: 'sidecar', dump},
+        {
+          authority: 'known',
+          address: '2.0.0.0',
+          port: 80,
+          path,
+          method: 'GET',
+          headers: {host: 'known'},
+          protocol: 'http',
+          tls: 'plaintext',
+          direction: 'outbound',
+        },
+        {proxy: sidecar('default')},
+      )
+    const rc = dump.routeConfigs.find((r) => r.name === '80')!.routeConfig
+    const route = (rc.virtual_hosts as EnvoyMessage[]).find((v) => v.domains.includes('known.default.svc.cluster.local'))!.routes[0]
+    expect(route.route.regex_rewrite).toEqual({pattern: {regex: '^/api(/?)(.*)'}, substitution: '/\\2'})
+    expect(route.route.prefix_rewrite).toBeUndefined()
+    expect(call('/api/users').route?.behaviour?.rewrite?.path).toBe('/users')
+    expect(call('/api').route?.behaviour?.rewrite?.path).toBe('/')
+    expect(call('/api').cluster).toBe('outbound|80||alt-known.default.svc.cluster.local')
+  })
+})
+
 describe('Gateway API objects in the mesh model', () => {
   const model = loadManifestsFromText(texts('bookinfo'))
 
