@@ -9,7 +9,8 @@
  */
 import type {Severity} from './types.js'
 
-export type FindingArea = 'VirtualService' | 'DestinationRule' | 'Gateway' | 'ServiceEntry' | 'Sidecar' | 'Service' | 'EnvoyFilter' | 'Security' | 'Proxy'
+export type FindingArea =
+  'VirtualService' | 'DestinationRule' | 'Gateway' | 'ServiceEntry' | 'Sidecar' | 'Service' | 'EnvoyFilter' | 'Security' | 'Proxy' | 'GatewayAPI'
 
 export interface CatalogEntry {
   code: string
@@ -938,6 +939,62 @@ const specs: EntrySpec[] = [
     title: 'Envoy runs other config than istiod computes for it now',
     message: "Envoy's {sections} on proxy {proxy} differ from the config istiod {istiod} computes for it now: {why}.",
     actions: ['meshctl diff {pod} --istiod -o json --query "sections[?!match].diff"', '{restart}'],
+  },
+  // ── Kubernetes Gateway API: the status istiod writes on routes and Gateways, as findings ──────────────────
+  {
+    code: 'MESH1101',
+    id: 'gateway-api-route-not-accepted',
+    severity: 'error',
+    area: 'GatewayAPI',
+    title: 'A Gateway API route is not accepted by one of its parents',
+    message: '{kind} {namespace}/{name} is not accepted by {parent} ({reason}: {detail}); {impact}',
+    actions: ['{fix}', 'kubectl get {kindLower} {name} {nsFlag} -o yaml (status.parents shows the conditions istiod wrote)'],
+  },
+  {
+    code: 'MESH1102',
+    id: 'gateway-api-backend-not-resolved',
+    severity: 'error',
+    area: 'GatewayAPI',
+    title: 'A Gateway API backendRef does not resolve: its share of requests gets HTTP 500',
+    message: '{kind} {namespace}/{name} {where}: {reason}: {detail}. istiod keeps the rule but its backend has no cluster, so Envoy answers 500 for {share}.',
+    actions: ['{fix}', "kubectl get {kindLower} {name} {nsFlag} -o jsonpath='{.status.parents[*].conditions}'"],
+  },
+  {
+    code: 'MESH1103',
+    id: 'gateway-api-backend-ref-not-permitted',
+    severity: 'error',
+    area: 'GatewayAPI',
+    title: 'A Gateway API backendRef to another namespace has no ReferenceGrant: its share of requests gets HTTP 500',
+    message:
+      '{kind} {namespace}/{name} {where} refers to {targetKind} {targetNamespace}/{targetName}, but no ReferenceGrant in namespace {targetNamespace} allows {kind}s from namespace {namespace} (RefNotPermitted); istiod routes that backend nowhere and Envoy answers 500 for {share}.',
+    actions: ['add the ReferenceGrant in namespace {targetNamespace}: {grantCommand}', 'or move the route (or a copy of the Service) into one namespace'],
+  },
+  {
+    code: 'MESH1104',
+    id: 'gateway-api-route-parent-not-found',
+    severity: 'error',
+    area: 'GatewayAPI',
+    title: 'A Gateway API route names a parent that does not exist',
+    message: '{kind} {namespace}/{name} {where} names {parent}, which does not exist; no proxy gets this route from that parent.',
+    actions: ['{fix}', 'kubectl get {parentKindLower} -A'],
+  },
+  {
+    code: 'MESH1105',
+    id: 'gateway-api-gateway-not-ready',
+    severity: 'error',
+    area: 'GatewayAPI',
+    title: 'A Gateway API Gateway is not accepted or not programmed',
+    message: 'Gateway {namespace}/{name} is {state} ({reason}: {detail}); {impact}',
+    actions: ['{fix}', 'kubectl get gateway.gateway.networking.k8s.io {name} {nsFlag} -o yaml (status.conditions)'],
+  },
+  {
+    code: 'MESH1106',
+    id: 'gateway-api-listener-not-ready',
+    severity: 'error',
+    area: 'GatewayAPI',
+    title: 'A Gateway API listener is invalid or conflicts with another',
+    message: 'Gateway {namespace}/{name} listener "{listener}" {state} ({reason}: {detail}); {impact}',
+    actions: ['{fix}', "kubectl get gateway.gateway.networking.k8s.io {name} {nsFlag} -o jsonpath='{.status.listeners}'"],
   },
 ]
 

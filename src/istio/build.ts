@@ -9,7 +9,7 @@ import {buildSidecarOutboundRouteConfig} from './routes.js'
 import {buildSidecarOutboundListeners, buildVirtualInboundListener, buildVirtualOutboundListener} from './listeners.js'
 import {buildOutboundClusters, builtinClusters, inboundClusters} from './clusters.js'
 import {mtlsPolicyFor} from './authn.js'
-import {buildGatewayConfig} from './gateway.js'
+import {buildGatewayConfig, gatewayApiGatewayProxies, gatewaysApply} from './gateway.js'
 
 export interface BuildOptions {
   features?: FeatureFlags
@@ -35,7 +35,30 @@ function rdsNames(listeners: EnvoyMessage[]): string[] {
   return [...out]
 }
 
-export function buildProxyConfig(model: MeshModel, proxy: ProxySpec, mesh: MeshConfig, opts: BuildOptions = {}): ConfigDump {
+/** The identity `--gateway` gives a gateway proxy when nothing else is said: Istio's default ingress gateway. */
+const isDefaultIngressIdentity = (proxy: ProxySpec) =>
+  proxy.namespace === 'istio-system' && Object.keys(proxy.labels).length === 1 && proxy.labels.istio === 'ingressgateway'
+
+/**
+ * `--gateway` with Istio's default ingress identity when no Gateway applies to it but the manifests hold exactly one
+ * Gateway API Gateway: the proxy asked about is that Gateway's (its pods, in its namespace). Several: left as asked,
+ * the warnings name the flags for each.
+ */
+function resolveGatewayProxy(model: MeshModel, proxy: ProxySpec, mesh: MeshConfig, features?: FeatureFlags): {proxy: ProxySpec; note?: string} {
+  if (proxy.kind !== 'gateway' || !isDefaultIngressIdentity(proxy)) return {proxy}
+  const scope = buildProxyScope(model, proxy, mesh, features)
+  if (gatewaysApply(scope)) return {proxy}
+  const candidates = [...gatewayApiGatewayProxies(scope)]
+  if (candidates.length !== 1) return {proxy}
+  const [key, who] = candidates[0]!
+  return {
+    proxy: {...proxy, namespace: who.namespace, labels: who.labels},
+    note: `no Gateway selects istio=ingressgateway in istio-system: explaining through the pods of Gateway API Gateway ${key} (${Object.entries(who.labels).map(([k, v]) => `${k}=${v}`)})`,
+  }
+}
+
+export function buildProxyConfig(model: MeshModel, asked: ProxySpec, mesh: MeshConfig, opts: BuildOptions = {}): ConfigDump {
+  const {proxy, note} = resolveGatewayProxy(model, asked, mesh, opts.features)
   const scope = buildProxyScope(model, proxy, mesh, opts.features)
   const dump: ConfigDump = {
     listeners: [],
@@ -55,7 +78,7 @@ export function buildProxyConfig(model: MeshModel, proxy: ProxySpec, mesh: MeshC
     const out = buildOutboundClusters(scope)
     dump.clusters = [...out.clusters, ...builtinClusters(scope)]
     dump.endpoints = out.endpoints
-    dump.warnings.push(...gw.warnings)
+    dump.warnings.push(...(note ? [note] : []), ...gw.warnings)
     return dump
   }
   const outbound = buildSidecarOutboundListeners(scope)

@@ -9,6 +9,7 @@ import type {ConfigObject} from './types.js'
 import type {ConversionEnv, IstioDocument} from './derived-types.js'
 import {apiGroupOf} from './kinds.js'
 import {convertIngressWithSources} from './ingress/convert.js'
+import {GATEWAY_API_CONVERTER} from './gateway-api-derived.js'
 
 /** A generated document and the input objects it came from (empty when the converter cannot say). */
 export interface DerivedDocument {
@@ -74,6 +75,7 @@ export const DERIVED_CONVERTERS: readonly DerivedConverter[] = [
     ],
     convert: (objects, env) => convertIngressWithSources(objects, env),
   },
+  GATEWAY_API_CONVERTER,
 ]
 
 const matches = (o: ConfigObject, kinds: readonly GroupKinds[] = []): boolean => {

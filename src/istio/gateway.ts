@@ -24,8 +24,79 @@ interface ServerRef {
   listenPort: number
 }
 
-function gatewaysForProxy(scope: ProxyScope): ConfigObject[] {
-  return scope.model.gateways.filter((g) => selectorMatches(g.spec.selector as Record<string, string> | undefined, scope.proxy.labels)).sort(byAge)
+type ServiceTarget = ReturnType<typeof serviceTargets>[number]
+
+const GATEWAY_SERVICE = 'internal.istio.io/gateway-service'
+const PARENT_NAMESPACE = 'internal.istio.io/parent-namespace'
+/** The label istiod's deployment controller puts on a Gateway API gateway's pods and selects them by. */
+export const GATEWAY_NAME_LABEL = 'gateway.networking.k8s.io/gateway-name'
+
+const gatewayServicesOf = (gw: ConfigObject): string[] => (gw.annotations[GATEWAY_SERVICE] ?? '').split(',').filter(Boolean)
+/** The namespace whose Services a Gateway bound to its Service may use (a ListenerSet's parent Gateway's). */
+const gatewayServiceNamespace = (gw: ConfigObject): string => gw.annotations[PARENT_NAMESPACE] || gw.namespace
+
+/** The Gateway API Gateway a generated Istio Gateway comes from (`internal.istio.io/parents: Gateway/<name>/<listener>.<ns>`). */
+function gatewayApiGatewayName(gw: ConfigObject): string | undefined {
+  const parent = (gw.annotations['internal.istio.io/parents'] ?? '').split(',').find((p) => p.startsWith('Gateway/'))
+  if (!parent) return undefined
+  const ref = parent.slice('Gateway/'.length)
+  return ref.includes('/') ? ref.slice(0, ref.indexOf('/')) : ref.slice(0, ref.lastIndexOf('.'))
+}
+
+/**
+ * The proxy's service targets, plus the Service istiod's deployment controller creates for a Gateway API Gateway
+ * (`<name>-<class>`, selecting `gateway.networking.k8s.io/gateway-name: <name>`, one port per listener port with
+ * targetPort = port: gatewaycommon/deploymentcontroller.go extractServicePorts) when the manifests do not hold it
+ * and the proxy is that Gateway's pod.
+ */
+export function gatewayServiceTargets(scope: ProxyScope): ServiceTarget[] {
+  const targets = serviceTargets(scope)
+  const known = new Set(scope.model.services.map((s) => s.hostname))
+  const synthesized = new Map<string, ServiceTarget[]>()
+  for (const gw of scope.model.gateways) {
+    const name = gatewayApiGatewayName(gw)
+    if (!name || scope.proxy.labels[GATEWAY_NAME_LABEL] !== name || scope.proxy.namespace !== gatewayServiceNamespace(gw)) continue
+    for (const hostname of gatewayServicesOf(gw)) {
+      if (known.has(hostname)) continue
+      const list = synthesized.get(hostname) ?? synthesized.set(hostname, []).get(hostname)!
+      for (const server of (gw.spec.servers ?? []) as any[]) {
+        const port = Number(server?.port?.number)
+        if (!Number.isInteger(port) || list.some((t) => t.port.port === port)) continue
+        const svc = {
+          hostname,
+          namespace: gatewayServiceNamespace(gw),
+          name: hostname.split('.')[0]!,
+          registry: 'Kubernetes' as const,
+          addresses: [],
+          ports: [],
+          resolution: 'ClientSideLB' as const,
+          meshExternal: false,
+          exportTo: ['*'],
+          creationTime: gw.creationTime,
+          selector: {[GATEWAY_NAME_LABEL]: name},
+          endpoints: [],
+          source: gw.source,
+        }
+        list.push({svc, port: {name: `port-${port}`, port, protocol: parseProtocol(String(server.port.protocol ?? ''))}, targetPort: port})
+      }
+    }
+  }
+  return [...targets, ...[...synthesized.values()].flat()]
+}
+
+/**
+ * Gateways that apply to this proxy (model/push_context.go mergeGateways): one bound to its Service
+ * (internal.istio.io/gateway-service, what Gateway API conversion writes) applies to the pods of that Service in
+ * its namespace, and only to them; the others select pods by labels (no selector: every gateway proxy).
+ */
+function gatewaysForProxy(scope: ProxyScope, targets: ServiceTarget[]): ConfigObject[] {
+  return scope.model.gateways
+    .filter((g) => {
+      const services = gatewayServicesOf(g)
+      if (services.length) return targets.some((t) => services.includes(t.svc.hostname) && t.svc.namespace === gatewayServiceNamespace(g))
+      return selectorMatches(g.spec.selector as Record<string, string> | undefined, scope.proxy.labels)
+    })
+    .sort(byAge)
 }
 
 function serverHosts(server: any, gw: ConfigObject): Array<{namespace: string; host: string}> {
@@ -41,7 +112,7 @@ const DISABLE_PORT_TRANSLATION = 'experimental.istio.io/disable-gateway-port-tra
  * DISABLE_PORT_TRANSLATION skipped), else the server port itself. A Gateway bound to its Service
  * (internal.istio.io/gateway-service) binds every matching targetPort, and nothing when no port matches.
  */
-function resolvePorts(number: number, targets: ReturnType<typeof serviceTargets>, legacySelector: boolean): number[] {
+function resolvePorts(number: number, targets: ServiceTarget[], legacySelector: boolean): number[] {
   const ports = new Set<number>()
   for (const t of targets) {
     if (legacySelector && t.svc.labels && Object.hasOwn(t.svc.labels, DISABLE_PORT_TRANSLATION)) continue
@@ -56,16 +127,44 @@ function resolvePorts(number: number, targets: ReturnType<typeof serviceTargets>
 /** More specific of two intersecting hosts (the name the virtual host gets). */
 const narrower = (a: string, b: string) => (hostSubsetOf(a, b) ? a : b)
 
+/**
+ * The Gateway API Gateways of the model (from the Istio Gateways generated for them), as `namespace/name` → the pod
+ * identity istiod's deployment controller gives their pods.
+ */
+export function gatewayApiGatewayProxies(scope: Pick<ProxyScope, 'model'>): Map<string, {namespace: string; labels: Record<string, string>}> {
+  const out = new Map<string, {namespace: string; labels: Record<string, string>}>()
+  for (const gw of [...scope.model.gateways].sort(byAge)) {
+    const name = gatewayApiGatewayName(gw)
+    if (!name || gatewayServicesOf(gw).length === 0) continue
+    const namespace = gatewayServiceNamespace(gw)
+    out.set(`${namespace}/${name}`, {namespace, labels: {[GATEWAY_NAME_LABEL]: name}})
+  }
+  return out
+}
+
+/** Whether any Gateway of the model applies to this gateway proxy. */
+export function gatewaysApply(scope: ProxyScope): boolean {
+  return gatewaysForProxy(scope, gatewayServiceTargets(scope)).length > 0
+}
+
 export function buildGatewayConfig(scope: ProxyScope): {listeners: EnvoyMessage[]; routeConfigs: EnvoyMessage[]; warnings: string[]} {
   const warnings: string[] = []
-  const targets = serviceTargets(scope)
+  const targets = gatewayServiceTargets(scope)
   const servers: ServerRef[] = []
   /** Per listener port, TLS server host → bind (CheckDuplicates' knownHosts). */
   const tlsHostsByPort = new Map<number, Map<string, string>>()
-  for (const gw of gatewaysForProxy(scope)) {
+  const applied = gatewaysForProxy(scope, targets)
+  if (applied.length === 0) {
+    // A Gateway API Gateway is served by the pods of its own Service, not by a label selector: name how to ask for them.
+    for (const [key, who] of gatewayApiGatewayProxies(scope))
+      warnings.push(
+        `no Gateway applies to this proxy; Gateway API Gateway ${key} is served by its pods: --gateway --from-namespace ${who.namespace} --from-labels ${GATEWAY_NAME_LABEL}=${who.labels[GATEWAY_NAME_LABEL]}`,
+      )
+  }
+  for (const gw of applied) {
     const gatewayKey = `${gw.namespace}/${gw.name}`
     const scopedService = gw.annotations['internal.istio.io/gateway-service']
-    const allowed = targets.filter((t) => !scopedService || scopedService.split(',').includes(t.svc.hostname))
+    const allowed = targets.filter((t) => !scopedService || (gatewayServicesOf(gw).includes(t.svc.hostname) && t.svc.namespace === gatewayServiceNamespace(gw)))
     for (const [index, server] of ((gw.spec.servers ?? []) as any[]).entries()) {
       const number = Number(server?.port?.number)
       if (!Number.isInteger(number)) {

@@ -375,9 +375,11 @@ export function serviceTargets(scope: ProxyScope): Array<{svc: MeshService; port
   for (const svc of all) {
     if (svc.namespace !== scope.proxy.namespace && svc.registry === 'Kubernetes') continue
     const ep = svc.endpoints.find((e) => ips.has(e.address))
+    // Without endpoints to find the proxy's IP in (or without an IP for the proxy: `--gateway --from-labels`), the
+    // Service's selector says whether it is one of the proxy's services.
     const selected =
       !ep &&
-      svc.endpoints.length === 0 &&
+      (svc.endpoints.length === 0 || ips.size === 0) &&
       svc.selector &&
       Object.keys(svc.selector).length > 0 &&
       Object.entries(svc.selector).every(([k, v]) => scope.proxy.labels[k] === v)

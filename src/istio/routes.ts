@@ -14,6 +14,8 @@ export const PASSTHROUGH_CLUSTER = 'PassthroughCluster'
 export const BLACKHOLE_CLUSTER = 'BlackHoleCluster'
 export const DYNAMIC_DNS_CLUSTER = 'AllowAnyDynamicDNSCluster'
 export const INBOUND_PASSTHROUGH_CLUSTER = 'InboundPassthroughCluster'
+/** The cluster istiod names for a destination without a host (an unresolved Gateway API backendRef); no proxy has it. */
+export const UNKNOWN_SERVICE_CLUSTER = 'UnknownService'
 
 export const clusterName = (direction: 'outbound' | 'inbound', port: number, subset: string, host: string) => `${direction}|${port}|${subset}|${host}`
 
@@ -83,6 +85,22 @@ function usesDerivedRouteSemantics(vs: ConfigObject): boolean {
   return semantics === 'ingress' || semantics === 'gateway'
 }
 
+/** VirtualServices istiod generates from Gateway API routes (model.UseGatewaySemantics). */
+export function usesGatewayRouteSemantics(vs: {annotations?: Record<string, string>}): boolean {
+  return vs.annotations?.['internal.istio.io/route-semantics'] === 'gateway'
+}
+
+/**
+ * A Gateway API mesh route applies to a sidecar only from the proxy's own namespace (a consumer route) or from the
+ * namespace of a service it names (a producer route); a route in a third namespace changes nothing
+ * (route.go buildSidecarVirtualHostsForVirtualService: "Gateway allows only routes from the namespace of the proxy,
+ * or namespace of the destination").
+ */
+export function appliesToSidecar(vs: ConfigObject, scope: ProxyScope): boolean {
+  if (!usesGatewayRouteSemantics(vs) || vs.namespace === scope.configNamespace) return true
+  return scope.vsHosts.get(vs)!.some((h) => !h.startsWith('*') && scope.serviceByHost.get(h)?.namespace === vs.namespace)
+}
+
 function translateMatch(match: any, vs: ConfigObject): EnvoyMessage {
   const out: EnvoyMessage = {}
   const ignoreCase = Boolean(match?.ignoreUriCase)
@@ -115,6 +133,9 @@ function translateMatch(match: any, vs: ConfigObject): EnvoyMessage {
 
 /** Cluster name for a VS destination (route.GetDestinationCluster). */
 export function destinationCluster(dest: any, vs: ConfigObject, ctx: RouteContext): string {
+  // `destination: {}` is how Gateway API conversion marks a backendRef it could not resolve (not found, not
+  // permitted, unsupported kind): istiod names the cluster UnknownService (route.go GetDestinationCluster).
+  if (!dest?.host) return UNKNOWN_SERVICE_CLUSTER
   const host = resolveShortName(String(dest?.host ?? ''), vs.namespace, ctx.scope.model.configDomainSuffix)
   const svc = ctx.scope.serviceByHost.get(host) ?? ctx.scope.model.services.find((s) => s.hostname === host)
   let port = ctx.port
@@ -123,7 +144,25 @@ export function destinationCluster(dest: any, vs: ConfigObject, ctx: RouteContex
   return clusterName('outbound', port, dest?.subset ? String(dest.subset) : '', host)
 }
 
-function routeAction(http: any, vs: ConfigObject, ctx: RouteContext): EnvoyMessage {
+/**
+ * retry.go parseRetryOn: HTTP status codes in retryOn (what Gateway API `retry.codes` become) are Envoy's
+ * retriable_status_codes, with `retriable-status-codes` added to retry_on when missing.
+ */
+function parseRetryOn(retryOn: string): EnvoyMessage {
+  const parts = retryOn
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)
+  const codes = parts.filter((p) => /^\d+$/.test(p) && Number(p) >= 100 && Number(p) <= 599).map(Number)
+  let on = parts.filter((p) => !codes.includes(Number(p)) || !/^\d+$/.test(p)).join(',')
+  if (codes.length && !on.includes('retriable-status-codes')) on += ',retriable-status-codes'
+  return {retry_on: on, ...(codes.length ? {retriable_status_codes: codes} : {})}
+}
+
+/** regexp.QuoteMeta. */
+const escapeRegex = (s: string) => s.replace(/[\\.+*?()|[\]{}^$]/g, '\\$&')
+
+function routeAction(http: any, vs: ConfigObject, ctx: RouteContext, match?: EnvoyMessage): EnvoyMessage {
   const dests = ((http.route ?? []) as any[]).filter((d) => d.weight === undefined || Number(d.weight) > 0 || (http.route as any[]).length === 1)
   const action: EnvoyMessage = {}
   if (dests.length === 1) action.cluster = destinationCluster(dests[0].destination, vs, ctx)
@@ -133,6 +172,9 @@ function routeAction(http: any, vs: ConfigObject, ctx: RouteContext): EnvoyMessa
     }
   }
   action.timeout = durationToEnvoy(http.timeout) ?? '0s'
+  // Gateway API: a backend that does not exist answers 500, not Envoy's 503 (route.go applyHTTPRouteDestination,
+  // per the HTTPRoute spec on invalid backendRefs).
+  if (usesGatewayRouteSemantics(vs)) action.cluster_not_found_response_code = 'INTERNAL_SERVER_ERROR'
   if (http.retries) {
     const attempts = Number(http.retries.attempts ?? 0)
     action.retry_policy =
@@ -140,13 +182,18 @@ function routeAction(http: any, vs: ConfigObject, ctx: RouteContext): EnvoyMessa
         ? undefined
         : {
             ...DEFAULT_RETRY_POLICY,
-            ...(http.retries.retryOn ? {retry_on: String(http.retries.retryOn)} : {}),
+            ...(http.retries.retryOn ? parseRetryOn(String(http.retries.retryOn)) : {}),
             num_retries: attempts || DEFAULT_RETRY_POLICY.num_retries,
             ...(durationToEnvoy(http.retries.perTryTimeout) ? {per_try_timeout: durationToEnvoy(http.retries.perTryTimeout)} : {}),
+            // Gateway API retry.backoff lands here (retry.go ConvertPolicy).
+            ...(durationToEnvoy(http.retries.backoff) ? {retry_back_off: {base_interval: durationToEnvoy(http.retries.backoff)}} : {}),
           }
     if (!action.retry_policy) delete action.retry_policy
   } else action.retry_policy = DEFAULT_RETRY_POLICY
-  if (http.rewrite?.uri !== undefined) action.prefix_rewrite = String(http.rewrite.uri)
+  if (http.rewrite?.uri !== undefined && usesGatewayRouteSemantics(vs) && String(http.rewrite.uri) === '/' && match?.path_separated_prefix !== undefined)
+    // Gateway API ReplacePrefixMatch "/": strip the matched prefix, keeping one "/" (route.go applyHTTPRouteDestination).
+    action.regex_rewrite = {pattern: {regex: `^${escapeRegex(String(match.path_separated_prefix))}(/?)(.*)`}, substitution: '/\\2'}
+  else if (http.rewrite?.uri !== undefined && String(http.rewrite.uri) !== '') action.prefix_rewrite = String(http.rewrite.uri)
   if (http.rewrite?.uriRegexRewrite)
     action.regex_rewrite = {pattern: {regex: String(http.rewrite.uriRegexRewrite.match)}, substitution: String(http.rewrite.uriRegexRewrite.rewrite ?? '')}
   if (http.rewrite?.authority) action.host_rewrite_literal = String(http.rewrite.authority)
@@ -227,6 +274,17 @@ function parseDurationSeconds(d: unknown): number {
   return Number(m[1]) * ({ms: 0.001, s: 1, m: 60, h: 3600} as Record<string, number>)[m[2]!]!
 }
 
+/**
+ * The Gateway API field a generated rule comes from: istiod names HTTPRoute/GRPCRoute rules
+ * `<namespace>.<route>.<rule index>` (gateway conversion.go), so the route metadata can cite `spec.rules[<index>]`.
+ */
+function derivedRulePath(ruleName: unknown, o: {kind: string; namespace: string; name: string}): {path?: string} {
+  if (typeof ruleName !== 'string' || (o.kind !== 'HTTPRoute' && o.kind !== 'GRPCRoute')) return {}
+  const prefix = `${o.namespace}.${o.name}.`
+  const index = ruleName.startsWith(prefix) ? ruleName.slice(prefix.length) : ''
+  return /^\d+$/.test(index) ? {path: `spec.rules[${index}]`} : {}
+}
+
 /** One VS http rule → Envoy routes (one per applicable match clause). */
 function translateHTTPRoute(http: any, ruleIndex: number, vs: ConfigObject, ctx: RouteContext, pathPrefix: string): EnvoyMessage[] {
   const matches: any[] = Array.isArray(http.match) && http.match.length ? http.match : [undefined]
@@ -251,7 +309,12 @@ function translateHTTPRoute(http: any, ruleIndex: number, vs: ConfigObject, ctx:
               ? {
                   derivedFrom: {
                     converter: vs.derivedFrom.converter,
-                    objects: vs.derivedFrom.sources.map((o) => ({kind: o.kind, namespace: o.namespace, name: o.name})),
+                    objects: vs.derivedFrom.sources.map((o) => ({
+                      kind: o.kind,
+                      namespace: o.namespace,
+                      name: o.name,
+                      ...derivedRulePath(http.name, o),
+                    })),
                   },
                 }
               : {}),
@@ -274,7 +337,7 @@ function translateHTTPRoute(http: any, ruleIndex: number, vs: ConfigObject, ctx:
     } else if (http.directResponse) {
       const dr = http.directResponse
       r.direct_response = {status: Number(dr.status), ...(dr.body?.string !== undefined ? {body: {inline_string: String(dr.body.string)}} : {})}
-    } else r.route = routeAction(http, vs, ctx)
+    } else r.route = routeAction(http, vs, ctx, r.match)
     if (http.fault) {
       r.typed_per_filter_config = {
         'envoy.filters.http.fault': {
@@ -410,11 +473,22 @@ export function buildSidecarOutboundRouteConfig(scope: ProxyScope, port: number)
   const ctx: RouteContext = {scope, port, gateways: ['mesh']}
   const services = scope.services.filter((s) => s.ports.some((p) => p.port === port && (isHTTP(p.protocol) || isAuto(p.protocol))))
   const vss = scope.virtualServices.filter((vs) => Array.isArray(vs.spec.http) && vs.spec.http.length)
-  // Which VS owns each service: an exact host beats a wildcard; among equals, the oldest (vss is oldest-first).
+  // A VirtualService that yields no route on this port (every match names another port) builds no virtual host:
+  // its services get their default route (route.go BuildHTTPRoutesForVirtualService "no routes matched").
+  const routesOf = new Map<ConfigObject, EnvoyMessage[]>()
+  const routesFor = (vs: ConfigObject): EnvoyMessage[] => routesOf.get(vs) ?? routesOf.set(vs, buildVirtualServiceRoutes(vs, ctx)).get(vs)!
+  const applies = (vs: ConfigObject) => appliesToSidecar(vs, scope) && routesFor(vs).length > 0
+  // Which VS owns each service: an exact host beats a wildcard; among equals, the first in scope order (oldest first,
+  // Gateway API routes of the proxy's own namespace before all). Gateway API wildcard hosts never select services
+  // (route.go separateVSHostsAndServices).
   const owner = new Map<string, ConfigObject>()
   for (const svc of services) {
-    const exact = vss.find((vs) => scope.vsHosts.get(vs)!.includes(svc.hostname))
-    const wild = exact ? undefined : vss.find((vs) => scope.vsHosts.get(vs)!.some((h) => h.startsWith('*') && hostSubsetOf(svc.hostname, h)))
+    const exact = vss.find((vs) => scope.vsHosts.get(vs)!.includes(svc.hostname) && applies(vs))
+    const wild = exact
+      ? undefined
+      : vss.find(
+          (vs) => !usesGatewayRouteSemantics(vs) && scope.vsHosts.get(vs)!.some((h) => h.startsWith('*') && hostSubsetOf(svc.hostname, h)) && applies(vs),
+        )
     const o = exact ?? wild
     if (o) owner.set(svc.hostname, o)
   }
@@ -422,7 +496,7 @@ export function buildSidecarOutboundRouteConfig(scope: ProxyScope, port: number)
   const usedDomains = new Set<string>()
   for (const svc of services) {
     const vs = owner.get(svc.hostname)
-    const routes = vs ? buildVirtualServiceRoutes(vs, ctx) : [defaultRoute(clusterName('outbound', port, '', svc.hostname), port, svc.hostname)]
+    const routes = vs ? routesFor(vs) : [defaultRoute(clusterName('outbound', port, '', svc.hostname), port, svc.hostname)]
     const aliases = scope.model.services.filter((a) => a.externalName === svc.hostname && a.hostname !== svc.hostname)
     const domains = serviceDomains(svc, port, scope.proxy, scope.mesh.domainSuffix, aliases).filter((d) => !usedDomains.has(d))
     domains.forEach((d) => usedDomains.add(d))
@@ -431,11 +505,12 @@ export function buildSidecarOutboundRouteConfig(scope: ProxyScope, port: number)
   // VS hosts that are not services get their own virtual host — on port 80 only (istiod's legacy behaviour).
   if (port === 80) {
     for (const vs of vss) {
+      if (!applies(vs)) continue
       for (const h of scope.vsHosts.get(vs)!) {
         if (scope.serviceByHost.has(h) || usedDomains.has(h)) continue
-        if (h.startsWith('*') && services.some((s) => hostSubsetOf(s.hostname, h))) continue
+        if (h.startsWith('*') && !usesGatewayRouteSemantics(vs) && services.some((s) => hostSubsetOf(s.hostname, h))) continue
         usedDomains.add(h)
-        vhosts.push({name: `${h}:${port}`, domains: [h], routes: buildVirtualServiceRoutes(vs, ctx)})
+        vhosts.push({name: `${h}:${port}`, domains: [h], routes: routesFor(vs)})
       }
     }
   }

@@ -112,16 +112,27 @@ export function buildProxyScope(model: MeshModel, proxy: ProxySpec, mesh: MeshCo
 
   const vsHosts = new Map<ConfigObject, string[]>()
   for (const vs of model.virtualServices) vsHosts.set(vs, vsHostsOf(vs, model))
+  // Sidecar egress imports a Gateway API route's host only when the host is within an imported host; other
+  // VirtualServices match both ways (sidecar.go hostClassification.VSMatches).
+  const imports = (vs: ConfigObject, vh: string, imported: string) => (gatewaySemantics(vs) ? hostSubsetOf(vh, imported) : hostsIntersect(vh, imported))
+  // Gateway API routes of the proxy's own namespace come first: the consumer's override wins over the producer's
+  // route whatever their age (virtualservice.go SelectVirtualServices gwExact pass, push_context.go VirtualServicesForGateway).
+  const consumerFirst = (vs: ConfigObject) => (gatewaySemantics(vs) && vs.namespace === configNamespace ? 0 : 1)
   const virtualServices = model.virtualServices
     .filter((vs) => namespaceVisible(exportToOf(vs), vs.namespace, configNamespace))
     .filter((vs) => isGateway || boundToMesh(vs))
     .filter(
       (vs) =>
         isGateway ||
-        egress.some((l) => l.hosts.some((h) => egressNamespaceMatches(h.namespace, vs.namespace) && vsHosts.get(vs)!.some((vh) => hostsIntersect(vh, h.host)))),
+        egress.some((l) => l.hosts.some((h) => egressNamespaceMatches(h.namespace, vs.namespace) && vsHosts.get(vs)!.some((vh) => imports(vs, vh, h.host)))),
     )
-    .sort(byAge)
+    .sort((a, b) => consumerFirst(a) - consumerFirst(b) || byAge(a, b))
   return {proxy, mesh, model, configNamespace, sidecar, egress, services, serviceByHost, virtualServices, vsHosts}
+}
+
+/** VirtualServices istiod generates from Gateway API routes (`internal.istio.io/route-semantics: gateway`). */
+function gatewaySemantics(vs: ConfigObject): boolean {
+  return vs.annotations['internal.istio.io/route-semantics'] === 'gateway'
 }
 
 /** `gateways` of a VirtualService: the Gateways it binds to; none means `mesh` (every sidecar). */

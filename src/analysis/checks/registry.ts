@@ -36,6 +36,7 @@ import {diagnoseExpectation, diagnoseIgnoredVirtualServices, diagnoseRouting} fr
 import {diagnoseDeletedSources} from '../diagnose/stale.js'
 import {diagnoseUpstream} from '../diagnose/upstream.js'
 import {REJECTED_CONFIG_CHECK, staleCitations} from './proxy-config.js'
+import {gatewayApiRequestFindings, gatewayApiStatusAnalyzer} from './gateway-api-status.js'
 import {drift, routeClusters, tlsConflicts} from './proxy-routing.js'
 import type {Check, ObjectCheckContext, RequestCheckContext} from './types.js'
 
@@ -92,6 +93,11 @@ export const CHECKS: readonly Check[] = [
   objectCheck('envoyfilter.EnvoyPatchAnalyzer', ['MESH0701', 'MESH0702', 'MESH0703', 'MESH0704', 'MESH0705'], [envoyPatchAnalyzer]),
   objectCheck('auth.AuthorizationPoliciesAnalyzer', ['MESH1001', 'MESH1002'], [authorizationPoliciesAnalyzer]),
   objectCheck('k8sgateway.SelectorAnalyzer', ['MESH1003'], [gatewaySelectorAnalyzer]),
+  // The status istiod writes on Gateway API routes and Gateways, as findings with the condition reason.
+  // On a request, the findings about the Gateway API rule it took (before request.Routing: its cause wins the verdict).
+  objectCheck('gatewayapi.StatusAnalyzer', ['MESH1101', 'MESH1102', 'MESH1103', 'MESH1104', 'MESH1105', 'MESH1106'], [gatewayApiStatusAnalyzer], {
+    request: gatewayApiRequestFindings,
+  }),
 
   // ── Proxy (one proxy's config), then what a request adds ──────────────────────────────────────────
   REJECTED_CONFIG_CHECK,
@@ -135,7 +141,8 @@ export const CHECKS: readonly Check[] = [
     request: (ctx) => [
       ...diagnoseRouting(ctx),
       ...diagnoseIgnoredVirtualServices(ctx),
-      ...diagnoseMissingClusters(ctx),
+      // A cluster a Gateway API backendRef could not resolve is explained on the HTTPRoute (gatewayapi.StatusAnalyzer).
+      ...diagnoseMissingClusters(ctx).filter((f) => !gatewayApiCause(ctx, String(f.evidence.cluster ?? ''))),
       ...(ctx.expect ? diagnoseExpectation(ctx, ctx.expect) : []),
     ],
   },
@@ -149,6 +156,9 @@ export const CHECKS: readonly Check[] = [
     afterVerdict: true,
   },
 ]
+
+/** The verdict's cause for this cluster is a Gateway API backendRef finding (MESH1102, MESH1103). */
+const gatewayApiCause = (ctx: RequestCheckContext, cluster: string): boolean => /^MESH110[23]:/.test(ctx.causes.get(cluster)?.cause ?? '')
 
 /** The live and intended explanations of one request compared; sets `result.comparison`, returns its finding. */
 function compareIntended(ctx: RequestCheckContext): Finding[] {

@@ -533,10 +533,12 @@ function explainCluster(
         ...missingClusterHints(name, index),
       ],
     })
+    // RouteAction.cluster_not_found_response_code (Istio sets INTERNAL_SERVER_ERROR on Gateway API routes).
+    const notFound = decision?.route?.route?.route?.cluster_not_found_response_code
     result.predicted = {
-      status: proto === 'http' ? 503 : 'closed',
+      status: proto === 'http' ? (notFound === 'INTERNAL_SERVER_ERROR' ? 500 : notFound === 'NOT_FOUND' ? 404 : 503) : 'closed',
       responseFlag: 'NC',
-      cause: `cluster ${name || '(empty)'} does not exist on this proxy${subsetHint(name)}`,
+      cause: `cluster ${name || '(empty)'} does not exist on this proxy${subsetHint(name)}${notFound ? ` (the route answers ${notFound} for a missing cluster)` : ''}`,
       next: [`meshctl proxy clusters <pod> --fqdn ${parseIstioClusterName(name)?.fqdn ?? name}`, 'kubectl get destinationrule -A'],
     }
     return result
