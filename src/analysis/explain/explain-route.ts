@@ -718,16 +718,38 @@ function routeSource(route: EnvoyMessage): SourceRef | null {
   const extra = route.metadata?.filter_metadata?.['meshctl.source']
   if (!ref) return null
   const rule = typeof extra?.rule === 'number' ? extra.rule : undefined
+  const derivedFrom = derivedSource(ref, route, extra)
   return {
     kind: ref.kind,
     namespace: ref.namespace,
     name: ref.name,
     ...(rule !== undefined ? {rule} : {}),
     ...(route.name ? {ruleName: String(route.name)} : {}),
+    ...(derivedFrom ? {derivedFrom} : {}),
   }
 }
 
+/**
+ * The Gateway API rule behind a VirtualService istiod generated. The model records it (meshctl.source.derivedFrom);
+ * on a live proxy istiod's names tell it: generated VirtualService names contain `~` (never a valid object name) and
+ * the route of HTTPRoute/GRPCRoute rule i is named `<namespace>.<name>.<i>` (pilot/pkg/config/kube/gateway).
+ */
+function derivedSource(ref: {kind: string; name: string}, route: EnvoyMessage, extra: EnvoyMessage | undefined): SourceRef['derivedFrom'] | undefined {
+  const first = extra?.derivedFrom?.objects?.[0]
+  if (first && typeof first.kind === 'string' && first.kind !== 'Ingress')
+    return {kind: first.kind, namespace: String(first.namespace ?? ''), name: String(first.name ?? ''), ...(first.path ? {path: String(first.path)} : {})}
+  if (first && first.kind === 'Ingress') return {kind: 'Ingress', namespace: String(first.namespace ?? ''), name: String(first.name ?? '')}
+  if (ref.kind !== 'VirtualService' || !ref.name.includes('~')) return undefined
+  const m = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?)\.([a-z0-9]([-.a-z0-9]*[a-z0-9])?)\.(\d+)$/.exec(String(route.name ?? ''))
+  if (!m) return undefined
+  return {kind: 'HTTPRoute', namespace: m[1]!, name: m[3]!, path: `spec.rules[${m[5]}]`, inferred: true}
+}
+
 export function describeSource(s: SourceRef): string {
+  if (s.derivedFrom) {
+    const d = s.derivedFrom
+    return `${d.kind} ${d.namespace}/${d.name}${d.path ? ` ${d.path}` : ''} (generated ${s.kind} ${s.namespace}/${s.name})`
+  }
   if (s.kind === 'AuthorizationPolicy') return `AuthorizationPolicy ${s.namespace}/${s.name}${s.rule !== undefined ? ` spec.rules[${s.rule}]` : ''}`
   const base = `${s.kind} ${s.name}.${s.namespace}`
   if (s.kind === 'DestinationRule') return s.subset ? `${base} subset ${s.subset}` : base

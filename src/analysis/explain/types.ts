@@ -17,6 +17,11 @@ export type SourceRef = {
   ruleName?: string
   /** DestinationRule subset for clusters. */
   subset?: string
+  /**
+   * What the user wrote when istiod generated the cited object (an HTTPRoute rule, an Ingress): from the model's
+   * provenance, or, on a live proxy, read from istiod's names (`inferred`).
+   */
+  derivedFrom?: {kind: string; namespace: string; name: string; path?: string; inferred?: boolean}
 }
 
 export interface TraceStep {
