@@ -18,6 +18,7 @@ const vhost = (dump: ReturnType<typeof parseConfigDump>, rc: string, name: strin
 describe('lab scenarios (committed fixtures)', () => {
   it('lists every scenario of the issue, plus large', () => {
     expect(listScenarios()).toEqual([
+      'authz-deny',
       'bookinfo',
       'canary',
       'header-route',
