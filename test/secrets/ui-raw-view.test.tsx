@@ -5,17 +5,7 @@ import {App} from '../../src/ui/app.js'
 import {singleProxyDataSource} from '../../src/ui/data-source.js'
 import {bookinfoState, fakeExplain, withExplain} from '../ui/fixtures.js'
 import {M} from './markers.js'
-
-const tick = (ms = 30) => new Promise((r) => setTimeout(r, ms))
-async function until(frame: () => string | undefined, re: RegExp, ms = 3000): Promise<string> {
-  const end = Date.now() + ms
-  while (Date.now() < end) {
-    const f = frame() ?? ''
-    if (re.test(f)) return f
-    await tick(10)
-  }
-  throw new Error(`frame never matched ${re}:\n${frame()}`)
-}
+import {until} from '../helpers/frames.js'
 
 afterEach(() => cleanup())
 

@@ -7,19 +7,9 @@ import {singleProxyDataSource} from '../../src/ui/data-source.js'
 import {proxyWarnings} from '../../src/services/audit.js'
 import {renderWide} from './render-wide.js'
 import {bookinfoState, fakeClusterSource, fakeExplain, withExplain} from './fixtures.js'
+import {tick, until} from '../helpers/frames.js'
 
 const KEYS = {enter: '\r', esc: '\u001B', down: '\u001B[B', up: '\u001B[A', tab: '\t', right: '\u001B[C', backspace: '\u007F', ctrlC: '\u0003'}
-const tick = (ms = 30) => new Promise((r) => setTimeout(r, ms))
-
-async function until(frame: () => string | undefined, re: RegExp, ms = 2000): Promise<string> {
-  const end = Date.now() + ms
-  while (Date.now() < end) {
-    const f = frame() ?? ''
-    if (re.test(f)) return f
-    await tick(10)
-  }
-  throw new Error(`frame never matched ${re}:\n${frame()}`)
-}
 
 function app(ds: UiDataSource = fakeClusterSource(), size = {width: 80, height: 24}) {
   const r = render(<App source={withExplain(ds, fakeExplain)} color={false} width={size.width} height={size.height} />)

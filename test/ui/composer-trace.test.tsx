@@ -7,18 +7,9 @@ import {traceLines} from '../../src/ui/model/trace.js'
 import {buildRequest, draftFor} from '../../src/ui/model/request.js'
 import {destinationsOf} from '../../src/ui/model/overview.js'
 import {bookinfoState, fakeExplain, weightedResult, withExplain} from './fixtures.js'
+import {tick, until} from '../helpers/frames.js'
 
 const KEYS = {enter: '\r', esc: '\u001B', down: '\u001B[B', up: '\u001B[A', tab: '\t', right: '\u001B[C', backspace: '\u007F'}
-const tick = (ms = 30) => new Promise((r) => setTimeout(r, ms))
-async function until(frame: () => string | undefined, re: RegExp, ms = 2000): Promise<string> {
-  const end = Date.now() + ms
-  while (Date.now() < end) {
-    const f = frame() ?? ''
-    if (re.test(f)) return f
-    await tick(10)
-  }
-  throw new Error(`frame never matched ${re}:\n${frame()}`)
-}
 
 afterEach(() => cleanup())
 

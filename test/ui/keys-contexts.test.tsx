@@ -15,20 +15,10 @@ import {footerLines, splitKeys} from '../../src/ui/keymap.js'
 import {shorten, truncateNames} from '../../src/ui/text.js'
 import {kubeDataSource} from '../../src/services/browse.js'
 import {bookinfoState, fakeClusterSource, fakeExplain, withExplain} from './fixtures.js'
+import {tick, until} from '../helpers/frames.js'
 
 const DOWN = '\u001B[B'
 const ESC = '\u001B'
-const tick = (ms = 30) => new Promise((r) => setTimeout(r, ms))
-
-async function until(frame: () => string | undefined, re: RegExp, ms = 8000): Promise<string> {
-  const end = Date.now() + ms
-  while (Date.now() < end) {
-    const f = frame() ?? ''
-    if (re.test(f)) return f
-    await tick(10)
-  }
-  throw new Error(`frame never matched ${re}:\n${frame()}`)
-}
 
 function app(ds: UiDataSource = fakeClusterSource()) {
   return render(<App source={withExplain(ds, fakeExplain)} color={false} width={80} height={24} />)
