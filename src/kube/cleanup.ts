@@ -8,7 +8,18 @@ type Closer = () => Promise<void>
 const open = new Set<Closer>()
 let installed = false
 
+/** A long job that prefers to stop gracefully on Ctrl-C (live audit: print what it has) instead of exiting at once. */
+let interruptHandler: (() => void) | undefined
+
 function onSignal(signal: NodeJS.Signals): void {
+  if (signal === 'SIGINT' && interruptHandler) {
+    // Forwards are closed now; the job notices the interruption, reports, and exits 130 itself.
+    const all = [...open]
+    open.clear()
+    uninstall()
+    void Promise.allSettled(all.map((c) => c()))
+    return
+  }
   const code = signal === 'SIGINT' ? 130 : 143
   const all = [...open]
   open.clear()
@@ -48,4 +59,23 @@ export function closeOnSignal(closer: Closer): () => void {
 
 export function pendingClosers(): number {
   return open.size
+}
+
+/**
+ * While the returned function has not been called, the first Ctrl-C calls `handler` (after closing every open
+ * port-forward) instead of exiting; a second Ctrl-C exits at once with 130.
+ */
+export function handleInterrupt(handler: () => void): () => void {
+  let fired = false
+  const listener = () => {
+    if (fired) process.exit(130)
+    fired = true
+    handler()
+  }
+  interruptHandler = handler
+  process.on('SIGINT', listener)
+  return () => {
+    if (interruptHandler === handler) interruptHandler = undefined
+    process.off('SIGINT', listener)
+  }
 }

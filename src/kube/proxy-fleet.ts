@@ -26,6 +26,8 @@ export interface FleetOptions<T> {
    * analyses each one and lets it go, so memory does not grow with the number of proxies.
    */
   onResult: (result: FleetResult<T>, done: number, total: number) => void
+  /** Ctrl-C: no new proxy is started, those in flight are cut (their forwards closed) and not reported. */
+  signal?: AbortSignal
 }
 
 export type FleetResult<T> = {pod: ResolvedPod; ok: true; value: T; ms: number} | {pod: ResolvedPod; ok: false; error: Error; ms: number}
@@ -40,9 +42,11 @@ export async function readProxies<T>(api: KubeApi, pods: ResolvedPod[], read: Pr
   let done = 0
   let callbackError: unknown
   const worker = async () => {
-    while (next < pods.length && callbackError === undefined) {
+    while (next < pods.length && callbackError === undefined && !opts.signal?.aborted) {
       const pod = pods[next++]
       const result = await readOne(api, pod, read, opts)
+      // A read cut by Ctrl-C says nothing about the proxy: it is left out, not called unreachable.
+      if (opts.signal?.aborted) break
       done++
       try {
         opts.onResult(result, done, pods.length)
@@ -102,7 +106,7 @@ async function readOne<T>(api: KubeApi, pod: ResolvedPod, read: ProxyReader<T>, 
   // The deadline may win while the forward is still opening: the late forward must be closed too.
   work.catch(() => undefined)
   try {
-    const value = await Promise.race([work, deadline])
+    const value = await Promise.race([work, deadline, ...(opts.signal ? [aborted(opts.signal)] : [])])
     return {pod, ok: true, value, ms: Date.now() - started}
   } catch (error) {
     return {pod, ok: false, error: error as Error, ms: Date.now() - started}
@@ -119,4 +123,12 @@ async function readOne<T>(api: KubeApi, pod: ResolvedPod, read: ProxyReader<T>, 
     if (forward) await forward.close().catch(() => undefined)
     unregister?.()
   }
+}
+
+/** Rejects when `signal` aborts (at once if it already has). */
+function aborted(signal: AbortSignal): Promise<never> {
+  return new Promise((_, reject) => {
+    if (signal.aborted) return reject(new Error('interrupted'))
+    signal.addEventListener('abort', () => reject(new Error('interrupted')), {once: true})
+  })
 }

@@ -24,14 +24,16 @@ export class ProxyProgress {
   update(done: number, ok: boolean): void {
     if (!ok) this.failed++
     const failed = this.failed ? `, ${this.failed} unreachable` : ''
+    const elapsed = (Date.now() - this.started) / 1000
+    const eta = etaText(done, this.total, elapsed)
     if (this.tty) {
       const width = 30
       const filled = this.total ? Math.round((done / this.total) * width) : width
-      this.out.write(`\r\x1b[2Kreading proxies [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${this.total}${failed}`)
+      this.out.write(`\r\x1b[2Kreading proxies [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${this.total}${failed}${eta}`)
       this.drawn = true
       if (done === this.total) this.finish()
     } else if (done % this.step === 0 || done === this.total) {
-      this.out.write(`audit: read ${done}/${this.total} proxies${failed} (${((Date.now() - this.started) / 1000).toFixed(1)}s)\n`)
+      this.out.write(`audit: read ${done}/${this.total} proxies${failed} (${elapsed.toFixed(1)}s${eta ? `,${eta.slice(2)}` : ''})\n`)
     }
   }
 
@@ -41,4 +43,16 @@ export class ProxyProgress {
       this.drawn = false
     }
   }
+}
+
+/**
+ * `, ~1m20s left` from the rate so far (proxies are read at a steady concurrency, so the rate is a fair guess);
+ * nothing until a few proxies are done or when the job is over.
+ */
+export function etaText(done: number, total: number, elapsedS: number): string {
+  if (done < 3 || done >= total || elapsedS <= 0) return ''
+  const left = Math.round(((total - done) * elapsedS) / done)
+  if (left < 1) return ''
+  const m = Math.floor(left / 60)
+  return `, ~${m ? `${m}m${String(left % 60).padStart(2, '0')}s` : `${left}s`} left`
 }

@@ -27,6 +27,7 @@ import {LiveAuditor, selectShardPods, type LiveAuditResult, type LivePod} from '
 import {parseClusterStatus, parseConfigDump} from '../envoy/configdump/parse.js'
 import {isSeverity, type Finding, type Severity} from '../findings/types.js'
 import {resolveStep, type ProxyReference} from '../findings/next-steps.js'
+import {handleInterrupt} from '../kube/cleanup.js'
 import {KubeApi, type KubeObject} from '../kube/api.js'
 import {loadKubeConfig} from '../kube/kubeconfig.js'
 import {CORE_KINDS, ISTIO_KINDS, listMeshObjects, type MeshObjects} from '../kube/mesh-objects.js'
@@ -64,6 +65,10 @@ export interface AuditRequest {
   timeoutMs?: number
   drift?: boolean
   progress?: AuditProgress
+  /** Ctrl-C during a live audit: stop reading proxies and report what was read (outcome.interrupted). */
+  signal?: AbortSignal
+  /** The first Ctrl-C aborts the live audit (as `signal` would) instead of exiting; a second exits at once. */
+  interruptible?: boolean
 }
 
 export interface AuditOutcome {
@@ -71,6 +76,8 @@ export interface AuditOutcome {
   failOn: Severity
   /** For the reader (skipped pods, kinds not served…): stderr, so stdout stays one document. */
   notes: string[]
+  /** The live audit was stopped (Ctrl-C) before every proxy was read: the findings are partial. */
+  interrupted?: boolean
 }
 
 /** Decides what is audited (manifests, live proxies, a snapshot), runs it, and says the --fail-on threshold. */
@@ -106,6 +113,9 @@ export async function runAudit(req: AuditRequest): Promise<AuditOutcome> {
     return {result, failOn, notes}
   }
   if (live.length) {
+    const controller = new AbortController()
+    req.signal?.addEventListener('abort', () => controller.abort(), {once: true})
+    const release = req.interruptible ? handleInterrupt(() => controller.abort()) : () => undefined
     const {notes, ...result} = await auditLiveCluster({
       namespace: req.namespace,
       allNamespaces: Boolean(req.allNamespaces),
@@ -120,8 +130,10 @@ export async function runAudit(req: AuditRequest): Promise<AuditOutcome> {
       suppressions,
       shard,
       progress: req.progress ?? SILENT,
-    })
-    return {result, failOn, notes}
+      signal: controller.signal,
+    }).finally(release)
+    const interrupted = controller.signal.aborted
+    return {result, failOn, notes, ...(interrupted ? {interrupted} : {})}
   }
   const resources = readManifests(req.manifests!)
   const notes = resources.length === 0 ? [`warning: no Kubernetes objects found in ${req.manifests!.join(', ')}`] : []
@@ -229,6 +241,7 @@ interface LiveClusterOptions {
   suppressions: Suppression[]
   shard?: Shard
   progress: AuditProgress
+  signal?: AbortSignal
 }
 
 /**
@@ -284,6 +297,7 @@ async function auditLiveCluster(opts: LiveClusterOptions): Promise<LiveAuditResu
         concurrency: opts.concurrency,
         timeoutMs: opts.timeoutMs,
         adminPort: opts.adminPort,
+        ...(opts.signal ? {signal: opts.signal} : {}),
         onResult: (r, done) => {
           const pod = {namespace: r.pod.namespace, name: r.pod.name, labels: r.pod.labels, ...(r.pod.ip ? {ip: r.pod.ip} : {})}
           if (r.ok) auditor.addProxy(pod, {...r.value, pod})
@@ -305,6 +319,13 @@ async function auditLiveCluster(opts: LiveClusterOptions): Promise<LiveAuditResu
   }
   const result = auditor.finish()
   result.notes.unshift(...notes)
+  if (opts.signal?.aborted) {
+    // Targeted = the proxies planned, not only those read before Ctrl-C.
+    const p = result.summary.proxies
+    p.targeted = pods.length
+    result.notes.unshift(`interrupted (Ctrl-C) after ${p.audited + p.unreachable} of ${pods.length} proxies: the findings are partial`)
+    ;(result as LiveAuditResult & {partial?: boolean}).partial = true
+  }
   fillProxySteps(result.findings)
   return result
 }

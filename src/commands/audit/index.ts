@@ -105,8 +105,11 @@ Combine shard reports with: meshctl audit merge shard-*.json.`
       timeoutMs: f.timeout * 1000,
       drift: f.drift,
       progress: new ProxyProgress(process.stderr),
+      // Ctrl-C during a live audit prints the findings gathered so far (marked partial) and exits 130.
+      interruptible: true,
     })
     emitAuditResult(this, outcome)
+    if (outcome.interrupted) this.resultExitCode = 130
     return outcome.result
   }
 }
