@@ -447,11 +447,14 @@ export function explainAccessLogLines(lines: Iterable<string>, state?: ProxyStat
         details: e.responseCodeDetails,
         diagnosis: r.diagnosis,
         ...(r.authorization ? {authorization: r.authorization} : {}),
+        authorities: [],
+        next: r.authorization?.next ?? groupNextSteps(e),
         lines: [],
         example: e.raw,
       }
       groups.set(r.causeKey, g)
     }
+    if (e.authority && g.authorities.length < 5 && !g.authorities.includes(e.authority)) g.authorities.push(e.authority)
     g.count++
     if (g.lines.length < 20) g.lines.push(e.line)
   }
@@ -475,4 +478,34 @@ export function explainAccessLogLines(lines: Iterable<string>, state?: ProxyStat
     malformed,
     ...(omittedLines || omittedMalformed ? {omitted: {lines: omittedLines, malformed: omittedMalformed}} : {}),
   }
+}
+
+/**
+ * The response-flag catalog's next steps for the line's first flag, with what the line says filled in: the cluster
+ * (%UPSTREAM_CLUSTER%), the host and port (%REQ(:AUTHORITY)%), the path, the route. `<pod>` stays: an access-log line
+ * does not name the proxy that wrote it (it is the pod whose istio-proxy log this is).
+ */
+function groupNextSteps(e: AccessLogEntry): string[] {
+  const flag = e.responseFlags.map((f) => lookupResponseFlag(f)).find((f) => f !== undefined)
+  if (!flag) return []
+  const authority = e.authority ?? ''
+  const host = authority.replace(/:\d+$/, '')
+  const parsedCluster = e.upstreamCluster ? /^outbound\|(\d+)\|[^|]*\|(.+)$/.exec(e.upstreamCluster) : null
+  const hostPort = authority.includes(':') ? authority : parsedCluster ? `${host || parsedCluster[2]}:${parsedCluster[1]}` : authority
+  const fill: Array<[string, string | null | undefined]> = [
+    ['<cluster>', e.upstreamCluster ? `"${e.upstreamCluster}"` : undefined],
+    ['<host:port>', hostPort || undefined],
+    ['<host>', host || parsedCluster?.[2]],
+    ['<path>', e.path ? `'${e.path}'` : undefined],
+    // A sidecar's outbound HTTP routes are RDS "<port>" (the route name in the log is the route's, not its config's).
+    ['<route config>', /:(\d+)$/.exec(authority)?.[1] ?? parsedCluster?.[1]],
+    ['<ns>', parsedCluster?.[2]?.split('.')[1]],
+    // The subset's labels are in the DestinationRule, not in the log: list the pods with theirs.
+    ['-l <subset labels>', '--show-labels'],
+  ]
+  return flag.actions.map((a) => {
+    let out = a
+    for (const [k, v] of fill) if (v) out = out.split(k).join(v)
+    return out
+  })
 }

@@ -125,6 +125,10 @@ export interface AccessLogGroup {
   details: string | null
   diagnosis: string
   authorization?: AuthorizationCause
+  /** The :authority values of the group's requests (first 5): which service the callers asked for. */
+  authorities: string[]
+  /** What to run next, with the log line's cluster, host and path filled in (`<pod>`: the proxy that logged it). */
+  next: string[]
   /** Line numbers of the group (first 20). */
   lines: number[]
   example: string

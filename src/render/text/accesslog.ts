@@ -19,14 +19,17 @@ export function renderAccessLog(r: AccessLogResult, color: boolean): string {
   r.groups.forEach((g, i) => {
     out.push('')
     const flags = g.flags.length ? g.flags.join(',') : '-'
-    out.push(paint(color, 'bold', `#${i + 1}  ${g.count}× ${g.status ?? '-'} ${flags}`) + `  cluster ${g.cluster ?? '-'}  route ${g.route ?? '-'}`)
+    out.push(
+      paint(color, 'bold', `#${i + 1}  ${g.count}× ${g.status ?? '-'} ${flags}`) +
+        `  ${g.authorities.length ? `host ${g.authorities.join(', ')}  ` : ''}cluster ${g.cluster ?? '-'}  route ${g.route ?? '-'}`,
+    )
     if (g.details) out.push(`    details:  ${g.details}`)
     if (g.diagnosis) out.push(`    why:      ${g.diagnosis}`)
     if (g.authorization?.authorizationPolicy) {
       const ap = g.authorization.authorizationPolicy
       out.push(`    policy:   AuthorizationPolicy ${ap.namespace}/${ap.name} spec.rules[${ap.rule}]`)
     }
-    for (const n of g.authorization?.next ?? []) out.push(`    next:     ${n}`)
+    for (const n of g.next) out.push(`    next:     ${n}`)
     // From the flag catalog, not from a kept line: past MAX_KEPT_LINES a group may have no line result.
     for (const f of explainFlags(g.flags)) out.push(`    ${f.flag.padEnd(5)}     ${f.name}: ${f.meaning}`)
     out.push(`    lines:    ${g.lines.join(', ')}${g.count > g.lines.length ? ', …' : ''}`)
