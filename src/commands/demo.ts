@@ -32,7 +32,7 @@ export default class Demo extends BaseCommand<typeof Demo> {
       } finally {
         await session.close()
       }
-      this.emit(result, renderExplain)
+      this.emit(result, (r, color) => renderExplain(r, color, process.stdout.isTTY ? process.stdout.columns : undefined))
       this.info(`\nTry it yourself: meshctl lab start --scenario ${lab.scenario.name}, then the command above.`)
       return result
     } finally {

@@ -85,7 +85,7 @@ export default class ExplainRoute extends BaseCommand<typeof ExplainRoute> {
     try {
       const result = session.explain(built.request, built)
       if (!interactive) {
-        this.emit(result, renderExplain)
+        this.emit(result, (r, color) => renderExplain(r, color, process.stdout.isTTY ? process.stdout.columns : undefined))
         return result
       }
       // On a terminal, the trace opens in the interactive view where the request can be tweaked and re-run.

@@ -2,6 +2,7 @@ import type {AuthorizationSummary, ExplainComparison, ExplainResult, TraceStepKi
 import {subjectLabel} from '../../findings/finding.js'
 import type {Finding, Severity} from '../../findings/types.js'
 import {paint, type Style} from '../color.js'
+import {wrapText} from './wrap.js'
 
 const SEVERITY_STYLE: Record<Severity, Style> = {error: 'red', warning: 'yellow', info: 'blue'}
 const SEVERITY_LABEL: Record<Severity, string> = {error: 'ERROR', warning: 'WARN', info: 'INFO'}
@@ -37,7 +38,7 @@ function statusText(r: ExplainResult): string {
 }
 
 /** The step-by-step trace an on-call engineer reads: numbered steps, the verdict last. */
-export function renderExplain(r: ExplainResult, color: boolean): string {
+export function renderExplain(r: ExplainResult, color: boolean, width?: number): string {
   const lines: string[] = []
   lines.push(`${paint(color, 'bold', 'Request')}  ${requestLine(r)}`)
   lines.push(`${paint(color, 'dim', 'Proxy')}    ${r.proxy}`)
@@ -63,7 +64,8 @@ export function renderExplain(r: ExplainResult, color: boolean): string {
     const said = new Set(r.predicted.next)
     for (const f of r.findings) lines.push(...renderFinding(f, color, said))
   }
-  return lines.join('\n')
+  // On a terminal, no line runs past its width (pasted into a channel, the trace reads as it did on screen).
+  return wrapText(lines.join('\n'), width)
 }
 
 /** One line: the authorization verdict, the deciding policy and the AuthorizationPolicy rule behind it. */
