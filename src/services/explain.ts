@@ -4,14 +4,14 @@
  * with — from --manifests (alone: offline prediction; beside a proxy: "what would my change do"), else, for a live
  * pod or a snapshot, from the cluster's own objects (what istiod builds this proxy from), unless --no-cluster-config.
  */
-import {explainRoute} from '../analysis/explain/index.js'
+import {applyServerSide, explainRoute, explainServerSide, serverNotExplained, type ServerSideExplanation} from '../analysis/explain/index.js'
 import {explainAndDiagnose, proxyIdentityFromState, targetClusters, type DiagnoseInput, type Expectation} from '../analysis/diagnose/index.js'
 import {resolveFindingSteps, resolveSteps, type ProxyReference} from '../findings/next-steps.js'
 import type {ExplainResult} from '../analysis/explain/types.js'
 import type {SimRequest} from '../envoy/model.js'
 import {clusterServiceNamespace} from '../envoy/configdump/istio-names.js'
 import type {BuiltRequest} from '../input/request.js'
-import type {ProxySpec} from '../istio/types.js'
+import {DEFAULT_MESH_CONFIG, type ProxySpec} from '../istio/types.js'
 import {
   buildClusterModel,
   clusterConfigNotReadFinding,
@@ -172,6 +172,7 @@ export class ExplainSession {
   explain(request: SimRequest, built?: Pick<BuiltRequest, 'proxy' | 'mtlsSecretName'>): ExplainResult {
     const explain = {proxy: built?.proxy, mtlsSecretName: built?.mtlsSecretName}
     const result = explainAndDiagnose({...this.inputs, request, explain, expect: this.expect})
+    if (request.direction === 'outbound') applyServerSide(result, serverSideOf(this.inputs, request, result))
     const ref = this.inputs.proxyRef
     if (ref) {
       result.predicted.next = resolveSteps(result.predicted.next, ref)
@@ -183,6 +184,28 @@ export class ExplainSession {
   close(): Promise<void> {
     return this.inputs.source.close()
   }
+}
+
+/**
+ * The destination's inbound side, computed from the model the client is diagnosed with (what istiod would send the
+ * destination pod); without a model (a bare dump) the server is not known and the result says so.
+ */
+function serverSideOf(inputs: ExplainInputs, request: SimRequest, client: ExplainResult): ServerSideExplanation {
+  if (!inputs.model) {
+    const why = inputs.notes?.length
+      ? "the destination's server side is not explained: the cluster's objects could not be read (see the findings)"
+      : "the destination's server side is not explained: a config dump alone does not say which workload serves the endpoint or which AuthorizationPolicies select it (add --manifests, or explain a live pod)"
+    return serverNotExplained(why)
+  }
+  return explainServerSide({
+    client,
+    clientState: inputs.state,
+    request,
+    model: inputs.model,
+    mesh: inputs.mesh ?? DEFAULT_MESH_CONFIG,
+    ...(inputs.proxy ? {clientProxy: inputs.proxy} : {}),
+    origin: inputs.modelOrigin === 'cluster' ? 'cluster' : 'manifests',
+  })
 }
 
 export interface ExplainRouteOptions {

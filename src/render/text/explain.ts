@@ -1,4 +1,5 @@
-import type {AuthorizationSummary, ExplainComparison, ExplainResult, TraceStepKind} from '../../analysis/explain/types.js'
+import type {AuthorizationSummary, ExplainComparison, ExplainResult, TraceStep, TraceStepKind} from '../../analysis/explain/types.js'
+import type {ServerSideExplanation} from '../../analysis/explain/server-side.js'
 import {subjectLabel} from '../../findings/finding.js'
 import type {Finding, Severity} from '../../findings/types.js'
 import {paint, type Style} from '../color.js'
@@ -44,11 +45,8 @@ export function renderExplain(r: ExplainResult, color: boolean): string {
   const headers = Object.entries(r.request.headers)
   if (headers.length) lines.push(`${paint(color, 'dim', 'Headers')}  ${headers.map(([k, v]) => `${k}: ${[v].flat().join(', ')}`).join('; ')}`)
   lines.push('')
-  r.trace.forEach((t, i) => {
-    const title = `${i + 1}. ${STEP_TITLE[t.step]}`.padEnd(17)
-    lines.push(`${paint(color, 'bold', title)}${t.result}`)
-    for (const d of t.detail) lines.push(`     ${paint(color, 'dim', '·')} ${d}`)
-  })
+  r.trace.forEach((t, i) => lines.push(...stepLines(t, i + 1, STEP_TITLE[t.step], color)))
+  if (r.server) lines.push(...renderServer(r.server, r.trace.length, color))
   lines.push('')
   const ok = r.outcome === 'routed' && (r.predicted.responseFlag === '-' || r.predicted.responseFlag === null) && r.predicted.status !== 'closed'
   const flag = r.predicted.responseFlag && r.predicted.responseFlag !== '-' ? ` ${r.predicted.responseFlag}` : ''
@@ -64,6 +62,31 @@ export function renderExplain(r: ExplainResult, color: boolean): string {
     for (const f of r.findings) lines.push(...renderFinding(f, color, said))
   }
   return lines.join('\n')
+}
+
+/** One numbered trace step and its details. */
+function stepLines(t: TraceStep, n: number, title: string, color: boolean): string[] {
+  return [`${paint(color, 'bold', `${n}. ${title}`.padEnd(17))}${t.result}`, ...t.detail.map((d) => `     ${paint(color, 'dim', '·')} ${d}`)]
+}
+
+/** The destination's inbound side, numbered after the client's steps; or why it is not known, in one line. */
+function renderServer(s: ServerSideExplanation, after: number, color: boolean): string[] {
+  if (!s.explained) return s.reason ? ['', `${paint(color, 'bold', 'Server')}   ${paint(color, 'yellow', s.reason)}`] : []
+  const out = ['', `${paint(color, 'bold', 'Server')}   the request arrives at port ${s.port} of ${serverLabel(s)}`]
+  for (const n of s.notes) out.push(`     ${paint(color, 'dim', '·')} ${n}`)
+  s.trace.forEach((t, i) => out.push(...stepLines(t, after + i + 1, i === 0 ? 'Peer (mTLS)' : `Server ${STEP_TITLE[t.step].toLowerCase()}`, color)))
+  return out
+}
+
+function serverLabel(s: ServerSideExplanation): string {
+  const p = s.pod
+  if (!p) return 'the destination'
+  const where = p.name
+    ? `pod ${p.namespace}/${p.name}`
+    : `the workload labelled ${Object.entries(p.labels)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(',')} in ${p.namespace}`
+  return `${where}${p.serviceAccount ? ` (service account ${p.serviceAccount})` : ''}, as istiod would configure it from the ${s.origin === 'cluster' ? "cluster's objects" : 'manifests'}`
 }
 
 /** One line: the authorization verdict, the deciding policy and the AuthorizationPolicy rule behind it. */
