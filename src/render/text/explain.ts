@@ -65,8 +65,8 @@ export function renderExplain(r: ExplainResult, color: boolean): string {
 }
 
 /** One numbered trace step and its details. */
-function stepLines(t: TraceStep, n: number, title: string, color: boolean): string[] {
-  return [`${paint(color, 'bold', `${n}. ${title}`.padEnd(17))}${t.result}`, ...t.detail.map((d) => `     ${paint(color, 'dim', '·')} ${d}`)]
+function stepLines(t: TraceStep, n: number, title: string, color: boolean, width = 17): string[] {
+  return [`${paint(color, 'bold', `${n}. ${title}`.padEnd(width))}${t.result}`, ...t.detail.map((d) => `     ${paint(color, 'dim', '·')} ${d}`)]
 }
 
 /** The destination's inbound side, numbered after the client's steps; or why it is not known, in one line. */
@@ -74,7 +74,8 @@ function renderServer(s: ServerSideExplanation, after: number, color: boolean): 
   if (!s.explained) return s.reason ? ['', `${paint(color, 'bold', 'Server')}   ${paint(color, 'yellow', s.reason)}`] : []
   const out = ['', `${paint(color, 'bold', 'Server')}   the request arrives at port ${s.port} of ${serverLabel(s)}`]
   for (const n of s.notes) out.push(`     ${paint(color, 'dim', '·')} ${n}`)
-  s.trace.forEach((t, i) => out.push(...stepLines(t, after + i + 1, i === 0 ? 'Peer (mTLS)' : `Server ${STEP_TITLE[t.step].toLowerCase()}`, color)))
+  // Server steps say so in their title ("Server route"), wider than the client's: the column moves for them only.
+  s.trace.forEach((t, i) => out.push(...stepLines(t, after + i + 1, i === 0 ? 'Server peer' : `Server ${STEP_TITLE[t.step].toLowerCase()}`, color, 26)))
   return out
 }
 
