@@ -4,7 +4,7 @@
  * with — from --manifests (alone: offline prediction; beside a proxy: "what would my change do"), else, for a live
  * pod or a snapshot, from the cluster's own objects (what istiod builds this proxy from), unless --no-cluster-config.
  */
-import {applyServerSide, explainRoute, explainServerSide, serverNotExplained, type ServerSideExplanation} from '../analysis/explain/index.js'
+import {applyServerSide, clientStops, explainRoute, explainServerSide, serverNotExplained, type ServerSideExplanation} from '../analysis/explain/index.js'
 import {explainAndDiagnose, proxyIdentityFromState, targetClusters, type DiagnoseInput, type Expectation} from '../analysis/diagnose/index.js'
 import {resolveFindingSteps, resolveSteps, type ProxyReference} from '../findings/next-steps.js'
 import type {ExplainResult} from '../analysis/explain/types.js'
@@ -191,10 +191,12 @@ export class ExplainSession {
  * destination pod); without a model (a bare dump) the server is not known and the result says so.
  */
 function serverSideOf(inputs: ExplainInputs, request: SimRequest, client: ExplainResult): ServerSideExplanation {
+  const stop = clientStops(client)
+  if (stop) return {...serverNotExplained(`no server side: ${stop}`), reached: false}
   if (!inputs.model) {
     const why = inputs.notes?.length
-      ? "the destination's server side is not explained: the cluster's objects could not be read (see the findings)"
-      : "the destination's server side is not explained: a config dump alone does not say which workload serves the endpoint or which AuthorizationPolicies select it (add --manifests, or explain a live pod)"
+      ? "not explained: the cluster's objects could not be read (see the findings)"
+      : 'not explained: without the mesh objects (a bare dump, or --no-cluster-config) the workload behind the endpoint and the AuthorizationPolicies selecting it are not known (add --manifests)'
     return serverNotExplained(why)
   }
   return explainServerSide({

@@ -65,22 +65,34 @@ describe('explain route follows an outbound request into the server (manifests)'
     expect(allowed.predicted.status).toBe('forwarded')
   })
 
+  it('a request the client answers itself (503 UH: no endpoint) has no server side, and the text says nothing of it', () => {
+    const args = [...manifests, ...as('sleep'), '--to', 'reviews:9080', '-H', 'end-user: tester']
+    const r = explain(args)
+    expect(r.predicted).toMatchObject({status: 503, responseFlag: 'UH'})
+    expect(r.server).toMatchObject({explained: false, reached: false, reason: 'no server side: the client sidecar answers 503 UH itself'})
+    expect(r.authorization ?? null).toBeNull()
+    const text = runCli(['explain', 'route', ...args])
+    expect(text.stdout).not.toMatch(/^Server/m)
+  })
+
   it('text: the server steps follow the client steps, labelled, with the verdict from the server', () => {
     const r = runCli(['explain', 'route', ...manifests, ...as('productpage'), '--to', 'reviews:9080'])
     expect(r.code, r.stderr).toBe(0)
     const server = r.stdout.indexOf('Server   the request arrives at port 9080 of pod bookinfo/reviews-v2')
     expect(server).toBeGreaterThan(r.stdout.indexOf('Endpoints'))
-    expect(r.stdout).toMatch(/\d+\. Server peer +client connects with Istio mutual TLS: the server sees peer spiffe:\/\/cluster.local\/ns\/bookinfo\/sa\/bookinfo-productpage/)
+    expect(r.stdout).toMatch(
+      /\d+\. Server peer +client connects with Istio mutual TLS: the server sees peer spiffe:\/\/cluster.local\/ns\/bookinfo\/sa\/bookinfo-productpage/,
+    )
     expect(r.stdout).toMatch(/\d+\. Server authorization +denied by envoy.filters.http.rbac \(DENY\)/)
     expect(r.stdout).toMatch(/Verdict  403 — server bookinfo\/reviews-v2/)
   })
 
   it('a bare dump cannot say who serves the endpoint: one line says why, and no authorization is claimed', () => {
     const r = explain(['-f', 'fixtures/dumps/bookinfo-productpage.json', '--to', 'reviews:9080'])
-    expect(r.server.explained).toBe(false)
-    expect(r.server.reason).toMatch(/not explained: a config dump alone/)
+    expect(r.server).toMatchObject({explained: false, reached: true})
+    expect(r.server.reason).toMatch(/not explained: without the mesh objects \(a bare dump/)
     expect(r.authorization ?? null).toBeNull()
     const text = runCli(['explain', 'route', '-f', 'fixtures/dumps/bookinfo-productpage.json', '--to', 'reviews:9080'])
-    expect(text.stdout).toMatch(/^Server +the destination's server side is not explained/m)
+    expect(text.stdout).toMatch(/^Server +not explained: without the mesh objects/m)
   })
 })

@@ -15,4 +15,12 @@ export type {
 } from './types.js'
 export {authorizeRequest, authorizationStep} from './authorization.js'
 export type {Finding} from './finding.js'
-export {explainServerSide, applyServerSide, serverNotExplained, type ServerSideExplanation, type ServerSideInput, type ServerWorkload} from './server-side.js'
+export {
+  explainServerSide,
+  applyServerSide,
+  serverNotExplained,
+  clientStops,
+  type ServerSideExplanation,
+  type ServerSideInput,
+  type ServerWorkload,
+} from './server-side.js'

@@ -33,6 +33,8 @@ export interface ServerWorkload {
 export interface ServerSideExplanation {
   /** False when the server side could not be explained; `reason` then says why in one line. */
   explained: boolean
+  /** False when the request never leaves the client's sidecar (it answers or closes itself): there is no server side. */
+  reached: boolean
   reason: string | null
   /** Where the server's config comes from: what istiod would build from the manifests or from the cluster's objects. */
   origin: 'manifests' | 'cluster' | null
@@ -68,6 +70,7 @@ export interface ServerSideInput {
 export function serverNotExplained(reason: string, origin: ServerSideExplanation['origin'] = null): ServerSideExplanation {
   return {
     explained: false,
+    reached: true,
     reason,
     origin,
     pod: null,
@@ -85,13 +88,14 @@ export function serverNotExplained(reason: string, origin: ServerSideExplanation
   }
 }
 
-/** The client did not forward the request anywhere a server could answer. */
-function clientStops(r: ExplainResult): string | undefined {
+/** The client did not forward the request anywhere a server could answer: why, or undefined when it does. */
+export function clientStops(r: ExplainResult): string | undefined {
   if (r.outcome === 'error') return `the client's sidecar does not forward the request (${r.error})`
   if (r.redirect || r.directResponse) return 'the client sidecar answers itself (redirect or direct response)'
   const s = r.predicted.status
   if (s === 'closed') return 'the client sidecar closes the connection'
-  if (typeof s === 'number' && s >= 400) return `the client sidecar answers ${s}${r.predicted.responseFlag && r.predicted.responseFlag !== '-' ? ` ${r.predicted.responseFlag}` : ''} itself`
+  if (typeof s === 'number' && s >= 400)
+    return `the client sidecar answers ${s}${r.predicted.responseFlag && r.predicted.responseFlag !== '-' ? ` ${r.predicted.responseFlag}` : ''} itself`
   return undefined
 }
 
@@ -158,13 +162,21 @@ function chooseTarget(model: MeshModel, client: ExplainResult, svc: MeshService,
   }
   const selected = allPods.filter((p) => p.namespace === svc.namespace && Object.keys(wanted).length > 0 && labelsMatch(wanted, p.labels))
   if (selected.length) {
-    if (selected.length > 1) notes.push(`${selected.length} pods serve this destination; explained for ${selected[0]!.name} (the same policies select pods with the same labels)`)
+    if (selected.length > 1)
+      notes.push(`${selected.length} pods serve this destination; explained for ${selected[0]!.name} (the same policies select pods with the same labels)`)
     return fromPod(selected[0]!)
   }
   const ep = svc.endpoints.find((e) => labelsMatch(subLabels ?? {}, e.labels))
-  if (ep) return {workload: {namespace: svc.namespace, name: null, ip: ep.address, labels: ep.labels, serviceAccount: ep.serviceAccount ?? null}, port: endpointPort(ep), notes}
+  if (ep)
+    return {
+      workload: {namespace: svc.namespace, name: null, ip: ep.address, labels: ep.labels, serviceAccount: ep.serviceAccount ?? null},
+      port: endpointPort(ep),
+      notes,
+    }
   if (svc.selector && Object.keys(svc.selector).length) {
-    notes.push(`no Pod of ${svc.name}.${svc.namespace} in the model: explained for a workload labelled ${labelText(wanted)} (what the Service${subset ? ' and subset' : ''} select)`)
+    notes.push(
+      `no Pod of ${svc.name}.${svc.namespace} in the model: explained for a workload labelled ${labelText(wanted)} (what the Service${subset ? ' and subset' : ''} select)`,
+    )
     return {workload: {namespace: svc.namespace, name: null, ip: null, labels: wanted, serviceAccount: null}, port: targetPortOf(svc, portNumber), notes}
   }
   return `no workload of ${fqdn} is known (no selector, no endpoint in the model)`
@@ -181,7 +193,8 @@ function targetPortOf(svc: MeshService, port: number, pod?: ConfigObject): numbe
   if (typeof sp.targetPort === 'number') return sp.targetPort
   if (typeof sp.targetPort === 'string' && /^\d+$/.test(sp.targetPort)) return Number(sp.targetPort)
   if (typeof sp.targetPort === 'string' && pod)
-    for (const c of (pod.spec.containers ?? []) as any[]) for (const p of (c?.ports ?? []) as any[]) if (p?.name === sp.targetPort) return Number(p.containerPort)
+    for (const c of (pod.spec.containers ?? []) as any[])
+      for (const p of (c?.ports ?? []) as any[]) if (p?.name === sp.targetPort) return Number(p.containerPort)
   return port
 }
 
@@ -213,14 +226,18 @@ export function explainServerSide(input: ServerSideInput): ServerSideExplanation
   const {client, model, mesh, origin} = input
   if (input.request.direction !== 'outbound') return serverNotExplained('only an outbound request has a server side to follow', origin)
   const stop = clientStops(client)
-  if (stop) return serverNotExplained(`no server side: ${stop}`, origin)
+  if (stop) return {...serverNotExplained(`no server side: ${stop}`, origin), reached: false}
   const clusterName = client.cluster ?? client.weightedClusters.find((w) => w.weight > 0)?.cluster
   if (!clusterName) return serverNotExplained('no server side: the client picks no cluster', origin)
   const parsed = parseIstioClusterName(clusterName)
   if (!parsed || parsed.direction !== 'outbound' || !parsed.fqdn)
     return serverNotExplained(`the destination of cluster ${clusterName} is not a mesh service: its server side is not known`, origin)
   const svc = model.services.find((s) => s.hostname === parsed.fqdn)
-  if (!svc) return serverNotExplained(`service ${parsed.fqdn} is not in the ${origin === 'cluster' ? "cluster's objects read" : 'manifests'}: its workloads are not known`, origin)
+  if (!svc)
+    return serverNotExplained(
+      `service ${parsed.fqdn} is not in the ${origin === 'cluster' ? "cluster's objects read" : 'manifests'}: its workloads are not known`,
+      origin,
+    )
   if (svc.meshExternal) return serverNotExplained(`${parsed.fqdn} is outside the mesh (ServiceEntry MESH_EXTERNAL): no Istio sidecar answers for it`, origin)
   const target = chooseTarget(model, client, svc, parsed.port, parsed.subset, parsed.fqdn)
   if (typeof target === 'string') return serverNotExplained(target, origin)
@@ -228,7 +245,10 @@ export function explainServerSide(input: ServerSideInput): ServerSideExplanation
   if (client.weightedClusters.length > 1) notes.push(`the route splits traffic; explained for ${clusterName}`)
   if (target.pod?.sidecar === false)
     return {
-      ...serverNotExplained(`pod ${target.pod.namespace}/${target.pod.name} has no sidecar (sidecar.istio.io/inject: false): no AuthorizationPolicy is enforced there`, origin),
+      ...serverNotExplained(
+        `pod ${target.pod.namespace}/${target.pod.name} has no sidecar (sidecar.istio.io/inject: false): no AuthorizationPolicy is enforced there`,
+        origin,
+      ),
       pod: target.workload,
     }
 
@@ -236,10 +256,14 @@ export function explainServerSide(input: ServerSideInput): ServerSideExplanation
   const entry = indexConfigDump(input.clientState.dump).cluster(clusterName)
   const kind = entry ? upstreamTransport(entry.cluster) : 'auto-mtls'
   if (!entry) notes.push(`cluster ${clusterName} is not in the client's config: auto mTLS assumed`)
-  const transport: ServerSideExplanation['transport'] = kind === 'istio-mtls' || kind === 'auto-mtls' ? 'istio-mtls' : kind === 'plaintext' ? 'plaintext' : 'tls'
+  const transport: ServerSideExplanation['transport'] =
+    kind === 'istio-mtls' || kind === 'auto-mtls' ? 'istio-mtls' : kind === 'plaintext' ? 'plaintext' : 'tls'
   const who = clientIdentity(model, input.clientProxy, input.clientState)
   const trustDomain = mesh.trustDomain || 'cluster.local'
-  const peerPrincipal = transport === 'istio-mtls' ? `spiffe://${trustDomain}/ns/${input.clientProxy?.namespace ?? input.clientState.pod?.namespace ?? 'default'}/sa/${who.sa}` : null
+  const peerPrincipal =
+    transport === 'istio-mtls'
+      ? `spiffe://${trustDomain}/ns/${input.clientProxy?.namespace ?? input.clientState.pod?.namespace ?? 'default'}/sa/${who.sa}`
+      : null
   if (transport === 'istio-mtls' && who.note) notes.push(who.note)
   if (!who.ip) notes.push("the client's IP is not known: source IP rules (ipBlocks, remoteIpBlocks) cannot match")
 
@@ -255,7 +279,12 @@ export function explainServerSide(input: ServerSideInput): ServerSideExplanation
   const serverState: ProxyState = {
     label,
     dump,
-    pod: {namespace: target.workload.namespace, name: target.workload.name ?? 'workload', labels: target.workload.labels, ...(target.workload.ip ? {ip: target.workload.ip} : {})},
+    pod: {
+      namespace: target.workload.namespace,
+      name: target.workload.name ?? 'workload',
+      labels: target.workload.labels,
+      ...(target.workload.ip ? {ip: target.workload.ip} : {}),
+    },
   }
   const port = target.port ?? parsed.port
   const request: SimRequest = {
@@ -285,6 +314,7 @@ export function explainServerSide(input: ServerSideInput): ServerSideExplanation
   }
   return {
     explained: true,
+    reached: true,
     reason: null,
     origin,
     pod: target.workload,

@@ -71,7 +71,8 @@ function stepLines(t: TraceStep, n: number, title: string, color: boolean, width
 
 /** The destination's inbound side, numbered after the client's steps; or why it is not known, in one line. */
 function renderServer(s: ServerSideExplanation, after: number, color: boolean): string[] {
-  if (!s.explained) return s.reason ? ['', `${paint(color, 'bold', 'Server')}   ${paint(color, 'yellow', s.reason)}`] : []
+  // A request the client's sidecar answers itself has no server side: the verdict says it all.
+  if (!s.explained) return s.reason && s.reached ? ['', `${paint(color, 'bold', 'Server')}   ${paint(color, 'yellow', s.reason)}`] : []
   const out = ['', `${paint(color, 'bold', 'Server')}   the request arrives at port ${s.port} of ${serverLabel(s)}`]
   for (const n of s.notes) out.push(`     ${paint(color, 'dim', '·')} ${n}`)
   // Server steps say so in their title ("Server route"), wider than the client's: the column moves for them only.

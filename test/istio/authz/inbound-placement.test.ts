@@ -14,7 +14,9 @@ const sidecar = (labels: Record<string, string>, ip: string): ProxySpec => ({kin
 
 const virtualInbound = (spec: ProxySpec) => buildProxyConfig(model, spec, DEFAULT_MESH_CONFIG).listeners.find((l) => l.name === 'virtualInbound')!.listener
 const chains = (l: EnvoyMessage, port?: number) =>
-  (l.filter_chains as EnvoyMessage[]).filter((c) => c.name !== 'virtualInbound-blackhole' && (port === undefined || c.filter_chain_match?.destination_port === port))
+  (l.filter_chains as EnvoyMessage[]).filter(
+    (c) => c.name !== 'virtualInbound-blackhole' && (port === undefined || c.filter_chain_match?.destination_port === port),
+  )
 const hcmFilters = (c: EnvoyMessage) =>
   ((c.filters as EnvoyMessage[]).find((f) => f.name === 'envoy.filters.network.http_connection_manager')?.typed_config.http_filters as EnvoyMessage[]).map(
     (f) => f.name,
@@ -30,15 +32,23 @@ describe('AuthorizationPolicies in the model-built sidecar config (istiod filter
     const [deny, allow] = hcm.typed_config.http_filters as EnvoyMessage[]
     // snake_case like a real /config_dump, the policy names (map keys) untouched
     expect(deny.typed_config.rules.action).toBe('DENY')
-    expect(Object.keys(deny.typed_config.rules.policies)).toEqual(['ns[bookinfo]-policy[deny-productpage]-rule[0]', 'ns[bookinfo]-policy[deny-productpage]-rule[1]'])
+    expect(Object.keys(deny.typed_config.rules.policies)).toEqual([
+      'ns[bookinfo]-policy[deny-productpage]-rule[0]',
+      'ns[bookinfo]-policy[deny-productpage]-rule[1]',
+    ])
     expect(allow.typed_config.rules.action).toBeUndefined()
-    expect(Object.keys(allow.typed_config.rules.policies)).toEqual(['ns[bookinfo]-policy[reviews-readers]-rule[0]', 'ns[bookinfo]-policy[reviews-readers]-rule[1]'])
+    expect(Object.keys(allow.typed_config.rules.policies)).toEqual([
+      'ns[bookinfo]-policy[reviews-readers]-rule[0]',
+      'ns[bookinfo]-policy[reviews-readers]-rule[1]',
+    ])
     expect(JSON.stringify(allow.typed_config)).toContain('spiffe://cluster.local/ns/bookinfo/sa/sleep')
   })
 
   it('passthrough chains carry the filters too; TCP chains get network RBAC before tcp_proxy; the blackhole chain none', () => {
     const l = virtualInbound(sidecar({app: 'reviews', version: 'v1'}, '10.0.1.10'))
-    const tcpPassthrough = (l.filter_chains as EnvoyMessage[]).find((c) => c.name === 'virtualInbound' && c.filter_chain_match?.transport_protocol === 'raw_buffer')!
+    const tcpPassthrough = (l.filter_chains as EnvoyMessage[]).find(
+      (c) => c.name === 'virtualInbound' && c.filter_chain_match?.transport_protocol === 'raw_buffer',
+    )!
     expect((tcpPassthrough.filters as EnvoyMessage[]).map((f) => f.name)).toEqual([
       'envoy.filters.network.rbac',
       'envoy.filters.network.rbac',
