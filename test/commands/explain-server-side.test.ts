@@ -84,7 +84,7 @@ describe('explain route follows an outbound request into the server (manifests)'
       /\d+\. Server peer +client connects with Istio mutual TLS: the server sees peer spiffe:\/\/cluster.local\/ns\/bookinfo\/sa\/bookinfo-productpage/,
     )
     expect(r.stdout).toMatch(/\d+\. Server authorization +denied by envoy.filters.http.rbac \(DENY\)/)
-    expect(r.stdout).toMatch(/Verdict  403 — server bookinfo\/reviews-v2/)
+    expect(r.stdout).toMatch(/Verdict {2}403 — server bookinfo\/reviews-v2/)
   })
 
   it('a bare dump cannot say who serves the endpoint: one line says why, and no authorization is claimed', () => {
