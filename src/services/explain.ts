@@ -186,6 +186,11 @@ export class ExplainSession {
   }
 }
 
+function policiesRead(coverage: ExplainInputs['modelCoverage'], namespace: string): boolean {
+  const c = coverage?.AuthorizationPolicy
+  return c === '*' || (Array.isArray(c) && c.includes(namespace))
+}
+
 /**
  * The destination's inbound side, computed from the model the client is diagnosed with (what istiod would send the
  * destination pod); without a model (a bare dump) the server is not known and the result says so.
@@ -207,6 +212,8 @@ function serverSideOf(inputs: ExplainInputs, request: SimRequest, client: Explai
     mesh: inputs.mesh ?? DEFAULT_MESH_CONFIG,
     ...(inputs.proxy ? {clientProxy: inputs.proxy} : {}),
     origin: inputs.modelOrigin === 'cluster' ? 'cluster' : 'manifests',
+    // A read of the cluster holds the AuthorizationPolicies only of the namespaces it lists them in (none today).
+    ...(inputs.modelOrigin === 'cluster' ? {policiesKnown: (ns: string) => policiesRead(inputs.modelCoverage, ns)} : {}),
   })
 }
 

@@ -65,6 +65,11 @@ export interface ServerSideInput {
   /** Who the client is (namespace, labels, IP): its service account is the identity the server sees. */
   clientProxy?: ProxySpec
   origin: 'manifests' | 'cluster'
+  /**
+   * Whether the model holds the AuthorizationPolicies of a namespace (a partial read of the cluster may not): when
+   * not, the server's RBAC decision is not known and is never claimed.
+   */
+  policiesKnown?: (namespace: string) => boolean
 }
 
 export function serverNotExplained(reason: string, origin: ServerSideExplanation['origin'] = null): ServerSideExplanation {
@@ -182,6 +187,8 @@ function chooseTarget(model: MeshModel, client: ExplainResult, svc: MeshService,
   return `no workload of ${fqdn} is known (no selector, no endpoint in the model)`
 }
 
+const describeWorkload = (w: ServerWorkload) => (w.name ? `pod ${w.namespace}/${w.name}` : `the workload labelled ${labelText(w.labels)} in ${w.namespace}`)
+
 const labelText = (l: Record<string, string>) =>
   Object.entries(l)
     .map(([k, v]) => `${k}=${v}`)
@@ -252,6 +259,15 @@ export function explainServerSide(input: ServerSideInput): ServerSideExplanation
       pod: target.workload,
     }
 
+  if (input.policiesKnown && !input.policiesKnown(target.workload.namespace))
+    return {
+      ...serverNotExplained(
+        `not explained: the AuthorizationPolicies of ${target.workload.namespace} were not read from the cluster, so the RBAC decision of ${describeWorkload(target.workload)} is not known (pass --manifests with them)`,
+        origin,
+      ),
+      pod: target.workload,
+    }
+
   // How the client's sidecar connects (its cluster's transport socket): Istio mTLS carries the client's identity.
   const entry = indexConfigDump(input.clientState.dump).cluster(clusterName)
   const kind = entry ? upstreamTransport(entry.cluster) : 'auto-mtls'
@@ -275,7 +291,7 @@ export function explainServerSide(input: ServerSideInput): ServerSideExplanation
     ...(target.workload.name ? {name: target.workload.name} : {}),
   }
   const dump = buildProxyConfig(model, serverSpec, mesh)
-  const label = `${target.workload.name ? `pod ${target.workload.namespace}/${target.workload.name}` : `workload ${labelText(target.workload.labels)} in ${target.workload.namespace}`} (as istiod would configure it from the ${origin === 'cluster' ? "cluster's objects" : 'manifests'})`
+  const label = `${describeWorkload(target.workload)} (as istiod would configure it from the ${origin === 'cluster' ? "cluster's objects" : 'manifests'})`
   const serverState: ProxyState = {
     label,
     dump,
