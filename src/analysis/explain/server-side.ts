@@ -36,8 +36,8 @@ export interface ServerSideExplanation {
   /** False when the request never leaves the client's sidecar (it answers or closes itself): there is no server side. */
   reached: boolean
   reason: string | null
-  /** Where the server's config comes from: what istiod would build from the manifests or from the cluster's objects. */
-  origin: 'manifests' | 'cluster' | null
+  /** Where the server's config comes from: its own Envoy (live), or what istiod would build from the manifests or the cluster's objects. */
+  origin: 'manifests' | 'cluster' | 'live' | null
   pod: ServerWorkload | null
   /** The port the request arrives at on the pod (the service's target port). */
   port: number | null
@@ -70,6 +70,14 @@ export interface ServerSideInput {
    * not, the server's RBAC decision is not known and is never claimed.
    */
   policiesKnown?: (namespace: string) => boolean
+  /** The server pod's own config, read live (or why it could not be), used when the plan picks that pod. */
+  liveServer?: LiveServerRead
+}
+
+export interface LiveServerRead {
+  pod: {namespace: string; name: string}
+  state?: ProxyState
+  error?: string
 }
 
 export function serverNotExplained(reason: string, origin: ServerSideExplanation['origin'] = null): ServerSideExplanation {
@@ -229,7 +237,21 @@ function mtlsAlpn(p: SimRequest['protocol']): string {
   return p === 'http' ? 'istio-http/1.1' : p === 'http2' || p === 'grpc' ? 'istio-h2' : 'istio'
 }
 
-export function explainServerSide(input: ServerSideInput): ServerSideExplanation {
+/** Where the request goes on the server and how it arrives there (from the client's result and the model). */
+export interface ServerPlan {
+  workload: ServerWorkload
+  /** The inbound request as the server's sidecar sees it. */
+  request: SimRequest
+  spec: ProxySpec
+  transport: NonNullable<ServerSideExplanation['transport']>
+  peerPrincipal: string | null
+  sourceIp: string | null
+  notes: string[]
+  transportStep: TraceStep
+}
+
+/** The server's workload and the request it receives, or why it cannot be known. */
+export function planServerSide(input: ServerSideInput): ServerPlan | ServerSideExplanation {
   const {client, model, mesh, origin} = input
   if (input.request.direction !== 'outbound') return serverNotExplained('only an outbound request has a server side to follow', origin)
   const stop = clientStops(client)
@@ -242,7 +264,7 @@ export function explainServerSide(input: ServerSideInput): ServerSideExplanation
   const svc = model.services.find((s) => s.hostname === parsed.fqdn)
   if (!svc)
     return serverNotExplained(
-      `service ${parsed.fqdn} is not in the ${origin === 'cluster' ? "cluster's objects read" : 'manifests'}: its workloads are not known`,
+      `service ${parsed.fqdn} is not in the ${origin === 'manifests' ? 'manifests' : "cluster's objects read"}: its workloads are not known`,
       origin,
     )
   if (svc.meshExternal) return serverNotExplained(`${parsed.fqdn} is outside the mesh (ServiceEntry MESH_EXTERNAL): no Istio sidecar answers for it`, origin)
@@ -259,21 +281,11 @@ export function explainServerSide(input: ServerSideInput): ServerSideExplanation
       pod: target.workload,
     }
 
-  if (input.policiesKnown && !input.policiesKnown(target.workload.namespace))
-    return {
-      ...serverNotExplained(
-        `not explained: the AuthorizationPolicies of ${target.workload.namespace} were not read from the cluster, so the RBAC decision of ${describeWorkload(target.workload)} is not known (pass --manifests with them)`,
-        origin,
-      ),
-      pod: target.workload,
-    }
-
   // How the client's sidecar connects (its cluster's transport socket): Istio mTLS carries the client's identity.
   const entry = indexConfigDump(input.clientState.dump).cluster(clusterName)
   const kind = entry ? upstreamTransport(entry.cluster) : 'auto-mtls'
   if (!entry) notes.push(`cluster ${clusterName} is not in the client's config: auto mTLS assumed`)
-  const transport: ServerSideExplanation['transport'] =
-    kind === 'istio-mtls' || kind === 'auto-mtls' ? 'istio-mtls' : kind === 'plaintext' ? 'plaintext' : 'tls'
+  const transport: ServerPlan['transport'] = kind === 'istio-mtls' || kind === 'auto-mtls' ? 'istio-mtls' : kind === 'plaintext' ? 'plaintext' : 'tls'
   const who = clientIdentity(model, input.clientProxy, input.clientState)
   const trustDomain = mesh.trustDomain || 'cluster.local'
   const peerPrincipal =
@@ -282,32 +294,18 @@ export function explainServerSide(input: ServerSideInput): ServerSideExplanation
       : null
   if (transport === 'istio-mtls' && who.note) notes.push(who.note)
   if (!who.ip) notes.push("the client's IP is not known: source IP rules (ipBlocks, remoteIpBlocks) cannot match")
-
-  const serverSpec: ProxySpec = {
+  const spec: ProxySpec = {
     kind: 'sidecar',
     namespace: target.workload.namespace,
     labels: target.workload.labels,
     ...(target.workload.ip ? {ip: target.workload.ip} : {}),
     ...(target.workload.name ? {name: target.workload.name} : {}),
   }
-  const dump = buildProxyConfig(model, serverSpec, mesh)
-  const label = `${describeWorkload(target.workload)} (as istiod would configure it from the ${origin === 'cluster' ? "cluster's objects" : 'manifests'})`
-  const serverState: ProxyState = {
-    label,
-    dump,
-    pod: {
-      namespace: target.workload.namespace,
-      name: target.workload.name ?? 'workload',
-      labels: target.workload.labels,
-      ...(target.workload.ip ? {ip: target.workload.ip} : {}),
-    },
-  }
-  const port = target.port ?? parsed.port
   const request: SimRequest = {
     ...input.request,
     direction: 'inbound',
     address: target.workload.ip ?? undefined,
-    port,
+    port: target.port ?? parsed.port,
     tls: transport === 'istio-mtls' ? 'mtls' : transport === 'tls' ? 'tls' : 'plaintext',
     ...(transport === 'istio-mtls'
       ? {alpn: [mtlsAlpn(input.request.protocol)], sni: `outbound_.${parsed.port}_.${parsed.subset}_.${parsed.fqdn}`}
@@ -317,7 +315,6 @@ export function explainServerSide(input: ServerSideInput): ServerSideExplanation
     ...(who.ip ? {sourceIp: who.ip} : {sourceIp: undefined}),
     ...(peerPrincipal ? {sourcePrincipal: peerPrincipal} : {sourcePrincipal: undefined}),
   }
-  const server = explainRoute(serverState, request, {proxy: serverSpec})
   const transportStep: TraceStep = {
     step: 'filter_chain',
     result:
@@ -328,22 +325,60 @@ export function explainServerSide(input: ServerSideInput): ServerSideExplanation
           : 'client originates TLS with its own certificate: the server sees no Istio identity',
     detail: [`client cluster ${clusterName}: ${kind}`, ...(who.ip ? [`source IP ${who.ip}`] : [])],
   }
+  return {workload: target.workload, request, spec, transport, peerPrincipal, sourceIp: who.ip ?? null, notes, transportStep}
+}
+
+export const isServerPlan = (p: ServerPlan | ServerSideExplanation): p is ServerPlan => 'spec' in p
+
+export function explainServerSide(input: ServerSideInput): ServerSideExplanation {
+  const plan = planServerSide(input)
+  if (!isServerPlan(plan)) return plan
+  const {origin, model, mesh} = input
+  const w = plan.workload
+  const live = input.liveServer && input.liveServer.pod.namespace === w.namespace && input.liveServer.pod.name === w.name ? input.liveServer : undefined
+  const notes = [...plan.notes]
+  let serverState: ProxyState
+  let from: ServerSideExplanation['origin'] = origin
+  if (live?.state) {
+    // The server's own Envoy, read like the client's: what it really runs, not what istiod should have sent.
+    serverState = live.state
+    from = 'live'
+  } else {
+    if (live?.error)
+      notes.push(
+        `the server pod could not be read (${live.error}): its config is computed from the ${origin === 'manifests' ? 'manifests' : "cluster's objects"}`,
+      )
+    if (input.policiesKnown && !input.policiesKnown(w.namespace))
+      return {
+        ...serverNotExplained(
+          `not explained: ${live?.error ? `the server pod could not be read (${live.error}) and ` : ''}the AuthorizationPolicies of ${w.namespace} were not read from the cluster, so the RBAC decision of ${describeWorkload(w)} is not known (pass --manifests with them)`,
+          origin,
+        ),
+        pod: w,
+      }
+    serverState = {
+      label: `${describeWorkload(w)} (as istiod would configure it from the ${origin === 'manifests' ? 'manifests' : "cluster's objects"})`,
+      dump: buildProxyConfig(model, plan.spec, mesh),
+      pod: {namespace: w.namespace, name: w.name ?? 'workload', labels: w.labels, ...(w.ip ? {ip: w.ip} : {})},
+    }
+  }
+  const server = explainRoute(serverState, plan.request, {proxy: plan.spec})
   return {
     explained: true,
     reached: true,
     reason: null,
-    origin,
-    pod: target.workload,
-    port,
-    transport,
-    peerPrincipal,
-    sourceIp: who.ip ?? null,
+    origin: from,
+    pod: w,
+    port: plan.request.port,
+    transport: plan.transport,
+    peerPrincipal: plan.peerPrincipal,
+    sourceIp: plan.sourceIp,
     listener: server.listener,
     filterChain: server.filterChain,
     cluster: server.cluster,
     authorization: server.authorization ?? null,
     predicted: server.predicted,
-    trace: [transportStep, ...server.trace],
+    trace: [plan.transportStep, ...server.trace],
     notes,
   }
 }

@@ -88,7 +88,11 @@ function serverLabel(s: ServerSideExplanation): string {
     : `the workload labelled ${Object.entries(p.labels)
         .map(([k, v]) => `${k}=${v}`)
         .join(',')} in ${p.namespace}`
-  return `${where}${p.serviceAccount ? ` (service account ${p.serviceAccount})` : ''}, as istiod would configure it from the ${s.origin === 'cluster' ? "cluster's objects" : 'manifests'}`
+  const from =
+    s.origin === 'live'
+      ? 'its config read live from its sidecar'
+      : `as istiod would configure it from the ${s.origin === 'cluster' ? "cluster's objects" : 'manifests'}`
+  return `${where}${p.serviceAccount ? ` (service account ${p.serviceAccount})` : ''}, ${from}`
 }
 
 /** One line: the authorization verdict, the deciding policy and the AuthorizationPolicy rule behind it. */
