@@ -76,7 +76,12 @@ function renderServer(s: ServerSideExplanation, after: number, color: boolean): 
   const out = ['', `${paint(color, 'bold', 'Server')}   the request arrives at port ${s.port} of ${serverLabel(s)}`]
   for (const n of s.notes) out.push(`     ${paint(color, 'dim', '·')} ${n}`)
   // Server steps say so in their title ("Server route"), wider than the client's: the column moves for them only.
-  s.trace.forEach((t, i) => out.push(...stepLines(t, after + i + 1, i === 0 ? 'Server peer' : `Server ${STEP_TITLE[t.step].toLowerCase()}`, color, 26)))
+  // Details only where the server's answer is decided (peer, authorization) or where it fails; -o json has them all.
+  const failed = s.listener === null || s.filterChain === null
+  s.trace.forEach((t, i) => {
+    const keep = i === 0 || t.step === 'authorization' || (failed && i === s.trace.length - 1)
+    out.push(...stepLines(keep ? t : {...t, detail: []}, after + i + 1, i === 0 ? 'Server peer' : `Server ${STEP_TITLE[t.step].toLowerCase()}`, color, 26))
+  })
   return out
 }
 
