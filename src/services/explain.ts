@@ -231,9 +231,9 @@ async function readLiveServer(
   try {
     server = await resolveLiveSource(pod.name, {...live.opts, namespace: pod.namespace, selector: undefined})
     const state = await loadForRequest(server, plan.request, (s) => explainRoute(s, plan.request, {proxy: plan.spec}), {progress})
-    return {pod, state}
+    return {pod, port: plan.request.port, state}
   } catch (error) {
-    return {pod, error: (error as Error).message.split('\n')[0]!}
+    return {pod, port: plan.request.port, error: (error as Error).message.split('\n')[0]!}
   } finally {
     await server?.close()
   }

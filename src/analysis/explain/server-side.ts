@@ -76,6 +76,8 @@ export interface ServerSideInput {
 
 export interface LiveServerRead {
   pod: {namespace: string; name: string}
+  /** The inbound port it was read for (a staged read holds only what that port's request touches). */
+  port: number
   state?: ProxyState
   error?: string
 }
@@ -335,7 +337,10 @@ export function explainServerSide(input: ServerSideInput): ServerSideExplanation
   if (!isServerPlan(plan)) return plan
   const {origin, model, mesh} = input
   const w = plan.workload
-  const live = input.liveServer && input.liveServer.pod.namespace === w.namespace && input.liveServer.pod.name === w.name ? input.liveServer : undefined
+  const live =
+    input.liveServer && input.liveServer.pod.namespace === w.namespace && input.liveServer.pod.name === w.name && input.liveServer.port === plan.request.port
+      ? input.liveServer
+      : undefined
   const notes = [...plan.notes]
   let serverState: ProxyState
   let from: ServerSideExplanation['origin'] = origin
