@@ -212,8 +212,8 @@ async function readLiveServer(
   progress?: (m: string) => void,
 ): Promise<LiveServerRead | undefined> {
   if (built.request.direction !== 'outbound' || !inputs.model) return undefined
-  const live = await liveSourceOf(source)
-  if (!live) return undefined
+  const live = source instanceof SnapshotSource ? undefined : await liveSourceOf(source)
+  if (!live && !(source instanceof SnapshotSource)) return undefined
   const client = explainRoute(inputs.state, built.request, {proxy: built.proxy, mtlsSecretName: built.mtlsSecretName})
   const plan = planServerSide({
     client,
@@ -227,13 +227,24 @@ async function readLiveServer(
   if (!isServerPlan(plan) || !plan.workload.name) return undefined
   const pod = {namespace: plan.workload.namespace, name: plan.workload.name}
   progress?.(`reading the server pod ${pod.namespace}/${pod.name} (inbound port ${plan.request.port})`)
+  const port = plan.request.port
+  if (source instanceof SnapshotSource) {
+    // The snapshot may hold the destination pod too (saved together): its own dump, as saved.
+    const entry = source.snapshot.pods.find((p) => p.namespace === pod.namespace && p.name === pod.name)
+    if (!entry) return {pod, port, from: 'snapshot', error: `pod ${pod.namespace}/${pod.name} is not in the snapshot`}
+    try {
+      return {pod, port, from: 'snapshot', state: await new SnapshotSource(source.snapshot, entry).load({listeners: true, routes: true, clusters: true})}
+    } catch (error) {
+      return {pod, port, from: 'snapshot', error: (error as Error).message.split('\n')[0]!}
+    }
+  }
   let server: LiveSource | undefined
   try {
-    server = await resolveLiveSource(pod.name, {...live.opts, namespace: pod.namespace, selector: undefined})
+    server = await resolveLiveSource(pod.name, {...live!.opts, namespace: pod.namespace, selector: undefined})
     const state = await loadForRequest(server, plan.request, (s) => explainRoute(s, plan.request, {proxy: plan.spec}), {progress})
-    return {pod, port: plan.request.port, state}
+    return {pod, port, from: 'live', state}
   } catch (error) {
-    return {pod, port: plan.request.port, error: (error as Error).message.split('\n')[0]!}
+    return {pod, port, from: 'live', error: (error as Error).message.split('\n')[0]!}
   } finally {
     await server?.close()
   }

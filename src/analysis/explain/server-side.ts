@@ -37,7 +37,7 @@ export interface ServerSideExplanation {
   reached: boolean
   reason: string | null
   /** Where the server's config comes from: its own Envoy (live), or what istiod would build from the manifests or the cluster's objects. */
-  origin: 'manifests' | 'cluster' | 'live' | null
+  origin: 'manifests' | 'cluster' | 'live' | 'snapshot' | null
   pod: ServerWorkload | null
   /** The port the request arrives at on the pod (the service's target port). */
   port: number | null
@@ -78,6 +78,8 @@ export interface LiveServerRead {
   pod: {namespace: string; name: string}
   /** The inbound port it was read for (a staged read holds only what that port's request touches). */
   port: number
+  /** Read from the running pod, or from the same snapshot as the client. */
+  from: 'live' | 'snapshot'
   state?: ProxyState
   error?: string
 }
@@ -347,7 +349,7 @@ export function explainServerSide(input: ServerSideInput): ServerSideExplanation
   if (live?.state) {
     // The server's own Envoy, read like the client's: what it really runs, not what istiod should have sent.
     serverState = live.state
-    from = 'live'
+    from = live.from
   } else {
     if (live?.error)
       notes.push(

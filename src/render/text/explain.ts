@@ -96,7 +96,9 @@ function serverLabel(s: ServerSideExplanation): string {
   const from =
     s.origin === 'live'
       ? 'its config read live from its sidecar'
-      : `as istiod would configure it from the ${s.origin === 'cluster' ? "cluster's objects" : 'manifests'}`
+      : s.origin === 'snapshot'
+        ? 'its config from the snapshot'
+        : `as istiod would configure it from the ${s.origin === 'cluster' ? "cluster's objects" : 'manifests'}`
   return `${where}${p.serviceAccount ? ` (service account ${p.serviceAccount})` : ''}, ${from}`
 }
 
