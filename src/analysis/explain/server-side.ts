@@ -165,9 +165,14 @@ function chooseTarget(model: MeshModel, client: ExplainResult, svc: MeshService,
     notes,
   })
   const hosts = [...(client.endpoints?.hosts ?? [])].sort((a, b) => Number(b.health === 'healthy') - Number(a.health === 'healthy'))
+  // Endpoints whose pods carry other labels may be selected by other policies: say which one is explained.
+  const podAt = (ip: string) => allPods.find((p) => p.ip === ip && p.namespace === svc.namespace) ?? allPods.find((p) => p.ip === ip)
+  const labelSets = new Set(hosts.map((h) => podAt(splitHostPort(h.address).ip)).map((p) => (p ? labelText(p.labels) : '?')))
   for (const h of hosts) {
     const {ip, port} = splitHostPort(h.address)
-    const pod = allPods.find((p) => p.ip === ip && p.namespace === svc.namespace) ?? allPods.find((p) => p.ip === ip)
+    const pod = podAt(ip)
+    if (pod && labelSets.size > 1)
+      notes.push(`${hosts.length} endpoints of pods with different labels: explained for ${pod.name} (${h.address}); others may be selected by other policies`)
     if (pod) return fromPod(pod, port)
     const e = svc.endpoints.find((x) => x.address === ip)
     if (e)
