@@ -114,3 +114,42 @@ describe('explainServerSide', () => {
     expect(result.predicted.status).toBe(200)
   })
 })
+
+describe('explainServerSide with a CUSTOM policy', () => {
+  it('the external authorizer decides: no status claimed, the provider and the AuthorizationPolicy rule named', () => {
+    const extAuthz = {
+      file: 'ext-authz.yaml',
+      text: `apiVersion: v1
+kind: Service
+metadata: {name: ext-authz, namespace: bookinfo}
+spec:
+  clusterIP: 10.96.0.50
+  selector: {app: ext-authz}
+  ports: [{name: http, port: 8000, targetPort: 8000}]
+---
+apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata: {name: ext-check, namespace: bookinfo}
+spec:
+  selector: {matchLabels: {app: reviews}}
+  action: CUSTOM
+  provider: {name: my-ext-authz}
+  rules: [{to: [{operation: {paths: ["/reviews/*"]}}]}]
+`,
+    }
+    const model = loadManifestsFromText([...base, extAuthz])
+    const mesh = {
+      ...DEFAULT_MESH_CONFIG,
+      extensionProviders: [{name: 'my-ext-authz', envoyExtAuthzHttp: {service: 'ext-authz.bookinfo.svc.cluster.local', port: 8000}}],
+    }
+    const client: ProxySpec = {kind: 'sidecar', namespace: 'bookinfo', labels: {app: 'sleep'}}
+    const state = {label: 'c', dump: buildProxyConfig(model, client, mesh)}
+    const {request} = buildRequest({to: 'reviews:9080', path: '/reviews/1'})
+    const result = explainRoute(state, request, {proxy: client})
+    const server = explainServerSide({client: result, clientState: state, request, model, mesh, clientProxy: client, origin: 'manifests'})
+    expect(server.authorization).toMatchObject({allowed: null, action: 'CUSTOM'})
+    applyServerSide(result, server)
+    expect(result.predicted.status).toBeNull()
+    expect(result.predicted.cause).toContain('the external authorizer decides (CUSTOM AuthorizationPolicy bookinfo/ext-check spec.rules[0])')
+  })
+})
