@@ -325,7 +325,7 @@ export function planServerSide(input: ServerSideInput): ServerPlan | ServerSideE
     ...(peerPrincipal ? {sourcePrincipal: peerPrincipal} : {sourcePrincipal: undefined}),
   }
   const transportStep: TraceStep = {
-    step: 'filter_chain',
+    step: 'peer',
     result:
       transport === 'istio-mtls'
         ? `client connects with Istio mutual TLS: the server sees peer ${peerPrincipal}`

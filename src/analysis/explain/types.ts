@@ -6,7 +6,18 @@ import type {ServerSideExplanation} from './server-side.js'
 export type ExplainError =
   'no_listener' | 'no_filter_chain' | 'multiple_filter_chains' | 'tls_error' | 'mtls_error' | 'protocol_error' | 'no_virtual_host' | 'tls_redirect' | 'no_route'
 
-export type TraceStepKind = 'listener' | 'filter_chain' | 'route_config' | 'virtual_host' | 'route' | 'authorization' | 'cluster' | 'upstream_tls' | 'endpoints'
+export type TraceStepKind =
+  | 'listener'
+  | 'filter_chain'
+  | 'route_config'
+  | 'virtual_host'
+  | 'route'
+  | 'authorization'
+  | 'cluster'
+  | 'upstream_tls'
+  | 'endpoints'
+  /** Server side: how the client's connection arrives (Istio mTLS peer identity, plaintext). */
+  | 'peer'
 
 export type SourceRef = {
   kind: string

@@ -18,6 +18,7 @@ const STEP_TITLE: Record<TraceStepKind, string> = {
   cluster: 'Cluster',
   upstream_tls: 'Upstream TLS',
   endpoints: 'Endpoints',
+  peer: 'Peer',
 }
 
 function requestLine(r: ExplainResult): string {

@@ -40,7 +40,7 @@ describe('explainServerSide', () => {
     expect(server.pod).toMatchObject({name: 'reviews-v2', serviceAccount: 'bookinfo-reviews'})
     expect(server.peerPrincipal).toBe('spiffe://cluster.local/ns/bookinfo/sa/sleep')
     expect(server.trace.map((t) => t.step)).toEqual([
-      'filter_chain',
+      'peer',
       'listener',
       'filter_chain',
       'route_config',
