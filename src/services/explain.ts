@@ -186,7 +186,8 @@ export class ExplainSession {
   explain(request: SimRequest, built?: Pick<BuiltRequest, 'proxy' | 'mtlsSecretName'>): ExplainResult {
     const explain = {proxy: built?.proxy, mtlsSecretName: built?.mtlsSecretName}
     const result = explainAndDiagnose({...this.inputs, request, explain, expect: this.expect})
-    if (request.direction === 'outbound') applyServerSide(result, serverSideOf(this.inputs, request, result))
+    // Sidecar and gateway requests go on to the destination's sidecar; an inbound one is already there.
+    if (request.direction !== 'inbound') applyServerSide(result, serverSideOf(this.inputs, request, result))
     const ref = this.inputs.proxyRef
     if (ref) {
       result.predicted.next = resolveSteps(result.predicted.next, ref)
@@ -211,7 +212,7 @@ async function readLiveServer(
   built: BuiltRequest,
   progress?: (m: string) => void,
 ): Promise<LiveServerRead | undefined> {
-  if (built.request.direction !== 'outbound' || !inputs.model) return undefined
+  if (built.request.direction === 'inbound' || !inputs.model) return undefined
   const live = source instanceof SnapshotSource ? undefined : await liveSourceOf(source)
   if (!live && !(source instanceof SnapshotSource)) return undefined
   const client = explainRoute(inputs.state, built.request, {proxy: built.proxy, mtlsSecretName: built.mtlsSecretName})

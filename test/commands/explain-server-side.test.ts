@@ -75,6 +75,15 @@ describe('explain route follows an outbound request into the server (manifests)'
     expect(text.stdout).not.toMatch(/^Server/m)
   })
 
+  it('from the ingress gateway: the gateway identity (its chart service account) is the peer the ALLOW policy leaves out', () => {
+    const r = explain([...manifests, '--manifests', 'test/fixtures/authz-gateway', '--gateway', '--to', 'bookinfo.example.com:80'])
+    expect(r.cluster).toBe('outbound|9080||reviews.bookinfo.svc.cluster.local')
+    expect(r.server.peerPrincipal).toBe('spiffe://cluster.local/ns/istio-system/sa/istio-ingressgateway-service-account')
+    expect(r.server.notes.join('\n')).toContain('assuming "istio-ingressgateway-service-account"')
+    expect(r.authorization).toMatchObject({allowed: false, status: 403, action: 'ALLOW', matchedPolicy: null})
+    expect(r.predicted.status).toBe(403)
+  })
+
   it('text: the server steps follow the client steps, labelled, with the verdict from the server', () => {
     const r = runCli(['explain', 'route', ...manifests, ...as('productpage'), '--to', 'reviews:9080'])
     expect(r.code, r.stderr).toBe(0)

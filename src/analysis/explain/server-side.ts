@@ -239,7 +239,9 @@ function clientIdentity(model: MeshModel, client: ProxySpec | undefined, state: 
       if (Object.keys(tl).length && labelsMatch(labels, tl)) return {sa: String(tpl.spec?.serviceAccountName ?? 'default'), ...(ip ? {ip} : {})}
     }
   }
-  return {sa: 'default', ...(ip ? {ip} : {}), note: `the client's service account is not in the model: assuming "default" in ${ns}`}
+  // Istio's gateway charts run the ingress gateway as istio-ingressgateway-service-account.
+  const sa = client?.kind === 'gateway' ? 'istio-ingressgateway-service-account' : 'default'
+  return {sa, ...(ip ? {ip} : {}), note: `the client's service account is not in the model: assuming "${sa}" in ${ns}`}
 }
 
 function mtlsAlpn(p: SimRequest['protocol']): string {
@@ -262,7 +264,7 @@ export interface ServerPlan {
 /** The server's workload and the request it receives, or why it cannot be known. */
 export function planServerSide(input: ServerSideInput): ServerPlan | ServerSideExplanation {
   const {client, model, mesh, origin} = input
-  if (input.request.direction !== 'outbound') return serverNotExplained('only an outbound request has a server side to follow', origin)
+  if (input.request.direction === 'inbound') return serverNotExplained('an inbound request is already on the server side', origin)
   const stop = clientStops(client)
   if (stop) return {...serverNotExplained(`no server side: ${stop}`, origin), reached: false}
   const clusterName = client.cluster ?? client.weightedClusters.find((w) => w.weight > 0)?.cluster
