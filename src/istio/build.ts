@@ -6,10 +6,21 @@ import type {ConfigDump, EnvoyMessage, ListenerEntry, RouteConfigEntry} from '..
 import type {FeatureFlags, MeshConfig, MeshModel, ProxySpec} from './types.js'
 import {buildProxyScope} from './scope.js'
 import {buildSidecarOutboundRouteConfig} from './routes.js'
-import {buildSidecarOutboundListeners, buildVirtualInboundListener, buildVirtualOutboundListener} from './listeners.js'
+import {
+  addInboundAuthzFilters,
+  buildSidecarOutboundListeners,
+  buildVirtualInboundListener,
+  buildVirtualOutboundListener,
+  type InboundAuthzFilters,
+} from './listeners.js'
 import {buildOutboundClusters, builtinClusters, inboundClusters} from './clusters.js'
 import {mtlsPolicyFor} from './authn.js'
 import {buildGatewayConfig, gatewayApiGatewayProxies, gatewaysApply} from './gateway.js'
+import {buildAuthzFilters} from './authz/builder.js'
+import {authorizationPoliciesFrom} from './authz/convert.js'
+import type {EnvoyFilter} from './authz/types.js'
+import {snakeCaseKeys} from '../envoy/configdump/normalize.js'
+import {normalizeRbacFilterConfig} from '../envoy/rbac/normalize.js'
 
 export interface BuildOptions {
   features?: FeatureFlags
@@ -84,6 +95,7 @@ export function buildProxyConfig(model: MeshModel, asked: ProxySpec, mesh: MeshC
   const outbound = buildSidecarOutboundListeners(scope)
   const virtualOutbound = buildVirtualOutboundListener(scope)
   const inbound = buildVirtualInboundListener(scope, mtlsPolicyFor(model, proxy, mesh), opts.features ?? {})
+  addInboundAuthzFilters(inbound.listener, inboundAuthzFilters(model, proxy, mesh))
   dump.listeners = [virtualOutbound, inbound.listener, ...outbound].map(listenerEntry)
   const routeConfigs: RouteConfigEntry[] = []
   for (const name of rdsNames(outbound)) {
@@ -103,4 +115,30 @@ export function buildProxyConfig(model: MeshModel, asked: ProxySpec, mesh: MeshC
   dump.clusters = [...out.clusters, ...inb.clusters, ...builtinClusters(scope)]
   dump.endpoints = out.endpoints
   return dump
+}
+
+/** protojson filter (camelCase) → the dump's snake_case shape; policy names (map keys) stay as they are. */
+const dumpFilter = (f: EnvoyFilter): EnvoyMessage => ({
+  name: f.name,
+  typed_config: f.name.endsWith('.rbac') ? normalizeRbacFilterConfig(f.typedConfig) : snakeCaseKeys(f.typedConfig),
+})
+
+/**
+ * The RBAC / ext_authz filters istiod builds for this sidecar's inbound chains from the AuthorizationPolicies of the
+ * root namespace and its own (pilot/pkg/networking/plugin/authz: a sidecar matches peers by their TLS principal).
+ */
+export function inboundAuthzFilters(model: MeshModel, proxy: ProxySpec, mesh: MeshConfig): InboundAuthzFilters {
+  const policies = authorizationPoliciesFrom(model.others)
+  if (!policies.length) return {http: [], tcp: []}
+  const built = buildAuthzFilters(policies, {
+    proxy: {namespace: proxy.namespace, labels: proxy.labels},
+    meshConfig: {
+      rootNamespace: mesh.rootNamespace,
+      ...(mesh.trustDomain ? {trustDomain: mesh.trustDomain} : {}),
+      ...(mesh.trustDomainAliases ? {trustDomainAliases: mesh.trustDomainAliases} : {}),
+      ...(mesh.extensionProviders ? {extensionProviders: mesh.extensionProviders} : {}),
+    },
+    services: model.services.map((s) => ({hostname: s.hostname, namespace: s.namespace})),
+  })
+  return {http: built.http.map(dumpFilter), tcp: built.tcp.map(dumpFilter)}
 }

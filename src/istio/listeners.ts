@@ -524,3 +524,33 @@ function sameChainMatch(a: EnvoyMessage | undefined, b: EnvoyMessage | undefined
     JSON.stringify({...m, prefix_ranges: (m?.prefix_ranges ?? []).map((r: CidrRange) => cidrNetworkKey(r) ?? JSON.stringify(r)).sort()})
   return norm(a) === norm(b)
 }
+
+/** The authorization filters for one workload in the dump's snake_case shape (`typed_config`). */
+export interface InboundAuthzFilters {
+  http: EnvoyMessage[]
+  tcp: EnvoyMessage[]
+}
+
+/**
+ * Puts the workload's authorization filters into virtualInbound's chains where istiod does: HTTP chains get them in
+ * the HCM before the router (listener_builder.go buildHTTPConnectionManager: CUSTOM, authn, then ALLOW/DENY/AUDIT),
+ * TCP chains before tcp_proxy (networkfilter.go buildCompleteNetworkFilters: CUSTOM, then the local RBAC filters).
+ * Every inbound chain gets them, passthrough chains included (listener_inbound.go inboundChainForOpts); the
+ * blackhole chain (traffic to 15006 itself) has none.
+ */
+export function addInboundAuthzFilters(listener: EnvoyMessage, filters: InboundAuthzFilters): void {
+  if (!filters.http.length && !filters.tcp.length) return
+  for (const chain of (listener.filter_chains ?? []) as EnvoyMessage[]) {
+    if (chain.name === 'virtualInbound-blackhole') continue
+    const list = (chain.filters ?? []) as EnvoyMessage[]
+    const hcm = list.find((f) => f.name === 'envoy.filters.network.http_connection_manager')
+    if (hcm) {
+      const httpFilters = (hcm.typed_config.http_filters ?? []) as EnvoyMessage[]
+      const router = httpFilters.findIndex((f) => f.name === 'envoy.filters.http.router')
+      const at = router === -1 ? httpFilters.length : router
+      hcm.typed_config.http_filters = [...httpFilters.slice(0, at), ...structuredClone(filters.http), ...httpFilters.slice(at)]
+    } else if (filters.tcp.length) {
+      chain.filters = [...structuredClone(filters.tcp), ...list]
+    }
+  }
+}

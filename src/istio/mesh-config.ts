@@ -54,6 +54,10 @@ export function meshConfigFromObject(doc: Record<string, any> | null | undefined
   mesh.ingressService = text(doc.ingressService) ?? mesh.ingressService
   if (typeof doc.ingressClass === 'string') mesh.ingressClass = doc.ingressClass
   if (typeof doc.ingressSelector === 'string') mesh.ingressSelector = doc.ingressSelector
+  // Read for the AuthorizationPolicy filters (src/istio/authz) the model puts into inbound chains.
+  if (text(doc.trustDomain)) mesh.trustDomain = text(doc.trustDomain)
+  if (Array.isArray(doc.trustDomainAliases)) mesh.trustDomainAliases = doc.trustDomainAliases.map(String)
+  if (Array.isArray(doc.extensionProviders)) mesh.extensionProviders = doc.extensionProviders.filter((p: unknown) => p && typeof p === 'object')
   return mesh
 }
 

@@ -126,6 +126,11 @@ export interface MeshConfig {
   ingressClass: string
   /** `istio: <value>` selector of Ingress-derived Gateways; '' derives it from ingressService. */
   ingressSelector: string
+  /** SPIFFE trust domain of the workload identities (default cluster.local) and its aliases: AuthorizationPolicy principals. */
+  trustDomain?: string
+  trustDomainAliases?: string[]
+  /** meshConfig.extensionProviders, for CUSTOM AuthorizationPolicies (ext_authz). */
+  extensionProviders?: Record<string, any>[]
 }
 
 export const DEFAULT_MESH_CONFIG: MeshConfig = {

@@ -4,14 +4,24 @@
  * with — from --manifests (alone: offline prediction; beside a proxy: "what would my change do"), else, for a live
  * pod or a snapshot, from the cluster's own objects (what istiod builds this proxy from), unless --no-cluster-config.
  */
-import {explainRoute} from '../analysis/explain/index.js'
+import {
+  applyServerSide,
+  clientStops,
+  explainRoute,
+  explainServerSide,
+  isServerPlan,
+  planServerSide,
+  serverNotExplained,
+  type LiveServerRead,
+  type ServerSideExplanation,
+} from '../analysis/explain/index.js'
 import {explainAndDiagnose, proxyIdentityFromState, targetClusters, type DiagnoseInput, type Expectation} from '../analysis/diagnose/index.js'
 import {resolveFindingSteps, resolveSteps, type ProxyReference} from '../findings/next-steps.js'
 import type {ExplainResult} from '../analysis/explain/types.js'
 import type {SimRequest} from '../envoy/model.js'
 import {clusterServiceNamespace} from '../envoy/configdump/istio-names.js'
 import type {BuiltRequest} from '../input/request.js'
-import type {ProxySpec} from '../istio/types.js'
+import {DEFAULT_MESH_CONFIG, type ProxySpec} from '../istio/types.js'
 import {
   buildClusterModel,
   clusterConfigNotReadFinding,
@@ -22,7 +32,7 @@ import {
   type ClusterObjects,
 } from '../sources/cluster-config.js'
 import {proxySpecFromFlags, sourceFromFlags, type SourceFlagValues} from '../sources/select.js'
-import {liveSourceOf} from '../sources/live.js'
+import {liveSourceOf, resolveLiveSource, type LiveSource} from '../sources/live.js'
 import {ManifestSource, readMeshConfig, schemaFindings} from '../sources/manifests.js'
 import {SnapshotSource} from '../sources/snapshot.js'
 import {loadForRequest} from '../sources/staged.js'
@@ -37,6 +47,8 @@ export interface ExplainInputFlags extends SourceFlagValues {
 export interface ExplainInputs extends Omit<DiagnoseInput, 'request'> {
   /** The (still open) source of `state`, for a later refresh; the caller closes it. */
   source: ProxySource
+  /** Live: the destination pod's own inbound config for the command's request (read once, then closed). */
+  liveServer?: LiveServerRead
   /** How the next steps name this proxy (the pod, `--file dump`, `--snapshot s pod`…). */
   proxyRef?: ProxyReference
 }
@@ -70,7 +82,9 @@ export async function loadExplainInputs(
     const prefetch = await prefetchClusterObjects(source, flags, paths)
     const state = await loadStaged(source, built, progress)
     const proxyRef = proxyReferenceFor(flags, state)
-    return {source, state, ...(proxyRef ? {proxyRef} : {}), ...(await modelFor(source, state, flags, built, progress, prefetch))}
+    const inputs: ExplainInputs = {source, state, ...(proxyRef ? {proxyRef} : {}), ...(await modelFor(source, state, flags, built, progress, prefetch))}
+    const liveServer = await readLiveServer(source, inputs, built, progress)
+    return liveServer ? {...inputs, liveServer} : inputs
   } catch (error) {
     await source.close()
     throw error
@@ -172,6 +186,8 @@ export class ExplainSession {
   explain(request: SimRequest, built?: Pick<BuiltRequest, 'proxy' | 'mtlsSecretName'>): ExplainResult {
     const explain = {proxy: built?.proxy, mtlsSecretName: built?.mtlsSecretName}
     const result = explainAndDiagnose({...this.inputs, request, explain, expect: this.expect})
+    // Sidecar and gateway requests go on to the destination's sidecar; an inbound one is already there.
+    if (request.direction !== 'inbound') applyServerSide(result, serverSideOf(this.inputs, request, result))
     const ref = this.inputs.proxyRef
     if (ref) {
       result.predicted.next = resolveSteps(result.predicted.next, ref)
@@ -183,6 +199,88 @@ export class ExplainSession {
   close(): Promise<void> {
     return this.inputs.source.close()
   }
+}
+
+/**
+ * A live client's destination pod (the one behind the endpoint it picks, found among the cluster's pods) is read
+ * like the client, through the same staged loader, for the inbound side of the request; the forward is closed at
+ * once. A failure is kept as the reason (the server is then computed from the cluster's objects, or not explained).
+ */
+async function readLiveServer(
+  source: ProxySource,
+  inputs: ExplainInputs,
+  built: BuiltRequest,
+  progress?: (m: string) => void,
+): Promise<LiveServerRead | undefined> {
+  if (built.request.direction === 'inbound' || !inputs.model) return undefined
+  const live = source instanceof SnapshotSource ? undefined : await liveSourceOf(source)
+  if (!live && !(source instanceof SnapshotSource)) return undefined
+  const client = explainRoute(inputs.state, built.request, {proxy: built.proxy, mtlsSecretName: built.mtlsSecretName})
+  const plan = planServerSide({
+    client,
+    clientState: inputs.state,
+    request: built.request,
+    model: inputs.model,
+    mesh: inputs.mesh ?? DEFAULT_MESH_CONFIG,
+    ...(inputs.proxy ? {clientProxy: inputs.proxy} : {}),
+    origin: 'cluster',
+  })
+  if (!isServerPlan(plan) || !plan.workload.name) return undefined
+  const pod = {namespace: plan.workload.namespace, name: plan.workload.name}
+  progress?.(`reading the server pod ${pod.namespace}/${pod.name} (inbound port ${plan.request.port})`)
+  const port = plan.request.port
+  if (source instanceof SnapshotSource) {
+    // The snapshot may hold the destination pod too (saved together): its own dump, as saved.
+    const entry = source.snapshot.pods.find((p) => p.namespace === pod.namespace && p.name === pod.name)
+    if (!entry) return {pod, port, from: 'snapshot', error: `pod ${pod.namespace}/${pod.name} is not in the snapshot`}
+    try {
+      return {pod, port, from: 'snapshot', state: await new SnapshotSource(source.snapshot, entry).load({listeners: true, routes: true, clusters: true})}
+    } catch (error) {
+      return {pod, port, from: 'snapshot', error: (error as Error).message.split('\n')[0]!}
+    }
+  }
+  let server: LiveSource | undefined
+  try {
+    server = await resolveLiveSource(pod.name, {...live!.opts, namespace: pod.namespace, selector: undefined})
+    const state = await loadForRequest(server, plan.request, (s) => explainRoute(s, plan.request, {proxy: plan.spec}), {progress})
+    return {pod, port, from: 'live', state}
+  } catch (error) {
+    return {pod, port, from: 'live', error: (error as Error).message.split('\n')[0]!}
+  } finally {
+    await server?.close()
+  }
+}
+
+function policiesRead(coverage: ExplainInputs['modelCoverage'], namespace: string): boolean {
+  const c = coverage?.AuthorizationPolicy
+  return c === '*' || (Array.isArray(c) && c.includes(namespace))
+}
+
+/**
+ * The destination's inbound side, computed from the model the client is diagnosed with (what istiod would send the
+ * destination pod); without a model (a bare dump) the server is not known and the result says so.
+ */
+function serverSideOf(inputs: ExplainInputs, request: SimRequest, client: ExplainResult): ServerSideExplanation {
+  const stop = clientStops(client)
+  if (stop) return {...serverNotExplained(`no server side: ${stop}`), reached: false}
+  if (!inputs.model) {
+    const why = inputs.notes?.length
+      ? "not explained: the cluster's objects could not be read (see the findings)"
+      : 'not explained: without the mesh objects (a bare dump, or --no-cluster-config) the workload behind the endpoint and the AuthorizationPolicies selecting it are not known (add --manifests)'
+    return serverNotExplained(why)
+  }
+  return explainServerSide({
+    client,
+    clientState: inputs.state,
+    request,
+    model: inputs.model,
+    mesh: inputs.mesh ?? DEFAULT_MESH_CONFIG,
+    ...(inputs.proxy ? {clientProxy: inputs.proxy} : {}),
+    origin: inputs.modelOrigin === 'cluster' ? 'cluster' : 'manifests',
+    ...(inputs.liveServer ? {liveServer: inputs.liveServer} : {}),
+    // A read of the cluster holds the AuthorizationPolicies only of the namespaces it lists them in (none today).
+    ...(inputs.modelOrigin === 'cluster' ? {policiesKnown: (ns: string) => policiesRead(inputs.modelCoverage, ns)} : {}),
+  })
 }
 
 export interface ExplainRouteOptions {

@@ -137,7 +137,7 @@ export function authorizationStep(a: AuthorizationSummary): TraceStep {
   let result: string
   if (a.filters.length === 0) result = 'no authorization filter on this chain: allowed'
   else if (a.allowed === false)
-    result = `denied by ${decider?.name ?? 'RBAC'} (${a.action}): ${a.matchedPolicy ? policyLabel(a.matchedPolicy, a.policy) : 'no ALLOW policy matches'} → 403 RBAC: access denied`
+    result = `denied by ${decider?.name ?? 'RBAC'} (${a.action}): ${a.matchedPolicy ? policyLabel(a.matchedPolicy, a.policy) : 'no ALLOW policy matches'} → ${decider?.layer === 'network' ? 'the connection is closed' : '403 RBAC: access denied'}`
   else if (a.allowed === null)
     result = `${decider?.name ?? 'ext_authz'} calls the external authorizer${decider?.authorizer ? ` ${decider.authorizer}` : ''} (CUSTOM${a.matchedPolicy ? `: ${policyLabel(a.matchedPolicy, a.policy)}` : ''}); it decides`
   else if (a.action === 'ALLOW') result = `allowed by ${decider?.name ?? 'RBAC'}: ${policyLabel(a.matchedPolicy, a.policy)}`

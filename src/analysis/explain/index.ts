@@ -15,3 +15,16 @@ export type {
 } from './types.js'
 export {authorizeRequest, authorizationStep} from './authorization.js'
 export type {Finding} from './finding.js'
+export {
+  explainServerSide,
+  applyServerSide,
+  serverNotExplained,
+  clientStops,
+  planServerSide,
+  isServerPlan,
+  type LiveServerRead,
+  type ServerPlan,
+  type ServerSideExplanation,
+  type ServerSideInput,
+  type ServerWorkload,
+} from './server-side.js'

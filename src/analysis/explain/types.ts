@@ -1,11 +1,23 @@
 import type {Finding} from '../../findings/types.js'
 import type {RouteBehaviour} from '../../envoy/route/behaviour.js'
 import type {AuthorizationResult} from '../../envoy/rbac/index.js'
+import type {ServerSideExplanation} from './server-side.js'
 
 export type ExplainError =
   'no_listener' | 'no_filter_chain' | 'multiple_filter_chains' | 'tls_error' | 'mtls_error' | 'protocol_error' | 'no_virtual_host' | 'tls_redirect' | 'no_route'
 
-export type TraceStepKind = 'listener' | 'filter_chain' | 'route_config' | 'virtual_host' | 'route' | 'authorization' | 'cluster' | 'upstream_tls' | 'endpoints'
+export type TraceStepKind =
+  | 'listener'
+  | 'filter_chain'
+  | 'route_config'
+  | 'virtual_host'
+  | 'route'
+  | 'authorization'
+  | 'cluster'
+  | 'upstream_tls'
+  | 'endpoints'
+  /** Server side: how the client's connection arrives (Istio mTLS peer identity, plaintext). */
+  | 'peer'
 
 export type SourceRef = {
   kind: string
@@ -108,6 +120,11 @@ export interface ExplainResult {
   authorization?: AuthorizationSummary | null
   /** Live proxy vs what the manifests imply for the same proxy (--manifests with --file, a pod or --snapshot). */
   comparison?: ExplainComparison | null
+  /**
+   * The destination's inbound side of an outbound request (mTLS peer, RBAC decision, inbound cluster), or why it
+   * could not be explained. Absent when nobody asked (a bare dump is explained without a model).
+   */
+  server?: ServerSideExplanation | null
 }
 
 /** One field on which the live proxy and the manifests disagree. */

@@ -1,4 +1,5 @@
-import type {AuthorizationSummary, ExplainComparison, ExplainResult, TraceStepKind} from '../../analysis/explain/types.js'
+import type {AuthorizationSummary, ExplainComparison, ExplainResult, TraceStep, TraceStepKind} from '../../analysis/explain/types.js'
+import type {ServerSideExplanation} from '../../analysis/explain/server-side.js'
 import {subjectLabel} from '../../findings/finding.js'
 import type {Finding, Severity} from '../../findings/types.js'
 import {paint, type Style} from '../color.js'
@@ -18,6 +19,7 @@ const STEP_TITLE: Record<TraceStepKind, string> = {
   cluster: 'Cluster',
   upstream_tls: 'Upstream TLS',
   endpoints: 'Endpoints',
+  peer: 'Peer',
 }
 
 function requestLine(r: ExplainResult): string {
@@ -45,11 +47,8 @@ export function renderExplain(r: ExplainResult, color: boolean, width?: number):
   const headers = Object.entries(r.request.headers)
   if (headers.length) lines.push(`${paint(color, 'dim', 'Headers')}  ${headers.map(([k, v]) => `${k}: ${[v].flat().join(', ')}`).join('; ')}`)
   lines.push('')
-  r.trace.forEach((t, i) => {
-    const title = `${i + 1}. ${STEP_TITLE[t.step]}`.padEnd(17)
-    lines.push(`${paint(color, 'bold', title)}${t.result}`)
-    for (const d of t.detail) lines.push(`     ${paint(color, 'dim', '·')} ${d}`)
-  })
+  r.trace.forEach((t, i) => lines.push(...stepLines(t, i + 1, STEP_TITLE[t.step], color)))
+  if (r.server) lines.push(...renderServer(r.server, r.trace.length, color))
   lines.push('')
   const ok = r.outcome === 'routed' && (r.predicted.responseFlag === '-' || r.predicted.responseFlag === null) && r.predicted.status !== 'closed'
   const flag = r.predicted.responseFlag && r.predicted.responseFlag !== '-' ? ` ${r.predicted.responseFlag}` : ''
@@ -66,6 +65,44 @@ export function renderExplain(r: ExplainResult, color: boolean, width?: number):
   }
   // On a terminal, no line runs past its width (pasted into a channel, the trace reads as it did on screen).
   return wrapText(lines.join('\n'), width)
+}
+
+/** One numbered trace step and its details. */
+function stepLines(t: TraceStep, n: number, title: string, color: boolean, width = 17): string[] {
+  return [`${paint(color, 'bold', `${n}. ${title}`.padEnd(width))}${t.result}`, ...t.detail.map((d) => `     ${paint(color, 'dim', '·')} ${d}`)]
+}
+
+/** The destination's inbound side, numbered after the client's steps; or why it is not known, in one line. */
+function renderServer(s: ServerSideExplanation, after: number, color: boolean): string[] {
+  // A request the client's sidecar answers itself has no server side: the verdict says it all.
+  if (!s.explained) return s.reason && s.reached ? ['', `${paint(color, 'bold', 'Server')}   ${paint(color, 'yellow', s.reason)}`] : []
+  const out = ['', `${paint(color, 'bold', 'Server')}   the request arrives at port ${s.port} of ${serverLabel(s)}`]
+  for (const n of s.notes) out.push(`     ${paint(color, 'dim', '·')} ${n}`)
+  // Server steps say so in their title ("Server route"), wider than the client's: the column moves for them only.
+  // Details only where the server's answer is decided (peer, authorization) or where it fails; -o json has them all.
+  const failed = s.listener === null || s.filterChain === null
+  s.trace.forEach((t, i) => {
+    const keep = i === 0 || t.step === 'authorization' || (failed && i === s.trace.length - 1)
+    out.push(...stepLines(keep ? t : {...t, detail: []}, after + i + 1, i === 0 ? 'Server peer' : `Server ${STEP_TITLE[t.step].toLowerCase()}`, color, 26))
+  })
+  return out
+}
+
+function serverLabel(s: ServerSideExplanation): string {
+  const p = s.pod
+  if (!p) return 'the destination'
+  const where = p.name
+    ? `pod ${p.namespace}/${p.name}`
+    : `the workload labelled ${Object.entries(p.labels)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(',')} in ${p.namespace}`
+  const from =
+    s.origin === 'live'
+      ? 'its config read live from its sidecar'
+      : s.origin === 'snapshot'
+        ? 'its config from the snapshot'
+        : `as istiod would configure it from the ${s.origin === 'cluster' ? "cluster's objects" : 'manifests'}`
+  return `${where}${p.serviceAccount ? ` (service account ${p.serviceAccount})` : ''}, ${from}`
 }
 
 /** One line: the authorization verdict, the deciding policy and the AuthorizationPolicy rule behind it. */
