@@ -173,7 +173,8 @@ export const KINDS: readonly KindRow[] = [
     list: 'mesh',
     meshWide: false,
   },
-  // Read from manifests (audit, authz conversion); live reads do not list them yet, so the shipped RBAC does not grant them.
+  // Listed like the routing config (the namespaces involved and the root namespace): explain's server side reads
+  // the destination's policies from them when the destination pod itself cannot be read.
   {
     kind: 'AuthorizationPolicy',
     group: SECURITY,
@@ -182,7 +183,7 @@ export const KINDS: readonly KindRow[] = [
     namespaced: true,
     feeds: 'security',
     discovered: true,
-    list: false,
+    list: 'mesh',
     meshWide: false,
   },
   {

@@ -303,7 +303,10 @@ export async function explainLoadedProxy(
 ): Promise<ExplainResult> {
   const model = await modelFor(source, state, target, built, progress)
   const proxyRef = proxyReferenceFor(target, state)
-  return new ExplainSession({source, state, ...(proxyRef ? {proxyRef} : {}), ...model}).explain(built.request, built)
+  const inputs: ExplainInputs = {source, state, ...(proxyRef ? {proxyRef} : {}), ...model}
+  // The same server side as `explain route`: the destination pod read live when the client is a live pod.
+  const liveServer = await readLiveServer(source, inputs, built, progress)
+  return new ExplainSession(liveServer ? {...inputs, liveServer} : inputs).explain(built.request, built)
 }
 
 export interface ExplainTarget extends ExplainInputFlags {

@@ -30,6 +30,8 @@ interface Explained {
   predicted: {status: number | string | null; responseFlag: string | null; cause: string}
   findings: Finding[]
   comparison: {agree: boolean; differences: unknown[]; intended: {source: string}} | null
+  authorization?: {allowed: boolean | null; status: number | null; matchedPolicy: string | null; action: string | null} | null
+  server?: {explained: boolean; reason?: string; pod?: {namespace: string; name: string}} | null
 }
 
 const goldenDir = join(projectRoot, 'test/golden/scenarios')
@@ -185,6 +187,37 @@ const SCENARIOS: Array<{scenario: string; cases: Case[]}> = [
           expect(f.message).toMatch(/DISABLE/)
           expect(f.message).toMatch(/PeerAuthentication default\.bookinfo requires STRICT/)
           agreesWithCluster(r)
+        },
+      },
+    ],
+  },
+  {
+    scenario: 'authz-deny',
+    cases: [
+      {
+        name: 'authz-deny',
+        args: ['--to', 'reviews:9080'],
+        check(r) {
+          // The client side routes fine; the server's ALLOW policy leaves productpage out.
+          expect(r.cluster).toBe('outbound|9080||reviews.bookinfo.svc.cluster.local')
+          // Live: the reviews pod's own sidecar; from the snapshot: its saved AuthorizationPolicies, as istiod builds them.
+          expect(r.predicted.status).toBe(403)
+          expect(r.authorization).toMatchObject({allowed: false, status: 403, matchedPolicy: null, action: 'ALLOW'})
+          expect(r.predicted.cause).toMatch(/reviews-callers/)
+          expect(r.server?.explained).toBe(true)
+        },
+      },
+      {
+        name: 'authz-deny-delete',
+        args: ['--to', 'reviews:9080', '-X', 'DELETE'],
+        check(r) {
+          expect(r.predicted.status).toBe(403)
+          expect(r.authorization).toMatchObject({
+            allowed: false,
+            status: 403,
+            matchedPolicy: 'ns[bookinfo]-policy[reviews-deny-delete]-rule[0]',
+            action: 'DENY',
+          })
         },
       },
     ],

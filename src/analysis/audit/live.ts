@@ -158,7 +158,11 @@ export class LiveAuditor {
     const inScope = (ns: string | undefined) => !ns || !input.namespaces || input.namespaces.includes(ns)
     const inShard = (ns: string | undefined) =>
       !opts.shard || (opts.shardBy === 'pod' ? opts.shard.index === 0 : shardOfNamespace(ns, opts.shard.count) === opts.shard.index)
-    for (const f of staticResult.findings) if (inScope(f.subject.namespace) && inShard(f.subject.namespace)) findings.push(f)
+    // Checks that need the whole inventory (every Namespace, every Pod) stay silent when the read did not cover it:
+    // live reads list pods of the audited namespaces only and no Namespaces (istioctl analyze on a cluster sees all).
+    const inventory = Boolean(input.kindsListed?.includes('Namespace'))
+    for (const f of staticResult.findings)
+      if (inScope(f.subject.namespace) && inShard(f.subject.namespace) && (inventory || !NEEDS_FULL_INVENTORY.has(f.code))) findings.push(f)
     findings.push(...this.aggregate.findings())
 
     // Suppressions apply to both kinds of findings, including istioctl's analyze-suppress annotation.
@@ -228,6 +232,9 @@ function buildModel(resources: AuditResource[], mesh: MeshConfig, notes: string[
  * objects known to exist (stale citations, judged only for the kinds listed) and the pods. The UI builds the same
  * one (checks' proxyFindings) so that its per-proxy warnings are what audit reports for that proxy.
  */
+/** AuthorizationPolicy source namespaces that match no Namespace (MESH1001), selectors that match no pod (MESH1002). */
+const NEEDS_FULL_INVENTORY = new Set(['MESH1001', 'MESH1002'])
+
 export function clusterProxyEnv(input: Pick<LiveAuditInput, 'resources' | 'meshConfig' | 'kindsListed'>, opts: {drift?: boolean} = {}): ProxyCheckEnv {
   const mesh = meshConfigFromObject(input.meshConfig, {strict: false})
   const notes: string[] = []

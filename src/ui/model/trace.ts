@@ -18,6 +18,7 @@ const STEP_TITLES: Record<string, string> = {
   authorization: 'Authorization',
   cluster: 'Cluster',
   upstream_tls: 'Upstream TLS',
+  peer: 'Peer',
   endpoints: 'Endpoints',
 }
 
