@@ -145,6 +145,7 @@ describe('API error mapping (exit 4, exact next step)', () => {
     ])
     expect(r.notes).toEqual([
       'PeerAuthentication (security.istio.io) is not served by this cluster',
+      'AuthorizationPolicy (security.istio.io) is not served by this cluster',
       ...['GatewayClass', 'Gateway', 'ListenerSet', 'HTTPRoute', 'GRPCRoute', 'TCPRoute', 'TLSRoute', 'ReferenceGrant', 'BackendTLSPolicy'].map(
         (kind) => `${kind} (gateway.networking.k8s.io) is not served by this cluster`,
       ),
