@@ -21,7 +21,7 @@ import type {ExplainResult} from '../analysis/explain/types.js'
 import type {SimRequest} from '../envoy/model.js'
 import {clusterServiceNamespace} from '../envoy/configdump/istio-names.js'
 import type {BuiltRequest} from '../input/request.js'
-import {DEFAULT_MESH_CONFIG, type ProxySpec} from '../istio/types.js'
+import {DEFAULT_MESH_CONFIG, type MeshModel, type ProxySpec} from '../istio/types.js'
 import {
   buildClusterModel,
   clusterConfigNotReadFinding,
@@ -35,6 +35,8 @@ import {proxySpecFromFlags, sourceFromFlags, type SourceFlagValues} from '../sou
 import {liveSourceOf, resolveLiveSource, type LiveSource} from '../sources/live.js'
 import {ManifestSource, readMeshConfig, schemaFindings} from '../sources/manifests.js'
 import {SnapshotSource} from '../sources/snapshot.js'
+import {selectPolicies} from '../istio/authz/select.js'
+import {authorizationPoliciesFrom} from '../istio/authz/convert.js'
 import {exactNamesRegex, listenerNameRegexForPort, loadForRequest, mergeStates} from '../sources/staged.js'
 import type {ProxyState} from '../envoy/proxy-state.js'
 import type {ProxySource} from '../sources/types.js'
@@ -226,6 +228,17 @@ async function readLiveServer(
     origin: 'cluster',
   })
   if (!isServerPlan(plan) || !plan.workload.name) return undefined
+  // The cluster's AuthorizationPolicies were read (its namespace and the root namespace) and none applies to this
+  // workload: its sidecar has no authorization filter, and the model says so without a second port-forward.
+  const root = (inputs.mesh ?? DEFAULT_MESH_CONFIG).rootNamespace
+  if (
+    !(source instanceof SnapshotSource) &&
+    inputs.modelOrigin === 'cluster' &&
+    policiesRead(inputs.modelCoverage, plan.workload.namespace) &&
+    policiesRead(inputs.modelCoverage, root) &&
+    noPolicyApplies(inputs.model, {namespace: plan.workload.namespace, labels: plan.workload.labels}, root)
+  )
+    return undefined
   const pod = {namespace: plan.workload.namespace, name: plan.workload.name}
   progress?.(`reading the server pod ${pod.namespace}/${pod.name} (inbound port ${plan.request.port})`)
   const port = plan.request.port
@@ -254,6 +267,11 @@ async function readLiveServer(
   } finally {
     await server?.close()
   }
+}
+
+function noPolicyApplies(model: MeshModel, workload: {namespace: string; labels: Record<string, string>}, root: string): boolean {
+  const selected = selectPolicies(authorizationPoliciesFrom(model.others), workload, root)
+  return !selected.custom.length && !selected.deny.length && !selected.allow.length && !selected.audit.length
 }
 
 function policiesRead(coverage: ExplainInputs['modelCoverage'], namespace: string): boolean {
