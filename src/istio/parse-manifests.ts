@@ -208,6 +208,13 @@ export function parseManifests(texts: ManifestText[], opts: ParseManifestOptions
   for (const {file, text} of texts) {
     const lineCounter = new LineCounter()
     const cur: FileCursor = {file, index: 0, lineCounter}
+    // One JSON object (the cluster's objects, JSON manifests) is YAML too, and decodes the same: JSON.parse is ~20×
+    // faster than the YAML parser on it. Its lines are the first one (what the YAML parser would report for it).
+    const json = jsonObject(text)
+    if (json !== undefined) {
+      pushValue(json, undefined, 1, cur, opts, sink, out)
+      continue
+    }
     // Duplicate keys are accepted (the last one wins), as kubectl and istioctl decode them.
     for (const doc of parseAllDocuments(text, {lineCounter, prettyErrors: false, uniqueKeys: false})) {
       const err = doc.errors[0]
@@ -234,6 +241,19 @@ export function parseManifests(texts: ManifestText[], opts: ParseManifestOptions
     }
   }
   return out
+}
+
+/** `text` as a JSON object when it is exactly one (else undefined: the YAML parser reads it, errors and all). */
+function jsonObject(text: string): Record<string, unknown> | undefined {
+  let i = 0
+  while (i < text.length && (text[i] === ' ' || text[i] === '\n' || text[i] === '\r' || text[i] === '\t')) i++
+  if (text[i] !== '{') return undefined
+  try {
+    const v = JSON.parse(text) as unknown
+    return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined
+  } catch {
+    return undefined
+  }
 }
 
 /** The strict single-file form the audit reads with (exit 3 on the first broken document). */
