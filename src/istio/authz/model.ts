@@ -445,50 +445,59 @@ function unimplemented(): never {
   throw new GenerateError('unimplemented')
 }
 
-function rulePermissions(r: Rule, forTCP: boolean, action: RbacAction): Json[] {
+/**
+ * One rule's matchers, for permissions and principals alike (istiod's permission/principal twins): extended keys
+ * turn all values into one matcher (negated for notValues); the others OR one matcher per value.
+ */
+function ruleMatchers(
+  r: Rule,
+  action: RbacAction,
+  one: (value: string) => Json | undefined,
+  ext: (values: string[]) => Json | undefined,
+  or: (l: Json[]) => Json,
+  not: (m: Json) => Json,
+): Json[] {
   const out: Json[] = []
-  const one = (value: string) => attempt(action, () => (r.g?.permission ? r.g.permission(r.key, value, forTCP) : unimplemented()))
-  const ext = (values: string[]) =>
-    attempt(action, () => (r.extended?.extendedPermission ? r.extended.extendedPermission(r.key, values, forTCP) : unimplemented()))
+  const single = (value: string) => attempt(action, () => one(value))
+  const extended = (values: string[]) => attempt(action, () => ext(values))
   if (r.extended) {
     if (r.values.length) {
-      const p = ext(r.values)
+      const p = extended(r.values)
       if (p) out.push(p)
     }
     if (r.notValues.length) {
-      const p = ext(r.notValues)
-      if (p) out.push(permissionNot(p))
+      const p = extended(r.notValues)
+      if (p) out.push(not(p))
     }
     return out
   }
-  const or = r.values.map(one).filter((p): p is Json => p !== undefined)
-  if (or.length) out.push(permissionOr(or))
-  const notOr = r.notValues.map(one).filter((p): p is Json => p !== undefined)
-  if (notOr.length) out.push(permissionNot(permissionOr(notOr)))
+  const values = r.values.map(single).filter((p): p is Json => p !== undefined)
+  if (values.length) out.push(or(values))
+  const notValues = r.notValues.map(single).filter((p): p is Json => p !== undefined)
+  if (notValues.length) out.push(not(or(notValues)))
   return out
 }
 
+function rulePermissions(r: Rule, forTCP: boolean, action: RbacAction): Json[] {
+  return ruleMatchers(
+    r,
+    action,
+    (value) => (r.g?.permission ? r.g.permission(r.key, value, forTCP) : unimplemented()),
+    (values) => (r.extended?.extendedPermission ? r.extended.extendedPermission(r.key, values, forTCP) : unimplemented()),
+    permissionOr,
+    permissionNot,
+  )
+}
+
 function rulePrincipals(r: Rule, forTCP: boolean, useAuthenticated: boolean, action: RbacAction): Json[] {
-  const out: Json[] = []
-  const one = (value: string) => attempt(action, () => (r.g?.principal ? r.g.principal(r.key, value, forTCP, useAuthenticated) : unimplemented()))
-  const ext = (values: string[]) =>
-    attempt(action, () => (r.extended?.extendedPrincipal ? r.extended.extendedPrincipal(r.key, values, forTCP) : unimplemented()))
-  if (r.extended) {
-    if (r.values.length) {
-      const p = ext(r.values)
-      if (p) out.push(p)
-    }
-    if (r.notValues.length) {
-      const p = ext(r.notValues)
-      if (p) out.push(principalNot(p))
-    }
-    return out
-  }
-  const or = r.values.map(one).filter((p): p is Json => p !== undefined)
-  if (or.length) out.push(principalOr(or))
-  const notOr = r.notValues.map(one).filter((p): p is Json => p !== undefined)
-  if (notOr.length) out.push(principalNot(principalOr(notOr)))
-  return out
+  return ruleMatchers(
+    r,
+    action,
+    (value) => (r.g?.principal ? r.g.principal(r.key, value, forTCP, useAuthenticated) : unimplemented()),
+    (values) => (r.extended?.extendedPrincipal ? r.extended.extendedPrincipal(r.key, values, forTCP) : unimplemented()),
+    principalOr,
+    principalNot,
+  )
 }
 
 /**
