@@ -1,8 +1,9 @@
 import http from 'node:http'
-import type {AddressInfo, Socket} from 'node:net'
+import type {AddressInfo} from 'node:net'
 import {RE2JS} from 're2js'
 import type {EnvoyMessage} from '../envoy/model.js'
 import type {ProxyDocuments} from './scenario-builder.js'
+import {trackSockets} from './sockets.js'
 
 /** Faults an admin server can be told to inject (tests of timeouts and broken transfers). */
 export interface AdminFaults {
@@ -182,7 +183,6 @@ export interface EnvoyAdminServer {
 
 /** Starts a fake Envoy admin API on 127.0.0.1 serving one proxy's documents. */
 export async function startEnvoyAdmin(docs: () => ProxyDocuments, faults: AdminFaults = {}): Promise<EnvoyAdminServer> {
-  const sockets = new Set<Socket>()
   const requests: string[] = []
   const state = {faults}
   const traffic: {bytes: number; firstRequestAt?: number} = {bytes: 0}
@@ -254,12 +254,7 @@ export async function startEnvoyAdmin(docs: () => ProxyDocuments, faults: AdminF
         answer(404, 'invalid path. admin commands are:\n  /clusters\n  /config_dump\n  /ready\n  /server_info\n  /stats\n', 'text/plain')
     }
   })
-  server.on('connection', (s: Socket) => {
-    sockets.add(s)
-    s.on('close', () => sockets.delete(s))
-    // A client that goes away mid-transfer (Ctrl-C, timeout, size cap) must not take the lab down.
-    s.on('error', () => s.destroy())
-  })
+  const sockets = trackSockets(server)
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()))
   return {
     port: (server.address() as AddressInfo).port,

@@ -2,6 +2,7 @@ import http from 'node:http'
 import https from 'node:https'
 import net, {type AddressInfo, type Socket} from 'node:net'
 import {WebSocketServer, type WebSocket} from 'ws'
+import {trackSockets} from './sockets.js'
 import type {KubeObject} from '../kube/api.js'
 import {KINDS} from '../istio/kinds.js'
 
@@ -205,7 +206,6 @@ export async function startFakeApiServer(opts: FakeApiServerOptions): Promise<Fa
   const token = opts.token ?? 'meshctl-lab-token'
   const state = {faults: opts.faults ?? {}}
   const log: string[] = []
-  const sockets = new Set<Socket>()
   const upstreams = new Set<Socket>()
   const objects = opts.objects
 
@@ -346,6 +346,7 @@ export async function startFakeApiServer(opts: FakeApiServerOptions): Promise<Fa
     send(404, status(404, 'NotFound', 'the server could not find the requested resource'))
   }
   const server: http.Server = opts.tls ? https.createServer({key: opts.tls.key, cert: opts.tls.cert}, handler) : http.createServer(handler)
+  const sockets = trackSockets(server)
 
   function groupDoc(group: string) {
     const versions = [...new Set(RESOURCES.filter((r) => r.group === group).map((r) => r.version))]
@@ -361,13 +362,6 @@ export async function startFakeApiServer(opts: FakeApiServerOptions): Promise<Fa
     noServer: true,
     // v4 is what port-forward speaks; kubelet-era servers also accept the older names, never v5 for port-forward.
     handleProtocols: (protocols) => (protocols.has('v4.channel.k8s.io') ? 'v4.channel.k8s.io' : false),
-  })
-
-  server.on('connection', (s: Socket) => {
-    sockets.add(s)
-    s.on('close', () => sockets.delete(s))
-    // A client that goes away mid-request (a CLI killed by Ctrl-C or a timeout) must not take the lab down.
-    s.on('error', () => s.destroy())
   })
 
   server.on('upgrade', (req, socket, head) => {

@@ -1,8 +1,9 @@
 import {createHash} from 'node:crypto'
 import http from 'node:http'
-import type {AddressInfo, Socket} from 'node:net'
+import type {AddressInfo} from 'node:net'
 import type {EnvoyMessage} from '../envoy/model.js'
 import type {KubeObject} from '../kube/api.js'
+import {trackSockets} from './sockets.js'
 
 /**
  * The lab's istiod: its HTTP debug endpoints on 15014 as pilot/pkg/xds/debug.go serves them, for the proxies of a
@@ -223,7 +224,6 @@ export function istiodPod(version: string, revision = 'default'): KubeObject {
  * `proxies()` is read per request, so a large scenario builds each dump only when asked.
  */
 export async function startIstiod(proxies: () => LabProxy[], facts: LabMeshFacts, opts: {startedAt?: Date} = {}): Promise<IstiodServer> {
-  const sockets = new Set<Socket>()
   // The push the stale proxies have not acked: sent when the lab (istiod) started.
   const pendingSince = new Date((opts.startedAt ?? new Date()).getTime() - 60_000).toISOString()
   const server = http.createServer((req, res) => {
@@ -256,11 +256,7 @@ export async function startIstiod(proxies: () => LabProxy[], facts: LabMeshFacts
     }
     send(404, '404 page not found\n', 'text/plain')
   })
-  server.on('connection', (s: Socket) => {
-    sockets.add(s)
-    s.on('close', () => sockets.delete(s))
-    s.on('error', () => s.destroy())
-  })
+  const sockets = trackSockets(server)
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()))
   return {
     port: (server.address() as AddressInfo).port,
