@@ -638,6 +638,45 @@ function computeConflicts(parent: KubeObject, eligible: KubeObject[]): Map<strin
   return conflicts
 }
 
+/** The service account istiod names for a managed Gateway's deployment (`internal.istio.io/service-account`); '' when unmanaged. */
+function gatewayServiceAccount(world: World, gateway: KubeObject, info: {disableNameSuffix: boolean}): string {
+  return isManaged(world, gateway.spec)
+    ? annotationsOf(gateway)['gateway.istio.io/service-account'] || defaultName(nameOf(gateway), gateway.spec, info.disableNameSuffix)
+    : ''
+}
+
+/**
+ * The Istio Gateway one listener becomes, for a Gateway or a ListenerSet (`meta`: what differs between them), with
+ * what routes need to attach to it.
+ */
+function listenerEntry(
+  obj: KubeObject,
+  kind: GatewayEntry['parent']['kind'],
+  l: any,
+  port: number,
+  server: any,
+  valid: boolean,
+  meta: Record<string, string>,
+): GatewayEntry {
+  const sectionName = String(l.name)
+  const name = internalGatewayName(nameOf(obj), sectionName)
+  const [allowed] = supportedKinds(l)
+  return {
+    config: gatewayDoc(obj, name, {...parentMeta(obj, sectionName), [ANN_GATEWAY_SEMANTICS]: 'gateway', ...meta}, server),
+    parent: {kind, name: nameOf(obj), namespace: nsOf(obj)},
+    parentInfo: {
+      internalName: `${nsOf(obj)}/${name}`,
+      allowedKinds: allowed,
+      hostnames: server.hosts,
+      originalHostname: typeof l.hostname === 'string' ? l.hostname : '',
+      sectionName,
+      port,
+      protocol: String(l.protocol),
+    },
+    valid,
+  }
+}
+
 function parentMeta(obj: KubeObject, sectionName?: string): Record<string, string> {
   const name = sectionName === undefined ? `${obj.kind}/${nameOf(obj)}.${nsOf(obj)}` : `${obj.kind}/${nameOf(obj)}/${sectionName}.${nsOf(obj)}`
   return {[ANN_PARENTS]: name}
@@ -725,28 +764,12 @@ function convertListenerSets(world: World, entries: GatewayEntry[], statuses: Ma
         servers.push(r.server)
         if (cls.controller === MESH_CONTROLLER) return
         if (cls.controller === EASTWEST_CONTROLLER && port === 15008) return
-        const meta = parentMeta(obj, String(l.name))
-        meta[ANN_GATEWAY_SEMANTICS] = 'gateway'
-        meta[ANN_GATEWAY_SERVICE] = gatewayServices.join(',')
-        meta[ANN_PARENT_NAMESPACE] = nsOf(parent)
-        meta[ANN_SERVICE_ACCOUNT] = isManaged(world, parent.spec)
-          ? annotationsOf(parent)['gateway.istio.io/service-account'] || defaultName(nameOf(parent), parent.spec, info.disableNameSuffix)
-          : ''
-        const name = internalGatewayName(nameOf(obj), String(l.name))
-        const [allowed] = supportedKinds(l)
         entries.push({
-          config: gatewayDoc(obj, name, meta, r.server),
-          parent: {kind: GVK.ListenerSet, name: nameOf(obj), namespace: nsOf(obj)},
-          parentInfo: {
-            internalName: `${nsOf(obj)}/${name}`,
-            allowedKinds: allowed,
-            hostnames: r.server.hosts,
-            originalHostname: typeof l.hostname === 'string' ? l.hostname : '',
-            sectionName: String(l.name),
-            port,
-            protocol: String(l.protocol),
-          },
-          valid: r.ok,
+          ...listenerEntry(obj, GVK.ListenerSet, l, port, r.server, r.ok, {
+            [ANN_GATEWAY_SERVICE]: gatewayServices.join(','),
+            [ANN_PARENT_NAMESPACE]: nsOf(parent),
+            [ANN_SERVICE_ACCOUNT]: gatewayServiceAccount(world, parent, info),
+          }),
           gatewayParent: keyOf(parent),
         })
       })
@@ -838,9 +861,7 @@ export function convertGateways(world: World): GatewayResults {
         continue
       }
       if (!err) err = validateParametersRef(world, obj)
-      const serviceAccount = isManaged(world, spec)
-        ? annotationsOf(obj)['gateway.istio.io/service-account'] || defaultName(nameOf(obj), spec, info.disableNameSuffix)
-        : ''
+      const serviceAccount = gatewayServiceAccount(world, obj, info)
       let validListeners = 0
       const conflicts = conflictsForGateway(world, obj).get(`Gateway/${keyOf(obj)}`)
       let listeners: ListenerStatus[] = (Array.isArray(status.listeners) ? status.listeners : []).map((x: any) => ({...x}))
@@ -858,26 +879,12 @@ export function convertGateways(world: World): GatewayResults {
         servers.push(r.server)
         if (cls.controller === MESH_CONTROLLER) return
         if (cls.controller === EASTWEST_CONTROLLER && Number(l.port) === 15008) return
-        const meta = parentMeta(obj, String(l.name))
-        meta[ANN_GATEWAY_SEMANTICS] = 'gateway'
-        meta[ANN_GATEWAY_SERVICE] = gatewayServices.join(',')
-        meta[ANN_SERVICE_ACCOUNT] = serviceAccount
-        const name = internalGatewayName(nameOf(obj), String(l.name))
-        const [allowed] = supportedKinds(l)
-        entries.push({
-          config: gatewayDoc(obj, name, meta, r.server),
-          parent: {kind: GVK.Gateway, name: nameOf(obj), namespace: nsOf(obj)},
-          parentInfo: {
-            internalName: `${nsOf(obj)}/${name}`,
-            allowedKinds: allowed,
-            hostnames: r.server.hosts,
-            originalHostname: typeof l.hostname === 'string' ? l.hostname : '',
-            sectionName: String(l.name),
-            port: Number(l.port),
-            protocol: String(l.protocol),
-          },
-          valid: r.ok,
-        })
+        entries.push(
+          listenerEntry(obj, GVK.Gateway, l, Number(l.port), r.server, r.ok, {
+            [ANN_GATEWAY_SERVICE]: gatewayServices.join(','),
+            [ANN_SERVICE_ACCOUNT]: serviceAccount,
+          }),
+        )
       })
       status.listeners = listeners
       const attachedSets = new Set<string>()
