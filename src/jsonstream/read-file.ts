@@ -44,14 +44,16 @@ export async function readConfigDumpSelective(path: string, select: DumpSelectio
   const scanner = new ConfigDumpScanner(select, {file: path})
   await streamInto(path, scanner, opts)
   const dump = scanner.end()
-  const keep = select.virtualHosts
-  if (keep) {
-    const sections = Array.isArray(dump.configs) ? dump.configs : Object.values((dump.configs ?? {}) as Record<string, unknown>)
-    for (const section of sections as Record<string, unknown>[])
-      for (const key of ['dynamic_route_configs', 'static_route_configs', 'dynamicRouteConfigs', 'staticRouteConfigs'])
-        if (Array.isArray(section?.[key])) section[key] = (section[key] as unknown[]).map((e) => reduceRouteConfigElement(e, keep))
-  }
+  if (select.virtualHosts) reduceRouteConfigs(dump, select.virtualHosts)
   return dump
+}
+
+/** Every route configuration of a raw config_dump (in place) with the virtual hosts `keep` rejects reduced. */
+export function reduceRouteConfigs(dump: Record<string, unknown>, keep: (domains: readonly unknown[]) => boolean): void {
+  const sections = Array.isArray(dump.configs) ? dump.configs : Object.values((dump.configs ?? {}) as Record<string, unknown>)
+  for (const section of sections as Record<string, unknown>[])
+    for (const key of ['dynamic_route_configs', 'static_route_configs', 'dynamicRouteConfigs', 'staticRouteConfigs'])
+      if (Array.isArray(section?.[key])) section[key] = (section[key] as unknown[]).map((e) => reduceRouteConfigElement(e, keep))
 }
 
 /**
