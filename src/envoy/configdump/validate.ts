@@ -75,12 +75,39 @@ const WANT: Record<Scalar, string> = {
   any: 'anything',
 }
 
+/** Where a value sits, built into text only when a check fails: a dump holds millions of checked fields. */
+interface PathNode {
+  up: PathNode | undefined
+  /** A member name (`.name`, or `name` at an empty root) or a list index (`[i]`). */
+  key: string | number
+}
+
+function pathText(root: string, node: PathNode | undefined): string {
+  const keys: Array<string | number> = []
+  for (let n = node; n; n = n.up) keys.push(n.key)
+  let p = root
+  for (let i = keys.length - 1; i >= 0; i--) {
+    const k = keys[i]
+    p = typeof k === 'number' ? `${p}[${k}]` : p ? `${p}.${k}` : k
+  }
+  return p
+}
+
+/** A message spec's fields as entries, computed once per spec. */
+const fieldEntries = new WeakMap<object, Array<[string, Spec]>>()
+function entriesOf(s: {fields: Record<string, Spec>}): Array<[string, Spec]> {
+  let e = fieldEntries.get(s)
+  if (!e) fieldEntries.set(s, (e = Object.entries(s.fields)))
+  return e
+}
+
 /**
  * Checks `value` against `spec`; the first mismatch throws BadInputError(`<source>: <path> must be …, got …`).
  * Iterative over lists (a dump holds tens of thousands of elements), recursive only along the schema's depth.
  */
 export function validateValue(value: unknown, spec: Spec, source: string, path: string): void {
-  const fail = (p: string, want: string, v: unknown): never => {
+  const fail = (at: PathNode | undefined, want: string, v: unknown): never => {
+    const p = pathText(path, at)
     throw new BadInputError(
       `${source}: ${p} must be ${want}, got ${describe(v)}`,
       ['the file was edited or damaged: capture it again from the proxy'],
@@ -88,30 +115,30 @@ export function validateValue(value: unknown, spec: Spec, source: string, path: 
       p,
     )
   }
-  const check = (v: unknown, s: Spec, p: string): void => {
+  const check = (v: unknown, s: Spec, at: PathNode | undefined): void => {
     if (v === undefined || v === null) return // absent, as proto3 JSON allows
     if (typeof s === 'string') {
-      if (!scalarOk(s, v)) fail(p, WANT[s], v)
+      if (!scalarOk(s, v)) fail(at, WANT[s], v)
       return
     }
     if ('list' in s) {
       if (!Array.isArray(v)) {
-        if (s.orOne && typeof v === 'object') return check(v, s.list, p)
-        fail(p, 'a list', v)
+        if (s.orOne && typeof v === 'object') return check(v, s.list, at)
+        fail(at, 'a list', v)
       }
       const items = v as unknown[]
-      for (let i = 0; i < items.length; i++) check(items[i], s.list, `${p}[${i}]`)
+      for (let i = 0; i < items.length; i++) check(items[i], s.list, {up: at, key: i})
       return
     }
-    if (typeof v !== 'object' || Array.isArray(v)) fail(p, 'a mapping', v)
+    if (typeof v !== 'object' || Array.isArray(v)) fail(at, 'a mapping', v)
     const o = v as Record<string, unknown>
     if ('map' in s) {
-      for (const k of Object.keys(o)) check(o[k], s.map, `${p}.${k}`)
+      for (const k of Object.keys(o)) check(o[k], s.map, {up: at, key: k})
       return
     }
-    for (const [k, fs] of Object.entries(s.fields)) if (k in o) check(o[k], fs, p ? `${p}.${k}` : k)
+    for (const [k, fs] of entriesOf(s)) if (k in o) check(o[k], fs, {up: at, key: k})
   }
-  check(value, spec, path)
+  check(value, spec, undefined)
 }
 
 // ---------------------------------------------------------------------------------------------------------
