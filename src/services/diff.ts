@@ -177,6 +177,9 @@ export async function diffProxy(req: DiffRequest): Promise<DiffResult> {
     : sourceFromFlags(liveSide, t.pod, fileReading(reading))
   try {
     const live = await source.load(NEEDS)
+    // A file's index (and the bytes it slices elements from) is not needed once the dump is parsed: free it before
+    // the intended side is built and compared. A live or snapshot source stays open (cluster objects, port-forward).
+    if (source instanceof FileSource) await source.close()
     const intended = fromCluster
       ? await intendedFromCluster(source, live)
       : req.intended
