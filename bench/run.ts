@@ -14,11 +14,14 @@
  * 4. Time to first frame of `meshctl ui` beside `node -e 0` (bench/ui-first-frame.ts; target ≤ 500 ms).
  * 6. The engine (bench/engine.ts): `explain route` start-up vs `node -e 0` (≤ 3×), and a real sidecar dump scaled
  *    ×120 vs read + JSON.parse (≤ 1.5×, RSS ≤ 3× file). --no-engine skips it.
+ * 7. diff on big dumps (bench/diff.ts): `diff --file X --manifests` vs read + JSON.parse and vs explain route on the
+ *    same file, peak RSS per MB of file (≤ 3× net), and the diff service reading the whole document vs selectively.
+ *    --no-diff skips it.
  * 5. Live audit of the 500 proxies at concurrency 1 and the default (bench/audit-live.ts): wall time, proxies/s,
  *    peak RSS.
  *
  * Options: --sizes 1000,5000 · --huge · --keep (leave dumps in .bench/) · --reuse (use dumps already there) ·
- * --repeat N (best of N per measurement) · --probes · --no-dumps · --no-routes · --no-live · --no-ui · --no-audit ·
+ * --repeat N (best of N per measurement) · --probes · --no-diff · --no-dumps · --no-routes · --no-live · --no-ui · --no-audit ·
  * --audit-scenario large:10x10.
  * Results: printed tables and .bench/results.json.
  */
@@ -33,6 +36,7 @@ import {benchLiveExplain, benchLiveExplainSlowAdmin} from './live-explain.js'
 import {benchUiFirstFrame} from './ui-first-frame.js'
 import {benchLiveAudit, formatLiveAuditBench} from './audit-live.js'
 import {benchEngine, formatEngineBench} from './engine.js'
+import {benchDiff, formatDiffBench} from './diff.js'
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const benchDir = join(root, '.bench')
 const TARGET = 'svc-123.ns-4.svc.cluster.local:8080'
@@ -367,6 +371,9 @@ const load0 = loadavg()[0]
 if (!has('--no-engine')) process.stderr.write('engine: start-up and a real dump scaled ×120… ')
 const engine = has('--no-engine') ? undefined : await benchEngine()
 if (engine) process.stderr.write('done\n')
+if (!has('--no-diff')) process.stderr.write('diff: scaled dumps against manifests… ')
+const diffBench = has('--no-diff') ? undefined : await benchDiff()
+if (diffBench) process.stderr.write('done\n')
 const dumps = has('--no-dumps') ? [] : await benchDumps()
 const routes = has('--no-routes') ? undefined : await benchRoutes()
 if (!has('--no-live')) process.stderr.write('live explain on the lab (large scenario)… ')
@@ -521,6 +528,7 @@ if (ui) {
     )
 }
 if (engine) lines.push('', formatEngineBench(engine))
+if (diffBench) lines.push('', formatDiffBench(diffBench))
 if (audit) lines.push('', formatLiveAuditBench(audit))
 process.stdout.write(lines.join('\n') + '\n')
 
@@ -559,6 +567,7 @@ writeFileSync(
       liveExplain: live,
       liveExplainSlowAdmin: slowAdmin,
       engine,
+      diff: diffBench,
       uiFirstFrame: ui,
       liveAudit: audit,
     },

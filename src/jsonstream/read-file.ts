@@ -93,6 +93,19 @@ export async function indexConfigDump(path: string, opts: ReadOptions & {layout?
 }
 
 /**
+ * indexConfigDump for a dump already in memory (a snapshot entry): its layout first, the scanner when the layout
+ * cannot vouch for it. `label` names it in error messages. Elements are sliced from `buf`, never read again.
+ */
+export function indexConfigDumpBuffer(buf: Buffer, label: string, opts: {layout?: boolean} = {}): ConfigDumpIndex {
+  const layout = (opts.layout ?? true) ? indexByLayout(buf) : undefined
+  if (layout) return {file: label, size: buf.length, elements: layout.elements, skeleton: layout.skeleton, byLayout: true, bytes: buf}
+  const elements: DumpElementRecord[] = []
+  const scanner = new ConfigDumpScanner({}, {file: label, indexOnly: true, onElement: (r) => elements.push(r)})
+  scanner.push(buf)
+  return {file: label, size: buf.length, elements, skeleton: scanner.end(), bytes: buf}
+}
+
+/**
  * The same result as readConfigDumpSelective(index.file, select), built from an index with positioned reads of
  * the selected elements only.
  */

@@ -1,7 +1,8 @@
 import {cappedRequest, CappedRequestError} from './capped-request.js'
 import http from 'node:http'
 import https from 'node:https'
-import {ClusterAccessError} from '../errors.js'
+import {BadInputError, ClusterAccessError} from '../errors.js'
+import {list, map, obj, validateValue, type Spec} from '../envoy/configdump/validate.js'
 import {apiStatusError, apiTransportError, forbiddenError, parseForbidden, parseStatus, type ApiCallContext, type Forbidden} from './errors.js'
 import {scrubKubeCredentials, type LoadedKubeConfig} from './kubeconfig.js'
 
@@ -68,29 +69,190 @@ function listWhat(ref: ResourceRef): string {
   return `list ${ref.group ? `${ref.plural}.${ref.group}` : ref.plural} ${ref.namespace ? `in namespace ${ref.namespace}` : 'in all namespaces'}`
 }
 
+// ---------------------------------------------------------------------------------------------------------
+// The shapes of the API objects meshctl reads, as far as it reads them (unknown fields pass; absent or null fields
+// are absent). The Kubernetes API only ever answers well-typed JSON: a field of another type means a proxy or a
+// fake server rewriting answers, and is exit 4 naming the request, the object and the JSON path, never a guess
+// (a pod "undefined", a selector "[object Object]") or an exit-70 crash further on.
+
+const STRING_MAP = map('string')
+const OBJECT_META = obj({
+  name: 'string',
+  namespace: 'string',
+  generateName: 'string',
+  uid: 'string',
+  resourceVersion: 'string',
+  creationTimestamp: 'string',
+  deletionTimestamp: 'string',
+  labels: STRING_MAP,
+  annotations: STRING_MAP,
+  ownerReferences: list(obj({apiVersion: 'string', kind: 'string', name: 'string', uid: 'string', controller: 'boolean'})),
+})
+const LABEL_SELECTOR = obj({
+  matchLabels: STRING_MAP,
+  matchExpressions: list(obj({key: 'string', operator: 'string', values: list('string')})),
+})
+const CONTAINER = obj({
+  name: 'string',
+  image: 'string',
+  restartPolicy: 'string',
+  ports: list(obj({name: 'string', containerPort: 'integer', protocol: 'string'})),
+  args: list('string'),
+  env: list(obj({name: 'string', value: 'string'})),
+})
+const CONTAINER_STATUS = obj({
+  name: 'string',
+  image: 'string',
+  ready: 'boolean',
+  started: 'boolean',
+  restartCount: 'integer',
+  state: obj({running: 'object', waiting: obj({reason: 'string', message: 'string'}), terminated: obj({reason: 'string', exitCode: 'integer'})}),
+})
+const POD = obj({
+  metadata: OBJECT_META,
+  spec: obj({
+    containers: list(CONTAINER),
+    initContainers: list(CONTAINER),
+    serviceAccountName: 'string',
+    nodeName: 'string',
+    hostNetwork: 'boolean',
+  }),
+  status: obj({
+    phase: 'string',
+    reason: 'string',
+    message: 'string',
+    podIP: 'string',
+    podIPs: list(obj({ip: 'string'})),
+    hostIP: 'string',
+    conditions: list(obj({type: 'string', status: 'string', reason: 'string'})),
+    containerStatuses: list(CONTAINER_STATUS),
+    initContainerStatuses: list(CONTAINER_STATUS),
+  }),
+})
+const TEMPLATE_SPEC = obj({metadata: OBJECT_META, spec: obj({containers: list(CONTAINER), initContainers: list(CONTAINER)})})
+const WORKLOAD = obj({metadata: OBJECT_META, spec: obj({selector: LABEL_SELECTOR, replicas: 'integer', template: TEMPLATE_SPEC})})
+const SERVICE = obj({
+  metadata: OBJECT_META,
+  spec: obj({
+    type: 'string',
+    selector: STRING_MAP,
+    clusterIP: 'string',
+    clusterIPs: list('string'),
+    externalName: 'string',
+    externalIPs: list('string'),
+    // targetPort is an IntOrString.
+    ports: list(obj({name: 'string', port: 'integer', targetPort: 'text', protocol: 'string', appProtocol: 'string', nodePort: 'integer'})),
+  }),
+  status: obj({loadBalancer: obj({ingress: list(obj({ip: 'string', hostname: 'string'}))})}),
+})
+const ENDPOINT_SLICE = obj({
+  metadata: OBJECT_META,
+  addressType: 'string',
+  endpoints: list(
+    obj({
+      addresses: list('string'),
+      conditions: obj({ready: 'boolean', serving: 'boolean', terminating: 'boolean'}),
+      hostname: 'string',
+      nodeName: 'string',
+      zone: 'string',
+      targetRef: obj({kind: 'string', name: 'string', namespace: 'string'}),
+    }),
+  ),
+  ports: list(obj({name: 'string', port: 'integer', protocol: 'string', appProtocol: 'string'})),
+})
+const NAMESPACE = obj({metadata: OBJECT_META, status: obj({phase: 'string'})})
+const CONFIG_MAP = obj({metadata: OBJECT_META, data: STRING_MAP})
+/** Any other object (Istio and Gateway API kinds: their specs are checked by the Istio model): its metadata. */
+const ANY_OBJECT = obj({metadata: OBJECT_META})
+
+/** Shapes by resource (plural), for lists and single GETs alike. */
+export const OBJECT_SHAPES: Readonly<Record<string, Spec>> = {
+  pods: POD,
+  deployments: WORKLOAD,
+  replicasets: WORKLOAD,
+  statefulsets: WORKLOAD,
+  daemonsets: WORKLOAD,
+  services: SERVICE,
+  endpointslices: ENDPOINT_SLICE,
+  namespaces: NAMESPACE,
+  configmaps: CONFIG_MAP,
+}
+
+/** Discovery documents: `/apis/<group>` (APIGroup) and `/apis/<group>/<version>` (APIResourceList). */
+const API_GROUP = obj({versions: list(obj({groupVersion: 'string', version: 'string'})), preferredVersion: obj({groupVersion: 'string', version: 'string'})})
+const API_RESOURCE_LIST = obj({groupVersion: 'string', resources: list(obj({name: 'string', kind: 'string', namespaced: 'boolean', verbs: list('string')}))})
+
+type ApiConfig = Pick<LoadedKubeConfig, 'server' | 'contextName'>
+
+function brokenAnswer(path: string, cfg: ApiConfig, what: string): ClusterAccessError {
+  return new ClusterAccessError(`the API server's answer to GET ${path} ${what}`, [
+    `check with: kubectl get --raw '${path}' --context ${cfg.contextName}`,
+    `is ${cfg.server} a Kubernetes API server (or a proxy rewriting its answers)?`,
+  ])
+}
+
 /**
- * The items of one list page, checked: a list whose `items` is not an array, or an item without a string
- * metadata.name, is a broken API response (exit 4 naming the request and the JSON path), never an exit-70 crash or a
- * pod named "undefined" further on.
+ * Checks one answer against a shape: the first field of another type is exit 4 naming the request, the object
+ * (`pod bookinfo/productpage-v1-…`) and the JSON path (`.items[2].status.containerStatuses[0].ready`).
  */
-function listItems<T>(page: unknown, path: string, cfg: Pick<LoadedKubeConfig, 'server' | 'contextName'>): T[] {
+function checkShape(value: unknown, spec: Spec, at: string, object: string, path: string, cfg: ApiConfig): void {
+  try {
+    validateValue(value, spec, '', at)
+  } catch (error) {
+    if (!(error instanceof BadInputError)) throw error
+    // validateValue words it `<source>: <path> must be …, got …`; the source is this request.
+    const where = at.startsWith('.items[') ? `holds an invalid ${object}` : `is not a valid ${object}`
+    throw brokenAnswer(path, cfg, `${where}: ${error.message.replace(/^: /, '')}`)
+  }
+}
+
+/** A JSON path segment in the form of the messages: `.items[3]`, `.status.phase`; '' for the document. */
+const jsonPath = (p: string) => (p === '' ? '(the document)' : p.startsWith('.') || p.startsWith('[') ? p : `.${p}`)
+
+/** The object's metadata: an object with a non-empty string name (and a string namespace when there is one). */
+function checkMetadata(item: unknown, at: string, path: string, cfg: ApiConfig, what: string): void {
   const broken = (where: string, got: unknown, expected: string) =>
-    new ClusterAccessError(`the API server's answer to GET ${path} is not a valid Kubernetes list: ${where} is ${describe(got)} (expected ${expected})`, [
-      `check with: kubectl get --raw '${path}' --context ${cfg.contextName}`,
-      `is ${cfg.server} a Kubernetes API server (or a proxy rewriting its answers)?`,
-    ])
+    brokenAnswer(path, cfg, `is not ${what}: ${jsonPath(where)} is ${describe(got)} (expected ${expected})`)
+  if (item === null || typeof item !== 'object' || Array.isArray(item)) throw broken(at, item, 'an object')
+  const md = (item as {metadata?: unknown}).metadata
+  if (md === null || typeof md !== 'object' || Array.isArray(md)) throw broken(`${at}.metadata`, md, 'an object')
+  const name = (md as {name?: unknown}).name
+  if (typeof name !== 'string' || name === '') throw broken(`${at}.metadata.name`, name, 'a non-empty string')
+  const ns = (md as {namespace?: unknown}).namespace
+  if (ns !== undefined && typeof ns !== 'string') throw broken(`${at}.metadata.namespace`, ns, 'a string')
+}
+
+/** `pod bookinfo/productpage-v1` for messages, from an object whose metadata was checked. */
+function objectLabel(resource: string, item: unknown): string {
+  const md = (item as {metadata: {name: string; namespace?: string}}).metadata
+  return `${singular(resource)} ${md.namespace ? `${md.namespace}/` : ''}${md.name}`
+}
+
+/** `pods` → `pod`, `endpointslices` → `endpointslice`, `gatewayclasses` → `gatewayclass`, `policies` → `policy`. */
+function singular(resource: string): string {
+  if (/ies$/.test(resource)) return resource.slice(0, -3) + 'y'
+  if (/(ss|x|sh|ch)es$/.test(resource)) return resource.slice(0, -2)
+  return resource.replace(/s$/, '')
+}
+
+/**
+ * The items of one list page, checked: a list whose `items` is not an array, an item without a string
+ * metadata.name, or a field meshctl reads of another type is a broken API response (exit 4 naming the request, the
+ * object and the JSON path), never an exit-70 crash or a pod named "undefined" further on.
+ */
+function listItems<T>(page: unknown, path: string, cfg: ApiConfig, resource?: string): T[] {
+  const broken = (where: string, got: unknown, expected: string) =>
+    brokenAnswer(path, cfg, `is not a valid Kubernetes list: ${where} is ${describe(got)} (expected ${expected})`)
   if (page === null || typeof page !== 'object' || Array.isArray(page)) throw broken('the document', page, 'an object with items')
   const items = (page as {items?: unknown}).items
+  const cont = (page as {metadata?: {continue?: unknown}}).metadata?.continue
+  if (cont !== undefined && cont !== null && typeof cont !== 'string') throw broken('.metadata.continue', cont, 'a string')
   if (items === undefined || items === null) return []
   if (!Array.isArray(items)) throw broken('.items', items, 'an array')
+  const shape = (resource && OBJECT_SHAPES[resource]) || ANY_OBJECT
   items.forEach((item, i) => {
-    if (item === null || typeof item !== 'object' || Array.isArray(item)) throw broken(`.items[${i}]`, item, 'an object')
-    const md = (item as {metadata?: unknown}).metadata
-    if (md === null || typeof md !== 'object' || Array.isArray(md)) throw broken(`.items[${i}].metadata`, md, 'an object')
-    const name = (md as {name?: unknown}).name
-    if (typeof name !== 'string' || name === '') throw broken(`.items[${i}].metadata.name`, name, 'a non-empty string')
-    const ns = (md as {namespace?: unknown}).namespace
-    if (ns !== undefined && typeof ns !== 'string') throw broken(`.items[${i}].metadata.namespace`, ns, 'a string')
+    checkMetadata(item, `.items[${i}]`, path, cfg, 'a valid Kubernetes list')
+    checkShape(item, shape, `.items[${i}]`, objectLabel(resource ?? 'object', item), path, cfg)
   })
   return items as T[]
 }
@@ -100,7 +262,7 @@ function describe(v: unknown): string {
   if (v === null) return 'null'
   if (Array.isArray(v)) return 'an array'
   if (typeof v === 'string') return `a string (${JSON.stringify(v.length > 40 ? v.slice(0, 40) + '…' : v)})`
-  return `a ${typeof v}`
+  return typeof v === 'object' ? 'an object' : `a ${typeof v}`
 }
 
 const DEFAULT_TIMEOUT_MS = 15_000
@@ -160,6 +322,18 @@ export class KubeApi {
     } finally {
       agent?.destroy()
     }
+  }
+
+  /**
+   * GET one object of `resource` (a plural of OBJECT_SHAPES, or any other resource: its metadata), checked like a
+   * list's items: metadata with a name, every field meshctl reads of its type. Exit 4 naming the object and path.
+   */
+  async getObject<T = KubeObject>(resource: string, path: string, opts: KubeRequestOptions & {allowNotFound?: boolean}): Promise<T | undefined> {
+    const o = await this.getJson<unknown>(path, opts)
+    if (o === undefined) return undefined
+    checkMetadata(o, '', path, this.config, `a valid ${singular(resource)}`)
+    checkShape(o, OBJECT_SHAPES[resource] ?? ANY_OBJECT, '', objectLabel(resource, o), path, this.config)
+    return o as T
   }
 
   /** GET a JSON object; 404 gives undefined when allowNotFound, every other failure an exit-4 error. */
@@ -226,7 +400,7 @@ export class KubeApi {
           `check with: kubectl get --raw ${path} --context ${this.config.contextName}`,
         ])
       }
-      items.push(...listItems<T>(page, path, this.config))
+      items.push(...listItems<T>(page, path, this.config, ref.plural))
       cont = typeof page.metadata?.continue === 'string' && page.metadata.continue ? page.metadata.continue : undefined
     } while (cont)
     return {ok: true, items, found: true}
@@ -255,10 +429,16 @@ export class KubeApi {
   private group(group: string): Promise<ServedGroup | undefined> {
     let p = this.groupVersions.get(group)
     if (!p) {
-      p = this.getJson<{versions?: {version: string}[]; preferredVersion?: {version: string}}>(`/apis/${group}`, {
+      const path = `/apis/${group}`
+      p = this.getJson<{versions?: {version: string}[]; preferredVersion?: {version: string}}>(path, {
         what: `discover the served versions of ${group}`,
         allowNotFound: true,
-      }).then((g) => (g ? {versions: (g.versions ?? []).map((v) => v.version), preferred: g.preferredVersion?.version} : undefined))
+      }).then((g) => {
+        if (g === undefined) return undefined
+        checkDocument(g, path, this.config, 'APIGroup')
+        checkShape(g, API_GROUP, '', `APIGroup ${group}`, path, this.config)
+        return {versions: (g.versions ?? []).map((v) => v.version).filter(Boolean), preferred: g.preferredVersion?.version}
+      })
       this.groupVersions.set(group, p)
     }
     return p
@@ -270,9 +450,12 @@ export class KubeApi {
     let p = this.resourceLists.get(key)
     if (!p) {
       const path = group ? `/apis/${group}/${version}` : `/api/${version}`
-      p = this.getJson<{resources?: {name: string}[]}>(path, {what: `discover the resources of ${key}`, allowNotFound: true}).then((l) =>
-        l ? (l.resources ?? []).map((r) => r.name) : undefined,
-      )
+      p = this.getJson<{resources?: {name: string}[]}>(path, {what: `discover the resources of ${key}`, allowNotFound: true}).then((l) => {
+        if (l === undefined) return undefined
+        checkDocument(l, path, this.config, 'APIResourceList')
+        checkShape(l, API_RESOURCE_LIST, '', `APIResourceList ${key}`, path, this.config)
+        return (l.resources ?? []).map((r) => r.name).filter(Boolean)
+      })
       this.resourceLists.set(key, p)
     }
     return p
@@ -286,6 +469,11 @@ export class KubeApi {
     }
     return undefined
   }
+}
+
+/** A discovery answer must be an object before its fields are looked at. */
+function checkDocument(doc: unknown, path: string, cfg: ApiConfig, kind: string): void {
+  if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) throw brokenAnswer(path, cfg, `is not a valid ${kind}: the document is ${describe(doc)}`)
 }
 
 interface ServedGroup {

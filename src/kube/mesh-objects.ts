@@ -75,7 +75,7 @@ export async function listMeshObjects(api: KubeApi, opts: MeshObjectsOptions): P
     }
   }
   if (opts.kinds) return {objects, versions, notes}
-  const cm = await api.getJson<KubeObject & {data?: Record<string, string>}>(`/api/v1/namespaces/${root}/configmaps/istio`, {
+  const cm = await api.getObject<KubeObject & {data?: Record<string, string>}>('configmaps', `/api/v1/namespaces/${root}/configmaps/istio`, {
     what: `read the mesh config (configmap istio in ${root})`,
     allowNotFound: true,
   })

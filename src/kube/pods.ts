@@ -134,7 +134,10 @@ export async function resolvePods(api: KubeApi, ref: PodRef, opts: ResolveOption
   const ns = ref.namespace ?? opts.namespace ?? api.namespace
   const nsPath = (n: string) => `/api/v1/namespaces/${encodeURIComponent(n)}`
   if (ref.kind === 'pod') {
-    const p = await api.getJson<KubeObject>(`${nsPath(ns)}/pods/${encodeURIComponent(ref.name!)}`, {what: `get pod ${ns}/${ref.name}`, allowNotFound: true})
+    const p = await api.getObject<KubeObject>('pods', `${nsPath(ns)}/pods/${encodeURIComponent(ref.name!)}`, {
+      what: `get pod ${ns}/${ref.name}`,
+      allowNotFound: true,
+    })
     if (!p) {
       throw new ClusterAccessError(`pod ${ref.name} not found in namespace ${ns}`, [
         `list the pods: kubectl get pods -n ${ns}`,
@@ -147,14 +150,18 @@ export async function resolvePods(api: KubeApi, ref: PodRef, opts: ResolveOption
   if (ref.kind === 'selector') {
     selector = ref.selector!
   } else if (ref.kind === 'deploy') {
-    const d = await api.getJson<KubeObject>(`/apis/apps/v1/namespaces/${encodeURIComponent(ns)}/deployments/${encodeURIComponent(ref.name!)}`, {
-      what: `get deployment ${ns}/${ref.name}`,
-      allowNotFound: true,
-    })
+    const d = await api.getObject<KubeObject>(
+      'deployments',
+      `/apis/apps/v1/namespaces/${encodeURIComponent(ns)}/deployments/${encodeURIComponent(ref.name!)}`,
+      {
+        what: `get deployment ${ns}/${ref.name}`,
+        allowNotFound: true,
+      },
+    )
     if (!d) throw new ClusterAccessError(`deployment ${ref.name} not found in namespace ${ns}`, [`list them: kubectl get deploy -n ${ns}`])
     selector = labelSelectorString(d.spec?.selector)
   } else {
-    const s = await api.getJson<KubeObject>(`${nsPath(ns)}/services/${encodeURIComponent(ref.name!)}`, {
+    const s = await api.getObject<KubeObject>('services', `${nsPath(ns)}/services/${encodeURIComponent(ref.name!)}`, {
       what: `get service ${ns}/${ref.name}`,
       allowNotFound: true,
     })

@@ -21,7 +21,23 @@ import type {IstiodDiffResult} from '../analysis/istiod/types.js'
 import type {Finding} from '../findings/types.js'
 import {istiodComparison, istiodViewOf, type IstiodAccess} from './proxy-status.js'
 
+/**
+ * What diff compares: listeners (with their ECDS filters), route configurations, clusters, and the bootstrap (whose
+ * node metadata says which proxy it is). Never endpoints or secrets: a file or snapshot is read selectively (its
+ * index, then only these sections' elements parsed), as a live proxy is asked for `config_dump?resource=…`.
+ * Every element of these sections is read: the ones the intended side names are compared field by field, and the
+ * others are reported as extra with their projection, source object and citations, which need their bodies.
+ */
 const NEEDS = {listeners: true, routes: true, clusters: true, bootstrap: true}
+
+/** Dumps above this size are indexed and only NEEDS parsed; below it one JSON.parse of the file is as fast. */
+const DIFF_INDEX_ABOVE_BYTES = 4 * 1024 * 1024
+
+/**
+ * How dump files and snapshot dumps are read: 'auto' (files above DIFF_INDEX_ABOVE_BYTES and every snapshot
+ * selectively), 'selective' (always indexed: tests compare it with 'whole'), 'whole' (parse the whole document).
+ */
+export type DumpReading = 'auto' | 'selective' | 'whole'
 
 export interface DiffRequest {
   /** The live side. */
@@ -35,6 +51,7 @@ export interface DiffRequest {
   proxyFile?: string
   intended?: string
   includeStatic?: boolean
+  reading?: DumpReading
 }
 
 /**
@@ -154,13 +171,19 @@ export async function diffProxy(req: DiffRequest): Promise<DiffResult> {
     'admin-port': t['admin-port'],
     timeout: t.timeout,
   }
-  const source: ProxySource = t.snapshot ? await SnapshotSource.open(t.snapshot, t.pod) : sourceFromFlags(liveSide, t.pod)
+  const reading = req.reading ?? 'auto'
+  const source: ProxySource = t.snapshot
+    ? await SnapshotSource.open(t.snapshot, t.pod, {selective: reading !== 'whole'})
+    : sourceFromFlags(liveSide, t.pod, fileReading(reading))
   try {
     const live = await source.load(NEEDS)
+    // A file's index (and the bytes it slices elements from) is not needed once the dump is parsed: free it before
+    // the intended side is built and compared. A live or snapshot source stays open (cluster objects, port-forward).
+    if (source instanceof FileSource) await source.close()
     const intended = fromCluster
       ? await intendedFromCluster(source, live)
       : req.intended
-        ? await loadIntendedDump(req.intended)
+        ? await loadIntendedDump(req.intended, reading)
         : await intendedFromManifests(req, live)
     return diffProxyConfig(intended.state.dump, live.dump, {
       intendedLabel: intended.state.label,
@@ -182,8 +205,12 @@ interface IntendedSide {
   proxy?: ProxySpec
 }
 
-async function loadIntendedDump(file: string): Promise<IntendedSide> {
-  const s = new FileSource({file})
+function fileReading(reading: DumpReading): {staged: boolean; indexAboveBytes?: number} {
+  return reading === 'whole' ? {staged: false} : {staged: true, indexAboveBytes: reading === 'selective' ? 0 : DIFF_INDEX_ABOVE_BYTES}
+}
+
+async function loadIntendedDump(file: string, reading: DumpReading): Promise<IntendedSide> {
+  const s = new FileSource({file, ...fileReading(reading)})
   try {
     return {state: await s.load(NEEDS)}
   } finally {

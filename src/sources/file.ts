@@ -24,6 +24,8 @@ export interface FileSourceOptions {
    * JSON.parse and the memory stays near the parts read.
    */
   staged?: boolean
+  /** With `staged`: the size above which the dump is indexed (default 16 MB; 0 indexes any dump, as tests do). */
+  indexAboveBytes?: number
 }
 
 /** Above this size a dump read in stages is indexed instead of parsed whole. */
@@ -49,7 +51,9 @@ export class FileSource implements ProxySource {
     // parses only the elements asked for. Smaller files are parsed once, whatever is needed.
     if (
       this.bigIndex ||
-      (!isStdin(file) && (shouldStream(file) || (this.opts.staged && shouldStream(file, STAGED_INDEX_THRESHOLD_BYTES))) && firstByteIsBrace(file))
+      (!isStdin(file) &&
+        (shouldStream(file) || (this.opts.staged && shouldStream(file, this.opts.indexAboveBytes ?? STAGED_INDEX_THRESHOLD_BYTES))) &&
+        firstByteIsBrace(file))
     ) {
       this.bigIndex ??= await indexConfigDump(file)
       const wantsDump = Boolean(needs.bootstrap || needs.listeners || needs.routes || needs.clusters || needs.endpoints || needs.secrets)

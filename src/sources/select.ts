@@ -63,7 +63,11 @@ export function proxySpecFromFlags(flags: SourceFlagValues, proxy?: ProxyIdentit
 }
 
 /** Builds the source the flags (and optional positional pod) ask for. */
-export function sourceFromFlags(flags: SourceFlagValues, pod?: string, opts: {proxy?: ProxyIdentity; staged?: boolean} = {}): ProxySource {
+export function sourceFromFlags(
+  flags: SourceFlagValues,
+  pod?: string,
+  opts: {proxy?: ProxyIdentity; staged?: boolean; indexAboveBytes?: number} = {},
+): ProxySource {
   const live = Boolean(pod || flags.selector) && !flags.snapshot
   const chosen = [
     live ? `pod ${pod ?? `-l ${flags.selector}`}` : '',
@@ -73,7 +77,14 @@ export function sourceFromFlags(flags: SourceFlagValues, pod?: string, opts: {pr
   ].filter(Boolean)
   if (chosen.length > 1)
     throw new UsageError(`give one proxy source, not ${chosen.join(' and ')}`, ['a pod (live), --file dump.json, --snapshot dir or --manifests files'])
-  if (flags.file) return new FileSource({file: flags.file, clusters: flags.clusters, serverInfo: flags['server-info'], staged: opts.staged})
+  if (flags.file)
+    return new FileSource({
+      file: flags.file,
+      clusters: flags.clusters,
+      serverInfo: flags['server-info'],
+      staged: opts.staged,
+      indexAboveBytes: opts.indexAboveBytes,
+    })
   // With --snapshot, the pod argument selects the pod inside the snapshot.
   if (flags.snapshot) return snapshotSource(flags.snapshot, pod)
   if (live) {

@@ -2,6 +2,8 @@ import {parseClusterStatus, parseConfigDump, parseServerInfo} from '../envoy/con
 import {BadInputError, UsageError} from '../errors.js'
 import type {KubeObject} from '../kube/api.js'
 import {readSnapshot, type SnapshotFiles, type SnapshotManifest, type SnapshotPodEntry} from '../kube/snapshot.js'
+import {indexConfigDumpBuffer, readIndexedDump, type ConfigDumpIndex} from '../jsonstream/read-file.js'
+import {selectionFromNeeds} from '../jsonstream/needs.js'
 import type {ProxyNeeds, ProxySource, ProxyState} from './types.js'
 
 /** A snapshot read back: manifest, per-pod documents, cluster objects. */
@@ -77,6 +79,11 @@ export class Snapshot {
     return f ? this.json(name, f) : undefined
   }
 
+  /** A pod's document as saved (bytes), for readers that parse only part of it. */
+  documentBytes(pod: SnapshotPodEntry, file: string): Buffer | undefined {
+    return this.files.get(`${pod.dir}/${file}`)
+  }
+
   private json(name: string, buf: Buffer): unknown {
     try {
       return JSON.parse(buf.toString('utf8'))
@@ -87,24 +94,34 @@ export class Snapshot {
 }
 
 /** A ProxySource over one pod of a snapshot: what was live at save time, read offline. */
+export interface SnapshotSourceOptions {
+  /**
+   * Parse only the sections (and named elements) each load asks for, from an index of the saved config_dump (its
+   * layout, else one scan), instead of parsing and validating the whole document: what diff uses.
+   */
+  selective?: boolean
+}
+
 export class SnapshotSource implements ProxySource {
   readonly label: string
+  private index?: ConfigDumpIndex
 
   constructor(
     readonly snapshot: Snapshot,
     readonly pod: SnapshotPodEntry,
+    readonly opts: SnapshotSourceOptions = {},
   ) {
     this.label = `snapshot ${snapshot.path} pod ${pod.namespace}/${pod.name}`
   }
 
-  static async open(path: string, podRef?: string): Promise<SnapshotSource> {
+  static async open(path: string, podRef?: string, opts: SnapshotSourceOptions = {}): Promise<SnapshotSource> {
     const snap = await Snapshot.open(path)
-    return new SnapshotSource(snap, snap.findPod(podRef))
+    return new SnapshotSource(snap, snap.findPod(podRef), opts)
   }
 
   async load(needs: ProxyNeeds): Promise<ProxyState> {
     const source = `${this.snapshot.path}:${this.pod.dir}`
-    const rawDump = this.snapshot.document(this.pod, 'config_dump.json')
+    const rawDump = this.opts.selective ? await this.selectiveDump(needs) : this.snapshot.document(this.pod, 'config_dump.json')
     if (rawDump === undefined)
       throw new BadInputError(
         `${this.snapshot.path}: ${this.pod.dir}/config_dump.json is missing`,
@@ -123,7 +140,38 @@ export class SnapshotSource implements ProxySource {
     }
   }
 
-  async close(): Promise<void> {}
+  /**
+   * The saved config_dump with only what `needs` names parsed; the whole document (and its error messages) when it
+   * is not a JSON object or is missing.
+   */
+  private async selectiveDump(needs: ProxyNeeds): Promise<unknown> {
+    const bytes = this.snapshot.documentBytes(this.pod, 'config_dump.json')
+    if (!bytes || !startsWithBrace(bytes)) return this.snapshot.document(this.pod, 'config_dump.json')
+    const label = `${this.snapshot.path}: ${this.pod.dir}/config_dump.json`
+    const select = selectionFromNeeds(needs)
+    this.index ??= indexConfigDumpBuffer(bytes, label)
+    try {
+      return await readIndexedDump(this.index, select)
+    } catch (error) {
+      // An element the layout index cut wrong fails to parse: the scanner decides.
+      if (!this.index.byLayout) throw error
+      this.index = indexConfigDumpBuffer(bytes, label, {layout: false})
+      return readIndexedDump(this.index, select)
+    }
+  }
+
+  async close(): Promise<void> {
+    this.index = undefined
+  }
+}
+
+function startsWithBrace(buf: Buffer): boolean {
+  const head = buf
+    .subarray(0, 64)
+    .toString('utf8')
+    .replace(/^\uFEFF/, '')
+    .trimStart()
+  return head.startsWith('{')
 }
 
 /** A SnapshotSource opened on first load(), for synchronous source builders (sourceFromFlags). */

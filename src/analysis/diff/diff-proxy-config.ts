@@ -58,12 +58,24 @@ function indexSide(dump: ConfigDump, includeStatic: boolean): Side {
     routeConfigs: new Map(),
     citations: new Map(),
   }
+  // The resources citing each object, in first-citation order; a set per object keeps the check constant-time when
+  // one DestinationRule is cited by thousands of clusters.
+  const seen = new Map<string, Set<string>>()
   const cite = (ref: IstioObjectRef | undefined, resource: string) => {
     if (!ref) return
     const k = refKey(ref)
-    const c = side.citations.get(k) ?? {ref: {kind: ref.kind, namespace: ref.namespace, name: ref.name}, resources: []}
-    if (!c.resources.includes(resource)) c.resources.push(resource)
-    side.citations.set(k, c)
+    let c = side.citations.get(k)
+    let s = seen.get(k)
+    if (!c || !s) {
+      c = {ref: {kind: ref.kind, namespace: ref.namespace, name: ref.name}, resources: []}
+      s = new Set()
+      side.citations.set(k, c)
+      seen.set(k, s)
+    }
+    if (!s.has(resource)) {
+      s.add(resource)
+      c.resources.push(resource)
+    }
   }
   for (const c of dump.clusters) {
     if (c.errorState) side.rejectedClusters.push(c)
@@ -168,15 +180,15 @@ export function diffProxyConfig(intended: ConfigDump, live: ConfigDump, opts: Di
     }
   }
 
+  const scopingFound = new Set<string>()
   const add = (d: Omit<Difference, 'causeKind' | 'cause'> & Partial<Pick<Difference, 'causeKind' | 'cause'>>) => {
     const c = d.causeKind && d.cause ? {causeKind: d.causeKind, cause: d.cause} : causeOf(d.change, d.source)
     differences.push({...d, ...c} as Difference)
     const reason = (c as {reason?: ScopingReason}).reason
-    if (
-      reason &&
-      d.source &&
-      !findings.some((f) => f.code === reason.code && f.subject.name === d.source!.name && f.subject.namespace === d.source!.namespace)
-    ) {
+    // One finding per cause and object (a set, not a scan of the findings: thousands of extras may share one).
+    const once = reason && d.source ? JSON.stringify([reason.code, d.source.namespace, d.source.name]) : undefined
+    if (reason && d.source && once && !scopingFound.has(once)) {
+      scopingFound.add(once)
       findings.push(makeFinding(reason.code, {subject: d.source, args: reason.args, evidence: {resource: d.resource}}))
     }
   }
@@ -527,9 +539,14 @@ function diffListeners(I: Side, L: Side, add: AddFn, compared: Compared): void {
 
 function vhostsOf(rc: EnvoyMessage): Map<string, EnvoyMessage> {
   const out = new Map<string, EnvoyMessage>()
+  // Duplicate names get `name#2`, `name#2#3`…: each scan resumes where the previous one for the same name stopped
+  // (those keys are still taken), so a name repeated k times costs k steps, not k².
+  const resume = new Map<string, {key: string; n: number}>()
   for (const vh of (rc.virtual_hosts ?? []) as EnvoyMessage[]) {
-    let key = String(vh.name ?? '') || `domains ${((vh.domains ?? []) as string[]).join(',')}`
-    for (let n = 2; out.has(key); n++) key = `${key}#${n}`
+    const base = String(vh.name ?? '') || `domains ${((vh.domains ?? []) as string[]).join(',')}`
+    let {key, n} = resume.get(base) ?? {key: base, n: 2}
+    for (; out.has(key); n++) key = `${key}#${n}`
+    resume.set(base, {key, n})
     out.set(key, vh)
   }
   return out

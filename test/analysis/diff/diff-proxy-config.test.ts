@@ -176,3 +176,23 @@ describe.skipIf(!hasShared)(`istioctl compare testdata (${skipNoShared || 'share
     expect(r.differences[4]).toMatchObject({severity: 'info', fields: ['statPrefix']})
   })
 })
+
+describe('diffProxyConfig on repeated names', () => {
+  it('keys virtual hosts of one name as before (name, name#2, name#2#3…) and cites each resource once', () => {
+    const rcDump = (vhosts: unknown[]) =>
+      parseConfigDump(
+        {
+          configs: [
+            {
+              '@type': 'type.googleapis.com/envoy.admin.v3.RoutesConfigDump',
+              dynamic_route_configs: [{route_config: {name: '80', virtual_hosts: vhosts}}],
+            },
+          ],
+        },
+        {source: 'test'},
+      )
+    const vh = (name: string) => ({name, domains: [name], routes: [{match: {prefix: '/'}, route: {cluster: 'c'}}]})
+    const r = diffProxyConfig(rcDump([vh('other')]), rcDump([vh('other'), vh('x'), vh('x'), vh('x'), vh('x')]))
+    expect(r.differences.filter((d) => d.kind === 'virtualHost').map((d) => d.resource)).toEqual(['80 › x', '80 › x#2', '80 › x#2#3', '80 › x#2#3#4'])
+  })
+})
