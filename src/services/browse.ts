@@ -478,7 +478,13 @@ export function traceStepObject(state: ProxyState, result: ExplainResult, ref: T
 
   const listenerEntry = r.listener ? idx.listenerByName(r.listener) : undefined
   const listener = listenerEntry?.listener
-  const chain = listener ? chainOf(listener, r, r.trace.find((t) => t.step === 'filter_chain')) : undefined
+  const chain = listener
+    ? chainOf(
+        listener,
+        r,
+        r.trace.find((t) => t.step === 'filter_chain'),
+      )
+    : undefined
   const rcEntry = r.routeConfig ? idx.routeConfig(r.routeConfig) : undefined
   const rc = rcEntry?.routeConfig ?? (chain ? hcmOf(chain.chain)?.route_config : undefined)
   const vh = rc && r.virtualHost !== null ? (rc.virtual_hosts ?? []).find((v: EnvoyMessage) => v?.name === r.virtualHost) : undefined
@@ -525,7 +531,10 @@ export function traceStepObject(state: ProxyState, result: ExplainResult, ref: T
         : []
       const found = objects.filter(Boolean)
       if (!found.length) return none('authorization', `no authorization filter runs: ${step.result}`)
-      const title = `${who}${found.map((f) => f.name).join(', ')} of filter chain ${chain!.label} of ${r.listener}`
+      const counts = new Map<string, number>()
+      for (const f of found) counts.set(String(f.name), (counts.get(String(f.name)) ?? 0) + 1)
+      const names = [...counts].map(([n, k]) => (k > 1 ? `${n} ×${k}` : n)).join(', ')
+      const title = `${who}${names} of filter chain ${chain!.label} of ${r.listener}`
       return {title, value: found.length === 1 ? pj(found[0]) : found.map(pj)}
     }
     case 'cluster': {
@@ -547,7 +556,11 @@ export function traceStepObject(state: ProxyState, result: ExplainResult, ref: T
         ...(c.transport_socket ? {transportSocket: pj(c.transport_socket)} : {}),
         ...(c.transport_socket_matches ? {transportSocketMatches: pj(c.transport_socket_matches)} : {}),
       }
-      return {title: `${who}transport socket of cluster ${c.name}`, value, ...(c.transport_socket || c.transport_socket_matches ? {} : {note: 'no transport socket: plaintext'})}
+      return {
+        title: `${who}transport socket of cluster ${c.name}`,
+        value,
+        ...(c.transport_socket || c.transport_socket_matches ? {} : {note: 'no transport socket: plaintext'}),
+      }
     }
     case 'endpoints': {
       const name = r.endpoints?.cluster ?? r.cluster

@@ -311,6 +311,9 @@ export function App(props: AppProps): React.ReactElement {
   const refresh = useCallback(
     async (auto = false) => {
       const when = auto ? ` at ${new Date().toTimeString().slice(0, 8)}` : ''
+      // An auto-refresh that went well does not cover what the user was told (snapshot saved to …), only its own line.
+      const done = (text: string) =>
+        setStatus((prev) => (auto && prev && !/^(refreshed|auto-refresh|explain failed)/.test(prev.text) ? prev : {text, tone: 'ok'}))
       if (top.kind === 'trace') {
         const loaded = (await loadFor(top)) as LoadedProxy | undefined
         if (!loaded) return
@@ -318,14 +321,14 @@ export function App(props: AppProps): React.ReactElement {
           const result = await source.explain(top.ref, loaded.state, top.request)
           // Only the trace of the same request takes the new result (the user may have moved on meanwhile).
           updateTop((t) => (t.kind === 'trace' && t.request === top.request ? {...t, result} : t))
-          setStatus({text: `refreshed from the proxy and re-ran the request${when}`, tone: 'ok'})
+          done(`refreshed from the proxy and re-ran the request${when}`)
         } catch (error) {
           setStatus({text: `explain failed: ${errorMessage(error)}`, tone: 'bad'})
         }
         return
       }
       const ok = await loadFor(top)
-      if (ok !== undefined) setStatus({text: `refreshed${when}`, tone: 'ok'})
+      if (ok !== undefined) done(`refreshed${when}`)
     },
     [top, loadFor, source, updateTop],
   )
@@ -602,7 +605,7 @@ export function App(props: AppProps): React.ReactElement {
       case 'raw': {
         if (top.kind === 'trace') {
           const line = traceView[top.cursor]
-          setRaw({title: 'explain result', value: line?.raw ?? top.result, format: 'json', offset: 0})
+          setRaw({title: line ? line.text.trim() : 'explain result', value: line?.raw ?? top.result, format: 'json', offset: 0})
         } else if (top.kind === 'composer') {
           const built = buildRequest(top.draft)
           setRaw({title: 'request', value: built.request ?? {errors: built.errors}, format: 'json', offset: 0})
@@ -657,8 +660,7 @@ export function App(props: AppProps): React.ReactElement {
 
   const body = (() => {
     if (help) return <HelpOverlay screen={top.kind} width={width} height={bodyHeight} />
-    if (raw)
-      return <RawScreen title={raw.title} format={raw.format} lines={rawLines} offset={raw.offset} width={width} height={bodyHeight} note={raw.note} />
+    if (raw) return <RawScreen title={raw.title} format={raw.format} lines={rawLines} offset={raw.offset} width={width} height={bodyHeight} note={raw.note} />
     if (top.kind === 'trace') {
       return (
         <TraceScreen
@@ -775,7 +777,12 @@ export function App(props: AppProps): React.ReactElement {
   return (
     <ColorContext.Provider value={props.color}>
       <Box flexDirection="column" width={width}>
-        <Breadcrumb crumbs={crumbs(stack)} width={width} lead={onProxy ? versionsOf(proxy) : undefined} tail={autoMs && onProxy ? `⟳ ${formatInterval(autoMs)}` : undefined} />
+        <Breadcrumb
+          crumbs={crumbs(stack)}
+          width={width}
+          lead={onProxy ? versionsOf(proxy) : undefined}
+          tail={autoMs && onProxy ? `⟳ ${formatInterval(autoMs)}` : undefined}
+        />
         {body}
         <Footer screen={top.kind} width={width} status={statusLine?.text} statusTone={statusLine?.tone} mode={mode} />
       </Box>

@@ -61,15 +61,28 @@ export function traceLines(result: ExplainResultLike, width: number): TraceLine[
   // The destination's inbound side, numbered after the client's steps (as `explain route` prints it).
   const server = result.server
   if (server && server.explained) {
-    const where = server.pod ? (server.pod.name ? `pod ${server.pod.namespace}/${server.pod.name}` : `a workload in ${server.pod.namespace}`) : 'the destination'
-    const from = server.origin === 'live' ? 'read live' : server.origin === 'snapshot' ? 'from the snapshot' : server.origin ? `as istiod would configure it from the ${server.origin === 'cluster' ? "cluster's objects" : 'manifests'}` : ''
+    const where = server.pod
+      ? server.pod.name
+        ? `pod ${server.pod.namespace}/${server.pod.name}`
+        : `a workload in ${server.pod.namespace}`
+      : 'the destination'
+    const from =
+      server.origin === 'live'
+        ? 'read live'
+        : server.origin === 'snapshot'
+          ? 'from the snapshot'
+          : server.origin
+            ? `as istiod would configure it from the ${server.origin === 'cluster' ? "cluster's objects" : 'manifests'}`
+            : ''
     lines.push({text: truncateNames(`Server: port ${server.port ?? '?'} of ${where}${from ? ` (${from})` : ''}`, w), tone: 'heading', raw: server})
-    for (const n of server.notes ?? []) for (const [j, l] of wrap(n, w - 5).entries()) lines.push({text: `${j === 0 ? '   · ' : '     '}${l}`, tone: 'dim', raw: server})
+    for (const n of server.notes ?? [])
+      for (const [j, l] of wrap(n, w - 5).entries()) lines.push({text: `${j === 0 ? '   · ' : '     '}${l}`, tone: 'dim', raw: server})
     ;(server.trace ?? []).forEach((s, i) =>
       stepLines(s, steps.length + i + 1, i === 0 ? 'Server peer' : `Server ${(STEP_TITLES[s.step] ?? s.step).toLowerCase()}`, {side: 'server', index: i}),
     )
   } else if (server && server.reached !== false && server.reason) {
-    for (const [j, l] of wrap(`Server: ${server.reason}`, w - 3).entries()) lines.push({text: `${j === 0 ? '' : '   '}${l}`, tone: j === 0 ? 'warn' : 'dim', raw: server})
+    for (const [j, l] of wrap(`Server: ${server.reason}`, w - 3).entries())
+      lines.push({text: `${j === 0 ? '' : '   '}${l}`, tone: j === 0 ? 'warn' : 'dim', raw: server})
   }
   const wc = result.weightedClusters ?? []
   if (wc.length > 0) {
