@@ -15,6 +15,7 @@ import type {EnvoyMessage, SimRequest} from '../envoy/model.js'
 import {indexConfigDump} from '../envoy/configdump/index.js'
 import {istioctlClusterStatuses} from '../envoy/configdump/istioctl-objects.js'
 import {toProtoJson, unpackedProtoJson} from '../envoy/configdump/protojson.js'
+import {chainLabel, selectFilterChain, type ConnectionInfo} from '../envoy/listener/index.js'
 import {toEnvoyClusters, toEnvoyConfigDump} from '../envoy/configdump/admin-json.js'
 import {ForbiddenError} from '../kube/errors.js'
 import type {Finding} from '../findings/types.js'
@@ -417,21 +418,38 @@ interface Chosen {
   server: boolean
 }
 
-function chainOf(listener: EnvoyMessage, result: ExplainResult, step?: TraceStep): {chain: EnvoyMessage; label: string} | undefined {
-  const chains: EnvoyMessage[] = Array.isArray(listener.filter_chains) ? listener.filter_chains : []
-  const name = result.filterChain
-  if (name) {
-    const i = chains.findIndex((c) => c?.name === name)
-    if (i >= 0) return {chain: chains[i], label: `"${name}"`}
-    if (listener.default_filter_chain?.name === name) return {chain: listener.default_filter_chain, label: `default chain "${name}"`}
-  }
+/**
+ * The filter chain the step chose. Istio names several chains alike (virtualInbound's `0.0.0.0_9080` for TLS and for
+ * plaintext), so the name alone is not enough: Envoy's selection is replayed on the connection the result describes
+ * (the engine's own selectFilterChain) and kept when it lands on the chain of that name; otherwise the step's label
+ * (`#3`, `default chain`) or the only chain of the name decides.
+ */
+function chainOf(state: ProxyState, listener: EnvoyMessage, result: ExplainResult, step?: TraceStep): {chain: EnvoyMessage; label: string} | undefined {
   if (result.filterChain === null) return undefined
+  const chains: EnvoyMessage[] = Array.isArray(listener.filter_chains) ? listener.filter_chains : []
+  const label = (ref: {index: number; name?: string}) => chainLabel(ref)
+  const req = result.request
+  const inbound = req.direction === 'inbound'
+  const replay = selectFilterChain(listener, {
+    destinationIp: req.address ?? (inbound ? '0.0.0.0' : undefined),
+    destinationPort: req.port,
+    sourceIp: req.sourceIp ?? (req.direction === 'outbound' ? state.pod?.ip : undefined),
+    tls: req.tls as ConnectionInfo['tls'],
+    ...(req.sni ? {sni: req.sni} : {}),
+    alpn: req.alpn,
+    protocol: req.protocol as ConnectionInfo['protocol'],
+  }).selected
+  if (replay && (replay.name ?? '') === result.filterChain) return {chain: replay.chain, label: label(replay)}
   // An unnamed chain: the step names it as chainLabel does (`#3`, `default chain`).
   const text = step?.result ?? ''
-  if (/^default chain/.test(text) && listener.default_filter_chain) return {chain: listener.default_filter_chain, label: 'default chain'}
+  if (/^default chain/.test(text) && listener.default_filter_chain)
+    return {chain: listener.default_filter_chain, label: label({index: -1, name: listener.default_filter_chain.name})}
   const m = /filter chain #(\d+)/.exec(text)
   if (m && chains[Number(m[1])]) return {chain: chains[Number(m[1])], label: `#${m[1]}`}
-  if (chains.length === 1) return {chain: chains[0], label: '#0'}
+  const named = chains.map((chain, index) => ({chain, index, name: chain?.name})).filter((c) => c.name === result.filterChain)
+  if (named.length === 1) return {chain: named[0].chain, label: label(named[0])}
+  if (listener.default_filter_chain?.name === result.filterChain && named.length === 0)
+    return {chain: listener.default_filter_chain, label: label({index: -1, name: result.filterChain})}
   return undefined
 }
 
@@ -480,6 +498,7 @@ export function traceStepObject(state: ProxyState, result: ExplainResult, ref: T
   const listener = listenerEntry?.listener
   const chain = listener
     ? chainOf(
+        chosen.state,
         listener,
         r,
         r.trace.find((t) => t.step === 'filter_chain'),

@@ -28,8 +28,8 @@ const FIXTURES = join(projectRoot, 'test/fixtures/authz')
 const files = ['workloads.yaml', 'policies.yaml'].map((f) => ({file: f, text: readFileSync(join(FIXTURES, f), 'utf8')}))
 
 /** sleep → reviews:9080 on the manifests of test/fixtures/authz: the client's explanation and the server's (RBAC allows). */
-function sleepToReviews(): {state: ProxyState; result: ExplainResult} {
-  const model = loadManifestsFromText(files)
+function sleepToReviews(manifests = files): {state: ProxyState; result: ExplainResult} {
+  const model = loadManifestsFromText(manifests)
   const client: ProxySpec = {kind: 'sidecar', namespace: 'bookinfo', labels: {app: 'sleep'}}
   const state: ProxyState = {
     label: 'client sleep',
@@ -127,8 +127,26 @@ describe('traceStepObject: the Envoy object behind each step', () => {
 
     const listener = at('listener')
     expect(listener.value).toMatchObject({name: 'virtualInbound'})
+    // virtualInbound holds two chains named 0.0.0.0_9080 (TLS and plaintext): the one Envoy picks for Istio mTLS.
+    const chain = at('filter_chain')
+    expect(chain.value).toMatchObject({name: '0.0.0.0_9080', filterChainMatch: {transportProtocol: 'tls'}})
     const cluster = at('cluster')
     expect(cluster.value).toMatchObject({name: server.cluster})
+  })
+
+  it('server side over plaintext (DestinationRule tls DISABLE): the plaintext chain of the same name, no transport socket', () => {
+    const plaintext = files.map((f) =>
+      f.file === 'workloads.yaml'
+        ? {...f, text: f.text.replace('  host: reviews\n  subsets:', '  host: reviews\n  trafficPolicy: {tls: {mode: DISABLE}}\n  subsets:')}
+        : f,
+    )
+    const {state, result} = sleepToReviews(plaintext)
+    const server = result.server!
+    expect(server.transport).toBe('plaintext')
+    const at = (kind: string) => traceStepObject(state, result, {side: 'server', index: server.trace.findIndex((t) => t.step === kind)})
+    const chain = at('filter_chain')
+    expect(chain.value).toMatchObject({name: '0.0.0.0_9080', filterChainMatch: {transportProtocol: 'raw_buffer'}})
+    expect(at('peer').note).toMatch(/no transport socket: it takes plaintext/)
   })
 
   it('a step that chose nothing shows what it looked at, with the reason', () => {

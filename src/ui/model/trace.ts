@@ -100,7 +100,9 @@ export function traceLines(result: ExplainResultLike, width: number): TraceLine[
     lines.push({text: `Endpoints: ${healthy ?? '?'}/${eps.total ?? eps.hosts?.length ?? '?'} healthy`, tone: healthy === 0 ? 'bad' : 'heading', raw: eps})
     for (const h of eps.hosts ?? []) {
       const bad = /unhealthy|fail|eject|draining|timeout/i.test(h.health ?? '')
-      lines.push({text: truncate(`   ${h.address}  ${h.health ?? ''}${h.reason ? ` (${h.reason})` : ''}`, w), tone: bad ? 'bad' : 'ok', raw: h})
+      // The reason only when it says more than the health ("healthy (healthy)" says it twice).
+      const reason = h.reason && h.reason.toLowerCase() !== (h.health ?? '').toLowerCase() ? ` (${h.reason})` : ''
+      lines.push({text: truncate(`   ${h.address}  ${h.health ?? ''}${reason}`, w), tone: bad ? 'bad' : 'ok', raw: h})
     }
   }
   const findings = result.findings ?? []
