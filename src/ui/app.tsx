@@ -339,6 +339,10 @@ export function App(props: AppProps): React.ReactElement {
   const [autoMs, setAutoMs] = useState<number | undefined>(props.refreshMs)
   const refreshRef = useRef(refresh)
   refreshRef.current = refresh
+  // A read still under way (the first one, or `r`) is never superseded by a tick: the newer load would win and a
+  // proxy slower than the interval would never show at all.
+  const loadingRef = useRef(false)
+  loadingRef.current = cache[topKey]?.status === 'loading'
   const onProxy = top.kind === 'proxy' || top.kind === 'composer' || top.kind === 'trace'
   useEffect(() => {
     if (!autoMs || !onProxy) return
@@ -346,6 +350,7 @@ export function App(props: AppProps): React.ReactElement {
     let timer: ReturnType<typeof setTimeout> | undefined
     const schedule = () => {
       timer = setTimeout(() => {
+        if (loadingRef.current) return schedule()
         refreshRef
           .current(true)
           .catch((error: unknown) => setStatus({text: `auto-refresh failed: ${errorMessage(error)}`, tone: 'bad'}))

@@ -11,13 +11,14 @@ import {bookinfoState, fakeExplain, withExplain} from './fixtures.js'
 
 afterEach(() => cleanup())
 
-function fileApp(opts: {refreshMs?: number; fail?: () => boolean} = {}) {
+function fileApp(opts: {refreshMs?: number; fail?: () => boolean; delayMs?: number} = {}) {
   const loads: number[] = []
   const ds = singleProxyDataSource(
     {
       label: 'file productpage.json',
       load: async () => {
         loads.push(Date.now())
+        if (opts.delayMs) await tick(opts.delayMs)
         if (opts.fail?.()) throw new Error('admin port 15000 refused the connection')
         return bookinfoState()
       },
@@ -59,6 +60,14 @@ describe('auto-refresh', () => {
     await press('a')
     await until(lastFrame, /auto-refresh on: the proxy is re-read every 100ms/)
     await until(() => String(loads.length - n), /^[2-9]$/, 4000)
+  })
+
+  it('a proxy slower to read than the interval still shows: a tick never supersedes a read under way', async () => {
+    const {lastFrame, loads} = fileApp({refreshMs: 100, delayMs: 500})
+    await until(lastFrame, /Routes 2/, 4000)
+    // One read at a time: the reads never overlap, so they are at least the read time apart.
+    await until(() => String(loads.length), /^[2-9]$/, 4000)
+    expect(loads[1]! - loads[0]!).toBeGreaterThanOrEqual(500)
   })
 
   it('on the trace it re-runs the request; a failed read shows in the status line and the screen keeps the last value', async () => {
