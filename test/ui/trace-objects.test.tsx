@@ -16,7 +16,7 @@ import {toProtoJson} from '../../src/envoy/configdump/protojson.js'
 import {traceStepObject} from '../../src/services/browse.js'
 import {App} from '../../src/ui/app.js'
 import {singleProxyDataSource} from '../../src/ui/data-source.js'
-import {traceLines} from '../../src/ui/model/trace.js'
+import {traceLines, verdict} from '../../src/ui/model/trace.js'
 import type {ProxyState} from '../../src/envoy/proxy-state.js'
 import {projectRoot} from '../helpers/cli.js'
 import {tick, until} from '../helpers/frames.js'
@@ -175,6 +175,44 @@ describe('traceStepObject: the Envoy object behind each step', () => {
         ],
       },
     ])
+  })
+})
+
+describe('the trace view shows the server side', () => {
+  it('numbers the server’s steps after the client’s, each line pointing at its step; a 403 is no ✔', () => {
+    const {result} = sleepToReviews()
+    const lines = traceLines(result, 78)
+    const head = lines.findIndex((l) => /^Server: port 9080 of pod bookinfo\/reviews-v2 \(built from the manifests\)$/.test(l.text))
+    expect(head).toBeGreaterThan(0)
+    const steps = lines.filter((l) => l.step && /^\d+\. /.test(l.text))
+    const n = result.trace.length
+    expect(steps.map((l) => l.text.split(':')[0])).toEqual([
+      ...result.trace.map((_, i) => `${i + 1}. ${steps[i]!.text.split(':')[0]!.replace(/^\d+\. /, '')}`),
+      ...result.server!.trace.map(
+        (t, i) =>
+          `${n + i + 1}. ${i === 0 ? 'Server peer' : `Server ${t.step === 'filter_chain' ? 'filter chain' : t.step === 'route_config' ? 'route config' : t.step === 'virtual_host' ? 'virtual host' : t.step}`}`,
+      ),
+    ])
+    expect(steps.slice(n).map((l) => l.step)).toEqual(result.server!.trace.map((_, i) => ({side: 'server', index: i})))
+    expect(verdict(result)).toMatchObject({tone: 'ok'})
+
+    const plaintext = files.map((f) =>
+      f.file === 'workloads.yaml'
+        ? {...f, text: f.text.replace('  host: reviews\n  subsets:', '  host: reviews\n  trafficPolicy: {tls: {mode: DISABLE}}\n  subsets:')}
+        : f,
+    )
+    const denied = sleepToReviews(plaintext).result
+    expect(denied.predicted.status).toBe(403)
+    expect(verdict(denied)).toMatchObject({tone: 'bad'})
+    expect(verdict(denied).text).toMatch(/^✘ 403 · /)
+  })
+
+  it('an endpoint whose reason only repeats its health says it once', () => {
+    const lines = traceLines(
+      {outcome: 'routed', endpoints: {total: 1, healthy: 1, hosts: [{address: '10.0.0.1:9080', health: 'healthy', reason: 'healthy'}]}},
+      78,
+    )
+    expect(lines.map((l) => l.text)).toContain('   10.0.0.1:9080  healthy')
   })
 })
 

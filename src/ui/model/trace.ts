@@ -30,7 +30,9 @@ const STEP_TITLES: Record<string, string> = {
 export function verdict(result: ExplainResultLike): {text: string; tone: RowTone} {
   const status = result.predicted?.status
   const flag = result.predicted?.responseFlag
-  const ok = result.outcome === 'routed' && (!flag || flag === '-')
+  // A 4xx/5xx without a response flag (RBAC's 403, a direct response, a fault abort) or a closed connection is no success.
+  const failedStatus = (typeof status === 'number' && status >= 400) || status === 'closed'
+  const ok = result.outcome === 'routed' && (!flag || flag === '-') && !failedStatus
   const parts = [status !== undefined && status !== null ? String(status) : '', flag && flag !== '-' ? flag : ''].filter(Boolean)
   const target = nameOf(result.cluster) ?? (result.weightedClusters?.length ? 'weighted clusters' : undefined)
   // Routed but failing upstream (UH, UF, NC…): name where it was going, the flag says what went wrong.
@@ -72,7 +74,7 @@ export function traceLines(result: ExplainResultLike, width: number): TraceLine[
         : server.origin === 'snapshot'
           ? 'from the snapshot'
           : server.origin
-            ? `as istiod would configure it from the ${server.origin === 'cluster' ? "cluster's objects" : 'manifests'}`
+            ? `built from the ${server.origin === 'cluster' ? "cluster's objects" : 'manifests'}`
             : ''
     lines.push({text: truncateNames(`Server: port ${server.port ?? '?'} of ${where}${from ? ` (${from})` : ''}`, w), tone: 'heading', raw: server})
     for (const n of server.notes ?? [])
