@@ -413,8 +413,8 @@ export interface StepObject {
 interface Chosen {
   state: ProxyState
   result: ExplainResult
-  /** Index into result.trace (the server's trace starts with the peer step, which is not in its own result). */
-  step: ExplainResult['trace'][number]
+  /** The step pointed at (a server step comes from server.trace, whose first step, the peer, is not in the server's own result). */
+  step: TraceStep
   server: boolean
 }
 
