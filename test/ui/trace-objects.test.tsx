@@ -17,6 +17,7 @@ import {traceStepObject} from '../../src/services/browse.js'
 import {App} from '../../src/ui/app.js'
 import {singleProxyDataSource} from '../../src/ui/data-source.js'
 import {traceLines, verdict} from '../../src/ui/model/trace.js'
+import {describeRequest} from '../../src/ui/model/request.js'
 import type {ProxyState} from '../../src/envoy/proxy-state.js'
 import {projectRoot} from '../helpers/cli.js'
 import {tick, until} from '../helpers/frames.js'
@@ -205,6 +206,14 @@ describe('the trace view shows the server side', () => {
     expect(denied.predicted.status).toBe(403)
     expect(verdict(denied)).toMatchObject({tone: 'bad'})
     expect(verdict(denied).text).toMatch(/^✘ 403 · /)
+  })
+
+  it('the request line names the port once, whether the Host carries it or not', () => {
+    const base = {method: 'GET', path: '/', headers: {}} as const
+    expect(describeRequest({...base, authority: 'ratings:9080', port: 9080} as never)).toBe('GET ratings:9080/')
+    expect(describeRequest({...base, authority: 'ratings', port: 9080} as never)).toBe('GET ratings:9080/')
+    expect(describeRequest({...base, authority: '[fd00::1]:8080', port: 8080} as never)).toBe('GET [fd00::1]:8080/')
+    expect(describeRequest({...base, address: '10.0.0.1', port: 80} as never)).toBe('GET 10.0.0.1:80/')
   })
 
   it('an endpoint whose reason only repeats its health says it once', () => {
