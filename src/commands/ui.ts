@@ -1,5 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../base-command.js'
+import {UsageError} from '../errors.js'
 import {proxySourceFlags} from '../flags.js'
 import {openBrowseSource} from '../services/browse.js'
 import {requireTty} from '../ui/tty.js'
@@ -10,13 +11,15 @@ export default class Ui extends BaseCommand<typeof Ui> {
     'Contexts → namespaces → pods (sidecar status, proxy version) → the proxy overview (listeners, routes, clusters,',
     'endpoints with health, warnings) → a request composer (destination from the proxy’s own virtual hosts) → the',
     'trace (matched route and why earlier routes did not match, weights, endpoints, findings).',
-    'Keys: arrows/j/k, Enter, Esc (back), / filter, y raw JSON/YAML, r refresh, s snapshot, ? help, q quit.',
+    'Keys: arrows/j/k, Enter (on a trace step: the Envoy object behind it), Esc (back), / filter, y raw JSON/YAML,',
+    'r refresh, a auto-refresh (every --refresh, default 5s), s snapshot, ? help, q quit.',
     'Needs a terminal; for scripts use `meshctl proxy all … -o json` or `meshctl explain route … -o json`.',
   ].join('\n')
   static override examples = [
     '<%= config.bin %> ui',
     '<%= config.bin %> ui -n bookinfo',
     '<%= config.bin %> ui deploy/productpage -n bookinfo',
+    '<%= config.bin %> ui deploy/productpage -n bookinfo --refresh 5s',
     '<%= config.bin %> ui --file fixtures/dumps/bookinfo-productpage.json --clusters fixtures/dumps/bookinfo-productpage.clusters.json',
   ]
   static override args = {pod: Args.string({description: 'Open this pod’s proxy directly (name, pod/x, deploy/x, svc/x).', required: false, ignoreStdin: true})}
@@ -28,13 +31,26 @@ export default class Ui extends BaseCommand<typeof Ui> {
     namespace: Flags.string({char: 'n', description: 'Namespace to start in.', helpGroup: 'CLUSTER'}),
     'admin-port': Flags.integer({description: 'Envoy admin port in the pod.', default: 15000, min: 1, max: 65535, helpGroup: 'CLUSTER'}),
     timeout: Flags.integer({description: 'Timeout of each API or admin call, in seconds.', default: 15, min: 1, helpGroup: 'CLUSTER'}),
+    refresh: Flags.string({
+      description: 'Auto-refresh: re-read the proxy on screen every interval (5s, 1m, 1500ms; at least 1s). Off by default; `a` toggles it.',
+    }),
   }
 
   async run(): Promise<void> {
+    const refreshMs = this.flags.refresh === undefined ? undefined : parseInterval(this.flags.refresh)
     requireTty('use a non-interactive command instead: meshctl proxy all <pod | --file dump.json> -o json, or meshctl explain route … -o json')
     const source = await openBrowseSource({...this.flags, pod: this.args.pod})
     // ink, React and the screens load only now, so `meshctl --help` and every other command stay fast.
     const {runUi} = await (await import('../ui/load.js')).loadUi()
-    await runUi(source, {color: this.color})
+    await runUi(source, {color: this.color, refreshMs})
   }
+}
+
+/** `--refresh`: "5s", "1m", "1500ms", or a bare number of seconds; at least one second. */
+export function parseInterval(text: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m)?\s*$/.exec(text)
+  const ms = m ? Number(m[1]) * (m[2] === 'ms' ? 1 : m[2] === 'm' ? 60_000 : 1000) : Number.NaN
+  if (!Number.isFinite(ms) || ms < 1000)
+    throw new UsageError(`--refresh ${text}: expected an interval of at least 1s (5s, 1m, 1500ms)`, ['meshctl ui --refresh 5s'])
+  return Math.round(ms)
 }

@@ -9,8 +9,13 @@ import {parse as parseYaml} from 'yaml'
 import {resolve} from 'node:path'
 import {UsageError} from '../errors.js'
 import {writeDirAtomic} from '../fsutil/atomic-write.js'
-import type {ExplainResult} from '../analysis/explain/types.js'
-import type {SimRequest} from '../envoy/model.js'
+import type {ExplainResult, TraceStep} from '../analysis/explain/types.js'
+import {serverRunOf} from '../analysis/explain/index.js'
+import type {EnvoyMessage, SimRequest} from '../envoy/model.js'
+import {indexConfigDump} from '../envoy/configdump/index.js'
+import {istioctlClusterStatuses} from '../envoy/configdump/istioctl-objects.js'
+import {toProtoJson, unpackedProtoJson} from '../envoy/configdump/protojson.js'
+import {chainLabel, selectFilterChain, type ConnectionInfo} from '../envoy/listener/index.js'
 import {toEnvoyClusters, toEnvoyConfigDump} from '../envoy/configdump/admin-json.js'
 import {ForbiddenError} from '../kube/errors.js'
 import type {Finding} from '../findings/types.js'
@@ -382,4 +387,214 @@ export async function openBrowseSource(target: BrowseTarget): Promise<UiDataSour
     timeoutMs,
     saveSnapshot,
   })
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The Envoy object behind a trace step (Enter on a step in the UI's trace): the listener, filter chain, route
+// configuration, virtual host, route, cluster, endpoints or authorization filter that step chose, in protojson
+// (camelCase) as `istioctl proxy-config … -o json` prints it. Server-side steps read the server's own config (live,
+// from the snapshot, or as istiod would build it) that the explanation was computed on.
+
+/** Which step: one of the client's (`result.trace[index]`) or of the destination's inbound side (`result.server.trace[index]`). */
+export interface TraceStepRef {
+  side: 'client' | 'server'
+  index: number
+}
+
+export interface StepObject {
+  /** "Listener 0.0.0.0_9080", "Route 1 of virtual host reviews…:9080"… */
+  title: string
+  /** The Envoy object(s), protojson; or, when the step chose none (it failed before), what it looked at. */
+  value: unknown
+  /** Why there is no object (the step failed, the config is not in this source), when there is none. */
+  note?: string
+}
+
+interface Chosen {
+  state: ProxyState
+  result: ExplainResult
+  /** The step pointed at (a server step comes from server.trace, whose first step, the peer, is not in the server's own result). */
+  step: TraceStep
+  server: boolean
+}
+
+/**
+ * The filter chain the step chose. Istio names several chains alike (virtualInbound's `0.0.0.0_9080` for TLS and for
+ * plaintext), so the name alone is not enough: Envoy's selection is replayed on the connection the result describes
+ * (the engine's own selectFilterChain) and kept when it lands on the chain of that name; otherwise the step's label
+ * (`#3`, `default chain`) or the only chain of the name decides.
+ */
+function chainOf(state: ProxyState, listener: EnvoyMessage, result: ExplainResult, step?: TraceStep): {chain: EnvoyMessage; label: string} | undefined {
+  if (result.filterChain === null) return undefined
+  const chains: EnvoyMessage[] = Array.isArray(listener.filter_chains) ? listener.filter_chains : []
+  const label = (ref: {index: number; name?: string}) => chainLabel(ref)
+  const req = result.request
+  const inbound = req.direction === 'inbound'
+  const replay = selectFilterChain(listener, {
+    destinationIp: req.address ?? (inbound ? '0.0.0.0' : undefined),
+    destinationPort: req.port,
+    sourceIp: req.sourceIp ?? (req.direction === 'outbound' ? state.pod?.ip : undefined),
+    tls: req.tls as ConnectionInfo['tls'],
+    ...(req.sni ? {sni: req.sni} : {}),
+    alpn: req.alpn,
+    protocol: req.protocol as ConnectionInfo['protocol'],
+  }).selected
+  if (replay && (replay.name ?? '') === result.filterChain) return {chain: replay.chain, label: label(replay)}
+  // An unnamed chain: the step names it as chainLabel does (`#3`, `default chain`).
+  const text = step?.result ?? ''
+  if (/^default chain/.test(text) && listener.default_filter_chain)
+    return {chain: listener.default_filter_chain, label: label({index: -1, name: listener.default_filter_chain.name})}
+  const m = /filter chain #(\d+)/.exec(text)
+  if (m && chains[Number(m[1])]) return {chain: chains[Number(m[1])], label: `#${m[1]}`}
+  const named = chains.map((chain, index) => ({chain, index, name: chain?.name})).filter((c) => c.name === result.filterChain)
+  if (named.length === 1) return {chain: named[0].chain, label: label(named[0])}
+  if (listener.default_filter_chain?.name === result.filterChain && named.length === 0)
+    return {chain: listener.default_filter_chain, label: label({index: -1, name: result.filterChain})}
+  return undefined
+}
+
+const HCM_FILTERS = ['envoy.filters.network.http_connection_manager', 'envoy.http_connection_manager']
+
+function hcmOf(chain: EnvoyMessage): EnvoyMessage | undefined {
+  const f = (Array.isArray(chain.filters) ? chain.filters : []).find(
+    (x: EnvoyMessage) => HCM_FILTERS.includes(x?.name) || String(x?.typed_config?.['@type'] ?? '').endsWith('.HttpConnectionManager'),
+  )
+  return f?.typed_config
+}
+
+function terminalNetworkFilter(chain: EnvoyMessage): EnvoyMessage | undefined {
+  const filters: EnvoyMessage[] = Array.isArray(chain.filters) ? chain.filters : []
+  return filters[filters.length - 1]
+}
+
+/** The step of the trace the UI points at, with the state and result it belongs to. */
+function chosenStep(state: ProxyState, result: ExplainResult, ref: TraceStepRef): Chosen | {note: string} {
+  if (ref.side === 'client') {
+    const step = result.trace[ref.index]
+    return step ? {state, result, step, server: false} : {note: 'no such step'}
+  }
+  const server = result.server
+  const step = server?.trace[ref.index]
+  if (!server || !step) return {note: 'no such step'}
+  const run = serverRunOf(server)
+  if (!run) return {note: 'the server’s config is not at hand (the result was not computed in this session)'}
+  // server.trace = [peer step, ...the server's own explain trace]
+  return {state: run.state, result: run.result, step, server: true}
+}
+
+/** The Envoy object behind one step of an explanation (see TraceStepRef), for `Enter` on a trace step. */
+export function traceStepObject(state: ProxyState, result: ExplainResult, ref: TraceStepRef): StepObject {
+  const chosen = chosenStep(state, result, ref)
+  if ('note' in chosen) return {title: 'trace step', value: null, note: chosen.note}
+  const {step, server} = chosen
+  const r = chosen.result
+  const dump = chosen.state.dump
+  const idx = indexConfigDump(dump)
+  const who = server ? 'server ' : ''
+  const none = (what: string, note: string, value: unknown = step): StepObject => ({title: `${who}${what}`, value, note})
+  const pj = (v: unknown) => toProtoJson(v)
+
+  const listenerEntry = r.listener ? idx.listenerByName(r.listener) : undefined
+  const listener = listenerEntry?.listener
+  const chain = listener
+    ? chainOf(
+        chosen.state,
+        listener,
+        r,
+        r.trace.find((t) => t.step === 'filter_chain'),
+      )
+    : undefined
+  const rcEntry = r.routeConfig ? idx.routeConfig(r.routeConfig) : undefined
+  const rc = rcEntry?.routeConfig ?? (chain ? hcmOf(chain.chain)?.route_config : undefined)
+  const vh = rc && r.virtualHost !== null ? (rc.virtual_hosts ?? []).find((v: EnvoyMessage) => v?.name === r.virtualHost) : undefined
+  const clusterFromStep = () => {
+    const first = step.result.split(/\s+/)[0] ?? ''
+    return idx.cluster(first) ? first : (r.cluster ?? r.endpoints?.cluster ?? undefined)
+  }
+
+  switch (step.step) {
+    case 'listener':
+      if (!listenerEntry) return none('listener', `no listener was chosen: ${step.result}`)
+      return {title: `${who}Listener ${listenerEntry.name}`, value: unpackedProtoJson(listenerEntry.listener)}
+    case 'filter_chain':
+      if (!chain) return none('filter chain', `no filter chain was chosen: ${step.result}`, listener ? unpackedProtoJson(listener) : step)
+      return {title: `${who}Filter chain ${chain.label} of ${r.listener}`, value: pj(chain.chain)}
+    case 'peer': {
+      // How the client's connection arrives: the TLS the server's chain requires (its transport socket).
+      const ts = chain?.chain.transport_socket
+      if (!ts) return none('peer', chain ? 'the server’s filter chain has no transport socket: it takes plaintext' : `no filter chain: ${step.result}`)
+      return {title: `server transport socket of filter chain ${chain!.label} of ${r.listener}`, value: pj(ts)}
+    }
+    case 'route_config':
+      if (!rc) return none('route configuration', `no route configuration: ${step.result}`)
+      return {title: `${who}RouteConfiguration ${rc.name ?? '(inline)'}`, value: unpackedProtoJson(rc)}
+    case 'virtual_host':
+      if (!vh) return none('virtual host', `no virtual host was chosen: ${step.result}`, rc ? unpackedProtoJson(rc) : step)
+      return {title: `${who}VirtualHost ${vh.name} of RouteConfiguration ${rc!.name ?? '(inline)'}`, value: pj(vh)}
+    case 'route': {
+      const i = r.route?.index
+      const route = vh && i !== undefined && i !== null ? vh.routes?.[i] : undefined
+      if (route) return {title: `${who}Route ${i}${route.name ? ` "${route.name}"` : ''} of virtual host ${vh!.name}`, value: pj(route)}
+      // TCP: the connection goes where the chain's tcp_proxy sends it.
+      const tcp = chain ? terminalNetworkFilter(chain.chain) : undefined
+      if (!vh && tcp) return {title: `${who}network filter ${tcp.name ?? ''} of filter chain ${chain!.label}`, value: pj(tcp)}
+      return none('route', `no route was chosen: ${step.result}`, vh ? pj(vh) : step)
+    }
+    case 'authorization': {
+      const filters = r.authorization?.filters ?? []
+      const objects = chain
+        ? filters.map((f) => {
+            const list: EnvoyMessage[] = f.layer === 'network' ? (chain.chain.filters ?? []) : (hcmOf(chain.chain)?.http_filters ?? [])
+            return list[f.index]
+          })
+        : []
+      const found = objects.filter(Boolean)
+      if (!found.length) return none('authorization', `no authorization filter runs: ${step.result}`)
+      const counts = new Map<string, number>()
+      for (const f of found) counts.set(String(f.name), (counts.get(String(f.name)) ?? 0) + 1)
+      const names = [...counts].map(([n, k]) => (k > 1 ? `${n} ×${k}` : n)).join(', ')
+      const title = `${who}${names} of filter chain ${chain!.label} of ${r.listener}`
+      return {title, value: found.length === 1 ? pj(found[0]) : found.map(pj)}
+    }
+    case 'cluster': {
+      if (/^split /.test(step.result) && r.weightedClusters.length) {
+        const clusters = r.weightedClusters.map((w) => idx.cluster(w.cluster)?.cluster).filter(Boolean)
+        return {title: `${who}Clusters of the split (${r.weightedClusters.length})`, value: clusters.map((c) => unpackedProtoJson(c as EnvoyMessage))}
+      }
+      const name = clusterFromStep()
+      const entry = name ? idx.cluster(name) : undefined
+      if (!entry) return none('cluster', `the cluster is not on this proxy: ${step.result}`)
+      return {title: `${who}Cluster ${entry.name}`, value: unpackedProtoJson(entry.cluster)}
+    }
+    case 'upstream_tls': {
+      const name = r.cluster ?? r.endpoints?.cluster
+      const c = name ? idx.cluster(name)?.cluster : undefined
+      if (!c) return none('upstream TLS', 'the cluster is not on this proxy')
+      const value = {
+        name: c.name,
+        ...(c.transport_socket ? {transportSocket: pj(c.transport_socket)} : {}),
+        ...(c.transport_socket_matches ? {transportSocketMatches: pj(c.transport_socket_matches)} : {}),
+      }
+      return {
+        title: `${who}transport socket of cluster ${c.name}`,
+        value,
+        ...(c.transport_socket || c.transport_socket_matches ? {} : {note: 'no transport socket: plaintext'}),
+      }
+    }
+    case 'endpoints': {
+      const name = r.endpoints?.cluster ?? r.cluster
+      if (!name) return none('endpoints', `no cluster: ${step.result}`)
+      const statuses = chosen.state.clusterStatus
+      // Live (or --clusters): Envoy's ClusterStatus with each host's health, as `istioctl pc endpoint -o json` prints it.
+      if (statuses?.some((c) => c.name === name))
+        return {title: `${who}endpoints of ${name} (/clusters host statuses)`, value: istioctlClusterStatuses(statuses, {cluster: name})}
+      const cla = dump.endpoints.find((e) => e.clusterName === name)
+      if (cla) return {title: `${who}ClusterLoadAssignment of ${name} (EDS)`, value: unpackedProtoJson(cla.assignment)}
+      const own = idx.cluster(name)?.cluster?.load_assignment
+      if (own) return {title: `${who}load_assignment of cluster ${name}`, value: pj(own)}
+      return none('endpoints', `no endpoints of ${name} in this source`)
+    }
+    default:
+      return none(step.step, 'this step has no Envoy object of its own')
+  }
 }

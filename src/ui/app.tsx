@@ -4,7 +4,7 @@ import {stringify as yamlStringify} from 'yaml'
 import {redactSensitive} from '../envoy/configdump/sensitive.js'
 import type {SimRequest} from '../envoy/model.js'
 import type {ProxyState} from '../envoy/proxy-state.js'
-import type {UiContext, UiDataSource, UiPod, UiProxyRef} from './data-source.js'
+import {traceStepObject, type ExplainResult, type UiContext, type UiDataSource, type UiPod, type UiProxyRef} from './data-source.js'
 import type {Finding} from '../findings/types.js'
 import {actionFor, splitKeys, type ActionId, type KeyFlags, type ScreenKind} from './keymap.js'
 import {Breadcrumb, Footer, footerHeight, HelpOverlay} from './components/chrome.js'
@@ -31,13 +31,20 @@ export interface AppProps {
   height?: number
   /** Open directly on a trace (explain route on a TTY). */
   initialTrace?: {state: ProxyState; request: SimRequest; result: ExplainResultLike}
+  /** Auto-refresh interval of the proxy screens (`meshctl ui --refresh 5s`): on from the start when given; `a` toggles it. */
+  refreshMs?: number
 }
+
+/** Auto-refresh interval `a` turns on when `--refresh` did not give one. */
+export const DEFAULT_REFRESH_MS = 5000
 
 interface RawView {
   title: string
   value: unknown
   format: 'json' | 'yaml'
   offset: number
+  /** Why the view does not hold the object one expected (a step that chose nothing). */
+  note?: string
 }
 
 const errorMessage = (e: unknown): string => (e instanceof Error ? e.message : String(e))
@@ -300,22 +307,64 @@ export function App(props: AppProps): React.ReactElement {
     [source, updateTop],
   )
 
-  const refresh = useCallback(async () => {
-    if (top.kind === 'trace') {
-      const loaded = (await loadFor(top)) as LoadedProxy | undefined
-      if (!loaded) return
-      try {
-        const result = await source.explain(top.ref, loaded.state, top.request)
-        updateTop((t) => (t.kind === 'trace' ? {...t, result} : t))
-        setStatus({text: 'refreshed from the proxy and re-ran the request', tone: 'ok'})
-      } catch (error) {
-        setStatus({text: `explain failed: ${errorMessage(error)}`, tone: 'bad'})
+  /** `r` (and each auto-refresh): re-read the screen's resource; on the trace, re-run the request on what was read. */
+  const refresh = useCallback(
+    async (auto = false) => {
+      const when = auto ? ` at ${new Date().toTimeString().slice(0, 8)}` : ''
+      // An auto-refresh that went well does not cover what the user was told (snapshot saved to …), only its own line.
+      const done = (text: string) =>
+        setStatus((prev) => (auto && prev && !/^(refreshed|auto-refresh|explain failed)/.test(prev.text) ? prev : {text, tone: 'ok'}))
+      if (top.kind === 'trace') {
+        const loaded = (await loadFor(top)) as LoadedProxy | undefined
+        if (!loaded) return
+        try {
+          const result = await source.explain(top.ref, loaded.state, top.request)
+          // Only the trace of the same request takes the new result (the user may have moved on meanwhile).
+          updateTop((t) => (t.kind === 'trace' && t.request === top.request ? {...t, result} : t))
+          done(`refreshed from the proxy and re-ran the request${when}`)
+        } catch (error) {
+          setStatus({text: `explain failed: ${errorMessage(error)}`, tone: 'bad'})
+        }
+        return
       }
-      return
+      const ok = await loadFor(top)
+      if (ok !== undefined) done(`refreshed${when}`)
+    },
+    [top, loadFor, source, updateTop],
+  )
+
+  // Auto-refresh (`a`, or `meshctl ui --refresh 5s`): the proxy screens re-read the proxy every interval, one read at a
+  // time (the next is scheduled when the last one ended, so a slow proxy is never asked twice at once). A failed read
+  // shows in the status line like a failed `r`; the screen keeps the last good value.
+  const [autoMs, setAutoMs] = useState<number | undefined>(props.refreshMs)
+  const refreshRef = useRef(refresh)
+  refreshRef.current = refresh
+  // A read still under way (the first one, or `r`) is never superseded by a tick: the newer load would win and a
+  // proxy slower than the interval would never show at all.
+  const loadingRef = useRef(false)
+  loadingRef.current = cache[topKey]?.status === 'loading'
+  const onProxy = top.kind === 'proxy' || top.kind === 'composer' || top.kind === 'trace'
+  useEffect(() => {
+    if (!autoMs || !onProxy) return
+    let stopped = false
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const schedule = () => {
+      timer = setTimeout(() => {
+        if (loadingRef.current) return schedule()
+        refreshRef
+          .current(true)
+          .catch((error: unknown) => setStatus({text: `auto-refresh failed: ${errorMessage(error)}`, tone: 'bad'}))
+          .finally(() => {
+            if (!stopped) schedule()
+          })
+      }, autoMs)
     }
-    const ok = await loadFor(top)
-    if (ok !== undefined) setStatus({text: 'refreshed', tone: 'ok'})
-  }, [top, loadFor, source, updateTop])
+    schedule()
+    return () => {
+      stopped = true
+      if (timer) clearTimeout(timer)
+    }
+  }, [autoMs, onProxy, topKey])
 
   const save = useCallback(async () => {
     if (!('ref' in top) || !proxy) return
@@ -370,7 +419,13 @@ export function App(props: AppProps): React.ReactElement {
       }
       case 'trace': {
         const line = traceView[top.cursor]
-        if (line) setRaw({title: line.text.trim(), value: line.raw ?? null, format: 'json', offset: 0})
+        if (!line) return
+        // A step: the Envoy object it chose (listener, chain, route, cluster, endpoints, RBAC filter…), as istioctl
+        // prints it; the rest of the trace (findings, verdict): what the line shows, as JSON.
+        if (line.step && proxy) {
+          const o = traceStepObject(proxy.state, top.result as ExplainResult, line.step)
+          setRaw({title: o.title, value: o.value, format: 'json', offset: 0, ...(o.note ? {note: o.note} : {})})
+        } else setRaw({title: line.text.trim(), value: line.raw ?? null, format: 'json', offset: 0})
         return
       }
       case 'composer': {
@@ -485,7 +540,10 @@ export function App(props: AppProps): React.ReactElement {
       else if (action === 'back' || action === 'enter') setRaw(undefined)
       else if (action === 'quit') quit()
       else if (action === 'help') setHelp((h) => !h)
-      else if (action) setRaw({...raw, offset: moveCursor(raw.offset, action, Math.max(1, rawLines.length - (bodyHeight - 1) + 1), bodyHeight - 1)})
+      else if (action) {
+        const page = bodyHeight - (raw.note ? 2 : 1)
+        setRaw({...raw, offset: moveCursor(raw.offset, action, Math.max(1, rawLines.length - page + 1), page)})
+      }
       return
     }
     if (help) {
@@ -494,7 +552,7 @@ export function App(props: AppProps): React.ReactElement {
       return
     }
     if (!action) return
-    if (status && action !== 'refresh' && action !== 'save') setStatus(undefined)
+    if (status && action !== 'refresh' && action !== 'save' && action !== 'autoRefresh') setStatus(undefined)
 
     switch (action) {
       case 'quit':
@@ -508,6 +566,12 @@ export function App(props: AppProps): React.ReactElement {
       case 'refresh':
         void refresh()
         return
+      case 'autoRefresh': {
+        const next = autoMs ? undefined : (props.refreshMs ?? DEFAULT_REFRESH_MS)
+        setAutoMs(next)
+        setStatus({text: next ? `auto-refresh on: the proxy is re-read every ${formatInterval(next)} (a turns it off)` : 'auto-refresh off'})
+        return
+      }
       case 'save':
         void save()
         return
@@ -546,7 +610,7 @@ export function App(props: AppProps): React.ReactElement {
       case 'raw': {
         if (top.kind === 'trace') {
           const line = traceView[top.cursor]
-          setRaw({title: 'explain result', value: line?.raw ?? top.result, format: 'json', offset: 0})
+          setRaw({title: line ? line.text.trim() : 'explain result', value: line?.raw ?? top.result, format: 'json', offset: 0})
         } else if (top.kind === 'composer') {
           const built = buildRequest(top.draft)
           setRaw({title: 'request', value: built.request ?? {errors: built.errors}, format: 'json', offset: 0})
@@ -601,7 +665,7 @@ export function App(props: AppProps): React.ReactElement {
 
   const body = (() => {
     if (help) return <HelpOverlay screen={top.kind} width={width} height={bodyHeight} />
-    if (raw) return <RawScreen title={raw.title} format={raw.format} lines={rawLines} offset={raw.offset} width={width} height={bodyHeight} />
+    if (raw) return <RawScreen title={raw.title} format={raw.format} lines={rawLines} offset={raw.offset} width={width} height={bodyHeight} note={raw.note} />
     if (top.kind === 'trace') {
       return (
         <TraceScreen
@@ -718,7 +782,12 @@ export function App(props: AppProps): React.ReactElement {
   return (
     <ColorContext.Provider value={props.color}>
       <Box flexDirection="column" width={width}>
-        <Breadcrumb crumbs={crumbs(stack)} width={width} />
+        <Breadcrumb
+          crumbs={crumbs(stack)}
+          width={width}
+          lead={onProxy ? versionsOf(proxy) : undefined}
+          tail={autoMs && onProxy ? `⟳ ${formatInterval(autoMs)}` : undefined}
+        />
         {body}
         <Footer screen={top.kind} width={width} status={statusLine?.text} statusTone={statusLine?.tone} mode={mode} />
       </Box>
@@ -740,6 +809,20 @@ function unfilteredIndex(s: Screen, value: unknown, key: string): number {
     default:
       return -1
   }
+}
+
+/** "Envoy 1.28.0 · Istio 1.24.1": what the header of the proxy screens starts with. */
+function versionsOf(proxy: LoadedProxy | undefined): string | undefined {
+  const o = proxy?.overview
+  const parts = [o?.envoyVersion ? `Envoy ${o.envoyVersion}` : undefined, o?.istioVersion ? `Istio ${o.istioVersion}` : undefined].filter(Boolean)
+  return parts.length ? parts.join(' · ') : undefined
+}
+
+/** 5000 → "5s", 1500 → "1.5s", 120000 → "2m". */
+export function formatInterval(ms: number): string {
+  if (ms % 60_000 === 0) return `${ms / 60_000}m`
+  if (ms >= 1000) return `${+(ms / 1000).toFixed(1)}s`
+  return `${ms}ms`
 }
 
 function loadingLabel(s: Screen, source: UiDataSource): string {

@@ -23,6 +23,7 @@ export type ActionId =
   | 'run'
   | 'deleteHeader'
   | 'refresh'
+  | 'autoRefresh'
   | 'save'
   | 'help'
   | 'quit'
@@ -85,7 +86,7 @@ export const KEYMAP: readonly KeyBinding[] = [
     action: 'enter',
     label: 'Enter',
     named: ['return'],
-    description: 'Drill in / edit the field / run the request',
+    description: 'Drill in / edit the field / run the request / the Envoy object behind a trace step',
     footerRank: 2,
     footer: 'open',
   },
@@ -140,6 +141,15 @@ export const KEYMAP: readonly KeyBinding[] = [
   {action: 'deleteHeader', label: 'd', chars: ['d'], description: 'Delete the selected header', screens: ['composer']},
   {action: 'raw', label: 'y', chars: ['y'], description: 'Raw JSON/YAML of the selection (y again toggles the format)', footerRank: 7, footer: 'raw'},
   {action: 'refresh', label: 'r', chars: ['r'], description: 'Refresh from the proxy (re-runs the request on the trace)', footerRank: 8, footer: 'refresh'},
+  {
+    action: 'autoRefresh',
+    label: 'a',
+    chars: ['a'],
+    description: 'Auto-refresh: re-read the proxy periodically (on/off; the interval of `meshctl ui --refresh`, default 5s)',
+    screens: ['proxy', 'composer', 'trace'],
+    footerRank: 8.5,
+    footer: 'auto',
+  },
   {
     action: 'save',
     label: 's',

@@ -17,6 +17,8 @@ export interface RunUiOptions {
   /** Switch to the terminal's alternate screen (restored on exit, like less/vim). Default: on. */
   alternateScreen?: boolean
   initialTrace?: {state: ProxyState; request: SimRequest; result: ExplainResultLike}
+  /** Auto-refresh the proxy screens every this many ms (`meshctl ui --refresh`). */
+  refreshMs?: number
 }
 
 /**
@@ -37,7 +39,7 @@ export async function runUi(source: UiDataSource, opts: RunUiOptions): Promise<v
   const restoreScreen = () => {
     if (alt) stdout.write('\u001B[?1049l')
   }
-  const instance = render(<App source={source} color={opts.color} initialTrace={opts.initialTrace} />, {
+  const instance = render(<App source={source} color={opts.color} initialTrace={opts.initialTrace} refreshMs={opts.refreshMs} />, {
     stdout,
     stdin,
     exitOnCtrlC: false,

@@ -124,10 +124,14 @@ describe.skipIf(!hasBuild)(`one answer on every surface, per lab scenario (${ski
           // Same verdict everywhere.
           expect(verdictOf(uiResult), 'UI trace vs CLI').toEqual(verdictOf(cli))
           expect(verdictOf(fromSnapshot), 'snapshot vs CLI').toEqual(verdictOf(cli))
-          // The trace screen shows that verdict: ✔ only when the CLI says the request succeeds.
-          const ok = cli.outcome === 'routed' && (!cli.predicted.responseFlag || cli.predicted.responseFlag === '-')
+          // The trace screen shows that verdict: ✔ only when the CLI says the request succeeds (a 403 from RBAC has no
+          // response flag but is no success).
+          const status = cli.predicted.status as unknown
+          const failed = (typeof status === 'number' && status >= 400) || status === 'closed'
+          const ok = cli.outcome === 'routed' && (!cli.predicted.responseFlag || cli.predicted.responseFlag === '-') && !failed
           expect(traceFrame).toContain(`${ok ? '✔' : '✘'} ${cli.predicted.status}`)
-          if (!ok && cli.predicted.responseFlag) expect(traceFrame).toContain(`${cli.predicted.status} ${cli.predicted.responseFlag}`)
+          if (!ok && cli.predicted.responseFlag && cli.predicted.responseFlag !== '-')
+            expect(traceFrame).toContain(`${cli.predicted.status} ${cli.predicted.responseFlag}`)
           // The same diagnosis: the UI's explain is the CLI's explain.
           expect(uiResult.findings.map((f) => `${f.code} ${f.subject.kind}/${f.subject.name}`).sort()).toEqual(
             cli.findings.map((f) => `${f.code} ${f.subject.kind}/${f.subject.name}`).sort(),

@@ -122,6 +122,32 @@ describe.skipIf(Boolean(skipReason))('meshctl ui in a real terminal against the 
     expect(await lab.openConnections()).toBe(0)
   })
 
+  it('Enter on a trace step opens the Envoy object behind it; --refresh re-reads the proxy, shown in the header', async () => {
+    const s = 'objects'
+    startPane(s, ['ui', 'deploy/productpage-v1', '-n', 'bookinfo', '--refresh', '2s'], {KUBECONFIG: lab.kubeconfig})
+    // The header: the Envoy version first, the auto-refresh interval last.
+    const overview = await waitFor(s, /\[Routes \d+\]/, 30_000)
+    expect(overview.split('\n')[0]).toMatch(/^Envoy \d+\.\d+\.\d+ · Istio \S+ │ meshctl › productpage-v1\S* {2}⟳ 2s$/)
+    await waitFor(s, /refreshed at \d\d:\d\d:\d\d/, 30_000)
+    await keys(s, '/')
+    await type(s, 'reviews')
+    await keys(s, 'Enter', 'Enter')
+    await waitFor(s, /Destination\s+reviews\.bookinfo\.svc\.cluster\.local:9080/)
+    await keys(s, 'x')
+    await waitFor(s, /› 1\. Listener/, 30_000)
+    await keys(s, 'Enter')
+    // The Listener proto as `istioctl pc listener -o json` prints it (camelCase), not meshctl's step.
+    const listener = await waitFor(s, /JSON 1-\d+\/\d+ · Listener 0\.0\.0\.0_9080/)
+    expect(listener).toMatch(/"filterChains": \[/)
+    expect(listener).not.toMatch(/"step":/)
+    await keys(s, 'Escape', 'a')
+    await waitFor(s, /auto-refresh off/)
+    expect(capture(s).split('\n')[0]).not.toMatch(/⟳/)
+    await keys(s, 'q')
+    await waitFor(s, /EXIT=0/)
+    expect(await lab.openConnections()).toBe(0)
+  })
+
   it('closes the port-forward on Ctrl-C too', async () => {
     const s = 'ctrlc'
     startPane(s, ['ui', '-n', 'bookinfo'], {KUBECONFIG: lab.kubeconfig})

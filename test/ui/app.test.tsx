@@ -92,14 +92,17 @@ describe('meshctl ui: proxy overview', () => {
     )
     const {lastFrame, press} = app(ds)
     const f = await until(lastFrame, /Routes 2/)
-    expect(f).toMatch(/Envoy abc\/1\.28\.0\/Clean\/RELEASE\/BoringSSL · Istio 1\.24\.1/)
+    // The header starts with the proxy's versions (Envoy's as `istioctl version` names it, from server_info).
+    expect(f.split('\n')[0]).toBe('Envoy 1.28.0 · Istio 1.24.1 │ meshctl › file productpage.json')
     expect(f).toMatch(/\[Routes 2\]/)
     // 80 columns: names are never wrapped nor cut mid-name where avoidable: the .svc.cluster.local suffix goes
     // first, then whole items of a list (+N says how many more).
     expect(f).toMatch(/› 9080\s+reviews\.bookinfo:9080\s+reviews\.bookinfo,\+5\s+2\n/)
     for (const line of f.split('\n')) expect(line.length).toBeLessThanOrEqual(80)
     // Every key of the proxy screen is in the footer, on two lines at 80 columns.
-    expect(f).toMatch(/↑↓\/jk move {2}Enter open {2}Esc back {2}Tab section {2}\/ filter\nc request {2}y raw {2}r refresh {2}s save {2}\? help {2}q quit$/)
+    expect(f).toMatch(
+      /↑↓\/jk move {2}Enter open {2}Esc back {2}Tab section {2}\/ filter\nc request {2}y raw {2}r refresh {2}a auto {2}s save {2}\? help {2}q quit$/,
+    )
     await press(KEYS.tab)
     const clusters = await until(lastFrame, /\[Clusters 2\]/)
     expect(clusters).toMatch(/outbound\|9080\|v1\|reviews.*v1\s+EDS\s+bookinfo\/reviews/)

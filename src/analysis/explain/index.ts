@@ -22,6 +22,7 @@ export {
   clientStops,
   planServerSide,
   isServerPlan,
+  serverRunOf,
   type LiveServerRead,
   type ServerPlan,
   type ServerSideExplanation,

@@ -377,7 +377,7 @@ export function explainServerSide(input: ServerSideInput): ServerSideExplanation
     }
   }
   const server = explainRoute(serverState, plan.request, {proxy: plan.spec})
-  return {
+  const out: ServerSideExplanation = {
     explained: true,
     reached: true,
     reason: null,
@@ -395,6 +395,19 @@ export function explainServerSide(input: ServerSideInput): ServerSideExplanation
     trace: [plan.transportStep, ...server.trace],
     notes,
   }
+  serverRuns.set(out, {state: serverState, result: server})
+  return out
+}
+
+/**
+ * The server's Envoy config an explanation was computed on (read live, from a snapshot, or built from the model) and
+ * the server's own explain result on it, for a surface that shows the objects behind the server's steps (the UI's
+ * trace). Kept beside the explanation, never in it: the JSON contract does not grow a whole proxy state.
+ */
+const serverRuns = new WeakMap<ServerSideExplanation, {state: ProxyState; result: ExplainResult}>()
+
+export function serverRunOf(server: ServerSideExplanation | null | undefined): {state: ProxyState; result: ExplainResult} | undefined {
+  return server ? serverRuns.get(server) : undefined
 }
 
 /**

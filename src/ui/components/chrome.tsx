@@ -4,12 +4,18 @@ import {Styled} from './theme.js'
 import {footerLines, helpRows, type ScreenKind} from '../keymap.js'
 import {truncate, fit} from '../text.js'
 
-/** "meshctl › kind-lab › bookinfo › productpage-v1 › request › trace": where Esc goes back to. */
-export function Breadcrumb(props: {crumbs: string[]; width: number}): React.ReactElement {
+/**
+ * "Envoy 1.28.0 · Istio 1.24.1 │ meshctl › kind-lab › bookinfo › productpage-v1 › trace  ⟳ 5s": the proxy's versions
+ * first (on the proxy screens), where Esc goes back to, and the auto-refresh interval when it is on. On narrow
+ * terminals the versions and the interval stay and the crumbs keep their tail (where the user is) rather than the root.
+ */
+export function Breadcrumb(props: {crumbs: string[]; width: number; lead?: string; tail?: string}): React.ReactElement {
+  const lead = props.lead ? `${props.lead} │ ` : ''
+  const tail = props.tail ? `  ${props.tail}` : ''
+  const room = Math.max(8, props.width - lead.length - tail.length)
   const full = ['meshctl', ...props.crumbs].join(' › ')
-  // On narrow terminals keep the tail (where the user is) rather than the root.
-  const text = full.length <= props.width ? full : '…' + full.slice(full.length - props.width + 1)
-  return <Styled tone="heading">{text}</Styled>
+  const trail = full.length <= room ? full : '…' + full.slice(full.length - room + 1)
+  return <Styled tone="heading">{truncate(`${lead}${trail}${tail}`, props.width)}</Styled>
 }
 
 /** How many lines the footer takes on this screen (status line + key lines): the body gets the rest. */

@@ -59,6 +59,19 @@ export interface ExplainResultLike {
   predicted?: {status?: number | string | null; responseFlag?: string | null; cause?: string; next?: string[]} | null
   trace?: TraceStepLike[]
   findings?: FindingLike[]
+  /** The destination's inbound side (its steps follow the client's). */
+  server?: ServerSideLike | null
+}
+
+export interface ServerSideLike {
+  explained?: boolean
+  reached?: boolean
+  reason?: string | null
+  origin?: string | null
+  pod?: {namespace?: string; name?: string | null} | null
+  port?: number | null
+  trace?: TraceStepLike[]
+  notes?: string[]
 }
 
 /** Names an object that the contract allows as a plain string or as an object with a name. */

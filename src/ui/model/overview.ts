@@ -1,6 +1,7 @@
 import type {Finding} from '../../findings/types.js'
 import type {ClusterEntry, EnvoyMessage, ListenerEntry} from '../../envoy/model.js'
 import type {ProxyState} from '../../envoy/proxy-state.js'
+import {bootstrapVersions, parseEnvoyBuildVersion} from '../../envoy/configdump/parse.js'
 
 /**
  * The proxy overview screen's view model, computed once per loaded ProxyState: one row per listener, virtual
@@ -280,8 +281,7 @@ export function proxyOverview(state: ProxyState, findings: readonly Finding[] = 
   }
   return {
     title: state.label,
-    envoyVersion: state.serverInfo?.version,
-    istioVersion: state.serverInfo?.istioVersion,
+    ...proxyVersions(state),
     counts: {
       listeners: listeners.length,
       routes: routes.length,
@@ -292,4 +292,16 @@ export function proxyOverview(state: ProxyState, findings: readonly Finding[] = 
     sections,
     destinations,
   }
+}
+
+/**
+ * Envoy's version as `istioctl version` names it ("1.28.0"), from /server_info (`<sha>/<semver>/<status>/<type>[/ssl]`)
+ * or, without it (a bare dump), from the bootstrap node's build version; and Istio's, from the node metadata.
+ */
+export function proxyVersions(state: ProxyState): {envoyVersion?: string; istioVersion?: string} {
+  const boot = bootstrapVersions(state.dump.bootstrap)
+  const fromServer = parseEnvoyBuildVersion(state.serverInfo?.version)?.version
+  const envoyVersion = fromServer ?? boot.envoyVersion?.split('/')[0] ?? state.serverInfo?.version
+  const istioVersion = state.serverInfo?.istioVersion ?? boot.istioVersion
+  return {...(envoyVersion ? {envoyVersion} : {}), ...(istioVersion ? {istioVersion} : {})}
 }

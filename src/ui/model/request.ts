@@ -98,5 +98,8 @@ export function buildRequest(draft: RequestDraft): {request?: SimRequest; errors
 /** One line for the breadcrumb and the trace header: "GET reviews:9080/ -H end-user: jason". */
 export function describeRequest(req: SimRequest): string {
   const hdrs = Object.entries(req.headers ?? {}).flatMap(([k, v]) => (Array.isArray(v) ? v : [v]).map((one) => `${k}: ${one}`))
-  return `${req.method} ${req.authority ?? req.address ?? ''}:${req.port}${req.path}${hdrs.length ? '  ' + hdrs.map((h) => `[${h}]`).join(' ') : ''}`
+  const host = req.authority ?? req.address ?? ''
+  // A Host that carries its port already (`ratings:9080`, `[::1]:80`) is not given it twice (`ratings:9080:9080`).
+  const hasPort = /^\[.*\]:\d+$/.test(host) || (!host.includes('[') && /^[^:]*:\d+$/.test(host))
+  return `${req.method} ${hasPort ? host : `${host}:${req.port}`}${req.path}${hdrs.length ? '  ' + hdrs.map((h) => `[${h}]`).join(' ') : ''}`
 }

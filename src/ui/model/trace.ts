@@ -1,12 +1,16 @@
 import type {RowTone} from './overview.js'
 import {bar, shorten, truncate, truncateNames, wrap} from '../text.js'
-import {describeAction, describeSource, nameOf, type ExplainResultLike} from './explain-result.js'
+import {describeAction, describeSource, nameOf, type ExplainResultLike, type TraceStepLike} from './explain-result.js'
 
-/** One rendered line of the trace view; `raw` is what `y` shows when the cursor is on it. */
+/**
+ * One rendered line of the trace view; `raw` is what `y` shows when the cursor is on it, `step` the trace step it
+ * belongs to (Enter opens the Envoy object behind it).
+ */
 export interface TraceLine {
   text: string
   tone?: RowTone | 'heading' | 'dim'
   raw?: unknown
+  step?: {side: 'client' | 'server'; index: number}
 }
 
 const STEP_TITLES: Record<string, string> = {
@@ -26,7 +30,9 @@ const STEP_TITLES: Record<string, string> = {
 export function verdict(result: ExplainResultLike): {text: string; tone: RowTone} {
   const status = result.predicted?.status
   const flag = result.predicted?.responseFlag
-  const ok = result.outcome === 'routed' && (!flag || flag === '-')
+  // A 4xx/5xx without a response flag (RBAC's 403, a direct response, a fault abort) or a closed connection is no success.
+  const failedStatus = (typeof status === 'number' && status >= 400) || status === 'closed'
+  const ok = result.outcome === 'routed' && (!flag || flag === '-') && !failedStatus
   const parts = [status !== undefined && status !== null ? String(status) : '', flag && flag !== '-' ? flag : ''].filter(Boolean)
   const target = nameOf(result.cluster) ?? (result.weightedClusters?.length ? 'weighted clusters' : undefined)
   // Routed but failing upstream (UH, UF, NC…): name where it was going, the flag says what went wrong.
@@ -47,13 +53,39 @@ export function traceLines(result: ExplainResultLike, width: number): TraceLine[
   const lines: TraceLine[] = []
   const w = Math.max(20, width)
   const steps = result.trace ?? []
-  steps.forEach((s, i) => {
-    const title = STEP_TITLES[s.step] ?? s.step
-    lines.push({text: truncateNames(`${i + 1}. ${title}: ${s.result}`, w), tone: stepTone(s.result) ?? 'heading', raw: s})
+  const stepLines = (s: TraceStepLike, n: number, title: string, step: TraceLine['step']) => {
+    lines.push({text: truncateNames(`${n}. ${title}: ${s.result}`, w), tone: stepTone(s.result) ?? 'heading', raw: s, step})
     const src = describeSource(s.source ?? undefined)
-    if (src) lines.push({text: truncateNames(`   from ${src}`, w), tone: 'dim', raw: s})
-    for (const d of s.detail ?? []) for (const [j, l] of wrap(d, w - 5).entries()) lines.push({text: `${j === 0 ? '   · ' : '     '}${l}`, raw: s})
-  })
+    if (src) lines.push({text: truncateNames(`   from ${src}`, w), tone: 'dim', raw: s, step})
+    for (const d of s.detail ?? []) for (const [j, l] of wrap(d, w - 5).entries()) lines.push({text: `${j === 0 ? '   · ' : '     '}${l}`, raw: s, step})
+  }
+  steps.forEach((s, i) => stepLines(s, i + 1, STEP_TITLES[s.step] ?? s.step, {side: 'client', index: i}))
+  // The destination's inbound side, numbered after the client's steps (as `explain route` prints it).
+  const server = result.server
+  if (server && server.explained) {
+    const where = server.pod
+      ? server.pod.name
+        ? `pod ${server.pod.namespace}/${server.pod.name}`
+        : `a workload in ${server.pod.namespace}`
+      : 'the destination'
+    const from =
+      server.origin === 'live'
+        ? 'read live'
+        : server.origin === 'snapshot'
+          ? 'from the snapshot'
+          : server.origin
+            ? `built from the ${server.origin === 'cluster' ? "cluster's objects" : 'manifests'}`
+            : ''
+    lines.push({text: truncateNames(`Server: port ${server.port ?? '?'} of ${where}${from ? ` (${from})` : ''}`, w), tone: 'heading', raw: server})
+    for (const n of server.notes ?? [])
+      for (const [j, l] of wrap(n, w - 5).entries()) lines.push({text: `${j === 0 ? '   · ' : '     '}${l}`, tone: 'dim', raw: server})
+    ;(server.trace ?? []).forEach((s, i) =>
+      stepLines(s, steps.length + i + 1, i === 0 ? 'Server peer' : `Server ${(STEP_TITLES[s.step] ?? s.step).toLowerCase()}`, {side: 'server', index: i}),
+    )
+  } else if (server && server.reached !== false && server.reason) {
+    for (const [j, l] of wrap(`Server: ${server.reason}`, w - 3).entries())
+      lines.push({text: `${j === 0 ? '' : '   '}${l}`, tone: j === 0 ? 'warn' : 'dim', raw: server})
+  }
   const wc = result.weightedClusters ?? []
   if (wc.length > 0) {
     lines.push({text: 'Weighted clusters', tone: 'heading', raw: wc})
@@ -70,7 +102,9 @@ export function traceLines(result: ExplainResultLike, width: number): TraceLine[
     lines.push({text: `Endpoints: ${healthy ?? '?'}/${eps.total ?? eps.hosts?.length ?? '?'} healthy`, tone: healthy === 0 ? 'bad' : 'heading', raw: eps})
     for (const h of eps.hosts ?? []) {
       const bad = /unhealthy|fail|eject|draining|timeout/i.test(h.health ?? '')
-      lines.push({text: truncate(`   ${h.address}  ${h.health ?? ''}${h.reason ? ` (${h.reason})` : ''}`, w), tone: bad ? 'bad' : 'ok', raw: h})
+      // The reason only when it says more than the health ("healthy (healthy)" says it twice).
+      const reason = h.reason && h.reason.toLowerCase() !== (h.health ?? '').toLowerCase() ? ` (${h.reason})` : ''
+      lines.push({text: truncate(`   ${h.address}  ${h.health ?? ''}${reason}`, w), tone: bad ? 'bad' : 'ok', raw: h})
     }
   }
   const findings = result.findings ?? []

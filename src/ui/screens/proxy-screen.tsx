@@ -5,7 +5,7 @@ import {Styled} from '../components/theme.js'
 import {SECTION_ORDER, SECTION_TITLES, type OverviewRow, type ProxyOverview, type SectionId} from '../model/overview.js'
 import {truncate, truncateNames} from '../text.js'
 
-/** A proxy's overview: versions, one tab per section with counts, the selected section as a list. */
+/** A proxy's overview (its versions are in the header): one tab per section with counts, the selected section as a list. */
 export function ProxyScreen(props: {
   overview: ProxyOverview
   tab: SectionId
@@ -15,9 +15,6 @@ export function ProxyScreen(props: {
   height: number
 }): React.ReactElement {
   const {overview, tab} = props
-  const versions = [overview.envoyVersion ? `Envoy ${overview.envoyVersion}` : undefined, overview.istioVersion ? `Istio ${overview.istioVersion}` : undefined]
-    .filter(Boolean)
-    .join(' · ')
   const tabs = SECTION_ORDER.map((id) => {
     const label = `${SECTION_TITLES[id]} ${overview.counts[id]}`
     return id === tab ? `[${label}]` : ` ${label} `
@@ -25,7 +22,7 @@ export function ProxyScreen(props: {
   const section = overview.sections[tab]
   return (
     <Box flexDirection="column" height={props.height}>
-      <Styled tone="accent">{truncateNames(`${overview.title}${versions ? '  ' + versions : ''}`, props.width)}</Styled>
+      <Styled tone="accent">{truncateNames(overview.title, props.width)}</Styled>
       <Styled tone={overview.counts.warnings > 0 && tab !== 'warnings' ? 'warn' : undefined}>{truncate(tabs, props.width)}</Styled>
       <ListView
         rows={props.rows}
