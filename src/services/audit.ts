@@ -582,6 +582,8 @@ export async function proxyWarnings(source: ProxySource, state: ProxyState): Pro
   let objects: KubeObject[] = []
   let meshText: string | undefined
   let versions: Record<string, string> = {}
+  /** Live: istiod's sync status of the pod's namespace, so that the proxy's stale findings are audit's. */
+  let sync: IstiodSyncRead | undefined
   const notes: string[] = []
   if (source instanceof SnapshotSource) {
     objects = source.snapshot.objects()
@@ -591,10 +593,11 @@ export async function proxyWarnings(source: ProxySource, state: ProxyState): Pro
     const live = await liveSourceOf(source)
     if (!live) return runOne()
     mode = 'live'
-    const mesh = await readClusterObjects(live.api, namespaces)
+    const [mesh, read] = await Promise.all([readClusterObjects(live.api, namespaces), readIstiodSync(live.api, pod.namespace, 20_000)])
     objects = mesh.objects
     meshText = mesh.meshConfig
     versions = mesh.versions
+    sync = read
   }
   return runOne()
 
@@ -612,7 +615,10 @@ export async function proxyWarnings(source: ProxySource, state: ProxyState): Pro
     const who = pod ?? {namespace: '', name: state.label, labels: {}}
     auditor.addProxy(who, state)
     const label = `${who.namespace}/${who.name}`
-    const mine = auditor.finish().findings.filter((f) => ((f.evidence as {proxies?: unknown}).proxies as string[] | undefined)?.includes(label))
+    const result = auditor.finish()
+    if (sync && pod)
+      addFindings(result, judgeStaleness(result.findings, {sync, proxies: new Map([[label, {namespace: pod.namespace, name: pod.name}]])}).findings, [])
+    const mine = result.findings.filter((f) => ((f.evidence as {proxies?: unknown}).proxies as string[] | undefined)?.includes(label))
     fillProxySteps(mine)
     return mine
   }

@@ -212,32 +212,20 @@ function isGatewayPod(labels: Record<string, string>): boolean {
   return labels.istio === 'ingressgateway' || labels.istio === 'egressgateway' || 'gateway.networking.k8s.io/gateway-name' in labels
 }
 
+/**
+ * The workloads: pods (replicas of one workload — same labels but the per-pod ones, same service account — are one),
+ * then the pod templates (Deployments…) no pod of the inventory comes from. Pods are what runs: their service account
+ * wins over a template's.
+ */
 function inventory(ctx: AuditContext): Workload[] {
   const real = (r: AuditResource) => r.source.file !== SYNTHETIC_FILE
-  const out: Workload[] = []
-  for (const r of ctx.resources) {
-    if (!real(r) || !TEMPLATE_KINDS.has(r.kind) || (r.kind === 'ReplicaSet' && r.raw?.metadata?.ownerReferences?.length)) continue
-    const tpl = r.spec?.template ?? {}
-    const labels = str(tpl.metadata?.labels)
-    out.push({
-      namespace: r.namespace,
-      name: `${r.kind.toLowerCase()}/${r.name}`,
-      ref: `${r.kind.toLowerCase()}/${r.name}`,
-      labels,
-      serviceAccount: String(tpl.spec?.serviceAccountName ?? tpl.spec?.serviceAccount ?? 'default'),
-      inMesh: meshMembership(ctx, r.namespace, labels, str(tpl.metadata?.annotations), tpl.spec),
-      gateway: isGatewayPod(labels),
-      podSpec: tpl.spec ?? {},
-      resource: r,
-    })
-  }
-  // Pods not described by a template above; replicas of one workload (same labels but the per-pod ones) are one.
   const byKey = new Map<string, {w: Workload; count: number}>()
+  const pods: AuditResource[] = []
   for (const pod of ctx.kube('Pod')) {
     if (!real(pod)) continue
     const phase = pod.raw?.status?.phase
     if (phase === 'Succeeded' || phase === 'Failed') continue
-    if (out.some((w) => w.namespace === pod.namespace && Object.keys(w.labels).length > 0 && labelsMatch(w.labels, pod.labels))) continue
+    pods.push(pod)
     const labels = Object.fromEntries(Object.entries(pod.labels).filter(([k]) => !POD_ONLY_LABELS.includes(k)))
     const serviceAccount = String(pod.spec.serviceAccountName ?? pod.spec.serviceAccount ?? 'default')
     const key = `${pod.namespace}|${serviceAccount}|${JSON.stringify(Object.entries(labels).sort())}`
@@ -261,7 +249,24 @@ function inventory(ctx: AuditContext): Workload[] {
       },
     })
   }
-  for (const {w, count} of byKey.values()) out.push(count > 1 ? {...w, name: `${w.name} (and ${count - 1} more)`} : w)
+  const out = [...byKey.values()].map(({w, count}) => (count > 1 ? {...w, name: `${w.name} (and ${count - 1} more)`} : w))
+  for (const r of ctx.resources) {
+    if (!real(r) || !TEMPLATE_KINDS.has(r.kind) || (r.kind === 'ReplicaSet' && r.raw?.metadata?.ownerReferences?.length)) continue
+    const tpl = r.spec?.template ?? {}
+    const labels = str(tpl.metadata?.labels)
+    if (Object.keys(labels).length === 0 || pods.some((p) => p.namespace === r.namespace && labelsMatch(labels, p.labels))) continue
+    out.push({
+      namespace: r.namespace,
+      name: `${r.kind.toLowerCase()}/${r.name}`,
+      ref: `${r.kind.toLowerCase()}/${r.name}`,
+      labels,
+      serviceAccount: String(tpl.spec?.serviceAccountName ?? tpl.spec?.serviceAccount ?? 'default'),
+      inMesh: meshMembership(ctx, r.namespace, labels, str(tpl.metadata?.annotations), tpl.spec),
+      gateway: isGatewayPod(labels),
+      podSpec: tpl.spec ?? {},
+      resource: r,
+    })
+  }
   return out
 }
 
