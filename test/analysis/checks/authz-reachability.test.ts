@@ -63,7 +63,7 @@ describe('MESH1004: an ALLOW AuthorizationPolicy that no current caller gets thr
       'if they should reach it, add "cluster.local/ns/bookinfo/sa/bookinfo-productpage" (one of evidence.principalsToAllow) to spec.rules[].from[].source.principals of AuthorizationPolicy reviews-readers.bookinfo',
     )
     expect(f.actions[1]).toBe(
-      'meshctl explain route pod/productpage-v1-6b746f74dc-x2b9q -n bookinfo --to reviews.bookinfo.svc.cluster.local:9080 (the server side names the rule that denies)',
+      'meshctl explain route pod/productpage-v1-6b746f74dc-x2b9q -n bookinfo --to reviews.bookinfo.svc.cluster.local:9080 (offline: add --manifests <files>; the server side names the rule that denies)',
     )
   })
 
