@@ -27,7 +27,7 @@ import type {AuthorizationPolicy} from '../../istio/authz/types.js'
 import {inboundAuthzFilters} from '../../istio/build.js'
 import {labelsMatch} from '../../istio/labels.js'
 import {loadManifestsFromObjects} from '../../istio/load.js'
-import {buildProxyScope} from '../../istio/scope.js'
+import {buildProxyScope, selectSidecar} from '../../istio/scope.js'
 import type {MeshModel, MeshService, ProxySpec, ServicePort} from '../../istio/types.js'
 import type {Analyzer} from '../audit/analyzers/common.js'
 import {fileOf, SYNTHETIC_FILE, type AuditContext} from '../audit/context.js'
@@ -315,16 +315,26 @@ export const authzUnreachablePortAnalyzer: Analyzer = {
     const inventoried = new Set(workloads.map((w) => w.namespace))
     const specOf = (w: Workload): ProxySpec => ({kind: w.gateway ? 'gateway' : 'sidecar', namespace: w.namespace, labels: w.labels})
     // What each caller's outbound config reaches (exportTo, Sidecar egress), computed once per caller.
+    // Callers of one namespace under the same Sidecar (most share the namespace's) see the same services.
     const visible = new Map<Workload, Set<string>>()
+    const byScope = new Map<string, Set<string>>()
     const reaches = (caller: Workload, svc: MeshService) => {
       let hosts = visible.get(caller)
       if (!hosts) {
-        hosts = new Set(buildProxyScope(model, specOf(caller), mesh).services.map((s) => `${s.namespace}/${s.hostname}`))
+        const spec = specOf(caller)
+        const sidecar = caller.gateway ? undefined : selectSidecar(model, spec, mesh)
+        const key = `${caller.namespace}|${caller.gateway}|${sidecar ? `${sidecar.namespace}/${sidecar.name}` : ''}`
+        hosts = byScope.get(key)
+        if (!hosts) {
+          hosts = new Set(buildProxyScope(model, spec, mesh).services.map((s) => `${s.namespace}/${s.hostname}`))
+          byScope.set(key, hosts)
+        }
         visible.set(caller, hosts)
       }
       return hosts.has(`${svc.namespace}/${svc.hostname}`)
     }
     const callers = workloads.filter((w) => w.inMesh !== false)
+    const verdictCache = new Map<string, Map<string, Tri>>()
     const out: Finding[] = []
     for (const server of workloads) {
       if (server.inMesh === false || server.gateway) continue
@@ -349,21 +359,37 @@ export const authzUnreachablePortAnalyzer: Analyzer = {
           const target = targetPort(port, server.podSpec)
           const tls = target === undefined ? mtls.mode !== 'DISABLE' : modeForPort(mtls, target) !== 'DISABLE'
           const layers = layersOf(port)
+          // A caller the inventory does not show may get through: the port may be reachable, whatever the known ones get.
+          const outsider = reachTri(engines, layers, {caller: {kind: 'unknown', tls, inventoried}, ...(target !== undefined ? {port: target} : {})})
+          if (outsider !== 'no') continue
           const verdicts: CallerVerdict[] = []
+          // The verdict depends on the identity (and whether plaintext is possible), not on the workload: once each.
+          // Workloads selected by the same policies share the verdicts (their filters are the same).
+          const shareKey = `${enforced.map((p) => `${p.namespace}/${p.name}`).join(',')}|${target}|${layers.join(',')}|${tls}`
+          let byIdentity = verdictCache.get(shareKey)
+          if (!byIdentity) verdictCache.set(shareKey, (byIdentity = new Map<string, Tri>()))
           for (const c of callers) {
             if (c === server || !reaches(c, svc)) continue
             const principal = tls ? `spiffe://${trustDomain}/ns/${c.namespace}/sa/${c.serviceAccount}` : undefined
+            const idKey = `${principal ?? ''}|${c.inMesh}`
+            const known = byIdentity.get(idKey)
+            if (known !== undefined) {
+              verdicts.push({workload: c, principal: principal ?? null, verdict: known})
+              if (known !== 'no') break
+              continue
+            }
             const facts: Facts = {caller: {kind: 'known', tls, ...(principal ? {principal} : {})}, ...(target !== undefined ? {port: target} : {})}
             // Membership unknown: the caller may also come over plaintext (PERMISSIVE); both must be denied.
             const verdict =
               c.inMesh === undefined && tls
                 ? or([reachTri(engines, layers, facts), reachTri(engines, layers, {...facts, caller: {kind: 'known', tls: false}})])
                 : reachTri(engines, layers, facts)
+            byIdentity.set(idKey, verdict)
             verdicts.push({workload: c, principal: principal ?? null, verdict})
+            // One caller that may get through makes the port reachable: no need to look further.
+            if (verdict !== 'no') break
           }
           if (verdicts.length === 0 || verdicts.some((v) => v.verdict !== 'no')) continue
-          const outsider = reachTri(engines, layers, {caller: {kind: 'unknown', tls, inventoried}, ...(target !== undefined ? {port: target} : {})})
-          if (outsider !== 'no') continue
           out.push(unreachableFinding(ctx, server, svc, port, target, enforced, verdicts, tls, engines, layers))
         }
       }
