@@ -551,6 +551,20 @@ const specs: EntrySpec[] = [
     istioCode: 'IST0166',
     istioName: 'IneffectiveSelector',
   },
+  {
+    code: 'MESH1004',
+    id: 'authz-allow-leaves-port-unreachable',
+    severity: 'error',
+    area: 'Security',
+    title: 'ALLOW AuthorizationPolicy makes a port unreachable for every current caller',
+    message:
+      'AuthorizationPolicy {ref}{others} lets none of the {count} current callers of {service}:{port}{targetPort} on {workload} through: {callers} over {transport} match no ALLOW rule, so every request they send gets 403 "RBAC: access denied".',
+    actions: [
+      'if they should reach it, add "{principal}" (one of evidence.principalsToAllow) to spec.rules[].from[].source.principals of AuthorizationPolicy {policy}',
+      'meshctl explain route {caller} -n {callerNs} --to {to} (offline: add --manifests <files>; the server side names the rule that denies)',
+      'meshctl convert authz --manifests <files> (the RBAC filters istiod builds from these policies)',
+    ],
+  },
   // ── Proxy-level diagnoses (explain, diff) ─────────────────────────────────────────────────────────
   {
     code: 'MESH0801',

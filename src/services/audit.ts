@@ -14,6 +14,7 @@ import {kindKey} from '../istio/kinds.js'
 import {
   auditManifests,
   mergeAuditResults,
+  summarizeFindings,
   parseManifestText,
   parseShard,
   parseSuppression,
@@ -23,7 +24,11 @@ import {
   type Suppression,
 } from '../analysis/audit/index.js'
 import {auditConfigFromObject, type AuditConfig} from '../analysis/audit/config.js'
+import {isSuppressed} from '../analysis/audit/suppress.js'
 import {LiveAuditor, selectShardPods, type LiveAuditResult, type LivePod} from '../analysis/audit/live.js'
+import {judgeStaleness, newestLastUpdated, type IstiodSyncRead} from '../analysis/istiod/stale.js'
+import {syncDiscoveryResponse, syncTable} from '../analysis/istiod/sync-status.js'
+import {compareFindings} from '../findings/finding.js'
 import {parseClusterStatus, parseConfigDump} from '../envoy/configdump/parse.js'
 import {isSeverity, type Finding, type Severity} from '../findings/types.js'
 import {resolveStep, type ProxyReference} from '../findings/next-steps.js'
@@ -38,6 +43,7 @@ import {liveSourceOf} from '../sources/live.js'
 import {Snapshot, SnapshotSource} from '../sources/snapshot.js'
 import type {ProxyNeeds, ProxyState} from '../envoy/proxy-state.js'
 import type {ProxySource} from '../sources/types.js'
+import {readSyncz} from './proxy-status.js'
 
 /** Progress of a live audit (the command draws it on stderr). */
 export interface AuditProgress {
@@ -278,6 +284,9 @@ async function auditLiveCluster(opts: LiveClusterOptions): Promise<LiveAuditResu
     },
     {suppressions: opts.suppressions, ...(opts.shard ? {shard: opts.shard, shardBy: shardPlan!.by} : {}), drift: opts.drift},
   )
+  // istiod's sync status of the audited proxies: one /debug/syncz per istiod for the namespace, read while the proxies are.
+  const istiodSync = readIstiodSync(api, opts.allNamespaces ? undefined : namespace, opts.timeoutMs)
+  const audited = new Map<string, {namespace: string; name: string; lastUpdated?: string}>()
   let firstError: Error | undefined
   opts.progress.start(pods.length)
   try {
@@ -287,6 +296,8 @@ async function auditLiveCluster(opts: LiveClusterOptions): Promise<LiveAuditResu
       async (admin, pod) => {
         const source = `pod ${pod.namespace}/${pod.name}`
         const [dump, clusters] = await Promise.all([admin.configDump(LIVE_NEEDS), admin.clusters()])
+        const lastUpdated = newestLastUpdated(dump)
+        audited.set(`${pod.namespace}/${pod.name}`, {namespace: pod.namespace, name: pod.name, ...(lastUpdated ? {lastUpdated} : {})})
         return {
           label: source,
           dump: parseConfigDump(dump ?? {configs: []}, {source}),
@@ -318,6 +329,9 @@ async function auditLiveCluster(opts: LiveClusterOptions): Promise<LiveAuditResu
     throw new ClusterAccessError(`none of the ${counts.targeted} proxies in ${where} could be read; the first failed with: ${firstError.message}`, tryNext)
   }
   const result = auditor.finish()
+  const stale = judgeStaleness(result.findings, {sync: await istiodSync, proxies: audited})
+  if (stale.findings.length) addFindings(result, stale.findings, opts.suppressions)
+  notes.push(stale.note)
   result.notes.unshift(...notes)
   if (opts.signal?.aborted) {
     // Targeted = the proxies planned, not only those read before Ctrl-C.
@@ -328,6 +342,46 @@ async function auditLiveCluster(opts: LiveClusterOptions): Promise<LiveAuditResu
   }
   fillProxySteps(result.findings)
   return result
+}
+
+/**
+ * istiod's sync status for the audit, read once: every running istiod's /debug/syncz for the namespace (all namespaces
+ * with -A). Never fails the audit: without istiod (none found, RBAC, port-forward, timeout) it says why, and staleness
+ * is then judged from the proxies' own config and timestamps.
+ */
+async function readIstiodSync(api: KubeApi, namespace: string | undefined, timeoutMs: number): Promise<IstiodSyncRead> {
+  try {
+    const answers = await readSyncz(api, {timeout: timeoutMs / 1000}, namespace)
+    const read = answers.filter((a) => a.entries)
+    const rows = syncTable(
+      read.map((a) => syncDiscoveryResponse(a.pod.name, a.pod.version ?? '', a.entries!)),
+      {namespace},
+    ).rows
+    // The istiod that holds each proxy, as `namespace/name`.
+    const where = new Map(read.map((a) => [a.pod.name, `${a.pod.namespace}/${a.pod.name}`]))
+    const failed = answers.filter((a) => a.error).map((a) => `istiod ${a.pod.namespace}/${a.pod.name} could not be read: ${a.error!.message}`)
+    return {
+      istiods: read.map((a) => `${a.pod.namespace}/${a.pod.name}`),
+      rows: rows.map((r) => ({...r, istiod: where.get(r.istiod) ?? r.istiod})),
+      ...(failed.length ? {error: failed.join('; ')} : {}),
+    }
+  } catch (error) {
+    if (error instanceof TypeError || error instanceof ReferenceError) throw error
+    return {istiods: [], rows: [], error: (error as Error).message}
+  }
+}
+
+/** Findings judged after the proxies (istiod's sync status) join the result: suppressions, order and summary apply. */
+function addFindings(result: LiveAuditResult, findings: Finding[], suppressions: Suppression[]): void {
+  for (const f of findings) {
+    if (isSuppressed(f, suppressions)) {
+      result.summary.suppressed++
+      continue
+    }
+    result.findings.push(f)
+  }
+  result.findings.sort(compareFindings)
+  Object.assign(result.summary, summarizeFindings(result.findings))
 }
 
 /** Pods with a sidecar to read; those whose sidecar cannot serve (not running) are skipped with the reason. */
@@ -528,6 +582,8 @@ export async function proxyWarnings(source: ProxySource, state: ProxyState): Pro
   let objects: KubeObject[] = []
   let meshText: string | undefined
   let versions: Record<string, string> = {}
+  /** Live: istiod's sync status of the pod's namespace, so that the proxy's stale findings are audit's. */
+  let sync: IstiodSyncRead | undefined
   const notes: string[] = []
   if (source instanceof SnapshotSource) {
     objects = source.snapshot.objects()
@@ -537,10 +593,11 @@ export async function proxyWarnings(source: ProxySource, state: ProxyState): Pro
     const live = await liveSourceOf(source)
     if (!live) return runOne()
     mode = 'live'
-    const mesh = await readClusterObjects(live.api, namespaces)
+    const [mesh, read] = await Promise.all([readClusterObjects(live.api, namespaces), readIstiodSync(live.api, pod.namespace, 20_000)])
     objects = mesh.objects
     meshText = mesh.meshConfig
     versions = mesh.versions
+    sync = read
   }
   return runOne()
 
@@ -558,7 +615,10 @@ export async function proxyWarnings(source: ProxySource, state: ProxyState): Pro
     const who = pod ?? {namespace: '', name: state.label, labels: {}}
     auditor.addProxy(who, state)
     const label = `${who.namespace}/${who.name}`
-    const mine = auditor.finish().findings.filter((f) => ((f.evidence as {proxies?: unknown}).proxies as string[] | undefined)?.includes(label))
+    const result = auditor.finish()
+    if (sync && pod)
+      addFindings(result, judgeStaleness(result.findings, {sync, proxies: new Map([[label, {namespace: pod.namespace, name: pod.name}]])}).findings, [])
+    const mine = result.findings.filter((f) => ((f.evidence as {proxies?: unknown}).proxies as string[] | undefined)?.includes(label))
     fillProxySteps(mine)
     return mine
   }

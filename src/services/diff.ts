@@ -17,6 +17,7 @@ import {sourceFromFlags, type SourceFlagValues} from '../sources/select.js'
 import {SnapshotSource} from '../sources/snapshot.js'
 import type {ProxyState} from '../envoy/proxy-state.js'
 import type {ProxySource} from '../sources/types.js'
+import {newestLastUpdated} from '../analysis/istiod/stale.js'
 import type {IstiodDiffResult} from '../analysis/istiod/types.js'
 import type {Finding} from '../findings/types.js'
 import {istiodComparison, istiodViewOf, type IstiodAccess} from './proxy-status.js'
@@ -100,7 +101,7 @@ export async function diffWithIstiod(req: DiffRequest & {access: IstiodAccess}):
       }
       throw error
     }
-    const lastUpdate = newestUpdate(envoyDump)
+    const lastUpdate = newestLastUpdated(envoyDump)
     const basis = `judged from the proxy's config and its timestamps${lastUpdate ? ` (Envoy last applied a push at ${lastUpdate})` : ''}, not from istiod's nonces: istiod could not be read`
     const findings: Finding[] = fallback.findings
     for (const f of findings) {
@@ -125,27 +126,6 @@ export async function diffWithIstiod(req: DiffRequest & {access: IstiodAccess}):
   } finally {
     await source.close()
   }
-}
-
-/** The newest last_updated of the dump's dynamic resources: when the proxy last applied a push. */
-function newestUpdate(dump: unknown): string | undefined {
-  let best: string | undefined
-  let bestAt = 0
-  const visit = (v: unknown, depth: number) => {
-    if (!v || typeof v !== 'object' || depth > 6) return
-    if (Array.isArray(v)) return v.forEach((x) => visit(x, depth + 1))
-    for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
-      if (k === 'last_updated' && typeof x === 'string') {
-        const at = Date.parse(x)
-        if (at > bestAt) {
-          bestAt = at
-          best = x
-        }
-      } else if (k !== 'bootstrap') visit(x, depth + 1)
-    }
-  }
-  visit(dump, 0)
-  return best
 }
 
 export async function diffProxy(req: DiffRequest): Promise<DiffResult> {

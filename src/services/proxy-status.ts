@@ -5,6 +5,7 @@
  * (exit 4) only when none could be.
  */
 import {compareConfigDumps} from '../analysis/istiod/compare.js'
+import {pendingTypes, pushNotAcknowledged} from '../analysis/istiod/stale.js'
 import {filterResponse, syncDiscoveryResponse, syncTable, unsyncedTypes, type ProxySyncRow, type SynczStatus} from '../analysis/istiod/sync-status.js'
 import type {IstiodDiffResult, IstiodInstance, ProxyStatusResult} from '../analysis/istiod/types.js'
 import {ClusterAccessError, UsageError} from '../errors.js'
@@ -39,7 +40,7 @@ interface IstiodAnswer {
 }
 
 /** `/debug/syncz` of every running istiod, each with its answer or the reason it has none. */
-async function readSyncz(api: KubeApi, access: IstiodAccess, namespace: string | undefined): Promise<IstiodAnswer[]> {
+export async function readSyncz(api: KubeApi, access: IstiodAccess, namespace: string | undefined): Promise<IstiodAnswer[]> {
   const istioNamespace = access.istioNamespace ?? DEFAULT_ISTIO_NAMESPACE
   const pods = await findIstiodPods(api, {namespace: istioNamespace, revision: access.revision})
   const running = pods.filter((p) => p.running)
@@ -178,26 +179,10 @@ export function istiodComparison(pod: ResolvedPod, view: IstiodProxyView, envoyD
   const podArg = `pod/${pod.name} -n ${pod.namespace}`
   // Deleting the one pod (its ReplicaSet recreates it) reconnects that proxy only, never the whole namespace.
   const restart = `if it stays stale, restart this pod only: kubectl delete pod ${pod.name} -n ${pod.namespace}`
-  const pending = view.sync ? unsyncedTypes(view.sync).filter((t) => t.status === 'STALE' || t.status === 'ERROR') : []
+  const pending = pendingTypes(view.sync)
   const istiodName = `${view.istiod.namespace}/${view.istiod.name}`
-  if (pending.length) {
-    findings.push(
-      makeFinding('MESH0908', {
-        subject,
-        args: {
-          istiod: istiodName,
-          types: pending.map((t) => `${t.type} ${t.status}`).join(', '),
-          proxy: proxyId,
-          pod: podArg,
-          restart,
-          detail: pending.some((t) => t.status === 'ERROR')
-            ? `the proxy rejected a push (${pending.find((t) => t.error)?.error ?? 'NACK'})`
-            : 'the last push istiod sent has not been acknowledged, so Envoy still runs the config before it',
-        },
-        evidence: {basis: 'istiod', types: pending},
-      }),
-    )
-  }
+  const stale = pushNotAcknowledged(view.sync, pod, istiodName)
+  if (stale) findings.push(stale)
   const differing = sections.filter((s) => !s.match)
   if (differing.length) {
     findings.push(

@@ -29,6 +29,7 @@ import {
 } from '../audit/analyzers/workloads.js'
 import {envoyPatchAnalyzer} from '../audit/analyzers/envoyfilter.js'
 import {authorizationPoliciesAnalyzer, gatewaySelectorAnalyzer} from '../audit/analyzers/authz.js'
+import {authzUnreachablePortAnalyzer} from './authz-reachability.js'
 import {compareExplanations} from '../diagnose/compare.js'
 import {diagnoseEndpoints} from '../diagnose/endpoints.js'
 import {diagnoseMissingClusters} from '../diagnose/missing-cluster.js'
@@ -93,6 +94,8 @@ export const CHECKS: readonly Check[] = [
   objectCheck('envoyfilter.EnvoyPatchAnalyzer', ['MESH0701', 'MESH0702', 'MESH0703', 'MESH0704', 'MESH0705'], [envoyPatchAnalyzer]),
   objectCheck('auth.AuthorizationPoliciesAnalyzer', ['MESH1001', 'MESH1002'], [authorizationPoliciesAnalyzer]),
   objectCheck('k8sgateway.SelectorAnalyzer', ['MESH1003'], [gatewaySelectorAnalyzer]),
+  // ALLOW policies evaluated for every current caller of each Service port of the workloads they select.
+  objectCheck('meshctl.AuthzUnreachablePortAnalyzer', ['MESH1004'], [authzUnreachablePortAnalyzer]),
   // The status istiod writes on Gateway API routes and Gateways, as findings with the condition reason.
   // On a request, the findings about the Gateway API rule it took (before request.Routing: its cause wins the verdict).
   objectCheck('gatewayapi.StatusAnalyzer', ['MESH1101', 'MESH1102', 'MESH1103', 'MESH1104', 'MESH1105', 'MESH1106'], [gatewayApiStatusAnalyzer], {
