@@ -30,7 +30,7 @@ export function explainCommand(r: ScenarioRequest): string {
 export function renderLabStarted(r: LabStarted): string {
   return [
     `meshctl lab: scenario ${r.scenario} — ${r.description}`,
-    `  API server  ${r.server}  (${r.pods} pods, ${r.proxies} sidecar proxies, istiod in istio-system)`,
+    `  API server  ${r.server}  (${r.pods} pods, ${r.proxies} Envoy proxies, istiod in istio-system)`,
     `  kubeconfig  ${r.kubeconfig}  (context ${r.context}, namespace ${r.namespace}; HTTPS with the lab's own CA: kubectl works too)`,
     '',
     r.detached ? `Serving in the background (pid ${r.pid}); stop it with: meshctl lab stop` : 'In another shell:',

@@ -39,6 +39,8 @@ export interface ServiceSpec {
   type?: 'ClusterIP' | 'LoadBalancer'
   /** Default `app` and `service` = the name. */
   labels?: Record<string, string>
+  /** The address the cloud's load balancer assigned (status.loadBalancer.ingress) to a LoadBalancer Service. */
+  loadBalancerIP?: string
 }
 
 export interface WorkloadSpec {
@@ -212,7 +214,16 @@ function managedGateways(config: KubeObject[]): {services: ServiceSpec[]; worklo
       if (ports.some((p) => p.port === l.port)) continue
       ports.push({name: l.name, port: l.port, appProtocol: l.protocol.toLowerCase()})
     }
-    services.push({name, namespace, clusterIP: `10.96.20.${10 + i}`, ports, selector: {[GATEWAY_NAME_LABEL]: gw.metadata.name}, type: 'LoadBalancer', labels})
+    services.push({
+      name,
+      namespace,
+      clusterIP: `10.96.20.${10 + i}`,
+      ports,
+      selector: {[GATEWAY_NAME_LABEL]: gw.metadata.name},
+      type: 'LoadBalancer',
+      labels,
+      loadBalancerIP: `172.18.255.${200 + i}`,
+    })
     workloads.push({
       name,
       namespace,
@@ -374,6 +385,7 @@ function kubeObjects(spec: MeshSpec, pods: BuiltPod[], ctx: Ctx): KubeObject[] {
           ...(p.appProtocol ? {appProtocol: p.appProtocol} : {}),
         })),
       },
+      ...(s.loadBalancerIP ? {status: {loadBalancer: {ingress: [{ip: s.loadBalancerIP, ipMode: 'VIP'}]}}} : {}),
     })
     const backing = pods.filter((p) => p.namespace === s.namespace && selects(s.selector, p.labels))
     objs.push({
