@@ -22,9 +22,11 @@ export interface LabStarted {
 
 /** `meshctl explain route deploy/productpage-v1 -n bookinfo --to reviews:9080 [--path /p] -H 'end-user: jason'`. */
 export function explainCommand(r: ScenarioRequest): string {
-  return [`meshctl explain route ${r.from} -n ${r.namespace} --to ${r.to}`, ...(r.path ? [`--path ${r.path}`] : []), ...(r.headers ?? []).map((h) => `-H '${h}'`)].join(
-    ' ',
-  )
+  return [
+    `meshctl explain route ${r.from} -n ${r.namespace} --to ${r.to}`,
+    ...(r.path ? [`--path ${r.path}`] : []),
+    ...(r.headers ?? []).map((h) => `-H '${h}'`),
+  ].join(' ')
 }
 
 export function renderLabStarted(r: LabStarted): string {

@@ -1133,7 +1133,10 @@ function gatewayConfig(ctx: Ctx, pod: BuiltPod): {listeners: EnvoyMessage[]; rou
     for (const {gateway, server} of servers) {
       const key = `${gateway.metadata.namespace}/${gateway.metadata.name}`
       const bound = ctx.config
-        .filter((c) => c.kind === 'VirtualService' && ((c.spec?.gateways ?? []) as string[]).some((g) => (g.includes('/') ? g : `${c.metadata.namespace}/${g}`) === key))
+        .filter(
+          (c) =>
+            c.kind === 'VirtualService' && ((c.spec?.gateways ?? []) as string[]).some((g) => (g.includes('/') ? g : `${c.metadata.namespace}/${g}`) === key),
+        )
         .sort((a, b) => String(a.metadata.creationTimestamp ?? '').localeCompare(String(b.metadata.creationTimestamp ?? '')))
       for (const vs of bound) {
         for (const serverHost of (server.hosts ?? []) as string[]) {

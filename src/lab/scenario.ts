@@ -134,7 +134,12 @@ export function writeScenario(b: BuiltScenario, dir: string, defaultNamespace: s
   // The Istio config + Services alone, as a user would keep them in git (input of --manifests).
   // Gateway API objects without the status istiod writes on them; the GatewayClass is istiod's, not the user's.
   const manifests = b.objects
-    .filter((o) => /istio\.io\//.test(o.apiVersion ?? '') || o.kind === 'Service' || (/^gateway\.networking\.k8s\.io\//.test(o.apiVersion ?? '') && o.kind !== 'GatewayClass'))
+    .filter(
+      (o) =>
+        /istio\.io\//.test(o.apiVersion ?? '') ||
+        o.kind === 'Service' ||
+        (/^gateway\.networking\.k8s\.io\//.test(o.apiVersion ?? '') && o.kind !== 'GatewayClass'),
+    )
     .map((o) => (o.status && /^gateway\./.test(o.apiVersion ?? '') ? (({status: _s, ...rest}) => rest)(o) : o))
   writeFileSync(join(root, 'manifests.yaml'), manifests.map((o) => stringify(o)).join('---\n'))
   for (const p of b.pods) {

@@ -273,7 +273,10 @@ export const SMALL_SCENARIOS: MeshSpec[] = [
   },
   {
     ...base,
-    services: [...bookinfoServices, {name: 'ratings', namespace: 'ops', clusterIP: '10.96.30.14', ports: [{name: 'http', port: 9080}], selector: {app: 'ratings'}}],
+    services: [
+      ...bookinfoServices,
+      {name: 'ratings', namespace: 'ops', clusterIP: '10.96.30.14', ports: [{name: 'http', port: 9080}], selector: {app: 'ratings'}},
+    ],
     workloads: [...bookinfoWorkloads, {name: 'ratings-v2', namespace: 'ops', labels: {app: 'ratings', version: 'v2'}, serviceAccount: 'ratings'}],
     name: 'gateway-api-broken',
     hints: ['meshctl audit -n bookinfo', "kubectl get httproutes -n bookinfo -o jsonpath='{.items[*].status.parents[*].conditions}'"],
