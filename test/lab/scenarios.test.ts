@@ -152,7 +152,7 @@ describe('lab scenarios (committed fixtures)', () => {
       ['http', 80, 'http'],
     ])
     // istiod writes status: the Gateway is programmed on its Service's address, both routes are accepted.
-    const gw = s.objects.find((o) => o.kind === 'Gateway' && o.apiVersion.startsWith('gateway.networking.k8s.io/'))!
+    const gw = s.objects.find((o) => o.kind === 'Gateway' && (o.apiVersion ?? '').startsWith('gateway.networking.k8s.io/'))!
     expect(gw.status.conditions.find((c: any) => c.type === 'Programmed').status).toBe('True')
     expect(gw.status.listeners[0].attachedRoutes).toBe(1)
     for (const r of s.objects.filter((o) => o.kind === 'HTTPRoute'))
@@ -165,8 +165,8 @@ describe('lab scenarios (committed fixtures)', () => {
     const pod = scenario.objects.find((o) => o.kind === 'Pod' && o.metadata.name.startsWith('bookinfo-gateway-istio'))!
     expect(pod.spec.serviceAccountName).toBe('bookinfo-gateway-istio')
     expect(pod.spec.containers.map((c: any) => [c.name, c.args[1]])).toEqual([['istio-proxy', 'router']])
-    expect(pod.metadata.labels['gateway.networking.k8s.io/gateway-name']).toBe('bookinfo-gateway')
-    expect(pod.metadata.labels['security.istio.io/tlsMode']).toBeUndefined()
+    expect(pod.metadata.labels?.['gateway.networking.k8s.io/gateway-name']).toBe('bookinfo-gateway')
+    expect(pod.metadata.labels?.['security.istio.io/tlsMode']).toBeUndefined()
     expect(docs.serverInfo.node.id).toBe(`router~${pod.status.podIP}~${pod.metadata.name}.bookinfo~bookinfo.svc.cluster.local`)
     expect(dump.warnings).toEqual([])
     // No sidecar listeners (virtualOutbound/virtualInbound), no passthrough clusters: a gateway's own shape.
