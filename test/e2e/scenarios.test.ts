@@ -378,6 +378,30 @@ describe.skipIf(!hasBuild)(`every lab scenario, live and from a snapshot, with t
     }, 120_000)
   }
 
+  it('audit -n bookinfo: the Gateway API status findings on gateway-api-broken, none on gateway-api', async () => {
+    const [broken, healthy] = await Promise.all([LabWorker.start('gateway-api-broken'), LabWorker.start('gateway-api')])
+    try {
+      const [b, h] = await Promise.all([
+        runCliAsync(['audit', '-n', 'bookinfo', '-o', 'json'], {KUBECONFIG: broken.kubeconfig, HOME: tmp}, 120_000),
+        runCliAsync(['audit', '-n', 'bookinfo', '-o', 'json'], {KUBECONFIG: healthy.kubeconfig, HOME: tmp}, 120_000),
+      ])
+      expect(b.code, b.stderr).toBe(1)
+      const found = (JSON.parse(b.stdout) as {findings: Finding[]}).findings
+      const status = found
+        .filter((f) => /^MESH110\d$/.test(f.code))
+        .map((f) => `${f.code} ${f.subject.kind} ${f.subject.namespace}/${f.subject.name} ${f.path}`)
+      expect(status.sort()).toEqual([
+        'MESH1101 HTTPRoute bookinfo/preview spec.parentRefs[0]',
+        'MESH1103 HTTPRoute bookinfo/bookinfo spec.rules[1].backendRefs[0]',
+      ])
+      expect(found.find((f) => f.code === 'MESH1103')!.actions[0]).toMatch(/ReferenceGrant/)
+      expect(h.code, h.stderr).toBe(0)
+      expect((JSON.parse(h.stdout) as {findings: Finding[]}).findings.filter((f) => f.severity !== 'info')).toEqual([])
+    } finally {
+      await Promise.all([broken.stop(), healthy.stop()])
+    }
+  }, 120_000)
+
   it('goes on with the dump alone when listing the Istio config is forbidden, naming the permission', async () => {
     const lab = await LabWorker.start('mtls-conflict')
     const env = {KUBECONFIG: lab.kubeconfig, HOME: tmp}
