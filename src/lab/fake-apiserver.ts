@@ -163,7 +163,7 @@ function table(kind: string, items: KubeObject[], group = ''): Record<string, un
       ]
     } else if (kind === 'HTTPRoute' || kind === 'GRPCRoute') {
       columns = [column('Name', 'string', 0, 'name'), column('Hostnames'), column('Age')]
-      cells = (o) => [o.metadata.name, JSON.stringify(o.spec?.hostnames ?? []), age(o.metadata.creationTimestamp)]
+      cells = (o) => [o.metadata.name, o.spec?.hostnames?.length ? JSON.stringify(o.spec.hostnames) : '', age(o.metadata.creationTimestamp)]
     }
   }
   return {
