@@ -18,7 +18,9 @@ export function scaleDump(source: string, out: string, factor: number): {bytes: 
   for (const c of dump.configs) {
     const type = String(c['@type'] ?? '')
     if (type.endsWith('ClustersConfigDump') && Array.isArray(c.dynamic_active_clusters)) {
-      const base = [...c.dynamic_active_clusters]
+      // Only the clusters of services are copied: the others (BlackHoleCluster, PassthroughCluster, inbound|15020|…)
+      // would keep their names, and Envoy rejects a duplicate cluster name.
+      const base = c.dynamic_active_clusters.filter((x: {cluster?: {name?: string}}) => String(x.cluster?.name ?? '').includes(SUFFIX))
       for (let k = 1; k < factor; k++) c.dynamic_active_clusters.push(...renamed(base, k))
     }
     if (type.endsWith('RoutesConfigDump') && Array.isArray(c.dynamic_route_configs)) {

@@ -32,6 +32,11 @@ export interface ProxyNeeds {
   listenerNameRegex?: string
   routeNameRegex?: string
   clusterNameRegex?: string
+  /**
+   * Only the virtual hosts that can match this authority are needed with their routes; a source that reads
+   * selectively may keep the others as name + domains only (what host selection and its miss diagnosis read).
+   */
+  virtualHostAuthority?: string
   /** Envoy counters/gauges to read from /stats (regex as Envoy's ?filter= takes it); live sources only. */
   statsRegex?: string
 }

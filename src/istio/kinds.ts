@@ -71,10 +71,12 @@ const K8S_NETWORKING = 'networking.k8s.io'
 /**
  * A Gateway API kind as istiod reads it (pkg/config/schema/metadata.yaml: its version and versionAliases), plus the
  * pre-v1 versions older clusters still serve. istiod turns these objects into Istio config (derived config,
- * src/istio/derived.ts); meshctl lists them in the namespaces involved, like the other routing kinds.
+ * src/istio/derived.ts). They are read from every namespace: a route attaches to a Gateway (or, GAMMA, to a Service
+ * and so to every client sidecar) from any namespace the listener allows, a ReferenceGrant or a backend policy sits in
+ * the backend's namespace. Only Gateways are read in the namespaces involved (a gateway pod runs beside its Gateway).
  */
 function gatewayApiRow(kind: string, plural: string, versions: readonly string[], extra: Partial<KindRow> = {}): KindRow {
-  return {kind, group: GATEWAY_API, versions, plural, namespaced: true, feeds: 'routing', discovered: true, list: 'mesh', meshWide: false, ...extra}
+  return {kind, group: GATEWAY_API, versions, plural, namespaced: true, feeds: 'routing', discovered: true, list: 'mesh', meshWide: true, ...extra}
 }
 
 export const KINDS: readonly KindRow[] = [
@@ -283,8 +285,8 @@ export const KINDS: readonly KindRow[] = [
     list: 'mesh',
     meshWide: false,
   },
-  gatewayApiRow('GatewayClass', 'gatewayclasses', ['v1', 'v1beta1', 'v1alpha2'], {namespaced: false}),
-  gatewayApiRow('Gateway', 'gateways', ['v1', 'v1beta1', 'v1alpha2']),
+  gatewayApiRow('GatewayClass', 'gatewayclasses', ['v1', 'v1beta1', 'v1alpha2'], {namespaced: false, meshWide: false}),
+  gatewayApiRow('Gateway', 'gateways', ['v1', 'v1beta1', 'v1alpha2'], {meshWide: false}),
   gatewayApiRow('ListenerSet', 'listenersets', ['v1']),
   gatewayApiRow('HTTPRoute', 'httproutes', ['v1', 'v1beta1', 'v1alpha2']),
   gatewayApiRow('GRPCRoute', 'grpcroutes', ['v1', 'v1alpha2']),

@@ -5,6 +5,7 @@
 import {RE2JS} from 're2js'
 import {UsageError} from '../errors.js'
 import type {ProxyNeeds} from '../envoy/proxy-state.js'
+import {virtualHostCouldMatch} from '../envoy/route/vhost.js'
 import type {DumpSectionKind, DumpSelection} from './selection.js'
 import {literalPrefilter} from './regex-prefilter.js'
 
@@ -34,6 +35,7 @@ export function selectionFromNeeds(needs: ProxyNeeds): DumpSelection {
       select.names.endpoints = clusterFilter
     }
   }
+  if (needs.virtualHostAuthority !== undefined) select.virtualHosts = virtualHostCouldMatch(needs.virtualHostAuthority)
   return select
 }
 

@@ -8,6 +8,8 @@ import {open, readFile} from 'node:fs/promises'
 import {BadInputError} from '../errors.js'
 import {indexByLayout} from './layout-index.js'
 import {ConfigDumpScanner, type DumpElementRecord} from './scanner.js'
+import {reduceRouteConfigText} from './route-config-text.js'
+import {withReachableVirtualHosts} from '../envoy/route/vhost.js'
 import {type DumpSectionKind, type DumpSelection, ALL_SECTION_KINDS, collectionKind, namePredicate, sectionKindOfType} from './selection.js'
 
 /** Files bigger than this are read selectively (read + JSON.parse of a whole dump peaks near 3× its size in memory). */
@@ -41,7 +43,17 @@ export function shouldStream(path: string, thresholdBytes = STREAM_THRESHOLD_BYT
 export async function readConfigDumpSelective(path: string, select: DumpSelection, opts: ReadOptions = {}): Promise<Record<string, unknown>> {
   const scanner = new ConfigDumpScanner(select, {file: path})
   await streamInto(path, scanner, opts)
-  return scanner.end()
+  const dump = scanner.end()
+  if (select.virtualHosts) reduceRouteConfigs(dump, select.virtualHosts)
+  return dump
+}
+
+/** Every route configuration of a raw config_dump (in place) with the virtual hosts `keep` rejects reduced. */
+export function reduceRouteConfigs(dump: Record<string, unknown>, keep: (domains: readonly unknown[]) => boolean): void {
+  const sections = Array.isArray(dump.configs) ? dump.configs : Object.values((dump.configs ?? {}) as Record<string, unknown>)
+  for (const section of sections as Record<string, unknown>[])
+    for (const key of ['dynamic_route_configs', 'static_route_configs', 'dynamicRouteConfigs', 'staticRouteConfigs'])
+      if (Array.isArray(section?.[key])) section[key] = (section[key] as unknown[]).map((e) => reduceRouteConfigElement(e, keep))
 }
 
 /**
@@ -110,14 +122,19 @@ export async function readIndexedDump(index: ConfigDumpIndex, select: DumpSelect
     const pred = preds[e.kind]
     return pred === undefined || e.name === undefined || pred(e.name)
   })
-  const values = index.bytes ? records.map((r) => parseElement(index.file, index.bytes!, r, 0)) : await readIndexedElements(index.file, records)
+  const keep = select.virtualHosts
+  const values = index.bytes ? records.map((r) => parseElement(index.file, index.bytes!, r, 0, keep)) : await readIndexedElements(index.file, records, keep)
   for (const [i, r] of records.entries()) (wanted.get(r.section)![r.collection] as unknown[]).push(values[i])
   const configs = Array.isArray(skeleton) ? [...wanted.values()] : Object.fromEntries(wanted)
   return {configs}
 }
 
 /** Parses the given indexed elements with positioned reads (no rescan of the file). Results in the same order. */
-export async function readIndexedElements(path: string, records: readonly DumpElementRecord[]): Promise<unknown[]> {
+export async function readIndexedElements(
+  path: string,
+  records: readonly DumpElementRecord[],
+  keepVirtualHost?: DumpSelection['virtualHosts'],
+): Promise<unknown[]> {
   let fh
   try {
     fh = await open(path, 'r')
@@ -138,7 +155,7 @@ export async function readIndexedElements(path: string, records: readonly DumpEl
       const {bytesRead} = await fh.read(buf, 0, buf.length, start)
       if (bytesRead !== buf.length)
         throw new BadInputError(`${path} changed since it was indexed (short read at byte ${start + bytesRead})`, ['Run the command again'], path)
-      for (; g < h; g++) out[order[g]] = parseElement(path, buf, records[order[g]], start)
+      for (; g < h; g++) out[order[g]] = parseElement(path, buf, records[order[g]], start, keepVirtualHost)
     }
     return out
   } finally {
@@ -175,11 +192,29 @@ function unreadable(path: string, error: unknown): BadInputError {
   return new BadInputError(`cannot read ${path}: ${why}`, ['Check the path given to --file'], path)
 }
 
-/** One indexed element parsed from `buf`, which holds the file from byte `offset` on. */
-function parseElement(path: string, buf: Buffer, r: DumpElementRecord, offset: number): unknown {
+/**
+ * One indexed element parsed from `buf`, which holds the file from byte `offset` on. A route configuration's virtual
+ * hosts that `keepVirtualHost` rejects are cut from the text before parsing when the layout allows, else from the
+ * parsed object: the same value either way.
+ */
+function parseElement(path: string, buf: Buffer, r: DumpElementRecord, offset: number, keepVirtualHost?: DumpSelection['virtualHosts']): unknown {
   try {
-    return JSON.parse(buf.toString('utf8', r.start - offset, r.end - offset))
+    const text = buf.toString('utf8', r.start - offset, r.end - offset)
+    if (!keepVirtualHost || r.kind !== 'routes') return JSON.parse(text)
+    const reduced = reduceRouteConfigText(text, keepVirtualHost)
+    return reduced !== undefined ? JSON.parse(reduced) : reduceRouteConfigElement(JSON.parse(text), keepVirtualHost)
   } catch (error) {
     throw new BadInputError(`${path}: invalid JSON in an element of "${r.collection}" at bytes ${r.start}-${r.end}: ${(error as Error).message}`, [], path)
   }
+}
+
+/** A `dynamic_route_configs` / `static_route_configs` element with its route configuration's unreachable virtual hosts reduced. */
+export function reduceRouteConfigElement(element: unknown, keep: (domains: readonly unknown[]) => boolean): unknown {
+  if (!element || typeof element !== 'object' || Array.isArray(element)) return element
+  const e = element as Record<string, unknown>
+  for (const key of ['route_config', 'routeConfig']) {
+    const rc = e[key]
+    if (rc && typeof rc === 'object' && !Array.isArray(rc)) e[key] = withReachableVirtualHosts(rc as Record<string, unknown>, keep)
+  }
+  return e
 }

@@ -17,6 +17,11 @@ export interface DumpSelection {
   keepUnknown?: boolean
   /** Per-kind element filters (by listener / route config / cluster / endpoint cluster_name / secret / ECDS filter name). */
   names?: Partial<Record<DumpSectionKind, NameFilter>>
+  /**
+   * Route configurations: a virtual host whose domains this rejects is read as its name and domains only (what host
+   * selection reads), its routes left unparsed.
+   */
+  virtualHosts?: (domains: readonly unknown[]) => boolean
 }
 
 /**

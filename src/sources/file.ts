@@ -53,6 +53,7 @@ export class FileSource implements ProxySource {
     ) {
       this.bigIndex ??= await indexConfigDump(file)
       const wantsDump = Boolean(needs.bootstrap || needs.listeners || needs.routes || needs.clusters || needs.endpoints || needs.secrets)
+      // Route configurations come with only the virtual hosts the request can reach in full (needs.virtualHostAuthority).
       const dump = parseConfigDump(wantsDump ? await this.readIndexed(selectionFromNeeds(needs)) : {configs: []}, {source: file})
       return this.withSideFiles({label: this.label, dump})
     }

@@ -1,5 +1,7 @@
 import http from 'node:http'
 import {parseClusterStatus, parseConfigDump, parseServerInfo} from '../envoy/configdump/parse.js'
+import {virtualHostCouldMatch} from '../envoy/route/vhost.js'
+import {reduceRouteConfigs} from '../jsonstream/read-file.js'
 import {EnvoyAdminClient} from '../kube/admin-client.js'
 import {KubeApi} from '../kube/api.js'
 import {closeOnSignal} from '../kube/cleanup.js'
@@ -97,6 +99,8 @@ export class LiveSource implements ProxySource {
       needs.statsRegex ? admin.stats(needs.statsRegex) : undefined,
     ])
     const source = this.label
+    // Envoy returns whole route configurations; the virtual hosts the request cannot reach are not parsed further.
+    if (rawDump && needs.virtualHostAuthority !== undefined) reduceRouteConfigs(rawDump, virtualHostCouldMatch(needs.virtualHostAuthority))
     return {
       label: this.label,
       dump: parseConfigDump(rawDump ?? {configs: []}, {source}),

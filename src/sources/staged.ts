@@ -105,7 +105,8 @@ export async function loadForRequest(
   const routeNames = rdsRouteNames(state.dump)
   if (routeNames.length > 0) {
     progress(`reading route configuration${routeNames.length > 1 ? 's' : ''} ${routeNames.join(', ')}`)
-    state = mergeStates(state, await source.load({routes: true, routeNameRegex: exactNamesRegex(routeNames)}))
+    const authority = request.authority ? {virtualHostAuthority: request.authority} : {}
+    state = mergeStates(state, await source.load({routes: true, routeNameRegex: exactNamesRegex(routeNames), ...authority}))
   }
   const pick = pickClusters(state)
   const clusters = new Set<string>([

@@ -29,7 +29,23 @@ describe('the kind registry', () => {
       expect(k.plural, k.kind).toMatch(/^[a-z]+$/)
     }
     expect(kindRow('networking.istio.io', 'EnvoyFilter')!.versions).toEqual(['v1alpha3'])
-    expect(MESH_WIDE_KINDS).toEqual(['VirtualService', 'DestinationRule', 'ServiceEntry'])
+    // Read from every namespace: what a proxy can receive from any namespace. Gateway API routes attach across
+    // namespaces (to a Gateway the listener allows, or GAMMA to a Service); a ReferenceGrant sits with the backend.
+    expect(MESH_WIDE_KINDS).toEqual(
+      expect.arrayContaining([
+        'VirtualService',
+        'DestinationRule',
+        'ServiceEntry',
+        'HTTPRoute',
+        'GRPCRoute',
+        'TCPRoute',
+        'TLSRoute',
+        'ReferenceGrant',
+        'ListenerSet',
+      ]),
+    )
+    expect(MESH_WIDE_KINDS).not.toContain('Gateway')
+    expect(MESH_WIDE_KINDS).not.toContain('GatewayClass')
     expect(LISTED_KINDS.map((k) => k.kind)).toContain('WorkloadEntry')
   })
 

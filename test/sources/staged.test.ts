@@ -73,7 +73,7 @@ describe('staged loading for one request', () => {
           .join(','),
       ),
       // Identity and the port's listeners in one stage (3 sequential round trips in all).
-    ).toEqual(['bootstrap,listenerNameRegex,listeners,serverInfo', 'routeNameRegex,routes', 'clusterNameRegex,clusters,endpoints'])
+    ).toEqual(['bootstrap,listenerNameRegex,listeners,serverInfo', 'routeNameRegex,routes,virtualHostAuthority', 'clusterNameRegex,clusters,endpoints'])
     expect(state.dump.clusters.length).toBeLessThan(dump.clusters.length / 2)
     // Only the listeners of the port and the two handoff listeners (read before the bootstrap says it is Istio).
     expect(state.dump.listeners.map((l) => l.name).every((n) => n === 'virtualOutbound' || n === 'virtualInbound' || n.endsWith('_9080'))).toBe(true)

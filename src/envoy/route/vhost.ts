@@ -167,3 +167,44 @@ function closestDomains(vhosts: EnvoyMessage[], host: string): {domain: string; 
     .slice(0, 3)
     .map(({domain, virtualHost}) => ({domain, virtualHost}))
 }
+
+/**
+ * Could `domain` select a request for `authority` under any host-port handling (none, strip_any_host_port,
+ * strip_matching_host_port, ignore_port_in_host_matching)? A superset of what findVirtualHost can pick: the host is
+ * tried with and without its port, with the same wildcard rules.
+ */
+export function domainCouldMatch(domain: string, authority: string): boolean {
+  const d = domain.toLowerCase()
+  if (d === '*') return true
+  const full = authority.toLowerCase()
+  const p = portStart(full)
+  const hosts = p >= 0 ? [full, full.slice(0, p)] : [full]
+  return hosts.some((h) => {
+    if (d.startsWith('*')) return h.length > d.length - 1 && h.endsWith(d.slice(1))
+    if (d.endsWith('*')) return h.length > d.length - 1 && h.startsWith(d.slice(0, -1))
+    return h === d
+  })
+}
+
+/** Keeps a virtual host (by its domains) that a request for `authority` could select; a domain that is not a string keeps it. */
+export function virtualHostCouldMatch(authority: string): (domains: readonly unknown[]) => boolean {
+  return (domains) => domains.some((d) => typeof d !== 'string' || domainCouldMatch(d, authority))
+}
+
+/**
+ * The route configuration with every virtual host that `keep` rejects (see virtualHostCouldMatch) reduced to its
+ * name and domains: the fields virtual-host selection and its "no match" diagnosis read. Selection, indices, domain
+ * counts and closest-domain hints stay what they are on the whole table; only the routes of hosts the request can
+ * never reach are left out. Returns the same object when nothing is reduced.
+ */
+export function withReachableVirtualHosts(rc: EnvoyMessage, keep: (domains: readonly unknown[]) => boolean): EnvoyMessage {
+  const key = Array.isArray(rc.virtual_hosts) ? 'virtual_hosts' : Array.isArray(rc.virtualHosts) ? 'virtualHosts' : undefined
+  if (!key) return rc
+  let reduced = false
+  const vhosts = (rc[key] as EnvoyMessage[]).map((vh) => {
+    if (!Array.isArray(vh?.domains) || keep(vh.domains)) return vh
+    reduced = true
+    return {name: vh.name, domains: vh.domains}
+  })
+  return reduced ? {...rc, [key]: vhosts} : rc
+}
