@@ -235,6 +235,9 @@ export function builtinClusters(scope: ProxyScope): ClusterEntry[] {
       state: 'active',
     },
   ]
+  // Gateways have no original-dst listeners: istiod sends them BlackHoleCluster alone, no passthrough clusters
+  // (cluster.go BuildClusters, the `default: // Gateways` case).
+  if (scope.proxy.kind === 'gateway') return out.slice(0, 1)
   if (scope.mesh.outboundTrafficPolicy === 'ALLOW_ANY_DYNAMIC_DNS') {
     out.push({
       name: DYNAMIC_DNS_CLUSTER,

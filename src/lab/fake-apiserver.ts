@@ -113,7 +113,7 @@ function column(name: string, type = 'string', priority = 0, format = ''): Recor
  * Server-side printing as the apiserver does it (meta.k8s.io/v1 Table with PartialObjectMetadata rows): the columns
  * `kubectl get` shows for pods and services, NAME and AGE for everything else.
  */
-function table(kind: string, items: KubeObject[]): Record<string, unknown> {
+function table(kind: string, items: KubeObject[], group = ''): Record<string, unknown> {
   const meta = (o: KubeObject) => ({kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: o.metadata})
   let columns = [column('Name', 'string', 0, 'name'), column('Age')]
   let cells = (o: KubeObject): unknown[] => [o.metadata.name, age(o.metadata.creationTimestamp)]
@@ -142,10 +142,29 @@ function table(kind: string, items: KubeObject[]): Record<string, unknown> {
       o.metadata.name,
       o.spec?.type ?? 'ClusterIP',
       o.spec?.clusterIP ?? '<none>',
-      '<none>',
+      ((o.status?.loadBalancer?.ingress ?? []) as any[]).map((i) => i.ip ?? i.hostname).join(',') || (o.spec?.type === 'LoadBalancer' ? '<pending>' : '<none>'),
       ((o.spec?.ports ?? []) as any[]).map((p) => `${p.port}/${p.protocol ?? 'TCP'}`).join(',') || '<none>',
       age(o.metadata.creationTimestamp),
     ]
+  } else if (group === 'gateway.networking.k8s.io') {
+    // The Gateway API CRDs' additionalPrinterColumns (standard channel).
+    const condition = (o: KubeObject, type: string) => ((o.status?.conditions ?? []) as any[]).find((c) => c.type === type)?.status ?? 'Unknown'
+    if (kind === 'GatewayClass') {
+      columns = [column('Name', 'string', 0, 'name'), column('Controller'), column('Accepted'), column('Age')]
+      cells = (o) => [o.metadata.name, o.spec?.controllerName ?? '', condition(o, 'Accepted'), age(o.metadata.creationTimestamp)]
+    } else if (kind === 'Gateway') {
+      columns = [column('Name', 'string', 0, 'name'), column('Class'), column('Address'), column('Programmed'), column('Age')]
+      cells = (o) => [
+        o.metadata.name,
+        o.spec?.gatewayClassName ?? '',
+        ((o.status?.addresses ?? []) as any[])[0]?.value ?? '',
+        condition(o, 'Programmed'),
+        age(o.metadata.creationTimestamp),
+      ]
+    } else if (kind === 'HTTPRoute' || kind === 'GRPCRoute') {
+      columns = [column('Name', 'string', 0, 'name'), column('Hostnames'), column('Age')]
+      cells = (o) => [o.metadata.name, o.spec?.hostnames?.length ? JSON.stringify(o.spec.hostnames) : '', age(o.metadata.creationTimestamp)]
+    }
   }
   return {
     kind: 'Table',
@@ -311,14 +330,16 @@ export async function startFakeApiServer(opts: FakeApiServerOptions): Promise<Fa
         )
         return
       }
-      const kindObjects = objects.filter((o) => o.kind === r.kind && (!ns || o.metadata.namespace === ns))
+      // Kinds are keyed by group too: a gateway.networking.k8s.io Gateway is not a networking.istio.io one.
+      const groupOf = (o: KubeObject) => ((o.apiVersion ?? '').includes('/') ? (o.apiVersion ?? '').split('/')[0] : '')
+      const kindObjects = objects.filter((o) => o.kind === r.kind && groupOf(o) === group && (!ns || o.metadata.namespace === ns))
       const withVersion = (o: KubeObject) => ({...o, apiVersion: group ? `${group}/${version}` : 'v1', kind: r.kind})
       // kubectl asks for server-side printing (Accept: application/json;as=Table;v=v1;g=meta.k8s.io, …).
       const wantsTable = /as=Table/.test(String(req.headers.accept ?? ''))
       if (name) {
         const o = kindObjects.find((x) => x.metadata.name === name)
         if (!o) return send(404, status(404, 'NotFound', `${resName} "${name}" not found`, {name, kind: plural}))
-        send(200, JSON.stringify(wantsTable ? table(r.kind, [o]) : withVersion(o)))
+        send(200, JSON.stringify(wantsTable ? table(r.kind, [o], group) : withVersion(o)))
         return
       }
       const selector = url.searchParams.get('labelSelector')
@@ -331,7 +352,7 @@ export async function startFakeApiServer(opts: FakeApiServerOptions): Promise<Fa
         if (start + limit < items.length) cont = String(start + limit)
         items = items.slice(start, start + limit)
       }
-      if (wantsTable) return send(200, JSON.stringify({...table(r.kind, items), metadata: {resourceVersion: '1', ...(cont ? {continue: cont} : {})}}))
+      if (wantsTable) return send(200, JSON.stringify({...table(r.kind, items, group), metadata: {resourceVersion: '1', ...(cont ? {continue: cont} : {})}}))
       send(
         200,
         JSON.stringify({

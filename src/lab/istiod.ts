@@ -31,6 +31,8 @@ export interface LabProxy {
   envoyDump(): {configs: EnvoyMessage[]}
   /** What istiod computes for it now, when it is not what the proxy runs (absent: the proxy is in sync). */
   istiodDump?: () => {configs: EnvoyMessage[]}
+  /** `router` for a gateway's Envoy (default `sidecar`). */
+  proxyType?: 'sidecar' | 'router'
 }
 
 /** What every in-sync proxy of the lab shares (read once from one proxy): no dump is built to list them. */
@@ -118,7 +120,7 @@ export function synczEntry(p: LabProxy, pendingSince: string, facts: LabMeshFact
   return {
     cluster_id: String(meta.CLUSTER_ID ?? 'Kubernetes'),
     proxy: `${pod}.${ns}`,
-    proxy_type: 'sidecar',
+    proxy_type: p.proxyType ?? 'sidecar',
     istio_version: String(meta.ISTIO_VERSION ?? ''),
     ...legacy,
     resources,

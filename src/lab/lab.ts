@@ -81,10 +81,17 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
     }),
   )
   // istiod: connected to every running sidecar; it computes each one's config (the scenario's istiod view).
+  // A gateway pod runs `pilot-agent proxy router` (its only container).
+  const routers = new Set(
+    running
+      .filter((pod) => ((pod.spec?.containers ?? []) as any[]).some((c) => c.name === 'istio-proxy' && c.args?.[1] === 'router'))
+      .map((pod) => `${pod.metadata.namespace}/${pod.metadata.name}`),
+  )
   const connected: LabProxy[] = [...admins.keys()].map((ref) => {
     const envoyDump = () => scenario.proxy(ref)!.configDump
+    const proxyType = routers.has(ref) ? ('router' as const) : ('sidecar' as const)
     // Only a proxy that missed a push has a view of istiod's own (read per request: large scenarios build on demand).
-    return scenario.istiodConfigDump(ref) ? {ref, envoyDump, istiodDump: () => scenario.istiodConfigDump(ref)!} : {ref, envoyDump}
+    return scenario.istiodConfigDump(ref) ? {ref, envoyDump, proxyType, istiodDump: () => scenario.istiodConfigDump(ref)!} : {ref, envoyDump, proxyType}
   })
   const facts = meshFacts(connected[0] ? scenario.proxy(connected[0].ref)?.configDump : undefined, DEFAULT_ISTIO_VERSION)
   const version = facts.istioVersion

@@ -20,15 +20,19 @@ export interface LabStarted {
   detached: boolean
 }
 
-/** `meshctl explain route deploy/productpage-v1 -n bookinfo --to reviews:9080 -H 'end-user: jason'`. */
+/** `meshctl explain route deploy/productpage-v1 -n bookinfo --to reviews:9080 [--path /p] -H 'end-user: jason'`. */
 export function explainCommand(r: ScenarioRequest): string {
-  return [`meshctl explain route ${r.from} -n ${r.namespace} --to ${r.to}`, ...(r.headers ?? []).map((h) => `-H '${h}'`)].join(' ')
+  return [
+    `meshctl explain route ${r.from} -n ${r.namespace} --to ${r.to}`,
+    ...(r.path ? [`--path ${r.path}`] : []),
+    ...(r.headers ?? []).map((h) => `-H '${h}'`),
+  ].join(' ')
 }
 
 export function renderLabStarted(r: LabStarted): string {
   return [
     `meshctl lab: scenario ${r.scenario} — ${r.description}`,
-    `  API server  ${r.server}  (${r.pods} pods, ${r.proxies} sidecar proxies, istiod in istio-system)`,
+    `  API server  ${r.server}  (${r.pods} pods, ${r.proxies} Envoy proxies, istiod in istio-system)`,
     `  kubeconfig  ${r.kubeconfig}  (context ${r.context}, namespace ${r.namespace}; HTTPS with the lab's own CA: kubectl works too)`,
     '',
     r.detached ? `Serving in the background (pid ${r.pid}); stop it with: meshctl lab stop` : 'In another shell:',

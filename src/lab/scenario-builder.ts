@@ -3,6 +3,7 @@ import {buildAuthzFilters} from '../istio/authz/builder.js'
 import {snakeCaseKeys} from '../envoy/configdump/normalize.js'
 import type {EnvoyMessage} from '../envoy/model.js'
 import type {KubeObject} from '../kube/api.js'
+import {convertGatewayApi, defaultGatewayApiEnvironment} from '../istio/gateway-api/index.js'
 import {LAB_ROOT_CA_PEM, LAB_WORKLOAD_CERT_PEM} from './certs.js'
 
 /**
@@ -34,6 +35,12 @@ export interface ServiceSpec {
   clusterIP: string
   ports: ServicePortSpec[]
   selector: Record<string, string>
+  /** Default ClusterIP; a Gateway API gateway's Service is a LoadBalancer. */
+  type?: 'ClusterIP' | 'LoadBalancer'
+  /** Default `app` and `service` = the name. */
+  labels?: Record<string, string>
+  /** The address the cloud's load balancer assigned (status.loadBalancer.ingress) to a LoadBalancer Service. */
+  loadBalancerIP?: string
 }
 
 export interface WorkloadSpec {
@@ -46,6 +53,11 @@ export interface WorkloadSpec {
   /** How the Envoy sidecar is injected; 'none' = no sidecar. */
   sidecar?: 'container' | 'native' | 'none'
   phase?: 'Running' | 'Pending' | 'Failed'
+  /**
+   * The Gateway API Gateway this deployment serves (istiod's deployment controller creates it): its pods run Envoy
+   * alone as a `router` proxy, configured from the Gateway's listeners.
+   */
+  gatewayOf?: string
 }
 
 export interface MeshSpec {
@@ -82,6 +94,8 @@ export interface ScenarioRequest {
   /** host:port as the app calls it. */
   to: string
   headers?: string[]
+  /** Request path (`--path`), when the scenario's routes match on it. */
+  path?: string
 }
 
 export interface BuiltPod {
@@ -174,7 +188,69 @@ interface Ctx {
   ts: string
 }
 
-export function buildScenario(spec: MeshSpec): BuiltScenario {
+const GATEWAY_API_GROUP = 'gateway.networking.k8s.io'
+const isGatewayApi = (o: KubeObject) => (o.apiVersion ?? '').startsWith(`${GATEWAY_API_GROUP}/`)
+/** The GatewayClass istiod's gateway controller handles and creates itself (gatewayclass controller). */
+const ISTIO_GATEWAY_CLASS = 'istio'
+export const GATEWAY_NAME_LABEL = 'gateway.networking.k8s.io/gateway-name'
+
+/**
+ * What istiod's deployment controller creates for each Gateway of class `istio` (gatewaycommon/deploymentcontroller.go,
+ * manifests/charts/istio-control/istio-discovery/files/kube-gateway.yaml): a Deployment and a ServiceAccount
+ * `<name>-istio` whose pods carry `gateway.networking.k8s.io/gateway-name: <name>`, and a LoadBalancer Service
+ * `<name>-istio` selecting them, with `status-port` 15021 then one port per distinct listener port, named after the
+ * listener, appProtocol = the listener's protocol (extractServicePorts).
+ */
+function managedGateways(config: KubeObject[]): {services: ServiceSpec[]; workloads: WorkloadSpec[]} {
+  const services: ServiceSpec[] = []
+  const workloads: WorkloadSpec[] = []
+  const gateways = config.filter((o) => isGatewayApi(o) && o.kind === 'Gateway' && o.spec?.gatewayClassName === ISTIO_GATEWAY_CLASS)
+  for (const [i, gw] of gateways.entries()) {
+    const name = `${gw.metadata.name}-istio`
+    const namespace = gw.metadata.namespace ?? 'default'
+    const labels = {[GATEWAY_NAME_LABEL]: gw.metadata.name, 'gateway.networking.k8s.io/gateway-class-name': ISTIO_GATEWAY_CLASS}
+    const ports: ServicePortSpec[] = [{name: 'status-port', port: 15021, appProtocol: 'tcp'}]
+    for (const l of (gw.spec?.listeners ?? []) as {name: string; port: number; protocol: string}[]) {
+      if (ports.some((p) => p.port === l.port)) continue
+      ports.push({name: l.name, port: l.port, appProtocol: l.protocol.toLowerCase()})
+    }
+    services.push({
+      name,
+      namespace,
+      clusterIP: `10.96.20.${10 + i}`,
+      ports,
+      selector: {[GATEWAY_NAME_LABEL]: gw.metadata.name},
+      type: 'LoadBalancer',
+      labels,
+      loadBalancerIP: `172.18.255.${200 + i}`,
+    })
+    workloads.push({
+      name,
+      namespace,
+      labels: {...labels, 'gateway.istio.io/managed': 'istio.io-gateway-controller', 'sidecar.istio.io/inject': 'false'},
+      serviceAccount: name,
+      gatewayOf: gw.metadata.name,
+    })
+  }
+  return {services, workloads}
+}
+
+/**
+ * The Istio config istiod works from: the Istio objects as written, plus the Gateways and VirtualServices istiod's
+ * Gateway API controller generates from Gateways and routes (the same conversion `meshctl convert gateway-api`
+ * runs, istiod's own algorithm), resolved against the cluster's Services and Namespaces.
+ */
+function istioConfigOf(config: KubeObject[], cluster: KubeObject[]): KubeObject[] {
+  const gatewayApi = config.filter(isGatewayApi)
+  if (gatewayApi.length === 0) return config
+  const registry = cluster.filter((o) => o.kind === 'Service' || o.kind === 'Namespace' || o.kind === 'EndpointSlice' || o.kind === 'GatewayClass')
+  const converted = convertGatewayApi([...registry, ...gatewayApi] as any[], defaultGatewayApiEnvironment()).config
+  return [...config.filter((o) => !isGatewayApi(o)), ...(converted as unknown as KubeObject[])]
+}
+
+export function buildScenario(input: MeshSpec): BuiltScenario {
+  const managed = managedGateways(input.config)
+  const spec: MeshSpec = {...input, services: [...input.services, ...managed.services], workloads: [...input.workloads, ...managed.workloads]}
   const pods: BuiltPod[] = []
   let ipSeq = 0
   for (const w of spec.workloads) {
@@ -192,14 +268,15 @@ export function buildScenario(spec: MeshSpec): BuiltScenario {
   const ctx: Ctx = {
     spec,
     pods,
-    config: spec.proxyConfig ?? spec.config,
+    config: [],
     version: spec.istioVersion ?? DEFAULT_ISTIO_VERSION,
     ts: spec.timestamp ?? '2026-01-15T09:30:00Z',
   }
   const objects = kubeObjects(spec, pods, ctx)
+  ctx.config = istioConfigOf(spec.proxyConfig ?? spec.config, objects)
   const proxyOf = documentsOf(ctx, pods)
   // istiod's view: the same proxies generated from the config in the cluster now.
-  const istiodOf = spec.proxyConfig ? documentsOf({...ctx, config: spec.config}, pods) : undefined
+  const istiodOf = spec.proxyConfig ? documentsOf({...ctx, config: istioConfigOf(spec.config, objects)}, pods) : undefined
   return {
     name: spec.name,
     description: spec.description,
@@ -265,12 +342,28 @@ function kubeObjects(spec: MeshSpec, pods: BuiltPod[], ctx: Ctx): KubeObject[] {
       meshNetworks: 'networks: {}',
     },
   } as KubeObject)
+  if (spec.workloads.some((w) => w.gatewayOf)) {
+    // istiod's gatewayclass controller creates the class its Gateways name.
+    objs.push({
+      apiVersion: `${GATEWAY_API_GROUP}/v1`,
+      kind: 'GatewayClass',
+      metadata: {name: ISTIO_GATEWAY_CLASS, creationTimestamp: '2026-01-15T08:00:00Z'},
+      spec: {controllerName: 'istio.io/gateway-controller', description: 'The default Istio GatewayClass'},
+    })
+  }
   for (const w of spec.workloads) {
+    // A gateway's Deployment selects its pods by the Gateway's name only (kube-gateway.yaml).
+    const selector = w.gatewayOf ? {[GATEWAY_NAME_LABEL]: w.gatewayOf} : {...w.labels}
     objs.push({
       apiVersion: 'apps/v1',
       kind: 'Deployment',
-      metadata: {name: w.name, namespace: w.namespace, labels: {...w.labels}},
-      spec: {replicas: w.replicas ?? 1, selector: {matchLabels: {...w.labels}}, template: {metadata: {labels: {...w.labels}}}},
+      metadata: {
+        name: w.name,
+        namespace: w.namespace,
+        labels: {...w.labels},
+        ...(w.gatewayOf ? {ownerReferences: [{apiVersion: `${GATEWAY_API_GROUP}/v1`, kind: 'Gateway', name: w.gatewayOf}]} : {}),
+      },
+      spec: {replicas: w.replicas ?? 1, selector: {matchLabels: selector}, template: {metadata: {labels: {...w.labels}}}},
     })
   }
   for (const p of pods) objs.push(podObject(p, ctx))
@@ -278,11 +371,11 @@ function kubeObjects(spec: MeshSpec, pods: BuiltPod[], ctx: Ctx): KubeObject[] {
     objs.push({
       apiVersion: 'v1',
       kind: 'Service',
-      metadata: {name: s.name, namespace: s.namespace, labels: {app: s.name, service: s.name}},
+      metadata: {name: s.name, namespace: s.namespace, labels: s.labels ?? {app: s.name, service: s.name}},
       spec: {
         clusterIP: s.clusterIP,
         clusterIPs: [s.clusterIP],
-        type: 'ClusterIP',
+        type: s.type ?? 'ClusterIP',
         selector: s.selector,
         ports: s.ports.map((p) => ({
           name: p.name,
@@ -292,6 +385,7 @@ function kubeObjects(spec: MeshSpec, pods: BuiltPod[], ctx: Ctx): KubeObject[] {
           ...(p.appProtocol ? {appProtocol: p.appProtocol} : {}),
         })),
       },
+      ...(s.loadBalancerIP ? {status: {loadBalancer: {ingress: [{ip: s.loadBalancerIP, ipMode: 'VIP'}]}}} : {}),
     })
     const backing = pods.filter((p) => p.namespace === s.namespace && selects(s.selector, p.labels))
     objs.push({
@@ -307,8 +401,74 @@ function kubeObjects(spec: MeshSpec, pods: BuiltPod[], ctx: Ctx): KubeObject[] {
       })),
     } as KubeObject)
   }
-  for (const c of spec.config) objs.push(c)
+  objs.push(...withGatewayApiStatus(spec.config, objs, ctx.ts))
   return objs
+}
+
+/**
+ * The config objects as the cluster serves them: Gateway API objects carry the status istiod's controller writes
+ * (the same conversion's Accepted/Programmed/ResolvedRefs conditions, attachedRoutes, route parents).
+ */
+function withGatewayApiStatus(config: KubeObject[], cluster: KubeObject[], ts: string): KubeObject[] {
+  if (!config.some(isGatewayApi)) return config
+  const gatewayClasses = cluster.filter((o) => o.kind === 'GatewayClass')
+  const registry = cluster.filter((o) => o.kind === 'Service' || o.kind === 'Namespace' || o.kind === 'EndpointSlice')
+  const statuses = convertGatewayApi([...gatewayClasses, ...registry, ...config.filter(isGatewayApi)] as any[], defaultGatewayApiEnvironment()).status
+  const stamp = (v: unknown): unknown =>
+    Array.isArray(v)
+      ? v.map(stamp)
+      : v && typeof v === 'object'
+        ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, k === 'lastTransitionTime' ? ts : stamp(x)]))
+        : v
+  const statusOf = (o: KubeObject) =>
+    statuses.find((d) => d.kind === o.kind && d.metadata.name === o.metadata.name && (d.metadata.namespace ?? '') === (o.metadata.namespace ?? ''))?.status
+  // The GatewayClass object is the cluster's (added above); its status too.
+  for (const gc of gatewayClasses) {
+    const status = statusOf(gc)
+    if (status) gc.status = stamp(status)
+  }
+  return config.map((o) => {
+    const status = isGatewayApi(o) ? statusOf(o) : undefined
+    return status ? {...o, status: stamp(status)} : o
+  })
+}
+
+const podUid = (p: BuiltPod) =>
+  `${hash(p.namespace + p.name, 8)}-${hash(p.name, 4)}-4${hash(p.name + 'a', 3)}-8${hash(p.name + 'b', 3)}-${hash(p.name + 'c', 12)}`
+
+/** A Gateway API gateway's pod (kube-gateway.yaml): Envoy is its only container, no injection, no init container. */
+function gatewayPodObject(p: BuiltPod, ctx: Ctx, proxy: EnvoyMessage): KubeObject {
+  const w = p.workload
+  const running = (w.phase ?? 'Running') === 'Running'
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      name: p.name,
+      namespace: p.namespace,
+      labels: {...p.labels, 'service.istio.io/canonical-name': w.name, 'service.istio.io/canonical-revision': 'latest'},
+      annotations: {'istio.io/rev': 'default', 'prometheus.io/path': '/stats/prometheus', 'prometheus.io/port': '15020', 'prometheus.io/scrape': 'true'},
+      ownerReferences: [{apiVersion: 'apps/v1', kind: 'ReplicaSet', name: p.name.split('-').slice(0, -1).join('-'), controller: true}],
+      uid: podUid(p),
+    },
+    spec: {serviceAccountName: w.serviceAccount ?? w.name, containers: [proxy]},
+    status: {
+      phase: w.phase ?? 'Running',
+      podIP: running ? p.ip : undefined,
+      podIPs: running ? [{ip: p.ip}] : undefined,
+      containerStatuses: [
+        {
+          name: 'istio-proxy',
+          image: proxy.image,
+          ready: running,
+          restartCount: 0,
+          started: running,
+          state: running ? {running: {startedAt: ctx.ts}} : {waiting: {reason: 'ContainerCreating'}},
+        },
+      ],
+      conditions: [{type: 'Ready', status: running ? 'True' : 'False'}],
+    },
+  }
 }
 
 function podObject(p: BuiltPod, ctx: Ctx): KubeObject {
@@ -319,9 +479,18 @@ function podObject(p: BuiltPod, ctx: Ctx): KubeObject {
   const proxy = {
     name: 'istio-proxy',
     image,
-    args: ['proxy', 'sidecar', '--domain', `$(POD_NAMESPACE).${DOMAIN_SUFFIX}`],
-    ports: [{containerPort: 15090, name: 'http-envoy-prom', protocol: 'TCP'}],
+    args: ['proxy', w.gatewayOf ? 'router' : 'sidecar', '--domain', `$(POD_NAMESPACE).${DOMAIN_SUFFIX}`],
+    ports: [
+      ...(w.gatewayOf
+        ? [
+            {containerPort: 15020, name: 'metrics', protocol: 'TCP'},
+            {containerPort: 15021, name: 'status-port', protocol: 'TCP'},
+          ]
+        : []),
+      {containerPort: 15090, name: 'http-envoy-prom', protocol: 'TCP'},
+    ],
   }
+  if (w.gatewayOf) return gatewayPodObject(p, ctx, proxy)
   const app = {name: w.labels.app ?? w.name, image: `docker.io/istio/examples-bookinfo-${w.name}:1.20.2`, ports: [{containerPort: 9080, protocol: 'TCP'}]}
   const status = (name: string, image: string) => ({
     name,
@@ -376,7 +545,7 @@ function podObject(p: BuiltPod, ctx: Ctx): KubeObject {
           ? {'sidecar.istio.io/status': JSON.stringify({initContainers: ['istio-init'], containers: ['istio-proxy'], revision: 'default'})}
           : {},
       ownerReferences: [{apiVersion: 'apps/v1', kind: 'ReplicaSet', name: p.name.split('-').slice(0, -1).join('-'), controller: true}],
-      uid: `${hash(p.namespace + p.name, 8)}-${hash(p.name, 4)}-4${hash(p.name + 'a', 3)}-8${hash(p.name + 'b', 3)}-${hash(p.name + 'c', 12)}`,
+      uid: podUid(p),
     },
     spec,
     status: st,
@@ -575,11 +744,16 @@ function stringMatch(m: EnvoyMessage): EnvoyMessage | undefined {
   return undefined
 }
 
-function routeMatch(m: EnvoyMessage | undefined): EnvoyMessage {
+/** VirtualServices istiod generates from Gateway API routes (model.UseGatewaySemantics). */
+const gatewaySemantics = (vs: KubeObject) => vs.metadata.annotations?.['internal.istio.io/route-semantics'] === 'gateway'
+
+function routeMatch(m: EnvoyMessage | undefined, vs: KubeObject): EnvoyMessage {
   const out: EnvoyMessage = {}
   const uri = m?.uri
   if (uri?.exact !== undefined) out.path = uri.exact
   else if (uri?.regex !== undefined) out.safe_regex = {regex: uri.regex}
+  // Gateway API PathPrefix matches whole segments (route.go TranslateRouteMatch: path_separated_prefix, no trailing /).
+  else if (gatewaySemantics(vs) && uri?.prefix !== undefined && uri.prefix !== '/') out.path_separated_prefix = String(uri.prefix).replace(/\/$/, '')
   else out.prefix = uri?.prefix ?? '/'
   if (m?.ignoreUriCase) out.case_sensitive = false
   const headers: EnvoyMessage[] = []
@@ -615,17 +789,23 @@ const DEFAULT_RETRY = {
 }
 
 function clusterNameFor(dest: EnvoyMessage, vsNs: string, fallbackPort: number): string {
+  // A backendRef Gateway API conversion could not resolve (not found, not permitted) is `destination: {}`:
+  // route.go GetDestinationCluster names it UnknownService.
+  if (!dest?.host) return 'UnknownService'
   const host = resolveHost(dest.host, vsNs)
   const port = dest.port?.number ?? fallbackPort
   return `outbound|${port}|${dest.subset ?? ''}|${host}`
 }
 
-function routeAction(http: EnvoyMessage, vsNs: string, port: number): EnvoyMessage {
+function routeAction(http: EnvoyMessage, vs: KubeObject, port: number): EnvoyMessage {
+  const vsNs = vs.metadata.namespace ?? 'default'
   const dests = (http.route ?? []) as EnvoyMessage[]
   const action: EnvoyMessage = {}
   const weighted = dests.filter((d) => d.weight === undefined || d.weight > 0)
   if (weighted.length === 1) action.cluster = clusterNameFor(weighted[0].destination, vsNs, port)
   else action.weighted_clusters = {clusters: weighted.map((d) => ({name: clusterNameFor(d.destination, vsNs, port), weight: d.weight ?? 0}))}
+  // Gateway API: a backend that is missing or not permitted answers 500 (route.go, per the HTTPRoute spec).
+  if (gatewaySemantics(vs)) action.cluster_not_found_response_code = 'INTERNAL_SERVER_ERROR'
   action.timeout = http.timeout ?? '0s'
   action.retry_policy = http.retries?.attempts === 0 ? undefined : DEFAULT_RETRY
   if (!action.retry_policy) delete action.retry_policy
@@ -633,44 +813,71 @@ function routeAction(http: EnvoyMessage, vsNs: string, port: number): EnvoyMessa
   return action
 }
 
+/** route.go GetRouteOperation: `host:port<path>` of a single-cluster route, else `<VirtualService>:port<path>`. */
+function routeOperation(r: EnvoyMessage, vsName: string, port: number): string {
+  const m = r.match ?? {}
+  const path = m.prefix !== undefined ? `${m.prefix}*` : m.path !== undefined ? String(m.path) : m.safe_regex ? String(m.safe_regex.regex) : '/*'
+  const parts = typeof r.route?.cluster === 'string' ? r.route.cluster.split('|') : []
+  if (parts.length === 4) return `${parts[3]}:${parts[1]}${path}`
+  return `${vsName}:${port}${path}`
+}
+
+/** route.go IsCatchAllRoute: a prefix "/" match with no header, query or other condition. */
+function isCatchAll(r: EnvoyMessage): boolean {
+  const m = r.match ?? {}
+  return (m.prefix === '/' || m.path_separated_prefix === '/') && !m.headers?.length && !m.query_parameters?.length && m.case_sensitive === undefined
+}
+
+/** route.go BuildHTTPRoutesForVirtualService: one route per applicable match clause, nothing after a catch-all. */
+function vsRoutes(vs: KubeObject, port: number): EnvoyMessage[] {
+  const routes: EnvoyMessage[] = []
+  for (const http of (vs.spec?.http ?? []) as EnvoyMessage[]) {
+    const matches: (EnvoyMessage | undefined)[] = http.match?.length ? http.match : [undefined]
+    let catchAll = !http.match?.length
+    for (const m of matches) {
+      if (m?.port !== undefined && m.port !== port) continue
+      const name = http.name && m?.name ? `${http.name}.${m.name}` : (http.name ?? m?.name)
+      const r: EnvoyMessage = {
+        ...(name ? {name} : {}),
+        match: routeMatch(m, vs),
+        route: routeAction(http, vs, port),
+        metadata: {filter_metadata: {istio: {config: configPath(vs)}}},
+      }
+      r.decorator = {operation: routeOperation(r, vs.metadata.name, port)}
+      if (http.fault?.abort)
+        r.typed_per_filter_config = {
+          'envoy.filters.http.fault': {
+            '@type': 'type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault',
+            abort: {http_status: http.fault.abort.httpStatus, percentage: {numerator: http.fault.abort.percentage?.value ?? 100, denominator: 'MILLION'}},
+          },
+        }
+      routes.push(r)
+      if (isCatchAll(r)) {
+        catchAll = true
+        break
+      }
+    }
+    if (catchAll) break
+  }
+  return routes
+}
+
 function virtualHost(ctx: Ctx, svc: ServiceSpec, port: ServicePortSpec, proxyNs: string): EnvoyMessage {
   const host = fqdn(svc.name, svc.namespace)
-  const domains = [host, `${host}:${port.port}`]
-  if (svc.namespace === proxyNs) domains.push(svc.name, `${svc.name}:${port.port}`)
-  domains.push(
+  // Each name with and without the port; port 80 is the HTTP default, never written (util.DomainName).
+  const withPort = (names: string[]) => names.flatMap((n) => (port.port === 80 ? [n] : [n, `${n}:${port.port}`]))
+  const domains = withPort([
+    host,
+    ...(svc.namespace === proxyNs ? [svc.name] : []),
     `${svc.name}.${svc.namespace}.svc`,
-    `${svc.name}.${svc.namespace}.svc:${port.port}`,
     `${svc.name}.${svc.namespace}`,
-    `${svc.name}.${svc.namespace}:${port.port}`,
-  )
-  domains.push(svc.clusterIP, `${svc.clusterIP}:${port.port}`)
+    svc.clusterIP,
+  ])
   const vss = virtualServicesFor(ctx, host, proxyNs)
   const routes: EnvoyMessage[] = []
   const vs = vss[0]
   if (vs) {
-    const vsNs = vs.metadata.namespace ?? 'default'
-    for (const http of (vs.spec?.http ?? []) as EnvoyMessage[]) {
-      const matches: (EnvoyMessage | undefined)[] = http.match?.length ? http.match : [undefined]
-      for (const m of matches) {
-        if (m?.port !== undefined && m.port !== port.port) continue
-        const name = http.name && m?.name ? `${http.name}.${m.name}` : (http.name ?? m?.name)
-        const r: EnvoyMessage = {
-          ...(name ? {name} : {}),
-          match: routeMatch(m),
-          route: routeAction(http, vsNs, port.port),
-          metadata: {filter_metadata: {istio: {config: configPath(vs)}}},
-          decorator: {operation: `${svc.name}.${svc.namespace}.svc.cluster.local:${port.port}/*`},
-        }
-        if (http.fault?.abort)
-          r.typed_per_filter_config = {
-            'envoy.filters.http.fault': {
-              '@type': 'type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault',
-              abort: {http_status: http.fault.abort.httpStatus, percentage: {numerator: http.fault.abort.percentage?.value ?? 100, denominator: 'MILLION'}},
-            },
-          }
-        routes.push(r)
-      }
-    }
+    routes.push(...vsRoutes(vs, port.port))
   } else {
     routes.push({
       name: 'default',
@@ -881,6 +1088,93 @@ function buildOutbound(ctx: Ctx, proxyNs: string): Outbound {
     traffic_direction: 'OUTBOUND',
   })
   return {listeners, routes, clusters, endpoints}
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Gateway (router) listeners and routes
+
+/** Host `h` of a VirtualService matches server host `sh` (exact, `*`, or a `*.suffix` wildcard on either side). */
+function hostsIntersect(h: string, sh: string): boolean {
+  if (h === sh || sh === '*' || h === '*') return true
+  if (sh.startsWith('*.')) return h.endsWith(sh.slice(1))
+  if (h.startsWith('*.')) return sh.endsWith(h.slice(1))
+  return false
+}
+
+/**
+ * The listeners and route configs istiod builds for a gateway pod (pilot/pkg/networking/core/gateway.go) from the
+ * Istio Gateways bound to its Service (`internal.istio.io/gateway-service`, what Gateway API conversion writes):
+ * one `0.0.0.0_<port>` listener per HTTP server port (the managed Service's targetPort is the port itself), its
+ * HCM on RDS `http.<port>`, one virtual host `<host>:<port>` per VirtualService host bound to the Gateway (domains
+ * host and `host:*`), the `blackhole:<port>` virtual host when nothing is bound. The lab's Gateways are HTTP.
+ */
+function gatewayConfig(ctx: Ctx, pod: BuiltPod): {listeners: EnvoyMessage[]; routes: EnvoyMessage[]} {
+  const own = ctx.spec.services.filter((s) => s.namespace === pod.namespace && selects(s.selector, pod.labels)).map((s) => fqdn(s.name, s.namespace))
+  const gateways = ctx.config
+    .filter((c) => c.kind === 'Gateway' && (c.apiVersion ?? '').startsWith('networking.istio.io/'))
+    .filter((g) => {
+      const bound = String(g.metadata.annotations?.['internal.istio.io/gateway-service'] ?? '')
+        .split(',')
+        .filter(Boolean)
+      return g.metadata.namespace === pod.namespace && bound.some((h) => own.includes(h))
+    })
+  const byPort = new Map<number, {gateway: KubeObject; server: EnvoyMessage}[]>()
+  for (const gateway of gateways) {
+    for (const server of (gateway.spec?.servers ?? []) as EnvoyMessage[]) {
+      if (!/^(HTTP|HTTP2|GRPC)$/i.test(String(server.port?.protocol ?? ''))) continue
+      const port = Number(server.port.number)
+      ;(byPort.get(port) ?? byPort.set(port, []).get(port)!).push({gateway, server})
+    }
+  }
+  const listeners: EnvoyMessage[] = []
+  const routes: EnvoyMessage[] = []
+  for (const [port, servers] of [...byPort].sort((a, b) => a[0] - b[0])) {
+    const vhosts = new Map<string, EnvoyMessage>()
+    for (const {gateway, server} of servers) {
+      const key = `${gateway.metadata.namespace}/${gateway.metadata.name}`
+      const bound = ctx.config
+        .filter(
+          (c) =>
+            c.kind === 'VirtualService' && ((c.spec?.gateways ?? []) as string[]).some((g) => (g.includes('/') ? g : `${c.metadata.namespace}/${g}`) === key),
+        )
+        .sort((a, b) => String(a.metadata.creationTimestamp ?? '').localeCompare(String(b.metadata.creationTimestamp ?? '')))
+      for (const vs of bound) {
+        for (const serverHost of (server.hosts ?? []) as string[]) {
+          const [hostNs, sh] = serverHost.includes('/') ? serverHost.split('/') : ['*', serverHost]
+          if (hostNs !== '*' && hostNs !== '.' && hostNs !== vs.metadata.namespace) continue
+          for (const h of (vs.spec?.hosts ?? []) as string[]) {
+            if (!hostsIntersect(h, sh)) continue
+            // The more specific of the two names the virtual host.
+            const host = h.startsWith('*') && !sh.startsWith('*') ? sh : h
+            const name = `${host}:${port}`
+            const existing = vhosts.get(name)
+            if (existing) existing.routes.push(...vsRoutes(vs, port))
+            else vhosts.set(name, {name, domains: [host, `${host}:*`], routes: vsRoutes(vs, port), include_request_attempt_count: true})
+          }
+        }
+      }
+    }
+    const virtualHosts = vhosts.size ? [...vhosts.values()] : [{name: `blackhole:${port}`, domains: ['*'], routes: []}]
+    routes.push({
+      '@type': TYPE.route,
+      name: `http.${port}`,
+      virtual_hosts: virtualHosts,
+      validate_clusters: false,
+      max_direct_response_body_size_bytes: 1048576,
+      ignore_port_in_host_matching: true,
+    })
+    const manager = hcm(`outbound_0.0.0.0_${port}`, {rds: {config_source: EDS_CONFIG, route_config_name: `http.${port}`}}, 'outbound')
+    // A gateway is the edge: it trusts no client's X-Forwarded-For and sanitizes client cert details (gateway.go).
+    Object.assign(manager.typed_config, {use_remote_address: true, forward_client_cert_details: 'SANITIZE_SET', server_name: 'istio-envoy'})
+    listeners.push({
+      '@type': TYPE.listener,
+      name: `0.0.0.0_${port}`,
+      address: {socket_address: {address: '0.0.0.0', port_value: port}},
+      filter_chains: [{filters: [manager]}],
+      traffic_direction: 'OUTBOUND',
+    })
+  }
+  return {listeners, routes}
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -1105,7 +1399,7 @@ function inbound(ctx: Ctx, pod: BuiltPod): {listener: EnvoyMessage; clusters: En
 function nodeOf(ctx: Ctx, pod: BuiltPod): EnvoyMessage {
   const app = pod.labels.app ?? pod.workload.name
   return {
-    id: `sidecar~${pod.ip}~${pod.name}.${pod.namespace}~${pod.namespace}.svc.cluster.local`,
+    id: `${pod.workload.gatewayOf ? 'router' : 'sidecar'}~${pod.ip}~${pod.name}.${pod.namespace}~${pod.namespace}.svc.cluster.local`,
     cluster: `${app}.${pod.namespace}`,
     metadata: {
       ISTIO_VERSION: ctx.version,
@@ -1238,7 +1532,9 @@ function proxyDocuments(ctx: Ctx, pod: BuiltPod, out: Outbound): ProxyDocuments 
   // istiod's version_info: push time and push counter.
   const version = `${ts}/12`
   const ver = ts.replace(/Z$/, '.000Z')
-  const inb = inbound(ctx, pod)
+  // A gateway has no inbound side and no original-dst listeners, hence no passthrough clusters (cluster.go BuildClusters).
+  const gateway = pod.workload.gatewayOf ? gatewayConfig(ctx, pod) : undefined
+  const inb = gateway ? undefined : inbound(ctx, pod)
   const bootstrap = {
     node,
     static_resources: {listeners: STATIC_LISTENERS.map(stripType), clusters: STATIC_CLUSTERS.map(stripType)},
@@ -1255,7 +1551,9 @@ function proxyDocuments(ctx: Ctx, pod: BuiltPod, out: Outbound): ProxyDocuments 
     admin: {address: {socket_address: {address: '127.0.0.1', port_value: 15000}}, profile_path: '/var/lib/istio/data/envoy.prof'},
     stats_config: {use_all_default_tags: false, stats_tags: [{tag_name: 'cluster_name', regex: '^cluster\\.((.+?(\\..+?\\.svc\\.cluster\\.local)?)\\.)'}]},
   }
-  const clusters = [...out.clusters, ...inb.clusters]
+  const clusters = inb
+    ? [...out.clusters, ...inb.clusters]
+    : out.clusters.filter((c) => c.name !== 'PassthroughCluster' && c.name !== 'InboundPassthroughCluster')
   const configDump = {
     configs: [
       {'@type': 'type.googleapis.com/envoy.admin.v3.BootstrapConfigDump', bootstrap, last_updated: ver},
@@ -1274,7 +1572,7 @@ function proxyDocuments(ctx: Ctx, pod: BuiltPod, out: Outbound): ProxyDocuments 
         '@type': 'type.googleapis.com/envoy.admin.v3.ListenersConfigDump',
         version_info: version,
         static_listeners: STATIC_LISTENERS.map((listener) => ({listener, last_updated: ver})),
-        dynamic_listeners: [...out.listeners, inb.listener].map((listener) => ({
+        dynamic_listeners: (gateway ? gateway.listeners : [...out.listeners, inb!.listener]).map((listener) => ({
           name: listener.name,
           active_state: {version_info: version, listener, last_updated: ver},
         })),
@@ -1283,7 +1581,7 @@ function proxyDocuments(ctx: Ctx, pod: BuiltPod, out: Outbound): ProxyDocuments 
       {
         '@type': 'type.googleapis.com/envoy.admin.v3.RoutesConfigDump',
         static_route_configs: [],
-        dynamic_route_configs: out.routes.map((route_config) => ({version_info: version, route_config, last_updated: ver})),
+        dynamic_route_configs: (gateway ? gateway.routes : out.routes).map((route_config) => ({version_info: version, route_config, last_updated: ver})),
       },
       {
         '@type': 'type.googleapis.com/envoy.admin.v3.SecretsConfigDump',

@@ -132,7 +132,15 @@ export function writeScenario(b: BuiltScenario, dir: string, defaultNamespace: s
   )
   writeFileSync(join(root, 'cluster.json'), JSON.stringify({items: b.objects}, null, 1) + '\n')
   // The Istio config + Services alone, as a user would keep them in git (input of --manifests).
-  const manifests = b.objects.filter((o) => /istio\.io\//.test(o.apiVersion ?? '') || o.kind === 'Service')
+  // Gateway API objects without the status istiod writes on them; the GatewayClass is istiod's, not the user's.
+  const manifests = b.objects
+    .filter(
+      (o) =>
+        /istio\.io\//.test(o.apiVersion ?? '') ||
+        o.kind === 'Service' ||
+        (/^gateway\.networking\.k8s\.io\//.test(o.apiVersion ?? '') && o.kind !== 'GatewayClass'),
+    )
+    .map((o) => (o.status && /^gateway\./.test(o.apiVersion ?? '') ? (({status: _s, ...rest}) => rest)(o) : o))
   writeFileSync(join(root, 'manifests.yaml'), manifests.map((o) => stringify(o)).join('---\n'))
   for (const p of b.pods) {
     const docs = b.proxy(`${p.namespace}/${p.name}`)

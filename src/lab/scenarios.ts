@@ -49,6 +49,45 @@ function vs(name: string, hosts: string[], http: unknown[], extra: Record<string
 
 const base = {services: bookinfoServices, workloads: bookinfoWorkloads}
 
+function gwapi(kind: string, name: string, spec: Record<string, unknown>, namespace = NS): KubeObject {
+  return {apiVersion: 'gateway.networking.k8s.io/v1', kind, metadata: {name, namespace, creationTimestamp: '2026-01-15T09:00:00Z'}, spec}
+}
+
+/** Gateway bookinfo-gateway (class istio): istiod deploys its pods, deploy/bookinfo-gateway-istio (scenario-builder.ts). */
+const bookinfoGateway = gwapi('Gateway', 'bookinfo-gateway', {
+  gatewayClassName: 'istio',
+  listeners: [{name: 'http', port: 80, protocol: 'HTTP', hostname: 'bookinfo.example.com', allowedRoutes: {namespaces: {from: 'Same'}}}],
+})
+
+/** The edge route of the Gateway API Bookinfo sample: the product page and its static assets and API. */
+const bookinfoRoute = (extraRules: unknown[] = []) =>
+  gwapi('HTTPRoute', 'bookinfo', {
+    parentRefs: [{name: 'bookinfo-gateway'}],
+    hostnames: ['bookinfo.example.com'],
+    rules: [
+      {
+        matches: [
+          {path: {type: 'Exact', value: '/productpage'}},
+          {path: {type: 'PathPrefix', value: '/static'}},
+          {path: {type: 'Exact', value: '/login'}},
+          {path: {type: 'Exact', value: '/logout'}},
+          {path: {type: 'PathPrefix', value: '/api/v1/products'}},
+        ],
+        backendRefs: [{name: 'productpage', port: 9080}],
+      },
+      ...extraRules,
+    ],
+  })
+
+/** Per-version Services of reviews, the backends a Gateway API traffic split names (no subsets in Gateway API). */
+const reviewsVersionServices: ServiceSpec[] = ['v1', 'v2', 'v3'].map((v, i) => ({
+  name: `reviews-${v}`,
+  namespace: NS,
+  clusterIP: `10.96.10.${21 + i}`,
+  ports: [{name: 'http', port: 9080}],
+  selector: {app: 'reviews', version: v},
+}))
+
 export const SMALL_SCENARIOS: MeshSpec[] = [
   {
     ...base,
@@ -201,6 +240,57 @@ export const SMALL_SCENARIOS: MeshSpec[] = [
           ],
         },
       },
+    ],
+  },
+  {
+    ...base,
+    services: [...bookinfoServices, ...reviewsVersionServices],
+    name: 'gateway-api',
+    hints: [
+      'meshctl explain route deploy/productpage-v1 -n bookinfo --to reviews:9080',
+      'meshctl proxy routes deploy/bookinfo-gateway-istio -n bookinfo',
+      'kubectl get gateways.gateway.networking.k8s.io,httproutes -n bookinfo',
+      'meshctl proxy status -n bookinfo',
+    ],
+    request: {from: 'deploy/bookinfo-gateway-istio', namespace: NS, to: 'bookinfo.example.com:80', path: '/productpage'},
+    description:
+      'Gateway API: Gateway bookinfo-gateway (pods deploy/bookinfo-gateway-istio) routes bookinfo.example.com to productpage (HTTPRoute bookinfo), and a mesh HTTPRoute on Service reviews splits sidecar traffic 90/10 between reviews-v1 and reviews-v3.',
+    config: [
+      bookinfoGateway,
+      bookinfoRoute(),
+      gwapi('HTTPRoute', 'reviews', {
+        parentRefs: [{group: '', kind: 'Service', name: 'reviews', port: 9080}],
+        rules: [
+          {
+            backendRefs: [
+              {name: 'reviews-v1', port: 9080, weight: 90},
+              {name: 'reviews-v3', port: 9080, weight: 10},
+            ],
+          },
+        ],
+      }),
+    ],
+  },
+  {
+    ...base,
+    services: [
+      ...bookinfoServices,
+      {name: 'ratings', namespace: 'ops', clusterIP: '10.96.30.14', ports: [{name: 'http', port: 9080}], selector: {app: 'ratings'}},
+    ],
+    workloads: [...bookinfoWorkloads, {name: 'ratings-v2', namespace: 'ops', labels: {app: 'ratings', version: 'v2'}, serviceAccount: 'ratings'}],
+    name: 'gateway-api-broken',
+    hints: ['meshctl audit -n bookinfo', "kubectl get httproutes -n bookinfo -o jsonpath='{.items[*].status.parents[*].conditions}'"],
+    request: {from: 'deploy/bookinfo-gateway-istio', namespace: NS, to: 'bookinfo.example.com:80', path: '/ratings/0'},
+    description:
+      'Gateway API, broken: HTTPRoute bookinfo sends /ratings to Service ratings in namespace ops with no ReferenceGrant there (the gateway answers 500), and HTTPRoute preview names hostname preview.example.com, which no listener of bookinfo-gateway accepts (not attached).',
+    config: [
+      bookinfoGateway,
+      bookinfoRoute([{matches: [{path: {type: 'PathPrefix', value: '/ratings'}}], backendRefs: [{name: 'ratings', namespace: 'ops', port: 9080}]}]),
+      gwapi('HTTPRoute', 'preview', {
+        parentRefs: [{name: 'bookinfo-gateway'}],
+        hostnames: ['preview.example.com'],
+        rules: [{backendRefs: [{name: 'reviews', port: 9080}]}],
+      }),
     ],
   },
   {

@@ -34,6 +34,26 @@ describe.skipIf(!hasBuild)(`meshctl diff <pod> against the cluster's own config 
     })
   }
 
+  // Gateway API: the gateway's Envoy and a sidecar carrying the mesh HTTPRoute, against the model's conversion.
+  describe('gateway-api', () => {
+    let lab: LabWorker
+    beforeAll(async () => {
+      lab = await LabWorker.start('gateway-api')
+    })
+    afterAll(async () => lab?.stop())
+
+    for (const pod of ['deploy/bookinfo-gateway-istio', 'deploy/productpage-v1']) {
+      it(`${pod} is in sync: exit 0, no difference`, () => {
+        const r = runCli(['diff', pod, '-n', 'bookinfo', '-o', 'json'], {env: {KUBECONFIG: lab.kubeconfig}})
+        expect(r.code, r.stderr).toBe(0)
+        const doc = JSON.parse(r.stdout) as DiffDoc
+        expect(doc.intended).toMatch(/^cluster config \(bookinfo/)
+        expect(doc.differences).toEqual([])
+        expect(doc.findings).toEqual([])
+      })
+    }
+  })
+
   describe('stale-proxy', () => {
     let lab: LabWorker
     beforeAll(async () => {

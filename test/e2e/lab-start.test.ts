@@ -44,6 +44,8 @@ describe.skipIf(!hasBuild)(`meshctl lab start from scripts ${skipNoBuild}`, () =
     'vs-not-applied',
     'stale-proxy',
     'authz-deny',
+    'gateway-api',
+    'gateway-api-broken',
     'large:2x10',
   ]) {
     it(`${scenario}: $(lab start --query kubeconfig) returns; each printed command runs`, async () => {

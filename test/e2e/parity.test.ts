@@ -38,7 +38,7 @@ function json<T>(r: CliResult, what: string): T {
 }
 
 function requestArgs(req: ScenarioRequest): string[] {
-  return ['--to', req.to, ...(req.headers ?? []).flatMap((h) => ['-H', h])]
+  return ['--to', req.to, ...(req.path ? ['--path', req.path] : []), ...(req.headers ?? []).flatMap((h) => ['-H', h])]
 }
 
 /** What a user compares: status, response flag, where it went. */
@@ -107,7 +107,7 @@ describe.skipIf(!hasBuild)(`one answer on every surface, per lab scenario (${ski
 
           const ref = ds.initialProxy!
           const state = await ds.loadProxy(ref)
-          const built = buildRequest({to: req.to, header: req.headers})
+          const built = buildRequest({to: req.to, header: req.headers, ...(req.path ? {path: req.path} : {})})
           const uiResult = (await ds.explain(ref, state, built.request)) as unknown as Verdict
           const trace = render(
             React.createElement(App, {
@@ -143,7 +143,8 @@ describe.skipIf(!hasBuild)(`one answer on every surface, per lab scenario (${ski
         } finally {
           await ds.close()
         }
-      })
+        // Three CLI runs, a snapshot and the UI: the default 30 s is short on a loaded machine.
+      }, 120_000)
     })
   }
 })

@@ -36,6 +36,8 @@ interface Explained {
 
 const goldenDir = join(projectRoot, 'test/golden/scenarios')
 const CLIENT = 'deploy/productpage-v1'
+/** The pods istiod deploys for Gateway bookinfo-gateway (gateway-api scenarios). */
+const GATEWAY = 'deploy/bookinfo-gateway-istio'
 
 /** Golden text: the snapshot path (a temp dir) is the only thing that differs between runs. */
 function checkGolden(name: string, text: string, tmp: string): void {
@@ -71,6 +73,8 @@ function agreesWithCluster(r: Explained): void {
 interface Case {
   /** Golden file name and test title. */
   name: string
+  /** The pod the request leaves from (default deploy/productpage-v1). */
+  client?: string
   args: string[]
   check(r: Explained, mode: 'live' | 'snapshot'): void
 }
@@ -244,6 +248,72 @@ const SCENARIOS: Array<{scenario: string; cases: Case[]}> = [
     ],
   },
   {
+    scenario: 'gateway-api',
+    cases: [
+      {
+        name: 'gateway-api',
+        client: GATEWAY,
+        args: ['--to', 'bookinfo.example.com:80', '--path', '/productpage'],
+        check(r) {
+          expect(r.predicted.status).toBe(200)
+          expect(r.cluster).toBe('outbound|9080||productpage.bookinfo.svc.cluster.local')
+          // The route cites the HTTPRoute rule the user wrote, through the VirtualService istiod generated from it.
+          expect(r.route?.source).toMatchObject({
+            kind: 'VirtualService',
+            namespace: 'bookinfo',
+            derivedFrom: {kind: 'HTTPRoute', name: 'bookinfo', path: 'spec.rules[0]'},
+          })
+          expect(r.findings.filter((f) => f.severity !== 'info')).toEqual([])
+          agreesWithCluster(r)
+        },
+      },
+      {
+        name: 'gateway-api-mesh',
+        args: ['--to', 'reviews:9080'],
+        check(r) {
+          const split = Object.fromEntries(r.weightedClusters.map((w) => [w.cluster.split('|')[3], w.probability]))
+          expect(split).toEqual({'reviews-v1.bookinfo.svc.cluster.local': 0.9, 'reviews-v3.bookinfo.svc.cluster.local': 0.1})
+          expect(r.route?.source).toMatchObject({derivedFrom: {kind: 'HTTPRoute', name: 'reviews', path: 'spec.rules[0]'}})
+          expect(r.predicted.status).toBe(200)
+          agreesWithCluster(r)
+        },
+      },
+    ],
+  },
+  {
+    scenario: 'gateway-api-broken',
+    cases: [
+      {
+        name: 'gateway-api-broken',
+        client: GATEWAY,
+        args: ['--to', 'bookinfo.example.com:80', '--path', '/ratings/0'],
+        check(r) {
+          // istiod routes the backend it may not use nowhere, with a 500 (not Envoy's 503) for the rule.
+          expect(r.cluster).toBe('UnknownService')
+          expect(r.predicted).toMatchObject({status: 500, responseFlag: 'NC'})
+          const f = finding(r, 'MESH1103', 'bookinfo')
+          expect(f.subject).toMatchObject({kind: 'HTTPRoute', namespace: 'bookinfo'})
+          expect(f.path).toBe('spec.rules[1].backendRefs[0]')
+          expect(f.message).toMatch(/RefNotPermitted/)
+          expect(f.actions[0]).toMatch(/"kind":"ReferenceGrant".*"namespace":"ops"/)
+          agreesWithCluster(r)
+        },
+      },
+      {
+        name: 'gateway-api-broken-preview',
+        client: GATEWAY,
+        args: ['--to', 'preview.example.com:80'],
+        check(r) {
+          // The route's hostname matches no listener: it is not attached, the gateway has no virtual host for it.
+          expect(r.predicted).toMatchObject({status: 404, responseFlag: 'NR'})
+          const f = finding(r, 'MESH1101', 'preview')
+          expect(f.message).toMatch(/NoMatchingListenerHostname/)
+          agreesWithCluster(r)
+        },
+      },
+    ],
+  },
+  {
     scenario: 'stale-proxy',
     cases: [
       {
@@ -275,15 +345,18 @@ describe.skipIf(!hasBuild)(`every lab scenario, live and from a snapshot, with t
       try {
         const liveRuns = cases.map((c) =>
           Promise.all([
-            runCliAsync(['explain', 'route', CLIENT, ...c.args, '--no-interactive'], env),
-            runCliAsync(['explain', 'route', CLIENT, ...c.args, '-o', 'json'], env),
+            runCliAsync(['explain', 'route', c.client ?? CLIENT, ...c.args, '--no-interactive'], env),
+            runCliAsync(['explain', 'route', c.client ?? CLIENT, ...c.args, '-o', 'json'], env),
           ]),
         )
-        const [saved, ...lives] = await Promise.all([runCliAsync(['snapshot', 'save', CLIENT, '-o', snap], env), ...liveRuns])
+        const clients = [...new Set(cases.map((c) => c.client ?? CLIENT))]
+        const [saved, ...lives] = await Promise.all([runCliAsync(['snapshot', 'save', ...clients, '-o', snap], env), ...liveRuns])
         expect(saved.stderr).not.toMatch(/Error/)
         expect(saved.code).toBe(0)
         const offlines = await Promise.all(
-          cases.map((c) => runCliAsync(['explain', 'route', 'productpage-v1', '--snapshot', snap, ...c.args, '-o', 'json'], {HOME: tmp})),
+          cases.map((c) =>
+            runCliAsync(['explain', 'route', (c.client ?? CLIENT).replace(/^deploy\//, ''), '--snapshot', snap, ...c.args, '-o', 'json'], {HOME: tmp}),
+          ),
         )
         for (const [i, c] of cases.entries()) {
           const [text, live] = lives[i]
@@ -292,7 +365,8 @@ describe.skipIf(!hasBuild)(`every lab scenario, live and from a snapshot, with t
           checkGolden(c.name, text.stdout, tmp)
           expect(live.code).toBe(0)
           const liveResult = JSON.parse(live.stdout) as Explained
-          expect(liveResult.comparison?.intended.source).toMatch(/^cluster config \(bookinfo, istio-system; routing config of all namespaces\)/)
+          // The namespaces read (the exact wording is in the golden text).
+          expect(liveResult.comparison?.intended.source).toMatch(/^cluster config \(bookinfo, istio-system(; routing config of all namespaces)?\)/)
           c.check(liveResult, 'live')
           const offline = offlines[i]
           expect(offline.code).toBe(0)
@@ -303,8 +377,33 @@ describe.skipIf(!hasBuild)(`every lab scenario, live and from a snapshot, with t
       } finally {
         await lab.stop()
       }
-    })
+      // Several CLI runs per case, in parallel: the default 30 s is short on a loaded machine.
+    }, 120_000)
   }
+
+  it('audit -n bookinfo: the Gateway API status findings on gateway-api-broken, none on gateway-api', async () => {
+    const [broken, healthy] = await Promise.all([LabWorker.start('gateway-api-broken'), LabWorker.start('gateway-api')])
+    try {
+      const [b, h] = await Promise.all([
+        runCliAsync(['audit', '-n', 'bookinfo', '-o', 'json'], {KUBECONFIG: broken.kubeconfig, HOME: tmp}, 120_000),
+        runCliAsync(['audit', '-n', 'bookinfo', '-o', 'json'], {KUBECONFIG: healthy.kubeconfig, HOME: tmp}, 120_000),
+      ])
+      expect(b.code, b.stderr).toBe(1)
+      const found = (JSON.parse(b.stdout) as {findings: Finding[]}).findings
+      const status = found
+        .filter((f) => /^MESH110\d$/.test(f.code))
+        .map((f) => `${f.code} ${f.subject.kind} ${f.subject.namespace}/${f.subject.name} ${f.path}`)
+      expect(status.sort()).toEqual([
+        'MESH1101 HTTPRoute bookinfo/preview spec.parentRefs[0]',
+        'MESH1103 HTTPRoute bookinfo/bookinfo spec.rules[1].backendRefs[0]',
+      ])
+      expect(found.find((f) => f.code === 'MESH1103')!.actions[0]).toMatch(/ReferenceGrant/)
+      expect(h.code, h.stderr).toBe(0)
+      expect((JSON.parse(h.stdout) as {findings: Finding[]}).findings.filter((f) => f.severity !== 'info')).toEqual([])
+    } finally {
+      await Promise.all([broken.stop(), healthy.stop()])
+    }
+  }, 120_000)
 
   it('goes on with the dump alone when listing the Istio config is forbidden, naming the permission', async () => {
     const lab = await LabWorker.start('mtls-conflict')
