@@ -3,7 +3,7 @@
  * (like istioctl's messages.yaml). Codes are stable: never renumber, only add; retire by keeping the entry.
  *
  * Templates use `{placeholders}` filled by makeFinding from the check's args plus the subject
- * (`{kind}`, `{name}`, `{namespace}`, `{ref}` = name.namespace, `{nsFlag}` = `-n <namespace>` or empty).
+ * (`{kind}`, `{name}`, `{namespace}`, `{ref}` = name.namespace (istioctl’s form, for --suppress; messages say `{namespace}/{name}`), `{nsFlag}` = `-n <namespace>` or empty).
  * `istioCode` is set where an `istioctl analyze` analyzer reports the same problem, so users can match
  * both tools' output and suppress either code.
  */
@@ -99,7 +99,8 @@ const specs: EntrySpec[] = [
     severity: 'warning',
     area: 'VirtualService',
     title: 'No VirtualService host is served by the bound Gateway',
-    message: 'None of the hosts {hosts} of VirtualService {namespace}/{name} is served by Gateway {gateway} ({where}); the gateway does not route these requests (404 NR).',
+    message:
+      'None of the hosts {hosts} of VirtualService {namespace}/{name} is served by Gateway {gateway} ({where}); the gateway does not route these requests (404 NR).',
     actions: ['add the host to a server of Gateway {gateway} or fix spec.hosts', 'kubectl get gateway {gatewayName} {gatewayNsFlag} -o yaml'],
     istioCode: 'IST0132',
     istioName: 'VirtualServiceHostNotFoundInGateway',
@@ -225,7 +226,8 @@ const specs: EntrySpec[] = [
     severity: 'warning',
     area: 'DestinationRule',
     title: 'DestinationRule port-level TLS does not verify the server certificate',
-    message: 'DestinationRule {namespace}/{name} has TLS mode {mode} but no caCertificates for host {host} at port {port}; the server identity is not verified.',
+    message:
+      'DestinationRule {namespace}/{name} has TLS mode {mode} but no caCertificates for host {host} at port {port}; the server identity is not verified.',
     actions: ['set portLevelSettings[].tls.caCertificates for port {port}'],
     istioCode: 'IST0129',
     istioName: 'NoServerCertificateVerificationPortLevel',
@@ -248,7 +250,8 @@ const specs: EntrySpec[] = [
     severity: 'warning',
     area: 'DestinationRule',
     title: 'DestinationRule host matches no service',
-    message: 'DestinationRule {namespace}/{name} host "{host}" matches no Service or ServiceEntry visible from namespace {namespace}; its policy applies to nothing.',
+    message:
+      'DestinationRule {namespace}/{name} host "{host}" matches no Service or ServiceEntry visible from namespace {namespace}; its policy applies to nothing.',
     actions: ['kubectl get svc,serviceentry -A | grep {hostShort}', 'use the FQDN for a Service in another namespace'],
     istioCode: 'IST0174',
     istioName: 'UnknownDestinationRuleHost',
@@ -336,7 +339,8 @@ const specs: EntrySpec[] = [
     severity: 'error',
     area: 'Gateway',
     title: 'Gateways conflict on selector, port and host',
-    message: 'Gateway {namespace}/{name} conflicts with {gateways} (workload selector {selector}, port {port}, hosts {hosts}); only one server is used for these hosts.',
+    message:
+      'Gateway {namespace}/{name} conflicts with {gateways} (workload selector {selector}, port {port}, hosts {hosts}); only one server is used for these hosts.',
     actions: ['merge the servers into one Gateway or use distinct hosts/ports'],
     istioCode: 'IST0145',
     istioName: 'ConflictingGateways',
@@ -522,7 +526,8 @@ const specs: EntrySpec[] = [
     severity: 'error',
     area: 'Security',
     title: 'AuthorizationPolicy source namespace matches no namespace',
-    message: 'AuthorizationPolicy {namespace}/{name} names namespace "{value}" in source.{field}, but no namespace matches it; the rule never sees requests from it.',
+    message:
+      'AuthorizationPolicy {namespace}/{name} names namespace "{value}" in source.{field}, but no namespace matches it; the rule never sees requests from it.',
     actions: ['kubectl get namespaces', 'fix the namespace name (prefix* and *suffix patterns are allowed)'],
     istioCode: 'IST0101',
     istioName: 'ReferencedResourceNotFound',
@@ -779,7 +784,8 @@ const specs: EntrySpec[] = [
     severity: 'warning',
     area: 'Proxy',
     title: 'VirtualService applies to sidecars only, not to this gateway',
-    message: 'VirtualService {namespace}/{name} has no spec.gateways (it applies to "mesh" only); traffic for {host} through the gateway ({gateway}) ignores it.',
+    message:
+      'VirtualService {namespace}/{name} has no spec.gateways (it applies to "mesh" only); traffic for {host} through the gateway ({gateway}) ignores it.',
     actions: ['add the gateway ({gatewayHint}) to spec.gateways, and keep "mesh" if sidecars need the rules too'],
   },
   {
