@@ -11,6 +11,9 @@ import {directorySnapshotWriter, kubeDataSource} from '../services/browse.js'
 export default class Complete extends BaseCommand<typeof Complete> {
   static override hidden = true
   static override summary = 'Names for shell completion: pods with a sidecar, namespaces or kubeconfig contexts, one a line.'
+  static override description =
+    'Called by the scripts `meshctl autocomplete` writes, for a <pod> argument and for -n/--namespace and --context. Read-only, ' +
+    'a short timeout, silent on error (prints nothing, exits 0).'
   static override args = {
     kind: Args.string({description: 'What to list.', options: ['pods', 'namespaces', 'contexts'], required: true}),
   }
