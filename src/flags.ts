@@ -124,3 +124,19 @@ export const proxyOutputFlags = {
     helpGroup: 'OUTPUT',
   }),
 }
+
+/**
+ * `-o` for commands that also print a block to paste into an incident channel: the base text|json|yaml plus
+ * markdown (CommonMark: verdict, trace as a list, findings, next-step commands in a ```sh block).
+ */
+export const markdownOutputFlags = {
+  output: Flags.string({
+    char: 'o',
+    description:
+      'Output format. json/yaml print one document on stdout (logs go to stderr); markdown prints a block to paste into an incident channel ' +
+      '(CommonMark: the verdict, the trace as a list, findings, next-step commands in a ```sh block).',
+    options: ['text', 'json', 'yaml', 'markdown'],
+    default: 'text',
+    helpGroup: 'OUTPUT',
+  }),
+}

@@ -3,7 +3,7 @@
  * (like istioctl's messages.yaml). Codes are stable: never renumber, only add; retire by keeping the entry.
  *
  * Templates use `{placeholders}` filled by makeFinding from the check's args plus the subject
- * (`{kind}`, `{name}`, `{namespace}`, `{ref}` = name.namespace, `{nsFlag}` = `-n <namespace>` or empty).
+ * (`{kind}`, `{name}`, `{namespace}`, `{ref}` = name.namespace (istioctl’s form, for --suppress; messages say `{namespace}/{name}`), `{nsFlag}` = `-n <namespace>` or empty).
  * `istioCode` is set where an `istioctl analyze` analyzer reports the same problem, so users can match
  * both tools' output and suppress either code.
  */
@@ -99,7 +99,8 @@ const specs: EntrySpec[] = [
     severity: 'warning',
     area: 'VirtualService',
     title: 'No VirtualService host is served by the bound Gateway',
-    message: 'None of the hosts {hosts} of VirtualService {ref} is served by Gateway {gateway} ({where}); the gateway does not route these requests (404 NR).',
+    message:
+      'None of the hosts {hosts} of VirtualService {namespace}/{name} is served by Gateway {gateway} ({where}); the gateway does not route these requests (404 NR).',
     actions: ['add the host to a server of Gateway {gateway} or fix spec.hosts', 'kubectl get gateway {gatewayName} {gatewayNsFlag} -o yaml'],
     istioCode: 'IST0132',
     istioName: 'VirtualServiceHostNotFoundInGateway',
@@ -191,7 +192,7 @@ const specs: EntrySpec[] = [
     area: 'VirtualService',
     title: 'VirtualService routes on JWT claims but the gateway validates no JWT',
     message:
-      'VirtualService {ref} routes on the JWT claim header {key}, but no RequestAuthentication applies to gateway {gateway} pod {pod}; the claims are never populated and the rule never matches.',
+      'VirtualService {namespace}/{name} routes on the JWT claim header {key}, but no RequestAuthentication applies to gateway {gateway} pod {pod}; the claims are never populated and the rule never matches.',
     actions: ['apply a RequestAuthentication selecting the gateway pods (in their namespace or in istio-system)'],
     istioCode: 'IST0149',
     istioName: 'JwtClaimBasedRoutingWithoutRequestAuthN',
@@ -202,7 +203,7 @@ const specs: EntrySpec[] = [
     severity: 'error',
     area: 'VirtualService',
     title: 'Istio object is invalid (a field of the wrong type, a required field missing): istiod rejects it',
-    message: '{kind} {ref}: {problem}. The validation webhook refuses this object; istiod never applies it.',
+    message: '{kind} {namespace}/{name}: {problem}. The validation webhook refuses this object; istiod never applies it.',
     actions: ['fix {field} in {file}', 'istioctl validate -f {file} shows the same error'],
     istioCode: 'IST0106',
     istioName: 'SchemaValidationError',
@@ -214,7 +215,7 @@ const specs: EntrySpec[] = [
     severity: 'warning',
     area: 'DestinationRule',
     title: 'DestinationRule TLS does not verify the server certificate',
-    message: 'DestinationRule {ref} has TLS mode {mode} but no caCertificates for host {host}; the server identity is not verified.',
+    message: 'DestinationRule {namespace}/{name} has TLS mode {mode} but no caCertificates for host {host}; the server identity is not verified.',
     actions: ['set trafficPolicy.tls.caCertificates (or credentialName with a ca.crt)'],
     istioCode: 'IST0128',
     istioName: 'NoServerCertificateVerificationDestinationLevel',
@@ -225,7 +226,8 @@ const specs: EntrySpec[] = [
     severity: 'warning',
     area: 'DestinationRule',
     title: 'DestinationRule port-level TLS does not verify the server certificate',
-    message: 'DestinationRule {ref} has TLS mode {mode} but no caCertificates for host {host} at port {port}; the server identity is not verified.',
+    message:
+      'DestinationRule {namespace}/{name} has TLS mode {mode} but no caCertificates for host {host} at port {port}; the server identity is not verified.',
     actions: ['set portLevelSettings[].tls.caCertificates for port {port}'],
     istioCode: 'IST0129',
     istioName: 'NoServerCertificateVerificationPortLevel',
@@ -237,7 +239,7 @@ const specs: EntrySpec[] = [
     area: 'DestinationRule',
     title: 'DestinationRule subset selects no pod',
     message:
-      'Subset "{subset}" of DestinationRule {ref} (labels {labels}) selects no pod of host {host}; its cluster has no endpoints and requests routed to it fail with 503 UH.{inputNote}',
+      'Subset "{subset}" of DestinationRule {namespace}/{name} (labels {labels}) selects no pod of host {host}; its cluster has no endpoints and requests routed to it fail with 503 UH.{inputNote}',
     actions: ['kubectl get pods {nsFlag} -l {selector} --show-labels', 'fix the subset labels to match the pods of {host}'],
     istioCode: 'IST0173',
     istioName: 'DestinationRuleSubsetNotSelectPods',
@@ -248,7 +250,8 @@ const specs: EntrySpec[] = [
     severity: 'warning',
     area: 'DestinationRule',
     title: 'DestinationRule host matches no service',
-    message: 'DestinationRule {ref} host "{host}" matches no Service or ServiceEntry visible from namespace {namespace}; its policy applies to nothing.',
+    message:
+      'DestinationRule {namespace}/{name} host "{host}" matches no Service or ServiceEntry visible from namespace {namespace}; its policy applies to nothing.',
     actions: ['kubectl get svc,serviceentry -A | grep {hostShort}', 'use the FQDN for a Service in another namespace'],
     istioCode: 'IST0174',
     istioName: 'UnknownDestinationRuleHost',
@@ -260,7 +263,7 @@ const specs: EntrySpec[] = [
     area: 'Security',
     title: 'DestinationRule TLS mode conflicts with STRICT PeerAuthentication',
     message:
-      'DestinationRule {ref} sends {mode} traffic to {host}{portText}, but PeerAuthentication {peerAuthentication} requires STRICT mTLS on the destination workloads; the server rejects the connection and clients get 503 {flag}.',
+      'DestinationRule {namespace}/{name} sends {mode} traffic to {host}{portText}, but PeerAuthentication {peerAuthentication} requires STRICT mTLS on the destination workloads; the server rejects the connection and clients get 503 {flag}.',
     actions: [
       'set the DestinationRule tls.mode to ISTIO_MUTUAL (or remove tls to use auto mTLS)',
       'or set the PeerAuthentication to PERMISSIVE for port {portOrAll}',
@@ -273,7 +276,7 @@ const specs: EntrySpec[] = [
     severity: 'error',
     area: 'Gateway',
     title: 'Gateway selector matches no gateway pod',
-    message: 'Gateway {ref} selects pods with {selector}, but no pod has these labels; no proxy serves this Gateway.',
+    message: 'Gateway {namespace}/{name} selects pods with {selector}, but no pod has these labels; no proxy serves this Gateway.',
     actions: ['kubectl get pods -A -l {selector}', 'fix spec.selector to the labels of your ingress gateway pods'],
     istioCode: 'IST0101',
     istioName: 'ReferencedResourceNotFound',
@@ -285,7 +288,7 @@ const specs: EntrySpec[] = [
     area: 'Gateway',
     title: 'Gateway port is not exposed by the gateway Service',
     message:
-      'Gateway {ref} listens on port {port}, but no Service selecting its pods ({selector}) exposes that port; clients cannot reach it through the Service.',
+      'Gateway {namespace}/{name} listens on port {port}, but no Service selecting its pods ({selector}) exposes that port; clients cannot reach it through the Service.',
     actions: ['add port {port} to the gateway Service', 'kubectl get svc -A -o wide | grep -i gateway'],
     istioCode: 'IST0162',
     istioName: 'GatewayPortNotDefinedOnService',
@@ -311,7 +314,7 @@ const specs: EntrySpec[] = [
     severity: 'error',
     area: 'Gateway',
     title: 'Gateway TLS credential is invalid',
-    message: 'Secret "{credentialName}" used by Gateway {ref} is invalid ({problem}); the gateway cannot serve TLS with it.',
+    message: 'Secret "{credentialName}" used by Gateway {namespace}/{name} is invalid ({problem}); the gateway cannot serve TLS with it.',
     actions: [
       'kubectl -n {gatewayNamespace} get secret {credentialName} -o yaml',
       'the Secret needs tls.crt/tls.key (or cert/key) holding a matching, unexpired certificate and key',
@@ -336,7 +339,8 @@ const specs: EntrySpec[] = [
     severity: 'error',
     area: 'Gateway',
     title: 'Gateways conflict on selector, port and host',
-    message: 'Gateway {ref} conflicts with {gateways} (workload selector {selector}, port {port}, hosts {hosts}); only one server is used for these hosts.',
+    message:
+      'Gateway {namespace}/{name} conflicts with {gateways} (workload selector {selector}, port {port}, hosts {hosts}); only one server is used for these hosts.',
     actions: ['merge the servers into one Gateway or use distinct hosts/ports'],
     istioCode: 'IST0145',
     istioName: 'ConflictingGateways',
@@ -349,7 +353,7 @@ const specs: EntrySpec[] = [
     area: 'ServiceEntry',
     title: 'ServiceEntry needs addresses for TCP ports',
     message:
-      'ServiceEntry {ref} port {port} serves TCP (or an unset protocol) without addresses; the sidecar cannot tell its traffic apart from other TCP on that port.',
+      'ServiceEntry {namespace}/{name} port {port} serves TCP (or an unset protocol) without addresses; the sidecar cannot tell its traffic apart from other TCP on that port.',
     actions: ['add spec.addresses, set an HTTP/TLS protocol, or enable DNS auto-allocation (ISTIO_META_DNS_AUTO_ALLOCATE)'],
     istioCode: 'IST0134',
     istioName: 'ServiceEntryAddressesRequired',
@@ -372,7 +376,7 @@ const specs: EntrySpec[] = [
     severity: 'error',
     area: 'Sidecar',
     title: 'Sidecar workloadSelector matches no pod',
-    message: 'Sidecar {ref} selects pods with {selector}, but no pod in namespace {namespace} has these labels.',
+    message: 'Sidecar {namespace}/{name} selects pods with {selector}, but no pod in namespace {namespace} has these labels.',
     actions: ['kubectl get pods {nsFlag} -l {selector}'],
     istioCode: 'IST0101',
     istioName: 'ReferencedResourceNotFound',
@@ -405,7 +409,7 @@ const specs: EntrySpec[] = [
     severity: 'warning',
     area: 'Sidecar',
     title: 'Sidecar resource has no effect in ambient mode',
-    message: 'Sidecar {ref} has no effect: {reason}.',
+    message: 'Sidecar {namespace}/{name} has no effect: {reason}.',
     actions: ['remove the Sidecar or move the workload out of ambient mode'],
     istioCode: 'IST0167',
     istioName: 'IneffectivePolicy',
@@ -418,7 +422,7 @@ const specs: EntrySpec[] = [
     area: 'Service',
     title: 'Service port name does not declare a protocol',
     message:
-      'Port {portName} (port {port}, targetPort {targetPort}) of Service {ref} does not follow <protocol>[-<suffix>] and has no appProtocol; Istio falls back to protocol sniffing.',
+      'Port {portName} (port {port}, targetPort {targetPort}) of Service {namespace}/{name} does not follow <protocol>[-<suffix>] and has no appProtocol; Istio falls back to protocol sniffing.',
     actions: ['name the port http-…, grpc-…, tcp-… (or set appProtocol)'],
     istioCode: 'IST0118',
     istioName: 'PortNameIsNotUnderNamingConvention',
@@ -430,7 +434,7 @@ const specs: EntrySpec[] = [
     area: 'Service',
     title: 'ExternalName Service port name is invalid',
     message:
-      'Port {portName} (port {port}) of ExternalName Service {ref} does not declare a protocol other than tcp; the proxy may not forward its TCP traffic correctly.',
+      'Port {portName} (port {port}) of ExternalName Service {namespace}/{name} does not declare a protocol other than tcp; the proxy may not forward its TCP traffic correctly.',
     actions: ['name the port with its real protocol (http-…, https-…, tls-…) or set appProtocol'],
     istioCode: 'IST0150',
     istioName: 'ExternalNameServiceTypeInvalidPortName',
@@ -441,7 +445,7 @@ const specs: EntrySpec[] = [
     severity: 'warning',
     area: 'Service',
     title: 'Deployment pods are in several Services with one port but different protocols',
-    message: 'Deployment {ref} is selected by services {services} that use port {port} with different protocols; the sidecar can apply only one.',
+    message: 'Deployment {namespace}/{name} is selected by services {services} that use port {port} with different protocols; the sidecar can apply only one.',
     actions: ['use one protocol per port across the Services selecting these pods'],
     istioCode: 'IST0116',
     istioName: 'DeploymentAssociatedToMultipleServices',
@@ -452,7 +456,7 @@ const specs: EntrySpec[] = [
     severity: 'warning',
     area: 'Service',
     title: 'Services map one targetPort of the same pods to different ports',
-    message: 'Deployment {ref} is selected by services {services} that map targetPort {targetPort} to different ports {ports}.',
+    message: 'Deployment {namespace}/{name} is selected by services {services} that map targetPort {targetPort} to different ports {ports}.',
     actions: ['Services selecting the same pods must use the same port for a targetPort'],
     istioCode: 'IST0137',
     istioName: 'DeploymentConflictingPorts',
@@ -465,7 +469,7 @@ const specs: EntrySpec[] = [
     area: 'EnvoyFilter',
     title: 'EnvoyFilter uses a relative operation without priority',
     message:
-      'EnvoyFilter {ref} patch {index} uses {operation} without spec.priority; the order against other filters is undefined and the patch may not apply.',
+      'EnvoyFilter {namespace}/{name} patch {index} uses {operation} without spec.priority; the order against other filters is undefined and the patch may not apply.',
     actions: ['set spec.priority, or use INSERT_FIRST/ADD'],
     istioCode: 'IST0151',
     istioName: 'EnvoyFilterUsesRelativeOperation',
@@ -476,7 +480,7 @@ const specs: EntrySpec[] = [
     severity: 'error',
     area: 'EnvoyFilter',
     title: 'EnvoyFilter REPLACE on a type that does not support it',
-    message: 'EnvoyFilter {ref} patch {index} uses REPLACE on {applyTo}; REPLACE is only valid for HTTP_FILTER and NETWORK_FILTER.',
+    message: 'EnvoyFilter {namespace}/{name} patch {index} uses REPLACE on {applyTo}; REPLACE is only valid for HTTP_FILTER and NETWORK_FILTER.',
     actions: ['use MERGE, or REPLACE on an HTTP_FILTER/NETWORK_FILTER'],
     istioCode: 'IST0152',
     istioName: 'EnvoyFilterUsesReplaceOperationIncorrectly',
@@ -487,7 +491,7 @@ const specs: EntrySpec[] = [
     severity: 'error',
     area: 'EnvoyFilter',
     title: 'EnvoyFilter ADD is ignored for this applyTo',
-    message: 'EnvoyFilter {ref} patch {index} uses ADD on {applyTo}; ADD is ignored for ROUTE_CONFIGURATION and HTTP_ROUTE.',
+    message: 'EnvoyFilter {namespace}/{name} patch {index} uses ADD on {applyTo}; ADD is ignored for ROUTE_CONFIGURATION and HTTP_ROUTE.',
     actions: ['use MERGE (ROUTE_CONFIGURATION) or INSERT_* on a VIRTUAL_HOST/HTTP_ROUTE'],
     istioCode: 'IST0153',
     istioName: 'EnvoyFilterUsesAddOperationIncorrectly',
@@ -498,7 +502,7 @@ const specs: EntrySpec[] = [
     severity: 'error',
     area: 'EnvoyFilter',
     title: 'EnvoyFilter REMOVE is ignored for this applyTo',
-    message: 'EnvoyFilter {ref} patch {index} uses REMOVE on {applyTo}; REMOVE is ignored for ROUTE_CONFIGURATION and HTTP_ROUTE.',
+    message: 'EnvoyFilter {namespace}/{name} patch {index} uses REMOVE on {applyTo}; REMOVE is ignored for ROUTE_CONFIGURATION and HTTP_ROUTE.',
     actions: ['remove the patch, or target a VIRTUAL_HOST / HTTP_FILTER instead'],
     istioCode: 'IST0154',
     istioName: 'EnvoyFilterUsesRemoveOperationIncorrectly',
@@ -510,7 +514,7 @@ const specs: EntrySpec[] = [
     area: 'EnvoyFilter',
     title: 'EnvoyFilter relative operation with proxyVersion and no priority',
     message:
-      'EnvoyFilter {ref} patch {index} uses {operation} with a proxyVersion match and no priority; during an upgrade the patch may apply in the wrong order or not at all.',
+      'EnvoyFilter {namespace}/{name} patch {index} uses {operation} with a proxyVersion match and no priority; during an upgrade the patch may apply in the wrong order or not at all.',
     actions: ['set spec.priority, or use INSERT_FIRST/ADD'],
     istioCode: 'IST0155',
     istioName: 'EnvoyFilterUsesRelativeOperationWithProxyVersion',
@@ -522,7 +526,8 @@ const specs: EntrySpec[] = [
     severity: 'error',
     area: 'Security',
     title: 'AuthorizationPolicy source namespace matches no namespace',
-    message: 'AuthorizationPolicy {ref} names namespace "{value}" in source.{field}, but no namespace matches it; the rule never sees requests from it.',
+    message:
+      'AuthorizationPolicy {namespace}/{name} names namespace "{value}" in source.{field}, but no namespace matches it; the rule never sees requests from it.',
     actions: ['kubectl get namespaces', 'fix the namespace name (prefix* and *suffix patterns are allowed)'],
     istioCode: 'IST0101',
     istioName: 'ReferencedResourceNotFound',
@@ -534,7 +539,7 @@ const specs: EntrySpec[] = [
     area: 'Security',
     title: 'AuthorizationPolicy applies to no workload in the mesh',
     message:
-      'AuthorizationPolicy {ref} selects workloads with labels {labels}, but no pod in the mesh (sidecar or ambient) has them; the policy enforces nothing.',
+      'AuthorizationPolicy {namespace}/{name} selects workloads with labels {labels}, but no pod in the mesh (sidecar or ambient) has them; the policy enforces nothing.',
     actions: ['kubectl get pods {nsFlag} --show-labels', 'fix spec.selector.matchLabels, or inject the workload (istio-injection=enabled)'],
     istioCode: 'IST0127',
     istioName: 'NoMatchingWorkloadsFound',
@@ -546,7 +551,7 @@ const specs: EntrySpec[] = [
     area: 'Security',
     title: 'Policy selects a Kubernetes Gateway by labels instead of targetRef',
     message:
-      '{kind} {ref} selects the pods of Kubernetes Gateway {gateway} with a label selector; for Gateway API gateways use targetRef (kind: Gateway, name: {gateway}).',
+      '{kind} {namespace}/{name} selects the pods of Kubernetes Gateway {gateway} with a label selector; for Gateway API gateways use targetRef (kind: Gateway, name: {gateway}).',
     actions: ['replace spec.selector with spec.targetRef: {group: gateway.networking.k8s.io, kind: Gateway, name: {gateway}}'],
     istioCode: 'IST0166',
     istioName: 'IneffectiveSelector',
@@ -591,7 +596,7 @@ const specs: EntrySpec[] = [
     severity: 'warning',
     area: 'Proxy',
     title: 'VirtualService is not applied to sidecars',
-    message: 'VirtualService {ref} lists gateways {gateways} without "mesh"; sidecars ignore it and route {host} with the default route.',
+    message: 'VirtualService {namespace}/{name} lists gateways {gateways} without "mesh"; sidecars ignore it and route {host} with the default route.',
     actions: ['add "mesh" to spec.gateways if sidecars should apply these rules'],
   },
   {
@@ -600,7 +605,7 @@ const specs: EntrySpec[] = [
     severity: 'warning',
     area: 'Proxy',
     title: 'Short host resolves in the config namespace, not the intended one',
-    message: 'Host "{host}" in {ref} is a short name and resolves to {resolved} (the namespace of the config), not {intended}.',
+    message: 'Host "{host}" in {namespace}/{name} is a short name and resolves to {resolved} (the namespace of the config), not {intended}.',
     actions: ['use the FQDN {intended}'],
   },
   {
@@ -609,7 +614,7 @@ const specs: EntrySpec[] = [
     severity: 'warning',
     area: 'Proxy',
     title: 'exportTo hides the object from this proxy',
-    message: '{kind} {ref} is exported to {exportTo} only; proxies in namespace {proxyNamespace} do not see it.',
+    message: '{kind} {namespace}/{name} is exported to {exportTo} only; proxies in namespace {proxyNamespace} do not see it.',
     actions: ['add {proxyNamespace} (or "*") to exportTo'],
   },
   {
@@ -645,7 +650,7 @@ const specs: EntrySpec[] = [
     severity: 'warning',
     area: 'Proxy',
     title: 'Sidecar egress scoping hides the destination',
-    message: 'Sidecar {ref} egress hosts {egressHosts} do not include {host}; the proxy has no route or cluster for it.',
+    message: 'Sidecar {namespace}/{name} egress hosts {egressHosts} do not include {host}; the proxy has no route or cluster for it.',
     actions: ['add "<namespace>/{host}" (or "*/{host}") to the Sidecar egress hosts'],
   },
   {
@@ -793,7 +798,8 @@ const specs: EntrySpec[] = [
     severity: 'warning',
     area: 'Proxy',
     title: 'VirtualService applies to sidecars only, not to this gateway',
-    message: 'VirtualService {ref} has no spec.gateways (it applies to "mesh" only); traffic for {host} through the gateway ({gateway}) ignores it.',
+    message:
+      'VirtualService {namespace}/{name} has no spec.gateways (it applies to "mesh" only); traffic for {host} through the gateway ({gateway}) ignores it.',
     actions: ['add the gateway ({gatewayHint}) to spec.gateways, and keep "mesh" if sidecars need the rules too'],
   },
   {

@@ -192,7 +192,7 @@ describe.skipIf(!hasBuild)(`meshctl audit, live against the lab ${skipNoBuild}`,
         const tls = report.findings.filter((f) => f.code === 'MESH0903')
         expect(tls.length).toBeGreaterThan(0)
         expect(tls[0].subject).toEqual({kind: 'DestinationRule', namespace: 'bookinfo', name: 'ratings'})
-        expect(tls[0].message).toMatch(/sends plaintext .* accept only Istio mTLS \(STRICT\) on port 9080 \(PeerAuthentication default\.bookinfo\)/)
+        expect(tls[0].message).toMatch(/sends plaintext .* accept only Istio mTLS \(STRICT\) on port 9080 \(PeerAuthentication bookinfo\/default\)/)
         expect(await lab.openConnections()).toBe(0)
       } finally {
         await lab.stop()

@@ -75,7 +75,7 @@ describe('explain route: what the route does besides picking a cluster', () => {
   it('an abort of every request decides the verdict: the injected status with flag FI, naming the rule', () => {
     const r = JSON.parse(explain('/teapot', ['-o', 'json']).stdout)
     expect(r.predicted).toMatchObject({status: 418, responseFlag: 'FI'})
-    expect(r.predicted.cause).toContain('VirtualService httpbin.default spec.http[0]')
+    expect(r.predicted.cause).toContain('VirtualService default/httpbin spec.http[0]')
   })
 
   it('a partial abort and a delay are said, the verdict stays the upstream one', () => {

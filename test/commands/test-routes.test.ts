@@ -65,7 +65,7 @@ describe('meshctl test routes --manifests', () => {
     expect(r.code).toBe(1)
     expect(r.stdout).toContain('✗ everyone sees v2')
     expect(r.stdout).toMatch(
-      /expected subset v2, got v1 \(route 2 "default" of VirtualService reviews\.bookinfo spec\.http\[2\] "default" matched; route 0 "jason" does not match: needs header end-user exactly "jason"; the request has none/,
+      /expected subset v2, got v1 \(route 2 "default" of VirtualService bookinfo\/reviews spec\.http\[2\] "default" matched; route 0 "jason" does not match: needs header end-user exactly "jason"; the request has none/,
     )
     expect(r.stdout).toContain('✓ jason sees v2')
     expect(r.stdout).toContain('1 passed, 1 failed, 2 total')

@@ -110,7 +110,7 @@ describe.skipIf(!hasBuild)(`meshctl against the lab, end to end ${skipNoBuild}`,
   it('demo explains the jason request to reviews v2 on its own lab', () => {
     const r = runCli(['demo'], {env: {HOME: tmp}})
     expect(r.code).toBe(0)
-    expect(r.stdout).toMatch(/Route\s+route 0 "jason" from VirtualService reviews\.bookinfo/)
+    expect(r.stdout).toMatch(/Route\s+route 0 "jason" from VirtualService bookinfo\/reviews/)
     expect(r.stdout).toMatch(/Verdict\s+200 — forwarded to outbound\|9080\|v2\|reviews\.bookinfo\.svc\.cluster\.local/)
     const json = runCli(['demo', '-o', 'json', '--query', 'cluster'], {env: {HOME: tmp}})
     expect(JSON.parse(json.stdout)).toBe('outbound|9080|v2|reviews.bookinfo.svc.cluster.local')

@@ -147,9 +147,9 @@ const SCENARIOS: Array<{scenario: string; cases: Case[]}> = [
           expect(r.predicted).toMatchObject({status: 503, responseFlag: 'NC'})
           const f = finding(r, 'MESH0801')
           expect(f.message).toMatch(/subset "v4"/)
-          expect(f.evidence.destinationRuleUsed).toBe('reviews.bookinfo')
+          expect(f.evidence.destinationRuleUsed).toBe('bookinfo/reviews')
           // The verdict names the DestinationRule the proxy uses and the subsets it has.
-          expect(r.predicted.cause).toMatch(/subset "v4".*DestinationRule reviews\.bookinfo.*defines subsets v1, v2, v3 only/)
+          expect(r.predicted.cause).toMatch(/subset "v4".*DestinationRule bookinfo\/reviews.*defines subsets v1, v2, v3 only/)
           agreesWithCluster(r)
         },
       },
@@ -189,7 +189,7 @@ const SCENARIOS: Array<{scenario: string; cases: Case[]}> = [
           expect(f.subject).toMatchObject({kind: 'DestinationRule', namespace: 'bookinfo'})
           expect(f.path).toBe('spec.trafficPolicy.tls.mode')
           expect(f.message).toMatch(/DISABLE/)
-          expect(f.message).toMatch(/PeerAuthentication default\.bookinfo requires STRICT/)
+          expect(f.message).toMatch(/PeerAuthentication bookinfo\/default requires STRICT/)
           agreesWithCluster(r)
         },
       },
@@ -323,7 +323,7 @@ const SCENARIOS: Array<{scenario: string; cases: Case[]}> = [
           expect(r.predicted.status).toBe(200)
           const f = finding(r, 'MESH0904', 'reviews')
           expect(f.subject).toMatchObject({kind: 'DestinationRule', namespace: 'bookinfo'})
-          expect(f.message).toMatch(/DestinationRule reviews\.bookinfo, which the cluster no longer has/)
+          expect(f.message).toMatch(/DestinationRule bookinfo\/reviews, which the cluster no longer has/)
         },
       },
     ],

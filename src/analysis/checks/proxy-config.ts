@@ -86,7 +86,7 @@ export function staleCitations(ctx: ProxyCheckContext): Finding[] {
     out.push(
       makeFinding('MESH0904', {
         subject: refSubject(ref),
-        args: {resourceType: list.length === 1 ? '' : 'config', resource, source: `${ref.kind} ${ref.name}.${ref.namespace}`},
+        args: {resourceType: list.length === 1 ? '' : 'config', resource, source: `${ref.kind} ${ref.namespace}/${ref.name}`},
         evidence: {resources: list},
       }),
     )

@@ -136,12 +136,12 @@ export function tlsConflicts(ctx: ProxyCheckContext): Finding[] {
         args: {
           cluster: c.name,
           clientTls: conflict.clientText,
-          origin: dr ? `DestinationRule ${dr.name}.${dr.namespace}` : 'no DestinationRule TLS setting',
+          origin: dr ? `DestinationRule ${dr.namespace}/${dr.name}` : 'no DestinationRule TLS setting',
           serverTls: conflict.serverText,
           port: server.port,
           peerAuthentication: policies.length ? policies.join(', ') : 'none: mesh default',
           outcome: conflict.outcome,
-          fix: conflict.fix(dr ? `${dr.name}.${dr.namespace}` : undefined),
+          fix: conflict.fix(dr ? `${dr.namespace}/${dr.name}` : undefined),
         },
         evidence: {
           clientMode: client,
@@ -194,7 +194,7 @@ function computeServerTls(env: ProxyCheckEnv, clusterName: string): ServerTls | 
     const entry = modes.get(mode) ?? {pods: [], policies: []}
     entry.pods.push(`${pod.namespace}/${pod.name}`)
     for (const pa of policy.sources) {
-      const label = `${pa.name}.${pa.namespace}`
+      const label = `${pa.namespace}/${pa.name}`
       if (!entry.policies.includes(label)) entry.policies.push(label)
     }
     modes.set(mode, entry)

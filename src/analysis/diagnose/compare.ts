@@ -12,7 +12,7 @@ function routeKey(r: ExplainResult): string {
   const s = r.route.source
   // Live dumps carry the rule name, generated config also the rule index: compare on what both have.
   return s
-    ? `${s.kind} ${s.name}.${s.namespace}${r.route.name ? ` "${r.route.name}"` : ` route ${r.route.index}`}`
+    ? `${s.kind} ${s.namespace}/${s.name}${r.route.name ? ` "${r.route.name}"` : ` route ${r.route.index}`}`
     : `route ${r.route.index}${r.route.name ? ` "${r.route.name}"` : ''}`
 }
 
@@ -107,7 +107,7 @@ function likelyCause(
   origin: 'manifests' | 'cluster',
 ): string {
   const stale = liveFindings.filter((f) => f.code === 'MESH0806' || f.code === 'MESH0904')
-  const used = stale.map((f) => `${f.subject.kind} ${f.subject.name}.${f.subject.namespace}`).join(', ')
+  const used = stale.map((f) => `${f.subject.kind} ${f.subject.namespace}/${f.subject.name}`).join(', ')
   if (stale.length && origin === 'cluster')
     return `the proxy runs stale config: it still uses ${used}, which the cluster no longer has (istiod has not pushed the change to it, or the proxy rejected it).`
   if (stale.length)
@@ -117,15 +117,15 @@ function likelyCause(
   if (rejected.length) return `Envoy rejected part of the config (${rejected.map((f) => f.subject.name).join(', ')}), so it keeps older config.`
   const notPushed = liveFindings.find((f) => f.code === 'MESH0811')
   if (notPushed)
-    return `the proxy lacks the subset cluster ${config} define${origin === 'cluster' ? 's' : ''} (DestinationRule ${notPushed.subject.name}.${notPushed.subject.namespace} not applied, applied after the VirtualService, or not pushed yet).`
+    return `the proxy lacks the subset cluster ${config} define${origin === 'cluster' ? 's' : ''} (DestinationRule ${notPushed.subject.namespace}/${notPushed.subject.name} not applied, applied after the VirtualService, or not pushed yet).`
   const fields = new Set(diffs.map((d) => d.field))
   if (fields.has('route')) {
     const ls = live.route?.source
     const is = intended.route?.source
     if (ls && is && (ls.name !== is.name || ls.namespace !== is.namespace))
       return origin === 'cluster'
-        ? `a different VirtualService serves this host on the proxy (${ls.name}.${ls.namespace}) than in the cluster's config (${is.name}.${is.namespace}): istiod has not pushed the change to the proxy.`
-        : `a different VirtualService serves this host on the proxy (${ls.name}.${ls.namespace}) than in the manifests (${is.name}.${is.namespace}): several VirtualServices for one host, or the manifests are not what is applied.`
+        ? `a different VirtualService serves this host on the proxy (${ls.namespace}/${ls.name}) than in the cluster's config (${is.namespace}/${is.name}): istiod has not pushed the change to the proxy.`
+        : `a different VirtualService serves this host on the proxy (${ls.namespace}/${ls.name}) than in the manifests (${is.namespace}/${is.name}): several VirtualServices for one host, or the manifests are not what is applied.`
     return origin === 'cluster'
       ? "the VirtualService the proxy runs differs from the cluster's (rule order or matches changed): istiod has not pushed the change to the proxy yet."
       : 'the applied VirtualService differs from the manifests (rule order or matches changed, or the manifests are not applied yet).'

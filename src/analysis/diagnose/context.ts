@@ -108,20 +108,20 @@ export function hostShort(fqdn: string): string {
 }
 
 export function refText(o: {name: string; namespace: string}): string {
-  return `${o.name}.${o.namespace}`
+  return `${o.namespace}/${o.name}`
 }
 
 export function sourceSubject(s: SourceRef | null | undefined, fallback: FindingSubject): FindingSubject {
   return s ? {kind: s.kind, namespace: s.namespace, name: s.name} : fallback
 }
 
-/** `VirtualService reviews.bookinfo spec.http[1] "jason"` or `route 2 "jason"` when the route carries no source. */
+/** `VirtualService bookinfo/reviews spec.http[1] "jason"` or `route 2 "jason"` when the route carries no source. */
 export function routeText(r: ExplainResult): string {
   if (!r.route) return 'the matched route'
   const s = r.route.source
   const name = r.route.name ? ` "${r.route.name}"` : ''
   if (!s) return `route ${r.route.index}${name} of virtual host ${r.virtualHost}`
-  return `${s.kind} ${s.name}.${s.namespace} ${s.rule !== undefined ? `spec.http[${s.rule}]` : `rule${name || ` ${r.route.index}`}`}${s.rule !== undefined ? name : ''}`.trim()
+  return `${s.kind} ${s.namespace}/${s.name} ${s.rule !== undefined ? `spec.http[${s.rule}]` : `rule${name || ` ${r.route.index}`}`}${s.rule !== undefined ? name : ''}`.trim()
 }
 
 // ── the model, seen from the proxy ──────────────────────────────────────────────────────────────────

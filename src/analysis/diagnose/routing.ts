@@ -186,7 +186,7 @@ function routeLabel(route: EnvoyMessage, index: number): string {
   const rule = route.metadata?.filter_metadata?.['meshctl.source']?.rule
   const name = route.name ? ` "${route.name}"` : ''
   if (!src) return `route ${index}${name}`
-  return `${src.kind} ${src.name}.${src.namespace} ${typeof rule === 'number' ? `spec.http[${rule}]` : 'rule'}${name} (route ${index})`
+  return `${src.kind} ${src.namespace}/${src.name} ${typeof rule === 'number' ? `spec.http[${rule}]` : 'rule'}${name} (route ${index})`
 }
 
 function noRoute(ctx: DiagnoseContext): Finding {
@@ -199,7 +199,7 @@ function noRoute(ctx: DiagnoseContext): Finding {
     const scored = vr.routes.map((x) => ({x, reasons: matchRoute(x.route, mctx).reasons})).sort((a, b) => a.reasons.length - b.reasons.length)
     closest = `${routeLabel(scored[0].x.route, scored[0].x.index)} — ${scored[0].reasons.join('; ')}`
     const src = vr.routes.map((x) => configSource(x.route)).find(Boolean)
-    if (src) vs = `${src.name}.${src.namespace}`
+    if (src) vs = `${src.namespace}/${src.name}`
   }
   return makeFinding('MESH0821', {
     subject: {kind: 'VirtualHost', name: r.virtualHost ?? ''},

@@ -68,7 +68,7 @@ function deletedSources(ctx: DiagnoseContext): Finding[] {
     out.push(
       makeFinding('MESH0806', {
         subject: {kind: ref.kind, namespace: ref.namespace, name: ref.name},
-        args: {resourceType, resource, source: `${ref.kind} ${ref.name}.${ref.namespace}`},
+        args: {resourceType, resource, source: `${ref.kind} ${ref.namespace}/${ref.name}`},
         evidence: {resourceType, resource, lastUpdated: lastUpdated ?? null},
       }),
     )

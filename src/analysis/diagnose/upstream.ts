@@ -88,7 +88,7 @@ function tlsFindings(ctx: DiagnoseContext, cluster: string, raw: EnvoyMessage, f
   }
   if (!ctx.model) {
     const check: Record<UpstreamTransport, string | undefined> = {
-      plaintext: `If the destination's PeerAuthentication is STRICT, its sidecar resets these connections (503 UC); check the DestinationRule${drRef ? ` ${drRef.name}.${drRef.namespace}` : ''} tls.mode (DISABLE?) and the PeerAuthentication of the destination.`,
+      plaintext: `If the destination's PeerAuthentication is STRICT, its sidecar resets these connections (503 UC); check the DestinationRule${drRef ? ` ${drRef.namespace}/${drRef.name}` : ''} tls.mode (DISABLE?) and the PeerAuthentication of the destination.`,
       'istio-mtls':
         'A destination without a sidecar (or with PeerAuthentication DISABLE) cannot terminate it: requests fail with 503 UF/UC. Check that the destination pods are injected.',
       tls: 'A destination sidecar that requires Istio mTLS (PeerAuthentication STRICT) rejects this handshake (503 UF); TLS origination is meant for servers outside the mesh.',
@@ -253,9 +253,9 @@ function circuitBreakers(ctx: DiagnoseContext, cluster: string, raw: EnvoyMessag
     args: {
       cluster,
       limits: low.map((l) => `${l.value} ${l.text}`).join(', '),
-      origin: drRef ? ` (DestinationRule ${drRef.name}.${drRef.namespace} connectionPool: ${low.map((l) => l.dr).join(', ')})` : '',
+      origin: drRef ? ` (DestinationRule ${drRef.namespace}/${drRef.name} connectionPool: ${low.map((l) => l.dr).join(', ')})` : '',
       overflow,
-      drText: drRef ? ` ${drRef.name}.${drRef.namespace}` : ` for ${fqdn}`,
+      drText: drRef ? ` ${drRef.namespace}/${drRef.name}` : ` for ${fqdn}`,
     },
     evidence: {cluster, thresholds: Object.fromEntries(low.map((l) => [l.field, l.value])), counters},
     ...(dr ? {file: dr.source.file} : {}),

@@ -556,7 +556,7 @@ function explainCluster(
   if (!likeliest) result.clusterSource = source ?? null
   const type = String(cluster.type ?? (cluster.eds_cluster_config ? 'EDS' : cluster.cluster_type ? 'custom' : 'STATIC'))
   const cDetail = [`type ${type}${entry.state !== 'active' && entry.state !== 'static' ? `, ${entry.state} (not serving yet)` : ''}`]
-  if (source) cDetail.push(`from DestinationRule ${source.name}.${source.namespace}${source.subset ? `, subset ${source.subset}` : ''}`)
+  if (source) cDetail.push(`from DestinationRule ${source.namespace}/${source.name}${source.subset ? `, subset ${source.subset}` : ''}`)
   if (meta.services.length) cDetail.push(`service ${meta.services.map((s) => s.host).join(', ')}`)
   trace.push({step: 'cluster', result: `${name}${share}`, detail: cDetail, ...(source ? {source} : {})})
 
@@ -751,7 +751,7 @@ export function describeSource(s: SourceRef): string {
     return `${d.kind} ${d.namespace}/${d.name}${d.path ? ` ${d.path}` : ''} (generated ${s.kind} ${s.namespace}/${s.name})`
   }
   if (s.kind === 'AuthorizationPolicy') return `AuthorizationPolicy ${s.namespace}/${s.name}${s.rule !== undefined ? ` spec.rules[${s.rule}]` : ''}`
-  const base = `${s.kind} ${s.name}.${s.namespace}`
+  const base = `${s.kind} ${s.namespace}/${s.name}`
   if (s.kind === 'DestinationRule') return s.subset ? `${base} subset ${s.subset}` : base
   if (s.rule !== undefined) return `${base} spec.http[${s.rule}]${s.ruleName ? ` "${s.ruleName}"` : ''}`
   return s.ruleName ? `${base} rule "${s.ruleName}"` : base

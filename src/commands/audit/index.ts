@@ -4,15 +4,17 @@ import {UsageError} from '../../errors.js'
 import {atLeast} from '../../findings/finding.js'
 import {renderAuditText, proxiesLine} from '../../render/text/audit.js'
 import {renderAuditJunit} from '../../render/junit.js'
+import {renderAuditMarkdown} from '../../render/markdown/audit.js'
 import {renderAuditSarif} from '../../render/sarif.js'
 import {ProxyProgress} from '../../render/progress.js'
 import {runAudit, type AuditOutcome} from '../../services/audit.js'
 import type {AuditResult} from '../../analysis/audit/index.js'
-/** audit's -o adds junit and sarif to the base text|json|yaml (oclif lets a command redefine a base flag). */
+/** audit's -o adds junit, sarif and markdown to the base text|json|yaml (oclif lets a command redefine a base flag). */
 export const auditOutputFlag = Flags.string({
   char: 'o',
-  description: 'Output format. json/yaml print one document {"summary","findings"}; junit/sarif for CI systems.',
-  options: ['text', 'json', 'yaml', 'junit', 'sarif'],
+  description:
+    'Output format. json/yaml print one document {"summary","findings"}; junit/sarif for CI systems; markdown a block to paste into an incident channel or a pull request.',
+  options: ['text', 'json', 'yaml', 'junit', 'sarif', 'markdown'],
   default: 'text',
   helpGroup: 'OUTPUT',
 })
@@ -116,7 +118,7 @@ Combine shard reports with: meshctl audit merge shard-*.json.`
 
 /** junit and sarif are whole documents of their own: --query applies to the JSON result only. */
 export function rejectQueryWithReport(query: string | undefined, output: string): void {
-  if (query && (output === 'junit' || output === 'sarif')) {
+  if (query && (output === 'junit' || output === 'sarif' || output === 'markdown')) {
     throw new UsageError(`--query applies to the JSON result; it cannot be combined with -o ${output}`, ['use -o json --query …'])
   }
 }
@@ -129,6 +131,8 @@ export function emitAuditResult(cmd: BaseCommand<any>, {result, failOn, notes}: 
   if (format === 'junit' || format === 'sarif') {
     const out = format === 'junit' ? renderAuditJunit(result, {failOn}) : renderAuditSarif(result, {version: c.config.version})
     process.stdout.write(out + '\n')
+  } else if (format === 'markdown') {
+    process.stdout.write(renderAuditMarkdown(result) + '\n')
   } else {
     c.emit(result, (r, color) => renderAuditText(r, color) + proxiesLine(r))
   }

@@ -1,8 +1,9 @@
 import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../../base-command.js'
 import {UsageError} from '../../errors.js'
-import {clusterConfigFlags, inboundRequestFlags, manifestSourceFlags, proxySourceFlags} from '../../flags.js'
+import {clusterConfigFlags, inboundRequestFlags, manifestSourceFlags, markdownOutputFlags, proxySourceFlags} from '../../flags.js'
 import {buildRequest} from '../../input/request.js'
+import {renderExplainMarkdown} from '../../render/markdown/explain.js'
 import {renderExplain} from '../../render/text/explain.js'
 import {openExplainSession} from '../../services/explain.js'
 import type {ExplainResult} from '../../analysis/explain/types.js'
@@ -17,6 +18,7 @@ export default class ExplainRoute extends BaseCommand<typeof ExplainRoute> {
     "<%= config.bin %> explain route deploy/productpage-v1 -n bookinfo --to reviews:9080 -H 'end-user: jason'",
     '<%= config.bin %> explain route deploy/productpage-v1 -n bookinfo --to ratings:9080 --path /ratings/0 -o json',
     '<%= config.bin %> explain route deploy/productpage-v1 -n bookinfo --to reviews:9080 -i   # the interactive trace view: tweak the request, re-run',
+    '<%= config.bin %> explain route deploy/productpage-v1 -n bookinfo --to ratings:9080 -o markdown   # a block to paste into the incident channel',
     '<%= config.bin %> explain route deploy/istio-ingressgateway -n istio-system --direction gateway --to bookinfo.example.com:80 --path /productpage',
     "<%= config.bin %> explain route --file productpage-dump.json --to reviews:9080 -H 'end-user: jason'",
     '<%= config.bin %> explain route -f dump.json --clusters clusters.json --to ratings:9080 --path /ratings/0',
@@ -28,6 +30,7 @@ export default class ExplainRoute extends BaseCommand<typeof ExplainRoute> {
     "<%= config.bin %> explain route -f dump.json --manifests k8s/ --to reviews:9080 -H 'end-user: jason' --expect-subset v2",
     '<%= config.bin %> explain route -f httpbin-dump.json --inbound --port 8080 --path /admin -X POST --source-principal spiffe://cluster.local/ns/frontend/sa/web',
   ]
+  static override baseFlags = {...BaseCommand.baseFlags, ...markdownOutputFlags}
   static override args = {pod: Args.string({description: 'Pod to read live (pod/name, deploy/name, name.namespace).', required: false, ignoreStdin: true})}
   static override flags = {
     ...proxySourceFlags,
@@ -84,6 +87,10 @@ export default class ExplainRoute extends BaseCommand<typeof ExplainRoute> {
     const session = await openExplainSession({...this.flags, pod: this.args.pod}, built, {expect, progress})
     try {
       const result = session.explain(built.request, built)
+      if (!interactive && (this.outputFormat as string) === 'markdown') {
+        process.stdout.write(renderExplainMarkdown(result) + '\n')
+        return result
+      }
       if (!interactive) {
         this.emit(result, (r, color) => renderExplain(r, color, process.stdout.isTTY ? process.stdout.columns : undefined))
         return result
@@ -102,6 +109,8 @@ export default class ExplainRoute extends BaseCommand<typeof ExplainRoute> {
    * and -o json|yaml or --query always print (the view would have nothing to show them in).
    */
   private wantsInteractive(): boolean {
+    if ((this.outputFormat as string) === 'markdown' && this.flags.query)
+      throw new UsageError('--query applies to the JSON result; it cannot be combined with -o markdown', ['use -o json --query …'])
     if (!this.flags.interactive) return false
     if (this.outputFormat !== 'text' || this.flags.query)
       throw new UsageError('-i/--interactive shows the trace view; it cannot be combined with -o json|yaml or --query')

@@ -9,7 +9,7 @@ const SEVERITY_STYLE: Record<Severity, Style> = {error: 'red', warning: 'yellow'
 const SEVERITY_LABEL: Record<Severity, string> = {error: 'ERROR', warning: 'WARN', info: 'INFO'}
 const EVIDENCE_WIDTH = 160
 
-const STEP_TITLE: Record<TraceStepKind, string> = {
+export const STEP_TITLE: Record<TraceStepKind, string> = {
   listener: 'Listener',
   filter_chain: 'Filter chain',
   route_config: 'Route config',
@@ -22,7 +22,8 @@ const STEP_TITLE: Record<TraceStepKind, string> = {
   peer: 'Peer',
 }
 
-function requestLine(r: ExplainResult): string {
+/** `GET reviews:9080/ → 10.96.88.20:9080 (HTTP, plaintext, outbound)`: the request in one line (text and markdown). */
+export function requestLine(r: ExplainResult): string {
   const q = r.request
   const proto = q.protocol === 'tcp' ? 'TCP' : q.protocol.toUpperCase()
   const target = q.protocol === 'tcp' ? `${q.authority ?? q.address ?? '?'}` : `${q.method} ${q.authority ?? ''}${q.path}`
@@ -31,7 +32,7 @@ function requestLine(r: ExplainResult): string {
   return `${target}${addr}${from} (${proto}, ${q.tls}, ${q.direction})`
 }
 
-function statusText(r: ExplainResult): string {
+export function statusText(r: ExplainResult): string {
   const s = r.predicted.status
   if (s === null) return 'no answer'
   if (s === 'forwarded') return 'forwarded'

@@ -115,7 +115,7 @@ spec:
     )
     expect(reported(r.findings)).toEqual(['MESH0205 DestinationRule clients/simple', 'MESH0205 DestinationRule data/plain'])
     const plain = r.findings.find((f) => f.subject.name === 'plain')!
-    expect(plain.message).toContain('PeerAuthentication default.data requires STRICT')
+    expect(plain.message).toContain('PeerAuthentication data/default requires STRICT')
     expect(plain.message).toContain('503 UC')
     expect(r.findings.find((f) => f.subject.name === 'simple')!.message).toContain('503 UF')
     expect(plain.istioCode).toBeUndefined()

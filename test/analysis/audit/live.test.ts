@@ -77,7 +77,7 @@ describe('live audit over the lab scenarios (pure)', () => {
     for (const f of tls) {
       expect(f.subject).toEqual({kind: 'DestinationRule', namespace: 'bookinfo', name: 'ratings'})
       expect(f.message).toMatch(
-        /sends plaintext \(DestinationRule ratings\.bookinfo\) but the destination workloads accept only Istio mTLS \(STRICT\) on port 9080 \(PeerAuthentication default\.bookinfo\)/,
+        /sends plaintext \(DestinationRule bookinfo\/ratings\) but the destination workloads accept only Istio mTLS \(STRICT\) on port 9080 \(PeerAuthentication bookinfo\/default\)/,
       )
       expect(f.evidence.destinationPods).toEqual([expect.stringMatching(/^bookinfo\/ratings-v1-/)])
     }

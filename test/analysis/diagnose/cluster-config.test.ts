@@ -122,10 +122,10 @@ describe('the cluster objects as the model', () => {
   it('NC and UH verdicts name the DestinationRule, its subsets and the pods compared', () => {
     const nc = run(withCluster(proxyState('nc-missing-subset'), clusterObjects('nc-missing-subset')), {to: 'reviews:9080'})
     expect(nc.predicted.cause).toMatch(
-      /^MESH0801: VirtualService reviews\.bookinfo .* routes to subset "v4", but DestinationRule reviews\.bookinfo, the one this proxy uses for reviews\.bookinfo\.svc\.cluster\.local, defines subsets v1, v2, v3 only/,
+      /^MESH0801: VirtualService bookinfo\/reviews .* routes to subset "v4", but DestinationRule bookinfo\/reviews, the one this proxy uses for reviews\.bookinfo\.svc\.cluster\.local, defines subsets v1, v2, v3 only/,
     )
     const uh = run(withCluster(proxyState('uh-no-endpoints'), clusterObjects('uh-no-endpoints')), {to: 'reviews:9080'})
-    expect(uh.predicted.cause).toMatch(/^MESH0203: Subset "v4" of DestinationRule reviews\.bookinfo \(labels version=v4\)/)
+    expect(uh.predicted.cause).toMatch(/^MESH0203: Subset "v4" of DestinationRule bookinfo\/reviews \(labels version=v4\)/)
     expect(uh.predicted.cause).toContain('reviews-v2-4b8bbb5bbd-4jwgq (version=v2; Running)')
     expect(uh.predicted.next[0]).toBe('kubectl get pods -n bookinfo -l app=reviews,version=v4 --show-labels')
   })

@@ -66,7 +66,7 @@ describe('NC: route to a subset cluster the proxy does not have', () => {
     const r = run(fromManifests(BOOKINFO), {to: 'details:9080', path: '/v2/items'})
     const f = r.findings.find((x) => x.code === 'MESH0801')!
     expect(f.path).toBe('spec.http[0].route[0].destination')
-    expect(f.evidence.destinationRulesForHost).toEqual([{name: 'details.bookinfo', exportTo: ['*'], subsets: ['v1']}])
+    expect(f.evidence.destinationRulesForHost).toEqual([{name: 'bookinfo/details', exportTo: ['*'], subsets: ['v1']}])
   })
 
   it("a DestinationRule in the proxy's namespace shadows the one that defines the subset", () => {
@@ -77,8 +77,8 @@ describe('NC: route to a subset cluster the proxy does not have', () => {
     expect(r.predicted.responseFlag).toBe('NC')
     const f = r.findings.find((x) => x.code === 'MESH0810')!
     expect(f.subject).toEqual({kind: 'DestinationRule', namespace: 'bookinfo', name: 'reviews'})
-    expect(f.message).toContain('uses DestinationRule reviews-frontend.frontend')
-    expect(f.actions[0]).toContain('add subset v3 to DestinationRule reviews-frontend.frontend')
+    expect(f.message).toContain('uses DestinationRule frontend/reviews-frontend')
+    expect(f.actions[0]).toContain('add subset v3 to DestinationRule frontend/reviews-frontend')
   })
 
   it('a DestinationRule exported only to its own namespace is invisible: an error, since the cluster is missing', () => {
@@ -117,7 +117,7 @@ describe('UH and panic mode', () => {
       path: 'spec.subsets[2].labels',
       subject: {kind: 'DestinationRule', namespace: 'bookinfo', name: 'reviews'},
     })
-    expect(f.message).toMatch(/Subset "v3" of DestinationRule reviews.bookinfo \(labels version=v3\) selects no pod/)
+    expect(f.message).toMatch(/Subset "v3" of DestinationRule bookinfo\/reviews \(labels version=v3\) selects no pod/)
     // Each pod shown with the label the subset selects on, not every label it carries.
     expect(f.message).toContain('reviews-v1-5c9b8d7f6-abcde (version=v1; Running)')
     expect(f.message).not.toContain('pod-template-hash')
@@ -164,7 +164,7 @@ describe('TLS mismatch (UF/UC) and transport', () => {
   it('DestinationRule tls DISABLE against STRICT PeerAuthentication: the verdict becomes 503 UC', () => {
     const r = run(fromManifests(strict), {to: 'ratings:9080'})
     expect(r.findings[0]).toMatchObject({code: 'MESH0205', path: 'spec.trafficPolicy.tls.mode', subject: {kind: 'DestinationRule', name: 'ratings'}})
-    expect(r.findings[0].message).toContain('PeerAuthentication default.bookinfo requires STRICT')
+    expect(r.findings[0].message).toContain('PeerAuthentication bookinfo/default requires STRICT')
     expect(r.predicted).toMatchObject({status: 503, responseFlag: 'UC'})
     expect(r.predicted.cause).toMatch(/^MESH0205:/)
   })
@@ -255,7 +255,7 @@ describe('NR, BlackHole and pass-through', () => {
     expect(f.code).toBe('MESH0821')
     expect(f.message).toContain('None of the 2 routes')
     expect(f.message).toContain(
-      'Closest: VirtualService reviews.bookinfo rule "jason" (route 0) — needs header end-user exactly "jason"; the request has "jasonx"',
+      'Closest: VirtualService bookinfo/reviews rule "jason" (route 0) — needs header end-user exactly "jason"; the request has "jasonx"',
     )
   })
 })
@@ -324,7 +324,7 @@ spec:
     )
     expect(r.cluster).toBe('outbound|9080||reviews.bookinfo.svc.cluster.local')
     expect(codes(r)).toEqual(['MESH0822', 'MESH0823'])
-    expect(r.findings[0].message).toContain('VirtualService reviews.bookinfo routes there, but applies to sidecars ("mesh") only')
+    expect(r.findings[0].message).toContain('VirtualService bookinfo/reviews routes there, but applies to sidecars ("mesh") only')
     expect(r.findings[1].actions[0]).toContain('add the gateway (bookinfo/bookinfo-gateway) to spec.gateways')
   })
 
@@ -396,6 +396,6 @@ describe('live proxy and manifests together', () => {
   it('disagree on route and cluster because the proxy runs a deleted VirtualService', () => {
     const r = run(both([`${M}/base`, `${M}/bookinfo/dr-ratings.yaml`]), {to: 'ratings:9080'})
     expect(r.comparison?.differences.map((d) => d.field)).toEqual(['route', 'cluster'])
-    expect(r.findings.find((x) => x.code === 'MESH0825')!.message).toContain('the proxy runs stale config: it still uses VirtualService ratings.bookinfo')
+    expect(r.findings.find((x) => x.code === 'MESH0825')!.message).toContain('the proxy runs stale config: it still uses VirtualService bookinfo/ratings')
   })
 })

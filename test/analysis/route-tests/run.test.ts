@@ -187,7 +187,7 @@ describe('route tests: failed expectations say what happened and why', () => {
     expect(t.passed).toBe(false)
     const subset = t.failures.find((f) => f.check === 'subset')!
     expect(subset).toMatchObject({expected: 'v2', actual: 'v1'})
-    expect(subset.message).toMatch(/^expected subset v2, got v1 \(route 2 "main" of VirtualService reviews-routes\.shop spec\.http\[2\]/)
+    expect(subset.message).toMatch(/^expected subset v2, got v1 \(route 2 "main" of VirtualService shop\/reviews-routes spec\.http\[2\]/)
     expect(subset.message).toContain('route 0 "beta" does not match: needs header x-beta exactly "1"; the request has none')
     expect(t.failures.find((f) => f.check === 'rule')).toMatchObject({expected: 0, actual: 2})
   })

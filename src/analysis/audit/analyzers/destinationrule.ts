@@ -177,7 +177,7 @@ export const tlsPeerAuthConflictAnalyzer: Analyzer = {
               mode,
               host,
               portText,
-              peerAuthentication: conflict.source ? `${conflict.source.name}.${conflict.source.namespace}` : '(mesh default)',
+              peerAuthentication: conflict.source ? `${conflict.source.namespace}/${conflict.source.name}` : '(mesh default)',
               flag: mode === 'DISABLE' ? 'UC' : 'UF',
               portOrAll: conflict.targetPort ?? 'all ports',
             },
