@@ -1,8 +1,8 @@
 import type {Finding} from '../../../findings/types.js'
-import {schemaViolations} from '../../../istio/schema.js'
+import {schemaViolations, VALIDATED_KINDS} from '../../../istio/schema.js'
 import {type Analyzer, finding} from './common.js'
 
-const KINDS = ['VirtualService', 'DestinationRule', 'Gateway', 'ServiceEntry', 'Sidecar']
+const KINDS = Object.values(VALIDATED_KINDS).flat()
 
 /**
  * Fields of the wrong type (a list given as a string, `weight: "fifty"`): istiod's webhook refuses these objects, so
@@ -15,7 +15,7 @@ export const schemaAnalyzer: Analyzer = {
     const out: Finding[] = []
     for (const kind of KINDS)
       for (const r of ctx.istio(kind))
-        for (const v of schemaViolations(kind, r.spec))
+        for (const v of schemaViolations(kind, r.spec, r))
           out.push(
             finding('MESH0115', r, {
               path: v.field,
