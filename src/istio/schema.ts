@@ -6,7 +6,7 @@
  * violation as a problem (a warning in explain, the object skipped as istiod would never accept it) and `audit` as a
  * finding (MESH0115, IST0106).
  */
-import {collector, isDns1123Label, type SchemaViolation} from './validation/common.js'
+import {collector, durationTypeError, isDns1123Label, type SchemaViolation} from './validation/common.js'
 import {
   type ObjectMeta,
   validateDestinationRule,
@@ -41,6 +41,35 @@ function describe(v: unknown): string {
   if (typeof v === 'object') return 'a mapping'
   return `${typeof v} ${JSON.stringify(v)}`.slice(0, 60)
 }
+
+/** The enum value names of the Istio API (manifests/charts/base/files/crd-all.gen.yaml). */
+const ENUMS = {
+  mtlsMode: ['UNSET', 'DISABLE', 'PERMISSIVE', 'STRICT'],
+  action: ['ALLOW', 'DENY', 'AUDIT', 'CUSTOM'],
+  resolution: ['NONE', 'STATIC', 'DNS', 'DNS_ROUND_ROBIN', 'DYNAMIC_DNS'],
+  location: ['MESH_EXTERNAL', 'MESH_INTERNAL'],
+  clientTLSMode: ['DISABLE', 'SIMPLE', 'MUTUAL', 'ISTIO_MUTUAL'],
+  serverTLSMode: ['PASSTHROUGH', 'SIMPLE', 'MUTUAL', 'AUTO_PASSTHROUGH', 'ISTIO_MUTUAL', 'OPTIONAL_MUTUAL'],
+  simpleLB: ['UNSPECIFIED', 'LEAST_CONN', 'RANDOM', 'PASSTHROUGH', 'ROUND_ROBIN', 'LEAST_REQUEST'],
+  h2UpgradePolicy: ['DEFAULT', 'DO_NOT_UPGRADE', 'UPGRADE'],
+  captureMode: ['DEFAULT', 'IPTABLES', 'NONE'],
+  applyTo: [
+    'INVALID',
+    'LISTENER',
+    'FILTER_CHAIN',
+    'NETWORK_FILTER',
+    'HTTP_FILTER',
+    'ROUTE_CONFIGURATION',
+    'VIRTUAL_HOST',
+    'HTTP_ROUTE',
+    'CLUSTER',
+    'EXTENSION_CONFIG',
+    'BOOTSTRAP',
+    'LISTENER_FILTER',
+  ],
+  patchContext: ['ANY', 'SIDECAR_INBOUND', 'SIDECAR_OUTBOUND', 'GATEWAY', 'WAYPOINT'],
+  operation: ['INVALID', 'MERGE', 'ADD', 'REMOVE', 'INSERT_BEFORE', 'INSERT_AFTER', 'INSERT_FIRST', 'REPLACE', 'MERGE_AND_REPLACE_LIST'],
+} as const
 
 /** What the webhook knows of the object besides its spec (name, namespace, labels). */
 export type SchemaMeta = Partial<ObjectMeta>
@@ -117,6 +146,40 @@ function typeViolations(kind: string, spec: unknown): SchemaViolation[] {
     if (v === undefined || v === null) return
     if (!(typeof v === 'number' && Number.isInteger(v)) && !(typeof v === 'string' && /^-?\d+$/.test(v))) bad(field, 'an integer', v)
   }
+  // An enum is its value name or number (legacy jsonpb, istiod's decoder); another name is refused.
+  const enumOf = (field: string, v: unknown, values: readonly string[]) => {
+    if (v === undefined || v === null || (typeof v === 'number' && Number.isInteger(v))) return
+    if (typeof v !== 'string' || !values.includes(v)) bad(field, `one of ${values.join(', ')}`, v)
+  }
+  const duration = (field: string, v: unknown) => {
+    const e = durationTypeError(v)
+    if (e) out.push({field, message: `${field}: ${e}`})
+  }
+  const trafficPolicy = (at: string, tp: unknown) => {
+    if (!map(at, tp)) return
+    const policy = (pat: string, p: Record<string, any>) => {
+      if (map(`${pat}.tls`, p.tls)) enumOf(`${pat}.tls.mode`, p.tls.mode, ENUMS.clientTLSMode)
+      if (map(`${pat}.loadBalancer`, p.loadBalancer)) {
+        enumOf(`${pat}.loadBalancer.simple`, p.loadBalancer.simple, ENUMS.simpleLB)
+        if (isMap(p.loadBalancer.warmup)) duration(`${pat}.loadBalancer.warmup.duration`, p.loadBalancer.warmup.duration)
+      }
+      if (map(`${pat}.outlierDetection`, p.outlierDetection))
+        for (const f of ['interval', 'baseEjectionTime']) duration(`${pat}.outlierDetection.${f}`, p.outlierDetection[f])
+      if (map(`${pat}.connectionPool`, p.connectionPool)) {
+        const c = p.connectionPool
+        if (map(`${pat}.connectionPool.tcp`, c.tcp))
+          for (const f of ['connectTimeout', 'idleTimeout', 'maxConnectionDuration']) duration(`${pat}.connectionPool.tcp.${f}`, c.tcp[f])
+        if (map(`${pat}.connectionPool.http`, c.http)) {
+          duration(`${pat}.connectionPool.http.idleTimeout`, c.http.idleTimeout)
+          enumOf(`${pat}.connectionPool.http.h2UpgradePolicy`, c.http.h2UpgradePolicy, ENUMS.h2UpgradePolicy)
+        }
+      }
+    }
+    policy(at, tp)
+    list(`${at}.portLevelSettings`, tp.portLevelSettings, (p, pat) => {
+      if (map(pat, p)) policy(pat, p)
+    })
+  }
   const stringMap = (field: string, v: unknown) => {
     if (map(field, v)) for (const [k, x] of Object.entries(v)) if (isMap(x) || Array.isArray(x)) bad(`${field}.${k}`, 'a string', x)
   }
@@ -157,8 +220,12 @@ function typeViolations(kind: string, spec: unknown): SchemaViolation[] {
           strings(`${mat}.gateways`, m.gateways)
         })
         routes(`${at}.route`, rule.route)
-        str(`${at}.timeout`, rule.timeout)
-        map(`${at}.retries`, rule.retries)
+        duration(`${at}.timeout`, rule.timeout)
+        if (map(`${at}.retries`, rule.retries)) {
+          integer(`${at}.retries.attempts`, rule.retries.attempts)
+          duration(`${at}.retries.perTryTimeout`, rule.retries.perTryTimeout)
+          str(`${at}.retries.retryOn`, rule.retries.retryOn)
+        }
         map(`${at}.fault`, rule.fault)
         map(`${at}.redirect`, rule.redirect)
         map(`${at}.rewrite`, rule.rewrite)
@@ -180,12 +247,12 @@ function typeViolations(kind: string, spec: unknown): SchemaViolation[] {
     case 'DestinationRule':
       str('spec.host', s.host)
       strings('spec.exportTo', s.exportTo)
-      map('spec.trafficPolicy', s.trafficPolicy)
+      trafficPolicy('spec.trafficPolicy', s.trafficPolicy)
       list('spec.subsets', s.subsets, (sub, at) => {
         if (!map(at, sub)) return
         str(`${at}.name`, sub.name)
         stringMap(`${at}.labels`, sub.labels)
-        map(`${at}.trafficPolicy`, sub.trafficPolicy)
+        trafficPolicy(`${at}.trafficPolicy`, sub.trafficPolicy)
       })
       break
     case 'Gateway':
@@ -198,15 +265,15 @@ function typeViolations(kind: string, spec: unknown): SchemaViolation[] {
           str(`${at}.port.name`, srv.port.name)
         }
         strings(`${at}.hosts`, srv.hosts)
-        map(`${at}.tls`, srv.tls)
+        if (map(`${at}.tls`, srv.tls)) enumOf(`${at}.tls.mode`, srv.tls.mode, ENUMS.serverTLSMode)
       })
       break
     case 'ServiceEntry':
       strings('spec.hosts', s.hosts)
       strings('spec.addresses', s.addresses)
       strings('spec.exportTo', s.exportTo)
-      str('spec.resolution', s.resolution)
-      str('spec.location', s.location)
+      enumOf('spec.resolution', s.resolution, ENUMS.resolution)
+      enumOf('spec.location', s.location, ENUMS.location)
       list('spec.ports', s.ports, (p, at) => {
         if (!map(at, p)) return
         integer(`${at}.number`, p.number)
@@ -226,13 +293,14 @@ function typeViolations(kind: string, spec: unknown): SchemaViolation[] {
         strings(`${at}.hosts`, e.hosts)
         if (map(`${at}.port`, e.port)) integer(`${at}.port.number`, e.port.number)
         str(`${at}.bind`, e.bind)
+        enumOf(`${at}.captureMode`, e.captureMode, ENUMS.captureMode)
       })
       list('spec.ingress', s.ingress, (e, at) => {
         if (!map(at, e)) return
         if (map(`${at}.port`, e.port)) integer(`${at}.port.number`, e.port.number)
         str(`${at}.bind`, e.bind)
         str(`${at}.defaultEndpoint`, e.defaultEndpoint)
-        map(`${at}.tls`, e.tls)
+        if (map(`${at}.tls`, e.tls)) enumOf(`${at}.tls.mode`, e.tls.mode, ENUMS.serverTLSMode)
       })
       map('spec.outboundTrafficPolicy', s.outboundTrafficPolicy)
       break
@@ -240,9 +308,9 @@ function typeViolations(kind: string, spec: unknown): SchemaViolation[] {
       selector('spec.workloadSelector', s.workloadSelector, 'labels')
       list('spec.configPatches', s.configPatches, (cp, at) => {
         if (!map(at, cp)) return
-        str(`${at}.applyTo`, cp.applyTo)
-        if (map(`${at}.match`, cp.match)) str(`${at}.match.context`, cp.match.context)
-        if (map(`${at}.patch`, cp.patch)) str(`${at}.patch.operation`, cp.patch.operation)
+        enumOf(`${at}.applyTo`, cp.applyTo, ENUMS.applyTo)
+        if (map(`${at}.match`, cp.match)) enumOf(`${at}.match.context`, cp.match.context, ENUMS.patchContext)
+        if (map(`${at}.patch`, cp.patch)) enumOf(`${at}.patch.operation`, cp.patch.operation, ENUMS.operation)
       })
       break
     case 'WorkloadEntry':
@@ -255,7 +323,7 @@ function typeViolations(kind: string, spec: unknown): SchemaViolation[] {
       break
     case 'AuthorizationPolicy':
       selector('spec.selector', s.selector, 'matchLabels')
-      str('spec.action', s.action)
+      enumOf('spec.action', s.action, ENUMS.action)
       map('spec.provider', s.provider)
       list('spec.rules', s.rules, (rule, at) => {
         if (!map(at, rule)) return
@@ -281,12 +349,15 @@ function typeViolations(kind: string, spec: unknown): SchemaViolation[] {
         for (const f of ['audiences', 'fromParams', 'fromCookies']) strings(`${at}.${f}`, r[f])
         list(`${at}.fromHeaders`, r.fromHeaders)
         list(`${at}.outputClaimToHeaders`, r.outputClaimToHeaders)
+        duration(`${at}.timeout`, r.timeout)
       })
       break
     case 'PeerAuthentication':
       selector('spec.selector', s.selector, 'matchLabels')
-      if (map('spec.mtls', s.mtls)) str('spec.mtls.mode', s.mtls.mode)
-      map('spec.portLevelMtls', s.portLevelMtls)
+      if (map('spec.mtls', s.mtls)) enumOf('spec.mtls.mode', s.mtls.mode, ENUMS.mtlsMode)
+      if (map('spec.portLevelMtls', s.portLevelMtls))
+        for (const [port, m] of Object.entries(s.portLevelMtls))
+          if (map(`spec.portLevelMtls.${port}`, m)) enumOf(`spec.portLevelMtls.${port}.mode`, m.mode, ENUMS.mtlsMode)
       break
   }
   return out

@@ -243,7 +243,14 @@ export function validateExportTo(namespace: string, exportTo: string[], isServic
       errs.push(key !== e ? `duplicate entries in exportTo: . and current namespace ${namespace}` : `duplicate entries in exportTo for entry ${e}`)
     } else if (isServiceEntry && e === '~') set.add(key)
     else {
-      const err = key === '*' || key === '.' ? undefined : key === '~' ? 'exportTo ~ (none) is not allowed for Istio configuration objects' : isDns1123Label(key) ? undefined : 'only .,*, or a valid DNS 1123 label is allowed as exportTo entry'
+      const err =
+        key === '*' || key === '.'
+          ? undefined
+          : key === '~'
+            ? 'exportTo ~ (none) is not allowed for Istio configuration objects'
+            : isDns1123Label(key)
+              ? undefined
+              : 'only .,*, or a valid DNS 1123 label is allowed as exportTo entry'
       if (err) errs.push(err)
       else set.add(key)
     }
@@ -269,19 +276,41 @@ export function validateSelectorLabels(labels: unknown): string[] {
   return errs
 }
 
-/** agent.ValidateDuration on a protobuf Duration given as a string (`1s`, `0.5s`, `100ms` in YAML). */
-export function durationSeconds(v: unknown): number | undefined {
-  if (typeof v !== 'string') return undefined
-  const m = /^(-?\d+(?:\.\d+)?)(h|m|s|ms|us|µs|ns)?$/.exec(v.trim())
-  if (!m) return undefined
-  const n = Number(m[1])
-  const unit = m[2] ?? 's'
-  const scale: Record<string, number> = {h: 3600, m: 60, s: 1, ms: 1e-3, us: 1e-6, µs: 1e-6, ns: 1e-9}
-  return n * scale[unit]!
+/**
+ * Go's time.ParseDuration, which istiod's decoder (legacy jsonpb) applies to protobuf Durations: `10s`, `1.5m`,
+ * `1h30m`, `100ms`, `0`. Seconds, or undefined when Go refuses the text.
+ */
+export function parseGoDuration(v: string): number | undefined {
+  let s = v
+  let sign = 1
+  if (s.startsWith('-') || s.startsWith('+')) {
+    if (s[0] === '-') sign = -1
+    s = s.slice(1)
+  }
+  if (s === '0') return 0
+  if (s === '') return undefined
+  const scale: Record<string, number> = {ns: 1e-9, us: 1e-6, µs: 1e-6, μs: 1e-6, ms: 1e-3, s: 1, m: 60, h: 3600}
+  let total = 0
+  const re = /^(\d*(?:\.\d*)?)([^\d.]+)/
+  while (s.length) {
+    const m = re.exec(s)
+    if (!m || m[1] === '' || m[1] === '.' || !(m[2]! in scale)) return undefined
+    total += Number(m[1]) * scale[m[2]!]!
+    s = s.slice(m[0].length)
+  }
+  return sign * total
 }
 
+/** The decoder's error for a Duration field that Go cannot parse (a type violation), or undefined. */
+export function durationTypeError(v: unknown): string | undefined {
+  if (v === undefined || v === null) return undefined
+  if (typeof v !== 'string') return `bad Duration: a string such as "10s" is expected, got ${JSON.stringify(v)}`
+  return parseGoDuration(v) === undefined ? `bad Duration: time: invalid duration ${q(v)}` : undefined
+}
+
+/** agent.ValidateDuration: at least 1ms, to ms precision. */
 export function validateDuration(v: unknown): string | undefined {
-  const s = durationSeconds(v)
+  const s = typeof v === 'string' ? parseGoDuration(v) : undefined
   if (s === undefined) return undefined
   const ms = s * 1000
   if (ms < 1 - 1e-9) return 'duration must be greater than 1ms'

@@ -10,6 +10,7 @@ import {
   isSet,
   list,
   num,
+  parseGoDuration,
   parseProtocol,
   protocolIsHTTP,
   protocolIsTCP,
@@ -270,7 +271,8 @@ function validateHTTPRoute(r: Record<string, any>, at: string, delegate: boolean
       if (!isSet(v)) report(`${mat}.headers.${h}`, `header match ${h} cannot be null`)
       report(`${mat}.headers.${h}`, validateStringMatch(v, 'headers'))
     }
-    for (const [h, v] of entries(m.withoutHeaders)) if (!(isMap(v) && v.regex === '*')) report(`${mat}.withoutHeaders.${h}`, validateStringMatch(v, 'withoutHeaders'))
+    for (const [h, v] of entries(m.withoutHeaders))
+      if (!(isMap(v) && v.regex === '*')) report(`${mat}.withoutHeaders.${h}`, validateStringMatch(v, 'withoutHeaders'))
     report(`${mat}.uri`, validateStringMatch(m.uri, 'uri', true))
     for (const f of ['scheme', 'method', 'authority']) report(`${mat}.${f}`, validateStringMatch(m[f], f))
     for (const [k, v] of entries(m.queryParams)) report(`${mat}.queryParams.${k}`, validateStringMatch(v, 'queryParams'))
@@ -294,13 +296,56 @@ function validateHTTPRoute(r: Record<string, any>, at: string, delegate: boolean
     if (isMap(m.percentage) && typeof m.percentage.value === 'number' && m.percentage.value > 100)
       report(`${at}.mirrors[${j}].percentage.value`, `mirror percentage must have a max value of 100 (it has ${m.percentage.value.toFixed(6)})`)
   })
+  validateHTTPRetry(r.retries, `${at}.retries`, report)
   validateRouteDestinations(routes, `${at}.route`, report, gs)
   if (isSet(r.timeout)) report(`${at}.timeout`, validateDuration(r.timeout))
+}
+
+// net/http.StatusText: the codes Go names (a numeric retryOn policy must be one).
+const HTTP_STATUS_CODES = new Set([
+  100, 101, 102, 103, 200, 201, 202, 203, 204, 205, 206, 207, 208, 226, 300, 301, 302, 303, 304, 305, 307, 308, 400, 401, 402, 403, 404, 405, 406, 407, 408,
+  409, 410, 411, 412, 413, 414, 415, 416, 417, 418, 421, 422, 423, 424, 425, 426, 428, 429, 431, 451, 500, 501, 502, 503, 504, 505, 506, 507, 508, 510, 511,
+])
+const RETRY_ON = new Set([
+  '5xx',
+  'gateway-error',
+  'reset',
+  'reset-before-request',
+  'connect-failure',
+  'retriable-4xx',
+  'refused-stream',
+  'retriable-status-codes',
+  'retriable-headers',
+  'envoy-ratelimited',
+  'http3-post-connect-failure',
+  'cancelled',
+  'deadline-exceeded',
+  'internal',
+  'resource-exhausted',
+  'unavailable',
+])
+
+/** agent.ValidateHTTPRetry. */
+function validateHTTPRetry(retries: unknown, at: string, report: Report): void {
+  if (!isMap(retries)) return
+  const attempts = num(retries.attempts)
+  if (attempts < 0) report(`${at}.attempts`, 'attempts cannot be negative')
+  const retryOn = str(retries.retryOn)
+  if (attempts === 0 && (isSet(retries.perTryTimeout) || retryOn !== '' || isSet(retries.retryRemoteLocalities)))
+    report(`${at}.attempts`, 'http retry policy configured when attempts are set to 0 (disabled)')
+  if (isSet(retries.perTryTimeout)) report(`${at}.perTryTimeout`, validateDuration(retries.perTryTimeout))
+  if (retryOn !== '')
+    for (const policy of retryOn.split(',')) {
+      const code = /^[+-]?\d+$/.test(policy) ? Number(policy) : 0
+      if (!HTTP_STATUS_CODES.has(code) && !RETRY_ON.has(policy)) report(`${at}.retryOn`, `${q(policy)} is not a valid retryOn policy`)
+    }
+  if (isSet(retries.backoff)) report(`${at}.backoff`, validateDuration(retries.backoff))
 }
 
 // ── DestinationRule ───────────────────────────────────────────────────────────────────────────────────────
 export function validateDestinationRule(s: Record<string, any>, report: Report, meta: ObjectMeta): void {
   report('spec.host', validateWildcardDomain(str(s.host)))
+  validateTrafficPolicy(s.trafficPolicy, 'spec.trafficPolicy', report, meta.namespace)
   const seen = new Set<string>()
   list(s.subsets).forEach((sub, i) => {
     const at = `spec.subsets[${i}]`
@@ -311,9 +356,174 @@ export function validateDestinationRule(s: Record<string, any>, report: Report, 
     seen.add(name)
     report(`${at}.name`, validateSubsetName(name))
     each(report, `${at}.labels`, validateLabels(sub.labels))
+    validateTrafficPolicy(sub.trafficPolicy, `${at}.trafficPolicy`, report, meta.namespace)
   })
   each(report, 'spec.exportTo', validateExportTo(meta.namespace, strings(s.exportTo), false, isSet(s.workloadSelector)))
   if (isMap(s.workloadSelector)) each(report, 'spec.workloadSelector.matchLabels', validateSelectorLabels(s.workloadSelector.matchLabels))
+}
+
+/** validateTrafficPolicy (locality and zone-aware load balancing settings are not checked). */
+function validateTrafficPolicy(tp: unknown, at: string, report: Report, namespace: string): void {
+  if (!isMap(tp)) return
+  const fields = ['outlierDetection', 'connectionPool', 'loadBalancer', 'tls', 'portLevelSettings', 'tunnel', 'proxyProtocol', 'retryBudget']
+  if (!fields.some((f) => (f === 'portLevelSettings' ? list(tp[f]).length > 0 : isSet(tp[f])))) return report(at, 'traffic policy must have at least one field')
+  if (isSet(tp.tunnel) && isSet(tp.proxyProtocol)) return report(at, 'tunnel and proxyProtocol must not be set together')
+  validateOutlierDetection(tp.outlierDetection, `${at}.outlierDetection`, report)
+  validateConnectionPool(tp.connectionPool, `${at}.connectionPool`, report)
+  validateLoadBalancer(tp.loadBalancer, `${at}.loadBalancer`, report)
+  validateClientTLS(tp.tls, `${at}.tls`, report, namespace)
+  list(tp.portLevelSettings).forEach((p, i) => {
+    const pat = `${at}.portLevelSettings[${i}]`
+    if (!isSet(p)) return report(pat, 'traffic policy may not be null')
+    if (!isMap(p)) return
+    if (!isSet(p.port)) report(`${pat}.port`, 'portTrafficPolicy must have valid port')
+    if (!['outlierDetection', 'connectionPool', 'loadBalancer', 'tls'].some((f) => isSet(p[f])))
+      return report(pat, 'port traffic policy must have at least one field')
+    validateOutlierDetection(p.outlierDetection, `${pat}.outlierDetection`, report)
+    validateConnectionPool(p.connectionPool, `${pat}.connectionPool`, report)
+    validateLoadBalancer(p.loadBalancer, `${pat}.loadBalancer`, report)
+    validateClientTLS(p.tls, `${pat}.tls`, report, namespace)
+  })
+  if (isMap(tp.tunnel)) {
+    const t = tp.tunnel
+    const protocol = str(t.protocol)
+    if (protocol !== '' && protocol !== 'CONNECT' && protocol !== 'POST') report(`${at}.tunnel.protocol`, 'tunnel protocol must be "CONNECT" or "POST"')
+    const target = str(t.targetHost)
+    const fqdnErr = validateFqdn(target)
+    const ipErr = validateIpAddress(target)
+    if (fqdnErr && ipErr) report(`${at}.tunnel.targetHost`, `tunnel target host must be valid FQDN or IP address: ${fqdnErr}; ${ipErr}`)
+    const portErr = validatePort(num(t.targetPort))
+    if (portErr) report(`${at}.tunnel.targetPort`, `tunnel target port is invalid: ${portErr}`)
+  }
+}
+
+function validatePercent(v: unknown): string | undefined {
+  const n = num(v)
+  return n < 0 || n > 100 ? `percentage ${n} is not in range 0..100` : undefined
+}
+
+/** A wrapper (google.protobuf.UInt32Value…) is written as a plain number in YAML. */
+const wrapped = (v: unknown): number => (isMap(v) ? num(v.value) : num(v))
+
+function validateOutlierDetection(o: unknown, at: string, report: Report): void {
+  if (!isMap(o)) return
+  if (isSet(o.baseEjectionTime)) report(`${at}.baseEjectionTime`, validateDuration(o.baseEjectionTime))
+  if (o.splitExternalLocalOriginErrors !== true && wrapped(o.consecutiveLocalOriginFailures) > 0)
+    report(
+      `${at}.consecutiveLocalOriginFailures`,
+      'outlier detection consecutive local origin failures is specified, but split external local origin errors is set to false',
+    )
+  if (isSet(o.interval)) report(`${at}.interval`, validateDuration(o.interval))
+  report(`${at}.maxEjectionPercent`, validatePercent(o.maxEjectionPercent))
+  report(`${at}.minHealthPercent`, validatePercent(o.minHealthPercent))
+}
+
+function validateConnectionPool(c: unknown, at: string, report: Report): void {
+  if (!isMap(c)) return
+  if (!isSet(c.http) && !isSet(c.tcp)) return report(at, 'connection pool must have at least one field')
+  if (isMap(c.http)) {
+    const h = c.http
+    const neg = (f: string, m: string) => num(h[f]) < 0 && report(`${at}.http.${f}`, m)
+    neg('http1MaxPendingRequests', 'http1 max pending requests must be non-negative')
+    neg('http2MaxRequests', 'http2 max requests must be non-negative')
+    neg('maxRequestsPerConnection', 'max requests per connection must be non-negative')
+    neg('maxRetries', 'max retries must be non-negative')
+    if (isSet(h.idleTimeout)) report(`${at}.http.idleTimeout`, validateDuration(h.idleTimeout))
+    if (h.h2UpgradePolicy === 'UPGRADE' && h.useClientProtocol === true)
+      report(`${at}.http.useClientProtocol`, 'use client protocol must not be true when H2UpgradePolicy is UPGRADE')
+    neg('maxConcurrentStreams', 'max concurrent streams must be non-negative')
+    if (isMap(h.http2KeepAlive)) {
+      const ka = h.http2KeepAlive
+      if (!isSet(ka.interval)) report(`${at}.http.http2KeepAlive.interval`, 'http2 keepalive interval is required')
+      else report(`${at}.http.http2KeepAlive.interval`, validateDuration(ka.interval))
+      if (!isSet(ka.timeout)) report(`${at}.http.http2KeepAlive.timeout`, 'http2 keepalive timeout is required')
+      else report(`${at}.http.http2KeepAlive.timeout`, validateDuration(ka.timeout))
+    }
+  }
+  if (isMap(c.tcp)) {
+    const t = c.tcp
+    if (num(t.maxConnections) < 0) report(`${at}.tcp.maxConnections`, 'max connections must be non-negative')
+    if (isSet(t.connectTimeout)) report(`${at}.tcp.connectTimeout`, validateDuration(t.connectTimeout))
+    if (isSet(t.maxConnectionDuration)) report(`${at}.tcp.maxConnectionDuration`, validateDuration(t.maxConnectionDuration))
+    if (isSet(t.idleTimeout) && (parseGoDuration(str(t.idleTimeout)) ?? 1) * 1000 >= 1) report(`${at}.tcp.idleTimeout`, validateDuration(t.idleTimeout))
+    if (isMap(t.tcpKeepalive)) {
+      if (isSet(t.tcpKeepalive.time)) report(`${at}.tcp.tcpKeepalive.time`, validateDuration(t.tcpKeepalive.time))
+      if (isSet(t.tcpKeepalive.interval)) report(`${at}.tcp.tcpKeepalive.interval`, validateDuration(t.tcpKeepalive.interval))
+    }
+  }
+}
+
+function isPrime(x: number): boolean {
+  if (x !== 0 && x < 4) return true
+  if (x % 2 === 0) return false
+  for (let f = 3; f * f <= x; f += 2) if (x % f === 0) return false
+  return true
+}
+
+function validateLoadBalancer(lb: unknown, at: string, report: Report): void {
+  if (!isMap(lb)) return
+  const ch = lb.consistentHash
+  if (isMap(ch)) {
+    const cookie = ch.httpCookie
+    if (isMap(cookie)) {
+      if (str(cookie.name) === '') report(`${at}.consistentHash.httpCookie.name`, 'name required for HttpCookie')
+      const names = new Set<string>()
+      for (const a of list(cookie.attributes)) {
+        const n = isMap(a) ? str(a.name) : ''
+        if (n === '') report(`${at}.consistentHash.httpCookie.attributes`, 'cookie attribute name cannot be empty')
+        else if (names.has(n)) report(`${at}.consistentHash.httpCookie.attributes`, `duplicate cookie attribute name: ${n}`)
+        else names.add(n)
+      }
+    }
+    if (num(ch.minimumRingSize) !== 0 && (isSet(ch.ringHash) || isSet(ch.maglev)))
+      report(`${at}.consistentHash`, 'only one of MinimumRingSize or Maglev/Ringhash can be specified')
+    if (isMap(ch.maglev)) {
+      const size = num(ch.maglev.tableSize)
+      if (size === 0) report(`${at}.consistentHash.maglev.tableSize`, 'tableSize must be set for maglev')
+      if (size >= 5000011) report(`${at}.consistentHash.maglev.tableSize`, 'tableSize must be less than 5000011 for maglev')
+      if (!isPrime(size)) report(`${at}.consistentHash.maglev.tableSize`, 'tableSize must be a prime number for maglev')
+    }
+  }
+  if (isSet(lb.localityLbSetting) && isSet(lb.zoneAwareLbSetting)) report(at, 'only one of localityLbSetting and zoneAwareLbSetting can be set')
+  if (isMap(lb.warmup)) {
+    const w = lb.warmup
+    if (!isSet(w.duration)) report(`${at}.warmup.duration`, 'duration is required')
+    else report(`${at}.warmup.duration`, validateDuration(w.duration))
+    if (wrapped(w.minimumPercent) > 100) report(`${at}.warmup.minimumPercent`, 'minimumPercent value should be less than or equal to 100')
+    if (isSet(w.aggression) && wrapped(w.aggression) <= 0) report(`${at}.warmup.aggression`, 'aggression should be greater than 0')
+  }
+}
+
+/** agent.ValidateTLS (client side, DestinationRule). */
+function validateClientTLS(tls: unknown, at: string, report: Report, namespace: string): void {
+  if (!isMap(tls)) return
+  const mode = str(tls.mode) || 'DISABLE'
+  const credentialName = str(tls.credentialName)
+  if (credentialName.startsWith('configmap://')) {
+    // credentials.ParseResourceName: configmap://namespace/name, the namespace required.
+    const parts = credentialName.slice('configmap://'.length).split('/')
+    const ns = parts[0]!
+    const parseError =
+      parts.length <= 1 ? 'Expected namespace and name' : ns.length === 0 ? 'Expected namespace' : parts[1]!.length === 0 ? 'Expected name' : undefined
+    if (parseError) report(`${at}.credentialName`, `invalid configmap:// credentialName: invalid resource name ${q(credentialName)}. ${parseError}`)
+    else if (ns !== namespace || namespace === '')
+      report(`${at}.credentialName`, `invalid configmap:// credentialName: namespace must match the configuration namespace ${q(namespace)}`)
+  }
+  const skip = tls.insecureSkipVerify === true || (isMap(tls.insecureSkipVerify) && tls.insecureSkipVerify.value === true)
+  const sans = Array.isArray(tls.subjectAltNames) && tls.subjectAltNames.length > 0
+  if (skip && mode === 'SIMPLE' && (str(tls.caCertificates) || credentialName || sans))
+    report(at, 'cannot specify CaCertificates or CredentialName or SubjectAltNames when InsecureSkipVerify is set true')
+  if (skip && mode === 'MUTUAL' && (str(tls.caCertificates) || sans))
+    report(at, 'cannot specify CaCertificates or SubjectAltNames when InsecureSkipVerify is set true')
+  if ((mode === 'SIMPLE' || mode === 'MUTUAL') && credentialName) {
+    if (str(tls.clientCertificate) || str(tls.caCertificates) || str(tls.privateKey) || str(tls.caCrl))
+      report(at, 'cannot specify client certificates or CA certificate or CA CRL If credentialName is set')
+    return
+  }
+  if (mode === 'MUTUAL') {
+    if (!str(tls.clientCertificate)) report(`${at}.clientCertificate`, 'client certificate required for mutual tls')
+    if (!str(tls.privateKey)) report(`${at}.privateKey`, 'private key required for mutual tls')
+  }
 }
 
 // ── Gateway ───────────────────────────────────────────────────────────────────────────────────────────────
@@ -530,12 +740,16 @@ export function validateServiceEntry(s: Record<string, any>, report: Report, met
         for (const [i, h] of hosts.entries()) {
           const err = validateFqdn(h)
           if (err) {
-            report(`spec.hosts[${i}]`, `hosts must be FQDN or contain only prefix wildcards if no endpoints are provided for resolution mode ${resolution}, ${err}`)
+            report(
+              `spec.hosts[${i}]`,
+              `hosts must be FQDN or contain only prefix wildcards if no endpoints are provided for resolution mode ${resolution}, ${err}`,
+            )
             break
           }
         }
       }
-      if (resolution === 'DNS_ROUND_ROBIN' && endpoints.length > 1) report('spec.endpoints', `there must only be 0 or 1 endpoint for resolution mode ${resolution}`)
+      if (resolution === 'DNS_ROUND_ROBIN' && endpoints.length > 1)
+        report('spec.endpoints', `there must only be 0 or 1 endpoint for resolution mode ${resolution}`)
       endpoints.forEach((e, i) => {
         const at = `spec.endpoints[${i}]`
         if (!isSet(e)) return report(at, 'endpoint cannot be nil')
@@ -556,7 +770,10 @@ export function validateServiceEntry(s: Record<string, any>, report: Report, met
         if (!h.startsWith('*')) report(`spec.hosts[${i}]`, `host must be wildcarded for resolution mode ${resolution}`)
       })
       if (addresses.length)
-        report('spec.addresses', `addresses cannot be set for resolution type ${resolution}. HTTP route domains will only be generatedfrom the hosts field values`)
+        report(
+          'spec.addresses',
+          `addresses cannot be set for resolution type ${resolution}. HTTP route domains will only be generatedfrom the hosts field values`,
+        )
       if (endpoints.length)
         report('spec.endpoints', `endpoints cannot be set for resolution type ${resolution}. Destination IP address determined from hostsfield values`)
       ports.forEach((p, i) => {
@@ -615,7 +832,10 @@ export function validateSidecar(s: Record<string, any>, report: Report, meta: Ob
         else {
           const h = m[1] ?? m[2] ?? ''
           if (h !== '' && !['127.0.0.1', '0.0.0.0', '::1', '::'].includes(h))
-            report(`${at}.defaultEndpoint`, 'sidecar: defaultEndpoint must be of form 127.0.0.1:<port>,0.0.0.0:<port>,[::1]:port,[::]:port,unix://filepath or unset')
+            report(
+              `${at}.defaultEndpoint`,
+              'sidecar: defaultEndpoint must be of form 127.0.0.1:<port>,0.0.0.0:<port>,[::1]:port,[::]:port,unix://filepath or unset',
+            )
           if (!/^[+-]?\d+$/.test(m[3]!)) report(`${at}.defaultEndpoint`, `sidecar: defaultEndpoint port (${m[3]}) is not a number`)
           else report(`${at}.defaultEndpoint`, validatePort(Number(m[3])))
         }
@@ -628,7 +848,8 @@ export function validateSidecar(s: Record<string, any>, report: Report, meta: Ob
       if (str(tls.credentialName)) report(`${at}.tls`, 'sidecar: credentialName is not currently supported')
       if (strings(tls.credentialNames).length) report(`${at}.tls`, 'sidecar: credentialNames is not currently supported')
       if (list(tls.tlsCertificates).length) report(`${at}.tls`, 'sidecar: tls_certificates is not currently supported')
-      if (tls.mode === 'ISTIO_MUTUAL' || tls.mode === 'AUTO_PASSTHROUGH') report(`${at}.tls.mode`, `configuration is invalid: cannot set mode to ${tls.mode} in sidecar ingress tls`)
+      if (tls.mode === 'ISTIO_MUTUAL' || tls.mode === 'AUTO_PASSTHROUGH')
+        report(`${at}.tls.mode`, `configuration is invalid: cannot set mode to ${tls.mode} in sidecar ingress tls`)
       if (!protocolIsTLS(parseProtocol(str(port.protocol)))) report(`${at}.tls`, 'server cannot have TLS settings for non HTTPS/TLS ports')
       validateServerTLS(tls, `${at}.tls`, report)
     }
@@ -675,7 +896,8 @@ export function validateSidecar(s: Record<string, any>, report: Report, meta: Ob
     if (mode === 'ALLOW_ANY_DYNAMIC_DNS')
       report('spec.outboundTrafficPolicy.mode', 'sidecar: ALLOW_ANY_DYNAMIC_DNS mode is only supported in MeshConfig, not in Sidecar resource')
     else if (isSet(tp.egressProxy)) {
-      if (mode !== 'ALLOW_ANY') report('spec.outboundTrafficPolicy.egressProxy', 'sidecar: egress_proxy must be set only with ALLOW_ANY outbound_traffic_policy mode')
+      if (mode !== 'ALLOW_ANY')
+        report('spec.outboundTrafficPolicy.egressProxy', 'sidecar: egress_proxy must be set only with ALLOW_ANY outbound_traffic_policy mode')
       else {
         const ep = isMap(tp.egressProxy) ? tp.egressProxy : {}
         report('spec.outboundTrafficPolicy.egressProxy.host', validateFqdn(str(ep.host)))
@@ -729,7 +951,8 @@ export function validateEnvoyFilter(s: Record<string, any>, report: Report): voi
         if (applyTo !== 'HTTP_FILTER') return report(`${fat}.subFilter`, 'Envoy filter: subfilter match can be used with applyTo HTTP_FILTER only')
         if (filter.name !== 'envoy.filters.network.http_connection_manager' && filter.name !== 'envoy.http_connection_manager')
           return report(`${fat}.subFilter`, 'Envoy filter: subfilter match requires filter match with envoy.filters.network.http_connection_manager')
-        if (!isMap(filter.subFilter) || str(filter.subFilter.name) === '') return report(`${fat}.subFilter.name`, 'Envoy filter: subfilter match has no name to match on')
+        if (!isMap(filter.subFilter) || str(filter.subFilter.name) === '')
+          return report(`${fat}.subFilter.name`, 'Envoy filter: subfilter match has no name to match on')
       }
     } else if (ROUTE_CLASS.includes(applyTo)) {
       if (objectType !== 'routeConfiguration')

@@ -94,7 +94,8 @@ function checkValidPathTemplate(key: string, paths: string[]): string | undefine
       }
       if ((glob === '{**}' || glob === '{*}') && foundAny) return `invalid or unsupported path ${path}, found in ${key}. {**} is not the last operator`
       if (/[{}]/.test(glob)) return `invalid or unsupported path ${path}, found in ${key}. Contains '{' or '}' beyond a supported path template`
-      if (containsTemplate && !validLiteral.test(glob)) return `invalid or unsupported path ${path}, found in ${key}. Contains segment ${glob} with invalid string literal`
+      if (containsTemplate && !validLiteral.test(glob))
+        return `invalid or unsupported path ${path}, found in ${key}. Contains segment ${glob} with invalid string literal`
     }
   }
   return undefined
@@ -174,7 +175,18 @@ export function validateAuthorizationPolicy(s: Record<string, any>, report: Repo
       if (!isMap(rule)) return
       list(rule.from).forEach((from, j) => {
         if (!isMap(from) || !isMap(from.source)) return
-        for (const f of ['namespaces', 'notNamespaces', 'serviceAccounts', 'notServiceAccounts', 'trustDomains', 'notTrustDomains', 'principals', 'notPrincipals', 'requestPrincipals', 'notRequestPrincipals'])
+        for (const f of [
+          'namespaces',
+          'notNamespaces',
+          'serviceAccounts',
+          'notServiceAccounts',
+          'trustDomains',
+          'notTrustDomains',
+          'principals',
+          'notPrincipals',
+          'requestPrincipals',
+          'notRequestPrincipals',
+        ])
           if (list(from.source[f]).length) report(`spec.rules[${i}].from[${j}].source.${f}`, `From.${cap(f)} is currently not supported with CUSTOM action`)
       })
       list(rule.when).forEach((when, j) => {
@@ -253,11 +265,13 @@ export function validateAuthorizationPolicy(s: Record<string, any>, report: Repo
 function parseJwksUri(uri: string): string | undefined {
   const m = /^([a-zA-Z][a-zA-Z0-9+.-]*):/.exec(uri)
   const scheme = m ? m[1]!.toLowerCase() : ''
-  if (/[\s\x00-\x1f\x7f]/.test(uri)) return `parse ${q(uri)}: net/url: invalid control character in URL`
+  if ([...uri].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f)) return `parse ${q(uri)}: net/url: invalid control character in URL`
   if (scheme !== 'http' && scheme !== 'https') return `URI scheme ${q(scheme)} is not supported`
   const authority = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\/([^/?#]*)/.exec(uri)?.[1] ?? ''
   const hostport = authority.slice(authority.lastIndexOf('@') + 1)
-  const port = hostport.startsWith('[') ? hostport.slice(hostport.indexOf(']') + 1) : hostport.slice(hostport.indexOf(':') >= 0 ? hostport.indexOf(':') : hostport.length)
+  const port = hostport.startsWith('[')
+    ? hostport.slice(hostport.indexOf(']') + 1)
+    : hostport.slice(hostport.indexOf(':') >= 0 ? hostport.indexOf(':') : hostport.length)
   if (port.startsWith(':') && port.length > 1 && !/^:\d+$/.test(port)) return `parse ${q(uri)}: invalid port ${q(port)} after host`
   return undefined
 }
