@@ -87,6 +87,19 @@ export function schemaViolations(kind: string, spec: unknown, meta: SchemaMeta =
   const report = collector(out)
   const s = isMap(spec) ? spec : {}
   const m: ObjectMeta = {name: meta.name ?? '', namespace: meta.namespace ?? 'default', labels: meta.labels ?? {}, annotations: meta.annotations ?? {}}
+  // validateMetadata: the dry-run annotation (AuthorizationPolicy ALLOW/DENY only) is checked first and alone.
+  const dryRun = m.annotations['istio.io/dry-run']
+  if (dryRun !== undefined) {
+    const at = 'metadata.annotations'
+    const ref = `${m.namespace}/${m.name}`
+    const action = typeof s.action === 'string' && s.action ? s.action : 'ALLOW'
+    if (kind !== 'AuthorizationPolicy') report(at, `${ref} has unsupported annotation istio.io/dry-run, please remove the annotation`)
+    else if (action !== 'ALLOW' && action !== 'DENY')
+      report(at, `the annotation istio.io/dry-run currently only supports action ALLOW/DENY, found action ${action} in ${ref}`)
+    else if (!['1', 't', 'T', 'TRUE', 'true', 'True', '0', 'f', 'F', 'FALSE', 'false', 'False'].includes(dryRun))
+      report(at, `${ref} has annotation istio.io/dry-run with invalid value (${dryRun}): strconv.ParseBool: parsing ${JSON.stringify(dryRun)}: invalid syntax`)
+    if (out.length) return out
+  }
   switch (kind) {
     case 'VirtualService':
       validateVirtualService(s, report, m)
@@ -101,7 +114,7 @@ export function schemaViolations(kind: string, spec: unknown, meta: SchemaMeta =
       validateServiceEntry(s, report, m)
       break
     case 'Sidecar':
-      validateSidecar(s, report, m)
+      validateSidecar(s, report)
       break
     case 'EnvoyFilter':
       validateEnvoyFilter(s, report)
@@ -113,7 +126,7 @@ export function schemaViolations(kind: string, spec: unknown, meta: SchemaMeta =
       validateWorkloadGroup(s, report)
       break
     case 'AuthorizationPolicy':
-      validateAuthorizationPolicy(s, report, m)
+      validateAuthorizationPolicy(s, report)
       break
     case 'RequestAuthentication':
       validateRequestAuthentication(s, report)

@@ -193,7 +193,6 @@ export function parseProtocol(s: string): string {
 }
 export const protocolIsHTTP = (p: string): boolean => ['HTTP', 'HTTP2', 'HTTP_PROXY', 'GRPC', 'GRPC-Web'].includes(p)
 export const protocolIsTLS = (p: string): boolean => p === 'HTTPS' || p === 'TLS'
-export const protocolIsTCP = (p: string): boolean => ['TCP', 'HTTPS', 'TLS', 'Mongo', 'Redis', 'MySQL'].includes(p)
 
 /** ValidateProtocol: '' is protocol sniffing. */
 export function validateProtocol(p: string): string | undefined {

@@ -13,7 +13,6 @@ import {
   parseGoDuration,
   parseProtocol,
   protocolIsHTTP,
-  protocolIsTCP,
   protocolIsTLS,
   q,
   type Report,
@@ -796,11 +795,10 @@ export function validateServiceEntry(s: Record<string, any>, report: Report, met
     if (i >= 0) report(`spec.ports[${i}]`, 'multiple hosts provided with non-HTTP, non-TLS ports')
   }
   each(report, 'spec.exportTo', validateExportTo(meta.namespace, strings(s.exportTo), true, false))
-  void protocolIsTCP
 }
 
 // ── Sidecar ───────────────────────────────────────────────────────────────────────────────────────────────
-export function validateSidecar(s: Record<string, any>, report: Report, meta: ObjectMeta): void {
+export function validateSidecar(s: Record<string, any>, report: Report): void {
   if (isMap(s.workloadSelector)) {
     const errs = validateSelectorLabels(s.workloadSelector.labels)
     if (errs.length) return each(report, 'spec.workloadSelector.labels', errs)
@@ -906,7 +904,6 @@ export function validateSidecar(s: Record<string, any>, report: Report, meta: Ob
       }
     }
   }
-  void meta
 }
 
 // ── EnvoyFilter ───────────────────────────────────────────────────────────────────────────────────────────

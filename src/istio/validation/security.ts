@@ -3,7 +3,20 @@
  * ValidateRequestAuthentication, ValidatePeerAuthentication; pkg/config/security/security.go). Pure.
  * Warnings (a selector without labels, a DENY rule with only HTTP attributes) are not rejections and are not reported.
  */
-import {entries, isIpAddress as isAddr, isIpPrefix as isPrefix, isMap, isSet, list, num, q, type Report, str, validateSelectorLabels} from './common.js'
+import {
+  entries,
+  isIpAddress as isAddr,
+  isIpPrefix as isPrefix,
+  isMap,
+  isSet,
+  list,
+  num,
+  q,
+  type Report,
+  str,
+  validateDuration,
+  validateSelectorLabels,
+} from './common.js'
 
 const strings = (v: unknown): string[] => list(v).map((x) => (typeof x === 'string' ? x : String(x)))
 
@@ -157,8 +170,8 @@ const SOURCE_FIELDS = [
 const OPERATION_FIELDS = ['ports', 'methods', 'paths', 'hosts', 'notPorts', 'notMethods', 'notPaths', 'notHosts'] as const
 const cap = (f: string) => f[0]!.toUpperCase() + f.slice(1)
 
-/** ValidateAuthorizationPolicy. Messages carry the webhook's `invalid policy name.namespace:` prefix only in istiod's log. */
-export function validateAuthorizationPolicy(s: Record<string, any>, report: Report, meta: {name: string; namespace: string}): void {
+/** ValidateAuthorizationPolicy (the webhook prefixes its messages with `invalid policy name.namespace:`, the finding names the object). */
+export function validateAuthorizationPolicy(s: Record<string, any>, report: Report): void {
   selectorAndTargets(s, report)
   const action = str(s.action) || 'ALLOW'
   const rulesSet = isSet(s.rules) && list(s.rules).length > 0
@@ -258,7 +271,6 @@ export function validateAuthorizationPolicy(s: Record<string, any>, report: Repo
       if (ne) report(`${cat}.notValues`, `invalid \`notValue\` for \`key\` ${key}: ${ne}`)
     })
   })
-  void meta
 }
 
 /** Go's url.Parse is lenient; what users get wrong is the scheme (and a port that is not a number). */
@@ -310,6 +322,7 @@ export function validateRequestAuthentication(s: Record<string, any>, report: Re
       if (claim === '' || header === '') return report(cat, 'outputClaimToHeaders header and claim value must be non-empty string')
       if (!strictHeaderName.test(header)) report(`${cat}.header`, `header name ${header} is not a valid header name`)
     })
+    if (isSet(rule.timeout)) report(`${at}.timeout`, validateDuration(rule.timeout))
   })
 }
 
