@@ -19,7 +19,7 @@ import {deriveConfig} from './derived.js'
 import {autoAllocatedAddresses} from './auto-allocate.js'
 import {protocolFromPortName, parseProtocol} from './protocol.js'
 import {exportToOf} from './hosts.js'
-import {schemaViolations} from './schema.js'
+import {schemaViolations, validatesKind} from './schema.js'
 import {labelsMatch} from './labels.js'
 import {configObjectsFromValues, parseManifests, stringMap, type ManifestText} from './parse-manifests.js'
 import {apiVersionFor, apiVersionOf, kindOf, kindRow, type KindRow, type ModelList} from './kinds.js'
@@ -105,9 +105,9 @@ function validate(o: ConfigObject, problems: ManifestProblem[]): boolean {
     return true
   }
   // Only kinds the registry knows are checked: a same-named kind of another group has another schema.
-  const kind = kindOf(o)?.group === 'networking.istio.io' ? o.kind : ''
-  // Types first (istiod's webhook refuses these objects): each violation is a problem and the object is skipped.
-  const violations = kind ? schemaViolations(kind, o.spec) : []
+  const kind = validatesKind(kindOf(o)?.group ?? '', o.kind) ? o.kind : ''
+  // What istiod's webhook refuses (types, then its rules): each violation is a problem and the object is skipped.
+  const violations = kind ? schemaViolations(kind, o.spec, o) : []
   for (const v of violations) problems.push(problem(o, v.field, v.message))
   if (violations.length) return false
   switch (kind) {

@@ -1,14 +1,36 @@
 /**
- * Istio schema checks (pure) on the fields meshctl reads: what istiod's validation webhook would refuse because of a
- * type (a list given as a string, a weight that is not an integer, a destination without a host). One function for
- * every surface: the model reports each violation as a problem (a warning in explain, the object skipped as istiod
- * would never accept it) and `audit` as a finding (MESH0115).
+ * Istio schema checks (pure): what istiod's validation webhook would refuse. First the types of the fields meshctl
+ * reads (a list given as a string, a weight that is not an integer, a destination without a host: istiod cannot even
+ * decode such an object), then, on a well-typed object, the webhook's own rules (pkg/config/validation, ported in
+ * ./validation/) for every Istio kind of the registry. One function for every surface: the model reports each
+ * violation as a problem (a warning in explain, the object skipped as istiod would never accept it) and `audit` as a
+ * finding (MESH0115, IST0106).
  */
+import {collector, durationTypeError, isDns1123Label, type SchemaViolation} from './validation/common.js'
+import {
+  type ObjectMeta,
+  validateDestinationRule,
+  validateEnvoyFilter,
+  validateGateway,
+  validateServiceEntry,
+  validateSidecar,
+  validateVirtualService,
+  validateWorkloadEntry,
+  validateWorkloadGroup,
+} from './validation/networking.js'
+import {validateAuthorizationPolicy, validatePeerAuthentication, validateRequestAuthentication} from './validation/security.js'
 
-export interface SchemaViolation {
-  /** JSON path under the object, e.g. `spec.http[0].route[1].weight`. */
-  field: string
-  message: string
+export {isDns1123Label, type SchemaViolation}
+
+/** The Istio kinds whose objects are validated, by API group (a same-named kind of another group is not checked). */
+export const VALIDATED_KINDS: Readonly<Record<string, readonly string[]>> = {
+  'networking.istio.io': ['VirtualService', 'DestinationRule', 'Gateway', 'ServiceEntry', 'Sidecar', 'EnvoyFilter', 'WorkloadEntry', 'WorkloadGroup'],
+  'security.istio.io': ['AuthorizationPolicy', 'PeerAuthentication', 'RequestAuthentication'],
+}
+
+/** True when objects of (group, kind) are validated. */
+export function validatesKind(group: string, kind: string): boolean {
+  return VALIDATED_KINDS[group]?.includes(kind) ?? false
 }
 
 const isMap = (v: unknown): v is Record<string, any> => Boolean(v) && typeof v === 'object' && !Array.isArray(v)
@@ -20,8 +42,104 @@ function describe(v: unknown): string {
   return `${typeof v} ${JSON.stringify(v)}`.slice(0, 60)
 }
 
-/** Schema violations of one networking.istio.io object's spec (kinds other than these are not checked). */
-export function schemaViolations(kind: string, spec: unknown): SchemaViolation[] {
+/** The enum value names of the Istio API (manifests/charts/base/files/crd-all.gen.yaml). */
+const ENUMS = {
+  mtlsMode: ['UNSET', 'DISABLE', 'PERMISSIVE', 'STRICT'],
+  action: ['ALLOW', 'DENY', 'AUDIT', 'CUSTOM'],
+  resolution: ['NONE', 'STATIC', 'DNS', 'DNS_ROUND_ROBIN', 'DYNAMIC_DNS'],
+  location: ['MESH_EXTERNAL', 'MESH_INTERNAL'],
+  clientTLSMode: ['DISABLE', 'SIMPLE', 'MUTUAL', 'ISTIO_MUTUAL'],
+  serverTLSMode: ['PASSTHROUGH', 'SIMPLE', 'MUTUAL', 'AUTO_PASSTHROUGH', 'ISTIO_MUTUAL', 'OPTIONAL_MUTUAL'],
+  simpleLB: ['UNSPECIFIED', 'LEAST_CONN', 'RANDOM', 'PASSTHROUGH', 'ROUND_ROBIN', 'LEAST_REQUEST'],
+  h2UpgradePolicy: ['DEFAULT', 'DO_NOT_UPGRADE', 'UPGRADE'],
+  captureMode: ['DEFAULT', 'IPTABLES', 'NONE'],
+  applyTo: [
+    'INVALID',
+    'LISTENER',
+    'FILTER_CHAIN',
+    'NETWORK_FILTER',
+    'HTTP_FILTER',
+    'ROUTE_CONFIGURATION',
+    'VIRTUAL_HOST',
+    'HTTP_ROUTE',
+    'CLUSTER',
+    'EXTENSION_CONFIG',
+    'BOOTSTRAP',
+    'LISTENER_FILTER',
+  ],
+  patchContext: ['ANY', 'SIDECAR_INBOUND', 'SIDECAR_OUTBOUND', 'GATEWAY', 'WAYPOINT'],
+  operation: ['INVALID', 'MERGE', 'ADD', 'REMOVE', 'INSERT_BEFORE', 'INSERT_AFTER', 'INSERT_FIRST', 'REPLACE', 'MERGE_AND_REPLACE_LIST'],
+} as const
+
+/** What the webhook knows of the object besides its spec (name, namespace, labels). */
+export type SchemaMeta = Partial<ObjectMeta>
+
+/**
+ * Schema violations of one Istio object's spec, `kind` being one of VALIDATED_KINDS (the caller checks the group).
+ * Type violations come alone: istiod cannot decode such an object, so its rules never run.
+ */
+export function schemaViolations(kind: string, spec: unknown, meta: SchemaMeta = {}): SchemaViolation[] {
+  const types = typeViolations(kind, spec)
+  if (types.length) return types
+  // Config istiod generates (from Gateway API, Ingress) never passes through the webhook: its rules do not apply.
+  if (meta.annotations?.['internal.istio.io/parents'] !== undefined) return []
+  const out: SchemaViolation[] = []
+  const report = collector(out)
+  const s = isMap(spec) ? spec : {}
+  const m: ObjectMeta = {name: meta.name ?? '', namespace: meta.namespace ?? 'default', labels: meta.labels ?? {}, annotations: meta.annotations ?? {}}
+  // validateMetadata: the dry-run annotation (AuthorizationPolicy ALLOW/DENY only) is checked first and alone.
+  const dryRun = m.annotations['istio.io/dry-run']
+  if (dryRun !== undefined) {
+    const at = 'metadata.annotations'
+    const ref = `${m.namespace}/${m.name}`
+    const action = typeof s.action === 'string' && s.action ? s.action : 'ALLOW'
+    if (kind !== 'AuthorizationPolicy') report(at, `${ref} has unsupported annotation istio.io/dry-run, please remove the annotation`)
+    else if (action !== 'ALLOW' && action !== 'DENY')
+      report(at, `the annotation istio.io/dry-run currently only supports action ALLOW/DENY, found action ${action} in ${ref}`)
+    else if (!['1', 't', 'T', 'TRUE', 'true', 'True', '0', 'f', 'F', 'FALSE', 'false', 'False'].includes(dryRun))
+      report(at, `${ref} has annotation istio.io/dry-run with invalid value (${dryRun}): strconv.ParseBool: parsing ${JSON.stringify(dryRun)}: invalid syntax`)
+    if (out.length) return out
+  }
+  switch (kind) {
+    case 'VirtualService':
+      validateVirtualService(s, report, m)
+      break
+    case 'DestinationRule':
+      validateDestinationRule(s, report, m)
+      break
+    case 'Gateway':
+      validateGateway(s, report, m)
+      break
+    case 'ServiceEntry':
+      validateServiceEntry(s, report, m)
+      break
+    case 'Sidecar':
+      validateSidecar(s, report)
+      break
+    case 'EnvoyFilter':
+      validateEnvoyFilter(s, report)
+      break
+    case 'WorkloadEntry':
+      validateWorkloadEntry(s, report)
+      break
+    case 'WorkloadGroup':
+      validateWorkloadGroup(s, report)
+      break
+    case 'AuthorizationPolicy':
+      validateAuthorizationPolicy(s, report)
+      break
+    case 'RequestAuthentication':
+      validateRequestAuthentication(s, report)
+      break
+    case 'PeerAuthentication':
+      validatePeerAuthentication(s, report)
+      break
+  }
+  return out
+}
+
+/** Fields of the wrong type in the parts of the spec meshctl and the webhook read. */
+function typeViolations(kind: string, spec: unknown): SchemaViolation[] {
   const out: SchemaViolation[] = []
   const bad = (field: string, want: string, v: unknown) => out.push({field, message: `${field} must be ${want}, got ${describe(v)}`})
   const s = isMap(spec) ? spec : {}
@@ -39,7 +157,44 @@ export function schemaViolations(kind: string, spec: unknown): SchemaViolation[]
   }
   const integer = (field: string, v: unknown) => {
     if (v === undefined || v === null) return
-    if (!(typeof v === 'number' && Number.isInteger(v)) && !(typeof v === 'string' && /^\d+$/.test(v))) bad(field, 'an integer', v)
+    if (!(typeof v === 'number' && Number.isInteger(v)) && !(typeof v === 'string' && /^-?\d+$/.test(v))) bad(field, 'an integer', v)
+  }
+  // An enum is its value name or number (legacy jsonpb, istiod's decoder); another name is refused.
+  const enumOf = (field: string, v: unknown, values: readonly string[]) => {
+    if (v === undefined || v === null || (typeof v === 'number' && Number.isInteger(v))) return
+    if (typeof v !== 'string' || !values.includes(v)) bad(field, `one of ${values.join(', ')}`, v)
+  }
+  const duration = (field: string, v: unknown) => {
+    const e = durationTypeError(v)
+    if (e) out.push({field, message: `${field}: ${e}`})
+  }
+  const trafficPolicy = (at: string, tp: unknown) => {
+    if (!map(at, tp)) return
+    const policy = (pat: string, p: Record<string, any>) => {
+      if (map(`${pat}.tls`, p.tls)) enumOf(`${pat}.tls.mode`, p.tls.mode, ENUMS.clientTLSMode)
+      if (map(`${pat}.loadBalancer`, p.loadBalancer)) {
+        enumOf(`${pat}.loadBalancer.simple`, p.loadBalancer.simple, ENUMS.simpleLB)
+        if (isMap(p.loadBalancer.warmup)) duration(`${pat}.loadBalancer.warmup.duration`, p.loadBalancer.warmup.duration)
+      }
+      if (map(`${pat}.outlierDetection`, p.outlierDetection))
+        for (const f of ['interval', 'baseEjectionTime']) duration(`${pat}.outlierDetection.${f}`, p.outlierDetection[f])
+      if (map(`${pat}.connectionPool`, p.connectionPool)) {
+        const c = p.connectionPool
+        if (map(`${pat}.connectionPool.tcp`, c.tcp))
+          for (const f of ['connectTimeout', 'idleTimeout', 'maxConnectionDuration']) duration(`${pat}.connectionPool.tcp.${f}`, c.tcp[f])
+        if (map(`${pat}.connectionPool.http`, c.http)) {
+          duration(`${pat}.connectionPool.http.idleTimeout`, c.http.idleTimeout)
+          enumOf(`${pat}.connectionPool.http.h2UpgradePolicy`, c.http.h2UpgradePolicy, ENUMS.h2UpgradePolicy)
+        }
+      }
+    }
+    policy(at, tp)
+    list(`${at}.portLevelSettings`, tp.portLevelSettings, (p, pat) => {
+      if (map(pat, p)) policy(pat, p)
+    })
+  }
+  const stringMap = (field: string, v: unknown) => {
+    if (map(field, v)) for (const [k, x] of Object.entries(v)) if (isMap(x) || Array.isArray(x)) bad(`${field}.${k}`, 'a string', x)
   }
   const destination = (at: string, d: unknown) => {
     if (!map(at, d)) return
@@ -52,40 +207,15 @@ export function schemaViolations(kind: string, spec: unknown): SchemaViolation[]
       if (!map(rat, r)) return
       destination(`${rat}.destination`, r.destination)
       integer(`${rat}.weight`, r.weight)
-      // validation.go validateWeight
-      if (typeof r.weight === 'number' && r.weight < 0) out.push({field: `${rat}.weight`, message: `${rat}.weight: weight ${r.weight} < 0`})
     })
-  // Values istiod's validation webhook refuses (pkg/config/validation/validation.go), beyond the field types.
-  const subsetName = (field: string, name: unknown) => {
-    if (typeof name !== 'string') return
-    if (name === '') out.push({field, message: `${field}: subset name cannot be empty`})
-    else if (!isDns1123Label(name))
-      out.push({field, message: `${field}: subset name is invalid: ${name} (a DNS-1123 label: lower-case letters, digits and '-', at most 63)`})
+  const selector = (field: string, v: unknown, labels: string) => {
+    if (map(field, v)) stringMap(`${field}.${labels}`, v[labels])
   }
-  const destinationValues = (at: string, d: unknown) => {
-    if (!isMap(d)) return
-    if (d.host === '*') out.push({field: `${at}.host`, message: `${at}.host: invalid destination host *`})
-    if (d.subset !== undefined && d.subset !== '') subsetName(`${at}.subset`, d.subset)
-    const port = isMap(d.port) ? d.port.number : undefined
-    if (typeof port === 'number' && (port < 1 || port > 65535))
-      out.push({field: `${at}.port.number`, message: `${at}.port.number: port number ${port} must be in the range 1..65535`})
-  }
-  const percentage = (field: string, p: unknown) => {
-    if (!isMap(p) || typeof p.value !== 'number') return
-    const v = p.value
-    if (v < 0 || v > 100 || (v > 0 && v < 0.0001))
-      out.push({field: `${field}.value`, message: `${field}: percentage ${v} is neither 0.0, nor in range [0.0001, 100.0]`})
-  }
-  const fault = (at: string, f: unknown) => {
-    if (!isMap(f)) return
-    if (f.abort === undefined && f.delay === undefined) out.push({field: at, message: `${at}: HTTP fault injection must have an abort and/or a delay`})
-    if (isMap(f.abort)) {
-      percentage(`${at}.abort.percentage`, f.abort.percentage)
-      const st = f.abort.httpStatus
-      if (typeof st === 'number' && (st < 200 || st > 600))
-        out.push({field: `${at}.abort.httpStatus`, message: `${at}.abort.httpStatus: HTTP status ${st} is not in range 200-599`})
-    }
-    if (isMap(f.delay)) percentage(`${at}.delay.percentage`, f.delay.percentage)
+  const workloadEntry = (at: string, e: Record<string, any>) => {
+    str(`${at}.address`, e.address)
+    str(`${at}.network`, e.network)
+    stringMap(`${at}.labels`, e.labels)
+    if (map(`${at}.ports`, e.ports)) for (const [k, p] of Object.entries(e.ports)) integer(`${at}.ports.${k}`, p)
   }
   switch (kind) {
     case 'VirtualService':
@@ -103,16 +233,17 @@ export function schemaViolations(kind: string, spec: unknown): SchemaViolation[]
           strings(`${mat}.gateways`, m.gateways)
         })
         routes(`${at}.route`, rule.route)
-        if (Array.isArray(rule.route)) rule.route.forEach((r: any, i: number) => destinationValues(`${at}.route[${i}].destination`, r?.destination))
-        destinationValues(`${at}.mirror`, rule.mirror)
-        fault(`${at}.fault`, rule.fault)
-        percentage(`${at}.mirrorPercentage`, rule.mirrorPercentage)
-        str(`${at}.timeout`, rule.timeout)
-        map(`${at}.retries`, rule.retries)
+        duration(`${at}.timeout`, rule.timeout)
+        if (map(`${at}.retries`, rule.retries)) {
+          integer(`${at}.retries.attempts`, rule.retries.attempts)
+          duration(`${at}.retries.perTryTimeout`, rule.retries.perTryTimeout)
+          str(`${at}.retries.retryOn`, rule.retries.retryOn)
+        }
         map(`${at}.fault`, rule.fault)
         map(`${at}.redirect`, rule.redirect)
         map(`${at}.rewrite`, rule.rewrite)
         map(`${at}.headers`, rule.headers)
+        if (isMap(rule.mirror)) destination(`${at}.mirror`, rule.mirror)
       })
       for (const proto of ['tcp', 'tls'])
         list(`spec.${proto}`, s[proto], (rule, at) => {
@@ -124,61 +255,123 @@ export function schemaViolations(kind: string, spec: unknown): SchemaViolation[]
             strings(`${mat}.destinationSubnets`, m.destinationSubnets)
           })
           routes(`${at}.route`, rule.route)
-          if (Array.isArray(rule.route)) rule.route.forEach((r: any, i: number) => destinationValues(`${at}.route[${i}].destination`, r?.destination))
         })
       break
     case 'DestinationRule':
       str('spec.host', s.host)
       strings('spec.exportTo', s.exportTo)
-      map('spec.trafficPolicy', s.trafficPolicy)
-      {
-        const seen = new Set<string>()
-        if (Array.isArray(s.subsets))
-          s.subsets.forEach((sub: any, i: number) => {
-            if (!isMap(sub)) return
-            subsetName(`spec.subsets[${i}].name`, sub.name ?? '')
-            if (typeof sub.name === 'string' && seen.has(sub.name))
-              out.push({field: `spec.subsets[${i}].name`, message: `spec.subsets[${i}].name: duplicate subset names: ${sub.name}`})
-            if (typeof sub.name === 'string') seen.add(sub.name)
-          })
-      }
+      trafficPolicy('spec.trafficPolicy', s.trafficPolicy)
       list('spec.subsets', s.subsets, (sub, at) => {
         if (!map(at, sub)) return
         str(`${at}.name`, sub.name)
-        if (map(`${at}.labels`, sub.labels))
-          for (const [k, v] of Object.entries(sub.labels)) if (isMap(v) || Array.isArray(v)) bad(`${at}.labels.${k}`, 'a string', v)
-        map(`${at}.trafficPolicy`, sub.trafficPolicy)
+        stringMap(`${at}.labels`, sub.labels)
+        trafficPolicy(`${at}.trafficPolicy`, sub.trafficPolicy)
       })
       break
     case 'Gateway':
-      if (map('spec.selector', s.selector))
-        for (const [k, v] of Object.entries(s.selector)) if (isMap(v) || Array.isArray(v)) bad(`spec.selector.${k}`, 'a string', v)
+      stringMap('spec.selector', s.selector)
       list('spec.servers', s.servers, (srv, at) => {
         if (!map(at, srv)) return
-        if (map(`${at}.port`, srv.port)) integer(`${at}.port.number`, srv.port.number)
+        if (map(`${at}.port`, srv.port)) {
+          integer(`${at}.port.number`, srv.port.number)
+          str(`${at}.port.protocol`, srv.port.protocol)
+          str(`${at}.port.name`, srv.port.name)
+        }
         strings(`${at}.hosts`, srv.hosts)
-        map(`${at}.tls`, srv.tls)
+        if (map(`${at}.tls`, srv.tls)) enumOf(`${at}.tls.mode`, srv.tls.mode, ENUMS.serverTLSMode)
       })
       break
     case 'ServiceEntry':
       strings('spec.hosts', s.hosts)
       strings('spec.addresses', s.addresses)
+      strings('spec.exportTo', s.exportTo)
+      enumOf('spec.resolution', s.resolution, ENUMS.resolution)
+      enumOf('spec.location', s.location, ENUMS.location)
       list('spec.ports', s.ports, (p, at) => {
-        if (map(at, p)) integer(`${at}.number`, p.number)
+        if (!map(at, p)) return
+        integer(`${at}.number`, p.number)
+        integer(`${at}.targetPort`, p.targetPort)
+        str(`${at}.name`, p.name)
+        str(`${at}.protocol`, p.protocol)
       })
-      list('spec.endpoints', s.endpoints, (e, at) => void map(at, e))
+      list('spec.endpoints', s.endpoints, (e, at) => {
+        if (map(at, e)) workloadEntry(at, e)
+      })
+      selector('spec.workloadSelector', s.workloadSelector, 'labels')
       break
     case 'Sidecar':
+      selector('spec.workloadSelector', s.workloadSelector, 'labels')
       list('spec.egress', s.egress, (e, at) => {
-        if (map(at, e)) strings(`${at}.hosts`, e.hosts)
+        if (!map(at, e)) return
+        strings(`${at}.hosts`, e.hosts)
+        if (map(`${at}.port`, e.port)) integer(`${at}.port.number`, e.port.number)
+        str(`${at}.bind`, e.bind)
+        enumOf(`${at}.captureMode`, e.captureMode, ENUMS.captureMode)
       })
-      list('spec.ingress', s.ingress, (e, at) => void map(at, e))
+      list('spec.ingress', s.ingress, (e, at) => {
+        if (!map(at, e)) return
+        if (map(`${at}.port`, e.port)) integer(`${at}.port.number`, e.port.number)
+        str(`${at}.bind`, e.bind)
+        str(`${at}.defaultEndpoint`, e.defaultEndpoint)
+        if (map(`${at}.tls`, e.tls)) enumOf(`${at}.tls.mode`, e.tls.mode, ENUMS.serverTLSMode)
+      })
+      map('spec.outboundTrafficPolicy', s.outboundTrafficPolicy)
+      break
+    case 'EnvoyFilter':
+      selector('spec.workloadSelector', s.workloadSelector, 'labels')
+      list('spec.configPatches', s.configPatches, (cp, at) => {
+        if (!map(at, cp)) return
+        enumOf(`${at}.applyTo`, cp.applyTo, ENUMS.applyTo)
+        if (map(`${at}.match`, cp.match)) enumOf(`${at}.match.context`, cp.match.context, ENUMS.patchContext)
+        if (map(`${at}.patch`, cp.patch)) enumOf(`${at}.patch.operation`, cp.patch.operation, ENUMS.operation)
+      })
+      break
+    case 'WorkloadEntry':
+      workloadEntry('spec', s)
+      break
+    case 'WorkloadGroup':
+      if (map('spec.metadata', s.metadata)) stringMap('spec.metadata.labels', s.metadata.labels)
+      if (map('spec.template', s.template)) workloadEntry('spec.template', s.template)
+      map('spec.probe', s.probe)
+      break
+    case 'AuthorizationPolicy':
+      selector('spec.selector', s.selector, 'matchLabels')
+      enumOf('spec.action', s.action, ENUMS.action)
+      map('spec.provider', s.provider)
+      list('spec.rules', s.rules, (rule, at) => {
+        if (!map(at, rule)) return
+        list(`${at}.from`, rule.from, (from, fat) => {
+          if (map(fat, from) && map(`${fat}.source`, from.source)) for (const [k, v] of Object.entries(from.source)) strings(`${fat}.source.${k}`, v)
+        })
+        list(`${at}.to`, rule.to, (to, tat) => {
+          if (map(tat, to) && map(`${tat}.operation`, to.operation)) for (const [k, v] of Object.entries(to.operation)) strings(`${tat}.operation.${k}`, v)
+        })
+        list(`${at}.when`, rule.when, (c, cat) => {
+          if (!map(cat, c)) return
+          str(`${cat}.key`, c.key)
+          strings(`${cat}.values`, c.values)
+          strings(`${cat}.notValues`, c.notValues)
+        })
+      })
+      break
+    case 'RequestAuthentication':
+      selector('spec.selector', s.selector, 'matchLabels')
+      list('spec.jwtRules', s.jwtRules, (r, at) => {
+        if (!map(at, r)) return
+        for (const f of ['issuer', 'jwksUri', 'jwks']) str(`${at}.${f}`, r[f])
+        for (const f of ['audiences', 'fromParams', 'fromCookies']) strings(`${at}.${f}`, r[f])
+        list(`${at}.fromHeaders`, r.fromHeaders)
+        list(`${at}.outputClaimToHeaders`, r.outputClaimToHeaders)
+        duration(`${at}.timeout`, r.timeout)
+      })
+      break
+    case 'PeerAuthentication':
+      selector('spec.selector', s.selector, 'matchLabels')
+      if (map('spec.mtls', s.mtls)) enumOf('spec.mtls.mode', s.mtls.mode, ENUMS.mtlsMode)
+      if (map('spec.portLevelMtls', s.portLevelMtls))
+        for (const [port, m] of Object.entries(s.portLevelMtls))
+          if (map(`spec.portLevelMtls.${port}`, m)) enumOf(`spec.portLevelMtls.${port}.mode`, m.mode, ENUMS.mtlsMode)
       break
   }
   return out
-}
-
-/** Kubernetes' IsDNS1123Label: what Istio requires of subset names (they become part of cluster names and SNI). */
-export function isDns1123Label(v: string): boolean {
-  return v.length <= 63 && /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(v)
 }

@@ -102,7 +102,7 @@ spec: {gatewayClassName: istio}
 apiVersion: networking.istio.io/v1
 kind: Gateway
 metadata: {name: istio-gw, namespace: web}
-spec: {selector: {istio: ingressgateway}, servers: []}
+spec: {selector: {istio: ingressgateway}, servers: [{port: {number: 80, name: http, protocol: HTTP}, hosts: ['*']}]}
 ---
 apiVersion: example.com/v1
 kind: ServiceEntry

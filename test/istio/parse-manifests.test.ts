@@ -27,7 +27,7 @@ items:
   - {apiVersion: v1, kind: Namespace, metadata: {name: team}}
 ---
 ---
-{"apiVersion": "networking.istio.io/v1", "kind": "Gateway", "metadata": {"name": "g"}}
+{"apiVersion": "networking.istio.io/v1", "kind": "Gateway", "metadata": {"name": "g"}, "spec": {"servers": [{"port": {"number": 80, "name": "http", "protocol": "HTTP"}, "hosts": ["*"]}]}}
 ---
 - {apiVersion: v1, kind: ConfigMap, metadata: {name: c1}}
 - {apiVersion: v1, kind: ConfigMap, metadata: {name: c2, labels: {empty: null, n: 3}}}

@@ -8,7 +8,9 @@ const fields = (kind: string, spec: unknown) => schemaViolations(kind, spec).map
 describe('Istio validation webhook values', () => {
   it('a DestinationRule subset name must be a DNS-1123 label, non-empty and unique', () => {
     expect(fields('DestinationRule', {host: 'reviews', subsets: [{name: 'v1.0', labels: {version: 'v1.0'}}]})).toEqual(['spec.subsets[0].name'])
-    expect(fields('DestinationRule', {host: 'reviews', subsets: [{name: 'V1'}]})).toEqual(['spec.subsets[0].name'])
+    // Istio's labels.IsDNS1123Label allows upper case ([a-zA-Z0-9-]), unlike Kubernetes'.
+    expect(fields('DestinationRule', {host: 'reviews', subsets: [{name: 'V1'}]})).toEqual([])
+    expect(fields('DestinationRule', {host: 'reviews', subsets: [{name: 'v_1'}]})).toEqual(['spec.subsets[0].name'])
     expect(fields('DestinationRule', {host: 'reviews', subsets: [{labels: {a: 'b'}}]})).toEqual(['spec.subsets[0].name'])
     expect(fields('DestinationRule', {host: 'reviews', subsets: [{name: 'v1'}, {name: 'v1'}]})).toEqual(['spec.subsets[1].name'])
     expect(fields('DestinationRule', {host: 'reviews', subsets: [{name: 'v1'}, {name: 'canary-2'}]})).toEqual([])
@@ -27,10 +29,10 @@ describe('Istio validation webhook values', () => {
       ],
     }
     expect(fields('VirtualService', vs)).toEqual([
-      'spec.http[0].route[1].weight',
       'spec.http[0].route[0].destination.host',
       'spec.http[0].route[1].destination.subset',
       'spec.http[0].route[1].destination.port.number',
+      'spec.http[0].route[1].weight',
     ])
   })
 
@@ -54,6 +56,7 @@ describe('Istio validation webhook values', () => {
 
   it('isDns1123Label', () => {
     expect(['v1', 'a-b', '0', 'x'.repeat(63)].every(isDns1123Label)).toBe(true)
-    expect(['v1.0', '-a', 'a-', 'A', '', 'x'.repeat(64), 'a_b'].some(isDns1123Label)).toBe(false)
+    expect(['v1', 'a-b', '0', 'A', 'V1'].every(isDns1123Label)).toBe(true)
+    expect(['v1.0', '-a', 'a-', '', 'x'.repeat(64), 'a_b'].some(isDns1123Label)).toBe(false)
   })
 })
