@@ -928,7 +928,7 @@ const specs: EntrySpec[] = [
     area: 'Proxy',
     title: 'A route sends traffic to a cluster the proxy does not have (NC)',
     message:
-      'Route {route} (virtual host {virtualHost}, route config {routeConfig}) sends traffic to cluster {cluster}, which this proxy does not have; Envoy answers 503 with response flag NC.',
+      'Route {route} (virtual host {virtualHost}, route config {routeConfig}) sends traffic to cluster {cluster}, which this proxy does not have; Envoy answers {status} with response flag NC.',
     actions: ['meshctl proxy clusters <pod> --fqdn "{host}"', 'check the DestinationRule subsets and exportTo for {host}'],
   },
   {

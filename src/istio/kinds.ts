@@ -371,7 +371,8 @@ export function kindKey(row: Pick<KindRow, 'group' | 'kind'>): string {
 export const LISTED_KINDS: readonly KindRow[] = KINDS.filter((k) => k.list !== false)
 
 /** Kind names read cluster-wide (VirtualService, DestinationRule, ServiceEntry). */
-export const MESH_WIDE_KINDS: readonly string[] = KINDS.filter((k) => k.meshWide).map((k) => k.kind)
+/** Kinds read from every namespace (only kinds that are listed at all: BackendLBPolicy is understood, never read). */
+export const MESH_WIDE_KINDS: readonly string[] = KINDS.filter((k) => k.meshWide && k.list).map((k) => k.kind)
 
 /**
  * The model list holding objects of (group, kind). The group defaults to networking.istio.io, the group of the

@@ -39,8 +39,10 @@ describe.skipIf(!hasBuild)(`every next step printed on the lab scenarios runs as
         const lab = await LabWorker.start(scenario)
         try {
           const env = {KUBECONFIG: lab.kubeconfig}
-          const headers = Object.entries(req.headers ?? {}).flatMap(([k, v]) => ['-H', `${k}: ${v}`])
-          const r = await runCliAsync(['explain', 'route', req.from, '-n', req.namespace, '--to', req.to, ...headers, '-o', 'json'], env)
+          // The scenario's documented request as `lab start` prints it (headers are `k: v` strings).
+          const headers = (req.headers ?? []).flatMap((h) => ['-H', h])
+          const path = req.path ? ['--path', req.path] : []
+          const r = await runCliAsync(['explain', 'route', req.from, '-n', req.namespace, '--to', req.to, ...path, ...headers, '-o', 'json'], env)
           expect(r.code, r.stderr).toBe(0)
           const doc = JSON.parse(r.stdout) as {predicted: {next: string[]}; findings: Array<{actions: string[]}>}
           const steps = [...new Set([...doc.predicted.next, ...doc.findings.flatMap((f) => f.actions)].filter(isCommand))]

@@ -398,6 +398,8 @@ describe.skipIf(!hasBuild)(`every lab scenario, live and from a snapshot, with t
         'MESH1103 HTTPRoute bookinfo/bookinfo spec.rules[1].backendRefs[0]',
       ])
       expect(found.find((f) => f.code === 'MESH1103')!.actions[0]).toMatch(/ReferenceGrant/)
+      // One finding per root cause: the unresolved backendRef (UnknownService, answered 500) is not also a missing cluster.
+      expect(found.filter((f) => f.code === 'MESH0906').map((f) => f.message)).toEqual([])
       expect(h.code, h.stderr).toBe(0)
       expect((JSON.parse(h.stdout) as {findings: Finding[]}).findings.filter((f) => f.severity !== 'info')).toEqual([])
     } finally {

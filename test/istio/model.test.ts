@@ -179,8 +179,7 @@ kind: DestinationRule
 metadata: {name: reviews-${ns}, namespace: ${ns}}
 spec:
   host: reviews.bookinfo.svc.cluster.local
-  trafficPolicy: {${tls}}
-  subsets:
+${tls ? `  trafficPolicy: {${tls}}\n` : ''}  subsets:
   - name: ${subset}
     labels: {version: ${subset}}
 `

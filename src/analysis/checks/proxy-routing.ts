@@ -16,6 +16,7 @@ import type {ProxySpec} from '../../istio/types.js'
 import {clusterEndpoints} from '../explain/endpoints.js'
 import {clusterTlsMode, diffProxyConfig, proxyIdentityFromBootstrap, type Difference} from '../diff/index.js'
 import {configHostMatches} from '../../istio/hosts.js'
+import {UNKNOWN_SERVICE_CLUSTER} from '../../istio/routes.js'
 import type {ProxyCheckEnv, EnvPod} from './env.js'
 import {refSubject} from './proxy-config.js'
 import type {ProxyCheckContext, ProxyPod} from './types.js'
@@ -64,9 +65,13 @@ export function routeClusters(ctx: ProxyCheckContext): Finding[] {
     if (rc.source === 'static') continue
     for (const vh of (rc.routeConfig.virtual_hosts ?? []) as EnvoyMessage[]) {
       ;((vh.routes ?? []) as EnvoyMessage[]).forEach((route, i) => {
+        const notFound = route.route?.cluster_not_found_response_code
         for (const cluster of routeClusterNames(route)) {
           const v = verdictOf(cluster)
           if (!v) continue
+          // istiod names a Gateway API backendRef it could not resolve UnknownService (answered 500): the route's own
+          // status (gatewayapi.StatusAnalyzer: BackendNotFound, RefNotPermitted) is that root cause, not a missing cluster.
+          if (v === 'missing' && cluster === UNKNOWN_SERVICE_CLUSTER && notFound !== undefined) continue
           const source = env.sourceOf(route)
           const subject = source ? refSubject(source) : (serviceSubject(cluster) ?? podSubject)
           const key = `${v === 'missing' ? 'NC' : v.why + v.outcome}\u0000${subjectLabel(subject)}\u0000${rc.name}\u0000${vh.name}\u0000${route.name ?? ''}#${i}\u0000${cluster}`
@@ -75,7 +80,11 @@ export function routeClusters(ctx: ProxyCheckContext): Finding[] {
               const args = {route: route.name ? `"${route.name}"` : `#${i}`, virtualHost: vh.name, routeConfig: rc.name, cluster}
               const evidence = {routeConfig: rc.name, virtualHost: vh.name, route: route.name ?? i}
               return v === 'missing'
-                ? makeFinding('MESH0906', {subject, args: {...args, host: parseIstioClusterName(cluster)?.fqdn ?? cluster}, evidence})
+                ? makeFinding('MESH0906', {
+                    subject,
+                    args: {...args, host: parseIstioClusterName(cluster)?.fqdn ?? cluster, status: clusterNotFoundStatus(notFound)},
+                    evidence,
+                  })
                 : makeFinding('MESH0902', {subject, args: {...args, ...v}, evidence})
             }),
           )
@@ -400,4 +409,11 @@ function tlsConflict(client: string, server: ServerTls): TlsConflict | undefined
     }
   }
   return undefined
+}
+
+/** The status Envoy answers when a route's cluster does not exist (RouteAction.cluster_not_found_response_code). */
+function clusterNotFoundStatus(code: unknown): number {
+  if (code === 'INTERNAL_SERVER_ERROR' || code === 2) return 500
+  if (code === 'NOT_FOUND' || code === 1) return 404
+  return 503
 }

@@ -120,6 +120,12 @@ describe('live audit over the lab scenarios (pure)', () => {
     )
   })
 
+  it("a Gateway API backendRef istiod could not resolve (UnknownService, answered 500) is the route's status finding, not NC", () => {
+    const found = auditLive(scenarioInput('gateway-api-broken'))
+    expect(byCode(found, 'MESH1103').map((f) => f.path)).toEqual(['spec.rules[1].backendRefs[0]'])
+    expect(byCode(found, 'MESH0906')).toEqual([])
+  })
+
   it('reports routing drift when the cluster holds another version of a VirtualService than the proxies run', () => {
     const toV3 = (objects: KubeObject[]) =>
       objects.map((o) =>
