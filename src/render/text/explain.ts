@@ -1,3 +1,4 @@
+import {predictedSuccess} from '../../analysis/explain/outcome.js'
 import type {AuthorizationSummary, ExplainComparison, ExplainResult, TraceStep, TraceStepKind} from '../../analysis/explain/types.js'
 import type {ServerSideExplanation} from '../../analysis/explain/server-side.js'
 import {subjectLabel} from '../../findings/finding.js'
@@ -51,7 +52,7 @@ export function renderExplain(r: ExplainResult, color: boolean, width?: number):
   r.trace.forEach((t, i) => lines.push(...stepLines(t, i + 1, STEP_TITLE[t.step], color)))
   if (r.server) lines.push(...renderServer(r.server, r.trace.length, color))
   lines.push('')
-  const ok = r.outcome === 'routed' && (r.predicted.responseFlag === '-' || r.predicted.responseFlag === null) && r.predicted.status !== 'closed'
+  const ok = predictedSuccess(r)
   const flag = r.predicted.responseFlag && r.predicted.responseFlag !== '-' ? ` ${r.predicted.responseFlag}` : ''
   const err = r.error ? ` [${r.error}]` : ''
   lines.push(`${paint(color, 'bold', 'Verdict')}  ${paint(color, ok ? 'green' : 'red', `${statusText(r)}${flag}`)}${err} — ${r.predicted.cause}`)

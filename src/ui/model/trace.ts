@@ -1,3 +1,4 @@
+import {predictedSuccess} from '../../analysis/explain/outcome.js'
 import type {RowTone} from './overview.js'
 import {bar, shorten, truncate, truncateNames, wrap} from '../text.js'
 import {describeAction, describeSource, nameOf, type ExplainResultLike, type TraceStepLike} from './explain-result.js'
@@ -30,9 +31,7 @@ const STEP_TITLES: Record<string, string> = {
 export function verdict(result: ExplainResultLike): {text: string; tone: RowTone} {
   const status = result.predicted?.status
   const flag = result.predicted?.responseFlag
-  // A 4xx/5xx without a response flag (RBAC's 403, a direct response, a fault abort) or a closed connection is no success.
-  const failedStatus = (typeof status === 'number' && status >= 400) || status === 'closed'
-  const ok = result.outcome === 'routed' && (!flag || flag === '-') && !failedStatus
+  const ok = predictedSuccess(result)
   const parts = [status !== undefined && status !== null ? String(status) : '', flag && flag !== '-' ? flag : ''].filter(Boolean)
   const target = nameOf(result.cluster) ?? (result.weightedClusters?.length ? 'weighted clusters' : undefined)
   // Routed but failing upstream (UH, UF, NC…): name where it was going, the flag says what went wrong.
