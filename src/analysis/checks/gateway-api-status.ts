@@ -17,7 +17,7 @@ import {GATEWAY_API} from '../../istio/kinds.js'
 import {AuditContext, fileOf} from '../audit/context.js'
 import type {AuditResource} from '../audit/input.js'
 import type {Analyzer} from '../audit/analyzers/common.js'
-import {clusterEntry, parsedCluster, recordCause, targetClusters} from '../diagnose/context.js'
+import {clusterEntry, NO_ROUTE_CAUSE, parsedCluster, recordCause, targetClusters} from '../diagnose/context.js'
 import {UNKNOWN_SERVICE_CLUSTER} from '../../istio/routes.js'
 import type {RequestCheckContext} from './types.js'
 
@@ -472,11 +472,14 @@ function unattachedRouteFindings(ctx: RequestCheckContext): Finding[] {
   const routes = model.others.filter((o) => (ROUTE_KINDS as readonly string[]).includes(o.kind) && o.apiVersion.startsWith(`${GATEWAY_API}/`) && meant(o))
   if (routes.length === 0) return []
   const audit = new AuditContext([...model.others, ...model.serviceEntries], ctx.mesh)
-  return gatewayApiStatusAnalyzer
+  const found = gatewayApiStatusAnalyzer
     .run(audit)
     .filter(
       (f) =>
         (f.code === 'MESH1101' || f.code === 'MESH1104') &&
         routes.some((r) => r.kind === f.subject.kind && r.namespace === f.subject.namespace && r.name === f.subject.name),
     )
+  // The route meant for this host is not attached: that is why no virtual host or route takes the request (404 NR).
+  if (found.length > 0) recordCause(ctx, NO_ROUTE_CAUSE, found[0])
+  return found
 }

@@ -35,6 +35,7 @@ import {diagnoseEndpoints} from '../diagnose/endpoints.js'
 import {diagnoseMissingClusters} from '../diagnose/missing-cluster.js'
 import {diagnoseExpectation, diagnoseIgnoredVirtualServices, diagnoseRouting} from '../diagnose/routing.js'
 import {diagnoseDeletedSources} from '../diagnose/stale.js'
+import {NO_ROUTE_CAUSE} from '../diagnose/context.js'
 import {diagnoseUpstream} from '../diagnose/upstream.js'
 import {REJECTED_CONFIG_CHECK, staleCitations} from './proxy-config.js'
 import {gatewayApiRequestFindings, gatewayApiStatusAnalyzer} from './gateway-api-status.js'
@@ -142,7 +143,8 @@ export const CHECKS: readonly Check[] = [
     ],
     // One check: the expectation names the same causes (a VirtualService bound elsewhere, not exported…) as routing.
     request: (ctx) => [
-      ...diagnoseRouting(ctx),
+      // A host no virtual host serves because its Gateway API route is not attached is that route's finding (MESH1101/1104).
+      ...diagnoseRouting(ctx).filter((f) => !(f.code === 'MESH0818' && gatewayApiNoRouteCause(ctx))),
       ...diagnoseIgnoredVirtualServices(ctx),
       // A cluster a Gateway API backendRef could not resolve is explained on the HTTPRoute (gatewayapi.StatusAnalyzer).
       ...diagnoseMissingClusters(ctx).filter((f) => !gatewayApiCause(ctx, String(f.evidence.cluster ?? ''))),
@@ -159,6 +161,9 @@ export const CHECKS: readonly Check[] = [
     afterVerdict: true,
   },
 ]
+
+/** The verdict's cause for a request no virtual host takes is a Gateway API route that is not attached. */
+const gatewayApiNoRouteCause = (ctx: RequestCheckContext): boolean => /^MESH110[14]:/.test(ctx.causes.get(NO_ROUTE_CAUSE)?.cause ?? '')
 
 /** The verdict's cause for this cluster is a Gateway API backendRef finding (MESH1102, MESH1103). */
 const gatewayApiCause = (ctx: RequestCheckContext, cluster: string): boolean => /^MESH110[23]:/.test(ctx.causes.get(cluster)?.cause ?? '')

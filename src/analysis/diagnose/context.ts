@@ -45,7 +45,10 @@ export interface DiagnoseContext {
   stateFromModel: boolean
   modelOrigin: ModelOrigin
   modelCoverage?: ModelCoverage
-  /** Verdict causes found by the diagnoses, per failing cluster: they replace the trace's generic NC/UH cause. */
+  /**
+   * Verdict causes found by the diagnoses, per failing cluster (they replace the trace's generic NC/UH cause), and
+   * under NO_ROUTE_CAUSE the cause of a request no virtual host or route takes (NR).
+   */
   causes: Map<string, VerdictCause>
 }
 
@@ -53,6 +56,9 @@ export interface VerdictCause {
   cause: string
   next: string[]
 }
+
+/** The causes key of a request that finds no virtual host or no route (404 NR): no cluster is involved. */
+export const NO_ROUTE_CAUSE = ''
 
 /** The finding that explains why `cluster` fails becomes the verdict's cause (code first, so users can look it up). */
 export function recordCause(ctx: DiagnoseContext, cluster: string, f: Finding, cause?: string): Finding {

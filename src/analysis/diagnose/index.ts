@@ -19,6 +19,7 @@ import {knownFromObjects, type KnownObjects} from '../checks/env.js'
 import {
   makeScope,
   modelCovers,
+  NO_ROUTE_CAUSE,
   proxyIdentityFromState,
   targetClusters,
   type ModelCoverage,
@@ -101,8 +102,8 @@ function applyConnectionFailures(result: ExplainResult, findings: Finding[]): vo
  */
 function applyCauses(result: ExplainResult, causes: Map<string, VerdictCause>): void {
   const flag = result.predicted.responseFlag
-  if (flag !== 'NC' && flag !== 'UH') return
-  const failing = result.cluster ?? [...result.weightedClusters].sort((a, b) => b.probability - a.probability)[0]?.cluster
+  if (flag !== 'NC' && flag !== 'UH' && flag !== 'NR') return
+  const failing = flag === 'NR' ? NO_ROUTE_CAUSE : (result.cluster ?? [...result.weightedClusters].sort((a, b) => b.probability - a.probability)[0]?.cluster)
   const found = failing !== undefined ? causes.get(failing) : undefined
   if (!found) return
   const share = result.predicted.cause.indexOf(' — for the ')

@@ -57,7 +57,9 @@ function simulate(state: ProxyState, request: SimRequest, opts: ExplainOptions):
   let address = request.address
   let addressInferred = false
   const inferNotes: string[] = []
-  if (!address && direction === 'outbound' && request.authority) {
+  // A gateway (router) takes traffic on 0.0.0.0:<port> listeners: the destination address says nothing there.
+  const router = /^router~/.test(String(state.dump.bootstrap?.node?.id ?? ''))
+  if (!address && direction === 'outbound' && !router && request.authority) {
     const inferred = inferDestinationAddress(index, hostOf(request.authority), request.port, proxyNs)
     if (inferred) {
       address = inferred.address
