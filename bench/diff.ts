@@ -11,54 +11,18 @@
  * reported as extra, with their projection and source object); what it skips is endpoints and secrets.
  * Medians of `runs` samples.
  */
-import {spawn} from 'node:child_process'
 import {existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {readdirSync} from 'node:fs'
 import {dirname, join, resolve} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {scaleDump} from './scale-dump.js'
+import {median, once} from './sample.js'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const SHARED_DUMP = resolve(root, '../shared/fixtures/envoy-samples/istio-1.3_sidecar_productpage_config_dump_large.json')
 const SCENARIO = join(root, 'fixtures/scenarios/header-route')
 const MANIFESTS = join(SCENARIO, 'manifests.yaml')
 const RSS_PER_FILE_MAX = 3
-
-interface Sample {
-  wallS: number
-  rssMB: number
-  code: number | null
-  stdout: string
-}
-
-function once(args: string[]): Promise<Sample> {
-  return new Promise((res, rej) => {
-    const t0 = performance.now()
-    const hook =
-      'data:text/javascript,' + encodeURIComponent("process.on('exit',()=>process.stderr.write('\\n__RSS_KB='+process.resourceUsage().maxRSS+'\\n'))")
-    const child = spawn(process.execPath, ['--import', hook, ...args], {cwd: root, stdio: ['ignore', 'pipe', 'pipe']})
-    let out = ''
-    let err = ''
-    child.stdout.on('data', (d: Buffer) => {
-      if (out.length < 1 << 16) out += d.toString('utf8')
-    })
-    child.stderr.on('data', (d: Buffer) => (err += d.toString('utf8')))
-    child.on('error', rej)
-    child.on('close', (code) => {
-      const kb = Number(/__RSS_KB=(\d+)/.exec(err)?.[1] ?? 0)
-      res({wallS: (performance.now() - t0) / 1000, rssMB: kb / 1024, code, stdout: out})
-    })
-  })
-}
-
-async function median(args: string[], runs: number, okCodes = [0]): Promise<Sample> {
-  const xs: Sample[] = []
-  for (let i = 0; i < runs; i++) xs.push(await once(args))
-  const bad = xs.find((x) => !okCodes.includes(x.code ?? -1))
-  if (bad) throw new Error(`${args.slice(0, 4).join(' ')} exited ${bad.code}`)
-  const by = (k: 'wallS' | 'rssMB') => [...xs].sort((a, b) => a[k] - b[k])[Math.floor(xs.length / 2)][k]
-  return {wallS: by('wallS'), rssMB: by('rssMB'), code: 0, stdout: xs[0].stdout}
-}
 
 export interface DiffBenchRow {
   dump: string

@@ -6,11 +6,11 @@
  *     file (target ≤ 3×; net of the CLI's idle floor, like the huge-dump table).
  * Medians of `runs` samples: wall time on a shared 2-core machine is noisy.
  */
-import {spawn} from 'node:child_process'
 import {existsSync, mkdirSync, rmSync} from 'node:fs'
 import {dirname, join, resolve} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {scaleDump} from './scale-dump.js'
+import {median, once} from './sample.js'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const SHARED_DUMP = resolve(root, '../shared/fixtures/envoy-samples/istio-1.3_sidecar_productpage_config_dump_large.json')
@@ -31,36 +31,6 @@ export interface EngineBench {
     pass: boolean
   }
   skipped?: string
-}
-
-interface Sample {
-  wallS: number
-  rssMB: number
-  code: number | null
-}
-
-function once(args: string[]): Promise<Sample> {
-  return new Promise((res, rej) => {
-    const t0 = performance.now()
-    const hook =
-      'data:text/javascript,' + encodeURIComponent("process.on('exit',()=>process.stderr.write('\\n__RSS_KB='+process.resourceUsage().maxRSS+'\\n'))")
-    const child = spawn(process.execPath, ['--import', hook, ...args], {cwd: root, stdio: ['ignore', 'ignore', 'pipe']})
-    let err = ''
-    child.stderr.on('data', (d: Buffer) => (err += d.toString('utf8')))
-    child.on('error', rej)
-    child.on('close', (code) => {
-      const kb = Number(/__RSS_KB=(\d+)/.exec(err)?.[1] ?? 0)
-      res({wallS: (performance.now() - t0) / 1000, rssMB: kb / 1024, code})
-    })
-  })
-}
-
-async function median(args: string[], runs: number): Promise<Sample> {
-  const xs: Sample[] = []
-  for (let i = 0; i < runs; i++) xs.push(await once(args))
-  if (xs.some((x) => x.code !== 0)) throw new Error(`${args.join(' ')} exited ${xs.find((x) => x.code !== 0)!.code}`)
-  const by = (k: keyof Sample) => [...xs].sort((a, b) => (a[k] as number) - (b[k] as number))[Math.floor(xs.length / 2)][k] as number
-  return {wallS: by('wallS'), rssMB: by('rssMB'), code: 0}
 }
 
 export async function benchEngine(opts: {runs?: number; factor?: number} = {}): Promise<EngineBench> {
