@@ -436,6 +436,18 @@ function withGatewayApiStatus(config: KubeObject[], cluster: KubeObject[], ts: s
 const podUid = (p: BuiltPod) =>
   `${hash(p.namespace + p.name, 8)}-${hash(p.name, 4)}-4${hash(p.name + 'a', 3)}-8${hash(p.name + 'b', 3)}-${hash(p.name + 'c', 12)}`
 
+/** A container's status as the kubelet reports it: running since the lab's timestamp, or still being created. */
+function containerStatus(name: string, image: string, running: boolean, ctx: Ctx): EnvoyMessage {
+  return {
+    name,
+    image,
+    ready: running,
+    restartCount: 0,
+    started: running,
+    state: running ? {running: {startedAt: ctx.ts}} : {waiting: {reason: 'ContainerCreating'}},
+  }
+}
+
 /** A Gateway API gateway's pod (kube-gateway.yaml): Envoy is its only container, no injection, no init container. */
 function gatewayPodObject(p: BuiltPod, ctx: Ctx, proxy: EnvoyMessage): KubeObject {
   const w = p.workload
@@ -456,16 +468,7 @@ function gatewayPodObject(p: BuiltPod, ctx: Ctx, proxy: EnvoyMessage): KubeObjec
       phase: w.phase ?? 'Running',
       podIP: running ? p.ip : undefined,
       podIPs: running ? [{ip: p.ip}] : undefined,
-      containerStatuses: [
-        {
-          name: 'istio-proxy',
-          image: proxy.image,
-          ready: running,
-          restartCount: 0,
-          started: running,
-          state: running ? {running: {startedAt: ctx.ts}} : {waiting: {reason: 'ContainerCreating'}},
-        },
-      ],
+      containerStatuses: [containerStatus('istio-proxy', proxy.image, running, ctx)],
       conditions: [{type: 'Ready', status: running ? 'True' : 'False'}],
     },
   }
@@ -492,14 +495,7 @@ function podObject(p: BuiltPod, ctx: Ctx): KubeObject {
   }
   if (w.gatewayOf) return gatewayPodObject(p, ctx, proxy)
   const app = {name: w.labels.app ?? w.name, image: `docker.io/istio/examples-bookinfo-${w.name}:1.20.2`, ports: [{containerPort: 9080, protocol: 'TCP'}]}
-  const status = (name: string, image: string) => ({
-    name,
-    image,
-    ready: running,
-    restartCount: 0,
-    started: running,
-    state: running ? {running: {startedAt: ctx.ts}} : {waiting: {reason: 'ContainerCreating'}},
-  })
+  const status = (name: string, image: string) => containerStatus(name, image, running, ctx)
   const sidecar = w.sidecar ?? 'container'
   const spec: EnvoyMessage = {
     serviceAccountName: w.serviceAccount ?? `bookinfo-${w.labels.app ?? w.name}`,
