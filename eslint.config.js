@@ -42,4 +42,28 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // Start-up: what every run compiles. These load on first use through src/deps (yaml, re2js, JMESPath) or come from
+    // oclif's own entry points (@oclif/core/flags, /args, /errors, /parser); oclif's index (help, plugins, themes) is
+    // loaded by cli-entry.ts only for help and the plugin's commands. Types may be imported from anywhere.
+    files: ['src/**/*.{ts,tsx}'],
+    ignores: ['src/deps/**', 'src/hooks/**'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {name: 'yaml', message: 'use src/deps/yaml.ts (loaded on first use)', allowTypeImports: true},
+            {name: 're2js', message: 'use src/deps/re2.ts (loaded on first use)', allowTypeImports: true},
+            {name: '@jmespath-community/jmespath', message: 'use src/deps/jmespath.ts (loaded on first use)', allowTypeImports: true},
+            {
+              name: '@oclif/core',
+              message: "use @oclif/core/flags, /args, /errors or /parser: the index loads oclif's help and plugin machinery",
+              allowTypeImports: true,
+            },
+          ],
+        },
+      ],
+    },
+  },
 )

@@ -1,17 +1,99 @@
-import {Command, Flags, Interfaces, Errors} from '@oclif/core'
+import type {Command, Config, Interfaces} from '@oclif/core'
+// The parts of oclif a command needs when it runs, from their own entry points: the package's index (help, plugin
+// loading, themes, spinners, templates…) is ~0.4 MB more to compile on every start, needed only by help and the
+// autocomplete plugin (cli-entry.ts loads it for those).
+import {CLIError, ExitError} from '@oclif/core/errors'
+import * as Flags from '@oclif/core/flags'
+import {parse as parseArgv} from '@oclif/core/parser'
 import {ExitCode, formatUserError, isMeshctlError, BadInputError, UsageError} from './errors.js'
 import {checkQuery, errorDocument, renderResult, type OutputFormat} from './render/output.js'
 import {shouldColor} from './render/color.js'
 
-export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
-export type BaseArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
+export type BaseFlags<T extends typeof MeshctlCommand> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
+export type BaseArgs<T extends typeof MeshctlCommand> = Interfaces.InferredArgs<T['args']>
+
+/**
+ * What oclif expects of a command class (its statics, `static run`, `_run`) without oclif's Command: that class
+ * pulls in oclif's whole configuration and help machinery at start-up. Help, the manifest and the autocomplete plugin
+ * read the statics below; oclif's `Config.runCommand` calls `static run(argv, config)` with its loaded config, and
+ * meshctl's direct path (cli-entry.ts) calls `_run` on an instance.
+ */
+export abstract class MeshctlCommand {
+  static id: string
+  static summary?: string
+  static description?: string
+  static examples?: Command.Example[]
+  static usage?: string | string[]
+  static hidden = false
+  static aliases: string[] = []
+  static hiddenAliases: string[] = []
+  static args: Interfaces.ArgInput = {}
+  static flags: Interfaces.FlagInput = {}
+  static baseFlags: Interfaces.FlagInput = {}
+  static strict = true
+  static enableJsonFlag = false
+  static hasDynamicHelp = false
+  static pluginName?: string
+  static pluginType?: string
+  static pluginAlias?: string
+
+  static async run<T extends MeshctlCommand>(this: new (argv: string[], config: Config) => T, argv: string[] = process.argv.slice(2), config: Config) {
+    return new this(argv, config)._run()
+  }
+
+  constructor(
+    public argv: string[],
+    public config: Config,
+  ) {}
+
+  protected get ctor(): typeof MeshctlCommand {
+    return this.constructor as typeof MeshctlCommand
+  }
+
+  abstract run(): Promise<unknown>
+
+  async _run(): Promise<unknown> {
+    let err: Error | undefined
+    let result: unknown
+    try {
+      await this.init()
+      result = await this.run()
+    } catch (error) {
+      err = error as Error
+      await this.catch(err)
+    } finally {
+      await this.finally(err)
+    }
+    return result
+  }
+
+  protected async init(): Promise<void> {}
+
+  protected async parse(options: {flags: Interfaces.FlagInput; baseFlags: Interfaces.FlagInput; args: Interfaces.ArgInput; strict: boolean}) {
+    // The context is what a flag's own parse function sees (meshctl's flags do not read it).
+    return parseArgv(this.argv, {context: this as never, flags: {...options.baseFlags, ...options.flags}, args: options.args, strict: options.strict})
+  }
+
+  /** Ends the command with `code` (oclif's way: an ExitError that the entry turns into the process's exit code). */
+  protected exit(code = 0): never {
+    throw new ExitError(code)
+  }
+
+  protected async catch(err: Error): Promise<unknown> {
+    throw err
+  }
+
+  protected async finally(_err: Error | undefined): Promise<unknown> {
+    return undefined
+  }
+}
 
 /**
  * Every meshctl command extends this: it owns `-o/--output`, `--query`, `--no-color`, and the mapping of
  * errors to the exit codes of DESIGN.md (2 usage, 3 bad input, 4 cluster access, 70 internal bug).
  * Commands stay thin: parse → build a source → call one analysis → `this.emit(result, textRenderer)`.
  */
-export abstract class BaseCommand<T extends typeof Command> extends Command {
+export abstract class BaseCommand<T extends typeof MeshctlCommand> extends MeshctlCommand {
   static override baseFlags = {
     output: Flags.string({
       char: 'o',
@@ -36,13 +118,11 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   /** Exit code decided by the analysis (e.g. 1 when findings or tests fail); applied after output is flushed. */
   protected resultExitCode: number = ExitCode.ok
 
-  public override async init(): Promise<void> {
-    await super.init()
+  protected override async init(): Promise<void> {
     try {
       const {args, flags} = await this.parse({
         flags: this.ctor.flags,
-        baseFlags: (super.ctor as typeof BaseCommand).baseFlags,
-        enableJsonFlag: false,
+        baseFlags: this.ctor.baseFlags,
         args: this.ctor.args,
         strict: this.ctor.strict,
       })
@@ -81,7 +161,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       this.emitError(e.exitCode, e.message, e.tryNext)
       this.exit(e.exitCode)
     }
-    if (err instanceof Errors.ExitError) throw err
+    if (err instanceof ExitError) throw err
     process.stderr.write(
       scrubUrlCredentials(
         `Internal error (a bug in meshctl): ${err.message}\n` +
@@ -106,9 +186,8 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   }
 
   protected override async finally(err: Error | undefined): Promise<unknown> {
-    const r = await super.finally(err)
     if (!err && this.resultExitCode !== ExitCode.ok) process.exitCode = this.resultExitCode
-    return r
+    return undefined
   }
 }
 
@@ -134,14 +213,14 @@ function scrubUrlCredentials(text: string): string {
 function toUsageError(error: unknown): unknown {
   if (isMeshctlError(error)) return error
   const e = error as Error & {oclif?: {exit?: number}}
-  if (e instanceof Errors.CLIError || e?.oclif) {
+  if (e instanceof CLIError || e?.oclif) {
     return new UsageError(e.message.replace(/\n?See more help with --help$/, ''), ['run with --help for usage and examples'])
   }
   return error
 }
 
 function oclifToMeshctl(err: Error & {code?: string}): UsageError | BadInputError | undefined {
-  if (err instanceof Errors.ExitError) return undefined
-  if (err instanceof Errors.CLIError) return new UsageError(err.message, ['run with --help for usage and examples'])
+  if (err instanceof ExitError) return undefined
+  if (err instanceof CLIError) return new UsageError(err.message, ['run with --help for usage and examples'])
   return undefined
 }

@@ -3,7 +3,7 @@
  * and whether the cluster's own Istio config is read. Their parsed values are the typed `SourceFlagValues` of
  * src/sources/select.ts, which services take; nothing below the commands layer knows about oclif.
  */
-import {Flags} from '@oclif/core'
+import * as Flags from '@oclif/core/flags'
 
 /** Live pods (port-forward to the Envoy admin port) and snapshots taken with `meshctl snapshot save`. */
 export const liveSourceFlags = {

@@ -1,4 +1,4 @@
-import {Flags} from '@oclif/core'
+import * as Flags from '@oclif/core/flags'
 import {BaseCommand} from '../base-command.js'
 import type {ExplainResult} from '../analysis/explain/types.js'
 import {buildRequest} from '../input/request.js'

@@ -7,7 +7,7 @@
  */
 import {existsSync, readFileSync, statSync} from 'node:fs'
 import {dirname, join} from 'node:path'
-import {parse as parseYaml} from 'yaml'
+import {parseYaml} from '../deps/yaml.js'
 import {ANALYZERS, auditManifests, parseManifestText, type AuditResource} from '../analysis/audit/index.js'
 import type {Finding} from '../findings/types.js'
 import {summarize, type ConformanceCase, type ConformanceReport} from './types.js'

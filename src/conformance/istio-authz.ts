@@ -7,7 +7,7 @@
  */
 import {existsSync, readdirSync, statSync} from 'node:fs'
 import {basename, join} from 'node:path'
-import {parse as parseYaml} from 'yaml'
+import {parseYaml} from '../deps/yaml.js'
 import {readInputText} from '../input/gate.js'
 import {parseManifests} from '../istio/parse-manifests.js'
 import {authorizationPoliciesFrom, convertAuthz, settingsFromText} from '../istio/authz/convert.js'

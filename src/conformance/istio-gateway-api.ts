@@ -8,7 +8,7 @@
  */
 import {existsSync, readFileSync, readdirSync, statSync} from 'node:fs'
 import {basename, join} from 'node:path'
-import {parseAllDocuments} from 'yaml'
+import {parseAllDocuments} from '../deps/yaml.js'
 import {convertGatewayApiTexts} from '../istio/gateway-api/index.js'
 import {convertIngress} from '../istio/ingress/convert.js'
 import {ingressEnvironment} from '../istio/ingress/environment.js'

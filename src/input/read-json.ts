@@ -2,7 +2,7 @@
  * Reading JSON/YAML input files with errors a user can act on: every failure is a BadInputError (exit 3)
  * naming the file and saying what is wrong (empty, truncated at line:col, YAML where JSON was expected…).
  */
-import {parseAllDocuments} from 'yaml'
+import {parseAllDocuments} from '../deps/yaml.js'
 import {BadInputError} from '../errors.js'
 import {checkNesting, readInputText, type InputKind} from './gate.js'
 

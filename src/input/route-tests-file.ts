@@ -3,7 +3,7 @@
  * Every problem is a BadInputError (exit 3) naming the file, the test (index and name) and the field, because
  * a typo in an expectation that was silently ignored would make a test that cannot fail.
  */
-import {parseDocument} from 'yaml'
+import {parseDocument} from '../deps/yaml.js'
 import {BadInputError} from '../errors.js'
 import type {SimRequest} from '../envoy/model.js'
 import {lookupResponseFlag} from '../envoy/response-flags.js'

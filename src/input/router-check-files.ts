@@ -5,7 +5,7 @@
  * Envoy's loader tolerates what strict JSON.parse rejects (a trailing comma in TestRoutes.golden.proto.json).
  */
 import {extname} from 'node:path'
-import {parse as parseYaml} from 'yaml'
+import {parseYaml} from '../deps/yaml.js'
 import {readInputText, checkNesting} from './gate.js'
 import {BadInputError} from '../errors.js'
 import {list, obj, ROUTE_CONFIGURATION, validateValue} from '../envoy/configdump/validate.js'

@@ -4,7 +4,7 @@
  * MeshConfig or that ConfigMap. Every surface (model, audit, live audit, cluster config) reads through here, so
  * they agree on defaults and on what a field means. Reading files stays in sources.
  */
-import {parse as parseYaml} from 'yaml'
+import {parseYaml} from '../deps/yaml.js'
 import {BadInputError} from '../errors.js'
 import {DEFAULT_MESH_CONFIG, type MeshConfig} from './types.js'
 

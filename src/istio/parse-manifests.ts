@@ -8,7 +8,7 @@
  * corpus) load them namespace-less. Callers differ in one way: whether a broken file stops everything (the audit:
  * exit 3 naming file and line) or is reported and skipped so one bad object does not hide the rest (the model).
  */
-import {isMap, isSeq, LineCounter, parseAllDocuments, type Node} from 'yaml'
+import {isMap, isSeq, newLineCounter, parseAllDocuments, type LineCounter, type YamlNode as Node} from '../deps/yaml.js'
 import {BadInputError} from '../errors.js'
 import type {ConfigObject, ManifestProblem} from './types.js'
 import {kindOf} from './kinds.js'
@@ -206,7 +206,7 @@ export function parseManifests(texts: ManifestText[], opts: ParseManifestOptions
   const sink = new Collector(Boolean(opts.strict), problems)
   const out: ConfigObject[] = []
   for (const {file, text} of texts) {
-    const lineCounter = new LineCounter()
+    const lineCounter = newLineCounter()
     const cur: FileCursor = {file, index: 0, lineCounter}
     // One JSON object (the cluster's objects, JSON manifests) is YAML too, and decodes the same: JSON.parse is ~20×
     // faster than the YAML parser on it. Its lines are the first one (what the YAML parser would report for it).

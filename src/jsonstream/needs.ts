@@ -2,7 +2,7 @@
  * What a command needs from a proxy (ProxyNeeds) expressed as a DumpSelection, so a file source can read a huge
  * dump the way a live source asks Envoy for `/config_dump?resource=…&name_regex=…`.
  */
-import {RE2JS} from 're2js'
+import {re2, type RE2JS} from '../deps/re2.js'
 import {UsageError} from '../errors.js'
 import type {ProxyNeeds} from '../envoy/proxy-state.js'
 import {virtualHostCouldMatch} from '../envoy/route/vhost.js'
@@ -43,7 +43,7 @@ function fullMatch(regex: string | undefined, what: string): ((name: string) => 
   if (regex === undefined) return undefined
   let re: RE2JS
   try {
-    re = RE2JS.compile(regex)
+    re = re2().compile(regex)
   } catch (error) {
     throw new UsageError(`invalid ${what} ${JSON.stringify(regex)} (RE2 syntax): ${(error as Error).message}`)
   }

@@ -3,7 +3,7 @@ import http from 'node:http'
 import https from 'node:https'
 import {homedir} from 'node:os'
 import {delimiter, dirname, isAbsolute, join} from 'node:path'
-import {parse as parseYaml} from 'yaml'
+import {parseYaml} from '../deps/yaml.js'
 import {BadInputError, ClusterAccessError} from '../errors.js'
 import {REDACTED, redactText} from '../envoy/configdump/sensitive.js'
 

@@ -1,6 +1,6 @@
 import http from 'node:http'
 import type {AddressInfo} from 'node:net'
-import {RE2JS} from 're2js'
+import {re2, type RE2JS} from '../deps/re2.js'
 import type {EnvoyMessage} from '../envoy/model.js'
 import type {ProxyDocuments} from './scenario-builder.js'
 import {trackSockets} from './sockets.js'
@@ -60,7 +60,7 @@ export function configDumpQuery(dump: {configs: EnvoyMessage[]}, query: URLSearc
   let re: RE2JS | undefined
   if (nameRegex) {
     try {
-      re = RE2JS.compile(nameRegex)
+      re = re2().compile(nameRegex)
     } catch (error) {
       return {status: 400, body: `Error while parsing name_regex from ${nameRegex}: ${(error as Error).message}`}
     }
@@ -238,7 +238,7 @@ export async function startEnvoyAdmin(docs: () => ProxyDocuments, faults: AdminF
         if (filter) {
           let re: RE2JS
           try {
-            re = RE2JS.compile(filter)
+            re = re2().compile(filter)
           } catch (error) {
             answer(400, `Invalid re2 regex: ${(error as Error).message}`, 'text/plain')
             return

@@ -1,7 +1,7 @@
 import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
-import {stringify} from 'yaml'
+import {yamlStringify} from '../deps/yaml.js'
 import {UsageError} from '../errors.js'
 import {startEnvoyAdmin, type AdminFaults, type EnvoyAdminServer} from './envoy-admin.js'
 import {startFakeApiServer, type ApiFaults, type FakeApiServer} from './fake-apiserver.js'
@@ -127,7 +127,7 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
   }
   writeFileSync(
     kubeconfigPath,
-    stringify({
+    yamlStringify({
       apiVersion: 'v1',
       kind: 'Config',
       'current-context': LAB_CONTEXT,

@@ -1,7 +1,7 @@
 import {existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync} from 'node:fs'
 import {dirname, join, resolve} from 'node:path'
 import {fileURLToPath} from 'node:url'
-import {stringify} from 'yaml'
+import {yamlStringify} from '../deps/yaml.js'
 import {BadInputError} from '../errors.js'
 import type {KubeObject} from '../kube/api.js'
 import {buildScenario, type BuiltScenario, type ProxyDocuments, type ScenarioRequest} from './scenario-builder.js'
@@ -141,7 +141,7 @@ export function writeScenario(b: BuiltScenario, dir: string, defaultNamespace: s
         (/^gateway\.networking\.k8s\.io\//.test(o.apiVersion ?? '') && o.kind !== 'GatewayClass'),
     )
     .map((o) => (o.status && /^gateway\./.test(o.apiVersion ?? '') ? (({status: _s, ...rest}) => rest)(o) : o))
-  writeFileSync(join(root, 'manifests.yaml'), manifests.map((o) => stringify(o)).join('---\n'))
+  writeFileSync(join(root, 'manifests.yaml'), manifests.map((o) => yamlStringify(o)).join('---\n'))
   for (const p of b.pods) {
     const docs = b.proxy(`${p.namespace}/${p.name}`)
     if (!docs) continue

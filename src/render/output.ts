@@ -1,5 +1,5 @@
-import {compile, search} from '@jmespath-community/jmespath'
-import {stringify as yamlStringify} from 'yaml'
+import {compileQuery, searchQuery} from '../deps/jmespath.js'
+import {yamlStringify} from '../deps/yaml.js'
 import {BadInputError, ExitCode, UsageError} from '../errors.js'
 
 export type OutputFormat = 'text' | 'json' | 'yaml'
@@ -28,7 +28,7 @@ function invalidQuery(query: string, error: unknown): UsageError {
 export function checkQuery(query: string | undefined): void {
   if (!query) return
   try {
-    compile(query)
+    compileQuery(query)
   } catch (error) {
     throw invalidQuery(query, error)
   }
@@ -59,7 +59,7 @@ export function errorDocument(e: {exitCode: number; message: string; next: strin
 export function applyQuery(data: unknown, query: string | undefined): unknown {
   if (!query) return data
   try {
-    return search(data as never, query)
+    return searchQuery(data as never, query)
   } catch (error) {
     throw invalidQuery(query, error)
   }

@@ -4,7 +4,7 @@
  * sigs.k8s.io/yaml JSONToYAML (go-yaml v2: keys sorted, block sequences not indented under their key, strings that
  * would read back as another type double-quoted, strings that cannot be plain single-quoted).
  */
-import {Document, isScalar, visit} from 'yaml'
+import {newYamlDocument, isScalar, visit} from '../deps/yaml.js'
 import {applyQuery, type OutputFormat} from './output.js'
 
 /** Go's encoding/json escaping of a marshalled document (HTML-safe, line separators escaped). */
@@ -33,7 +33,7 @@ function sortKeysDeep(value: unknown): unknown {
 }
 
 export function goYaml(value: unknown): string {
-  const doc = new Document(sortKeysDeep(value))
+  const doc = newYamlDocument(sortKeysDeep(value))
   visit(doc, {
     Scalar(_key, node) {
       if (isScalar(node) && typeof node.value === 'string' && readsAsOtherType(node.value)) node.type = 'QUOTE_DOUBLE'

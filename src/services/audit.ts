@@ -6,7 +6,7 @@
  */
 import {existsSync, readdirSync, statSync} from 'node:fs'
 import {join} from 'node:path'
-import {parse as parseYaml} from 'yaml'
+import {parseYaml} from '../deps/yaml.js'
 import {BadInputError, ClusterAccessError, isMeshctlError, UsageError} from '../errors.js'
 import {checkNesting, readInputText} from '../input/gate.js'
 import {meshConfigFromDocument} from '../istio/mesh-config.js'

@@ -5,7 +5,7 @@
  * a ProxySource or the Kubernetes client; tests substitute a fake BrowseSource.
  */
 import {existsSync, readFileSync} from 'node:fs'
-import {parse as parseYaml} from 'yaml'
+import {parseYaml} from '../deps/yaml.js'
 import {resolve} from 'node:path'
 import {UsageError} from '../errors.js'
 import {writeDirAtomic} from '../fsutil/atomic-write.js'

@@ -3,7 +3,7 @@
  * for one workload. Reads the files (through the input gate) and hands them to the pure conversion of
  * src/istio/authz/convert.ts, which the istio-authz conformance suite runs too.
  */
-import {parse as parseYaml} from 'yaml'
+import {parseYaml} from '../deps/yaml.js'
 import {BadInputError, UsageError} from '../errors.js'
 import {readInputText} from '../input/gate.js'
 import {parseManifests} from '../istio/parse-manifests.js'

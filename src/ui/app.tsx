@@ -1,6 +1,6 @@
 import React, {useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState} from 'react'
 import {Box, useApp, useInput, useStdout} from 'ink'
-import {stringify as yamlStringify} from 'yaml'
+import {yamlStringify} from '../deps/yaml.js'
 import {redactSensitive} from '../envoy/configdump/sensitive.js'
 import type {SimRequest} from '../envoy/model.js'
 import type {ProxyState} from '../envoy/proxy-state.js'

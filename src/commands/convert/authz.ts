@@ -1,4 +1,4 @@
-import {Flags} from '@oclif/core'
+import * as Flags from '@oclif/core/flags'
 import {BaseCommand} from '../../base-command.js'
 import {renderAuthzText, renderAuthzYaml} from '../../render/text/authz.js'
 import {convertAuthzManifests} from '../../services/convert-authz.js'

@@ -1,4 +1,4 @@
-import {Flags} from '@oclif/core'
+import * as Flags from '@oclif/core/flags'
 import {BaseCommand} from '../../base-command.js'
 import {istioDocumentsYaml, renderConvertIngress} from '../../render/text/convert-ingress.js'
 import {convertIngressManifests} from '../../services/convert-ingress.js'

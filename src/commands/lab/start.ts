@@ -1,4 +1,4 @@
-import {Flags} from '@oclif/core'
+import * as Flags from '@oclif/core/flags'
 import {BaseCommand} from '../../base-command.js'
 import {registerRunningLab, startDetached} from '../../lab/daemon.js'
 import {LAB_CONTEXT, startLab} from '../../lab/lab.js'

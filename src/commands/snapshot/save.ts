@@ -1,5 +1,6 @@
-import {Args, Flags} from '@oclif/core'
-import {compile} from '@jmespath-community/jmespath'
+import * as Args from '@oclif/core/args'
+import * as Flags from '@oclif/core/flags'
+import {compileQuery} from '../../deps/jmespath.js'
 import {BaseCommand} from '../../base-command.js'
 import {ExitCode, UsageError} from '../../errors.js'
 import {saveProxySnapshot, type SaveSnapshotResult} from '../../services/snapshot.js'
@@ -86,7 +87,7 @@ function renderSnapshotSaved(r: SaveSnapshotResult): string {
 function checkQuery(query: string | undefined): void {
   if (!query) return
   try {
-    compile(query)
+    compileQuery(query)
   } catch (error) {
     throw new UsageError(`invalid --query expression ${JSON.stringify(query)}: ${(error as Error).message}`, [
       "JMESPath syntax, e.g. --query 'pods[].name' or --query 'failed'",

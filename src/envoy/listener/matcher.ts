@@ -1,4 +1,4 @@
-import {RE2JS} from 're2js'
+import {re2} from '../../deps/re2.js'
 import type {EnvoyMessage} from '../model.js'
 import {formatCidr, cidrContains, isLoopback, sameIp, type CidrRange} from './ip.js'
 import type {ConnectionInfo, DetectedConnection} from './inspect.js'
@@ -83,7 +83,7 @@ export function matchStringMatcher(m: EnvoyMessage, value: string): boolean {
   if (m.prefix !== undefined) return v.startsWith(norm(m.prefix))
   if (m.suffix !== undefined) return v.endsWith(norm(m.suffix))
   if (m.contains !== undefined) return v.includes(norm(m.contains))
-  if (m.safe_regex?.regex !== undefined) return RE2JS.compile(m.safe_regex.regex).matches(value)
+  if (m.safe_regex?.regex !== undefined) return re2().compile(m.safe_regex.regex).matches(value)
   return false
 }
 

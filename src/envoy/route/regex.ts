@@ -3,7 +3,7 @@
  * regex taken from Envoy or Istio config goes through re2js. Envoy matches route and header regexes against the
  * WHOLE value (`RE2::FullMatch`), which is why callers use `fullMatch`, never a search.
  */
-import {RE2JS} from 're2js'
+import {re2, type RE2JS} from '../../deps/re2.js'
 
 export class InvalidRegexError extends Error {
   constructor(
@@ -20,7 +20,7 @@ export function compileRe2(pattern: string): RE2JS {
   let re = cache.get(pattern)
   if (!re) {
     try {
-      re = RE2JS.compile(pattern)
+      re = re2().compile(pattern)
     } catch (error) {
       throw new InvalidRegexError(pattern, (error as Error).message)
     }

@@ -2,7 +2,7 @@
  * The conversion behind `meshctl convert authz` and the istio-authz conformance suite (pure: parsed objects and
  * settings in, filters out). Reading files is the caller's job (src/services/convert-authz.ts, the suite).
  */
-import {parse as parseYaml} from 'yaml'
+import {parseYaml} from '../../deps/yaml.js'
 import {BadInputError} from '../../errors.js'
 import type {ConfigObject} from '../types.js'
 import {buildSelectedAuthzFilters} from './builder.js'

@@ -2,7 +2,7 @@
  * istiod's webhook rules for networking.istio.io (pkg/config/validation/validation.go, virtualservice.go,
  * envoyfilter/envoyfilter.go), the errors only: warnings do not stop istiod from applying the object. Pure.
  */
-import {RE2JS} from 're2js'
+import {re2} from '../../deps/re2.js'
 import {
   entries,
   isIpAddress,
@@ -78,7 +78,7 @@ function validateGatewayNames(names: string[], at: string, report: Report, gatew
 function validateStringRegexp(re: string, where: string): string | undefined {
   if (re.length > 1024) return `${q(where)}: regex is too large, max length allowed is 1024`
   try {
-    RE2JS.compile(re)
+    re2().compile(re)
     return undefined
   } catch (e) {
     return `${q(where)}: ${(e as Error).message}; Istio uses RE2 style regex-based match (https://github.com/google/re2/wiki/Syntax)`
@@ -931,7 +931,7 @@ export function validateEnvoyFilter(s: Record<string, any>, report: Report): voi
     const proxyVersion = isMap(match?.proxy) ? str(match.proxy.proxyVersion) : ''
     if (proxyVersion !== '' && proxyVersion.length <= 1024) {
       try {
-        RE2JS.compile(proxyVersion)
+        re2().compile(proxyVersion)
       } catch (e) {
         return report(`${at}.match.proxy.proxyVersion`, `Envoy filter: invalid regex for proxy version, [${(e as Error).message}]`)
       }

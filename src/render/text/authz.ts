@@ -3,7 +3,7 @@
  * proxy-config -o yaml`: sorted keys, sequences not indented), and a readable summary naming, for every RBAC policy,
  * the AuthorizationPolicy rule it came from.
  */
-import {stringify as yamlStringify} from 'yaml'
+import {yamlStringify} from '../../deps/yaml.js'
 import {decodePolicyId} from '../../istio/authz/policy-id.js'
 import type {AuthzFilters, EnvoyFilter} from '../../istio/authz/types.js'
 import {paint} from '../color.js'

@@ -2,7 +2,7 @@
  * Renderers of `meshctl convert gateway-api`: a short text summary (the generated objects, then every status condition
  * that is not healthy, with its reason) and the `-o yaml` stream of the generated config (kubectl apply-able).
  */
-import {stringify as yamlStringify} from 'yaml'
+import {yamlStringify} from '../../deps/yaml.js'
 import type {GatewayApiConversion, GatewayApiStatusDocument} from '../../istio/gateway-api/index.js'
 import {paint} from '../color.js'
 

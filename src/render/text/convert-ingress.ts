@@ -1,4 +1,4 @@
-import {stringify as yamlStringify} from 'yaml'
+import {yamlStringify} from '../../deps/yaml.js'
 import type {IstioDocument} from '../../istio/derived-types.js'
 
 /** Istio documents as a `kubectl apply -f -`-able YAML stream (one document each, `---` between). */

@@ -2,7 +2,7 @@
  * VirtualService checks, equivalent to istioctl analyze's virtualservice.* analyzers
  * (destinationhosts, destinationrules, gateways, conflictingmeshgatewayhosts, regexes).
  */
-import {RE2JS} from 're2js'
+import {re2} from '../../../deps/re2.js'
 import type {Finding} from '../../../findings/types.js'
 import type {AuditContext, RegistryService} from '../context.js'
 import {labelMap, stringList} from '../context.js'
@@ -403,7 +403,7 @@ export const regexAnalyzer: Analyzer = {
 
 function re2Problem(re: string): string | undefined {
   try {
-    RE2JS.compile(re)
+    re2().compile(re)
     return undefined
   } catch (error) {
     return (error as Error).message
