@@ -7,7 +7,7 @@ import {UsageError} from '../errors.js'
 import type {ProxyNeeds} from '../envoy/proxy-state.js'
 import {virtualHostCouldMatch} from '../envoy/route/vhost.js'
 import type {DumpSectionKind, DumpSelection} from './selection.js'
-import {literalPrefilter} from './regex-prefilter.js'
+import {exactMatcher, literalPrefilter} from './regex-prefilter.js'
 
 /**
  * Envoy's config_dump `name_regex` is an RE2 full match on the resource name (DefaultConfigDumpFilter builds a
@@ -41,6 +41,8 @@ export function selectionFromNeeds(needs: ProxyNeeds): DumpSelection {
 
 function fullMatch(regex: string | undefined, what: string): ((name: string) => boolean) | undefined {
   if (regex === undefined) return undefined
+  const exact = exactMatcher(regex)
+  if (exact) return exact
   let re: RE2JS
   try {
     re = re2().compile(regex)

@@ -15,6 +15,70 @@ interface Branch {
 
 const QUANTIFIER = new Set(['*', '+', '?', '{'])
 
+/**
+ * An exact stand-in for RE2's full match of `regex` when every top-level branch is a literal, or a literal prefix and
+ * suffix around one `.*` or `[^c]*` — all the shapes meshctl builds from the names a request needs
+ * (`virtualOutbound|.*_9080`, `outbound\\|9080\\|[^|]*\\|reviews\\.…`); undefined for anything else (RE2 decides
+ * those). Such a regex needs no regex engine loaded or compiled. RE2 semantics kept: `.` matches anything but a
+ * newline, a negated class anything but its character (newline included).
+ */
+export function exactMatcher(regex: string): ((name: string) => boolean) | undefined {
+  const branches = splitTopLevel(regex)?.map(simpleBranch)
+  if (!branches || branches.some((b) => b === undefined)) return undefined
+  const all = branches as SimpleBranch[]
+  const literals = new Set(all.filter((b) => b.gap === undefined).map((b) => b.prefix))
+  const gapped = all.filter((b) => b.gap !== undefined)
+  return (name) => {
+    if (literals.has(name)) return true
+    for (const b of gapped) {
+      if (name.length < b.prefix.length + b.suffix.length || !name.startsWith(b.prefix) || !name.endsWith(b.suffix)) continue
+      if (!name.slice(b.prefix.length, name.length - b.suffix.length).includes(b.gap!)) return true
+    }
+    return false
+  }
+}
+
+/** A branch `prefix`, or `prefix` + (any run of characters other than `gap`) + `suffix`. */
+interface SimpleBranch {
+  prefix: string
+  suffix: string
+  /** The one character the middle run may not contain (`\n` for `.*`); absent for a pure literal. */
+  gap?: string
+}
+
+function simpleBranch(branch: string): SimpleBranch | undefined {
+  let prefix = ''
+  let suffix = ''
+  let gap: string | undefined
+  for (let i = 0; i < branch.length; i++) {
+    const c = branch[i]
+    let literal: string | undefined
+    if (c === '\\') {
+      const next = branch[i + 1]
+      // An escaped punctuation character is itself; `\\d`, `\\b`, `\\x41`… are not literals.
+      if (next === undefined || /[A-Za-z0-9]/.test(next)) return undefined
+      literal = next
+      i++
+    } else if (c === '.' && branch[i + 1] === '*' && gap === undefined) {
+      gap = '\n'
+      i++
+      continue
+    } else if (c === '[' && branch[i + 1] === '^' && gap === undefined) {
+      // `[^c]*` with one character c (escaped or not), nothing else.
+      const m = /^\[\^(\\[^A-Za-z0-9]|[^\\\][^-])\]\*/.exec(branch.slice(i))
+      if (!m) return undefined
+      gap = m[1].length === 2 ? m[1][1] : m[1]
+      i += m[0].length - 1
+      continue
+    } else if ('.^$()*+?{}[]|'.includes(c)) return undefined
+    else literal = c
+    if (gap === undefined) prefix += literal
+    else suffix += literal
+  }
+  // A quantifier right after a literal was refused above (`*`, `+`, `?`, `{` are not literals).
+  return gap === undefined ? {prefix, suffix: ''} : {prefix, suffix, gap}
+}
+
 /** Returns a function that says whether a name MAY match (`'no'`, `'yes'` = certainly matches, `'maybe'`). */
 export function literalPrefilter(regex: string): ((name: string) => 'no' | 'yes' | 'maybe') | undefined {
   if (regex.includes('(?') || regex.includes('\\Q') || regex.includes('\\E')) return undefined

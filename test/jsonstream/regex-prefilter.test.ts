@@ -2,7 +2,7 @@
 // answer: 'no' only for names RE2 rejects, 'yes' only for names RE2 accepts (full match, as Envoy's name_regex).
 import {RE2JS} from 're2js'
 import {describe, expect, it} from 'vitest'
-import {literalPrefilter} from '../../src/jsonstream/regex-prefilter.js'
+import {exactMatcher, literalPrefilter} from '../../src/jsonstream/regex-prefilter.js'
 
 const names = [
   'outbound|9080||reviews.default.svc.cluster.local',
@@ -45,12 +45,29 @@ const regexes = [
   '\\d+',
   'Passthrough\\w+',
   'a|ab|aa',
+  'a.*',
+  '.*a',
+  '.*',
+  'x[^]]*y',
+  'x[^\\]]*y',
+  'outbound\\|[^|]*\\|reviews.*',
+  '[^|]*\\|',
+  'a.*b.*c',
+  'a[^b]*',
+  '.*_9080|',
+  'x\\]y',
+  'a\\.b|c\\-d',
 ]
 
 describe('literalPrefilter agrees with RE2 full match', () => {
   for (const regex of regexes) {
     it(regex, () => {
       const re = RE2JS.compile(regex)
+      // The exact stand-in, where it takes a regex, answers as RE2 on every name (newlines included).
+      const exact = exactMatcher(regex)
+      if (exact)
+        for (const name of [...names, 'a\nb_9080', 'ab\n', 'x\ny', 'outbound|\n|reviews'])
+          expect(exact(name), `${regex} on ${JSON.stringify(name)}`).toBe(re.matches(name))
       const pre = literalPrefilter(regex)
       for (const name of names) {
         const truth = re.matches(name)
@@ -67,5 +84,12 @@ describe('literalPrefilter agrees with RE2 full match', () => {
     expect(pre('virtualOutbound')).toBe('yes')
     expect(pre('10.0.0.1_9080')).toBe('maybe')
     expect(literalPrefilter('(?i)abc')).toBeUndefined()
+  })
+
+  it('the regexes meshctl builds from a request need no regex engine; others are left to RE2', () => {
+    for (const r of ['virtualOutbound|.*_9080', 'virtualInbound|.*_9080', '.*_9080', regexes[3], 'inbound\\|9080\\|\\|'])
+      expect(exactMatcher(r), r).toBeDefined()
+    for (const r of ['(?i)abc', 'a.*b.*c', '\\d+', 'a{2}', 'ab?', '(virtual)(Out|In)bound', '.*[^0-9_][0-9]+', '[0-9]*'])
+      expect(exactMatcher(r), r).toBeUndefined()
   })
 })
