@@ -40,9 +40,12 @@ export default class Ui extends BaseCommand<typeof Ui> {
   async run(): Promise<void> {
     const refreshMs = this.flags.refresh === undefined ? undefined : parseInterval(this.flags.refresh)
     requireTty('use a non-interactive command instead: meshctl proxy all <pod | --file dump.json> -o json, or meshctl explain route … -o json')
+    // ink, React and the screens load only for this command (every other one starts without them), while the first
+    // read of the cluster or the dump is under way: compiling them overlaps the wait for the API.
+    const uiLoading = import('../ui/load.js').then((m) => m.loadUi())
+    uiLoading.catch(() => undefined) // a failed read below ends the command first; the load's own failure is awaited there
     const source = await openBrowseSource({...this.flags, pod: this.args.pod})
-    // ink, React and the screens load only now, so `meshctl --help` and every other command stay fast.
-    const {runUi} = await (await import('../ui/load.js')).loadUi()
+    const {runUi} = await uiLoading
     await runUi(source, {color: this.color, refreshMs})
   }
 }
