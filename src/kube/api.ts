@@ -180,12 +180,17 @@ export const OBJECT_SHAPES: Readonly<Record<string, Spec>> = {
 
 /** Discovery documents: `/apis/<group>` (APIGroup) and `/apis/<group>/<version>` (APIResourceList). */
 const API_GROUP = obj({versions: list(obj({groupVersion: 'string', version: 'string'})), preferredVersion: obj({groupVersion: 'string', version: 'string'})})
+/** `/version` (version.Info): the fields meshctl records. */
+const VERSION_INFO = obj({gitVersion: 'string', major: 'string', minor: 'string', platform: 'string'})
 const API_RESOURCE_LIST = obj({groupVersion: 'string', resources: list(obj({name: 'string', kind: 'string', namespaced: 'boolean', verbs: list('string')}))})
 
 type ApiConfig = Pick<LoadedKubeConfig, 'server' | 'contextName'>
 
+/** An answer of the wrong shape: the API server (or a proxy in front of it) is broken, whatever was asked. */
+export class BrokenApiAnswerError extends ClusterAccessError {}
+
 function brokenAnswer(path: string, cfg: ApiConfig, what: string): ClusterAccessError {
-  return new ClusterAccessError(`the API server's answer to GET ${path} ${what}`, [
+  return new BrokenApiAnswerError(`the API server's answer to GET ${path} ${what}`, [
     `check with: kubectl get --raw '${path}' --context ${cfg.contextName}`,
     `is ${cfg.server} a Kubernetes API server (or a proxy rewriting its answers)?`,
   ])
@@ -337,6 +342,19 @@ export class KubeApi {
   }
 
   /** GET a JSON object; 404 gives undefined when allowNotFound, every other failure an exit-4 error. */
+  /**
+   * The API server's version (`/version` gitVersion, e.g. v1.30.2), checked like every answer (a wrong type is exit 4
+   * naming the request); undefined when the server does not serve it.
+   */
+  async serverVersion(): Promise<string | undefined> {
+    const path = '/version'
+    const v = await this.getJson<{gitVersion?: string}>(path, {what: 'read the Kubernetes version', allowNotFound: true})
+    if (v === undefined) return undefined
+    checkDocument(v, path, this.config, 'version.Info')
+    checkShape(v, VERSION_INFO, '', 'version.Info', path, this.config)
+    return v.gitVersion
+  }
+
   async getJson<T>(path: string, opts: KubeRequestOptions & {allowNotFound?: boolean}): Promise<T | undefined> {
     const r = await this.request(path, opts)
     if (r.status === 404 && opts.allowNotFound) return undefined

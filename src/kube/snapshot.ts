@@ -7,7 +7,7 @@ import {humanBytes, openRegularFile, readRegularFile} from '../fsutil/bounded-re
 import {writeDirAtomic, writeStreamAtomic} from '../fsutil/atomic-write.js'
 import {kindKey, LISTED_KINDS, MESH_WIDE_KINDS} from '../istio/kinds.js'
 import {EnvoyAdminClient} from './admin-client.js'
-import {KubeApi} from './api.js'
+import {BrokenApiAnswerError, KubeApi} from './api.js'
 import {closeOnSignal} from './cleanup.js'
 import {loadKubeConfig} from './kubeconfig.js'
 import {ForbiddenError} from './errors.js'
@@ -189,7 +189,12 @@ export async function saveSnapshot(opts: SaveSnapshotOptions): Promise<SaveSnaps
   const objects = redactJson(mesh.objects, report, '$.objects') as unknown[]
   files.set('cluster/objects.json', json({items: objects}))
   if (mesh.meshConfig) files.set('cluster/mesh-config.yaml', Buffer.from(redactJson(mesh.meshConfig, report, '$.meshConfig') as string))
-  const version = await api.getJson<{gitVersion?: string}>('/version', {what: 'read the Kubernetes version', allowNotFound: true}).catch(() => undefined)
+  // The version is a note in the manifest: a server that refuses or fails to answer leaves it out, but an answer of
+  // the wrong shape is a broken API server like any other (exit 4 naming /version and the field).
+  const kubernetesVersion = await api.serverVersion().catch((error: unknown) => {
+    if (error instanceof BrokenApiAnswerError) throw error
+    return undefined
+  })
 
   const manifest: SnapshotManifest = {
     format: SNAPSHOT_FORMAT,
@@ -203,7 +208,7 @@ export async function saveSnapshot(opts: SaveSnapshotOptions): Promise<SaveSnaps
       file: 'cluster/objects.json',
       count: objects.length,
       coverage,
-      versions: {...mesh.versions, ...(version?.gitVersion ? {kubernetes: version.gitVersion} : {})},
+      versions: {...mesh.versions, ...(kubernetesVersion ? {kubernetes: kubernetesVersion} : {})},
       notes: [...mesh.notes, ...notes],
     },
     ...(mesh.meshConfig ? {meshConfig: 'cluster/mesh-config.yaml'} : {}),

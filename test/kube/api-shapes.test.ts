@@ -252,4 +252,18 @@ describe('list items are shape-checked the same way', () => {
     expect(e.message).toContain('service bookinfo/reviews')
     expect(e.message).toMatch(/\.items\[0\]\.spec\.ports\[0\]\.port must be an integer, got string "ninety"/)
   })
+
+  it('/version: the gitVersion a snapshot records; a number there is exit 4 naming /version, a 404 is no version', async () => {
+    const a = await api()
+    nock(SERVER).get('/version').reply(200, {major: '1', minor: '30', gitVersion: 'v1.30.2', platform: 'linux/amd64'})
+    expect(await a.serverVersion()).toBe('v1.30.2')
+    nock(SERVER).get('/version').reply(200, {gitVersion: 130})
+    const e = await clusterError(a.serverVersion())
+    expect(e.message).toContain('GET /version')
+    expect(e.message).toMatch(/gitVersion must be a string, got number 130/)
+    nock(SERVER).get('/version').reply(200, ['v1.30.2'])
+    expect((await clusterError(a.serverVersion())).message).toMatch(/GET \/version is not a valid version\.Info/)
+    nock(SERVER).get('/version').reply(404, {})
+    expect(await a.serverVersion()).toBeUndefined()
+  })
 })
