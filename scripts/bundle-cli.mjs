@@ -8,6 +8,7 @@
 // import.meta.url (the lab's fixtures) stay right.
 import {build} from 'esbuild'
 import {readdirSync, rmSync, statSync} from 'node:fs'
+import {readFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
@@ -48,6 +49,35 @@ await build({
         b.onLoad({filter: /.*/, namespace: 'stub'}, () => ({contents: 'export default {connectToDevTools() {}}', loader: 'js'}))
       },
     },
+    {
+      // yoga-layout's emscripten loader fetches its wasm — embedded as a data: URL — with fetch() whenever a global
+      // fetch exists. In Node that first `typeof fetch` loads undici (~50 ms of the UI's first frame) to decode a
+      // string already in memory; without fetch the loader decodes it directly. The build fails if the loader
+      // changes shape (a yoga upgrade), rather than silently losing this.
+      name: 'yoga-without-fetch',
+      setup(b) {
+        b.onLoad({filter: /yoga-layout[\\/]dist[\\/]binaries[\\/]yoga-wasm-base64-esm\.js$/}, async (args) => {
+          const text = await readFile(args.path, 'utf8')
+          const uses = text.match(/typeof fetch/g)?.length ?? 0
+          if (uses === 0) throw new Error(`${args.path}: no \`typeof fetch\` to patch (yoga-layout changed): review scripts/bundle-cli.mjs`)
+          return {contents: text.replaceAll('typeof fetch', '"undefined"'), loader: 'js'}
+        })
+      },
+    },
   ],
+  logLevel: 'warning',
+})
+
+// The libraries src/deps loads on first use (synchronously, with require): each bundled into one CommonJS file that
+// src/deps/load.ts finds beside its chunk. Required from node_modules instead, yaml alone is ~80 files to resolve and
+// compile (~45 ms where a kubeconfig is read); one file compiles in a fraction of that.
+await build({
+  entryPoints: {yaml: 'yaml', re2js: 're2js', jmespath: '@jmespath-community/jmespath'},
+  outdir: join(outdir, 'vendor'),
+  outExtension: {'.js': '.cjs'},
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
   logLevel: 'warning',
 })
