@@ -4,7 +4,7 @@
  * it exists for must hold: the modules `explain route` loads at start carry none of what src/deps loads on first use
  * nor oclif's help and plugin machinery.
  */
-import {existsSync, readFileSync} from 'node:fs'
+import {existsSync, readdirSync, readFileSync} from 'node:fs'
 import {dirname, join} from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {directCommand} from '../../src/cli-entry.js'
@@ -114,6 +114,14 @@ describe.skipIf(!built)(`start-up: what explain route compiles ${skipNotBuilt}`,
       expect(text.includes(`// ${eager}`), eager).toBe(false)
     // …and the bundle does carry them where they are needed (the check above would pass on an empty graph otherwise).
     expect(text).toContain('// node_modules/@oclif/core/lib/parser/')
+  })
+
+  it('loads them, when needed, from one bundled file each beside the chunk that requires them', () => {
+    const cli = join(projectRoot, 'dist/cli')
+    for (const f of ['yaml.cjs', 're2js.cjs', 'jmespath.cjs']) expect(existsSync(join(cli, 'vendor', f)), f).toBe(true)
+    // src/deps/load.ts looks for ./vendor/ relative to its own module: it must sit directly in dist/cli.
+    const loaders = readdirSync(cli).filter((f) => f.endsWith('.js') && readFileSync(join(cli, f), 'utf8').includes('"./vendor/"'))
+    expect(loaders.length).toBe(1)
   })
 
   it('still writes YAML and applies --query when a run asks for them', () => {
