@@ -16,67 +16,146 @@ interface Branch {
 const QUANTIFIER = new Set(['*', '+', '?', '{'])
 
 /**
- * An exact stand-in for RE2's full match of `regex` when every top-level branch is a literal, or a literal prefix and
- * suffix around one `.*` or `[^c]*` — all the shapes meshctl builds from the names a request needs
- * (`virtualOutbound|.*_9080`, `outbound\\|9080\\|[^|]*\\|reviews\\.…`); undefined for anything else (RE2 decides
- * those). Such a regex needs no regex engine loaded or compiled. RE2 semantics kept: `.` matches anything but a
- * newline, a negated class anything but its character (newline included).
+ * An exact stand-in for RE2's full match of `regex` when it is written with the few constructs meshctl's own name
+ * regexes use — literals (punctuation may be escaped), `.`, classes such as `[^0-9_]` or `[a-z-]`, the quantifiers
+ * `*`, `+`, `?`, top-level `|` — (`virtualOutbound|.*_9080`, `outbound\\|9080\\|[^|]*\\|reviews\\.…`,
+ * `.*[^0-9_][0-9]+`); undefined for anything else (groups, anchors, flags, `\\d`, repetition counts…), which RE2
+ * decides. Such a regex needs no regex engine loaded or compiled. RE2's semantics: `.` is any character but a
+ * newline, a negated class any character outside it (newline included), characters are code points.
+ * Matching simulates the pattern's automaton (a set of positions), linear in the name.
  */
 export function exactMatcher(regex: string): ((name: string) => boolean) | undefined {
-  const branches = splitTopLevel(regex)?.map(simpleBranch)
+  const branches = splitTopLevel(regex)?.map(parseSimpleBranch)
   if (!branches || branches.some((b) => b === undefined)) return undefined
-  const all = branches as SimpleBranch[]
-  const literals = new Set(all.filter((b) => b.gap === undefined).map((b) => b.prefix))
-  const gapped = all.filter((b) => b.gap !== undefined)
-  return (name) => {
-    if (literals.has(name)) return true
-    for (const b of gapped) {
-      if (name.length < b.prefix.length + b.suffix.length || !name.startsWith(b.prefix) || !name.endsWith(b.suffix)) continue
-      if (!name.slice(b.prefix.length, name.length - b.suffix.length).includes(b.gap!)) return true
+  const all = branches as Token[][]
+  const exact = new Set(all.filter((b) => b.every((t) => t.literal !== undefined && t.repeat === undefined)).map((b) => b.map((t) => t.literal).join('')))
+  // Each patterned branch behind its fixed literal prefix and suffix: most names of a big dump fail those cheaply.
+  const patterned = all
+    .filter((b) => !b.every((t) => t.literal !== undefined && t.repeat === undefined))
+    .map((tokens) => ({tokens, prefix: fixedLiterals(tokens), suffix: [...fixedLiterals([...tokens].reverse())].reverse().join('')}))
+  return (name) =>
+    exact.has(name) ||
+    patterned.some(
+      (b) => name.length >= b.prefix.length + b.suffix.length && name.startsWith(b.prefix) && name.endsWith(b.suffix) && fullMatchTokens(b.tokens, name),
+    )
+}
+
+/** The literal characters every match starts with (tokens read until the first one that is not a single literal). */
+function fixedLiterals(tokens: Token[]): string {
+  let out = ''
+  for (const t of tokens) {
+    if (t.literal === undefined || t.repeat !== undefined) break
+    out += t.literal
+  }
+  return out
+}
+
+interface Token {
+  /** One character that matches itself. */
+  literal?: string
+  /** Otherwise: what one character must satisfy. */
+  test?: (c: string) => boolean
+  /** `*` (zero or more), `+` (one or more), `?` (zero or one); absent: exactly one. */
+  repeat?: '*' | '+' | '?'
+}
+
+function parseSimpleBranch(branch: string): Token[] | undefined {
+  const tokens: Token[] = []
+  const chars = [...branch]
+  for (let i = 0; i < chars.length; i++) {
+    const c = chars[i]
+    if (c === '*' || c === '+' || c === '?') {
+      const last = tokens[tokens.length - 1]
+      // A quantifier needs a token of its own; `a**`, `a*?` (lazy) and friends are left to RE2.
+      if (!last || last.repeat !== undefined) return undefined
+      last.repeat = c
+      continue
     }
-    return false
-  }
-}
-
-/** A branch `prefix`, or `prefix` + (any run of characters other than `gap`) + `suffix`. */
-interface SimpleBranch {
-  prefix: string
-  suffix: string
-  /** The one character the middle run may not contain (`\n` for `.*`); absent for a pure literal. */
-  gap?: string
-}
-
-function simpleBranch(branch: string): SimpleBranch | undefined {
-  let prefix = ''
-  let suffix = ''
-  let gap: string | undefined
-  for (let i = 0; i < branch.length; i++) {
-    const c = branch[i]
-    let literal: string | undefined
     if (c === '\\') {
-      const next = branch[i + 1]
-      // An escaped punctuation character is itself; `\\d`, `\\b`, `\\x41`… are not literals.
+      const next = chars[++i]
       if (next === undefined || /[A-Za-z0-9]/.test(next)) return undefined
-      literal = next
-      i++
-    } else if (c === '.' && branch[i + 1] === '*' && gap === undefined) {
-      gap = '\n'
-      i++
-      continue
-    } else if (c === '[' && branch[i + 1] === '^' && gap === undefined) {
-      // `[^c]*` with one character c (escaped or not), nothing else.
-      const m = /^\[\^(\\[^A-Za-z0-9]|[^\\\][^-])\]\*/.exec(branch.slice(i))
-      if (!m) return undefined
-      gap = m[1].length === 2 ? m[1][1] : m[1]
-      i += m[0].length - 1
-      continue
-    } else if ('.^$()*+?{}[]|'.includes(c)) return undefined
-    else literal = c
-    if (gap === undefined) prefix += literal
-    else suffix += literal
+      tokens.push({literal: next})
+    } else if (c === '.') tokens.push({test: (x) => x !== '\n'})
+    else if (c === '[') {
+      const parsed = parseClass(chars, i)
+      if (!parsed) return undefined
+      tokens.push({test: parsed.test})
+      i = parsed.end
+    } else if ('^$(){}[]|'.includes(c)) return undefined
+    else tokens.push({literal: c})
   }
-  // A quantifier right after a literal was refused above (`*`, `+`, `?`, `{` are not literals).
-  return gap === undefined ? {prefix, suffix: ''} : {prefix, suffix, gap}
+  return tokens
+}
+
+/** `[…]` opened at `open`: a set of characters and `a-z` ranges, optionally negated; undefined for anything else. */
+function parseClass(chars: string[], open: number): {test: (c: string) => boolean; end: number} | undefined {
+  let i = open + 1
+  const negated = chars[i] === '^'
+  if (negated) i++
+  const singles = new Set<string>()
+  const ranges: Array<[number, number]> = []
+  const member = (): string | undefined => {
+    const c = chars[i]
+    if (c === undefined || c === '[' || c === ']') return undefined
+    if (c === '\\') {
+      const next = chars[i + 1]
+      if (next === undefined || /[A-Za-z0-9]/.test(next)) return undefined
+      i += 2
+      return next
+    }
+    i++
+    return c
+  }
+  // An empty class, a leading `]`, nested `[`, `[:alpha:]` and escapes like `\\d` are RE2's to read.
+  if (chars[i] === ']') return undefined
+  while (chars[i] !== ']') {
+    const from = member()
+    if (from === undefined) return undefined
+    if (chars[i] === '-' && chars[i + 1] !== ']' && chars[i + 1] !== undefined) {
+      i++
+      const to = member()
+      if (to === undefined || to.codePointAt(0)! < from.codePointAt(0)!) return undefined
+      ranges.push([from.codePointAt(0)!, to.codePointAt(0)!])
+    } else singles.add(from)
+  }
+  const inSet = (c: string) => {
+    if (singles.has(c)) return true
+    const cp = c.codePointAt(0)!
+    return ranges.some(([a, b]) => cp >= a && cp <= b)
+  }
+  return {test: negated ? (c) => !inSet(c) : inSet, end: i}
+}
+
+/** Whether the whole of `name` matches `tokens`: the set of pattern positions reachable after each character. */
+function fullMatchTokens(tokens: Token[], name: string): boolean {
+  const accepts = (t: Token, c: string) => (t.literal !== undefined ? t.literal === c : t.test!(c))
+  // Positions reachable without reading: a token that may be absent (`*`, `?`) can be stepped over.
+  const close = (from: Set<number>): Set<number> => {
+    const out = new Set<number>()
+    const stack = [...from]
+    while (stack.length) {
+      const p = stack.pop()!
+      if (out.has(p)) continue
+      out.add(p)
+      const t = tokens[p]
+      if (t && (t.repeat === '*' || t.repeat === '?')) stack.push(p + 1)
+    }
+    return out
+  }
+  let at = close(new Set([0]))
+  for (const c of name) {
+    const next = new Set<number>()
+    for (const p of at) {
+      const t = tokens[p]
+      if (!t || !accepts(t, c)) continue
+      next.add(p + 1)
+      // A repeated token may take the next character too.
+      if (t.repeat === '*' || t.repeat === '+') next.add(p)
+    }
+    if (next.size === 0) return false
+    at = close(next)
+  }
+  return at.has(tokens.length)
 }
 
 /** Returns a function that says whether a name MAY match (`'no'`, `'yes'` = certainly matches, `'maybe'`). */

@@ -87,9 +87,35 @@ describe('literalPrefilter agrees with RE2 full match', () => {
   })
 
   it('the regexes meshctl builds from a request need no regex engine; others are left to RE2', () => {
-    for (const r of ['virtualOutbound|.*_9080', 'virtualInbound|.*_9080', '.*_9080', regexes[3], 'inbound\\|9080\\|\\|'])
+    for (const r of [
+      'virtualOutbound|.*_9080',
+      'virtualInbound|.*_9080',
+      '.*_9080',
+      regexes[3],
+      'inbound\\|9080\\|\\|',
+      '.*_9080|.*[^0-9]|[0-9]*|.*[^0-9_][0-9]+',
+    ])
       expect(exactMatcher(r), r).toBeDefined()
-    for (const r of ['(?i)abc', 'a.*b.*c', '\\d+', 'a{2}', 'ab?', '(virtual)(Out|In)bound', '.*[^0-9_][0-9]+', '[0-9]*'])
+    for (const r of ['(?i)abc', '\\d+', 'a{2}', '(virtual)(Out|In)bound', '^0\\.0\\.0\\.0_9080$', 'x[]]y', 'Passthrough\\w+', 'a**', 'a*?', '[[:alpha:]]'])
       expect(exactMatcher(r), r).toBeUndefined()
+  })
+
+  it('answers as RE2 on random names for every regex it takes', () => {
+    // A fixed-seed generator: the same names every run.
+    let seed = 42
+    const rand = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2147483648
+      return seed % n
+    }
+    for (const regex of regexes) {
+      const exact = exactMatcher(regex)
+      if (!exact) continue
+      const re = RE2JS.compile(regex)
+      const alphabet = [...new Set([...regex.replace(/[\\[\]^*+?|]/g, ''), '0', '9', '_', 'x', '|', '\n', 'é'])]
+      for (let k = 0; k < 400; k++) {
+        const name = Array.from({length: rand(12)}, () => alphabet[rand(alphabet.length)]).join('')
+        expect(exact(name), `${regex} on ${JSON.stringify(name)}`).toBe(re.matches(name))
+      }
+    }
   })
 })
