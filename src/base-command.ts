@@ -76,7 +76,9 @@ export abstract class MeshctlCommand {
 
   /** Ends the command with `code` (oclif's way: an ExitError that the entry turns into the process's exit code). */
   protected exit(code = 0): never {
-    throw new ExitError(code)
+    // Marked as handled: oclif's error handler, possibly another copy of oclif than this bundle's (bin/dev.js), then
+    // exits with the code instead of printing the ExitError it does not recognise.
+    throw Object.assign(new ExitError(code), {skipOclifErrorHandling: true})
   }
 
   protected async catch(err: Error): Promise<unknown> {
