@@ -1,6 +1,7 @@
 import {cappedRequest, CappedRequestError} from './capped-request.js'
 import http from 'node:http'
 import https from 'node:https'
+import tls from 'node:tls'
 import {BadInputError, ClusterAccessError} from '../errors.js'
 import {list, map, obj, validateValue, type Spec} from '../envoy/configdump/validate.js'
 import {apiStatusError, apiTransportError, forbiddenError, parseForbidden, parseStatus, type ApiCallContext, type Forbidden} from './errors.js'
@@ -186,6 +187,11 @@ const API_RESOURCE_LIST = obj({groupVersion: 'string', resources: list(obj({name
 
 type ApiConfig = Pick<LoadedKubeConfig, 'server' | 'contextName'>
 
+/** The agent meshctl's own credential code makes (not client-node's, whose agents may carry a proxy). */
+function isPlainAgent(a: http.Agent | undefined): boolean {
+  return a !== undefined && a.constructor === https.Agent
+}
+
 /** An answer of the wrong shape: the API server (or a proxy in front of it) is broken, whatever was asked. */
 export class BrokenApiAnswerError extends ClusterAccessError {}
 
@@ -281,6 +287,12 @@ const DEFAULT_MAX_BYTES = 64 * 1024 * 1024
 export class KubeApi {
   private readonly groupVersions = new Map<string, Promise<ServedGroup | undefined>>()
   private readonly resourceLists = new Map<string, Promise<string[] | undefined>>()
+  /**
+   * One TLS context per TLS identity (CA, client certificate and key) for every request of this client: built per
+   * request, the CA bundle and key were parsed again for each of a command's API calls. Each request still gets its
+   * own agent, destroyed when it ends (no connection outlives its request).
+   */
+  private readonly secureContexts = new Map<string, tls.SecureContext>()
 
   constructor(
     readonly config: LoadedKubeConfig,
@@ -308,11 +320,13 @@ export class KubeApi {
     const mod = url.protocol === 'https:' ? https : http
     const timeoutMs = opts.timeoutMs ?? this.defaults.timeoutMs ?? DEFAULT_TIMEOUT_MS
     const maxBytes = opts.maxBytes ?? this.defaults.maxBytes ?? DEFAULT_MAX_BYTES
-    const agent = reqOpts.agent as http.Agent | undefined
+    const given = reqOpts.agent as http.Agent | undefined
+    const agent = url.protocol === 'https:' && isPlainAgent(given) ? this.agentWithSharedContext(reqOpts) : given
+    if (given && given !== agent) given.destroy() // the credentials' own agent, never used: `agent` has its settings
     try {
       return await cappedRequest(
         (o) => mod.request(url, o),
-        {...reqOpts, method, headers: {...(reqOpts.headers ?? {}), Accept: 'application/json', 'User-Agent': 'meshctl'}},
+        {...reqOpts, agent, method, headers: {...(reqOpts.headers ?? {}), Accept: 'application/json', 'User-Agent': 'meshctl'}},
         {timeoutMs, maxBytes},
       )
     } catch (error) {
@@ -327,6 +341,22 @@ export class KubeApi {
     } finally {
       agent?.destroy()
     }
+  }
+
+  /** An agent for one request with the TLS settings of `o`, on the TLS context shared by requests with the same ones. */
+  private agentWithSharedContext(o: https.RequestOptions): https.Agent {
+    const pem = (v: unknown) => (v === undefined ? '' : Buffer.isBuffer(v) ? v.toString('base64') : JSON.stringify(v))
+    const key = [pem(o.ca), pem(o.cert), pem(o.key), pem(o.pfx), o.passphrase ?? ''].join('\0')
+    let secureContext = this.secureContexts.get(key)
+    if (!secureContext) {
+      secureContext = tls.createSecureContext({ca: o.ca, cert: o.cert, key: o.key, pfx: o.pfx, passphrase: o.passphrase})
+      this.secureContexts.set(key, secureContext)
+    }
+    return new https.Agent({
+      secureContext,
+      ...(o.rejectUnauthorized === false ? {rejectUnauthorized: false} : {}),
+      ...(o.servername ? {servername: o.servername} : {}),
+    })
   }
 
   /**
