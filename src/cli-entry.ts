@@ -19,8 +19,6 @@ import {fileURLToPath, pathToFileURL} from 'node:url'
 
 interface ManifestCommand {
   id: string
-  args?: Record<string, unknown>
-  strict?: boolean
   aliases?: string[]
   hiddenAliases?: string[]
   relativePath?: string[]
@@ -64,8 +62,12 @@ export function directCommand(argv: readonly string[], commands: Record<string, 
   return undefined
 }
 
-/** The facts of the package a command reads from its oclif config (bin, version, the user agent, no hooks to run). */
-function commandConfig(root: string, commands: Record<string, ManifestCommand>): Config {
+/**
+ * The facts of the package a command reads from its config: bin, version (recorded in snapshots), the user agent and
+ * the env-var helpers. meshctl's commands run on MeshctlCommand, which reads nothing else of oclif's Config; hooks
+ * (command_not_found, the autocomplete plugin's postrun) belong to oclif's path only.
+ */
+function commandConfig(root: string): Config {
   const pjson = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {name: string; version: string; oclif?: {bin?: string}}
   const bin = pjson.oclif?.bin ?? pjson.name
   const scopedEnvVarKey = (k: string) => `${bin.toUpperCase().replace(/-/g, '_')}_${k}`
@@ -76,13 +78,7 @@ function commandConfig(root: string, commands: Record<string, ManifestCommand>):
     pjson,
     bin,
     userAgent: `${pjson.name}/${pjson.version} ${process.platform}-${process.arch} node-${process.version}`,
-    theme: undefined,
     topicSeparator: ' ',
-    // Read by oclif's Command when it checks for deprecated aliases (it re-reads the id from process.argv).
-    commandIDs: Object.keys(commands),
-    findCommand: (id: string) => commands[id],
-    // meshctl's hooks (command_not_found, postrun of the autocomplete plugin's commands) never fire on this path.
-    runHook: async () => ({successes: [], failures: []}),
     scopedEnvVarKey,
     scopedEnvVarKeys: (k: string) => [scopedEnvVarKey(k)],
     scopedEnvVar: (k: string) => process.env[scopedEnvVarKey(k)],
@@ -115,7 +111,7 @@ export async function run(argv: string[], binUrl: string): Promise<void> {
   // The static id, as oclif's loader sets it.
   mod.default.id = target.id
   try {
-    await new mod.default(target.argv, commandConfig(root, manifest))._run()
+    await new mod.default(target.argv, commandConfig(root))._run()
   } catch (error) {
     // meshctl's commands end with an ExitError carrying the code (BaseCommand.catch has printed the error); as oclif's
     // `execute` does, exit with it at once rather than wait for sockets a failed command may have left open.
