@@ -1,7 +1,6 @@
 import {cappedRequest, CappedRequestError} from './capped-request.js'
 import http from 'node:http'
 import https from 'node:https'
-import tls from 'node:tls'
 import {BadInputError, ClusterAccessError} from '../errors.js'
 import {list, map, obj, validateValue, type Spec} from '../envoy/configdump/validate.js'
 import {apiStatusError, apiTransportError, forbiddenError, parseForbidden, parseStatus, type ApiCallContext, type Forbidden} from './errors.js'
@@ -187,11 +186,6 @@ const API_RESOURCE_LIST = obj({groupVersion: 'string', resources: list(obj({name
 
 type ApiConfig = Pick<LoadedKubeConfig, 'server' | 'contextName'>
 
-/** The agent meshctl's own credential code makes (not client-node's, whose agents may carry a proxy). */
-function isPlainAgent(a: http.Agent | undefined): boolean {
-  return a !== undefined && a.constructor === https.Agent
-}
-
 /** An answer of the wrong shape: the API server (or a proxy in front of it) is broken, whatever was asked. */
 export class BrokenApiAnswerError extends ClusterAccessError {}
 
@@ -287,12 +281,6 @@ const DEFAULT_MAX_BYTES = 64 * 1024 * 1024
 export class KubeApi {
   private readonly groupVersions = new Map<string, Promise<ServedGroup | undefined>>()
   private readonly resourceLists = new Map<string, Promise<string[] | undefined>>()
-  /**
-   * One TLS context per TLS identity (CA, client certificate and key) for every request of this client: built per
-   * request, the CA bundle and key were parsed again for each of a command's API calls. Each request still gets its
-   * own agent, destroyed when it ends (no connection outlives its request).
-   */
-  private readonly secureContexts = new Map<string, tls.SecureContext>()
 
   constructor(
     readonly config: LoadedKubeConfig,
@@ -320,13 +308,11 @@ export class KubeApi {
     const mod = url.protocol === 'https:' ? https : http
     const timeoutMs = opts.timeoutMs ?? this.defaults.timeoutMs ?? DEFAULT_TIMEOUT_MS
     const maxBytes = opts.maxBytes ?? this.defaults.maxBytes ?? DEFAULT_MAX_BYTES
-    const given = reqOpts.agent as http.Agent | undefined
-    const agent = url.protocol === 'https:' && isPlainAgent(given) ? this.agentWithSharedContext(reqOpts) : given
-    if (given && given !== agent) given.destroy() // the credentials' own agent, never used: `agent` has its settings
+    const agent = reqOpts.agent as http.Agent | undefined
     try {
       return await cappedRequest(
         (o) => mod.request(url, o),
-        {...reqOpts, agent, method, headers: {...(reqOpts.headers ?? {}), Accept: 'application/json', 'User-Agent': 'meshctl'}},
+        {...reqOpts, method, headers: {...(reqOpts.headers ?? {}), Accept: 'application/json', 'User-Agent': 'meshctl'}},
         {timeoutMs, maxBytes},
       )
     } catch (error) {
@@ -343,22 +329,6 @@ export class KubeApi {
     }
   }
 
-  /** An agent for one request with the TLS settings of `o`, on the TLS context shared by requests with the same ones. */
-  private agentWithSharedContext(o: https.RequestOptions): https.Agent {
-    const pem = (v: unknown) => (v === undefined ? '' : Buffer.isBuffer(v) ? v.toString('base64') : JSON.stringify(v))
-    const key = [pem(o.ca), pem(o.cert), pem(o.key), pem(o.pfx), o.passphrase ?? ''].join('\0')
-    let secureContext = this.secureContexts.get(key)
-    if (!secureContext) {
-      secureContext = tls.createSecureContext({ca: o.ca, cert: o.cert, key: o.key, pfx: o.pfx, passphrase: o.passphrase})
-      this.secureContexts.set(key, secureContext)
-    }
-    return new https.Agent({
-      secureContext,
-      ...(o.rejectUnauthorized === false ? {rejectUnauthorized: false} : {}),
-      ...(o.servername ? {servername: o.servername} : {}),
-    })
-  }
-
   /**
    * GET one object of `resource` (a plural of OBJECT_SHAPES, or any other resource: its metadata), checked like a
    * list's items: metadata with a name, every field meshctl reads of its type. Exit 4 naming the object and path.
@@ -371,7 +341,6 @@ export class KubeApi {
     return o as T
   }
 
-  /** GET a JSON object; 404 gives undefined when allowNotFound, every other failure an exit-4 error. */
   /**
    * The API server's version (`/version` gitVersion, e.g. v1.30.2), checked like every answer (a wrong type is exit 4
    * naming the request); undefined when the server does not serve it.
@@ -385,6 +354,7 @@ export class KubeApi {
     return v.gitVersion
   }
 
+  /** GET a JSON object; 404 gives undefined when allowNotFound, every other failure an exit-4 error. */
   async getJson<T>(path: string, opts: KubeRequestOptions & {allowNotFound?: boolean}): Promise<T | undefined> {
     const r = await this.request(path, opts)
     if (r.status === 404 && opts.allowNotFound) return undefined

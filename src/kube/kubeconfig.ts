@@ -1,6 +1,7 @@
 import {existsSync, readFileSync} from 'node:fs'
 import http from 'node:http'
 import https from 'node:https'
+import tls from 'node:tls'
 import {homedir} from 'node:os'
 import {delimiter, dirname, isAbsolute, join} from 'node:path'
 import {parseYaml} from '../deps/yaml.js'
@@ -327,13 +328,28 @@ async function applyCredentials(opts: HttpsOptions, cluster: KubeCluster, user: 
   if (user.username) opts.auth = `${user.username}:${user.password ?? ''}`
   else if (cluster.urlAuth && !token) opts.auth = cluster.urlAuth
   opts.headers = headers
-  const tls: https.AgentOptions = {
+  const tlsOpts: https.AgentOptions = {
     ca: fileOrData(cluster.caFile, cluster.caData, 'certificate-authority'),
     cert: fileOrData(user.certFile, user.certData, 'client-certificate'),
     key: fileOrData(user.keyFile, user.keyData, 'client-key'),
     ...(cluster.skipTLSVerify ? {rejectUnauthorized: false} : {}),
     ...(cluster.tlsServerName ? {servername: cluster.tlsServerName} : {}),
   }
-  Object.assign(opts, tls)
-  opts.agent = cluster.server.startsWith('http:') ? new http.Agent() : new https.Agent(tls)
+  Object.assign(opts, tlsOpts)
+  opts.agent = cluster.server.startsWith('http:') ? new http.Agent() : new https.Agent({...tlsOpts, secureContext: sharedSecureContext(tlsOpts)})
+}
+
+/**
+ * One TLS context per CA / client certificate / key, for every request of the process: each API request gets its own
+ * agent (destroyed when it ends), and built per request the context parsed the CA bundle and key again every time.
+ */
+const secureContexts = new Map<string, tls.SecureContext>()
+function sharedSecureContext(o: Pick<https.AgentOptions, 'ca' | 'cert' | 'key'>): tls.SecureContext {
+  const key = [o.ca, o.cert, o.key].map((v) => (Buffer.isBuffer(v) ? v.toString('base64') : '')).join('\0')
+  let ctx = secureContexts.get(key)
+  if (!ctx) {
+    ctx = tls.createSecureContext({ca: o.ca, cert: o.cert, key: o.key})
+    secureContexts.set(key, ctx)
+  }
+  return ctx
 }
