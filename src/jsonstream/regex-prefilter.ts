@@ -27,12 +27,15 @@ const QUANTIFIER = new Set(['*', '+', '?', '{'])
 export function exactMatcher(regex: string): ((name: string) => boolean) | undefined {
   const branches = splitTopLevel(regex)?.map(parseSimpleBranch)
   if (!branches || branches.some((b) => b === undefined)) return undefined
-  const all = branches as Token[][]
-  const exact = new Set(all.filter((b) => b.every((t) => t.literal !== undefined && t.repeat === undefined)).map((b) => b.map((t) => t.literal).join('')))
+  const exact = new Set<string>()
   // Each patterned branch behind its fixed literal prefix and suffix: most names of a big dump fail those cheaply.
-  const patterned = all
-    .filter((b) => !b.every((t) => t.literal !== undefined && t.repeat === undefined))
-    .map((tokens) => ({tokens, prefix: fixedLiterals(tokens), suffix: [...fixedLiterals([...tokens].reverse())].reverse().join('')}))
+  const patterned: Array<{tokens: Token[]; prefix: string; suffix: string}> = []
+  for (const tokens of branches as Token[][]) {
+    const prefix = fixedLiterals(tokens)
+    // A branch that is nothing but literals (its prefix is all of it) is decided by equality.
+    if ([...prefix].length === tokens.length) exact.add(prefix)
+    else patterned.push({tokens, prefix, suffix: [...fixedLiterals([...tokens].reverse())].reverse().join('')})
+  }
   return (name) =>
     exact.has(name) ||
     patterned.some(
