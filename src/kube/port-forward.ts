@@ -10,10 +10,11 @@ const PROTOCOLS = ['v4.channel.k8s.io', 'v3.channel.k8s.io', 'v2.channel.k8s.io'
 
 /**
  * TCP streams one WebSocket carries to the pod port: the kubelet opens one connection per `ports=` value (the same
- * port may be named several times), on channels 2i (data) and 2i+1 (error). Three covers the widest stage of a live
- * read (clusters, endpoints and stats together), so one forward per proxy carries every request of a command.
+ * port may be named several times), on channels 2i (data) and 2i+1 (error). Four covers the widest stage of a live
+ * read (bootstrap, server info, listeners and route tables together), so one forward per proxy carries every request
+ * of a command.
  */
-export const STREAMS_PER_FORWARD = 3
+export const STREAMS_PER_FORWARD = 4
 
 export interface PortForwardOptions {
   /** Time to open the WebSocket to the apiserver (per connection). */

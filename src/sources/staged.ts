@@ -83,10 +83,37 @@ export function tcpProxyClusters(dump: ConfigDump): string[] {
 }
 
 /**
- * Reads what `request` needs in at most four stages, each one `load()` (on a live pod: its requests sent together
- * over the pod's one forward, so one round trip each): (1) identity and the listeners that can take the port, (2) the
- * route configurations they name, (3) the picked clusters with their endpoints and health gauges, (4) only when
- * needed, the whole /clusters output (a host out of rotation) and endpoints kept under an EDS service name.
+ * Route configuration names an Istio proxy usually gives the table that serves `request`, read together with the
+ * listeners so that the common case needs no round trip of its own (istiod's naming, as src/istio/listeners.ts and
+ * gateway.ts build it): a sidecar's outbound HTTP listener on 0.0.0.0 names its table by the port (`9080`), a
+ * listener bound to one service's address by `<service FQDN>:<port>`; a gateway's HTTP servers `http.<port>`, its
+ * terminated HTTPS servers `https.<port>.<port name>.<gateway>.<namespace>`. Inbound tables are inline in the
+ * listener. A guess that misses costs the stage it would have saved, never an answer: the names the listeners really
+ * give decide what is kept and what is still read.
+ */
+export function likelyRouteNamesRegex(request: Pick<SimRequest, 'port' | 'authority' | 'direction'>): string | undefined {
+  if (request.direction === 'inbound') return undefined
+  const port = String(request.port)
+  if (request.direction === 'gateway') return `http\\.${port}|https\\.${port}\\..*`
+  const names = [port]
+  const host = authorityHost(request.authority)
+  // A host name (not an address): its service's FQDN starts with it (`reviews` → reviews.<ns>.svc.cluster.local).
+  if (host && !/^[0-9.]+$/.test(host) && !host.includes(':')) names.push(`${escapeRe2(host)}(\\..*)?:${port}`)
+  return names.join('|')
+}
+
+function authorityHost(authority: string | undefined): string | undefined {
+  if (!authority) return undefined
+  if (authority.startsWith('[')) return undefined
+  return authority.replace(/:\d+$/, '').toLowerCase() || undefined
+}
+
+/**
+ * Reads what `request` needs in at most three stages, each one `load()` (on a live pod: its requests sent together
+ * over the pod's one forward, so one round trip each): (1) identity, the listeners that can take the port and the
+ * route configurations Istio usually names for it, (2) the picked clusters with their endpoints and health gauges —
+ * preceded by a read of the route configurations the listeners name when the guess of (1) missed one — and (3) only
+ * when needed, the whole /clusters output (a host out of rotation) and endpoints kept under an EDS service name.
  * Stage 1 cannot wait for the bootstrap to say whether Istio's listener naming applies, so it reads the listeners
  * of the wider (any control plane) pattern: on an Istio sidecar that adds the other virtual listener (virtualInbound
  * for an outbound request), which the analysis ignores as it does in a whole dump.
@@ -100,13 +127,23 @@ export async function loadForRequest(
   const progress = opts.progress ?? (() => {})
   progress(`reading the proxy's identity and its listeners for port ${request.port} from ${source.label}`)
   const anyPlane = listenerNameRegexForPort(request.port, {direction: request.direction})
-  const first = await source.load({bootstrap: true, serverInfo: true, listeners: true, listenerNameRegex: anyPlane})
+  const authority = request.authority ? {virtualHostAuthority: request.authority} : {}
+  const likelyRoutes = likelyRouteNamesRegex(request)
+  const first = await source.load({
+    bootstrap: true,
+    serverInfo: true,
+    listeners: true,
+    listenerNameRegex: anyPlane,
+    ...(likelyRoutes ? {routes: true, routeNameRegex: likelyRoutes, ...authority} : {}),
+  })
+  // A guessed table no listener names stays in the state, as it would in a whole dump: nothing routes through it.
   let state: ProxyState = first
   const routeNames = rdsRouteNames(state.dump)
-  if (routeNames.length > 0) {
-    progress(`reading route configuration${routeNames.length > 1 ? 's' : ''} ${routeNames.join(', ')}`)
-    const authority = request.authority ? {virtualHostAuthority: request.authority} : {}
-    state = mergeStates(state, await source.load({routes: true, routeNameRegex: exactNamesRegex(routeNames), ...authority}))
+  const have = new Set(state.dump.routeConfigs.filter((r) => r.source !== 'inline').map((r) => r.name))
+  const missing = routeNames.filter((n) => !have.has(n))
+  if (missing.length > 0) {
+    progress(`reading route configuration${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`)
+    state = mergeStates(state, await source.load({routes: true, routeNameRegex: exactNamesRegex(missing), ...authority}))
   }
   const pick = pickClusters(state)
   const clusters = new Set<string>([

@@ -21,7 +21,7 @@ afterAll(async () => {
 })
 
 describe.skipIf(!hasBuild)(`live reads and contracts ${skipNoBuild}`, () => {
-  it('explain route on a pod: one forward per sidecar (client, then server), at most 4 sequential admin round trips on the client', async () => {
+  it('explain route on a pod: one forward per sidecar (client, then server), 2 sequential admin round trips on the client (the issue allows 4)', async () => {
     const pp = labPod(lab, 'productpage-v1')
     const admin = lab.admins.get(pp.ref)!
     const slowMs = 150
@@ -54,7 +54,7 @@ describe.skipIf(!hasBuild)(`live reads and contracts ${skipNoBuild}`, () => {
       last = t
     }
     expect(admin.requests.length).toBeLessThanOrEqual(8)
-    expect(waves).toBeLessThanOrEqual(4)
+    expect(waves).toBeLessThanOrEqual(2)
   })
 
   it('validates --timeout and --admin-port as usage errors (exit 2)', async () => {

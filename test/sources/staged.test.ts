@@ -5,7 +5,7 @@ import {describe, expect, it} from 'vitest'
 import {parseConfigDump} from '../../src/envoy/configdump/parse.js'
 import {explainRoute} from '../../src/analysis/explain/index.js'
 import type {ConfigDump, SimRequest} from '../../src/envoy/model.js'
-import {exactNamesRegex, listenerNameRegexForPort, loadForRequest} from '../../src/sources/staged.js'
+import {exactNamesRegex, likelyRouteNamesRegex, listenerNameRegexForPort, loadForRequest} from '../../src/sources/staged.js'
 import type {ProxyNeeds, ProxySource, ProxyState} from '../../src/sources/types.js'
 import {projectRoot} from '../helpers/cli.js'
 
@@ -72,11 +72,38 @@ describe('staged loading for one request', () => {
           .sort()
           .join(','),
       ),
-      // Identity and the port's listeners in one stage (3 sequential round trips in all).
-    ).toEqual(['bootstrap,listenerNameRegex,listeners,serverInfo', 'routeNameRegex,routes,virtualHostAuthority', 'clusterNameRegex,clusters,endpoints'])
+      // Identity, the port's listeners and the route table Istio names for the port in one stage; then the clusters
+      // (2 sequential round trips in all).
+    ).toEqual(['bootstrap,listenerNameRegex,listeners,routeNameRegex,routes,serverInfo,virtualHostAuthority', 'clusterNameRegex,clusters,endpoints'])
     expect(state.dump.clusters.length).toBeLessThan(dump.clusters.length / 2)
     // Only the listeners of the port and the two handoff listeners (read before the bootstrap says it is Istio).
     expect(state.dump.listeners.map((l) => l.name).every((n) => n === 'virtualOutbound' || n === 'virtualInbound' || n.endsWith('_9080'))).toBe(true)
+  })
+
+  it('reads a route table the guess missed in a stage of its own, and explains the same', async () => {
+    // The listener names its table differently from Istio's usual `<port>`: the guess misses, the name is read after.
+    const dump = full()
+    const renamed: ConfigDump = JSON.parse(JSON.stringify(dump).replaceAll('"route_config_name":"9080"', '"route_config_name":"bookinfo-9080"'))
+    renamed.routeConfigs = renamed.routeConfigs.map((r) => (r.name === '9080' ? {...r, name: 'bookinfo-9080'} : r))
+    const source = new NarrowingSource(renamed)
+    const state = await loadForRequest(source, request, (s) => explainRoute(s, request))
+    expect(source.calls.map((c) => c.routeNameRegex).filter(Boolean)).toEqual([likelyRouteNamesRegex(request), 'bookinfo-9080'])
+    const staged = explainRoute(state, request)
+    expect(staged.cluster).toBe('outbound|9080|v2|reviews.bookinfo.svc.cluster.local')
+    expect(staged.route).toEqual(explainRoute({label: 'whole', dump: renamed}, request).route)
+  })
+
+  it("guesses the route tables istiod names for a sidecar's port and service, and a gateway's servers", () => {
+    const sidecar = RE2JS.compile(likelyRouteNamesRegex(request)!)
+    for (const name of ['9080', 'reviews.bookinfo.svc.cluster.local:9080', 'reviews:9080']) expect(sidecar.matches(name), name).toBe(true)
+    for (const name of ['90800', 'ratings.bookinfo.svc.cluster.local:9080', 'reviews.bookinfo.svc.cluster.local:8080', 'reviewsx:9080'])
+      expect(sidecar.matches(name), name).toBe(false)
+    const gateway = RE2JS.compile(likelyRouteNamesRegex({...request, direction: 'gateway', port: 8080})!)
+    for (const name of ['http.8080', 'https.8080.https.bookinfo-gateway.bookinfo']) expect(gateway.matches(name), name).toBe(true)
+    expect(gateway.matches('http.80')).toBe(false)
+    // Inbound tables are inline in the listener; an address says nothing about a service name.
+    expect(likelyRouteNamesRegex({...request, direction: 'inbound'})).toBeUndefined()
+    expect(likelyRouteNamesRegex({...request, authority: '10.0.0.7:9080'})).toBe('9080')
   })
 
   it('reads only the listeners the direction uses on an Istio proxy', () => {
