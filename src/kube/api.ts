@@ -4,7 +4,7 @@ import https from 'node:https'
 import {BadInputError, ClusterAccessError} from '../errors.js'
 import {list, map, obj, validateValue, type Spec} from '../envoy/configdump/validate.js'
 import {apiStatusError, apiTransportError, forbiddenError, parseForbidden, parseStatus, type ApiCallContext, type Forbidden} from './errors.js'
-import {scrubKubeCredentials, type LoadedKubeConfig} from './kubeconfig.js'
+import {SHARED_AGENTS, scrubKubeCredentials, type LoadedKubeConfig} from './kubeconfig.js'
 
 export interface KubeRequestOptions {
   /** In words, for error messages: "list pods in namespace bookinfo". */
@@ -325,7 +325,8 @@ export class KubeApi {
       if (error instanceof ClusterAccessError) throw error
       throw apiTransportError(error, ctx)
     } finally {
-      agent?.destroy()
+      // A credential plugin's agent (client-node's) is the request's own; the kubeconfig's shared one stays.
+      if (agent && !SHARED_AGENTS.has(agent)) agent.destroy()
     }
   }
 

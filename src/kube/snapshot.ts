@@ -9,7 +9,7 @@ import {kindKey, LISTED_KINDS, MESH_WIDE_KINDS} from '../istio/kinds.js'
 import {EnvoyAdminClient} from './admin-client.js'
 import {BrokenApiAnswerError, KubeApi} from './api.js'
 import {closeOnSignal} from './cleanup.js'
-import {loadKubeConfig} from './kubeconfig.js'
+import {loadKubeConfig, releaseIdleKubeConnections} from './kubeconfig.js'
 import {ForbiddenError} from './errors.js'
 import {listMeshObjects} from './mesh-objects.js'
 import {checkProxyReady, parsePodRef, resolvePods, type ResolvedPod} from './pods.js'
@@ -106,6 +106,14 @@ const json = (v: unknown) => Buffer.from(JSON.stringify(v, null, 1) + '\n')
  * before it is written. Read-only on the cluster; every forward is closed on success, error and Ctrl-C.
  */
 export async function saveSnapshot(opts: SaveSnapshotOptions): Promise<SaveSnapshotResult> {
+  try {
+    return await readAndWriteSnapshot(opts)
+  } finally {
+    releaseIdleKubeConnections()
+  }
+}
+
+async function readAndWriteSnapshot(opts: SaveSnapshotOptions): Promise<SaveSnapshotResult> {
   if (opts.refs.length === 0 && !opts.selector) throw new UsageError('give at least one pod (name, pod/x, deploy/x, svc/x) or -l <selector>')
   await checkSnapshotTarget(opts.out, opts.force)
   const cfg = await loadKubeConfig({kubeconfig: opts.kubeconfig, context: opts.context, namespace: opts.namespace, env: opts.env})

@@ -48,6 +48,8 @@ export interface FakeApiServer {
   readonly log: string[]
   /** Open TCP connections + WebSockets + upstream sockets (leak checks: 0 after every test). */
   openConnections(): {http: number; webSockets: number; upstream: number}
+  /** TCP connections accepted since start (a client that keeps connections alive opens few). */
+  connectionsAccepted(): number
   close(): Promise<void>
 }
 
@@ -368,6 +370,8 @@ export async function startFakeApiServer(opts: FakeApiServerOptions): Promise<Fa
   }
   const server: http.Server = opts.tls ? https.createServer({key: opts.tls.key, cert: opts.tls.cert}, handler) : http.createServer(handler)
   const sockets = trackSockets(server)
+  let accepted = 0
+  server.on('connection', () => accepted++)
 
   function groupDoc(group: string) {
     const versions = [...new Set(RESOURCES.filter((r) => r.group === group).map((r) => r.version))]
@@ -504,6 +508,7 @@ export async function startFakeApiServer(opts: FakeApiServerOptions): Promise<Fa
     },
     log,
     openConnections: () => ({http: sockets.size, webSockets: wss.clients.size, upstream: upstreams.size}),
+    connectionsAccepted: () => accepted,
     async close() {
       for (const c of wss.clients) c.terminate()
       for (const u of upstreams) u.destroy()

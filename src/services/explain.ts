@@ -107,6 +107,9 @@ async function prefetchClusterObjects(source: ProxySource, flags: ExplainInputFl
   if (manifestPaths.length || flags['cluster-config'] === false || flags.file || source instanceof SnapshotSource) return undefined
   const live = await liveSourceOf(source)
   if (!live) return undefined
+  // The port-forward's WebSocket is asked for before the dozens of API reads below, not queued behind them (their
+  // TLS handshakes held it back ~80 ms); its failure surfaces from the first admin read, where it always did.
+  live.admin().catch(() => undefined)
   const objects = readClusterObjects(live.api, {namespaces: [live.pod.namespace]})
   // Awaited only when it covers the request; a failure then surfaces there (or never, when it is not used).
   objects.catch(() => undefined)

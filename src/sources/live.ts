@@ -5,7 +5,7 @@ import {reduceRouteConfigs} from '../jsonstream/read-file.js'
 import {EnvoyAdminClient} from '../kube/admin-client.js'
 import {KubeApi} from '../kube/api.js'
 import {closeOnSignal} from '../kube/cleanup.js'
-import {loadKubeConfig, type KubeConfigOptions} from '../kube/kubeconfig.js'
+import {loadKubeConfig, releaseIdleKubeConnections, type KubeConfigOptions} from '../kube/kubeconfig.js'
 import {checkProxyReady, parsePodRef, resolveOneProxyPod, type ResolvedPod} from '../kube/pods.js'
 import {openPortForward, type PortForward} from '../kube/port-forward.js'
 import type {ProxyNeeds, ProxySource, ProxyState} from './types.js'
@@ -146,6 +146,7 @@ export class LiveSource implements ProxySource {
       }
     }
     this.unregister?.()
+    releaseIdleKubeConnections()
   }
 }
 

@@ -34,6 +34,8 @@ describe.skipIf(!hasBuild)(`live reads and contracts ${skipNoBuild}`, () => {
       return push(...x)
     }
     const forwardsBefore = lab.api.log.filter((l) => l.startsWith('PORTFORWARD')).length
+    const logBefore = lab.api.log.length
+    const connectionsBefore = lab.api.connectionsAccepted()
     try {
       const r = await run(['explain', 'route', pp.name, '-n', pp.namespace, '--to', 'reviews:9080', '-o', 'json'])
       expect(r.code, r.stderr).toBe(0)
@@ -55,6 +57,11 @@ describe.skipIf(!hasBuild)(`live reads and contracts ${skipNoBuild}`, () => {
     }
     expect(admin.requests.length).toBeLessThanOrEqual(8)
     expect(waves).toBeLessThanOrEqual(2)
+    // The command's API reads (pod, mesh config, discovery, ~40 lists in three waves) share kept-alive connections:
+    // a TLS handshake per request cost ~60 ms of CPU ahead of the admin reads.
+    const apiCalls = lab.api.log.slice(logBefore).filter((l) => l.startsWith('GET ')).length
+    expect(apiCalls).toBeGreaterThan(20)
+    expect(lab.api.connectionsAccepted() - connectionsBefore).toBeLessThan(apiCalls / 2)
   })
 
   it('validates --timeout and --admin-port as usage errors (exit 2)', async () => {
