@@ -35,6 +35,39 @@ const decline = (): never => {
   throw new Decline()
 }
 
+/**
+ * The walk compares and searches bytes with byte patterns: a string compared with `buf.toString(…)` or searched with
+ * `buf.indexOf(string)` is converted on every call, which for ~10 lines per element of a dump with thousands of
+ * clusters was most of the walk's time. A layout has a handful of distinct lines, each converted once.
+ */
+const patterns = new Map<string, Buffer>()
+function bytes(line: string): Buffer {
+  let b = patterns.get(line)
+  if (!b) patterns.set(line, (b = Buffer.from(line, 'latin1')))
+  return b
+}
+
+/** Do the bytes at `at` read `pattern`? */
+function bytesAt(buf: Buffer, at: number, pattern: Buffer): boolean {
+  if (at < 0 || at + pattern.length > buf.length) return false
+  for (let i = 0; i < pattern.length; i++) if (buf[at + i] !== pattern[i]) return false
+  return true
+}
+
+/** One dump's indentation: the structural lines the walk looks for, as bytes, built once per walk. */
+interface Lines {
+  pad: (depth: number) => string
+  /** `\n`, depth × step spaces, `"`: a member line at each depth. */
+  member: Buffer[]
+  /** `\n`, depth × step spaces, `}`: an object closing at each depth. */
+  close: Buffer[]
+}
+
+const NAME = Buffer.from('name')
+const CLUSTER_NAME = Buffer.from('cluster_name')
+const CLUSTER_NAME_CAMEL = Buffer.from('clusterName')
+const LISTENER = Buffer.from('listener')
+
 export function indexByLayout(buf: Buffer): LayoutIndex | undefined {
   try {
     return walk(buf)
@@ -53,6 +86,11 @@ function walk(buf: Buffer): LayoutIndex {
   if (step === 0) decline()
   const pads: string[] = []
   const pad = (depth: number) => (pads[depth] ??= ' '.repeat(depth * step))
+  const lines: Lines = {pad, member: [], close: []}
+  for (let d = 0; d <= 7; d++) {
+    lines.member[d] = bytes(`\n${pad(d)}"`)
+    lines.close[d] = bytes(`\n${pad(d)}}`)
+  }
 
   // {"configs": [ … ]} and nothing else at the root.
   let at = expectAt(buf, p + 1, `\n${pad(1)}"configs": [`)
@@ -61,7 +99,7 @@ function walk(buf: Buffer): LayoutIndex {
   const sections: unknown[] = []
   for (let index = 0; ; index++) {
     const sectionStart = expectAt(buf, at, `\n${pad(2)}{`) - 1
-    const walked = walkSection(buf, sectionStart, index, pad)
+    const walked = walkSection(buf, sectionStart, index, lines)
     let text = ''
     let from = sectionStart
     for (const [a, b] of walked.cuts) {
@@ -76,7 +114,10 @@ function walk(buf: Buffer): LayoutIndex {
       return decline()
     }
     const type = typeof section['@type'] === 'string' ? (section['@type'] as string) : undefined
-    for (const r of walked.elements) elements.push(type ? {...r, sectionType: type} : r)
+    for (const r of walked.elements) {
+      if (type) r.sectionType = type
+      elements.push(r)
+    }
     sections.push(section)
     at = walked.end
     if (buf[at] === COMMA) {
@@ -94,21 +135,18 @@ function walk(buf: Buffer): LayoutIndex {
  * One section (`{` at `start`, members at depth 3): its collections' elements (each `{` at depth 4) and where its
  * text must be cut to leave them empty. Returns the offset just past the section's `}`.
  */
-function walkSection(
-  buf: Buffer,
-  start: number,
-  section: number,
-  pad: (d: number) => string,
-): {elements: DumpElementRecord[]; cuts: Array<[number, number]>; end: number} {
-  const memberLine = `\n${pad(3)}"`
-  const sectionClose = `\n${pad(2)}}`
+function walkSection(buf: Buffer, start: number, section: number, lines: Lines): {elements: DumpElementRecord[]; cuts: Array<[number, number]>; end: number} {
+  const pad = lines.pad
+  const memberLine = lines.member[3]!
+  const sectionClose = lines.close[2]!
   const elementOpen = `\n${pad(4)}{`
+  const elementOpenBytes = bytes(elementOpen)
   const elements: DumpElementRecord[] = []
   const cuts: Array<[number, number]> = []
   if (buf[start + 1] === RBRACE) return {elements, cuts, end: start + 2}
   let at = start + 1
   for (;;) {
-    if (buf.toString('latin1', at, at + memberLine.length) !== memberLine) decline()
+    if (!bytesAt(buf, at, memberLine)) decline()
     const {key, value} = member(buf, at + memberLine.length - 1)
     const kind = collectionKind(key)
     let next: number
@@ -118,17 +156,17 @@ function walkSection(
       if (buf[value + 1] === RBRACKET) next = value + 2
       else {
         let open = value + 1
-        if (buf.toString('latin1', open, open + elementOpen.length) !== elementOpen) decline()
+        if (!bytesAt(buf, open, elementOpenBytes)) decline()
         open += elementOpen.length - 1
-        const sep = `\n${pad(4)}},`
+        const sep = bytes(`\n${pad(4)}},`)
         const tail = `\n${pad(4)}}\n${pad(3)}]`
         const elementClose = `\n${pad(4)}}`
         for (;;) {
           // The next element opener must be this element's sibling: right after `},` on the element indentation.
           const sibling = findIndentedLine(buf, elementOpen, open + 1)
-          if (sibling >= 0 && buf.toString('latin1', sibling - sep.length, sibling) === sep) {
+          if (sibling >= 0 && bytesAt(buf, sibling - sep.length, sep)) {
             const end = sibling - 1
-            elements.push({section, collection: key, kind, name: elementName(buf, open, end, pad), start: open, end})
+            elements.push({section, collection: key, kind, name: elementName(buf, open, end, lines), start: open, end})
             open = sibling + elementOpen.length - 1
             continue
           }
@@ -139,7 +177,7 @@ function walkSection(
           // opener becomes an index entry, so a real element can never be missing from the index).
           if (findIndentedLine(buf, elementClose, open + 1, close) >= 0 || findIndentedLine(buf, elementOpen, open + 1, close) >= 0) decline()
           const end = close + 1 + pad(4).length + 1
-          elements.push({section, collection: key, kind, name: elementName(buf, open, end, pad), start: open, end})
+          elements.push({section, collection: key, kind, name: elementName(buf, open, end, lines), start: open, end})
           cuts.push([value + 1, close + 1 + pad(4).length + 1])
           next = close + tail.length
           break
@@ -190,38 +228,42 @@ function findIndentedLine(buf: Buffer, line: string, from: number, before = buf.
   return -1
 }
 
-function expectAt(buf: Buffer, at: number, text: string): number {
-  if (buf.toString('latin1', at, at + text.length) !== text) decline()
-  return at + text.length
+function expectAt(buf: Buffer, at: number, text: string | Buffer): number {
+  const pattern = typeof text === 'string' ? bytes(text) : text
+  if (!bytesAt(buf, at, pattern)) decline()
+  return at + pattern.length
 }
 
 /** `"key": value` with the key's `"` at `quote`: the key and where its value starts. */
 function member(buf: Buffer, quote: number): {key: string; value: number} {
-  const keyEnd = buf.indexOf(QUOTE, quote + 1)
-  // A key with an escaped quote, or no `:` after it, is left to the scanner.
-  if (keyEnd < 0 || buf[keyEnd - 1] === BACKSLASH || buf[keyEnd + 1] !== COLON) decline()
-  let value = keyEnd + 2
-  while (buf[value] === SPACE) value++
-  return {key: buf.toString('utf8', quote + 1, keyEnd), value}
+  const keyEnd = keyEndAt(buf, quote)
+  return {key: buf.toString('utf8', quote + 1, keyEnd), value: valueAt(buf, keyEnd)}
 }
 
 /**
  * The element's Envoy name with the scanner's rules, the first in document order: the element's own `name`, or
  * the `name` of a child object that carries it (`cluster`, `route_config`, `listener`, `secret`…), an
  * `endpoint_config`'s `cluster_name`, a listener state's `listener.name`. Walks the element's members (depth 5)
- * from the first and stops at the first name: it is near the start of every element Envoy prints.
+ * from the first and stops at the first name: it is near the start of every element Envoy prints. Keys are
+ * compared as bytes; only an object member's key becomes a string (to ask whether it carries the name).
  */
-function elementName(buf: Buffer, start: number, end: number, pad: (d: number) => string): string | undefined {
-  const line5 = `\n${pad(5)}"`
+function elementName(buf: Buffer, start: number, end: number, lines: Lines): string | undefined {
+  const line5 = lines.member[5]!
   let at = start + 1
   while (at >= 0 && at < end) {
-    if (buf.toString('latin1', at, at + line5.length) !== line5) return undefined
-    const {key, value} = member(buf, at + line5.length - 1)
-    const own = key === 'name' ? stringAt(buf, value) : undefined
-    if (own !== undefined) return own
-    if (isNamedChild(key) && buf[value] === LBRACE) {
-      const found = childName(buf, value, end, key, pad)
-      if (found !== undefined) return found
+    if (!bytesAt(buf, at, line5)) return undefined
+    const quote = at + line5.length - 1
+    const keyEnd = keyEndAt(buf, quote)
+    const value = valueAt(buf, keyEnd)
+    if (keyIs(buf, quote, keyEnd, NAME)) {
+      const own = stringAt(buf, value)
+      if (own !== undefined) return own
+    } else if (buf[value] === LBRACE) {
+      const key = buf.toString('utf8', quote + 1, keyEnd)
+      if (isNamedChild(key)) {
+        const found = childName(buf, value, end, key, lines)
+        if (found !== undefined) return found
+      }
     }
     const next = buf.indexOf(line5, value)
     at = next >= 0 && next < end ? next : -1
@@ -230,20 +272,26 @@ function elementName(buf: Buffer, start: number, end: number, pad: (d: number) =
 }
 
 /** The name inside the child object opened at `open` (members at depth 6), or undefined. */
-function childName(buf: Buffer, open: number, end: number, childKey: string, pad: (d: number) => string): string | undefined {
-  const line6 = `\n${pad(6)}"`
-  const childEnd = `\n${pad(5)}}`
+function childName(buf: Buffer, open: number, end: number, childKey: string, lines: Lines): string | undefined {
+  const line6 = lines.member[6]!
+  const childEnd = lines.close[5]!
+  const state = isListenerState(childKey)
+  const byClusterName = isClusterNameChild(childKey)
   let at = open + 1
   while (at >= 0 && at < end) {
-    if (buf.toString('latin1', at, at + line6.length) !== line6) return undefined
-    const {key, value} = member(buf, at + line6.length - 1)
+    if (!bytesAt(buf, at, line6)) return undefined
+    const quote = at + line6.length - 1
+    const keyEnd = keyEndAt(buf, quote)
+    const value = valueAt(buf, keyEnd)
     const named =
-      (key === 'name' && !isListenerState(childKey)) || ((key === 'cluster_name' || key === 'clusterName') && isClusterNameChild(childKey))
-        ? stringAt(buf, value)
-        : undefined
-    if (named !== undefined) return named
-    if (key === 'listener' && isListenerState(childKey) && buf[value] === LBRACE) {
-      const n = grandchildName(buf, value, end, pad)
+      (!state && keyIs(buf, quote, keyEnd, NAME)) ||
+      (byClusterName && (keyIs(buf, quote, keyEnd, CLUSTER_NAME) || keyIs(buf, quote, keyEnd, CLUSTER_NAME_CAMEL)))
+    if (named) {
+      const name = stringAt(buf, value)
+      if (name !== undefined) return name
+    }
+    if (state && buf[value] === LBRACE && keyIs(buf, quote, keyEnd, LISTENER)) {
+      const n = grandchildName(buf, value, end, lines)
       if (n !== undefined) return n
     }
     const next = buf.indexOf(line6, value)
@@ -255,20 +303,43 @@ function childName(buf: Buffer, open: number, end: number, childKey: string, pad
   return undefined
 }
 
-function grandchildName(buf: Buffer, open: number, end: number, pad: (d: number) => string): string | undefined {
-  const line7 = `\n${pad(7)}"`
-  const close = `\n${pad(6)}}`
+function grandchildName(buf: Buffer, open: number, end: number, lines: Lines): string | undefined {
+  const line7 = lines.member[7]!
+  const close = lines.close[6]!
   let at = open + 1
   while (at >= 0 && at < end) {
-    if (buf.toString('latin1', at, at + line7.length) !== line7) return undefined
-    const {key, value} = member(buf, at + line7.length - 1)
-    const named = key === 'name' ? stringAt(buf, value) : undefined
-    if (named !== undefined) return named
+    if (!bytesAt(buf, at, line7)) return undefined
+    const quote = at + line7.length - 1
+    const keyEnd = keyEndAt(buf, quote)
+    const value = valueAt(buf, keyEnd)
+    if (keyIs(buf, quote, keyEnd, NAME)) {
+      const named = stringAt(buf, value)
+      if (named !== undefined) return named
+    }
     const next = buf.indexOf(line7, value)
     if (next < 0 || next >= end || buf.subarray(value, next).indexOf(close) >= 0) return undefined
     at = next
   }
   return undefined
+}
+
+/** The closing quote of the key opened at `quote`; a key with an escaped quote, or no `:` after it, is left to the scanner. */
+function keyEndAt(buf: Buffer, quote: number): number {
+  const keyEnd = buf.indexOf(QUOTE, quote + 1)
+  if (keyEnd < 0 || buf[keyEnd - 1] === BACKSLASH || buf[keyEnd + 1] !== COLON) decline()
+  return keyEnd
+}
+
+/** Where the value of the member whose key closes at `keyEnd` starts. */
+function valueAt(buf: Buffer, keyEnd: number): number {
+  let value = keyEnd + 2
+  while (buf[value] === SPACE) value++
+  return value
+}
+
+/** Is the key between `quote` and `keyEnd` exactly `word`? */
+function keyIs(buf: Buffer, quote: number, keyEnd: number, word: Buffer): boolean {
+  return keyEnd - quote - 1 === word.length && bytesAt(buf, quote + 1, word)
 }
 
 /** The JSON string value starting at `at` (a `"`), decoded; undefined when the value is not a string. */
@@ -280,7 +351,12 @@ function stringAt(buf: Buffer, at: number): string | undefined {
     if (q < 0) return undefined
     let k = q - 1
     while (k > at && buf[k] === BACKSLASH) k--
-    if (((q - 1 - k) & 1) === 0) return JSON.parse(buf.toString('utf8', at, q + 1)) as string
+    if (((q - 1 - k) & 1) === 0) {
+      // Most names are plain ASCII: read as they are, without JSON's unescaping.
+      let plain = true
+      for (let i = at + 1; i < q && plain; i++) if (buf[i] === BACKSLASH || buf[i]! >= 0x80) plain = false
+      return plain ? buf.toString('latin1', at + 1, q) : (JSON.parse(buf.toString('utf8', at, q + 1)) as string)
+    }
     j = q + 1
   }
 }
