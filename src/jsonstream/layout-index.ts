@@ -63,6 +63,8 @@ interface Lines {
   close: Buffer[]
 }
 
+/** A byte that a JSON string cannot be read as it is with: an escape, or the start of a multi-byte UTF-8 character. */
+const NOT_PLAIN = /[\\\x80-\xff]/
 const NAME = Buffer.from('name')
 const CLUSTER_NAME = Buffer.from('cluster_name')
 const CLUSTER_NAME_CAMEL = Buffer.from('clusterName')
@@ -259,7 +261,7 @@ function elementName(buf: Buffer, start: number, end: number, lines: Lines): str
       const own = stringAt(buf, value)
       if (own !== undefined) return own
     } else if (buf[value] === LBRACE) {
-      const key = buf.toString('utf8', quote + 1, keyEnd)
+      const key = keyString(buf, quote + 1, keyEnd)
       if (isNamedChild(key)) {
         const found = childName(buf, value, end, key, lines)
         if (found !== undefined) return found
@@ -337,6 +339,20 @@ function valueAt(buf: Buffer, keyEnd: number): number {
   return value
 }
 
+/**
+ * The key between `start` and `end` as a string. Every element of a collection has the same few keys (`cluster`,
+ * `route_config`…): the last key decoded at each length is kept with its bytes and reused when they match.
+ */
+const recentKeys: Array<{bytes: Buffer; text: string} | undefined> = []
+function keyString(buf: Buffer, start: number, end: number): string {
+  const length = end - start
+  const recent = recentKeys[length]
+  if (recent && bytesAt(buf, start, recent.bytes)) return recent.text
+  const text = buf.toString('utf8', start, end)
+  if (length <= 64) recentKeys[length] = {bytes: Buffer.from(buf.subarray(start, end)), text}
+  return text
+}
+
 /** Is the key between `quote` and `keyEnd` exactly `word`? */
 function keyIs(buf: Buffer, quote: number, keyEnd: number, word: Buffer): boolean {
   return keyEnd - quote - 1 === word.length && bytesAt(buf, quote + 1, word)
@@ -352,10 +368,9 @@ function stringAt(buf: Buffer, at: number): string | undefined {
     let k = q - 1
     while (k > at && buf[k] === BACKSLASH) k--
     if (((q - 1 - k) & 1) === 0) {
-      // Most names are plain ASCII: read as they are, without JSON's unescaping.
-      let plain = true
-      for (let i = at + 1; i < q && plain; i++) if (buf[i] === BACKSLASH || buf[i]! >= 0x80) plain = false
-      return plain ? buf.toString('latin1', at + 1, q) : (JSON.parse(buf.toString('utf8', at, q + 1)) as string)
+      // Most names are plain ASCII: read as they are (one native decode and a regex test), without JSON's unescaping.
+      const raw = buf.toString('latin1', at + 1, q)
+      return NOT_PLAIN.test(raw) ? (JSON.parse(buf.toString('utf8', at, q + 1)) as string) : raw
     }
     j = q + 1
   }

@@ -53,6 +53,22 @@ describe('layout index of pretty-printed config dumps', () => {
     expect(n).toBeGreaterThan(100)
   })
 
+  it('reads names with escapes and non-ASCII characters as the scanner does', async () => {
+    const names = ['outbound|80||café.shop.svc.cluster.local', 'caf\u00e9 with "quotes"', 'back\\slash', 'plain|9080||reviews']
+    const dump = {
+      configs: [
+        {
+          '@type': 'type.googleapis.com/envoy.admin.v3.ClustersConfigDump',
+          dynamic_active_clusters: names.map((name) => ({version_info: '1', cluster: {'@type': 'type.googleapis.com/envoy.config.cluster.v3.Cluster', name}})),
+        },
+      ],
+    }
+    const file = join(tmp, 'names.json')
+    writeFileSync(file, JSON.stringify(dump, null, 2))
+    expect(await sameAsScanner(file)).toBe(names.length)
+    expect(indexByLayout(readFileSync(file))!.elements.map((e) => e.name)).toEqual(names)
+  })
+
   it.skipIf(!hasShared)(`matches the scanner on real Istio and Envoy dumps, and on the 1.3 dump scaled ×10 (${skipNoShared || 'shared present'})`, async () => {
     for (const f of ['istio-1.21_waypoint_config_dump_include_eds.json', 'envoy-gateway_envoy-1.26_config_dump_include_eds.json']) {
       expect(await sameAsScanner(sharedPath('fixtures/envoy-samples', f)), f).toBeGreaterThan(0)
