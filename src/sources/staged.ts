@@ -98,7 +98,8 @@ export function likelyRouteNamesRegex(request: Pick<SimRequest, 'port' | 'author
   const names = [port]
   const host = authorityHost(request.authority)
   // A host name (not an address): its service's FQDN starts with it (`reviews` → reviews.<ns>.svc.cluster.local).
-  if (host && !/^[0-9.]+$/.test(host) && !host.includes(':')) names.push(`${escapeRe2(host)}(\\..*)?:${port}`)
+  // Written without a group, so that a dump file's names are matched without loading an RE2 engine (exactMatcher).
+  if (host && !/^[0-9.]+$/.test(host) && !host.includes(':')) names.push(`${escapeRe2(host)}:${port}`, `${escapeRe2(host)}\\..*:${port}`)
   return names.join('|')
 }
 

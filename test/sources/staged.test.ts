@@ -5,6 +5,7 @@ import {describe, expect, it} from 'vitest'
 import {parseConfigDump} from '../../src/envoy/configdump/parse.js'
 import {explainRoute} from '../../src/analysis/explain/index.js'
 import type {ConfigDump, SimRequest} from '../../src/envoy/model.js'
+import {exactMatcher} from '../../src/jsonstream/regex-prefilter.js'
 import {exactNamesRegex, likelyRouteNamesRegex, listenerNameRegexForPort, loadForRequest} from '../../src/sources/staged.js'
 import type {ProxyNeeds, ProxySource, ProxyState} from '../../src/sources/types.js'
 import {projectRoot} from '../helpers/cli.js'
@@ -104,6 +105,9 @@ describe('staged loading for one request', () => {
     // Inbound tables are inline in the listener; an address says nothing about a service name.
     expect(likelyRouteNamesRegex({...request, direction: 'inbound'})).toBeUndefined()
     expect(likelyRouteNamesRegex({...request, authority: '10.0.0.7:9080'})).toBe('9080')
+    // Matched in a dump file by the small automaton, not by loading an RE2 engine.
+    expect(exactMatcher(likelyRouteNamesRegex(request)!)).toBeDefined()
+    expect(exactMatcher(likelyRouteNamesRegex({...request, direction: 'gateway'})!)).toBeDefined()
   })
 
   it('reads only the listeners the direction uses on an Istio proxy', () => {
