@@ -112,6 +112,42 @@ export function indexConfigDumpBuffer(buf: Buffer, label: string, opts: {layout?
  * the selected elements only.
  */
 export async function readIndexedDump(index: ConfigDumpIndex, select: DumpSelection): Promise<Record<string, unknown>> {
+  const {skeleton, wanted, records} = selectIndexed(index, select)
+  const keep = select.virtualHosts
+  const values = index.bytes ? records.map((r) => parseElement(index.file, index.bytes!, r, 0, keep)) : await readIndexedElements(index.file, records, keep)
+  for (const [i, r] of records.entries()) (wanted.get(r.section)![r.collection] as unknown[]).push(values[i])
+  const configs = Array.isArray(skeleton) ? [...wanted.values()] : Object.fromEntries(wanted)
+  return {configs}
+}
+
+/**
+ * readIndexedDump in pieces: documents of the same shape (the selected sections, with their members other than the
+ * collections), each holding at most `batch` of the selected elements, handed to `each` one after the other — so
+ * that a caller that only keeps a summary of each element never holds them all parsed at once.
+ */
+export async function readIndexedDumpInBatches(
+  index: ConfigDumpIndex,
+  select: DumpSelection,
+  batch: number,
+  each: (doc: Record<string, unknown>) => void,
+): Promise<void> {
+  const {skeleton, wanted, records} = selectIndexed(index, select)
+  const keep = select.virtualHosts
+  for (let from = 0; from < records.length || from === 0; from += batch) {
+    const part = records.slice(from, from + batch)
+    const values = index.bytes ? part.map((r) => parseElement(index.file, index.bytes!, r, 0, keep)) : await readIndexedElements(index.file, part, keep)
+    const sections = new Map([...wanted].map(([key, section]) => [key, structuredClone(section)]))
+    for (const [i, r] of part.entries()) (sections.get(r.section)![r.collection] as unknown[]).push(values[i])
+    each({configs: Array.isArray(skeleton) ? [...sections.values()] : Object.fromEntries(sections)})
+    if (records.length === 0) break
+  }
+}
+
+/** The sections `select` keeps (skeleton copies with empty collections) and the index records of its elements. */
+function selectIndexed(
+  index: ConfigDumpIndex,
+  select: DumpSelection,
+): {skeleton: unknown[] | Record<string, unknown>; wanted: Map<number | string, Record<string, unknown>>; records: DumpElementRecord[]} {
   const sections = new Set(select.sections ?? ALL_SECTION_KINDS)
   const keepUnknown = select.keepUnknown ?? true
   const preds: Partial<Record<DumpSectionKind, ((name: string) => boolean) | undefined>> = {}
@@ -137,11 +173,7 @@ export async function readIndexedDump(index: ConfigDumpIndex, select: DumpSelect
     const pred = preds[e.kind]
     return pred === undefined || e.name === undefined || pred(e.name)
   })
-  const keep = select.virtualHosts
-  const values = index.bytes ? records.map((r) => parseElement(index.file, index.bytes!, r, 0, keep)) : await readIndexedElements(index.file, records, keep)
-  for (const [i, r] of records.entries()) (wanted.get(r.section)![r.collection] as unknown[]).push(values[i])
-  const configs = Array.isArray(skeleton) ? [...wanted.values()] : Object.fromEntries(wanted)
-  return {configs}
+  return {skeleton, wanted, records}
 }
 
 /** Parses the given indexed elements with positioned reads (no rescan of the file). Results in the same order. */

@@ -3,7 +3,14 @@
  * from the cluster's own Istio objects (the default for a live pod or a snapshot, the same objects explain
  * diagnoses with), from --manifests (pre-merge: "what would this change do"), or given as another dump.
  */
-import {diffProxyConfig, proxyIdentityFromBootstrap, type DiffResult, type ManifestObject} from '../analysis/diff/index.js'
+import {
+  diffProxyConfig,
+  proxyIdentityFromBootstrap,
+  summarizeCluster,
+  type ClusterSummary,
+  type DiffResult,
+  type ManifestObject,
+} from '../analysis/diff/index.js'
 import {clusterServiceNamespace} from '../envoy/configdump/istio-names.js'
 import type {ConfigDump} from '../envoy/model.js'
 import {BadInputError, ClusterAccessError, UsageError} from '../errors.js'
@@ -156,7 +163,7 @@ export async function diffProxy(req: DiffRequest): Promise<DiffResult> {
     ? await SnapshotSource.open(t.snapshot, t.pod, {selective: reading !== 'whole'})
     : sourceFromFlags(liveSide, t.pod, fileReading(reading))
   try {
-    const live = await source.load(NEEDS)
+    const {live, liveClusters} = await readLiveSide(source)
     // A file's index (and the bytes it slices elements from) is not needed once the dump is parsed: free it before
     // the intended side is built and compared. A live or snapshot source stays open (cluster objects, port-forward).
     if (source instanceof FileSource) await source.close()
@@ -173,10 +180,41 @@ export async function diffProxy(req: DiffRequest): Promise<DiffResult> {
       proxyKind: intended.proxy?.kind,
       intendedOrigin: fromCluster ? 'cluster' : 'manifests',
       includeStatic: req.includeStatic ?? false,
+      ...(liveClusters ? {liveClusters} : {}),
     })
   } finally {
     await source.close()
   }
+}
+
+/** Clusters of a big dump parsed at a time: enough to keep the parsing cheap, few enough to bound the memory. */
+const CLUSTER_BATCH = 256
+
+/**
+ * The live side. A dump file read selectively gives its clusters (most of a big dump: thousands, each a few KB of
+ * TLS and policy settings) in batches, each summarised to what diff compares and dropped, so the peak memory is
+ * the listeners and routes, the summaries and one batch — not every cluster parsed at once.
+ */
+async function readLiveSide(source: ProxySource): Promise<{live: ProxyState; liveClusters?: ClusterSummary[]}> {
+  if (!(source instanceof FileSource)) return {live: await source.load(NEEDS)}
+  const liveClusters: ClusterSummary[] = []
+  const warnings: string[] = []
+  const batched = await source.eachBatch(
+    {clusters: true},
+    CLUSTER_BATCH,
+    (dump) => {
+      for (const c of dump.clusters) liveClusters.push(summarizeCluster(c))
+      warnings.push(...dump.warnings)
+    },
+    () => {
+      liveClusters.length = 0
+      warnings.length = 0
+    },
+  )
+  if (!batched) return {live: await source.load(NEEDS)}
+  const live = await source.load({...NEEDS, clusters: false})
+  live.dump.warnings.push(...warnings.filter((w) => !live.dump.warnings.includes(w)))
+  return {live, liveClusters}
 }
 
 interface IntendedSide {

@@ -6,9 +6,10 @@
 import {parseClusterStatus, parseConfigDump, parseServerInfo} from '../envoy/configdump/parse.js'
 import {readJsonFile} from '../input/read-json.js'
 import {checkRegularFile, isStdin} from '../input/gate.js'
-import {indexConfigDump, readIndexedDump, shouldStream, type ConfigDumpIndex} from '../jsonstream/read-file.js'
+import {indexConfigDump, readIndexedDump, readIndexedDumpInBatches, shouldStream, type ConfigDumpIndex} from '../jsonstream/read-file.js'
 import {selectionFromNeeds} from '../jsonstream/needs.js'
 import {openSync, readSync, closeSync} from 'node:fs'
+import type {ConfigDump} from '../envoy/model.js'
 import type {ProxyNeeds, ProxySource, ProxyState} from './types.js'
 
 export interface FileSourceOptions {
@@ -67,6 +68,37 @@ export class FileSource implements ProxySource {
     })
     this.state = this.withSideFiles({label: this.label, dump})
     return this.state
+  }
+
+  /**
+   * For a dump read selectively (see load): what `needs` selects, parsed `batch` elements at a time, each piece handed
+   * to `each` as a ConfigDump (the same parsing as load's) and dropped — a caller that keeps a summary of each
+   * element holds one batch at a time, not thousands of clusters. False, with nothing read, for a dump read whole
+   * (small, stdin, YAML): the caller then uses load(). `restart` is called when the pieces handed so far must be
+   * forgotten: a layout cut that does not parse is settled by the scanner, and the reading starts again.
+   */
+  async eachBatch(needs: ProxyNeeds, batch: number, each: (dump: ConfigDump) => void, restart: () => void): Promise<boolean> {
+    const {file} = this.opts
+    if (isStdin(file)) return false
+    checkRegularFile(file, 'config dump')
+    if (!(
+      this.bigIndex ||
+      ((shouldStream(file) || (this.opts.staged && shouldStream(file, this.opts.indexAboveBytes ?? STAGED_INDEX_THRESHOLD_BYTES))) && firstByteIsBrace(file))
+    ))
+      return false
+    this.bigIndex ??= await indexConfigDump(file)
+    const read = (index: ConfigDumpIndex) =>
+      readIndexedDumpInBatches(index, selectionFromNeeds(needs), batch, (doc) => each(parseConfigDump(doc, {source: file})))
+    try {
+      await read(this.bigIndex)
+    } catch (error) {
+      // As readIndexed: a layout cut that does not parse is settled by the scanner.
+      if (!this.bigIndex.byLayout) throw error
+      restart()
+      this.bigIndex = await indexConfigDump(file, {layout: false})
+      await read(this.bigIndex)
+    }
+    return true
   }
 
   /** An element the layout index cut wrong fails to parse: index again with the scanner, which decides. */

@@ -25,17 +25,28 @@ import {scopingReason, type ScopingReason} from './scoping.js'
 import {ProxyCheckEnv} from '../checks/env.js'
 import {REJECTED_CONFIG_CHECK} from '../checks/proxy-config.js'
 import {runCheck} from '../checks/run.js'
-import type {DiffCauseKind, DiffChange, DiffOptions, DiffResourceKind, DiffResult, Difference, IstioObjectRef, ManifestObject} from './types.js'
+import type {ClusterSummary, DiffCauseKind, DiffChange, DiffOptions, DiffResourceKind, DiffResult, Difference, IstioObjectRef, ManifestObject} from './types.js'
 
 interface RouteConfigItem {
   key: string
   rc: EnvoyMessage
 }
 
+export function summarizeCluster(c: ClusterEntry): ClusterSummary {
+  return {
+    name: c.name,
+    state: c.state,
+    ...(c.errorState ? {errorState: c.errorState} : {}),
+    projection: projectCluster(c.cluster, clusterSubset(c)),
+    source: clusterSourceRef(c.cluster),
+    ...(c.errorState || c.state === 'warming' ? {entry: c} : {}),
+  }
+}
+
 interface Side {
-  clusters: Map<string, ClusterEntry>
-  warmingClusters: ClusterEntry[]
-  rejectedClusters: ClusterEntry[]
+  clusters: Map<string, ClusterSummary>
+  warmingClusters: ClusterSummary[]
+  rejectedClusters: ClusterSummary[]
   listeners: Map<string, ListenerEntry>
   warmingListeners: ListenerEntry[]
   rejectedListeners: ListenerEntry[]
@@ -47,7 +58,7 @@ interface Side {
 const refKey = (r: IstioObjectRef) => `${r.kind}/${r.namespace}/${r.name}`
 const refLabel = (r: IstioObjectRef) => `${r.kind} ${r.namespace}/${r.name}`
 
-function indexSide(dump: ConfigDump, includeStatic: boolean): Side {
+function indexSide(dump: ConfigDump, includeStatic: boolean, clusters: Iterable<ClusterSummary> = dump.clusters.map(summarizeCluster)): Side {
   const side: Side = {
     clusters: new Map(),
     warmingClusters: [],
@@ -77,13 +88,13 @@ function indexSide(dump: ConfigDump, includeStatic: boolean): Side {
       c.resources.push(resource)
     }
   }
-  for (const c of dump.clusters) {
+  for (const c of clusters) {
     if (c.errorState) side.rejectedClusters.push(c)
     if (c.state === 'static' && !includeStatic) continue
     if (c.state === 'warming') side.warmingClusters.push(c)
     // An active entry wins over a warming one of the same name: it is what serves traffic.
     if (!side.clusters.has(c.name) || c.state === 'active') side.clusters.set(c.name, c)
-    cite(clusterMetadata(c.cluster).destinationRule, `cluster ${c.name}`)
+    cite(c.source ?? undefined, `cluster ${c.name}`)
   }
   const servingListeners: ListenerEntry[] = []
   for (const l of dump.listeners) {
@@ -123,7 +134,8 @@ function indexSide(dump: ConfigDump, includeStatic: boolean): Side {
 export function diffProxyConfig(intended: ConfigDump, live: ConfigDump, opts: DiffOptions = {}): DiffResult {
   const includeStatic = opts.includeStatic ?? false
   const I = indexSide(intended, includeStatic)
-  const L = indexSide(live, includeStatic)
+  const L = indexSide(live, includeStatic, opts.liveClusters)
+  const liveClusterCount = opts.liveClusters ? opts.liveClusters.length : live.clusters.length
   const differences: Difference[] = []
   const findings: Finding[] = []
   const notes: string[] = []
@@ -261,7 +273,7 @@ export function diffProxyConfig(intended: ConfigDump, live: ConfigDump, opts: Di
       fields: [],
       intended: null,
       live: {details: detail, lastUpdateAttempt: c.errorState?.lastUpdateAttempt ?? null},
-      source: clusterSourceRef(c.cluster),
+      source: c.source,
       causeKind: 'rejected',
       cause: `Envoy rejected the last update of this cluster (NACK): ${detail}`,
     })
@@ -290,7 +302,7 @@ export function diffProxyConfig(intended: ConfigDump, live: ConfigDump, opts: Di
         fields: [],
         intended: null,
         live: 'warming',
-        source: clusterSourceRef(c.cluster),
+        source: c.source,
         causeKind: 'warming',
         cause: 'the cluster is warming: no endpoints (EDS) received yet; requests to it fail until they arrive',
         code: 'MESH0808',
@@ -302,13 +314,17 @@ export function diffProxyConfig(intended: ConfigDump, live: ConfigDump, opts: Di
   findings.push(
     ...runCheck(REJECTED_CONFIG_CHECK, 'proxy', {
       env: new ProxyCheckEnv({drift: false}),
-      state: {label: opts.liveLabel ?? 'live', dump: live},
+      // Summarised clusters: the check reads only rejected and warming ones, whose entries the summaries keep.
+      state: {
+        label: opts.liveLabel ?? 'live',
+        dump: opts.liveClusters ? {...live, clusters: opts.liveClusters.flatMap((c) => (c.entry ? [c.entry] : []))} : live,
+      },
       subject: {kind: 'Proxy', name: opts.liveLabel ?? 'live'},
     }),
   )
 
-  if (!live.listeners.length && live.clusters.length) notes.push('the live dump has no listeners section: listeners were not compared')
-  if (!live.clusters.length && live.listeners.length) notes.push('the live dump has no clusters section: clusters were not compared')
+  if (!live.listeners.length && liveClusterCount) notes.push('the live dump has no listeners section: listeners were not compared')
+  if (!liveClusterCount && live.listeners.length) notes.push('the live dump has no clusters section: clusters were not compared')
 
   differences.sort(compareDifferences)
   const bySeverity: Record<Severity, number> = {error: 0, warning: 0, info: 0}
@@ -365,14 +381,14 @@ function diffClusters(I: Side, L: Side, add: AddFn, compared: Compared): void {
         severity: 'error',
         resource: name,
         fields: [],
-        intended: projectCluster(ic.cluster, clusterSubset(ic)),
+        intended: ic.projection,
         live: null,
-        source: clusterSourceRef(ic.cluster),
+        source: ic.source,
       })
       continue
     }
-    const ip = projectCluster(ic.cluster, clusterSubset(ic))
-    const lp = projectCluster(lc.cluster, clusterSubset(lc))
+    const ip = ic.projection
+    const lp = lc.projection
     const fields = (Object.keys({...ip, ...lp}) as Array<keyof typeof ip>).filter((k) => ip[k] !== lp[k])
     if (!fields.length) continue
     const severity: Severity = fields.some((f) => f === 'tls' || f === 'subset' || f === 'sni') ? 'error' : 'warning'
@@ -385,7 +401,7 @@ function diffClusters(I: Side, L: Side, add: AddFn, compared: Compared): void {
       fields,
       intended: pick(ip, fields),
       live: pick(lp, fields),
-      source: clusterSourceRef(lc.cluster) ?? clusterSourceRef(ic.cluster),
+      source: lc.source ?? ic.source,
       ...(tls
         ? {
             causeKind: 'tls_setting' as const,
@@ -403,8 +419,8 @@ function diffClusters(I: Side, L: Side, add: AddFn, compared: Compared): void {
       resource: name,
       fields: [],
       intended: null,
-      live: projectCluster(lc.cluster, clusterSubset(lc)),
-      source: clusterSourceRef(lc.cluster),
+      live: lc.projection,
+      source: lc.source,
     })
   }
 }

@@ -1,4 +1,4 @@
-export {diffProxyConfig} from './diff-proxy-config.js'
+export {diffProxyConfig, summarizeCluster} from './diff-proxy-config.js'
 export {
   canonical,
   clusterTlsMode,
@@ -10,5 +10,16 @@ export {
   type UpstreamTlsMode,
 } from './normalize.js'
 export {scopingReason, type ScopingReason} from './scoping.js'
-export type {DiffCauseKind, DiffChange, DiffOptions, DiffResourceKind, DiffResult, DiffSummary, Difference, IstioObjectRef, ManifestObject} from './types.js'
+export type {
+  ClusterSummary,
+  DiffCauseKind,
+  DiffChange,
+  DiffOptions,
+  DiffResourceKind,
+  DiffResult,
+  DiffSummary,
+  Difference,
+  IstioObjectRef,
+  ManifestObject,
+} from './types.js'
 export {proxyIdentityFromBootstrap, type ProxyIdentityFromDump} from './proxy-identity.js'

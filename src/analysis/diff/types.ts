@@ -1,4 +1,6 @@
+import type {ClusterEntry} from '../../envoy/model.js'
 import type {Finding, Severity} from '../../findings/index.js'
+import type {ClusterProjection} from './normalize.js'
 
 export type DiffResourceKind = 'cluster' | 'listener' | 'filterChain' | 'routeConfig' | 'virtualHost' | 'route'
 
@@ -87,4 +89,24 @@ export interface DiffOptions {
   proxyKind?: 'sidecar' | 'gateway'
   /** Compare bootstrap (static) resources too; off by default: they do not come from istiod. */
   includeStatic?: boolean
+  /**
+   * The live side's clusters, summarised as they were read (a big dump's are read in batches): when given, the live
+   * dump's own `clusters` are not read.
+   */
+  liveClusters?: readonly ClusterSummary[]
+}
+
+/**
+ * What diff needs of one cluster: its projection and the DestinationRule it was generated from. A big live dump's
+ * clusters are read in batches and summarised as they are parsed (the diff service), so its thousands of full cluster
+ * messages are never held at once; the entry itself is kept only for rejected and warming clusters, whose findings
+ * read it.
+ */
+export interface ClusterSummary {
+  name: string
+  state: ClusterEntry['state']
+  errorState?: ClusterEntry['errorState']
+  projection: ClusterProjection
+  source: IstioObjectRef | null
+  entry?: ClusterEntry
 }
