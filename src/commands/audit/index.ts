@@ -74,7 +74,7 @@ Combine shard reports with: meshctl audit merge shard-*.json.`
     selector: Flags.string({char: 'l', description: 'Live mode: audit the pods matching this label selector.'}),
     snapshot: Flags.string({description: 'Audit a snapshot (meshctl snapshot save): its proxies and Istio objects, offline.'}),
     concurrency: Flags.integer({
-      description: 'Live mode: proxies read at the same time (one port-forward WebSocket each, carrying all of its requests on up to 3 streams).',
+      description: 'Live mode: proxies read at the same time (one port-forward WebSocket each, carrying all of its requests on up to 4 streams).',
       default: 8,
       min: 1,
       max: 256,
