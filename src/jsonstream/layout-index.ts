@@ -248,6 +248,8 @@ function member(buf: Buffer, quote: number): {key: string; value: number} {
  * `endpoint_config`'s `cluster_name`, a listener state's `listener.name`. Walks the element's members (depth 5)
  * from the first and stops at the first name: it is near the start of every element Envoy prints. Keys are
  * compared as bytes; only an object member's key becomes a string (to ask whether it carries the name).
+ * elementName, childName and grandchildName walk members the same way, each written out: one shared walk taking a
+ * callback made the cold index of a big dump ~20% slower (a closure per element, run before V8 optimises it).
  */
 function elementName(buf: Buffer, start: number, end: number, lines: Lines): string | undefined {
   const line5 = lines.member[5]!
