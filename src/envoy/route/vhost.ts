@@ -174,21 +174,36 @@ function closestDomains(vhosts: EnvoyMessage[], host: string): {domain: string; 
  * tried with and without its port, with the same wildcard rules.
  */
 export function domainCouldMatch(domain: string, authority: string): boolean {
-  const d = domain.toLowerCase()
-  if (d === '*') return true
-  const full = authority.toLowerCase()
-  const p = portStart(full)
-  const hosts = p >= 0 ? [full, full.slice(0, p)] : [full]
-  return hosts.some((h) => {
-    if (d.startsWith('*')) return h.length > d.length - 1 && h.endsWith(d.slice(1))
-    if (d.endsWith('*')) return h.length > d.length - 1 && h.startsWith(d.slice(0, -1))
-    return h === d
-  })
+  return domainMatchesAnyHost(domain, hostsOfAuthority(authority))
 }
 
-/** Keeps a virtual host (by its domains) that a request for `authority` could select; a domain that is not a string keeps it. */
+/** The host strings a request for `authority` may be routed by: lower-cased, with and without its port. */
+function hostsOfAuthority(authority: string): string[] {
+  const full = authority.toLowerCase()
+  const p = portStart(full)
+  return p >= 0 ? [full, full.slice(0, p)] : [full]
+}
+
+function domainMatchesAnyHost(domain: string, hosts: readonly string[]): boolean {
+  const d = domain.toLowerCase()
+  if (d === '*') return true
+  for (const h of hosts) {
+    if (d.startsWith('*')) {
+      if (h.length > d.length - 1 && h.endsWith(d.slice(1))) return true
+    } else if (d.endsWith('*')) {
+      if (h.length > d.length - 1 && h.startsWith(d.slice(0, -1))) return true
+    } else if (h === d) return true
+  }
+  return false
+}
+
+/**
+ * Keeps a virtual host (by its domains) that a request for `authority` could select; a domain that is not a string
+ * keeps it. The authority's forms are worked out once: a big route table asks this of thousands of domains.
+ */
 export function virtualHostCouldMatch(authority: string): (domains: readonly unknown[]) => boolean {
-  return (domains) => domains.some((d) => typeof d !== 'string' || domainCouldMatch(d, authority))
+  const hosts = hostsOfAuthority(authority)
+  return (domains) => domains.some((d) => typeof d !== 'string' || domainMatchesAnyHost(d, hosts))
 }
 
 /**
