@@ -168,12 +168,41 @@ function selectIndexed(
     const keep = kind !== undefined ? sections.has(kind) : keepUnknown
     if (keep) wanted.set(key, structuredClone(section))
   }
-  const records = index.elements.filter((e) => {
-    if (!wanted.has(e.section)) return false
+  const records: DumpElementRecord[] = []
+  const take = (e: DumpElementRecord) => {
     const pred = preds[e.kind]
-    return pred === undefined || e.name === undefined || pred(e.name)
-  })
+    if (pred === undefined || e.name === undefined || pred(e.name)) records.push(e)
+  }
+  const ranges = sectionRanges(index)
+  if (ranges) {
+    for (const [section, [from, to]] of ranges) if (wanted.has(section)) for (let i = from; i < to; i++) take(index.elements[i]!)
+  } else for (const e of index.elements) if (wanted.has(e.section)) take(e)
   return {skeleton, wanted, records}
+}
+
+/**
+ * Where each section's elements lie in the index, in document order: a stage that reads the listeners then does not
+ * look at the thousands of cluster records. Undefined when a section's elements are not all together (the caller
+ * then looks at every record).
+ */
+const rangesOf = new WeakMap<ConfigDumpIndex, Map<number | string, [number, number]> | undefined>()
+function sectionRanges(index: ConfigDumpIndex): Map<number | string, [number, number]> | undefined {
+  if (rangesOf.has(index)) return rangesOf.get(index)
+  let ranges: Map<number | string, [number, number]> | undefined = new Map()
+  const els = index.elements
+  for (let i = 0; i < els.length;) {
+    const section = els[i]!.section
+    let j = i + 1
+    while (j < els.length && els[j]!.section === section) j++
+    if (ranges.has(section)) {
+      ranges = undefined
+      break
+    }
+    ranges.set(section, [i, j])
+    i = j
+  }
+  rangesOf.set(index, ranges)
+  return ranges
 }
 
 /** Parses the given indexed elements with positioned reads (no rescan of the file). Results in the same order. */
