@@ -4,13 +4,14 @@
  *   - a real sidecar dump made big (Istio 1.3 productpage, scaled ×120 by bench/scale-dump.ts, ~31 MB):
  *     `explain route --file` vs node read + JSON.parse of the same file (target ≤ 1.5×), and peak RSS per MB of
  *     file (target ≤ 3×; net of the CLI's idle floor, like the huge-dump table).
- * Medians of `runs` samples: wall time on a shared 2-core machine is noisy.
+ * Medians of `runs` samples, each command and its baseline run alternately: wall time on a shared 2-core machine is
+ * noisy and drifts.
  */
 import {existsSync, mkdirSync, rmSync} from 'node:fs'
 import {dirname, join, resolve} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {scaleDump} from './scale-dump.js'
-import {median, once} from './sample.js'
+import {median, medianPair, once} from './sample.js'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const SHARED_DUMP = resolve(root, '../shared/fixtures/envoy-samples/istio-1.3_sidecar_productpage_config_dump_large.json')
@@ -37,8 +38,7 @@ export async function benchEngine(opts: {runs?: number; factor?: number} = {}): 
   const runs = opts.runs ?? 5
   const bin = join(root, 'bin/run.js')
   await once(['-e', '0'])
-  const node = await median(['-e', '0'], runs)
-  const small = await median([bin, 'explain', 'route', '--file', SMALL_DUMP, '--to', 'reviews:9080', '-o', 'json'], runs)
+  const [node, small] = await medianPair(['-e', '0'], [bin, 'explain', 'route', '--file', SMALL_DUMP, '--to', 'reviews:9080', '-o', 'json'], runs)
   const startup = {meshctlS: small.wallS, nodeS: node.wallS, ratio: small.wallS / node.wallS, target: 3, pass: small.wallS / node.wallS <= 3}
   if (!existsSync(SHARED_DUMP)) return {startup, skipped: `${SHARED_DUMP} is absent (../shared not beside the project)`}
   const factor = opts.factor ?? 120
@@ -48,8 +48,11 @@ export async function benchEngine(opts: {runs?: number; factor?: number} = {}): 
   const {bytes} = scaleDump(SHARED_DUMP, file, factor)
   try {
     const floor = await median([bin, 'explain', 'flag', 'UH', '-o', 'json'], 3)
-    const baseline = await median(['-e', "JSON.parse(require('fs').readFileSync(process.argv[1],'utf8'))", file], runs)
-    const meshctl = await median([bin, 'explain', 'route', '--file', file, '--to', 'reviews.default.svc.cluster.local:9080', '-o', 'json'], runs)
+    const [baseline, meshctl] = await medianPair(
+      ['-e', "JSON.parse(require('fs').readFileSync(process.argv[1],'utf8'))", file],
+      [bin, 'explain', 'route', '--file', file, '--to', 'reviews.default.svc.cluster.local:9080', '-o', 'json'],
+      runs,
+    )
     const fileMB = bytes / 1e6
     const ratio = meshctl.wallS / baseline.wallS
     const netRssPerFile = Math.max(0, meshctl.rssMB - floor.rssMB) / fileMB

@@ -43,3 +43,23 @@ export async function median(args: string[], runs: number, okCodes = [0]): Promi
   const by = (k: 'wallS' | 'rssMB') => [...xs].sort((a, b) => a[k] - b[k])[Math.floor(xs.length / 2)][k]
   return {wallS: by('wallS'), rssMB: by('rssMB'), code: 0, stdout: xs[0].stdout}
 }
+
+/**
+ * Medians of two commands run alternately (a, b, a, b…): a ratio of the two is then not skewed by the machine getting
+ * busier or quieter between one block of runs and the next (a shared 2-core machine drifts by tens of ms).
+ */
+export async function medianPair(a: string[], b: string[], runs: number, okCodes = [0]): Promise<[Sample, Sample]> {
+  const xs: Sample[] = []
+  const ys: Sample[] = []
+  for (let i = 0; i < runs; i++) {
+    xs.push(await once(a))
+    ys.push(await once(b))
+  }
+  const pick = (samples: Sample[], args: string[]): Sample => {
+    const bad = samples.find((x) => !okCodes.includes(x.code ?? -1))
+    if (bad) throw new Error(`${args.slice(0, 4).join(' ')} exited ${bad.code}`)
+    const by = (k: 'wallS' | 'rssMB') => [...samples].sort((p, q) => p[k] - q[k])[Math.floor(samples.length / 2)][k]
+    return {wallS: by('wallS'), rssMB: by('rssMB'), code: 0, stdout: samples[0].stdout}
+  }
+  return [pick(xs, a), pick(ys, b)]
+}
