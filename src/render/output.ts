@@ -71,6 +71,9 @@ export function applyQuery(data: unknown, query: string | undefined): unknown {
  */
 export function renderResult<T>(result: T, opts: RenderOptions, text: (r: T, color: boolean) => string): string {
   if (opts.output === 'text' && !opts.query) return text(result, opts.color)
+  // The JSON form printed as it is: one stringify, not a copy through a string first (the same text: JSON.stringify
+  // drops what toJsonForm drops). A diff of a big dump has thousands of rows; the copy doubled its peak memory.
+  if (opts.output === 'json' && !opts.query) return JSON.stringify(result ?? null, null, 2)
   const data = applyQuery(toJsonForm(result), opts.query)
   if (opts.output === 'yaml') return yamlStringify(data, {lineWidth: 0}).trimEnd()
   if (opts.output === 'text' && (typeof data === 'string' || typeof data === 'number' || typeof data === 'boolean')) return String(data)
