@@ -28,6 +28,8 @@ import {newestLastUpdated} from '../analysis/istiod/stale.js'
 import type {IstiodDiffResult} from '../analysis/istiod/types.js'
 import type {Finding} from '../findings/types.js'
 import {istiodComparison, istiodViewOf, type IstiodAccess} from './proxy-status.js'
+import {proxyReferenceFor} from './explain.js'
+import {resolveFindingSteps} from '../findings/next-steps.js'
 
 /**
  * What diff compares: listeners (with their ECDS filters), route configurations, clusters, and the bootstrap (whose
@@ -172,7 +174,7 @@ export async function diffProxy(req: DiffRequest): Promise<DiffResult> {
       : req.intended
         ? await loadIntendedDump(req.intended, reading)
         : await intendedFromManifests(req, live)
-    return diffProxyConfig(intended.state.dump, live.dump, {
+    const result = diffProxyConfig(intended.state.dump, live.dump, {
       intendedLabel: intended.state.label,
       liveLabel: live.label,
       manifests: intended.model ? manifestObjects(intended.model) : undefined,
@@ -182,6 +184,10 @@ export async function diffProxy(req: DiffRequest): Promise<DiffResult> {
       includeStatic: req.includeStatic ?? false,
       ...(liveClusters ? {liveClusters} : {}),
     })
+    // The findings' next steps name this proxy as the user reached it (the pod, the snapshot's pod, the dump).
+    const ref = proxyReferenceFor({file: t.file, snapshot: t.snapshot}, live)
+    if (ref) resolveFindingSteps(result.findings, ref)
+    return result
   } finally {
     await source.close()
   }

@@ -10,7 +10,7 @@ import {hasBuild, LabWorker, skipNoBuild} from './lab-harness.js'
 interface DiffDoc {
   intended: string
   differences: Array<{change: string; severity: string; source: {kind: string; namespace: string; name: string} | null; code?: string}>
-  findings: Array<{code: string; severity: string}>
+  findings: Array<{code: string; severity: string; actions: string[]}>
 }
 
 describe.skipIf(!hasBuild)(`meshctl diff <pod> against the cluster's own config (${skipNoBuild || 'built'})`, () => {
@@ -69,6 +69,10 @@ describe.skipIf(!hasBuild)(`meshctl diff <pod> against the cluster's own config 
       expect(stale).toHaveLength(1)
       expect(stale[0]).toMatchObject({severity: 'error', code: 'MESH0904', source: {kind: 'DestinationRule', namespace: 'bookinfo', name: 'reviews'}})
       expect(doc.findings.map((f) => f.code)).toContain('MESH0904')
+      // Its next steps name the pod itself, ready to run: no placeholder left for the reader.
+      const steps = doc.findings.find((f) => f.code === 'MESH0904')!.actions
+      expect(steps.join('\n')).not.toMatch(/<pod/)
+      expect(steps).toContainEqual(expect.stringMatching(/kubectl delete pod productpage-v1-\S+ -n bookinfo$/))
     })
 
     it('a --file dump has no cluster to compare with: usage error naming the ways to give the intended side', () => {

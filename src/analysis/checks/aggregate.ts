@@ -6,6 +6,7 @@
  * message, not the evidence). Live audit aggregates over all proxies, the UI over one, shard merges over shards, all
  * with these functions: so a proxy's warning count is the number of audit findings listing it.
  */
+import {resolveStep} from '../../findings/next-steps.js'
 import type {Finding} from '../../findings/types.js'
 
 export function rootCauseKey(f: Finding): string {
@@ -49,9 +50,36 @@ export class RootCauseAggregator {
       if (messages.length > 1) evidence.occurrences = messages
       evidence.proxies = proxies
       evidence.proxyCount = proxies.length
-      return {...first, message: composeMessage(messages[0], messages.length, proxies.length), evidence}
+      // Steps spelled out per pod keep their template in the evidence, so that a merge (shard reports) spells them
+      // out again for all the pods.
+      const templates = Array.isArray(first.evidence?.stepTemplates) ? (first.evidence.stepTemplates as string[]) : first.actions
+      const actions = stepsForPods(templates, proxies)
+      if (actions !== templates) evidence.stepTemplates = templates
+      return {...first, message: composeMessage(messages[0], messages.length, proxies.length), evidence, actions}
     })
   }
+}
+
+/** How many proxies a step is spelled out for; the others are named in evidence.proxies. */
+const STEPS_PER_CAUSE = 3
+
+/**
+ * A root cause's next steps, for the pods it was seen on: a step about "the pod" (`<pod-name>`…) becomes one command
+ * per pod, each acting on that pod alone — never one placeholder left for the reader, never one command for all.
+ * Proxies that are not pods (a dump file, a snapshot) leave the step to the service that knows how they were read.
+ */
+function stepsForPods(actions: string[], proxies: string[]): string[] {
+  const pods = proxies.flatMap((p) => {
+    const m = /^([^/\s]+)\/([^/\s]+)$/.exec(p)
+    return m ? [{kind: 'pod' as const, namespace: m[1]!, name: m[2]!}] : []
+  })
+  if (pods.length === 0 || pods.length !== proxies.length || !actions.some((step) => step.includes('<pod'))) return actions
+  return actions.flatMap((step) => {
+    if (!step.includes('<pod')) return [step]
+    const shown = pods.slice(0, STEPS_PER_CAUSE).map((pod) => resolveStep(step, pod))
+    const rest = pods.length - shown.length
+    return rest > 0 ? [...shown, `the same for the ${rest} other pod${rest === 1 ? '' : 's'} it was seen on (-o json: evidence.proxies)`] : shown
+  })
 }
 
 function composeMessage(root: string, occurrences: number, proxies: number): string {
