@@ -89,7 +89,7 @@ export function tcpProxyClusters(dump: ConfigDump): string[] {
  * listener bound to one service's address by `<service FQDN>:<port>`; a gateway's HTTP servers `http.<port>`, its
  * terminated HTTPS servers `https.<port>.<port name>.<gateway>.<namespace>`. Inbound tables are inline in the
  * listener. A guess that misses costs the stage it would have saved, never an answer: the names the listeners really
- * give decide what is kept and what is still read.
+ * give decide what is still read, and a guessed table no listener names is never routed through.
  */
 export function likelyRouteNamesRegex(request: Pick<SimRequest, 'port' | 'authority' | 'direction'>): string | undefined {
   if (request.direction === 'inbound') return undefined
