@@ -113,11 +113,7 @@ export function indexConfigDumpBuffer(buf: Buffer, label: string, opts: {layout?
  */
 export async function readIndexedDump(index: ConfigDumpIndex, select: DumpSelection): Promise<Record<string, unknown>> {
   const {skeleton, wanted, records} = selectIndexed(index, select)
-  const keep = select.virtualHosts
-  const values = index.bytes ? records.map((r) => parseElement(index.file, index.bytes!, r, 0, keep)) : await readIndexedElements(index.file, records, keep)
-  for (const [i, r] of records.entries()) (wanted.get(r.section)![r.collection] as unknown[]).push(values[i])
-  const configs = Array.isArray(skeleton) ? [...wanted.values()] : Object.fromEntries(wanted)
-  return {configs}
+  return assembleDump(index, skeleton, wanted, records, select.virtualHosts)
 }
 
 /**
@@ -132,15 +128,26 @@ export async function readIndexedDumpInBatches(
   each: (doc: Record<string, unknown>) => void,
 ): Promise<void> {
   const {skeleton, wanted, records} = selectIndexed(index, select)
-  const keep = select.virtualHosts
-  for (let from = 0; from < records.length || from === 0; from += batch) {
-    const part = records.slice(from, from + batch)
-    const values = index.bytes ? part.map((r) => parseElement(index.file, index.bytes!, r, 0, keep)) : await readIndexedElements(index.file, part, keep)
+  // At least one document, with empty collections when nothing is selected: the sections are there all the same.
+  let from = 0
+  do {
     const sections = new Map([...wanted].map(([key, section]) => [key, structuredClone(section)]))
-    for (const [i, r] of part.entries()) (sections.get(r.section)![r.collection] as unknown[]).push(values[i])
-    each({configs: Array.isArray(skeleton) ? [...sections.values()] : Object.fromEntries(sections)})
-    if (records.length === 0) break
-  }
+    each(await assembleDump(index, skeleton, sections, records.slice(from, from + batch), select.virtualHosts))
+    from += batch
+  } while (from < records.length)
+}
+
+/** `{configs}` with `records` parsed into their sections (the empty-collection copies `sections` holds). */
+async function assembleDump(
+  index: ConfigDumpIndex,
+  skeleton: unknown[] | Record<string, unknown>,
+  sections: Map<number | string, Record<string, unknown>>,
+  records: DumpElementRecord[],
+  keep: DumpSelection['virtualHosts'],
+): Promise<Record<string, unknown>> {
+  const values = index.bytes ? records.map((r) => parseElement(index.file, index.bytes!, r, 0, keep)) : await readIndexedElements(index.file, records, keep)
+  for (const [i, r] of records.entries()) (sections.get(r.section)![r.collection] as unknown[]).push(values[i])
+  return {configs: Array.isArray(skeleton) ? [...sections.values()] : Object.fromEntries(sections)}
 }
 
 /** The sections `select` keeps (skeleton copies with empty collections) and the index records of its elements. */
