@@ -4,7 +4,7 @@ import https from 'node:https'
 import {BadInputError, ClusterAccessError} from '../errors.js'
 import {list, map, obj, validateValue, type Spec} from '../envoy/configdump/validate.js'
 import {apiStatusError, apiTransportError, forbiddenError, parseForbidden, parseStatus, type ApiCallContext, type Forbidden} from './errors.js'
-import {SHARED_AGENTS, scrubKubeCredentials, type LoadedKubeConfig} from './kubeconfig.js'
+import {isSharedKubeAgent, scrubKubeCredentials, type LoadedKubeConfig} from './kubeconfig.js'
 
 export interface KubeRequestOptions {
   /** In words, for error messages: "list pods in namespace bookinfo". */
@@ -326,7 +326,7 @@ export class KubeApi {
       throw apiTransportError(error, ctx)
     } finally {
       // A credential plugin's agent (client-node's) is the request's own; the kubeconfig's shared one stays.
-      if (agent && !SHARED_AGENTS.has(agent)) agent.destroy()
+      if (agent && !isSharedKubeAgent(agent)) agent.destroy()
     }
   }
 

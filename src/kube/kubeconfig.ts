@@ -363,13 +363,15 @@ function sharedAgent(server: string, tlsOpts: https.AgentOptions): http.Agent {
       ? new http.Agent(keep)
       : new https.Agent({...tlsOpts, ...keep, secureContext: tls.createSecureContext({ca: tlsOpts.ca, cert: tlsOpts.cert, key: tlsOpts.key})})
     agents.set(key, agent)
-    SHARED_AGENTS.add(agent)
   }
   return agent
 }
 
-/** Agents that serve every request of the process: a request must not destroy them when it ends. */
-export const SHARED_AGENTS = new WeakSet<http.Agent>()
+/** Is this one of the agents that serve every request of the process? A request must not destroy it when it ends. */
+export function isSharedKubeAgent(agent: http.Agent): boolean {
+  for (const a of agents.values()) if (a === agent) return true
+  return false
+}
 
 /**
  * Closes the kept (idle) API connections, when a command's cluster work is over: a long-lived process (the UI, a test)
