@@ -38,10 +38,15 @@ export function once(args: string[]): Promise<Sample> {
 export async function median(args: string[], runs: number, okCodes = [0]): Promise<Sample> {
   const xs: Sample[] = []
   for (let i = 0; i < runs; i++) xs.push(await once(args))
-  const bad = xs.find((x) => !okCodes.includes(x.code ?? -1))
+  return medianOf(xs, args, okCodes)
+}
+
+/** The median wall time and peak RSS of `samples` of `args`; a run that exited otherwise than `okCodes` is an error. */
+function medianOf(samples: Sample[], args: string[], okCodes: number[]): Sample {
+  const bad = samples.find((x) => !okCodes.includes(x.code ?? -1))
   if (bad) throw new Error(`${args.slice(0, 4).join(' ')} exited ${bad.code}`)
-  const by = (k: 'wallS' | 'rssMB') => [...xs].sort((a, b) => a[k] - b[k])[Math.floor(xs.length / 2)][k]
-  return {wallS: by('wallS'), rssMB: by('rssMB'), code: 0, stdout: xs[0].stdout}
+  const by = (k: 'wallS' | 'rssMB') => [...samples].sort((a, b) => a[k] - b[k])[Math.floor(samples.length / 2)][k]
+  return {wallS: by('wallS'), rssMB: by('rssMB'), code: 0, stdout: samples[0].stdout}
 }
 
 /**
@@ -55,11 +60,5 @@ export async function medianPair(a: string[], b: string[], runs: number, okCodes
     xs.push(await once(a))
     ys.push(await once(b))
   }
-  const pick = (samples: Sample[], args: string[]): Sample => {
-    const bad = samples.find((x) => !okCodes.includes(x.code ?? -1))
-    if (bad) throw new Error(`${args.slice(0, 4).join(' ')} exited ${bad.code}`)
-    const by = (k: 'wallS' | 'rssMB') => [...samples].sort((p, q) => p[k] - q[k])[Math.floor(samples.length / 2)][k]
-    return {wallS: by('wallS'), rssMB: by('rssMB'), code: 0, stdout: samples[0].stdout}
-  }
-  return [pick(xs, a), pick(ys, b)]
+  return [medianOf(xs, a, okCodes), medianOf(ys, b, okCodes)]
 }
