@@ -26,8 +26,16 @@ const RBRACKET = 0x5d
 const BACKSLASH = 0x5c
 
 export interface LayoutIndex {
+  /** Element positions; names are read on demand (nameOf), not by the walk. */
   elements: DumpElementRecord[]
   skeleton: Record<string, unknown>
+  /**
+   * An element's Envoy name (the scanner's rules), read from the buffer the first time it is asked for and kept in
+   * the record. A big dump's selection usually needs the names of a handful of its thousands of clusters: reading
+   * every name was ~40% of the walk. A name whose key the layout cannot vouch for throws; the caller then indexes
+   * with the scanner, as for an element that does not parse.
+   */
+  nameOf: (element: DumpElementRecord) => string | undefined
 }
 
 class Decline extends Error {}
@@ -78,6 +86,9 @@ export function indexByLayout(buf: Buffer): LayoutIndex | undefined {
     throw error
   }
 }
+
+/** What nameOf throws when an element's name cannot be read from the layout (the scanner then decides). */
+export class LayoutNameError extends Error {}
 
 function walk(buf: Buffer): LayoutIndex {
   let p = 0
@@ -130,7 +141,21 @@ function walk(buf: Buffer): LayoutIndex {
     break
   }
   for (; at < buf.length; at++) if (buf[at] !== NL && buf[at] !== SPACE && buf[at] !== 0x0d) decline()
-  return {elements, skeleton: {configs: sections}}
+  const named = new WeakSet<DumpElementRecord>()
+  const nameOf = (r: DumpElementRecord): string | undefined => {
+    if (named.has(r)) return r.name
+    let name: string | undefined
+    try {
+      name = elementName(buf, r.start, r.end, lines)
+    } catch (error) {
+      if (error instanceof Decline) throw new LayoutNameError(`the name of the element at bytes ${r.start}-${r.end} is not laid out as expected`)
+      throw error
+    }
+    if (name !== undefined) r.name = name
+    named.add(r)
+    return name
+  }
+  return {elements, skeleton: {configs: sections}, nameOf}
 }
 
 /**
@@ -168,7 +193,7 @@ function walkSection(buf: Buffer, start: number, section: number, lines: Lines):
           const sibling = findIndentedLine(buf, elementOpen, open + 1)
           if (sibling >= 0 && bytesAt(buf, sibling - sep.length, sep)) {
             const end = sibling - 1
-            elements.push({section, collection: key, kind, name: elementName(buf, open, end, lines), start: open, end})
+            elements.push({section, collection: key, kind, start: open, end})
             open = sibling + elementOpen.length - 1
             continue
           }
@@ -179,7 +204,7 @@ function walkSection(buf: Buffer, start: number, section: number, lines: Lines):
           // opener becomes an index entry, so a real element can never be missing from the index).
           if (findIndentedLine(buf, elementClose, open + 1, close) >= 0 || findIndentedLine(buf, elementOpen, open + 1, close) >= 0) decline()
           const end = close + 1 + pad(4).length + 1
-          elements.push({section, collection: key, kind, name: elementName(buf, open, end, lines), start: open, end})
+          elements.push({section, collection: key, kind, start: open, end})
           cuts.push([value + 1, close + 1 + pad(4).length + 1])
           next = close + tail.length
           break

@@ -7,7 +7,7 @@ import {UsageError} from '../errors.js'
 import type {ProxyNeeds} from '../envoy/proxy-state.js'
 import {virtualHostCouldMatch} from '../envoy/route/vhost.js'
 import type {DumpSectionKind, DumpSelection} from './selection.js'
-import {exactMatcher, literalPrefilter} from './regex-prefilter.js'
+import {exactMatcher, literalPrefilter, requiredLiterals} from './regex-prefilter.js'
 
 /**
  * Envoy's config_dump `name_regex` is an RE2 full match on the resource name (DefaultConfigDumpFilter builds a
@@ -33,6 +33,16 @@ export function selectionFromNeeds(needs: ProxyNeeds): DumpSelection {
     if (clusterFilter) {
       select.names.clusters = clusterFilter
       select.names.endpoints = clusterFilter
+    }
+    const literals = {
+      listeners: needs.listenerNameRegex,
+      routes: needs.routeNameRegex,
+      clusters: needs.clusterNameRegex,
+      endpoints: needs.clusterNameRegex,
+    }
+    for (const [kind, regex] of Object.entries(literals) as Array<[DumpSectionKind, string | undefined]>) {
+      const texts = regex === undefined ? undefined : requiredLiterals(regex)
+      if (texts) (select.nameLiterals ??= {})[kind] = texts
     }
   }
   if (needs.virtualHostAuthority !== undefined) select.virtualHosts = virtualHostCouldMatch(needs.virtualHostAuthority)

@@ -6,7 +6,7 @@
 import {createReadStream, readFileSync, statSync} from 'node:fs'
 import {open} from 'node:fs/promises'
 import {BadInputError} from '../errors.js'
-import {indexByLayout} from './layout-index.js'
+import {indexByLayout, type LayoutIndex} from './layout-index.js'
 import {ConfigDumpScanner, type DumpElementRecord} from './scanner.js'
 import {reduceRouteConfigText} from './route-config-text.js'
 import {withReachableVirtualHosts} from '../envoy/route/vhost.js'
@@ -71,6 +71,8 @@ export interface ConfigDumpIndex {
   byLayout?: boolean
   /** The file's bytes, when the layout index read it whole: elements are sliced from it, not read again. */
   bytes?: Buffer
+  /** A layout index reads names on demand: an element's name (elements' `name` is only set once asked for). */
+  nameOf?: (element: DumpElementRecord) => string | undefined
 }
 
 export async function indexConfigDump(path: string, opts: ReadOptions & {layout?: boolean} = {}): Promise<ConfigDumpIndex> {
@@ -86,7 +88,7 @@ export async function indexConfigDump(path: string, opts: ReadOptions & {layout?
       throw unreadable(path, error)
     }
     const layout = indexByLayout(buf)
-    if (layout) return {file: path, size: buf.length, elements: layout.elements, skeleton: layout.skeleton, byLayout: true, bytes: buf}
+    if (layout) return layoutIndex(path, buf, layout)
   }
   const elements: DumpElementRecord[] = []
   const scanner = new ConfigDumpScanner({}, {file: path, indexOnly: true, onElement: (r) => elements.push(r)})
@@ -100,11 +102,15 @@ export async function indexConfigDump(path: string, opts: ReadOptions & {layout?
  */
 export function indexConfigDumpBuffer(buf: Buffer, label: string, opts: {layout?: boolean} = {}): ConfigDumpIndex {
   const layout = (opts.layout ?? true) ? indexByLayout(buf) : undefined
-  if (layout) return {file: label, size: buf.length, elements: layout.elements, skeleton: layout.skeleton, byLayout: true, bytes: buf}
+  if (layout) return layoutIndex(label, buf, layout)
   const elements: DumpElementRecord[] = []
   const scanner = new ConfigDumpScanner({}, {file: label, indexOnly: true, onElement: (r) => elements.push(r)})
   scanner.push(buf)
   return {file: label, size: buf.length, elements, skeleton: scanner.end(), bytes: buf}
+}
+
+function layoutIndex(file: string, buf: Buffer, layout: LayoutIndex): ConfigDumpIndex {
+  return {file, size: buf.length, elements: layout.elements, skeleton: layout.skeleton, byLayout: true, bytes: buf, nameOf: layout.nameOf}
 }
 
 /**
@@ -176,15 +182,97 @@ function selectIndexed(
     if (keep) wanted.set(key, structuredClone(section))
   }
   const records: DumpElementRecord[] = []
+  const nameOf = index.nameOf ?? ((e: DumpElementRecord) => e.name)
   const take = (e: DumpElementRecord) => {
     const pred = preds[e.kind]
-    if (pred === undefined || e.name === undefined || pred(e.name)) records.push(e)
+    if (pred === undefined) {
+      records.push(e)
+      return
+    }
+    const name = nameOf(e)
+    if (name === undefined || pred(name)) records.push(e)
   }
   const ranges = sectionRanges(index)
   if (ranges) {
-    for (const [section, [from, to]] of ranges) if (wanted.has(section)) for (let i = from; i < to; i++) take(index.elements[i]!)
+    for (const [section, [from, to]] of ranges) {
+      if (!wanted.has(section)) continue
+      const candidates = index.bytes && index.nameOf ? elementsHoldingLiterals(index.bytes, index.elements, from, to, select.nameLiterals) : undefined
+      for (let i = from; i < to; i++) if (!candidates || candidates.has(i)) take(index.elements[i]!)
+    }
   } else for (const e of index.elements) if (wanted.has(e.section)) take(e)
   return {skeleton, wanted, records}
+}
+
+/** `\u`: a JSON escape that can spell any character, so raw bytes no longer show a name's text. */
+const UNICODE_ESCAPE = Buffer.from('\\u')
+
+/**
+ * Of the elements `from`…`to` of one section (document order), those whose bytes contain one of their kind's required
+ * texts (nameLiterals): the only ones whose name can pass the filter. One native search per text over the section
+ * instead of reading thousands of names. (An element without a readable name is then passed over unless it holds the
+ * text, as Envoy's name_regex would not return it either.) A name is JSON text: it shows a literal's bytes as they
+ * are unless an escape spells them — a literal with `"`, `\`, `/` (may be written `\/`) or a control character, a
+ * kind in the section with no required text, or a section with any `\u` escape: no shortcut (undefined, every
+ * element is looked at by name).
+ */
+function elementsHoldingLiterals(
+  buf: Buffer,
+  elements: readonly DumpElementRecord[],
+  from: number,
+  to: number,
+  literals: DumpSelection['nameLiterals'],
+): Set<number> | undefined {
+  if (!literals || from >= to) return undefined
+  const lo = elements[from]!.start
+  const hi = elements[to - 1]!.end
+  const kinds = new Set<DumpSectionKind>()
+  for (let i = from; i < to; i++) kinds.add(elements[i]!.kind)
+  const texts: string[] = []
+  for (const k of kinds) {
+    const t = literals[k]
+    // A kind without required text keeps every element: no shortcut for this section.
+    if (!t || t.length === 0 || t.some(spelledByEscapes)) return undefined
+    texts.push(...t)
+  }
+  const esc = buf.indexOf(UNICODE_ESCAPE, lo)
+  if (esc >= 0 && esc < hi) return undefined
+  const out = new Set<number>()
+  for (const text of new Set(texts)) {
+    const pattern = Buffer.from(text, 'utf8')
+    for (let q = buf.indexOf(pattern, lo); q >= 0 && q + pattern.length <= hi;) {
+      const i = elementAt(elements, from, to, q)
+      if (i === undefined) {
+        q = buf.indexOf(pattern, q + 1)
+        continue
+      }
+      out.add(i)
+      // The rest of this element cannot add anything.
+      q = buf.indexOf(pattern, elements[i]!.end)
+    }
+  }
+  return out
+}
+
+/** Does `text` hold a character that JSON may write only as an escape (`"`, `\\`, control) or as one (`/` → `\\/`)? */
+function spelledByEscapes(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (c < 0x20 || c === 0x22 || c === 0x5c || c === 0x2f) return true
+  }
+  return false
+}
+
+/** The element among `from`…`to` (sorted by start, not overlapping) whose bytes hold offset `at`. */
+function elementAt(elements: readonly DumpElementRecord[], from: number, to: number, at: number): number | undefined {
+  let a = from
+  let b = to - 1
+  while (a < b) {
+    const m = (a + b + 1) >> 1
+    if (elements[m]!.start <= at) a = m
+    else b = m - 1
+  }
+  const e = elements[a]!
+  return e.start <= at && at < e.end ? a : undefined
 }
 
 /**

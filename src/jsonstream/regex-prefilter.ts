@@ -178,6 +178,24 @@ export function literalPrefilter(regex: string): ((name: string) => 'no' | 'yes'
   }
 }
 
+/**
+ * Text that every name `regex` fully matches contains, one per top-level branch (the branch itself when it is all
+ * literal, else the longer of its fixed prefix and suffix): a name holding none of them cannot match. Undefined when
+ * a branch has no such text or the regex is beyond this reader (flags, `\\Q…\\E`, unbalanced brackets).
+ */
+export function requiredLiterals(regex: string): string[] | undefined {
+  if (regex.includes('(?') || regex.includes('\\Q') || regex.includes('\\E')) return undefined
+  const branches = splitTopLevel(regex)?.map(branchLiterals)
+  if (!branches || branches.some((b) => b === undefined)) return undefined
+  const out = new Set<string>()
+  for (const b of branches as Branch[]) {
+    const text = b.literal ?? (b.prefix.length >= b.suffix.length ? b.prefix : b.suffix)
+    if (!text) return undefined
+    out.add(text)
+  }
+  return [...out]
+}
+
 /** Top-level `|` branches, or undefined when brackets do not balance. */
 function splitTopLevel(regex: string): string[] | undefined {
   const out: string[] = []

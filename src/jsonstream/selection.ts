@@ -18,6 +18,11 @@ export interface DumpSelection {
   /** Per-kind element filters (by listener / route config / cluster / endpoint cluster_name / secret / ECDS filter name). */
   names?: Partial<Record<DumpSectionKind, NameFilter>>
   /**
+   * Per kind, text that every name its filter accepts contains (one of these strings): an element of a dump indexed
+   * by its layout whose bytes hold none of them is passed over without its name being read.
+   */
+  nameLiterals?: Partial<Record<DumpSectionKind, readonly string[]>>
+  /**
    * Route configurations: a virtual host whose domains this rejects is read as its name and domains only (what host
    * selection reads), its routes left unparsed.
    */

@@ -9,6 +9,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, describe, expect, it} from 'vitest'
 import {indexByLayout} from '../../src/jsonstream/layout-index.js'
+import type {DumpElementRecord} from '../../src/jsonstream/scanner.js'
 import {indexConfigDump, readIndexedDump} from '../../src/jsonstream/read-file.js'
 import {hasShared, projectRoot, sharedPath, skipNoShared} from '../helpers/cli.js'
 import {scaleDump} from '../../bench/scale-dump.js'
@@ -22,13 +23,14 @@ async function sameAsScanner(file: string): Promise<number> {
   expect(layout, `${file}: layout recognised`).toBeDefined()
   const scanned = await indexConfigDump(file, {layout: false})
   expect(scanned.byLayout).toBeUndefined()
-  const strip = (e: {section: number | string; collection: string; kind: string; name?: string}) => ({
+  // The layout reads a name when asked (nameOf); the scanner reads them all as it goes.
+  const strip = (name: (e: DumpElementRecord) => string | undefined) => (e: DumpElementRecord) => ({
     section: e.section,
     collection: e.collection,
     kind: e.kind,
-    name: e.name,
+    name: name(e),
   })
-  expect(layout!.elements.map(strip)).toEqual(scanned.elements.map(strip))
+  expect(layout!.elements.map(strip(layout!.nameOf))).toEqual(scanned.elements.map(strip((e) => e.name)))
   expect(layout!.skeleton).toEqual(scanned.skeleton)
   for (const [i, e] of layout!.elements.entries()) {
     const s = scanned.elements[i]
@@ -66,7 +68,8 @@ describe('layout index of pretty-printed config dumps', () => {
     const file = join(tmp, 'names.json')
     writeFileSync(file, JSON.stringify(dump, null, 2))
     expect(await sameAsScanner(file)).toBe(names.length)
-    expect(indexByLayout(readFileSync(file))!.elements.map((e) => e.name)).toEqual(names)
+    const layout = indexByLayout(readFileSync(file))!
+    expect(layout.elements.map(layout.nameOf)).toEqual(names)
   })
 
   it.skipIf(!hasShared)(`matches the scanner on real Istio and Envoy dumps, and on the 1.3 dump scaled ×10 (${skipNoShared || 'shared present'})`, async () => {
@@ -90,7 +93,8 @@ describe('layout index of pretty-printed config dumps', () => {
     const doc = {
       configs: [{'@type': 'type.googleapis.com/envoy.admin.v3.ClustersConfigDump', dynamic_active_clusters: [{cluster: {name: 'a'}}, {cluster: {name: 'b'}}]}],
     }
-    expect(indexByLayout(Buffer.from(JSON.stringify(doc, null, 2)))?.elements.map((e) => e.name)).toEqual(['a', 'b'])
+    const layout = indexByLayout(Buffer.from(JSON.stringify(doc, null, 2)))
+    expect(layout?.elements.map(layout.nameOf)).toEqual(['a', 'b'])
     expect(indexByLayout(Buffer.from(JSON.stringify(doc)))).toBeUndefined()
     expect(indexByLayout(Buffer.from(JSON.stringify(doc, null, '\t')))).toBeUndefined()
     expect(indexByLayout(Buffer.from(JSON.stringify(doc, null, 2).replace(/\n/g, '\r\n')))).toBeUndefined()
@@ -98,6 +102,54 @@ describe('layout index of pretty-printed config dumps', () => {
     const skewed = JSON.stringify(doc, null, 2).replace('\n        },\n', '\n       },\n')
     expect(skewed).not.toBe(JSON.stringify(doc, null, 2))
     expect(indexByLayout(Buffer.from(skewed))).toBeUndefined()
+  })
+
+  it('a name filter reads only the names of elements holding its text, with the same selection as the scanner', async () => {
+    const {selectionFromNeeds} = await import('../../src/jsonstream/needs.js')
+    const svc = (n: string) => `${n}.default.svc.cluster.local`
+    const names = [
+      `outbound|9080||${svc('reviews')}`,
+      `outbound|9080|v1|${svc('reviews')}`,
+      `outbound|9080|v2|${svc('reviews')}`,
+      `outbound|80||${svc('ratings')}`,
+      `outbound|9080||${svc('reviews')}X`,
+      'outbound|9080||a/b',
+      ...Array.from({length: 40}, (_, i) => `outbound|9080||${svc(`s${i}`)}`),
+    ]
+    const cluster = (name: string) => ({version_info: '1', cluster: {'@type': 'type.googleapis.com/envoy.config.cluster.v3.Cluster', name, type: 'EDS'}})
+    const dump = {configs: [{'@type': 'type.googleapis.com/envoy.admin.v3.ClustersConfigDump', dynamic_active_clusters: names.map(cluster)}]}
+    const plain = JSON.stringify(dump, null, 2)
+    // The same dump with a name's letter and a slash written as escapes: its raw bytes no longer show the name.
+    const escaped = plain.replace('"outbound|9080|v2|reviews', '"outbound|9080|v2|r\\u0065views').replace('||a/b"', '||a\\/b"')
+    expect(escaped).not.toBe(plain)
+    const regexes = [
+      'outbound\\|9080\\|\\|reviews\\.default\\.svc\\.cluster\\.local|outbound\\|9080\\|[^|]*\\|reviews\\.default\\.svc\\.cluster\\.local',
+      'outbound\\|80\\|.*',
+      'outbound\\|9080\\|\\|a/b',
+      '.*s1[0-9]\\..*',
+    ]
+    for (const [label, text] of Object.entries({plain, escaped})) {
+      const file = join(tmp, `filter-${label}.json`)
+      writeFileSync(file, text)
+      for (const clusterNameRegex of regexes) {
+        const select = selectionFromNeeds({clusters: true, clusterNameRegex})
+        const layout = await indexConfigDump(file)
+        expect(layout.byLayout).toBe(true)
+        let read = 0
+        const nameOf = layout.nameOf!
+        layout.nameOf = (e) => (read++, nameOf(e))
+        const scanned = await indexConfigDump(file, {layout: false})
+        const got = await readIndexedDump(layout, select)
+        expect(got, `${label} ${clusterNameRegex}`).toEqual(await readIndexedDump(scanned, select))
+        const kept = (got.configs as Array<{dynamic_active_clusters: unknown[]}>)[0]!.dynamic_active_clusters.length
+        expect(kept, `${label} ${clusterNameRegex}`).toBeGreaterThan(0)
+        // Plain text and a fixed text in every branch: only the elements holding it had their names read. An escape in
+        // the section, a filter text with a slash, a branch with no fixed text (`.*s1[0-9]\\..*`): every name is read.
+        const shortcut = label === 'plain' && !clusterNameRegex.includes('/') && !clusterNameRegex.startsWith('.*')
+        if (shortcut) expect(read, clusterNameRegex).toBeLessThan(names.length / 2)
+        else expect(read, `${label} ${clusterNameRegex}`).toBe(names.length)
+      }
+    }
   })
 
   it('a file whose element text does not parse still reads right: FileSource falls back to the scanner', async () => {

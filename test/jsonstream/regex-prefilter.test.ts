@@ -2,7 +2,7 @@
 // answer: 'no' only for names RE2 rejects, 'yes' only for names RE2 accepts (full match, as Envoy's name_regex).
 import {RE2JS} from 're2js'
 import {describe, expect, it} from 'vitest'
-import {exactMatcher, literalPrefilter} from '../../src/jsonstream/regex-prefilter.js'
+import {exactMatcher, literalPrefilter, requiredLiterals} from '../../src/jsonstream/regex-prefilter.js'
 
 const names = [
   'outbound|9080||reviews.default.svc.cluster.local',
@@ -117,5 +117,37 @@ describe('literalPrefilter agrees with RE2 full match', () => {
         expect(exact(name), `${regex} on ${JSON.stringify(name)}`).toBe(re.matches(name))
       }
     }
+  })
+})
+
+describe('requiredLiterals: text every full match contains (a layout-indexed dump is searched for it)', () => {
+  it('never rules out a name RE2 accepts, on the fixed names and on random ones', () => {
+    let seed = 7
+    const rand = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2147483648
+      return seed % n
+    }
+    for (const regex of regexes) {
+      const texts = requiredLiterals(regex)
+      if (!texts) continue
+      const re = RE2JS.compile(regex)
+      const alphabet = [...new Set([...regex.replace(/[\\[\]^*+?|]/g, ''), '0', '9', '_', 'x', '|', '\n'])]
+      const random = Array.from({length: 400}, () => Array.from({length: rand(14)}, () => alphabet[rand(alphabet.length)]).join(''))
+      for (const name of [...names, ...random]) {
+        if (re.matches(name))
+          expect(
+            texts.some((t) => name.includes(t)),
+            `${regex} matches ${JSON.stringify(name)}: holds one of ${JSON.stringify(texts)}`,
+          ).toBe(true)
+      }
+    }
+  })
+
+  it("gives the text of meshctl's own name regexes, and nothing for a branch without fixed text", () => {
+    expect(requiredLiterals(regexes[3]!)).toEqual(['outbound|9080||reviews.default.svc.cluster.local', '|reviews.default.svc.cluster.local'])
+    expect(requiredLiterals('virtualOutbound|.*_9080')).toEqual(['virtualOutbound', '_9080'])
+    expect(requiredLiterals('.*')).toBeUndefined()
+    expect(requiredLiterals('a|.*')).toBeUndefined()
+    expect(requiredLiterals('(?i)virtualOutbound')).toBeUndefined()
   })
 })
