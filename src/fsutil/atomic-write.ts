@@ -4,7 +4,7 @@
  * and leaves whatever was at the target byte-identical; it is a BadInputError (exit 3) naming the path.
  */
 import {randomBytes} from 'node:crypto'
-import {constants, createWriteStream, fsyncSync, openSync, closeSync, writeSync, mkdirSync, renameSync, rmSync, lstatSync} from 'node:fs'
+import {constants, createWriteStream, fsyncSync, openSync, closeSync, writeSync, mkdirSync, renameSync, rmSync, lstatSync, type WriteStream} from 'node:fs'
 import {basename, dirname, join} from 'node:path'
 import type {Writable} from 'node:stream'
 import {BadInputError} from '../errors.js'
@@ -112,37 +112,46 @@ export function writeFileAtomic(target: string, data: Buffer | string): number {
 
 /**
  * Streams one file atomically: `produce` writes into the stream it is given (and resolves once it has ended and
- * finished); the temp file is then fsynced and renamed onto `target`. Returns the size written.
+ * finished); the temp file, fsynced and closed by the stream, is then renamed onto `target`. Returns the size written.
  */
 export async function writeStreamAtomic(target: string, produce: (out: Writable) => Promise<void>): Promise<number> {
   ensureParent(target)
   const tmp = tempPathFor(target)
-  let fd: number | undefined
+  let out: WriteStream | undefined
   track(tmp)
   try {
-    fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o644)
-    const out = createWriteStream('', {fd, autoClose: false})
-    let bytes = 0
-    await produce(out)
-    bytes = out.bytesWritten
-    fsyncSync(fd)
-    closeSync(fd)
-    fd = undefined
+    // The stream owns its file descriptor: it opens the temporary (O_EXCL), fsyncs it once written (`flush`) and closes
+    // it, on success and on failure alike. Closing that descriptor here as well would race the stream's own
+    // asynchronous close and close whatever reused the number in between (a socket, a test runner's IPC channel).
+    const stream = createWriteStream(tmp, {flags: 'wx', mode: 0o644, flush: true})
+    out = stream
+    const closed = new Promise<Error | undefined>((resolve) => {
+      let failure: Error | undefined
+      stream.on('error', (e) => (failure ??= e))
+      stream.once('close', () => resolve(failure))
+    })
+    await produce(stream)
+    const failure = await closed
+    if (failure) throw failure
     renameSync(tmp, target)
-    return bytes
+    return stream.bytesWritten
   } catch (error) {
-    if (fd !== undefined) {
-      try {
-        closeSync(fd)
-      } catch {
-        // already closed
-      }
-    }
+    if (out) await destroyed(out)
     removeQuietly(tmp)
     throw writeError(target, error)
   } finally {
     untrack(tmp)
   }
+}
+
+/** Destroys an fs write stream (if it is not yet) and resolves once it has closed its file. */
+function destroyed(stream: WriteStream): Promise<void> {
+  return new Promise((resolve) => {
+    if (stream.closed) return resolve()
+    stream.once('close', () => resolve())
+    stream.on('error', () => {}) // the error that failed the write is already being reported
+    stream.destroy()
+  })
 }
 
 /**

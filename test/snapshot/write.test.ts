@@ -3,12 +3,12 @@
 // unreadable pod does not lose the others (exit 1, recorded in manifest.json); --query is checked before any work.
 import {execFileSync} from 'node:child_process'
 import {createHash} from 'node:crypto'
-import {mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statfsSync, statSync, writeFileSync} from 'node:fs'
+import {closeSync, fstatSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statfsSync, statSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join, relative} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {BadInputError, UsageError} from '../../src/errors.js'
-import {writeDirAtomic, writeFileAtomic} from '../../src/fsutil/atomic-write.js'
+import {writeDirAtomic, writeFileAtomic, writeStreamAtomic} from '../../src/fsutil/atomic-write.js'
 import {saveSnapshot} from '../../src/kube/snapshot.js'
 import {startLab, type Lab} from '../../src/lab/lab.js'
 import {directorySnapshotWriter} from '../../src/services/browse.js'
@@ -100,6 +100,33 @@ describe('atomic writers (src/fsutil)', () => {
     })() as BadInputError
     expect(err).toBeInstanceOf(BadInputError)
     expect(err.message).toContain(join(d, 'a.txt', 'below'))
+    expect(leftovers(d)).toEqual([])
+  })
+})
+
+describe('streamed atomic writes (src/fsutil)', () => {
+  it('a failed stream closes its file once: a descriptor opened right after the failure stays open', async () => {
+    const d = join(root, 'stream')
+    mkdirSync(d)
+    const target = join(d, 'out.tgz')
+    writeFileSync(target, 'previous')
+    for (let round = 0; round < 20; round++) {
+      // The failure as pipeline() reports it: the stream is destroyed with the error, its write still in flight.
+      const err = await writeStreamAtomic(target, async (out) => {
+        out.write(Buffer.alloc(64 * 1024))
+        const e = Object.assign(new Error('no space left on device'), {code: 'ENOSPC'})
+        out.destroy(e)
+        throw e
+      }).catch((e) => e)
+      expect(err).toBeInstanceOf(BadInputError)
+      // The lowest free number: the one the failed stream used, if it was closed already. Closed a second time (by
+      // the stream, after meshctl closed it too), it would be this descriptor that disappears.
+      const fd = openSync(join(d, 'other'), 'w')
+      await new Promise((r) => setTimeout(r, 20))
+      expect(() => fstatSync(fd), `round ${round}: fd ${fd} still open`).not.toThrow()
+      closeSync(fd)
+    }
+    expect(readFileSync(target, 'utf8')).toBe('previous')
     expect(leftovers(d)).toEqual([])
   })
 })
