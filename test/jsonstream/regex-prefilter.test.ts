@@ -59,6 +59,21 @@ const regexes = [
   'a\\.b|c\\-d',
 ]
 
+/**
+ * A fixed-seed generator (the same names every run) of 400 names per regex, up to `maxLength` characters drawn from
+ * the regex's own characters plus digits, `_`, `x`, `|`, a newline and `extra`.
+ */
+function randomNames(seed: number): (regex: string, maxLength: number, extra?: string[]) => string[] {
+  const rand = (n: number) => {
+    seed = (seed * 1103515245 + 12345) % 2147483648
+    return seed % n
+  }
+  return (regex, maxLength, extra = []) => {
+    const alphabet = [...new Set([...regex.replace(/[\\[\]^*+?|]/g, ''), '0', '9', '_', 'x', '|', '\n', ...extra])]
+    return Array.from({length: 400}, () => Array.from({length: rand(maxLength)}, () => alphabet[rand(alphabet.length)]).join(''))
+  }
+}
+
 describe('literalPrefilter agrees with RE2 full match', () => {
   for (const regex of regexes) {
     it(regex, () => {
@@ -101,39 +116,24 @@ describe('literalPrefilter agrees with RE2 full match', () => {
   })
 
   it('answers as RE2 on random names for every regex it takes', () => {
-    // A fixed-seed generator: the same names every run.
-    let seed = 42
-    const rand = (n: number) => {
-      seed = (seed * 1103515245 + 12345) % 2147483648
-      return seed % n
-    }
+    const random = randomNames(42)
     for (const regex of regexes) {
       const exact = exactMatcher(regex)
       if (!exact) continue
       const re = RE2JS.compile(regex)
-      const alphabet = [...new Set([...regex.replace(/[\\[\]^*+?|]/g, ''), '0', '9', '_', 'x', '|', '\n', 'é'])]
-      for (let k = 0; k < 400; k++) {
-        const name = Array.from({length: rand(12)}, () => alphabet[rand(alphabet.length)]).join('')
-        expect(exact(name), `${regex} on ${JSON.stringify(name)}`).toBe(re.matches(name))
-      }
+      for (const name of random(regex, 12, ['é'])) expect(exact(name), `${regex} on ${JSON.stringify(name)}`).toBe(re.matches(name))
     }
   })
 })
 
 describe('requiredLiterals: text every full match contains (a layout-indexed dump is searched for it)', () => {
   it('never rules out a name RE2 accepts, on the fixed names and on random ones', () => {
-    let seed = 7
-    const rand = (n: number) => {
-      seed = (seed * 1103515245 + 12345) % 2147483648
-      return seed % n
-    }
+    const random = randomNames(7)
     for (const regex of regexes) {
       const texts = requiredLiterals(regex)
       if (!texts) continue
       const re = RE2JS.compile(regex)
-      const alphabet = [...new Set([...regex.replace(/[\\[\]^*+?|]/g, ''), '0', '9', '_', 'x', '|', '\n'])]
-      const random = Array.from({length: 400}, () => Array.from({length: rand(14)}, () => alphabet[rand(alphabet.length)]).join(''))
-      for (const name of [...names, ...random]) {
+      for (const name of [...names, ...random(regex, 14)]) {
         if (re.matches(name))
           expect(
             texts.some((t) => name.includes(t)),
