@@ -180,4 +180,26 @@ describe('layout index of pretty-printed config dumps', () => {
     const state = await new FileSource({file, staged: true}).load({clusters: true})
     expect(state.dump.clusters.map((c) => c.name).sort()).toEqual(['outbound|80||a.ns.svc.cluster.local', 'outbound|80||b.ns.svc.cluster.local'])
   })
+
+  it('a name the layout cannot read (a key with an escaped quote before it) is read by the scanner: same clusters', async () => {
+    const {FileSource} = await import('../../src/sources/file.js')
+    const cluster = (name: string, odd: boolean) => ({...(odd ? {'odd"key': 1} : {}), cluster: {name, type: 'EDS'}})
+    const names = Array.from({length: 30}, (_, i) => `outbound|80||s${i}.ns.svc.cluster.local`)
+    const dump = {
+      configs: [{'@type': 'type.googleapis.com/envoy.admin.v3.ClustersConfigDump', dynamic_active_clusters: names.map((n, i) => cluster(n, i === 7))}],
+    }
+    const file = join(tmp, 'odd-key.json')
+    writeFileSync(file, JSON.stringify(dump, null, 2))
+    const layout = await indexConfigDump(file)
+    expect(layout.byLayout).toBe(true)
+    expect(() => layout.elements.map(layout.nameOf!)).toThrow(/not laid out as expected/)
+    // Through the source: the layout's failure sends the read to the scanner, which names every cluster.
+    for (const wanted of [names[7]!, names[8]!]) {
+      const state = await new FileSource({file, staged: true, indexAboveBytes: 0}).load({
+        clusters: true,
+        clusterNameRegex: wanted.replaceAll('|', '\\|').replaceAll('.', '\\.'),
+      })
+      expect(state.dump.clusters.map((c) => c.name)).toEqual([wanted])
+    }
+  })
 })
