@@ -1,6 +1,6 @@
 /**
  * The same index as the streaming scanner (ConfigDumpIndex: each element of every named collection with its name
- * and byte range, plus the document's skeleton), found from the layout of a pretty-printed dump instead of by
+ * — read here on demand — and byte range, plus the document's skeleton), found from the layout of a pretty-printed dump instead of by
  * reading every byte in JavaScript. Envoy's admin API, istioctl, `kubectl exec … pilot-agent request`, jq and
  * JSON.stringify(x, null, n) print one member per line with a constant indentation step. A JSON string holds no
  * raw newline, so every "\n" + k×step spaces starts a line at depth k: the walk below goes from one such line to
@@ -9,7 +9,8 @@
  * The walk checks every structural line it steps over (`},` between elements, `]` closing a collection, `}`
  * closing a section); anything that does not fit (minified JSON, tabs, CRLF, a map-form `configs`, a member or an
  * element at another indentation) returns undefined and the caller uses the scanner. An element slice that later
- * fails to parse makes the caller fall back as well (FileSource). The layout is a shortcut, never another answer.
+ * fails to parse, or a name the layout cannot read, makes the caller fall back as well (FileSource, SnapshotSource).
+ * The layout is a shortcut, never another answer.
  */
 import type {DumpElementRecord} from './scanner.js'
 import {collectionKind, isClusterNameChild, isListenerState, isNamedChild} from './selection.js'

@@ -57,7 +57,8 @@ export function reduceRouteConfigs(dump: Record<string, unknown>, keep: (domains
 }
 
 /**
- * Where each element of every named collection lies in the file, with its name, plus the document's skeleton
+ * Where each element of every named collection lies in the file, with its name (a layout index reads names on
+ * demand: nameOf), plus the document's skeleton
  * (every section with its small fields and empty collections) — one scan, no element parsed. Lets a caller read
  * a huge dump in two steps: first what tells it which names it needs (listeners, a route config), then only those.
  */
