@@ -2,10 +2,10 @@
  * The same index as the streaming scanner (ConfigDumpIndex: each element of every named collection with its name
  * — read here on demand — and byte range, plus the document's skeleton), found from the layout of a pretty-printed
  * dump instead of by reading every byte in JavaScript. Envoy's admin API, istioctl, `kubectl exec … pilot-agent
- * request`, jq and
- * JSON.stringify(x, null, n) print one member per line with a constant indentation step. A JSON string holds no
- * raw newline, so every "\n" + k×step spaces starts a line at depth k: the walk below goes from one such line to
- * the next with Buffer.indexOf (native), touching each element's bytes once, and parses only the skeleton.
+ * request`, jq and JSON.stringify(x, null, n) print one member per line with a constant indentation step. A JSON
+ * string holds no raw newline, so every "\n" + k×step spaces starts a line at depth k: the walk below goes from one
+ * such line to the next with Buffer.indexOf (native), touching each element's bytes once, and parses only the
+ * skeleton.
  *
  * The walk checks every structural line it steps over (`},` between elements, `]` closing a collection, `}`
  * closing a section); anything that does not fit (minified JSON, tabs, CRLF, a map-form `configs`, a member or an
