@@ -131,6 +131,8 @@ export async function writeStreamAtomic(target: string, produce: (out: Writable)
       stream.once('close', () => resolve(failure))
     })
     await produce(stream)
+    // A producer that resolved without ending the stream would leave the close below waiting forever.
+    if (!stream.writableEnded) stream.end()
     const failure = await closed
     if (failure) throw failure
     renameSync(tmp, target)

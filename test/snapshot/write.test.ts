@@ -129,6 +129,18 @@ describe('streamed atomic writes (src/fsutil)', () => {
     expect(readFileSync(target, 'utf8')).toBe('previous')
     expect(leftovers(d)).toEqual([])
   })
+
+  it('a producer that returns without ending the stream still gets its file written and renamed into place', async () => {
+    const d = join(root, 'stream-open')
+    mkdirSync(d)
+    const target = join(d, 'out.txt')
+    const bytes = await writeStreamAtomic(target, async (out) => {
+      out.write('written, never ended')
+    })
+    expect(bytes).toBe(20)
+    expect(readFileSync(target, 'utf8')).toBe('written, never ended')
+    expect(leftovers(d)).toEqual([])
+  })
 })
 
 describe('snapshot save in process (lab)', () => {
