@@ -3,7 +3,8 @@
  *   - start-up: `explain route --file <small dump>` vs `node -e 0` (target ≤ 3×);
  *   - a real sidecar dump made big (Istio 1.3 productpage, scaled ×120 by bench/scale-dump.ts, ~31 MB):
  *     `explain route --file` vs node read + JSON.parse of the same file (target ≤ 1.5×), and peak RSS per MB of
- *     file (target ≤ 3×; net of the CLI's idle floor, like the huge-dump table).
+ *     file (target ≤ 3×, the whole process as issue 10 states it; the figure net of the CLI's idle floor, which the
+ *     huge-dump table judges, is printed beside it).
  * Medians of `runs` samples, each command and its baseline run alternately: wall time on a shared 2-core machine is
  * noisy and drifts.
  */
@@ -29,6 +30,8 @@ export interface EngineBench {
     floorMB: number
     netRssPerFile: number
     rssPerFile: number
+    timePass: boolean
+    rssPass: boolean
     pass: boolean
   }
   skipped?: string
@@ -68,7 +71,10 @@ export async function benchEngine(opts: {runs?: number; factor?: number} = {}): 
         floorMB: floor.rssMB,
         netRssPerFile,
         rssPerFile: meshctl.rssMB / fileMB,
-        pass: ratio <= 1.5 && netRssPerFile <= 3,
+        // Issue 10's target reads "peak RSS ≤ 3× the file": the whole process, not net of the idle CLI (printed too).
+        timePass: ratio <= 1.5,
+        rssPass: meshctl.rssMB / fileMB <= 3,
+        pass: ratio <= 1.5 && meshctl.rssMB / fileMB <= 3,
       },
     }
   } finally {
@@ -84,8 +90,8 @@ export function formatEngineBench(e: EngineBench): string {
   const d = e.scaledDump
   if (d)
     lines.push(
-      `  real dump ×${d.factor} (${d.fileMB.toFixed(1)} MB): explain route ${d.meshctlS.toFixed(2)} s vs read + JSON.parse ${d.baselineS.toFixed(2)} s = ${d.ratio.toFixed(2)}× (target ≤ 1.5×); ` +
-        `peak RSS ${d.rssMB.toFixed(0)} MB = ${d.rssPerFile.toFixed(2)}× file, ${d.netRssPerFile.toFixed(2)}× net of the ${d.floorMB.toFixed(0)} MB idle CLI (target ≤ 3×) ${d.pass ? 'PASS' : 'FAIL'}`,
+      `  real dump ×${d.factor} (${d.fileMB.toFixed(1)} MB): explain route ${d.meshctlS.toFixed(2)} s vs read + JSON.parse ${d.baselineS.toFixed(2)} s = ${d.ratio.toFixed(2)}× (target ≤ 1.5×: ${d.timePass ? 'ok' : 'over'}); ` +
+        `peak RSS ${d.rssMB.toFixed(0)} MB = ${d.rssPerFile.toFixed(2)}× file (target ≤ 3×: ${d.rssPass ? 'ok' : 'over'}; net of the ${d.floorMB.toFixed(0)} MB idle CLI ${d.netRssPerFile.toFixed(2)}×) ${d.pass ? 'PASS' : 'FAIL'}`,
     )
   if (e.skipped) lines.push(`  scaled dump skipped: ${e.skipped}`)
   return lines.join('\n')
