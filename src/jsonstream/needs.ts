@@ -23,26 +23,20 @@ export function selectionFromNeeds(needs: ProxyNeeds): DumpSelection {
   if (needs.endpoints) sections.push('endpoints')
   if (needs.secrets) sections.push('secrets')
   const select: DumpSelection = sections.length > 0 ? {sections} : {}
-  const listenerFilter = fullMatch(needs.listenerNameRegex, 'listenerNameRegex')
-  const routeFilter = fullMatch(needs.routeNameRegex, 'routeNameRegex')
-  const clusterFilter = fullMatch(needs.clusterNameRegex, 'clusterNameRegex')
-  if (listenerFilter || routeFilter || clusterFilter) {
-    select.names = {}
-    if (listenerFilter) select.names.listeners = listenerFilter
-    if (routeFilter) select.names.routes = routeFilter
-    if (clusterFilter) {
-      select.names.clusters = clusterFilter
-      select.names.endpoints = clusterFilter
-    }
-    const literals = {
-      listeners: needs.listenerNameRegex,
-      routes: needs.routeNameRegex,
-      clusters: needs.clusterNameRegex,
-      endpoints: needs.clusterNameRegex,
-    }
-    for (const [kind, regex] of Object.entries(literals) as Array<[DumpSectionKind, string | undefined]>) {
-      const texts = regex === undefined ? undefined : requiredLiterals(regex)
-      if (texts) (select.nameLiterals ??= {})[kind] = texts
+  // Each name regex filters its kinds' elements, and gives the text a matching name must hold (nameLiterals).
+  const regexes: Array<['listenerNameRegex' | 'routeNameRegex' | 'clusterNameRegex', DumpSectionKind[]]> = [
+    ['listenerNameRegex', ['listeners']],
+    ['routeNameRegex', ['routes']],
+    ['clusterNameRegex', ['clusters', 'endpoints']],
+  ]
+  for (const [what, kinds] of regexes) {
+    const regex = needs[what]
+    const filter = fullMatch(regex, what)
+    if (regex === undefined || !filter) continue
+    const texts = requiredLiterals(regex)
+    for (const kind of kinds) {
+      select.names = {...select.names, [kind]: filter}
+      if (texts) select.nameLiterals = {...select.nameLiterals, [kind]: texts}
     }
   }
   if (needs.virtualHostAuthority !== undefined) select.virtualHosts = virtualHostCouldMatch(needs.virtualHostAuthority)

@@ -163,12 +163,8 @@ function fullMatchTokens(tokens: Token[], name: string): boolean {
 
 /** Returns a function that says whether a name MAY match (`'no'`, `'yes'` = certainly matches, `'maybe'`). */
 export function literalPrefilter(regex: string): ((name: string) => 'no' | 'yes' | 'maybe') | undefined {
-  if (regex.includes('(?') || regex.includes('\\Q') || regex.includes('\\E')) return undefined
-  const branches = splitTopLevel(regex)
-  if (!branches) return undefined
-  const parsed = branches.map(branchLiterals)
-  if (parsed.some((b) => b === undefined)) return undefined
-  const all = parsed as Branch[]
+  const all = literalBranches(regex)
+  if (!all) return undefined
   const exact = new Set(all.filter((b) => b.literal !== undefined).map((b) => b.literal!))
   const patterned = all.filter((b) => b.literal === undefined)
   return (name) => {
@@ -184,16 +180,22 @@ export function literalPrefilter(regex: string): ((name: string) => 'no' | 'yes'
  * a branch has no such text or the regex is beyond this reader (flags, `\\Q…\\E`, unbalanced brackets).
  */
 export function requiredLiterals(regex: string): string[] | undefined {
-  if (regex.includes('(?') || regex.includes('\\Q') || regex.includes('\\E')) return undefined
-  const branches = splitTopLevel(regex)?.map(branchLiterals)
-  if (!branches || branches.some((b) => b === undefined)) return undefined
+  const branches = literalBranches(regex)
+  if (!branches) return undefined
   const out = new Set<string>()
-  for (const b of branches as Branch[]) {
+  for (const b of branches) {
     const text = b.literal ?? (b.prefix.length >= b.suffix.length ? b.prefix : b.suffix)
     if (!text) return undefined
     out.add(text)
   }
   return [...out]
+}
+
+/** Each top-level branch's fixed text (branchLiterals), or undefined for a regex beyond this reader (flags, `\\Q…\\E`, unbalanced brackets). */
+function literalBranches(regex: string): Branch[] | undefined {
+  if (regex.includes('(?') || regex.includes('\\Q') || regex.includes('\\E')) return undefined
+  const branches = splitTopLevel(regex)?.map(branchLiterals)
+  return branches?.every((b) => b !== undefined) ? (branches as Branch[]) : undefined
 }
 
 /** Top-level `|` branches, or undefined when brackets do not balance. */
