@@ -174,6 +174,8 @@ export interface EnvoyAdminServer {
   faults: AdminFaults
   /** Requests served per path (tests assert that only what is needed was fetched). */
   readonly requests: string[]
+  /** performance.now() of each answer as it is sent (tests tell a request that could depend on an answer from one that could not). */
+  readonly answeredAt: number[]
   /** Body bytes sent and the time of the first request since the last reset (bench: what explain fetches). */
   traffic(): {bytes: number; firstRequestAt?: number}
   resetTraffic(): void
@@ -184,6 +186,7 @@ export interface EnvoyAdminServer {
 /** Starts a fake Envoy admin API on 127.0.0.1 serving one proxy's documents. */
 export async function startEnvoyAdmin(docs: () => ProxyDocuments, faults: AdminFaults = {}): Promise<EnvoyAdminServer> {
   const requests: string[] = []
+  const answeredAt: number[] = []
   const state = {faults}
   const traffic: {bytes: number; firstRequestAt?: number} = {bytes: 0}
   const server = http.createServer((req, res) => {
@@ -194,6 +197,7 @@ export async function startEnvoyAdmin(docs: () => ProxyDocuments, faults: AdminF
       const text = typeof body === 'string' ? body : JSON.stringify(body, null, 2)
       const buf = Buffer.from(text, 'utf8')
       const send = () => {
+        answeredAt.push(performance.now())
         if (state.faults.serverError) {
           res.writeHead(500, {'content-type': 'text/plain'}).end('envoy overloaded\n')
           return
@@ -265,6 +269,7 @@ export async function startEnvoyAdmin(docs: () => ProxyDocuments, faults: AdminF
       state.faults = f
     },
     requests,
+    answeredAt,
     traffic: () => ({...traffic}),
     resetTraffic: () => {
       traffic.bytes = 0
