@@ -12,8 +12,13 @@
  * element at another indentation) returns undefined and the caller uses the scanner. An element slice that later
  * fails to parse, or a name the layout cannot read, makes the caller fall back as well (FileSource, SnapshotSource).
  * The layout is a shortcut, never another answer.
+ *
+ * A dump file is walked through a ByteWindow (byte-window.ts): read a chunk at a time, holding only the element the
+ * walk is in, so indexing a big dump costs the memory of its biggest element rather than its size; names are read
+ * afterwards by position. A dump already in memory (a snapshot entry) is walked in place.
  */
 import type {DumpElementRecord} from './scanner.js'
+import {BufferBytes, ByteWindow, FileBytes, WindowLimitError, type ByteSource} from './byte-window.js'
 import {collectionKind, isClusterNameChild, isListenerState, isNamedChild} from './selection.js'
 
 const NL = 0x0a
@@ -38,6 +43,8 @@ export interface LayoutIndex {
    * with the scanner, as for an element that does not parse.
    */
   nameOf: (element: DumpElementRecord) => string | undefined
+  /** Where nameOf (and a search of a section's bytes) reads the dump: the buffer indexed, or the file by position. */
+  source: ByteSource
 }
 
 class Decline extends Error {}
@@ -81,10 +88,23 @@ const CLUSTER_NAME_CAMEL = Buffer.from('clusterName')
 const LISTENER = Buffer.from('listener')
 
 export function indexByLayout(buf: Buffer): LayoutIndex | undefined {
+  return walkOrDecline(ByteWindow.ofBuffer(buf), new BufferBytes(buf))
+}
+
+/**
+ * indexByLayout for a dump file of `size` bytes open as `fd`, never held whole: the walk reads it a chunk at a time
+ * and holds only the element it is in (and the chunk ahead); names are read later by position from `path`.
+ */
+export function indexFileByLayout(fd: number, size: number, path: string, chunk?: number, maxHeld?: number): LayoutIndex | undefined {
+  return walkOrDecline(ByteWindow.ofFile(fd, size, chunk, maxHeld), new FileBytes(path, size, chunk))
+}
+
+function walkOrDecline(w: ByteWindow, source: ByteSource): LayoutIndex | undefined {
   try {
-    return walk(buf)
+    return walk(w, source)
   } catch (error) {
-    if (error instanceof Decline) return undefined
+    // An element too big to hold is for the scanner, as is any layout the walk cannot vouch for.
+    if (error instanceof Decline || error instanceof WindowLimitError) return undefined
     throw error
   }
 }
@@ -92,12 +112,12 @@ export function indexByLayout(buf: Buffer): LayoutIndex | undefined {
 /** What nameOf throws when an element's name cannot be read from the layout (the scanner then decides). */
 export class LayoutNameError extends Error {}
 
-function walk(buf: Buffer): LayoutIndex {
+function walk(w: ByteWindow, source: ByteSource): LayoutIndex {
   let p = 0
-  while (buf[p] === SPACE || buf[p] === NL) p++
-  if (buf[p] !== LBRACE || buf[p + 1] !== NL) decline()
+  while (w.byte(p) === SPACE || w.byte(p) === NL) p++
+  if (w.byte(p) !== LBRACE || w.byte(p + 1) !== NL) decline()
   let step = 0
-  while (buf[p + 2 + step] === SPACE) step++
+  while (w.byte(p + 2 + step) === SPACE) step++
   if (step === 0) decline()
   const pads: string[] = []
   const pad = (depth: number) => (pads[depth] ??= ' '.repeat(depth * step))
@@ -108,23 +128,16 @@ function walk(buf: Buffer): LayoutIndex {
   }
 
   // {"configs": [ … ]} and nothing else at the root.
-  let at = expectAt(buf, p + 1, `\n${pad(1)}"configs": [`)
-  if (buf[at] === RBRACKET) decline() // no sections: nothing worth indexing
+  let at = expectAt(w, p + 1, `\n${pad(1)}"configs": [`)
+  if (w.byte(at) === RBRACKET) decline() // no sections: nothing worth indexing
   const elements: DumpElementRecord[] = []
   const sections: unknown[] = []
   for (let index = 0; ; index++) {
-    const sectionStart = expectAt(buf, at, `\n${pad(2)}{`) - 1
-    const walked = walkSection(buf, sectionStart, index, lines)
-    let text = ''
-    let from = sectionStart
-    for (const [a, b] of walked.cuts) {
-      text += buf.toString('utf8', from, a)
-      from = b
-    }
-    text += buf.toString('utf8', from, walked.end)
+    const sectionStart = expectAt(w, at, `\n${pad(2)}{`) - 1
+    const walked = walkSection(w, sectionStart, index, lines)
     let section: Record<string, unknown>
     try {
-      section = JSON.parse(text) as Record<string, unknown>
+      section = JSON.parse(walked.text) as Record<string, unknown>
     } catch {
       return decline()
     }
@@ -135,20 +148,25 @@ function walk(buf: Buffer): LayoutIndex {
     }
     sections.push(section)
     at = walked.end
-    if (buf[at] === COMMA) {
+    w.keepFrom(at)
+    if (w.byte(at) === COMMA) {
       at++
       continue
     }
-    at = expectAt(buf, at, `\n${pad(1)}]\n}`)
+    at = expectAt(w, at, `\n${pad(1)}]\n}`)
     break
   }
-  for (; at < buf.length; at++) if (buf[at] !== NL && buf[at] !== SPACE && buf[at] !== 0x0d) decline()
+  for (; at < w.size; at++) {
+    w.keepFrom(at)
+    const c = w.byte(at)
+    if (c !== NL && c !== SPACE && c !== 0x0d && c !== undefined) decline()
+  }
   const named = new WeakSet<DumpElementRecord>()
   const nameOf = (r: DumpElementRecord): string | undefined => {
     if (named.has(r)) return r.name
     let name: string | undefined
     try {
-      name = elementName(buf, r.start, r.end, lines)
+      name = nameFromHead(source, r, lines)
     } catch (error) {
       if (error instanceof Decline) throw new LayoutNameError(`the name of the element at bytes ${r.start}-${r.end} is not laid out as expected`)
       throw error
@@ -157,78 +175,115 @@ function walk(buf: Buffer): LayoutIndex {
     named.add(r)
     return name
   }
-  return {elements, skeleton: {configs: sections}, nameOf}
+  return {elements, skeleton: {configs: sections}, nameOf, source}
 }
 
 /**
- * One section (`{` at `start`, members at depth 3): its collections' elements (each `{` at depth 4) and where its
- * text must be cut to leave them empty. Returns the offset just past the section's `}`.
+ * Bytes of an element read for its name first: the name is near the start of every element Envoy prints, and a route
+ * configuration can run to megabytes.
  */
-function walkSection(buf: Buffer, start: number, section: number, lines: Lines): {elements: DumpElementRecord[]; cuts: Array<[number, number]>; end: number} {
+const NAME_HEAD = 16 * 1024
+
+/**
+ * elementName from the element's first NAME_HEAD bytes, and from the whole element only when those do not show it.
+ * A name found in the head is the one the whole element gives (the walk reads front to back and stops at the first);
+ * a head cut inside a member reads as "no name" or a decline, never as another name.
+ */
+function nameFromHead(source: ByteSource, r: DumpElementRecord, lines: Lines): string | undefined {
+  if (r.end - r.start > NAME_HEAD) {
+    try {
+      const {buf, base} = source.cover(r.start, r.start + NAME_HEAD, false)
+      const name = elementName(buf.subarray(0, r.start + NAME_HEAD - base), r.start - base, r.start + NAME_HEAD - base, lines)
+      if (name !== undefined) return name
+    } catch (error) {
+      if (!(error instanceof Decline)) throw error
+    }
+  }
+  const {buf, base} = source.cover(r.start, r.end)
+  return elementName(buf, r.start - base, r.end - base, lines)
+}
+
+/**
+ * One section (`{` at `start`, members at depth 3): its collections' elements (each `{` at depth 4) and its text with
+ * the collections left empty, built as the walk goes (the window does not keep a section's bytes, only the element it
+ * is in). Returns the offset just past the section's `}`.
+ */
+function walkSection(w: ByteWindow, start: number, section: number, lines: Lines): {elements: DumpElementRecord[]; text: string; end: number} {
   const pad = lines.pad
   const memberLine = lines.member[3]!
   const sectionClose = lines.close[2]!
   const elementOpen = `\n${pad(4)}{`
   const elementOpenBytes = bytes(elementOpen)
   const elements: DumpElementRecord[] = []
-  const cuts: Array<[number, number]> = []
-  if (buf[start + 1] === RBRACE) return {elements, cuts, end: start + 2}
+  // The section's text so far, and where the part not yet added starts (the window holds the bytes from there on).
+  let text = ''
+  let pieceFrom = start
+  w.keepFrom(start)
+  const finish = (end: number) => ({elements, text: text + w.toString('utf8', pieceFrom, end), end})
+  if (w.byte(start + 1) === RBRACE) return finish(start + 2)
   let at = start + 1
   for (;;) {
-    if (!bytesAt(buf, at, memberLine)) decline()
-    const {key, value} = member(buf, at + memberLine.length - 1)
+    if (!w.bytesAt(at, memberLine)) decline()
+    const {key, value} = member(w, at + memberLine.length - 1)
     const kind = collectionKind(key)
     let next: number
     if (kind !== undefined) {
       // A collection: its elements one after the other, then `]` on the member's own indentation.
-      if (buf[value] !== LBRACKET) decline()
-      if (buf[value + 1] === RBRACKET) next = value + 2
+      if (w.byte(value) !== LBRACKET) decline()
+      if (w.byte(value + 1) === RBRACKET) next = value + 2
       else {
         let open = value + 1
-        if (!bytesAt(buf, open, elementOpenBytes)) decline()
+        if (!w.bytesAt(open, elementOpenBytes)) decline()
+        // The collection is left empty in the section's text: its elements are the index's.
+        text += w.toString('utf8', pieceFrom, value + 1)
         open += elementOpen.length - 1
         const sep = bytes(`\n${pad(4)}},`)
         const tail = `\n${pad(4)}}\n${pad(3)}]`
         const elementClose = `\n${pad(4)}}`
         for (;;) {
+          // The window keeps this element (and a little before it: the separator check looks back a few bytes).
+          w.keepFrom(Math.max(0, open - MARK_SLACK))
           // The next element opener must be this element's sibling: right after `},` on the element indentation.
-          const sibling = findIndentedLine(buf, elementOpen, open + 1)
-          if (sibling >= 0 && bytesAt(buf, sibling - sep.length, sep)) {
+          const sibling = findIndentedLine(w, elementOpen, open + 1)
+          if (sibling >= 0 && w.bytesAt(sibling - sep.length, sep)) {
             const end = sibling - 1
             elements.push({section, collection: key, kind, start: open, end})
             open = sibling + elementOpen.length - 1
             continue
           }
           // The last element: `}` then `]` on the collection's indentation.
-          const close = findIndentedLine(buf, tail, open + 1)
+          const close = findIndentedLine(w, tail, open + 1)
           if (close < 0) decline()
           // Nothing of this element's depth may lie between: that would be an element we did not see (every element
           // opener becomes an index entry, so a real element can never be missing from the index).
-          if (findIndentedLine(buf, elementClose, open + 1, close) >= 0 || findIndentedLine(buf, elementOpen, open + 1, close) >= 0) decline()
+          if (findIndentedLine(w, elementClose, open + 1, close) >= 0 || findIndentedLine(w, elementOpen, open + 1, close) >= 0) decline()
           const end = close + 1 + pad(4).length + 1
           elements.push({section, collection: key, kind, start: open, end})
-          cuts.push([value + 1, close + 1 + pad(4).length + 1])
+          pieceFrom = end
+          w.keepFrom(Math.max(0, end - MARK_SLACK))
           next = close + tail.length
           break
         }
       }
     } else {
       // Any other value: it runs to the next member line or to the section's `}`, whichever comes first.
-      const nextMember = buf.indexOf(memberLine, value)
-      const within = buf.subarray(value, nextMember >= 0 ? nextMember : buf.length)
-      const close = within.indexOf(sectionClose)
-      if (close >= 0) return {elements, cuts, end: value + close + sectionClose.length}
-      if (nextMember < 0 || buf[nextMember - 1] !== COMMA) decline()
+      const nextMember = w.indexOf(memberLine, value)
+      const close = w.indexOf(sectionClose, value, nextMember >= 0 ? nextMember : Infinity)
+      if (close >= 0) return finish(close + sectionClose.length)
+      if (nextMember < 0 || w.byte(nextMember - 1) !== COMMA) decline()
       at = nextMember
       continue
     }
-    if (buf[next] === COMMA) {
+    if (w.byte(next) === COMMA) {
       at = next + 1
       continue
     }
-    return {elements, cuts, end: expectAt(buf, next, sectionClose)}
+    return finish(expectAt(w, next, sectionClose))
   }
 }
+
+/** Bytes the window keeps before the element the walk is in: the separator `},` in front of the next one is looked at. */
+const MARK_SLACK = 256
 
 /**
  * `buf.indexOf(line, from)` (and below `before`, when given) for a `line` of the form "\n" + spaces + text whose text
@@ -236,37 +291,40 @@ function walkSection(buf: Buffer, start: number, section: number, lines: Lines):
  * (memchr-fast) and checks the newline and indentation in front of it. A multi-byte pattern that starts with a
  * newline and many spaces is slow to search for in pretty-printed JSON, where most bytes are indentation.
  */
-function findIndentedLine(buf: Buffer, line: string, from: number, before = buf.length): number {
+function findIndentedLine(w: ByteWindow, line: string, from: number, before = Infinity): number {
   let indent = 1
   while (line.charCodeAt(indent) === SPACE) indent++
   const anchor = line.charCodeAt(indent)
   const rest = line.length - indent
-  for (let q = buf.indexOf(anchor, from + indent); q >= 0; q = buf.indexOf(anchor, q + 1)) {
+  for (let q = w.indexOf(anchor, from + indent, before); q >= 0; q = w.indexOf(anchor, q + 1, before)) {
     const start = q - indent
     if (start + line.length > before) return -1
-    if (buf[start] !== NL) continue
+    if (w.byte(start) !== NL) continue
     let ok = true
     for (let i = start + 1; i < q; i++)
-      if (buf[i] !== SPACE) {
+      if (w.byte(i) !== SPACE) {
         ok = false
         break
       }
-    for (let i = 1; ok && i < rest; i++) if (buf[q + i] !== line.charCodeAt(indent + i)) ok = false
+    for (let i = 1; ok && i < rest; i++) if (w.byte(q + i) !== line.charCodeAt(indent + i)) ok = false
     if (ok) return start
   }
   return -1
 }
 
-function expectAt(buf: Buffer, at: number, text: string | Buffer): number {
+function expectAt(w: ByteWindow, at: number, text: string | Buffer): number {
   const pattern = typeof text === 'string' ? bytes(text) : text
-  if (!bytesAt(buf, at, pattern)) decline()
+  if (!w.bytesAt(at, pattern)) decline()
   return at + pattern.length
 }
 
-/** `"key": value` with the key's `"` at `quote`: the key and where its value starts. */
-function member(buf: Buffer, quote: number): {key: string; value: number} {
-  const keyEnd = keyEndAt(buf, quote)
-  return {key: buf.toString('utf8', quote + 1, keyEnd), value: valueAt(buf, keyEnd)}
+/** `"key": value` with the key's `"` at `quote`: the key and where its value starts (keyEndAt and valueAt, on the window). */
+function member(w: ByteWindow, quote: number): {key: string; value: number} {
+  const keyEnd = w.indexOf(QUOTE, quote + 1)
+  if (keyEnd < 0 || w.byte(keyEnd - 1) === BACKSLASH || w.byte(keyEnd + 1) !== COLON) decline()
+  let value = keyEnd + 2
+  while (w.byte(value) === SPACE) value++
+  return {key: w.toString('utf8', quote + 1, keyEnd), value}
 }
 
 /**

@@ -3,10 +3,11 @@
  * fastest way; above it (and necessarily above V8's ~512 MB string limit) the file is streamed through the
  * selective scanner, which parses only the sections and elements asked for.
  */
-import {createReadStream, readFileSync, statSync} from 'node:fs'
+import {closeSync, createReadStream, fstatSync, openSync, statSync} from 'node:fs'
 import {open} from 'node:fs/promises'
 import {BadInputError} from '../errors.js'
-import {indexByLayout, type LayoutIndex} from './layout-index.js'
+import {indexByLayout, indexFileByLayout, type LayoutIndex} from './layout-index.js'
+import type {ByteSource} from './byte-window.js'
 import {ConfigDumpScanner, type DumpElementRecord} from './scanner.js'
 import {reduceRouteConfigText} from './route-config-text.js'
 import {withReachableVirtualHosts} from '../envoy/route/vhost.js'
@@ -70,26 +71,37 @@ export interface ConfigDumpIndex {
   skeleton: Record<string, unknown>
   /** Found from the pretty-printed layout (layout-index.ts) rather than by the scanner. */
   byLayout?: boolean
-  /** The file's bytes, when the layout index read it whole: elements are sliced from it, not read again. */
+  /** The dump's bytes, when it is in memory (a snapshot entry): elements are sliced from it, not read again. */
   bytes?: Buffer
   /** A layout index reads names on demand: an element's name (elements' `name` is only set once asked for). */
   nameOf?: (element: DumpElementRecord) => string | undefined
+  /** A layout index's bytes for names and searches (the buffer, or the file read by position); released after each read. */
+  source?: ByteSource
 }
 
 export async function indexConfigDump(path: string, opts: ReadOptions & {layout?: boolean} = {}): Promise<ConfigDumpIndex> {
-  // Up to the streaming threshold the file fits in memory comfortably: try its layout first (native searches);
-  // the scanner reads what the layout cannot vouch for.
-  if ((opts.layout ?? true) && opts.highWaterMark === undefined && !shouldStream(path)) {
-    let buf: Buffer
+  // The layout first (native searches over a window of the file: the file is never held whole, so a big dump costs
+  // the memory of its biggest element, not its size); the scanner reads what the layout cannot vouch for.
+  if ((opts.layout ?? true) && opts.highWaterMark === undefined) {
+    let fd: number
     try {
-      // One synchronous read: fs/promises reads in 512 KB steps through the thread pool, and on a 30 MB dump the
-      // main thread sat idle ~80 ms between them with nothing else to do (a CLI waits for its file either way).
-      buf = readFileSync(path)
+      fd = openSync(path, 'r')
     } catch (error) {
       throw unreadable(path, error)
     }
-    const layout = indexByLayout(buf)
-    if (layout) return layoutIndex(path, buf, layout)
+    try {
+      const size = fstatSync(fd).size
+      // Synchronous reads: fs/promises reads in 512 KB steps through the thread pool, and on a 30 MB dump the main
+      // thread sat idle ~80 ms between them with nothing else to do (a CLI waits for its file either way).
+      const layout = indexFileByLayout(fd, size, path)
+      if (layout) return layoutIndex(path, size, layout)
+    } catch (error) {
+      if (error instanceof BadInputError) throw error
+      if ((error as NodeJS.ErrnoException)?.code) throw unreadable(path, error)
+      throw error
+    } finally {
+      closeSync(fd)
+    }
   }
   const elements: DumpElementRecord[] = []
   const scanner = new ConfigDumpScanner({}, {file: path, indexOnly: true, onElement: (r) => elements.push(r)})
@@ -103,15 +115,15 @@ export async function indexConfigDump(path: string, opts: ReadOptions & {layout?
  */
 export function indexConfigDumpBuffer(buf: Buffer, label: string, opts: {layout?: boolean} = {}): ConfigDumpIndex {
   const layout = (opts.layout ?? true) ? indexByLayout(buf) : undefined
-  if (layout) return layoutIndex(label, buf, layout)
+  if (layout) return {...layoutIndex(label, buf.length, layout), bytes: buf}
   const elements: DumpElementRecord[] = []
   const scanner = new ConfigDumpScanner({}, {file: label, indexOnly: true, onElement: (r) => elements.push(r)})
   scanner.push(buf)
   return {file: label, size: buf.length, elements, skeleton: scanner.end(), bytes: buf}
 }
 
-function layoutIndex(file: string, buf: Buffer, layout: LayoutIndex): ConfigDumpIndex {
-  return {file, size: buf.length, elements: layout.elements, skeleton: layout.skeleton, byLayout: true, bytes: buf, nameOf: layout.nameOf}
+function layoutIndex(file: string, size: number, layout: LayoutIndex): ConfigDumpIndex {
+  return {file, size, elements: layout.elements, skeleton: layout.skeleton, byLayout: true, nameOf: layout.nameOf, source: layout.source}
 }
 
 /**
@@ -194,13 +206,18 @@ function selectIndexed(
     if (name === undefined || pred(name)) records.push(e)
   }
   const ranges = sectionRanges(index)
-  if (ranges) {
-    for (const [section, [from, to]] of ranges) {
-      if (!wanted.has(section)) continue
-      const candidates = index.bytes && index.nameOf ? elementsHoldingLiterals(index.bytes, index.elements, from, to, select.nameLiterals) : undefined
-      for (let i = from; i < to; i++) if (!candidates || candidates.has(i)) take(index.elements[i]!)
-    }
-  } else for (const e of index.elements) if (wanted.has(e.section)) take(e)
+  try {
+    if (ranges) {
+      for (const [section, [from, to]] of ranges) {
+        if (!wanted.has(section)) continue
+        const candidates = index.source && index.nameOf ? elementsHoldingLiterals(index.source, index.elements, from, to, select.nameLiterals) : undefined
+        for (let i = from; i < to; i++) if (!candidates || candidates.has(i)) take(index.elements[i]!)
+      }
+    } else for (const e of index.elements) if (wanted.has(e.section)) take(e)
+  } finally {
+    // A file's blocks are not kept between reads: the memory stays near what one read needs.
+    index.source?.release()
+  }
   return {skeleton, wanted, records}
 }
 
@@ -223,7 +240,7 @@ const UNICODE_ESCAPE = Buffer.from('\\u')
  * element is looked at by name).
  */
 function elementsHoldingLiterals(
-  buf: Buffer,
+  source: ByteSource,
   elements: readonly DumpElementRecord[],
   from: number,
   to: number,
@@ -245,21 +262,30 @@ function elementsHoldingLiterals(
   // section of a few big elements (route configurations) is cheaper to name; thousands of clusters are not.
   const distinct = new Set(texts)
   if ((hi - lo) * distinct.size > (to - from) * SEARCH_BYTES_PER_NAME) return undefined
-  const esc = buf.indexOf(UNICODE_ESCAPE, lo)
-  if (esc >= 0 && esc < hi) return undefined
+  const patterns = [...distinct].map((t) => Buffer.from(t, 'utf8'))
+  // Block by block (the whole section at once when it is in memory); each block starts `overlap` bytes before the
+  // last one ended, so a text that spans two blocks is found whole in the second.
+  const overlap = Math.max(UNICODE_ESCAPE.length, ...patterns.map((p) => p.length)) - 1
   const out = new Set<number>()
-  for (const text of distinct) {
-    const pattern = Buffer.from(text, 'utf8')
-    for (let q = buf.indexOf(pattern, lo); q >= 0 && q + pattern.length <= hi;) {
-      const i = elementAt(elements, from, to, q)
-      if (i === undefined) {
-        q = buf.indexOf(pattern, q + 1)
-        continue
+  for (let done = lo; done < hi;) {
+    const from_ = Math.max(lo, done - overlap)
+    const {buf, base} = source.cover(from_, Math.min(hi, from_ + overlap + 1))
+    const blockEnd = Math.min(hi, base + buf.length)
+    const within = (q: number, length: number) => q >= 0 && base + q + length <= blockEnd
+    if (within(buf.indexOf(UNICODE_ESCAPE, from_ - base), UNICODE_ESCAPE.length)) return undefined
+    for (const pattern of patterns) {
+      for (let q = buf.indexOf(pattern, from_ - base); within(q, pattern.length);) {
+        const i = elementAt(elements, from, to, base + q)
+        if (i === undefined) {
+          q = buf.indexOf(pattern, q + 1)
+          continue
+        }
+        out.add(i)
+        // The rest of this element cannot add anything.
+        q = buf.indexOf(pattern, Math.max(q + 1, elements[i]!.end - base))
       }
-      out.add(i)
-      // The rest of this element cannot add anything.
-      q = buf.indexOf(pattern, elements[i]!.end)
     }
+    done = blockEnd
   }
   return out
 }

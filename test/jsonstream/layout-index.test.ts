@@ -4,11 +4,11 @@
  * dumps (1- and 2-space indentation), the lab's, a big scaled one; and decline (undefined) whatever layout it
  * cannot vouch for, so the scanner decides.
  */
-import {mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync} from 'node:fs'
+import {closeSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, describe, expect, it} from 'vitest'
-import {indexByLayout} from '../../src/jsonstream/layout-index.js'
+import {indexByLayout, indexFileByLayout, type LayoutIndex} from '../../src/jsonstream/layout-index.js'
 import type {DumpElementRecord} from '../../src/jsonstream/scanner.js'
 import {indexConfigDump, readIndexedDump} from '../../src/jsonstream/read-file.js'
 import {hasShared, projectRoot, sharedPath, skipNoShared} from '../helpers/cli.js'
@@ -36,11 +36,36 @@ async function sameAsScanner(file: string): Promise<number> {
     const s = scanned.elements[i]
     expect(JSON.parse(buf.toString('utf8', e.start, e.end))).toEqual(JSON.parse(buf.toString('utf8', s.start, s.end)))
   }
+  sameThroughWindow(file, buf, layout!)
   // And what a reader gets through either index is the same.
   const byLayout = await indexConfigDump(file)
   expect(byLayout.byLayout).toBe(true)
   expect(await readIndexedDump(byLayout, {})).toEqual(await readIndexedDump(scanned, {}))
   return layout!.elements.length
+}
+
+/**
+ * The file walked through a small window (a few hundred reads, chunk boundaries everywhere) gives the index of the
+ * whole buffer: the window holds only the element the walk is in, and what it drops is never asked for again.
+ */
+function sameThroughWindow(file: string, buf: Buffer, whole: LayoutIndex): void {
+  const chunk = Math.max(64, Math.ceil(buf.length / 300))
+  const fd = openSync(file, 'r')
+  let windowed: LayoutIndex | undefined
+  try {
+    windowed = indexFileByLayout(fd, buf.length, file, chunk)
+  } finally {
+    closeSync(fd)
+  }
+  expect(windowed, `${file}: layout recognised through a ${chunk}-byte window`).toBeDefined()
+  const place = (e: DumpElementRecord) => [e.section, e.collection, e.kind, e.start, e.end, e.sectionType]
+  expect(windowed!.elements.map(place)).toEqual(whole.elements.map(place))
+  expect(windowed!.skeleton).toEqual(whole.skeleton)
+  try {
+    expect(windowed!.elements.map(windowed!.nameOf)).toEqual(whole.elements.map(whole.nameOf))
+  } finally {
+    windowed!.source.release()
+  }
 }
 
 describe('layout index of pretty-printed config dumps', () => {
