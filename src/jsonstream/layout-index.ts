@@ -241,8 +241,10 @@ function walkSection(w: ByteWindow, start: number, section: number, lines: Lines
         const tail = `\n${pad(4)}}\n${pad(3)}]`
         const elementClose = `\n${pad(4)}}`
         for (;;) {
-          // The window keeps this element (and a little before it: the separator check looks back a few bytes).
-          w.keepFrom(Math.max(0, open - MARK_SLACK))
+          // The window keeps this element and the separator's length before it: the check that the next opener
+          // follows `},` looks back from that opener, which for an element printed on one line (`{}`) reaches
+          // before the element's own `{`.
+          w.keepFrom(Math.max(0, open - sep.length))
           // The next element opener must be this element's sibling: right after `},` on the element indentation.
           const sibling = findIndentedLine(w, elementOpen, open + 1)
           if (sibling >= 0 && w.bytesAt(sibling - sep.length, sep)) {
@@ -260,7 +262,7 @@ function walkSection(w: ByteWindow, start: number, section: number, lines: Lines
           const end = close + 1 + pad(4).length + 1
           elements.push({section, collection: key, kind, start: open, end})
           pieceFrom = end
-          w.keepFrom(Math.max(0, end - MARK_SLACK))
+          w.keepFrom(end)
           next = close + tail.length
           break
         }
@@ -281,9 +283,6 @@ function walkSection(w: ByteWindow, start: number, section: number, lines: Lines
     return finish(expectAt(w, next, sectionClose))
   }
 }
-
-/** Bytes the window keeps before the element the walk is in: the separator `},` in front of the next one is looked at. */
-const MARK_SLACK = 256
 
 /**
  * `buf.indexOf(line, from)` (and below `before`, when given) for a `line` of the form "\n" + spaces + text whose text
