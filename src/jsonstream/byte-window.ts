@@ -191,8 +191,13 @@ export class FileBytes implements ByteSource {
     const to = ahead ? Math.min(this.size, Math.max(end, start + this.blockBytes)) : end
     if (end > this.size) throw this.changed(this.size)
     const length = to - start
-    if (!this.arena || this.arena.length < length) this.arena = Buffer.allocUnsafe(Math.max(length, this.blockBytes))
-    const buf = this.arena.subarray(0, length)
+    // Blocks read ahead share one buffer; a read of just what was asked (an element, a run of them) gets its own,
+    // of its size, dropped with it.
+    let buf: Buffer
+    if (ahead) {
+      if (!this.arena || this.arena.length < length) this.arena = Buffer.allocUnsafe(Math.max(length, this.blockBytes))
+      buf = this.arena.subarray(0, length)
+    } else buf = Buffer.allocUnsafe(length)
     this.fd ??= this.open()
     let got = 0
     while (got < length) {
@@ -215,11 +220,25 @@ export class FileBytes implements ByteSource {
     try {
       return openSync(this.path, 'r')
     } catch (error) {
-      throw new BadInputError(`cannot read ${this.path}: ${(error as Error).message}`, ['Check the path given to --file'], this.path)
+      throw unreadable(this.path, error)
     }
   }
 
   private changed(at: number): BadInputError {
     return new BadInputError(`${this.path} changed since it was indexed (short read at byte ${at})`, ['Run the command again'], this.path)
   }
+}
+
+/** A dump file that cannot be read, as the user's error: the path and why, in words. */
+export function unreadable(path: string, error: unknown): BadInputError {
+  const code = (error as NodeJS.ErrnoException)?.code
+  const why =
+    code === 'ENOENT'
+      ? 'no such file'
+      : code === 'EACCES'
+        ? 'permission denied'
+        : code === 'EISDIR'
+          ? 'it is a directory'
+          : ((error as Error)?.message ?? String(error))
+  return new BadInputError(`cannot read ${path}: ${why}`, ['Check the path given to --file'], path)
 }

@@ -4,10 +4,9 @@
  * selective scanner, which parses only the sections and elements asked for.
  */
 import {closeSync, createReadStream, fstatSync, openSync, statSync} from 'node:fs'
-import {open} from 'node:fs/promises'
 import {BadInputError} from '../errors.js'
 import {indexByLayout, indexFileByLayout, type LayoutIndex} from './layout-index.js'
-import type {ByteSource} from './byte-window.js'
+import {BufferBytes, FileBytes, unreadable, type ByteSource} from './byte-window.js'
 import {ConfigDumpScanner, type DumpElementRecord} from './scanner.js'
 import {reduceRouteConfigText} from './route-config-text.js'
 import {withReachableVirtualHosts} from '../envoy/route/vhost.js'
@@ -71,12 +70,13 @@ export interface ConfigDumpIndex {
   skeleton: Record<string, unknown>
   /** Found from the pretty-printed layout (layout-index.ts) rather than by the scanner. */
   byLayout?: boolean
-  /** The dump's bytes, when it is in memory (a snapshot entry): elements are sliced from it, not read again. */
-  bytes?: Buffer
   /** A layout index reads names on demand: an element's name (elements' `name` is only set once asked for). */
   nameOf?: (element: DumpElementRecord) => string | undefined
-  /** A layout index's bytes for names and searches (the buffer, or the file read by position); released after each read. */
-  source?: ByteSource
+  /**
+   * Where elements (and a layout index's names and searches) are read: the dump in memory (a snapshot entry), or the
+   * file by position. Released after each read.
+   */
+  source: ByteSource
 }
 
 export async function indexConfigDump(path: string, opts: ReadOptions & {layout?: boolean} = {}): Promise<ConfigDumpIndex> {
@@ -106,7 +106,7 @@ export async function indexConfigDump(path: string, opts: ReadOptions & {layout?
   const elements: DumpElementRecord[] = []
   const scanner = new ConfigDumpScanner({}, {file: path, indexOnly: true, onElement: (r) => elements.push(r)})
   const size = await streamInto(path, scanner, opts)
-  return {file: path, size, elements, skeleton: scanner.end()}
+  return {file: path, size, elements, skeleton: scanner.end(), source: new FileBytes(path, size)}
 }
 
 /**
@@ -115,11 +115,11 @@ export async function indexConfigDump(path: string, opts: ReadOptions & {layout?
  */
 export function indexConfigDumpBuffer(buf: Buffer, label: string, opts: {layout?: boolean} = {}): ConfigDumpIndex {
   const layout = (opts.layout ?? true) ? indexByLayout(buf) : undefined
-  if (layout) return {...layoutIndex(label, buf.length, layout), bytes: buf}
+  if (layout) return layoutIndex(label, buf.length, layout)
   const elements: DumpElementRecord[] = []
   const scanner = new ConfigDumpScanner({}, {file: label, indexOnly: true, onElement: (r) => elements.push(r)})
   scanner.push(buf)
-  return {file: label, size: buf.length, elements, skeleton: scanner.end(), bytes: buf}
+  return {file: label, size: buf.length, elements, skeleton: scanner.end(), source: new BufferBytes(buf)}
 }
 
 function layoutIndex(file: string, size: number, layout: LayoutIndex): ConfigDumpIndex {
@@ -164,7 +164,7 @@ async function assembleDump(
   records: DumpElementRecord[],
   keep: DumpSelection['virtualHosts'],
 ): Promise<Record<string, unknown>> {
-  const values = index.bytes ? records.map((r) => parseElement(index.file, index.bytes!, r, 0, keep)) : await readIndexedElements(index.file, records, keep)
+  const values = parseIndexedElements(index.source, index.file, records, keep)
   for (const [i, r] of records.entries()) (sections.get(r.section)![r.collection] as unknown[]).push(values[i])
   return {configs: Array.isArray(skeleton) ? [...sections.values()] : Object.fromEntries(sections)}
 }
@@ -210,13 +210,13 @@ function selectIndexed(
     if (ranges) {
       for (const [section, [from, to]] of ranges) {
         if (!wanted.has(section)) continue
-        const candidates = index.source && index.nameOf ? elementsHoldingLiterals(index.source, index.elements, from, to, select.nameLiterals) : undefined
+        const candidates = index.nameOf ? elementsHoldingLiterals(index.source, index.elements, from, to, select.nameLiterals) : undefined
         for (let i = from; i < to; i++) if (!candidates || candidates.has(i)) take(index.elements[i]!)
       }
     } else for (const e of index.elements) if (wanted.has(e.section)) take(e)
   } finally {
     // A file's blocks are not kept between reads: the memory stays near what one read needs.
-    index.source?.release()
+    index.source.release()
   }
   return {skeleton, wanted, records}
 }
@@ -337,38 +337,45 @@ function sectionRanges(index: ConfigDumpIndex): Map<number | string, [number, nu
   return ranges
 }
 
-/** Parses the given indexed elements with positioned reads (no rescan of the file). Results in the same order. */
+/** Parses the given indexed elements of the dump file `path` with positioned reads (no rescan). Results in the same order. */
 export async function readIndexedElements(
   path: string,
   records: readonly DumpElementRecord[],
   keepVirtualHost?: DumpSelection['virtualHosts'],
 ): Promise<unknown[]> {
-  let fh
+  let size: number
   try {
-    fh = await open(path, 'r')
+    size = statSync(path).size
   } catch (error) {
     throw unreadable(path, error)
   }
+  return parseIndexedElements(new FileBytes(path, size), path, records, keepVirtualHost)
+}
+
+/** The given elements parsed from `source` (`label` names the dump in errors), in the order given; `source` released after. */
+function parseIndexedElements(
+  source: ByteSource,
+  label: string,
+  records: readonly DumpElementRecord[],
+  keepVirtualHost?: DumpSelection['virtualHosts'],
+): unknown[] {
+  const out: unknown[] = new Array(records.length)
+  // Neighbouring elements are read together: one read per run of records less than GAP apart.
+  const order = records.map((_, i) => i).sort((x, y) => records[x].start - records[y].start)
   try {
-    const out: unknown[] = new Array(records.length)
-    // Neighbouring elements are read together: one read per run of records less than GAP apart.
-    const order = records.map((_, i) => i).sort((x, y) => records[x].start - records[y].start)
     for (let g = 0; g < order.length;) {
       let h = g + 1
       const start = records[order[g]].start
       let end = records[order[g]].end
       while (h < order.length && records[order[h]].start - end < READ_GAP && records[order[h]].end - start <= READ_SPAN)
         end = Math.max(end, records[order[h++]].end)
-      const buf = Buffer.allocUnsafe(end - start)
-      const {bytesRead} = await fh.read(buf, 0, buf.length, start)
-      if (bytesRead !== buf.length)
-        throw new BadInputError(`${path} changed since it was indexed (short read at byte ${start + bytesRead})`, ['Run the command again'], path)
-      for (; g < h; g++) out[order[g]] = parseElement(path, buf, records[order[g]], start, keepVirtualHost)
+      const {buf, base} = source.cover(start, end, false)
+      for (; g < h; g++) out[order[g]] = parseElement(label, buf, records[order[g]], base, keepVirtualHost)
     }
-    return out
   } finally {
-    await fh.close()
+    source.release()
   }
+  return out
 }
 
 async function streamInto(path: string, scanner: ConfigDumpScanner, opts: ReadOptions): Promise<number> {
@@ -385,19 +392,6 @@ async function streamInto(path: string, scanner: ConfigDumpScanner, opts: ReadOp
     throw unreadable(path, error)
   }
   return size
-}
-
-function unreadable(path: string, error: unknown): BadInputError {
-  const code = (error as NodeJS.ErrnoException)?.code
-  const why =
-    code === 'ENOENT'
-      ? 'no such file'
-      : code === 'EACCES'
-        ? 'permission denied'
-        : code === 'EISDIR'
-          ? 'it is a directory'
-          : ((error as Error)?.message ?? String(error))
-  return new BadInputError(`cannot read ${path}: ${why}`, ['Check the path given to --file'], path)
 }
 
 /**
